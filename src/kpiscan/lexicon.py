@@ -1,0 +1,45 @@
+"""Loading the domain vocabulary in lexicons/ (data, not code).
+
+Every module that needs a word list calls `table(name)` or `words(name)`; each file is read once.
+The directory is `$KPISCAN_LEXICONS` when set, else `lexicons/` at the project root.
+Files are UTF-8 TSV with a header row; lines starting with '#' are comments.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from functools import cache
+from pathlib import Path
+
+
+def lexicon_dir() -> Path:
+    env = os.environ.get("KPISCAN_LEXICONS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "lexicons"
+
+
+def path(name: str) -> Path:
+    p = lexicon_dir() / name
+    if not p.exists():
+        raise FileNotFoundError(f"lexicon {name!r} not found in {lexicon_dir()} (set KPISCAN_LEXICONS)")
+    return p
+
+
+@cache
+def table(name: str) -> tuple[dict[str, str], ...]:
+    """Rows of a TSV lexicon as dicts keyed by its header."""
+    with path(name).open(encoding="utf-8") as fh:
+        rows = (line for line in fh if line.strip() and not line.startswith("#"))
+        reader = csv.DictReader(rows, delimiter="\t")
+        return tuple({k: (v or "").strip() for k, v in row.items()} for row in reader)
+
+
+@cache
+def words(name: str, column: str | None = None) -> frozenset[str]:
+    """The set of values of one column (default: the first) of a TSV lexicon."""
+    rows = table(name)
+    if not rows:
+        return frozenset()
+    col = column or next(iter(rows[0]))
+    return frozenset(r[col] for r in rows if r.get(col))
