@@ -1,0 +1,43 @@
+"""Readers: one per input format, each returning a `Document` of numbered `Line`s."""
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import Document
+
+# suffix -> (module, function); modules import lazily so pdfplumber/openpyxl load only when needed
+READERS: dict[str, tuple[str, str]] = {
+    ".txt": ("kpiscan.read.text", "read_text"),
+    ".md": ("kpiscan.read.text", "read_text"),
+    ".markdown": ("kpiscan.read.text", "read_text"),
+    ".pdf": ("kpiscan.read.pdf", "read_pdf"),
+    ".xlsx": ("kpiscan.read.xlsx", "read_xlsx"),
+    ".html": ("kpiscan.read.html", "read_html"),
+    ".htm": ("kpiscan.read.html", "read_html"),
+}
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in READERS
+
+
+def read_document(path: str | Path) -> Document:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(str(p), "no such file")
+    if p.is_dir():
+        raise InputError(str(p), "is a directory")
+    entry = READERS.get(p.suffix.lower())
+    if entry is None:
+        known = " ".join(sorted(READERS))
+        raise InputError(str(p), f"unsupported file type {p.suffix or '(none)'!r}; known: {known}")
+    module, function = entry
+    reader = getattr(import_module(module), function)
+    doc: Document = reader(p)
+    if doc.year is None:
+        from .text import budget_year
+
+        doc.year = budget_year(doc.lines)
+    return doc

@@ -1,0 +1,57 @@
+"""Cell text clean-up shared by every reader.
+
+PDF-to-text converters leave HTML in cells: paragraph tags around long text (<p>…</p>), bold
+(<b>), and sometimes a whole copy of the neighbouring cells as embedded <td>…</td>/<th>…</th>
+pieces ("质量指标 <td>验收合格率</td> <td>100%</td>"). Tags are removed; embedded cells are returned
+separately so the caller can tell a duplicate of the next cells from new content.
+"""
+from __future__ import annotations
+
+import html
+
+import regex
+
+_SPACE = regex.compile(r"\s+")
+_TAG = regex.compile(r"</?[a-zA-Z][^<>]*>")
+# An embedded cell opens with <td …> or <th …>; its text runs to the next tag.
+_SUBCELL_OPEN = regex.compile(r"<t[dh](?:\s[^<>]*)?>", regex.IGNORECASE)
+
+
+def clean_cell(text: str) -> str:
+    """Remove tags and entities, collapse whitespace runs to one space, trim."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def split_embedded(text: str) -> tuple[str, list[str]]:
+    """Split a cell into its own text and the texts of embedded <td>/<th> cells.
+
+    "质量指标 <td>验收合格率</td> <td>100%</td>" -> ("质量指标", ["验收合格率", "100%"]).
+    Nested or unclosed pieces are flattened in order; empty embedded cells are kept as "".
+    """
+    pieces = _SUBCELL_OPEN.split(text)
+    if len(pieces) == 1:
+        return clean_cell(text), []
+    return clean_cell(pieces[0]), [clean_cell(p) for p in pieces[1:]]
+
+
+def merge_embedded(cells: list[str]) -> list[str]:
+    """Resolve embedded cells across a row.
+
+    Where the embedded texts repeat the cells that follow (the usual converter artefact) they are
+    dropped; otherwise they are spliced in as cells of their own, so no text is lost.
+    """
+    out: list[str] = []
+    for i, raw in enumerate(cells):
+        own, embedded = split_embedded(raw)
+        out.append(own)
+        wanted = [e for e in embedded if e]
+        if not wanted:
+            continue
+        following = [c for c in (clean_cell(x) for x in cells[i + 1 :]) if c]
+        if following[: len(wanted)] != wanted:
+            out.extend(wanted)
+    return out
