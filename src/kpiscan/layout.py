@@ -1,0 +1,126 @@
+"""What a cell of a 绩效目标表 is: a category (一级/二级), a column caption, a footer, or text.
+
+All the words come from lexicons/ (categories.tsv, level1.tsv, table_layout.tsv, header_fields.tsv).
+Cells are compared after NFKC and whitespace removal, so "年度绩效 指标" and "（元）" match.
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import regex
+
+from . import lexicon
+
+_SPACE = regex.compile(r"\s+")
+# A 二级 label printed narrower than its column loses its tail: "可持续影响指" / "服务对象满意".
+_MIN_TRUNCATED = 4
+
+
+def norm(text: str) -> str:
+    """NFKC with all whitespace removed: the form every vocabulary lookup uses."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@cache
+def _level2_variants() -> dict[str, tuple[str, str]]:
+    return {norm(r["variant"]): (r["level2"], r["level1"]) for r in lexicon.table("categories.tsv")}
+
+
+@cache
+def _level1_variants() -> dict[str, str]:
+    return {norm(r["variant"]): r["level1"] for r in lexicon.table("level1.tsv")}
+
+
+@cache
+def _layout_words() -> dict[str, frozenset[str]]:
+    roles: dict[str, set[str]] = {}
+    for row in lexicon.table("table_layout.tsv"):
+        roles.setdefault(row["role"], set()).add(norm(row["text"]))
+    return {k: frozenset(v) for k, v in roles.items()}
+
+
+@cache
+def _field_captions() -> dict[str, str]:
+    return {norm(r["caption"]).rstrip(":"): r["key"] for r in lexicon.table("header_fields.tsv")}
+
+
+def layout_words(role: str) -> frozenset[str]:
+    return _layout_words().get(role, frozenset())
+
+
+def level2_of(cell: str) -> tuple[str, str] | None:
+    """(canonical level2, level1) when the cell is a 二级 label, full or truncated."""
+    key = norm(cell)
+    variants = _level2_variants()
+    hit = variants.get(key) or variants.get(key + "指标")
+    if hit:
+        return hit
+    if len(key) >= _MIN_TRUNCATED:
+        for variant, value in variants.items():
+            if variant.startswith(key) and variant.endswith("指标"):
+                return value
+    return None
+
+
+def level1_of(cell: str) -> str | None:
+    return _level1_variants().get(norm(cell))
+
+
+def is_column_header(cell: str) -> bool:
+    return norm(cell) in layout_words("column_header")
+
+
+def is_footer(cell: str) -> bool:
+    key = norm(cell).rstrip(":")
+    return any(key.startswith(w) for w in layout_words("footer"))
+
+
+def is_watermark(text: str) -> bool:
+    return norm(text) in layout_words("watermark")
+
+
+def is_half_caption(cell: str) -> bool:
+    return norm(cell) in layout_words("half")
+
+
+def title_kind(text: str) -> str | None:
+    """"project" / "department" when the text is a 绩效目标表 title."""
+    key = norm(text)
+    if any(w in key for w in layout_words("title_department")):
+        return "department"
+    if any(w in key for w in layout_words("title_project")):
+        return "project"
+    return None
+
+
+def field_key(cell: str) -> str | None:
+    """Canonical key of a header caption ("实施期资金总额：" -> "total"), also when truncated."""
+    key = norm(cell).rstrip(":")
+    if not key:
+        return None
+    captions = _field_captions()
+    hit = captions.get(key)
+    if hit:
+        return hit
+    if len(key) >= 5:
+        for caption, value in captions.items():
+            if caption.startswith(key):
+                return value
+    return None
+
+
+def is_mojibake(text: str) -> bool:
+    """UTF-8 bytes that were decoded as GBK somewhere upstream ("浠呬緵鍐呴儴瀹℃牳").
+
+    Such a line re-encodes to GB18030 bytes that are valid UTF-8 and mean something else.
+    """
+    if not text or text.isascii():
+        return False
+    try:
+        raw = text.encode("gb18030")
+    except UnicodeError:
+        return False
+    # A mojibake line may be cut mid-character, so allow one broken sequence at its end.
+    repaired = raw.decode("utf-8", errors="replace")
+    return repaired.count("\ufffd") <= 1 and repaired != text and len(repaired) < len(text)

@@ -1,0 +1,282 @@
+"""Find the 绩效目标表 blocks of a document and parse their header fields.
+
+A logical table starts at its 项目名称 row (department tables: at their title) and ends at its
+footer (负责人/填报日期), at the next table, or at the next section heading. A block whose 项目名称
+repeats the previous table's is that table continued on another page, unless both blocks carry a
+footer of their own: two complete tables that merely share a name stay separate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+from .errors import InputError
+from .layout import (
+    field_key,
+    is_column_header,
+    is_footer,
+    is_half_caption,
+    is_mojibake,
+    is_watermark,
+    level1_of,
+    level2_of,
+    norm,
+    title_kind,
+)
+from .model import Document, Line, TableBlock
+
+_SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+_DEPT_CODE = regex.compile(r"^\s*\d+\s*[-－—]\s*")
+_NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
+_FILL_DATE = regex.compile(r"^\d{8,14}$")
+_FUND_KEYS = {"total", "中央财政资金", "省级财政资金", "市县(区)财政资金", "单位自筹", "其他资金"}
+_HALVES = ("implementation", "annual")
+
+
+@dataclass
+class _Open:
+    """The table being built, with the segmenter's state for it."""
+
+    table: TableBlock
+    state: str = "header"  # header -> body -> closed
+    money_scale: float = 1.0
+    pending: list[Line] = field(default_factory=list)
+
+
+def _cells(line: Line) -> list[str]:
+    return [c for c in line.cells if c]
+
+
+def is_indicator_header(cells: list[str]) -> bool:
+    keys = [norm(c) for c in cells]
+    return "三级指标" in keys or ("指标值" in keys and "二级指标" in keys)
+
+
+def is_noise(line: Line) -> bool:
+    """Page furniture: watermarks and lines mangled by a wrong decoding upstream."""
+    return is_watermark(line.text) or is_mojibake(line.text.strip())
+
+
+def is_section_heading(line: Line) -> bool:
+    cells = _cells(line)
+    return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
+
+
+def parse_money(text: str, scale: float = 1.0) -> float | None:
+    t = norm(text).replace("，", ",")
+    if not _NUMBER.match(t):
+        return None
+    return round(float(t.replace(",", "")) * scale, 2)
+
+
+def _caption_value_pairs(cells: list[str]) -> list[tuple[str, str]]:
+    """(key, value) pairs of a header row: each caption takes the next non-caption cell."""
+    pairs: list[tuple[str, str]] = []
+    i = 0
+    while i < len(cells):
+        key = field_key(cells[i])
+        if key is None:
+            i += 1
+            continue
+        value = ""
+        if i + 1 < len(cells) and field_key(cells[i + 1]) is None:
+            value = cells[i + 1]
+            i += 1
+        pairs.append((key, value))
+        i += 1
+    return pairs
+
+
+def _parse_header_row(open_: _Open, line: Line) -> None:
+    table = open_.table
+    cells = _cells(line)
+    if not cells:
+        return
+    first_key = field_key(cells[0])
+    if first_key == "项目资金" and "万元" in norm(cells[0]):
+        open_.money_scale = 1e4
+    if first_key in ("总体目标",) and len(cells) > 1:
+        goals = cells[1:]
+        if table.kind == "department":
+            table.fields.setdefault("总体目标_annual", goals[0])
+        else:
+            table.fields.setdefault("总体目标_implementation", goals[0])
+            table.fields.setdefault("总体目标_annual", goals[1] if len(goals) > 1 else goals[0])
+        return
+    seen_funds = 0
+    for key, value in _caption_value_pairs(cells):
+        if key in _FUND_KEYS:
+            half = _HALVES[min(seen_funds, 1)]
+            seen_funds += 1
+            money = parse_money(value, open_.money_scale)
+            table.funds.setdefault(half, {}).setdefault(key, money)
+        elif key in ("项目资金",):
+            continue
+        elif value and key not in table.fields:
+            table.fields[key] = value
+    if table.kind == "department" and norm(cells[0]) == "合计" and len(cells) > 1:
+        # 年度预算情况: "合计 | 11997.57 | 合计 | 11997.57", in 万元
+        money = parse_money(cells[1], 1e4)
+        table.funds.setdefault("annual", {}).setdefault("total", money)
+
+
+def _department_cell(cells: list[str]) -> str:
+    for caption, value in zip(cells, cells[1:]):
+        if field_key(caption) == "部门名称":
+            return value
+    return ""
+
+
+def _department_name(text: str) -> str:
+    return _DEPT_CODE.sub("", text).strip()
+
+
+def _parse_footer(table: TableBlock, cells: list[str]) -> None:
+    for i, c in enumerate(cells):
+        if norm(c).startswith("填报日期"):
+            rest = [x for x in cells[i + 1 :] if _FILL_DATE.match(norm(x))]
+            if rest:
+                table.fields.setdefault("填报日期", norm(rest[0]))
+
+
+def _is_name_row(cells: list[str]) -> bool:
+    return bool(cells) and field_key(cells[0]) == "项目名称"
+
+
+def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
+    """For each 项目名称 row: (is a 绩效目标表 header, its block has a footer).
+
+    A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
+    fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
+    """
+    facts: dict[int, tuple[bool, bool]] = {}
+    rows = [(line, _cells(line)) for line in lines if _cells(line) and not is_noise(line)]
+    for i, (line, cells) in enumerate(rows):
+        if not _is_name_row(cells):
+            continue
+        titled = i > 0 and len(rows[i - 1][1]) <= 2 and (
+            title_kind(rows[i - 1][1][0]) == "project"
+            or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
+        )
+        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]]
+        headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
+        footer = False
+        for _, later in rows[i + 1 :]:
+            if _is_name_row(later) or (len(later) <= 2 and title_kind(later[0])):
+                break
+            if any(is_footer(c) for c in later[:2]):
+                footer = True
+                break
+        facts[line.number] = (headed, footer)
+    return facts
+
+
+def segment(doc: Document) -> list[TableBlock]:
+    """The logical tables of a document, in order, with header fields and indicator-block rows."""
+    tables: list[TableBlock] = []
+    blocks = _block_facts(doc.lines)
+    footers: dict[int, bool] = {}  # table index -> its first block had a footer
+    current: _Open | None = None
+    pending_title: tuple[int, str] | None = None
+
+    def start(kind: str, line: int, title: str) -> _Open:
+        table = TableBlock(doc=doc.name, index=len(tables) + 1, line=line, kind=kind, title=title, year=doc.year)
+        tables.append(table)
+        return _Open(table=table)
+
+    def close(open_: _Open | None, end: int) -> None:
+        if open_ is not None and not open_.table.end_line:
+            open_.table.end_line = end
+
+    for line in doc.lines:
+        cells = _cells(line)
+        if not cells or is_noise(line):
+            continue
+        first = cells[0]
+        kind = title_kind(first) if len(cells) <= 2 else None
+        if kind == "department":
+            close(current, line.number - 1)
+            current = start("department", line.number, first)
+            pending_title = None
+            continue
+        if kind == "project":
+            pending_title = (line.number, first)
+            continue
+        if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
+            name = cells[1] if len(cells) > 1 and field_key(cells[1]) is None else ""
+            has_footer = blocks[line.number][1]
+            same = (
+                current is not None
+                and current.table.kind == "project"
+                and norm(current.table.project) == norm(name)
+                and not (footers.get(current.table.index) and has_footer)
+            )
+            if same:
+                current.state = "header"
+                current.table.pages += 1
+            else:
+                close(current, line.number - 1)
+                title = pending_title[1] if pending_title else ""
+                current = start("project", line.number, title)
+                current.table.project = name
+                current.table.fields["项目名称"] = name
+                footers[current.table.index] = has_footer
+            pending_title = None
+            continue
+        if current is None:
+            continue
+        table = current.table
+        if current.state == "closed":
+            if table.fields.get("填报日期") is None and len(cells) == 1 and _FILL_DATE.match(norm(first)):
+                table.fields["填报日期"] = norm(first)
+            continue
+        if any(is_footer(c) for c in cells[:2]):
+            _parse_footer(table, cells)
+            current.state = "closed"
+            table.end_line = line.number
+            continue
+        if is_section_heading(line) and current.state == "body":
+            close(current, line.number - 1)
+            current.state = "closed"
+            continue
+        if current.state == "header":
+            if is_indicator_header(cells):
+                current.state = "body"
+                table.body.append(line)
+            elif table.kind == "department" and not table.project and _department_cell(cells):
+                table.fields["部门名称"] = _department_cell(cells)
+                table.project = _department_name(table.fields["部门名称"])
+            elif _starts_indicator_rows(cells):
+                # a continuation page may print indicator rows without the caption row
+                current.state = "body"
+                table.body.append(line)
+            else:
+                _parse_header_row(current, line)
+            continue
+        table.body.append(line)
+        table.end_line = line.number
+    if current is not None:
+        close(current, doc.lines[-1].number if doc.lines else 0)
+    for table in tables:
+        table.fields.setdefault("项目名称", table.project)
+    return tables
+
+
+def _starts_indicator_rows(cells: list[str]) -> bool:
+    """A row that can only be an indicator row: it carries a 一级 or 二级 category label."""
+    if any(is_half_caption(c) for c in cells) or field_key(cells[0]) is not None:
+        return False
+    return any(level1_of(c) or level2_of(c) or is_column_header(c) for c in cells[:4])
+
+
+def check_tables(doc: Document, tables: list[TableBlock]) -> list[InputError]:
+    """Problems of a segmented document: raise when it has no 绩效目标表 at all; list each table
+    that stops before any indicator row (truncated), so the other tables are still reported."""
+    if not tables:
+        raise InputError(doc.path, "no 绩效目标表 (project or department performance-target table) found")
+    return [
+        InputError(doc.path, f"truncated table: {t.project or t.title!r} has no indicator rows", t.line)
+        for t in tables
+        if not t.body
+    ]
