@@ -1,0 +1,234 @@
+"""Turn a table's indicator rows into `Indicator` records, as a careful reader would.
+
+Converters shift cells left and right (merged cells), so positions are not trusted. Each row is
+read as a sequence of tokens: category labels (一级 L1, 二级 L2), column captions, and text. A
+project table row holds two halves (实施期 | 年度); a half is [L1] [L2] name value. The split
+between the halves is found from the labels first (a 二级 label after some text opens the right
+half), then from the text count, then from the header's column positions. 二级 labels carry down
+the rows of their half until the next label; a label printed in one half of a row only governs both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .layout import is_column_header, level1_of, level2_of, norm
+from .model import Indicator, Line, TableBlock, Unparsed
+
+L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    col: int
+    kind: str
+    text: str
+    level2: str | None = None
+    level1: str | None = None
+
+
+@dataclass
+class Half:
+    """The cells of one half of one row."""
+
+    level2: tuple[str, str] | None = None  # (level2, level1) printed in this half
+    texts: list[Token] = field(default_factory=list)
+
+
+def _split_merged_label(col: int, cell: str) -> list[Token]:
+    """"服务对象满意度 市民满意度": a 二级 label and a name in one cell."""
+    head, _, tail = cell.partition(" ")
+    hit = level2_of(head) if tail else None
+    if hit:
+        return [Token(col, L2, head, *hit), Token(col, TEXT, tail.strip())]
+    return [Token(col, TEXT, cell)]
+
+
+def tokenize_row(line: Line) -> list[Token]:
+    raw = [(i, c) for i, c in enumerate(line.cells) if c]
+    tokens: list[Token] = []
+    for pos, (col, cell) in enumerate(raw):
+        as_l2 = level2_of(cell)
+        as_l1 = level1_of(cell)
+        if as_l1 and as_l2:
+            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly
+            following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
+            if level2_of(following) and not level1_of(following):
+                tokens.append(Token(col, L1, cell, level1=as_l1))
+            else:
+                tokens.append(Token(col, L2, cell, *as_l2))
+        elif as_l2:
+            tokens.append(Token(col, L2, cell, *as_l2))
+        elif as_l1:
+            tokens.append(Token(col, L1, cell, level1=as_l1))
+        elif is_column_header(cell):
+            tokens.append(Token(col, HDR, cell))
+        else:
+            tokens.extend(_split_merged_label(col, cell))
+    return tokens
+
+
+def header_layout(header: Line) -> tuple[int, int | None]:
+    """(number of halves, first column of the right half) from the indicator caption row."""
+    keys = [(i, norm(c)) for i, c in enumerate(header.cells) if c]
+    names = [i for i, k in keys if k == "三级指标"] or [i for i, k in keys if k == "指标值"]
+    if len(names) >= 2:
+        seconds = [i for i, k in keys if k == "二级指标" and i > names[0]]
+        return 2, (seconds[0] if seconds else names[1])
+    return 1, None
+
+
+def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tuple[Half, Half]:
+    left, right = Half(), Half()
+    labelled = [t for t in tokens if t.kind in (L2, TEXT)]
+    if halves == 1:
+        _fill(left, labelled)
+        return left, right
+    cut = _label_cut(labelled)
+    if cut is None:
+        cut = _text_cut(labelled, right_col)
+    _fill(left, labelled[:cut])
+    _fill(right, labelled[cut:])
+    return left, right
+
+
+def _label_cut(tokens: list[Token]) -> int | None:
+    """Index of the 二级 label that opens the right half: one after text, or a second label."""
+    labels = [i for i, t in enumerate(tokens) if t.kind == L2]
+    seen_text = False
+    for i, t in enumerate(tokens):
+        if t.kind == TEXT:
+            seen_text = True
+        elif seen_text:
+            return i
+    if len(labels) >= 2:
+        return labels[1]
+    return None
+
+
+def _text_cut(tokens: list[Token], right_col: int | None) -> int:
+    """Split a row without a separating label by its texts."""
+    texts = [i for i, t in enumerate(tokens) if t.kind == TEXT]
+    n = len(texts)
+    if n == 0:
+        return len(tokens)
+    if n >= 4 or n == 3:
+        if n == 3:
+            a, b, c = (norm(tokens[i].text) for i in texts)
+            if c != a and not a.startswith(c) and b == c:
+                # name | value value: the right half lost its name
+                return texts[2]
+        return texts[(n + 1) // 2]
+    if n == 1 or (right_col is None):
+        first = tokens[texts[0]]
+        if right_col is not None and first.col >= right_col + 1 and n == 1:
+            return texts[0]
+        return len(tokens)
+    # two texts: one name/value pair, in the half its first cell stands in
+    first = tokens[texts[0]]
+    if first.col > right_col:
+        return texts[0]
+    return len(tokens)
+
+
+def _fill(half: Half, tokens: list[Token]) -> None:
+    for t in tokens:
+        if t.kind == L2 and half.level2 is None and not half.texts:
+            half.level2 = (t.level2, t.level1)  # type: ignore[assignment]
+        elif t.kind == TEXT:
+            half.texts.append(t)
+        elif t.kind == L2:
+            half.texts.append(t)  # a label after the name: kept, reported unparsed
+
+
+@dataclass
+class _Pair:
+    line: int
+    period: str
+    level2: tuple[str, str]
+    name: str
+    value: str
+
+
+def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
+    """The indicator records and unplaced text of one logical table."""
+    indicators: list[Indicator] = []
+    unparsed: list[Unparsed] = []
+    periods = ("annual",) if table.kind == "department" else ("implementation", "annual")
+    halves, right_col = 1, None
+    current: list[tuple[str, str] | None] = [None, None]
+    pairs: list[_Pair] = []
+
+    for line in table.body:
+        tokens = tokenize_row(line)
+        if not tokens:
+            continue
+        keys = [norm(c) for c in line.cells if c]
+        if "三级指标" in keys or ("指标值" in keys and "二级指标" in keys):
+            halves, right_col = header_layout(line)
+            if table.kind == "department":
+                halves = 1
+        sides = split_halves(tokens, halves, right_col)
+        printed = [s.level2 for s in sides]
+        if halves == 2 and (printed[0] is None) != (printed[1] is None):
+            # a label printed in one half of a row governs both halves of that row
+            shared = printed[0] or printed[1]
+            printed = [shared, shared]
+        for h, side in enumerate(sides[:halves]):
+            if printed[h] is not None:
+                current[h] = printed[h]
+            texts = [t for t in side.texts if t.kind == TEXT]
+            stray = [t for t in side.texts if t.kind != TEXT]
+            if not texts:
+                continue
+            period = periods[h] if h < len(periods) else periods[-1]
+            if current[h] is None:
+                unparsed.append(Unparsed(table.doc, table.index, line.number, " | ".join(t.text for t in texts), "no-category"))
+                continue
+            name = texts[0].text
+            value = texts[1].text if len(texts) > 1 else ""
+            pairs.append(_Pair(line.number, period, current[h], name, value))
+            for extra in texts[2:] + stray:
+                unparsed.append(Unparsed(table.doc, table.index, line.number, extra.text, "extra-cell"))
+
+    full_names = [p for p in pairs if p.period == periods[0]]
+    for p in pairs:
+        name, name_raw = p.name, None
+        if p.period == "annual" and table.kind == "project":
+            full = _complete_truncated(p, full_names)
+            if full is not None:
+                name, name_raw = full, p.name
+        level2, level1 = p.level2
+        indicators.append(
+            Indicator(
+                doc=table.doc,
+                table=table.index,
+                table_line=table.line,
+                kind=table.kind,
+                project=table.project,
+                period=p.period,
+                level1=level1,
+                level2=level2,
+                name=name,
+                name_raw=name_raw,
+                value=p.value,
+                line=p.line,
+            )
+        )
+    table.n_indicators = len(indicators)
+    table.n_unparsed = len(unparsed)
+    return indicators, unparsed
+
+
+def _complete_truncated(pair: _Pair, left: list[_Pair]) -> str | None:
+    """A right-half name cut short by a narrow column, completed from the left half's name.
+
+    The left name on the same row wins; otherwise the nearest left name that extends it.
+    """
+    key = norm(pair.name)
+    if not key or any(norm(p.name) == key for p in left):
+        return None
+    candidates = [p for p in left if norm(p.name).startswith(key) and len(norm(p.name)) > len(key)]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda p: (p.line != pair.line, abs(p.line - pair.line)))
+    return best.name
