@@ -6,7 +6,8 @@ index of the sheet in workbook order. Numbers therefore restart on every sheet; 
 names a row uniquely. Rows without any value are skipped (their numbers are simply absent), and
 trailing empty cells are trimmed as the text reader does. `Line.text` is the cells joined by tabs.
 
-Cell rendering: strings through `clean_cell` (whitespace runs collapsed, tags removed); integers and
+Cell rendering: strings through `pdf.unwrap_cell` (a line break between two CJK characters
+dropped, whitespace runs collapsed, tags removed); integers and
 integral floats without ".0" (600000.0 -> "600000"); other floats by `repr` ("0.1", not
 "0.10000000000000001"); a value whose number format is a percentage as printed ("0.95" with format
 "0%" -> "95%"); dates as ISO ("2024-07-31", with the time only when it is not midnight); formulas
@@ -23,7 +24,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import Document, Line
-from .cells import clean_cell
+from .pdf import unwrap_cell
 
 
 def format_number(value: int | float) -> str:
@@ -55,7 +56,7 @@ def render_value(value: Any, number_format: str | None = None) -> str:
         return value.isoformat()
     if isinstance(value, _dt.timedelta):
         return str(value)
-    return clean_cell(str(value))
+    return unwrap_cell(str(value))
 
 
 def read_xlsx(path: str | Path) -> Document:
