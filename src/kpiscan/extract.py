@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .layout import is_column_header, level1_of, level2_of, norm
+from .layout import is_column_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
 from .model import Indicator, Line, TableBlock, Unparsed
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
@@ -43,7 +43,9 @@ def _split_merged_label(col: int, cell: str) -> list[Token]:
     return [Token(col, TEXT, cell)]
 
 
-def tokenize_row(line: Line) -> list[Token]:
+def tokenize_row(line: Line, label_col: int | None = None) -> list[Token]:
+    """Tokens of a row; `label_col` is the left half's 二级 column, at or left of which a label
+    cut short by its column ("经济" for 经济效益指标) is still read as a label."""
     raw = [(i, c) for i, c in enumerate(line.cells) if c]
     tokens: list[Token] = []
     for pos, (col, cell) in enumerate(raw):
@@ -62,19 +64,42 @@ def tokenize_row(line: Line) -> list[Token]:
             tokens.append(Token(col, L1, cell, level1=as_l1))
         elif is_column_header(cell):
             tokens.append(Token(col, HDR, cell))
+        elif label_col is not None and col <= label_col and (weak := weak_level2_of(cell)):
+            tokens.append(Token(col, L2, cell, *weak))
         else:
             tokens.extend(_split_merged_label(col, cell))
-    return tokens
+    return _names_that_look_like_labels(tokens)
 
 
-def header_layout(header: Line) -> tuple[int, int | None]:
-    """(number of halves, first column of the right half) from the indicator caption row."""
+def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
+    """A 三级 name can be a category word ("满意度", "服务对象满意度"): a label right after another
+    label and followed by a single text (its value) before the next label is that value's name."""
+    out = list(tokens)
+    for i in range(1, len(out) - 1):
+        prev, here, nxt = out[i - 1], out[i], out[i + 1]
+        after = out[i + 2] if i + 2 < len(out) else None
+        if (
+            here.kind in (L1, L2)
+            and prev.kind in (L1, L2)
+            and nxt.kind == TEXT
+            and looks_like_value(nxt.text)
+            and (after is None or after.kind != TEXT)
+        ):
+            out[i] = Token(here.col, TEXT, here.text)
+    return out
+
+
+def header_layout(header: Line) -> tuple[int, int | None, int | None]:
+    """(number of halves, first column of the right half, the left 二级 column) from the
+    indicator caption row."""
     keys = [(i, norm(c)) for i, c in enumerate(header.cells) if c]
     names = [i for i, k in keys if k == "三级指标"] or [i for i, k in keys if k == "指标值"]
+    level2_cols = [i for i, k in keys if k == "二级指标"]
+    label_col = level2_cols[0] if level2_cols else None
     if len(names) >= 2:
         seconds = [i for i, k in keys if k == "二级指标" and i > names[0]]
-        return 2, (seconds[0] if seconds else names[1])
-    return 1, None
+        return 2, (seconds[0] if seconds else names[1]), label_col
+    return 1, None, label_col
 
 
 def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tuple[Half, Half]:
@@ -140,6 +165,26 @@ def _fill(half: Half, tokens: list[Token]) -> None:
             half.texts.append(t)  # a label after the name: kept, reported unparsed
 
 
+def _drop_repeats(texts: list[Token]) -> list[Token]:
+    """A name printed twice in one half (spilled into the 二级 column) counts once."""
+    out: list[Token] = []
+    for t in texts:
+        if not out or norm(out[-1].text) != norm(t.text):
+            out.append(t)
+    return out
+
+
+def _name_position(texts: list[Token]) -> int:
+    """Where the name stands among a half's texts: before the last text that reads as a value
+    while its predecessor does not; by default the first text."""
+    if len(texts) <= 2:
+        return 0
+    for i in range(len(texts) - 2, -1, -1):
+        if looks_like_value(texts[i + 1].text) and not looks_like_value(texts[i].text):
+            return i
+    return 0
+
+
 @dataclass
 class _Pair:
     line: int
@@ -154,19 +199,19 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     indicators: list[Indicator] = []
     unparsed: list[Unparsed] = []
     periods = ("annual",) if table.kind == "department" else ("implementation", "annual")
-    halves, right_col = 1, None
+    halves, right_col, label_col = 1, None, None
     current: list[tuple[str, str] | None] = [None, None]
     pairs: list[_Pair] = []
 
     for line in table.body:
-        tokens = tokenize_row(line)
-        if not tokens:
-            continue
         keys = [norm(c) for c in line.cells if c]
         if "三级指标" in keys or ("指标值" in keys and "二级指标" in keys):
-            halves, right_col = header_layout(line)
-            if table.kind == "department":
-                halves = 1
+            halves, right_col, label_col = header_layout(line)
+            # project tables always have two halves: a page may print only one set of captions
+            halves = 1 if table.kind == "department" else 2
+        tokens = tokenize_row(line, label_col)
+        if not tokens:
+            continue
         sides = split_halves(tokens, halves, right_col)
         printed = [s.level2 for s in sides]
         if halves == 2 and (printed[0] is None) != (printed[1] is None):
@@ -184,10 +229,12 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
             if current[h] is None:
                 unparsed.append(Unparsed(table.doc, table.index, line.number, " | ".join(t.text for t in texts), "no-category"))
                 continue
-            name = texts[0].text
-            value = texts[1].text if len(texts) > 1 else ""
+            texts = _drop_repeats(texts)
+            at = _name_position(texts)
+            name = texts[at].text
+            value = texts[at + 1].text if len(texts) > at + 1 else ""
             pairs.append(_Pair(line.number, period, current[h], name, value))
-            for extra in texts[2:] + stray:
+            for extra in texts[:at] + texts[at + 2 :] + stray:
                 unparsed.append(Unparsed(table.doc, table.index, line.number, extra.text, "extra-cell"))
 
     full_names = [p for p in pairs if p.period == periods[0]]

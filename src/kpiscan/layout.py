@@ -13,8 +13,12 @@ import regex
 from . import lexicon
 
 _SPACE = regex.compile(r"\s+")
-# A 二级 label printed narrower than its column loses its tail: "可持续影响指" / "服务对象满意".
+# A 二级 label printed narrower than its column loses the last character: "可持续影响指".
+# A shorter prefix ("可持续发展" of 可持续发展指标) is more likely a value; the lexicon lists the
+# short forms that really occur ("社会效益", "服务对象满意").
 _MIN_TRUNCATED = 4
+_MAX_LOST = 1
+_VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 
 def norm(text: str) -> str:
@@ -53,14 +57,34 @@ def level2_of(cell: str) -> tuple[str, str] | None:
     """(canonical level2, level1) when the cell is a 二级 label, full or truncated."""
     key = norm(cell)
     variants = _level2_variants()
-    hit = variants.get(key) or variants.get(key + "指标")
+    hit = variants.get(key)
     if hit:
         return hit
     if len(key) >= _MIN_TRUNCATED:
         for variant, value in variants.items():
-            if variant.startswith(key) and variant.endswith("指标"):
+            if variant.startswith(key) and variant.endswith("指标") and len(variant) - len(key) <= _MAX_LOST:
                 return value
     return None
+
+
+def weak_level2_of(cell: str) -> tuple[str, str] | None:
+    """A 二级 label cut to its first characters by a narrow column ("经济", "生态", "服务对象").
+
+    Only trustworthy where the cell stands in the 二级 column or left of it; callers check that.
+    """
+    key = norm(cell)
+    if len(key) < 2:
+        return None
+    for variant, value in _level2_variants().items():
+        if variant.startswith(key) and variant.endswith("指标"):
+            return value
+    return None
+
+
+def looks_like_value(cell: str) -> bool:
+    """A 指标值 rather than a name: it has a number or comparator, or is a word or two."""
+    key = norm(cell)
+    return bool(_VALUE_MARK.search(key)) or 0 < len(key) <= 4
 
 
 def level1_of(cell: str) -> str | None:
@@ -72,8 +96,15 @@ def is_column_header(cell: str) -> bool:
 
 
 def is_footer(cell: str) -> bool:
+    """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
-    return any(key.startswith(w) for w in layout_words("footer"))
+    return len(key) >= 2 and any(key == w or (w.startswith(key)) for w in layout_words("footer"))
+
+
+def is_footer_row(cells: list[str]) -> bool:
+    """The 负责人/经办人/联系电话/填报日期 row that closes a table."""
+    hits = sum(is_footer(c) for c in cells)
+    return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
 def is_watermark(text: str) -> bool:

@@ -16,6 +16,7 @@ from .layout import (
     field_key,
     is_column_header,
     is_footer,
+    is_footer_row,
     is_half_caption,
     is_mojibake,
     is_watermark,
@@ -165,7 +166,7 @@ def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
         for _, later in rows[i + 1 :]:
             if _is_name_row(later) or (len(later) <= 2 and title_kind(later[0])):
                 break
-            if any(is_footer(c) for c in later[:2]):
+            if is_footer_row(later):
                 footer = True
                 break
         facts[line.number] = (headed, footer)
@@ -202,6 +203,9 @@ def segment(doc: Document) -> list[TableBlock]:
             continue
         if kind == "project":
             pending_title = (line.number, first)
+            if current is not None and current.state == "body":
+                # the next table's title ends this one's rows (a continuation repeats 项目名称)
+                current.state = "closed"
             continue
         if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
             name = cells[1] if len(cells) > 1 and field_key(cells[1]) is None else ""
@@ -231,7 +235,7 @@ def segment(doc: Document) -> list[TableBlock]:
             if table.fields.get("填报日期") is None and len(cells) == 1 and _FILL_DATE.match(norm(first)):
                 table.fields["填报日期"] = norm(first)
             continue
-        if any(is_footer(c) for c in cells[:2]):
+        if is_footer_row(cells):
             _parse_footer(table, cells)
             current.state = "closed"
             table.end_line = line.number
