@@ -69,7 +69,7 @@ def _split_text_line(chars: list[dict[str, Any]]) -> list[str]:
             if gap > _GAP_FACTOR * size:
                 cells.append("".join(current))
                 current = []
-            elif gap > 0.25 * size and current and current[-1] != " " and ch["text"] != " ":
+            elif gap > 0.2 * size and current and current[-1] != " " and ch["text"] != " ":
                 current.append(" ")  # a word space, as extract_text would put it
         current.append(ch["text"])
         prev = ch
