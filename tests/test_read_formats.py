@@ -369,3 +369,97 @@ def test_pdf_unruled_text_line_split_on_wide_gaps(tmp_path: Path) -> None:
         (1, 1, ("负责人:", "经办人: 李四")),
         (2, 1, ("填报日期:",)),
     ]
+
+
+# ------------------------------------------------------------------- end to end, one corpus table
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpora"
+
+
+def corpus_table() -> list[str]:
+    """Lines 652-683 of corpora/000_*.txt: one whole 项目支出绩效目标表."""
+    found = sorted(CORPUS.glob("000_*.txt"))
+    if not found:
+        pytest.skip("corpora/000_*.txt not present")
+    return found[0].read_text(encoding="utf-8").split("\n")[651:683]
+
+
+def write_as(fmt: str, lines: list[str], path: Path) -> Path:
+    import html
+
+    rows = [(l.split("\t") + [""] * 8)[:8] if "\t" in l else l for l in lines]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        for r in rows:
+            wb.active.append(r if isinstance(r, list) else [r] if r else [])
+        wb.save(path)
+    elif fmt == "html":
+        body = []
+        for r in rows:
+            if isinstance(r, list):
+                body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
+            elif r:
+                body.append(f"<p>{html.escape(r)}</p>")
+        first = next(i for i, b in enumerate(body) if b.startswith("<tr>"))
+        body[first:] = ["<table>", *body[first:], "</table>"]
+        path.write_text("<html><body>\n" + "\n".join(body) + "\n</body></html>", encoding="utf-8")
+    else:
+        pytest.importorskip("reportlab")
+        from reportlab.lib import colors
+        from reportlab.lib.pagesizes import A4, landscape
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        cell = ParagraphStyle("c", fontName="STSong-Light", fontSize=8, leading=10, wordWrap="CJK")
+        text = ParagraphStyle("t", fontName="STSong-Light", fontSize=12, leading=16)
+        story = [Paragraph(r, text) for r in rows if isinstance(r, str) and r]
+        grid = [[Paragraph(c, cell) if c else "" for c in r] for r in rows if isinstance(r, list)]
+        table = Table(grid, colWidths=[70, 60, 80, 130, 80, 80, 130, 80])
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+        SimpleDocTemplate(str(path), pagesize=landscape(A4)).build([*story, table])
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "html", "pdf"])
+def test_same_indicators_as_the_text_reader(tmp_path: Path, fmt: str) -> None:
+    """The segmenter and extractor find the same indicators in every format of one table."""
+    from kpiscan.read import read_document
+
+    segment = pytest.importorskip("kpiscan.segment").segment
+    extract_table = pytest.importorskip("kpiscan.extract").extract_table
+
+    def indicators(path: Path) -> list[tuple[str, ...]]:
+        doc = read_document(path)
+        return [
+            (i.period, i.project, i.level1, i.level2, i.name, i.value)
+            for table in segment(doc)
+            for i in extract_table(table)[0]
+        ]
+
+    lines = corpus_table()
+    text = tmp_path / "table.txt"
+    text.write_text("\n".join(lines), encoding="utf-8")
+    expected = indicators(text)
+    assert len(expected) >= 10
+    assert indicators(write_as(fmt, lines, tmp_path / f"table.{fmt}")) == expected
+
+
+def test_html_rows_without_table_and_nested_tables(tmp_path: Path) -> None:
+    path = tmp_path / "loose.html"
+    path.write_text(
+        "<p>标题</p>\n<tr><td>项目名称</td><td>甲</td></tr>\n"
+        "<table><tr><td>外</td><td>a<table><tr><td>内</td></tr></table>b</td></tr></table>\n",
+        encoding="utf-8",
+    )
+    doc = read_html(path)
+    assert [(l.number, l.cells) for l in doc.lines] == [
+        (1, ("标题",)),
+        (2, ("项目名称", "甲")),
+        (3, ("外", "ab")),
+        (3, ("内",)),
+    ]

@@ -149,6 +149,9 @@ class _Parser(HTMLParser):
                 self._flush_block()
             self.tables.append(_Table())
             return
+        if tag in ("tr", "td", "th") and not self.tables:
+            self._flush_block()
+            self.tables.append(_Table())  # a row outside any <table>: read it as one all the same
         if self.tables and tag == "tr":
             self._flush_block()
             self._open_row(self.tables[-1])
