@@ -139,6 +139,13 @@ class _Parser(HTMLParser):
         t.row = None
         t.active = set()
 
+    def _block_boundary(self) -> None:
+        """A block element starts or ends: a line break inside a cell, else the end of a block."""
+        if self._in_cell():
+            self.tables[-1].cell.append("\n")  # type: ignore[union-attr]
+        else:
+            self._flush_block()
+
     # -- parser callbacks -----------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -161,10 +168,7 @@ class _Parser(HTMLParser):
             self._open_cell(self.tables[-1], dict(attrs))
             return
         if tag in _BLOCK:
-            if self._in_cell():
-                self.tables[-1].cell.append("\n")  # type: ignore[union-attr]
-            else:
-                self._flush_block()
+            self._block_boundary()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("br", "hr"):
@@ -193,10 +197,7 @@ class _Parser(HTMLParser):
             self.tables[-1].pending.clear()  # a rowspan does not cross a row group
             return
         if tag in _BLOCK:
-            if self._in_cell():
-                self.tables[-1].cell.append("\n")  # type: ignore[union-attr]
-            else:
-                self._flush_block()
+            self._block_boundary()
 
     def handle_data(self, data: str) -> None:
         if self.skip:
