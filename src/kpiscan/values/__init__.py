@@ -1,0 +1,12 @@
+"""Normalising 指标值: `parse_value(text, year) -> Target` (DESIGN.md 3.2, docs/values.md).
+
+    vocab.py    the vocabulary, read once from lexicons/*.tsv
+    numbers.py  Arabic and Chinese numerals, scale words
+    grammar.py  the named pieces and the one compiled `regex` pattern
+    parse.py    a match -> Target, one builder per form
+"""
+from __future__ import annotations
+
+from kpiscan.values.parse import find_values, iso, parse_value
+
+__all__ = ["find_values", "iso", "parse_value"]
