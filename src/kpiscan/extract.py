@@ -10,8 +10,10 @@ the rows of their half until the next label; a label printed in one half of a ro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from .layout import is_column_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
+from . import lexicon
+from .layout import is_bare_value, is_column_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
 from .model import Indicator, Line, TableBlock, Unparsed
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
@@ -31,6 +33,7 @@ class Half:
     """The cells of one half of one row."""
 
     level2: tuple[str, str] | None = None  # (level2, level1) printed in this half
+    label: Token | None = None  # the token that printed it
     texts: list[Token] = field(default_factory=list)
 
 
@@ -43,11 +46,13 @@ def _split_merged_label(col: int, cell: str) -> list[Token]:
     return [Token(col, TEXT, cell)]
 
 
-def tokenize_row(line: Line, label_col: int | None = None) -> list[Token]:
-    """Tokens of a row; `label_col` is the left half's 二级 column, at or left of which a label
-    cut short by its column ("经济" for 经济效益指标) is still read as a label."""
+def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
+    """Tokens of a row. `label_cols` are the 二级 columns of the caption row: a label cut short
+    by its column ("经济" for 经济效益指标) is read as a label at or left of the first one, in
+    the second one, or where the same short label already stood in this row."""
     raw = [(i, c) for i, c in enumerate(line.cells) if c]
     tokens: list[Token] = []
+    short_labels: set[str] = set()
     for pos, (col, cell) in enumerate(raw):
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
@@ -64,11 +69,22 @@ def tokenize_row(line: Line, label_col: int | None = None) -> list[Token]:
             tokens.append(Token(col, L1, cell, level1=as_l1))
         elif is_column_header(cell):
             tokens.append(Token(col, HDR, cell))
-        elif label_col is not None and col <= label_col and (weak := weak_level2_of(cell)):
+        elif (
+            _short_label_place(col, cell, label_cols, short_labels)
+            and not (tokens and tokens[-1].kind == L2)  # a half prints one label
+            and (weak := weak_level2_of(cell))
+        ):
+            short_labels.add(norm(cell))
             tokens.append(Token(col, L2, cell, *weak))
         else:
             tokens.extend(_split_merged_label(col, cell))
     return _names_that_look_like_labels(tokens)
+
+
+def _short_label_place(col: int, cell: str, label_cols: tuple[int, ...], seen: set[str]) -> bool:
+    if not label_cols:
+        return False
+    return col <= label_cols[0] or col in label_cols[1:] or norm(cell) in seen
 
 
 def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
@@ -89,17 +105,15 @@ def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def header_layout(header: Line) -> tuple[int, int | None, int | None]:
-    """(number of halves, first column of the right half, the left 二级 column) from the
-    indicator caption row."""
+def header_layout(header: Line) -> tuple[int | None, tuple[int, ...]]:
+    """(first column of the right half, the 二级 columns) from the indicator caption row."""
     keys = [(i, norm(c)) for i, c in enumerate(header.cells) if c]
     names = [i for i, k in keys if k == "三级指标"] or [i for i, k in keys if k == "指标值"]
-    level2_cols = [i for i, k in keys if k == "二级指标"]
-    label_col = level2_cols[0] if level2_cols else None
+    label_cols = tuple(i for i, k in keys if k == "二级指标")
     if len(names) >= 2:
-        seconds = [i for i, k in keys if k == "二级指标" and i > names[0]]
-        return 2, (seconds[0] if seconds else names[1]), label_col
-    return 1, None, label_col
+        seconds = [i for i in label_cols if i > names[0]]
+        return (seconds[0] if seconds else names[1]), label_cols
+    return None, label_cols
 
 
 def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tuple[Half, Half]:
@@ -148,6 +162,10 @@ def _text_cut(tokens: list[Token], right_col: int | None) -> int:
         if right_col is not None and first.col >= right_col + 1 and n == 1:
             return texts[0]
         return len(tokens)
+    a, b = (norm(tokens[i].text) for i in texts)
+    if a == b and not looks_like_value(a):
+        # the same name in each half, neither with a value
+        return texts[1]
     # two texts: one name/value pair, in the half its first cell stands in
     first = tokens[texts[0]]
     if first.col > right_col:
@@ -159,14 +177,28 @@ def _fill(half: Half, tokens: list[Token]) -> None:
     for t in tokens:
         if t.kind == L2 and half.level2 is None and not half.texts:
             half.level2 = (t.level2, t.level1)  # type: ignore[assignment]
+            half.label = Token(t.col, TEXT, t.text)
         elif t.kind == TEXT:
             half.texts.append(t)
         elif t.kind == L2:
             half.texts.append(t)  # a label after the name: kept, reported unparsed
 
 
+def _continues_values(tokens: list[Token], previous_row: list[_Pair]) -> bool:
+    """Only bare values, no more than the names above that are still waiting for one."""
+    waiting = [p for p in previous_row if not p.value]
+    return (
+        bool(waiting)
+        and all(t.kind == TEXT and is_bare_value(t.text) for t in tokens)
+        and len(tokens) <= len(waiting)
+    )
+
+
 def _drop_repeats(texts: list[Token]) -> list[Token]:
-    """A name printed twice in one half (spilled into the 二级 column) counts once."""
+    """A name printed twice in one half (spilled into the 二级 column) counts once. Two texts
+    only are a name and its value, even when equal ("可持续 | 可持续")."""
+    if len(texts) < 3:
+        return texts
     out: list[Token] = []
     for t in texts:
         if not out or norm(out[-1].text) != norm(t.text):
@@ -192,6 +224,59 @@ class _Pair:
     level2: tuple[str, str]
     name: str
     value: str
+    labelled: bool = False  # its row printed the 二级 label it carries
+
+
+@cache
+def _cues() -> dict[str, list[tuple[str, str, int]]]:
+    by_level2: dict[str, list[tuple[str, str, int]]] = {}
+    for row in lexicon.table("level2_cues.tsv"):
+        by_level2.setdefault(row["level2"], []).append((row["field"], norm(row["cue"]), int(row["weight"])))
+    return by_level2
+
+
+def _cue_score(pair: _Pair, level2: str) -> int:
+    fields = {"name": norm(pair.name), "value": norm(pair.value)}
+    return sum(w for f, cue, w in _cues().get(level2, ()) if cue in fields[f])
+
+
+def _place_centred_labels(pairs: list[_Pair]) -> None:
+    """A 二级 label centred in a merged cell is printed on a later row than its group's first.
+    An unlabelled 产出 row right above a labelled one goes to that label when its cues say so."""
+    for period in {p.period for p in pairs}:
+        half = [p for p in pairs if p.period == period]
+        for i, pair in enumerate(half):
+            if pair.labelled:
+                continue
+            below = next((q for q in half[i + 1 : i + 3] if q.labelled), None)
+            if below is None or below.level2 == pair.level2:
+                continue
+            if below.level2[1] != "产出指标" or pair.level2[1] != "产出指标":
+                continue  # benefit categories share too many words for cues to decide
+            between = half[i + 1 : half.index(below)]
+            if any(q.labelled for q in between):
+                continue
+            if _cue_score(pair, below.level2[0]) > _cue_score(pair, pair.level2[0]):
+                pair.level2 = below.level2
+
+
+_OUTPUT_LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标")
+_STRONG_CUES = 4
+_MARGIN = 2
+
+
+def _correct_by_meaning(pairs: list[_Pair]) -> None:
+    """A 产出 row whose words strongly name another 产出 category than the one it is filed
+    under ("劳务费支付时间 | 4月底前" under 成本指标) is read under that category, as a reviewer
+    does; weak or mixed evidence keeps the printed or inherited label."""
+    for pair in pairs:
+        if pair.level2[1] != "产出指标":
+            continue
+        here = _cue_score(pair, pair.level2[0])
+        scores = {l2: _cue_score(pair, l2) for l2 in _OUTPUT_LEVEL2}
+        best = max(scores, key=scores.__getitem__)
+        if scores[best] >= _STRONG_CUES and scores[best] - here >= _MARGIN:
+            pair.level2 = (best, "产出指标")
 
 
 def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
@@ -199,19 +284,28 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     indicators: list[Indicator] = []
     unparsed: list[Unparsed] = []
     periods = ("annual",) if table.kind == "department" else ("implementation", "annual")
-    halves, right_col, label_col = 1, None, None
+    # project tables always have two halves, even where a page prints one set of captions
+    halves = 1 if table.kind == "department" else 2
+    right_col: int | None = None
+    label_cols: tuple[int, ...] = ()
     current: list[tuple[str, str] | None] = [None, None]
     pairs: list[_Pair] = []
 
+    previous_row: list[_Pair] = []
     for line in table.body:
         keys = [norm(c) for c in line.cells if c]
         if "三级指标" in keys or ("指标值" in keys and "二级指标" in keys):
-            halves, right_col, label_col = header_layout(line)
-            # project tables always have two halves: a page may print only one set of captions
-            halves = 1 if table.kind == "department" else 2
-        tokens = tokenize_row(line, label_col)
+            right_col, label_cols = header_layout(line)
+        tokens = tokenize_row(line, label_cols)
         if not tokens:
             continue
+        if _continues_values(tokens, previous_row):
+            # a row wrapped by the converter: its values belong to the names of the row above
+            for pair, token in zip([p for p in previous_row if not p.value], tokens):
+                pair.value = token.text
+            previous_row = []
+            continue
+        row_start = len(pairs)
         sides = split_halves(tokens, halves, right_col)
         printed = [s.level2 for s in sides]
         if halves == 2 and (printed[0] is None) != (printed[1] is None):
@@ -223,6 +317,9 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
                 current[h] = printed[h]
             texts = [t for t in side.texts if t.kind == TEXT]
             stray = [t for t in side.texts if t.kind != TEXT]
+            if side.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
+                # "服务对象满意度 | >95%": the category word is the only name this value has
+                texts = [side.label, texts[0]]
             if not texts:
                 continue
             period = periods[h] if h < len(periods) else periods[-1]
@@ -233,10 +330,13 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
             at = _name_position(texts)
             name = texts[at].text
             value = texts[at + 1].text if len(texts) > at + 1 else ""
-            pairs.append(_Pair(line.number, period, current[h], name, value))
+            pairs.append(_Pair(line.number, period, current[h], name, value, printed[h] is not None))
             for extra in texts[:at] + texts[at + 2 :] + stray:
                 unparsed.append(Unparsed(table.doc, table.index, line.number, extra.text, "extra-cell"))
+        previous_row = pairs[row_start:]
 
+    _place_centred_labels(pairs)
+    _correct_by_meaning(pairs)
     full_names = [p for p in pairs if p.period == periods[0]]
     for p in pairs:
         name, name_raw = p.name, None
