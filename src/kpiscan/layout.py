@@ -81,6 +81,14 @@ def weak_level2_of(cell: str) -> tuple[str, str] | None:
     return None
 
 
+_BARE_VALUE = regex.compile(r"^[≥≤≧≦<>=约]*[0-9][0-9.,]*\S{0,6}$")
+
+
+def is_bare_value(cell: str) -> bool:
+    """A number with at most a short unit: ">90%", "≥50人", "4318吨"; not a name with a year."""
+    return bool(_BARE_VALUE.match(norm(cell)))
+
+
 def looks_like_value(cell: str) -> bool:
     """A 指标值 rather than a name: it has a number or comparator, or is a word or two."""
     key = norm(cell)
