@@ -1,0 +1,110 @@
+"""The `kpiscan` command line. Each command only wires the library's functions together."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Analyse 绩效目标表 indicators in budget disclosures.")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def scan_with_progress(paths: List[Path], classify: bool = True, workers: int = 1):
+    """Scan files and directories with a progress bar on stderr when there is more than one file."""
+    from .batch import run_scan
+
+    return run_scan(paths, classify=classify, workers=workers)
+
+
+def report_problems(result, single_file: bool) -> int:
+    """Print each bad file on one line (stderr); the exit code the command should return."""
+    for problem in result.problems:
+        typer.echo(f"error: {problem}", err=True)
+    if not result.problems:
+        return 0
+    if not single_file:
+        bad = len({p.path for p in result.problems})
+        typer.echo(f"{bad} of {len(result.files)} files had problems (listed above)", err=True)
+        return 1 if bad == len(result.files) else 0
+    return 1
+
+
+@app.command()
+def scan(
+    paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write indicators.<fmt>, tables.jsonl, unparsed.jsonl here"),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl | csv | parquet"),
+    workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+    no_classify: bool = typer.Option(False, "--no-classify", help="skip the measurability classifier"),
+) -> None:
+    """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out."""
+    from .write import FORMATS, write_jsonl, write_outputs
+
+    if fmt not in FORMATS:
+        _fail(f"error: --format must be one of {', '.join(FORMATS)}", 2)
+    result = scan_with_progress(paths, classify=not no_classify, workers=workers)
+    single = len(paths) == 1 and paths[0].is_file()
+    if out is None:
+        write_jsonl(result.records(), sys.stdout)
+    else:
+        written = write_outputs(result, out, fmt)
+        typer.echo(
+            f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "
+            f"{len(result.unparsed)} unparsed -> " + ", ".join(str(p) for p in written.values()),
+            err=True,
+        )
+    raise typer.Exit(report_problems(result, single))
+
+
+@app.command("eval")
+def evaluate(
+    pred: Optional[Path] = typer.Argument(None, help="predicted indicators JSONL; default: scan the gold's documents"),
+    gold: List[Path] = typer.Option(None, "--gold", help="gold JSONL files (default corpora/gold/*.jsonl)"),
+    corpus: Path = typer.Option(Path("corpora"), "--corpus", help="where the gold's documents are"),
+    show: bool = typer.Option(False, "--show", help="list missed and spurious records"),
+) -> None:
+    """Precision, recall and F1 of (period, project, name, value) per document, and level2 accuracy."""
+    from .evaluate import read_jsonl, score
+
+    gold_files = list(gold) if gold else sorted((corpus / "gold").glob("*.jsonl"))
+    if not gold_files:
+        _fail(f"error: no gold files (looked in {corpus / 'gold'})")
+    gold_records = read_jsonl(gold_files)
+    if pred is not None:
+        predicted = read_jsonl([pred])
+    else:
+        docs = sorted({r["doc"] for r in gold_records})
+        missing = [d for d in docs if not (corpus / d).exists()]
+        if missing:
+            _fail(f"error: gold documents not found in {corpus}: {', '.join(missing)}")
+        predicted = scan_with_progress([corpus / d for d in docs], classify=False).records()
+    scores = score(gold_records, predicted)
+    typer.echo(f"{'document':40} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6} {'L2acc':>6}")
+    for s in scores:
+        typer.echo(
+            f"{s.doc:40} {s.gold:5d} {s.predicted:5d} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.level2_accuracy:6.3f}"
+        )
+        if show:
+            for r in sorted(s.missed, key=lambda r: r["line"]):
+                typer.echo(f"    missed   {r['line']:>5} {r['period']:14} {r['name']} | {r['value']}")
+            for r in sorted(s.spurious, key=lambda r: r["line"]):
+                typer.echo(f"    spurious {r['line']:>5} {r['period']:14} {r['name']} | {r['value']}")
+    total = sum(s.gold for s in scores), sum(s.predicted for s in scores), sum(s.matched for s in scores)
+    micro_p = total[2] / total[1] if total[1] else 0.0
+    micro_r = total[2] / total[0] if total[0] else 0.0
+    micro_f = 2 * micro_p * micro_r / (micro_p + micro_r) if micro_p + micro_r else 0.0
+    typer.echo(f"{'all (micro)':40} {total[0]:5d} {total[1]:5d} {micro_p:6.3f} {micro_r:6.3f} {micro_f:6.3f}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

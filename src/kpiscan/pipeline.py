@@ -1,0 +1,105 @@
+"""The scan: read -> segment -> extract -> normalise -> classify, per file and over many files.
+
+`scan_file` never raises for bad input: a file that cannot be scanned comes back with its
+`InputError` in `problems`, so a batch goes on past it. `scan` collects many files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import InputError
+from .extract import extract_table
+from .model import Document, Indicator, TableBlock, Unparsed
+from .read import read_document, supported
+from .segment import check_tables, segment
+
+
+@dataclass
+class ScanResult:
+    tables: list[TableBlock] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    unparsed: list[Unparsed] = field(default_factory=list)
+    problems: list[InputError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file scanned, good or bad
+
+    def extend(self, other: "ScanResult") -> None:
+        self.tables += other.tables
+        self.indicators += other.indicators
+        self.unparsed += other.unparsed
+        self.problems += other.problems
+        self.files += other.files
+
+    def records(self) -> list[dict]:
+        return [i.to_dict() for i in self.indicators]
+
+    def to_frame(self):
+        """The indicator records as a pandas DataFrame (target fields flattened as target_*)."""
+        import pandas as pd
+
+        from .write import flat_record
+
+        return pd.DataFrame([flat_record(r) for r in self.records()], columns=_frame_columns())
+
+
+def _frame_columns() -> list[str]:
+    from .write import FLAT_COLUMNS
+
+    return list(FLAT_COLUMNS)
+
+
+def fill_targets(indicators: list[Indicator], year: int | None) -> None:
+    from .values import parse_value
+
+    for ind in indicators:
+        ind.target = parse_value(ind.value, year)
+
+
+def fill_labels(indicators: list[Indicator], year: int | None) -> None:
+    from .classify import assess
+
+    for ind, verdict in zip(indicators, assess(indicators, year=year)):
+        ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
+
+
+def scan_document(doc: Document, classify: bool = True) -> ScanResult:
+    result = ScanResult(files=[doc.path])
+    tables = segment(doc)
+    result.problems += check_tables(doc, tables)
+    for table in tables:
+        indicators, unparsed = extract_table(table)
+        result.indicators += indicators
+        result.unparsed += unparsed
+    result.tables = tables
+    fill_targets(result.indicators, doc.year)
+    if classify:
+        fill_labels(result.indicators, doc.year)
+    return result
+
+
+def scan_file(path: str | Path, classify: bool = True) -> ScanResult:
+    try:
+        return scan_document(read_document(path), classify=classify)
+    except InputError as err:
+        return ScanResult(problems=[err], files=[str(path)])
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """The files named, directories walked recursively (supported types only, sorted)."""
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.is_file() and supported(f))
+        else:
+            yield p
+
+
+def scan(paths: str | Path | Iterable[str | Path], classify: bool = True) -> ScanResult:
+    """Scan files and directories; see `kpiscan.batch` for progress bars and parallel runs."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    result = ScanResult()
+    for f in iter_files(paths):
+        result.extend(scan_file(f, classify=classify))
+    return result
