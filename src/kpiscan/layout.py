@@ -75,10 +75,10 @@ def weak_level2_of(cell: str) -> tuple[str, str] | None:
     key = norm(cell)
     if len(key) < 2:
         return None
-    for variant, value in _level2_variants().items():
-        if variant.startswith(key) and variant.endswith("指标"):
-            return value
-    return None
+    hits = [v for variant, v in _level2_variants().items() if variant.startswith(key) and variant.endswith("指标")]
+    # "经济" starts 经济效益指标 and 经济成本指标: prefer the category whose own name it starts
+    hits.sort(key=lambda v: not v[0].startswith(key))
+    return hits[0] if hits else None
 
 
 _BARE_VALUE = regex.compile(r"^[≥≤≧≦<>=约]*[0-9][0-9.,]*\S{0,6}$")

@@ -177,7 +177,7 @@ def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
     tables: list[TableBlock] = []
     blocks = _block_facts(doc.lines)
-    footers: dict[int, bool] = {}  # table index -> its first block had a footer
+    footers: dict[int, bool] = {}  # table index -> one of its blocks had a footer
     current: _Open | None = None
     pending_title: tuple[int, str] | None = None
 
@@ -219,6 +219,7 @@ def segment(doc: Document) -> list[TableBlock]:
             if same:
                 current.state = "header"
                 current.table.pages += 1
+                footers[current.table.index] = footers.get(current.table.index, False) or has_footer
             else:
                 close(current, line.number - 1)
                 title = pending_title[1] if pending_title else ""

@@ -1,0 +1,75 @@
+"""The text reader on the flavours these conversions come in, and on bad input."""
+import pytest
+
+from kpiscan.errors import InputError
+from kpiscan.read import read_document
+from kpiscan.read.cells import merge_embedded, split_embedded
+from kpiscan.read.text import split_cells
+
+TABLE = "项目名称\t\t聘用律师费\n绩效指标\t一级指标\t二级指标\t三级指标\t指标值\n"
+
+
+def test_tabs_markdown_and_headings():
+    assert split_cells("\t产出指标\t数量指标\t申报项目数量\t2个\t\t") == ("", "产出指标", "数量指标", "申报项目数量", "2个")
+    assert split_cells("| | 数量指标 | 编报督查快报 | ≥50期 |") == ("", "数量指标", "编报督查快报", "≥50期")
+    assert split_cells("|------|-------|--------|") == ()
+    assert split_cells("## 侯马经济开发区预算部门（单位）项目支出绩效目标表") == ("侯马经济开发区预算部门（单位）项目支出绩效目标表",)
+
+
+def test_html_in_cells_removed_and_embedded_copies_dropped():
+    assert split_cells("部门职责\t<p>1、承担统筹协调</p> <p>2、依法</p>") == ("部门职责", "1、承担统筹协调 2、依法")
+    # the embedded <td> pieces repeat the following cells: dropped
+    row = "\t\t质量指标\t人员劳务费足额支付率\t100%\t质量指标 <td>人员劳务费足额支付率</td> <td>100%</td>\t人员劳务费足额支付率\t100%"
+    assert split_cells(row) == ("", "", "质量指标", "人员劳务费足额支付率", "100%", "质量指标", "人员劳务费足额支付率", "100%")
+    # embedded content found nowhere else is kept as cells of its own
+    assert merge_embedded(["验收时间 <td>2025年10月</td>", ""]) == ["验收时间", "2025年10月", ""]
+    assert split_embedded("<b>第一部分 概况</b>") == ("第一部分 概况", [])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TABLE.encode("utf-8"),
+        b"\xef\xbb\xbf" + TABLE.encode("utf-8"),
+        TABLE.encode("gb18030"),
+        TABLE.replace("\n", "\r\n").encode("utf-8"),
+    ],
+    ids=["utf8", "utf8-bom", "gb18030", "crlf"],
+)
+def test_encodings_and_line_ends(tmp_path, data):
+    f = tmp_path / "doc.txt"
+    f.write_bytes(data)
+    doc = read_document(f)
+    assert doc.lines[0].cells == ("项目名称", "", "聘用律师费")
+    assert doc.lines[1].number == 2 and doc.lines[1].cells[-1] == "指标值"
+
+
+def test_budget_year_from_title(tmp_path):
+    f = tmp_path / "d.txt"
+    f.write_text("晋城市人民政府办公室\n\n2023年度单位预算公开\n", encoding="utf-8")
+    assert read_document(f).year == 2023
+
+
+@pytest.mark.parametrize(
+    "name,data,message,line",
+    [
+        ("empty.txt", b"", "empty file", None),
+        ("blank.txt", b"\n \n", "empty file", None),
+        ("binary.txt", b"abc\n\x00\x01\x02", "binary file", 2),
+        ("bad.txt", "项目名称\n指标值\n".encode("utf-8") + b"\xff\xfe\xfa\xfb\x81\n", "undecodable", 3),
+        ("image.png", b"\x89PNG", "unsupported file type", None),
+    ],
+)
+def test_bad_input_names_file_and_line(tmp_path, name, data, message, line):
+    f = tmp_path / name
+    f.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        read_document(f)
+    assert message in str(err.value)
+    assert str(f) in str(err.value)
+    assert err.value.line == line
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_document(tmp_path / "nope.txt")
