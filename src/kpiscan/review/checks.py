@@ -1,0 +1,353 @@
+"""The table-level checks of a performance-evaluation reviewer, one function per concern.
+
+Each check takes a `Context` (the table, its indicators with their normalised targets) and returns
+findings. `review_table` runs them all. The checks read `Indicator.target` as the pipeline filled
+it; an indicator without one (gold records, tests) is normalised here with `parse_value`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+import regex
+
+from ..layout import level1_of, level2_of, norm
+from ..model import Indicator, TableBlock, Target
+from .findings import Finding, make, merge_same
+from .vocab import mentions, units_of_kind
+
+RATIO = "%"
+SATISFACTION_FLOOR = 80.0
+TOTAL_COST_SHORTFALL = 0.9  # a total cost below 90% of the money asked for contradicts it
+MONEY_TOLERANCE = 1.0  # 元: rounding of 万元 figures
+DATED_KINDS = {"date", "deadline", "frequency", "period"}
+OPEN_ENDED_YEARS = 10  # 项目期 "99年": a standing project, no end year to check against
+_YEAR_IN_TEXT = regex.compile(r"(?<!\d)(20\d\d)(?=年)")
+_PROJECT_YEARS = regex.compile(r"(\d+)\s*年")
+_TRAILING_PUNCT = regex.compile(r"[。.，,;；:：、]+$")
+
+
+def target_of(ind: Indicator, year: int | None) -> Target:
+    """The indicator's Target; computed when the record came without one."""
+    if ind.target is not None:
+        return ind.target
+    if not ind.value.strip():
+        return Target(raw=ind.value, kind="empty")
+    try:
+        from ..values import parse_value
+    except ImportError:  # value normalisation not installed: judge the text as qualitative
+        return Target(raw=ind.value, kind="qualitative", text=ind.value.strip())
+    return parse_value(ind.value, year)
+
+
+def name_key(name: str) -> str:
+    """A name as compared across halves and rows: NFKC, no whitespace, no trailing punctuation."""
+    return _TRAILING_PUNCT.sub("", norm(name))
+
+
+def money(amount: float) -> str:
+    return f"{amount:,.0f}"
+
+
+@dataclass
+class Row:
+    ind: Indicator
+    target: Target
+
+    @property
+    def bound(self) -> float | None:
+        """The number the target commits to: its value, or the upper end of a range."""
+        t = self.target
+        if t.kind != "quantity":
+            return None
+        return t.high if t.op == "between" else t.value
+
+    @property
+    def floor(self) -> float | None:
+        t = self.target
+        if t.kind != "quantity":
+            return None
+        return t.low if t.op == "between" else t.value
+
+    @property
+    def is_money(self) -> bool:
+        return self.target.kind == "quantity" and self.target.unit in units_of_kind("money")
+
+
+@dataclass
+class Context:
+    table: TableBlock
+    rows: list[Row]
+
+    @property
+    def doc(self) -> str:
+        return self.table.doc
+
+    def finding(self, code: str, lines: list[int], **kw) -> Finding:
+        return make(code, self.doc, self.table.index, lines, **kw)
+
+    def per_row(self, code: str, row: Row, **facts) -> Finding:
+        return self.finding(code, [row.ind.line], name=row.ind.name, value=row.ind.value, **facts)
+
+    @cached_property
+    def halves(self) -> list[str]:
+        return sorted({r.ind.period for r in self.rows}, key=["implementation", "annual"].index)
+
+    def in_half(self, half: str) -> list[Row]:
+        return [r for r in self.rows if r.ind.period == half]
+
+    def funding(self, half: str) -> float | None:
+        """The half's 资金总额 in 元; the other half's when the table prints only one."""
+        for h in (half, "annual", "implementation"):
+            total = self.table.funds.get(h, {}).get("total")
+            if total:
+                return total
+        return None
+
+    @cached_property
+    def project_years(self) -> int | None:
+        m = _PROJECT_YEARS.search(self.table.fields.get("项目期", ""))
+        return int(m.group(1)) if m else None
+
+    @cached_property
+    def same_scope(self) -> bool:
+        """Both halves cover the same money and time, so they should state the same targets."""
+        impl = self.table.funds.get("implementation", {}).get("total")
+        annual = self.table.funds.get("annual", {}).get("total")
+        if impl is not None and annual is not None:
+            return abs(impl - annual) <= MONEY_TOLERANCE
+        return self.project_years == 1
+
+
+# ---------------------------------------------------------------- 完整性
+
+
+def check_categories(ctx: Context) -> list[Finding]:
+    if not ctx.rows:
+        return [ctx.finding("no-indicators", [ctx.table.line])]
+    level1s = {r.ind.level1 for r in ctx.rows}
+    level2s = {r.ind.level2 for r in ctx.rows}
+    out = []
+    line = [ctx.table.line]
+    if "产出指标" not in level1s and not (level2s & {"数量指标", "质量指标", "时效指标"}):
+        out.append(ctx.finding("missing-output-category", line))
+    if "效益指标" not in level1s:
+        out.append(ctx.finding("missing-benefit-category", line))
+    if "满意度指标" not in level1s:
+        out.append(ctx.finding("missing-satisfaction-category", line))
+    for level2, en in (("成本指标", "cost (成本)"), ("时效指标", "time (时效)")):
+        if level2 not in level2s:
+            out.append(ctx.finding("missing-cost-or-time-category", line, category=level2, category_en=en))
+    return out
+
+
+def check_halves(ctx: Context) -> list[Finding]:
+    """实施期 and 年度 halves of a project table: the same indicators, and (when both cover the same
+    money) the same values. Multi-year projects may set smaller annual targets, so a missing row
+    there weighs half and a different value is not a finding."""
+    if ctx.halves != ["implementation", "annual"]:
+        return []
+    by_half = {h: {name_key(r.ind.name): r for r in ctx.in_half(h)} for h in ctx.halves}
+    impl, annual = by_half["implementation"], by_half["annual"]
+    weight = 1.0 if ctx.same_scope else 0.5
+    out = []
+    for half, mine, other in (("implementation", impl, annual), ("annual", annual, impl)):
+        for key, row in mine.items():
+            if key and key not in other:
+                out.append(ctx.finding("halves-disagree-only-in-one-half", [row.ind.line], period=half,
+                                       magnitude=weight, name=row.ind.name, half=half))
+    if ctx.same_scope:
+        for key, left in impl.items():
+            right = annual.get(key)
+            if right is not None and not same_target(left, right):
+                out.append(ctx.finding("halves-disagree-value", [left.ind.line, right.ind.line],
+                                       name=left.ind.name, value_implementation=left.ind.value,
+                                       value_annual=right.ind.value))
+    return out
+
+
+def same_target(a: Row, b: Row) -> bool:
+    if norm(a.ind.value) == norm(b.ind.value):
+        return True
+    ta, tb = a.target, b.target
+    fields = ("kind", "op", "value", "low", "high", "unit", "date", "period")
+    return ta.kind != "qualitative" and all(getattr(ta, f) == getattr(tb, f) for f in fields)
+
+
+# ---------------------------------------------------------------- 适当性
+
+
+def check_cost_against_funding(ctx: Context) -> list[Finding]:
+    out = []
+    # halves covering the same money print the same cost rows: judge them once, against 年度
+    halves = ["annual"] if ctx.same_scope and "annual" in ctx.halves else ctx.halves
+    for half in halves:
+        funding = ctx.funding(half)
+        if not funding:
+            continue
+        costs = [r for r in ctx.in_half(half)
+                 if r.ind.level2 == "成本指标" and r.is_money and not r.target.per and r.bound is not None]
+        facts = dict(half=half, funding=money(funding), period=half)
+        exceeded = False
+        for r in costs:
+            if r.bound > funding + MONEY_TOLERANCE:
+                out.append(ctx.per_row("cost-exceeds-funding", r, **facts))
+                exceeded = True
+            elif mentions(r.ind.name, "total_cost") and r.bound < TOTAL_COST_SHORTFALL * funding:
+                out.append(ctx.per_row(
+                    "cost-contradicts-funding", r, **facts,
+                    why=f"总成本低于资金总额的{TOTAL_COST_SHORTFALL:.0%}",
+                    why_en=f"total cost below {TOTAL_COST_SHORTFALL:.0%} of the funding"))
+        items = [r for r in costs if not mentions(r.ind.name, "total_cost") and not mentions(r.ind.name, "unit_price")]
+        has_total = any(mentions(r.ind.name, "total_cost") for r in costs)
+        if not exceeded and not has_total and len(items) >= 2:
+            total = sum(r.bound for r in items)
+            if total > funding + MONEY_TOLERANCE:
+                out.append(ctx.finding("cost-exceeds-funding", [r.ind.line for r in items], **facts,
+                                       value=f"合计 {money(total)}元"))
+    return out
+
+
+def check_plausible_targets(ctx: Context) -> list[Finding]:
+    out = []
+    for r in ctx.rows:
+        t, ind = r.target, r.ind
+        if t.kind != "quantity":
+            continue
+        if t.unit == RATIO and not mentions(ind.name, "growth") and rate_above_100(t):
+            out.append(ctx.per_row("rate-above-100", r))
+        if ind.level1 == "满意度指标" and t.unit == RATIO and r.floor is not None and r.floor < SATISFACTION_FLOOR:
+            out.append(ctx.per_row("satisfaction-below-80", r))
+        if ind.level2 == "数量指标" and t.unit != RATIO and r.bound == 0:
+            out.append(ctx.per_row("zero-count-target", r))
+    return out
+
+
+def rate_above_100(t: Target) -> bool:
+    """A share cannot pass 100%; "≥100%" asks for more than all of it."""
+    if t.op == "between":
+        return (t.high or 0) > 100
+    if t.value is None:
+        return False
+    if t.op in (">=", ">"):
+        return t.value >= 100
+    return t.op not in ("<=", "<") and t.value > 100
+
+
+# ---------------------------------------------------------------- 相关性/明确性
+
+
+def check_measurable_units(ctx: Context) -> list[Finding]:
+    out = []
+    for r in ctx.rows:
+        t, ind = r.target, r.ind
+        if not ind.value.strip():
+            continue  # an empty value is the classifier's "malformed", counted in flagged-share
+        if ind.level2 == "时效指标" and not has_date(t):
+            out.append(ctx.per_row("time-indicator-without-date", r))
+        if ind.level2 == "成本指标" and not (t.unit in units_of_kind("money")):
+            out.append(ctx.per_row("cost-indicator-without-money-unit", r))
+        if ind.level1 == "满意度指标" and t.unit != RATIO:
+            out.append(ctx.per_row("satisfaction-without-percentage", r))
+    return out
+
+
+def has_date(t: Target) -> bool:
+    """A date, deadline, period, frequency, or a span of time ("≤30天", "3个工作日")."""
+    return t.kind in DATED_KINDS or (t.kind == "quantity" and t.unit in units_of_kind("time"))
+
+
+def check_duplicates(ctx: Context) -> list[Finding]:
+    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in ctx.rows:
+        key = name_key(r.ind.name)
+        if key:
+            groups[(r.ind.period, key)].append(r)
+    return [
+        ctx.finding("duplicate-indicator", [r.ind.line for r in rows], period=half,
+                    name=rows[0].ind.name, count=len(rows))
+        for (half, _), rows in groups.items()
+        if len(rows) > 1
+    ]
+
+
+def check_names(ctx: Context) -> list[Finding]:
+    out = []
+    for r in ctx.rows:
+        ind = r.ind
+        if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or name_key(ind.name) in ("指标", "三级指标")):
+            out.append(ctx.per_row("name-repeats-category", r))
+        if ind.level2 == "数量指标" and (r.is_money or mentions(ind.name, "input")):
+            out.append(ctx.per_row("money-or-input-as-output", r))
+    return out
+
+
+def check_flagged_share(ctx: Context) -> list[Finding]:
+    labelled = [r for r in ctx.rows if r.ind.label is not None]
+    flagged = [r for r in labelled if r.ind.flagged]
+    if not labelled or not flagged:
+        return []
+    share = len(flagged) / len(labelled)
+    return [ctx.finding("flagged-share", [r.ind.line for r in flagged], magnitude=share,
+                        flagged=len(flagged), total=len(labelled), percent=round(100 * share))]
+
+
+# ---------------------------------------------------------------- 可行性
+
+
+def check_dates_in_year(ctx: Context) -> list[Finding]:
+    year = ctx.table.year
+    if not year:
+        return []
+    out = []
+    for r in ctx.rows:
+        t = r.target
+        if t.kind not in ("date", "deadline") or not t.date:
+            continue
+        when = int(t.date[:4])
+        last = year if r.ind.period == "annual" else last_project_year(ctx, year)
+        if when < year:
+            where, where_en = "之前", "before"
+        elif last is not None and when > last:
+            where, where_en = "之后", "after"
+        else:
+            continue
+        out.append(ctx.per_row("date-outside-budget-year", r, date=t.date, year=year, where=where, where_en=where_en))
+    for r in ctx.rows:
+        stale = sorted({int(y) for y in _YEAR_IN_TEXT.findall(r.ind.name) if int(y) < year})
+        if stale:
+            out.append(ctx.per_row("stale-year-in-name", r, mentioned=stale[0], year=year))
+    return out
+
+
+def last_project_year(ctx: Context, year: int) -> int | None:
+    """Last year of the implementation period; None when open-ended ("99年")."""
+    years = ctx.project_years
+    if years is None:
+        return year
+    return None if years >= OPEN_ENDED_YEARS else year + years - 1
+
+
+CHECKS = (
+    check_categories,
+    check_halves,
+    check_cost_against_funding,
+    check_plausible_targets,
+    check_measurable_units,
+    check_duplicates,
+    check_names,
+    check_flagged_share,
+    check_dates_in_year,
+)
+
+
+def review_table(table: TableBlock, indicators: list[Indicator]) -> list[Finding]:
+    """All findings of one table. `indicators` may hold other tables' records: only those linked
+    to this table by (doc, table) are read."""
+    mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
+    ctx = Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
+    findings: list[Finding] = []
+    for check in CHECKS:
+        findings.extend(check(ctx))
+    return merge_same(findings)

@@ -1,0 +1,40 @@
+"""Review a whole scan: findings and scores of every table and document, in document order."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..model import Indicator, TableBlock
+from .checks import review_table
+from .findings import Finding
+from .score import DocumentScore, TableScore, score_document, score_table
+
+
+@dataclass
+class Review:
+    findings: list[Finding] = field(default_factory=list)
+    tables: list[TableScore] = field(default_factory=list)
+    documents: list[DocumentScore] = field(default_factory=list)
+
+    def findings_of(self, doc: str, table: int | None = None) -> list[Finding]:
+        return [f for f in self.findings if f.doc == doc and (table is None or f.table == table)]
+
+    def document(self, doc: str) -> DocumentScore | None:
+        return next((d for d in self.documents if d.doc == doc), None)
+
+
+def review_all(tables: list[TableBlock], indicators: list[Indicator]) -> Review:
+    by_table: dict[tuple[str, int], list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        by_table[(ind.doc, ind.table)].append(ind)
+    review = Review()
+    per_doc: dict[str, list[TableScore]] = defaultdict(list)
+    for table in tables:
+        mine = by_table.get((table.doc, table.index), [])
+        found = review_table(table, mine)
+        score = score_table(table, mine, found)
+        review.findings.extend(found)
+        review.tables.append(score)
+        per_doc[table.doc].append(score)
+    review.documents = [score_document(scores) for scores in per_doc.values()]
+    return review

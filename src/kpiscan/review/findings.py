@@ -1,0 +1,109 @@
+"""The `Finding` record and the rule table it is made from (lexicons/review_rules.tsv).
+
+A finding is one thing a reviewer would write in the margin of a 绩效目标表: a code, the review
+criterion it counts against, how bad it is, a short message (Chinese / English) and the source
+lines it concerns. Severity, criterion, points and wording live in the lexicon, so the rubric in
+docs/review.md and the code read the same table.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+from .. import lexicon
+
+RULES_FILE = "review_rules.tsv"
+CRITERIA_FILE = "review_criteria.tsv"
+HALF_ZH = {"implementation": "实施期", "annual": "年度"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    criterion: str
+    severity: str
+    points: float  # deducted per occurrence, times the finding's magnitude
+    cap: float  # most this code may deduct in one table
+    message_zh: str
+    message_en: str
+
+
+@dataclass(slots=True)
+class Finding:
+    code: str
+    severity: str  # error / warning / info
+    criterion: str  # 完整性 / 相关性/明确性 / 适当性 / 可行性
+    message: str  # "中文 / English"
+    doc: str
+    table: int
+    lines: list[int] = field(default_factory=list)
+    period: str = ""  # the half concerned, "" when the whole table
+    points: float = 0.0  # the deduction this finding asks for, before the per-code cap
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@cache
+def rules() -> dict[str, Rule]:
+    return {
+        r["code"]: Rule(
+            code=r["code"],
+            criterion=r["criterion"],
+            severity=r["severity"],
+            points=float(r["points"]),
+            cap=float(r["cap"]),
+            message_zh=r["message_zh"],
+            message_en=r["message_en"],
+        )
+        for r in lexicon.table(RULES_FILE)
+    }
+
+
+@cache
+def criteria() -> dict[str, float]:
+    """Criterion -> weight (points out of 100), in rubric order."""
+    return {r["criterion"]: float(r["weight"]) for r in lexicon.table(CRITERIA_FILE)}
+
+
+@cache
+def criteria_en() -> dict[str, str]:
+    return {r["criterion"]: r["en"] for r in lexicon.table(CRITERIA_FILE)}
+
+
+def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "", magnitude: float = 1.0,
+         **facts: Any) -> Finding:
+    """A finding of `code`, its message filled from `facts` (half names filled in both languages)."""
+    rule = rules()[code]
+    if "half" in facts:
+        facts.setdefault("half_en", facts["half"])
+        facts["half"] = HALF_ZH.get(facts["half"], facts["half"])
+    message = f"{rule.message_zh.format(**facts)} / {rule.message_en.format(**facts)}"
+    return Finding(
+        code=code,
+        severity=rule.severity,
+        criterion=rule.criterion,
+        message=message,
+        doc=doc,
+        table=table,
+        lines=sorted(set(lines)),
+        period=period,
+        points=round(rule.points * magnitude, 2),
+    )
+
+
+def merge_same(findings: list[Finding]) -> list[Finding]:
+    """One finding per (code, message): the two halves of a project table usually print the same
+    indicator on one source line, and a reviewer wants one remark for it, not two."""
+    merged: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        key = (f.code, f.message)
+        if key in merged:
+            kept = merged[key]
+            kept.lines = sorted(set(kept.lines) | set(f.lines))
+            if kept.period != f.period:
+                kept.period = ""
+        else:
+            merged[key] = f
+    return list(merged.values())

@@ -1,0 +1,128 @@
+"""The goal-quality score (0–100) of a table and of a document, from its findings.
+
+Rubric (docs/review.md): each criterion of lexicons/review_criteria.tsv starts at its weight; every
+finding deducts its points from its criterion, each code at most its cap per table; a criterion
+stops at 0. A table without indicators scores 0. A document scores the mean of its tables.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from statistics import mean
+from typing import Any
+
+from ..model import Indicator, TableBlock
+from .findings import Finding, criteria, rules
+
+
+@dataclass(slots=True)
+class Deduction:
+    code: str
+    criterion: str
+    points: float  # after the cap
+    count: int  # findings of this code in the table
+
+
+@dataclass(slots=True)
+class TableScore:
+    doc: str
+    table: int
+    table_line: int
+    kind: str
+    project: str
+    department: str  # 主管部门 without its code (department tables: the department)
+    year: int | None
+    score: float
+    criteria: dict[str, float]  # criterion -> points kept
+    deductions: list[Deduction] = field(default_factory=list)
+    n_indicators: int = 0
+    n_flagged: int = 0
+    n_findings: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class DocumentScore:
+    doc: str
+    score: float  # mean of the table scores
+    criteria: dict[str, float]  # mean points kept per criterion
+    n_tables: int
+    n_indicators: int
+    n_flagged: int
+    n_findings: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def department_of(table: TableBlock) -> str:
+    """The 主管部门 as a reviewer names it: "601-晋城经济技术开发区管理委员会" -> the name."""
+    text = table.fields.get("主管部门") or table.fields.get("部门名称") or (table.project if table.kind == "department" else "")
+    return text.split("-", 1)[1].strip() if "-" in text and text.split("-", 1)[0].strip().isdigit() else text.strip()
+
+
+def deductions(findings: list[Finding]) -> list[Deduction]:
+    """Points per code after its cap, in rule order."""
+    total: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    for f in findings:
+        total[f.code] += f.points
+        count[f.code] += 1
+    table = rules()
+    return [
+        Deduction(code, table[code].criterion, round(min(total[code], table[code].cap), 2), count[code])
+        for code in table
+        if code in total
+    ]
+
+
+def score_table(table: TableBlock, indicators: list[Indicator], findings: list[Finding] | None = None) -> TableScore:
+    """The table's score; `findings` default to `review_table(table, indicators)`."""
+    mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
+    if findings is None:
+        from .checks import review_table
+
+        findings = review_table(table, mine)
+    cut = deductions(findings)
+    weights = criteria()
+    kept = {c: w for c, w in weights.items()}
+    for d in cut:
+        kept[d.criterion] = max(0.0, kept[d.criterion] - d.points)
+    if any(d.code == "no-indicators" for d in cut):
+        kept = {c: 0.0 for c in weights}  # nothing to judge on any criterion
+    kept = {c: round(v, 1) for c, v in kept.items()}
+    return TableScore(
+        doc=table.doc,
+        table=table.index,
+        table_line=table.line,
+        kind=table.kind,
+        project=table.project,
+        department=department_of(table),
+        year=table.year,
+        score=round(sum(kept.values()), 1),
+        criteria=kept,
+        deductions=cut,
+        n_indicators=len(mine),
+        n_flagged=sum(1 for i in mine if i.flagged),
+        n_findings=len(findings),
+    )
+
+
+def score_document(scores: list[TableScore]) -> DocumentScore:
+    """The document's score: the plain mean of its tables' (each table is one review)."""
+    if not scores:
+        raise ValueError("score_document needs the scores of at least one table")
+    docs = {s.doc for s in scores}
+    if len(docs) != 1:
+        raise ValueError(f"score_document got tables of several documents: {sorted(docs)}")
+    return DocumentScore(
+        doc=scores[0].doc,
+        score=round(mean(s.score for s in scores), 1),
+        criteria={c: round(mean(s.criteria[c] for s in scores), 1) for c in criteria()},
+        n_tables=len(scores),
+        n_indicators=sum(s.n_indicators for s in scores),
+        n_flagged=sum(s.n_flagged for s in scores),
+        n_findings=sum(s.n_findings for s in scores),
+    )
