@@ -33,6 +33,7 @@ from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell
 from .pdf import unwrap_cell
+from .text import load_bytes
 
 _META_CHARSET = regex.compile(
     rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE
@@ -262,12 +263,7 @@ def decode_html(data: bytes, path: str) -> tuple[str, str]:
 def read_html(path: str | Path) -> Document:
     """Read an HTML document's table rows and text blocks into Lines (see the module docstring)."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as e:
-        raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
-    if not data.strip():
-        raise InputError(str(p), "empty file")
+    data = load_bytes(p)
     text, encoding = decode_html(data, str(p))
     parser = _Parser()
     try:

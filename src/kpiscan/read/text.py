@@ -70,14 +70,20 @@ def budget_year(lines: list[Line]) -> int | None:
     return None
 
 
-def read_text(path: str | Path) -> Document:
-    p = Path(path)
+def load_bytes(p: Path) -> bytes:
+    """The file's bytes; an unreadable or empty (whitespace only) file is an InputError."""
     try:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
     if not data.strip():
         raise InputError(str(p), "empty file")
+    return data
+
+
+def read_text(path: str | Path) -> Document:
+    p = Path(path)
+    data = load_bytes(p)
     check_binary(data, str(p))
     text, encoding = decode(data, str(p))
     lines = [

@@ -101,11 +101,8 @@ def read_xlsx(path: str | Path) -> Document:
     if not lines:
         raise InputError(str(p), "empty workbook (no cell has a value)")
 
-    from .text import budget_year
-
-    doc = Document(path=str(p), name=p.name, lines=lines, encoding="utf-8")
-    doc.year = budget_year(lines)
-    return doc
+    # the budget year is filled in by read_document, as for every format
+    return Document(path=str(p), name=p.name, lines=lines, encoding="utf-8")
 
 
 def _describe(e: Exception) -> str:
