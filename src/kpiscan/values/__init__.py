@@ -7,6 +7,6 @@
 """
 from __future__ import annotations
 
-from kpiscan.values.parse import find_values, iso, parse_value
+from kpiscan.values.parse import find_values, iso, parse_strict, parse_value
 
-__all__ = ["find_values", "iso", "parse_value"]
+__all__ = ["find_values", "iso", "parse_strict", "parse_value"]

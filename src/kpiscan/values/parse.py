@@ -11,7 +11,7 @@ import regex
 
 from kpiscan.model import Target
 from kpiscan.values import numbers
-from kpiscan.values.grammar import compiled, fold, kept_positions
+from kpiscan.values.grammar import NUMERIC_FORMS, Groups, compiled, fold, kept_positions, time_marks
 from kpiscan.values.vocab import Vocabulary, vocabulary
 
 # The builders, in the order the forms are checked on a match (commonest first).
@@ -24,78 +24,78 @@ _EDGE_PUNCTUATION = " 。.,，;；、:：!！?？\"'“”‘’()（）[]【】
 def parse_value(text: str, year: int | None = None) -> Target:
     """Normalise one printed value. Never raises: unreadable text is qualitative."""
     try:
-        folded = fold(text)
-        match = compiled().search(folded)
-        if match is None:
-            return _qualitative(text, folded)
-        return _build(match, text, year)
+        return parse_strict(text, year)
     except Exception:  # noqa: BLE001 — the contract is "never raises"; the raw text survives
-        return Target(raw=text if isinstance(text, str) else str(text), kind="qualitative", text=str(text))
+        raw = text if isinstance(text, str) else repr(text)
+        return Target(raw=raw, kind="qualitative", text=raw)
+
+
+def parse_strict(text: str, year: int | None = None) -> Target:
+    """parse_value that lets a builder's error through (for tests and debugging)."""
+    folded = fold(text)
+    grammar = compiled(NUMERIC_FORMS) if time_marks().isdisjoint(folded) else compiled()
+    match = grammar.pattern.search(folded)
+    if match is None:
+        return _qualitative(text, folded)
+    return _build(Groups(match, grammar), text, year)
 
 
 def find_values(text: str, year: int | None = None) -> Iterator[tuple[int, int, Target]]:
     """Every value form in running text as (start, end, Target), offsets into `text`."""
     folded = fold(text)
     positions = kept_positions(text)
-    for match in compiled().finditer(folded):
+    grammar = compiled()
+    for match in grammar.pattern.finditer(folded):
         start, end = positions[match.start()], positions[match.end() - 1] + 1
         try:
-            target = _build(match, text[start:end], year)
+            target = _build(Groups(match, grammar), text[start:end], year)
         except Exception:  # noqa: BLE001
             continue
         yield start, end, target
 
 
-def _build(match: regex.Match, raw: str, year: int | None) -> Target:
+def _build(g: Groups, raw: str, year: int | None) -> Target:
     for name, builder in _BUILDERS:
-        if match.group(name) is not None:
-            return builder(match, raw, year, vocabulary())
-    raise AssertionError(f"grammar matched no known form: {match!r}")
+        if g(name) is not None:
+            return builder(g, raw, year, vocabulary())
+    raise AssertionError(f"grammar matched no known form: {g.match!r}")
 
 
 # ---------------------------------------------------------------- quantities
 
 
-def _op(match: regex.Match, v: Vocabulary, default: str | None = "=") -> str | None:
+def _op(g: Groups, v: Vocabulary) -> str:
     """A comparator after the number wins: it is the more specific (控制在50万元以内, 达到90%以上)."""
-    after = match.group("cmp_after")
+    before, after = g.many(("cmp", "cmp_after"))
     if after:
         return v.comparators_after[after]
-    before = match.group("cmp")
     if before:
         return v.comparators_before[before]
-    return default
+    return "="
 
 
-def _amount(match: regex.Match, v: Vocabulary) -> tuple[float, str | None]:
-    """The number of a quantity piece in base units, and its unit."""
-    if match.group("num"):
-        return numbers.arabic(match.group("num")) * numbers.scale(match.group("scale")), _unit(match, v)
-    if match.group("cnum"):
-        return float(numbers.chinese(match.group("cnum"))), _unit(match, v)
-    if match.group("percent"):
-        return numbers.number(match.group("percent")), "%"
-    if match.group("permille"):
-        return numbers.number(match.group("permille")), "‰"
-    tenths = numbers.number(match.group("tenths")) * 10  # 九成 90%, 九成五 95%
-    hundredths = match.group("hundredths")
-    return tenths + (numbers.number(hundredths) if hundredths else 0), "%"
+_AMOUNT_GROUPS = ("num", "scale", "unit", "cnum", "percent", "permille", "tenths", "hundredths")
+_HIGH_GROUPS = tuple(g + "2" for g in _AMOUNT_GROUPS)
 
 
-def _has_amount(match: regex.Match) -> bool:
-    return any(match.group(g) for g in _AMOUNT_GROUPS)
+def _amount(groups: tuple[str | None, ...], v: Vocabulary) -> tuple[float | None, float, str | None]:
+    """(number, scale, unit) of one amount's groups; number None when the amount is absent."""
+    num, scale, unit, cnum, percent, permille, tenths, hundredths = groups
+    if num:
+        return numbers.arabic(num), numbers.scale(scale), v.units[unit] if unit else None
+    if cnum:
+        return float(numbers.chinese(cnum)), 1.0, v.units[unit]
+    if percent:
+        return numbers.number(percent), 1.0, "%"
+    if permille:
+        return numbers.number(permille), 1.0, "‰"
+    if tenths:  # 九成 90%, 九成五 95%
+        return numbers.number(tenths) * 10 + (numbers.number(hundredths) if hundredths else 0), 1.0, "%"
+    return None, 1.0, None
 
 
-_AMOUNT_GROUPS = ("num", "cnum", "percent", "permille", "tenths")
-
-
-def _unit(match: regex.Match, v: Vocabulary) -> str | None:
-    alias = match.group("unit")
-    return v.units[alias] if alias else None
-
-
-def _per(match: regex.Match, v: Vocabulary) -> list[str]:
-    return [v.units[p] for p in match.captures("per")]
+def _has_amount(g: Groups) -> bool:
+    return any(g.many(_AMOUNT_GROUPS))
 
 
 def _as_frequency(target: Target, v: Vocabulary) -> Target:
@@ -108,58 +108,57 @@ def _as_frequency(target: Target, v: Vocabulary) -> Target:
     return target
 
 
-def _quantity(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    value, unit = _amount(match, v)
-    target = Target(raw=raw, kind="quantity", op=_op(match, v), value=numbers.clean(value), unit=unit,
-                    per=_per(match, v))
+def _quantity_target(g: Groups, raw: str, v: Vocabulary, per: list[str], cycles: float = 1.0) -> Target:
+    number, scale, unit = _amount(g.many(_AMOUNT_GROUPS), v)
+    if g("per"):
+        per += [v.units[p] for p in g.captures("per")]
+    high, high_scale, high_unit = _amount(g.many(_HIGH_GROUPS), v)
+    if high is None:
+        value = numbers.clean(number * scale / cycles)
+        return _as_frequency(Target(raw, "quantity", _op(g, v), value, unit=unit, per=per), v)
+    # a range: "10-15万元" — the low end shares the high end's scale and unit unless it has its own
+    if scale == 1.0 and unit is None:
+        scale = high_scale
+    low = numbers.clean(number * scale / cycles)
+    high = numbers.clean(high * high_scale / cycles)
+    target = Target(raw, "quantity", "between", low=low, high=high, unit=high_unit or unit, per=per)
     return _as_frequency(target, v)
 
 
-def _range(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    scale = numbers.scale(match.group("scale"))
-    # "10-15万元": the low end shares the high end's scale unless it carries its own ("10万-15万")
-    low_scale = numbers.scale(match.group("low_scale")) if match.group("low_scale") else scale
-    low = numbers.number(match.group("low")) * low_scale
-    high = numbers.number(match.group("high")) * scale
-    unit = _unit(match, v) or (v.units[match.group("low_unit")] if match.group("low_unit") else None)
-    target = Target(raw=raw, kind="quantity", op="between", low=numbers.clean(low), high=numbers.clean(high),
-                    unit=unit, per=_per(match, v))
-    return _as_frequency(target, v)
+def _quantity(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    return _quantity_target(g, raw, v, [])
 
 
 # ---------------------------------------------------------------- frequencies
 
 
-def _cycles(match: regex.Match) -> float:
+def _cycles(g: Groups) -> float:
     """N in "每四个月" / "3天/次": the cycle spans N periods (1 when unprinted)."""
-    n = match.group("n")
+    n = g("n")
     return numbers.number(n) if n else 1.0
 
 
-def _every(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    cycle = v.units.get(match.group("cycle"), match.group("cycle"))
-    n = _cycles(match)
-    if not _has_amount(match):
-        # "每季度", "按月支付": the cycle alone; "每四个月" implies once per four months
-        target = Target(raw=raw, kind="frequency", period=v.periods.get(cycle))
-        if n != 1:
-            target.op, target.value, target.unit, target.per = "=", numbers.clean(1 / n), "次", [cycle]
-        return target
-    value, unit = _amount(match, v)
-    target = Target(raw=raw, kind="quantity", op=_op(match, v), value=numbers.clean(value / n), unit=unit,
-                    per=[cycle, *_per(match, v)])
-    return _as_frequency(target, v)
+def _every(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    cycle = v.units.get(g("cycle"), g("cycle"))
+    n = _cycles(g)
+    if _has_amount(g):  # "每月1次", "每年不少于2次", "每人500元", "每四个月支付一次"
+        return _quantity_target(g, raw, v, [cycle], cycles=n)
+    # "每季度", "按月支付": the cycle alone; "每四个月" implies once per four months
+    target = Target(raw=raw, kind="frequency", period=v.periods.get(cycle))
+    if n != 1:
+        target.op, target.value, target.unit, target.per = "=", numbers.clean(1 / n), "次", [cycle]
+    return target
 
 
-def _every_n(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    count = numbers.number(match.group("count")) if match.group("count") else 1.0
-    cycle = v.units.get(match.group("cycle"), match.group("cycle"))
-    return Target(raw=raw, kind="frequency", op="=", value=numbers.clean(count / _cycles(match)), unit="次",
+def _every_n(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    count = numbers.number(g("count")) if g("count") else 1.0
+    cycle = v.units.get(g("cycle"), g("cycle"))
+    return Target(raw=raw, kind="frequency", op="=", value=numbers.clean(count / _cycles(g)), unit="次",
                   per=[cycle], period=v.periods.get(cycle))
 
 
-def _bare_cycle(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    return Target(raw=raw, kind="frequency", period=v.periods[match.group("bare_cycle")])
+def _bare_cycle(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    return Target(raw=raw, kind="frequency", period=v.periods[g("bare_cycle")])
 
 
 # ---------------------------------------------------------------- dates
@@ -171,11 +170,11 @@ def iso(year: int | None, month: int, day: int | None = None) -> str:
     return f"{head}-{month:02d}" if day is None else f"{head}-{month:02d}-{day:02d}"
 
 
-def _year_of(match: regex.Match, year: int | None, v: Vocabulary, suffix: str = "") -> int | None:
-    printed = match.group("y" + suffix)
+def _year_of(g: Groups, year: int | None, v: Vocabulary, suffix: str = "") -> int | None:
+    printed = g("y" + suffix)
     if printed:
         return int(printed)
-    relative = match.group("ry" + suffix)
+    relative = g("ry" + suffix)
     if relative:
         return year + v.relative_years[relative] if year is not None else None
     return year
@@ -185,20 +184,20 @@ def _month(text: str) -> int:
     return int(numbers.number(text))
 
 
-def _is_deadline(match: regex.Match) -> bool:
-    return bool(match.group("end") or match.group("by"))
+def _is_deadline(g: Groups) -> bool:
+    return bool(g("end") or g("by"))
 
 
-def _date(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    y = _year_of(match, year, v)
-    month = _month(match.group("m"))
-    day = int(match.group("d")) if match.group("d") else None
-    if not _is_deadline(match):
+def _date(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    y = _year_of(g, year, v)
+    month = _month(g("m"))
+    day = int(g("d")) if g("d") else None
+    if not _is_deadline(g):
         return Target(raw=raw, kind="date", date=iso(y, month, day))
-    if match.group("end"):
+    if g("end"):
         day = None  # 底/末: the month's end
-    elif match.group("part") and day is None:
-        day = v.month_parts[match.group("part")]  # 上旬完成: by the 10th
+    elif g("part") and day is None:
+        day = v.month_parts[g("part")]  # 上旬完成: by the 10th
     return Target(raw=raw, kind="deadline", date=iso(y, month, day))
 
 
@@ -208,39 +207,39 @@ def _span(raw: str, period: str | None, y: int | None, first: int, last: int,
     return Target(raw=raw, kind="period", period=period, date=f"{iso(y, first)}/{iso(end_year, last)}")
 
 
-def _date_range(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    y1 = _year_of(match, year, v, "1") if match.group("y1") or match.group("ry1") else None
-    y2 = _year_of(match, year, v, "2") if match.group("y2") or match.group("ry2") else None
+def _date_range(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    y1 = _year_of(g, year, v, "1") if g("y1") or g("ry1") else None
+    y2 = _year_of(g, year, v, "2") if g("y2") or g("ry2") else None
     first_year = y1 if y1 is not None else (y2 if y2 is not None else year)
-    return _span(raw, None, first_year, _month(match.group("m1")), _month(match.group("m2")),
+    return _span(raw, None, first_year, _month(g("m1")), _month(g("m2")),
                  y2 if y2 is not None else first_year)
 
 
-def _years(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    return _span(raw, None, int(match.group("y1")), 1, 12, int(match.group("y2")))
+def _years(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    return _span(raw, None, int(g("y1")), 1, 12, int(g("y2")))
 
 
-def _quarter(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    y = _year_of(match, year, v)
-    last = 3 * _month(match.group("q"))
-    if _is_deadline(match):
+def _quarter(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    y = _year_of(g, year, v)
+    last = 3 * _month(g("q"))
+    if _is_deadline(g):
         return Target(raw=raw, kind="deadline", date=iso(y, last))
     return _span(raw, "quarter", y, last - 2, last)
 
 
-def _calendar(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    word = v.calendar[match.group("word")]
-    y = _year_of(match, year, v)
-    if match.group("by") or word.kind == "deadline":
+def _calendar(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    word = v.calendar[g("word")]
+    y = _year_of(g, year, v)
+    if g("by") or word.kind == "deadline":
         return Target(raw=raw, kind="deadline", date=iso(y, word.end))
     if word.kind == "date":
         return Target(raw=raw, kind="date", date=iso(y, word.start))
     return _span(raw, word.period, y, word.start, word.end)
 
 
-def _year(match: regex.Match, raw: str, year: int | None, v: Vocabulary) -> Target:
-    y = int(match.group("y"))
-    if match.group("by"):
+def _year(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
+    y = int(g("y"))
+    if g("by"):
         return Target(raw=raw, kind="deadline", date=iso(y, 12))
     return _span(raw, "year", y, 1, 12)
 
@@ -261,7 +260,6 @@ _BUILDERS[:] = [
     ("every", _every),
     ("calendar", _calendar),
     ("year", _year),
-    ("range", _range),
     ("iso", _date),
     ("quarter", _quarter),
     ("date_range", _date_range),
