@@ -8,6 +8,7 @@ import pytest
 
 from kpiscan.errors import InputError
 from kpiscan.model import Document, Line
+from kpiscan.read import read_document
 from kpiscan.read.html import read_html
 from kpiscan.read.pdf import read_pdf, unwrap_cell
 from kpiscan.read.xlsx import read_xlsx, render_value
@@ -67,7 +68,7 @@ def build_xlsx(path: Path) -> Path:
 def test_xlsx_rows_cells_and_numbering(tmp_path: Path) -> None:
     doc = read_xlsx(build_xlsx(tmp_path / "mini.xlsx"))
     check_line_contract(doc)
-    assert doc.name == "mini.xlsx" and doc.year == 2024
+    assert doc.name == "mini.xlsx" and read_document(tmp_path / "mini.xlsx").year == 2024  # the year is set by read_document
     assert doc.lines[0] == Line(1, TITLE, (TITLE,), 1)  # merged A1:H1: value in A1, rest ""
     assert [l.number for l in doc.lines if l.page == 1] == [1, 2, 4, 5, 6, 7, 8, 9, 10]
     name = find(doc, "项目名称")
@@ -276,7 +277,7 @@ def build_pdf(path: Path) -> Path:
 def test_pdf_tables_and_text_interleaved(tmp_path: Path) -> None:
     doc = read_pdf(build_pdf(tmp_path / "mini.pdf"))
     check_line_contract(doc)
-    assert doc.name == "mini.pdf" and doc.year == 2024
+    assert doc.name == "mini.pdf" and read_document(tmp_path / "mini.pdf").year == 2024  # the year is set by read_document
     assert [l.number for l in doc.lines] == list(range(1, len(doc.lines) + 1))
     texts = [l.text for l in doc.lines]
     assert texts[0] == TITLE and texts[1] == "(2024年度)"  # text above the table comes first
