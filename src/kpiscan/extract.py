@@ -147,28 +147,15 @@ def _label_cut(tokens: list[Token]) -> int | None:
 def _text_cut(tokens: list[Token], right_col: int | None) -> int:
     """Split a row without a separating label by its texts."""
     texts = [i for i, t in enumerate(tokens) if t.kind == TEXT]
-    n = len(texts)
-    if n == 0:
-        return len(tokens)
-    if n >= 4 or n == 3:
-        if n == 3:
-            a, b, c = (norm(tokens[i].text) for i in texts)
-            if c != a and not a.startswith(c) and b == c:
-                # name | value value: the right half lost its name
-                return texts[2]
-        return texts[(n + 1) // 2]
-    if n == 1 or (right_col is None):
-        first = tokens[texts[0]]
-        if right_col is not None and first.col >= right_col + 1 and n == 1:
-            return texts[0]
-        return len(tokens)
-    a, b = (norm(tokens[i].text) for i in texts)
-    if a == b and not looks_like_value(a):
-        # the same name in each half, neither with a value
-        return texts[1]
-    # two texts: one name/value pair, in the half its first cell stands in
-    first = tokens[texts[0]]
-    if first.col > right_col:
+    if len(texts) >= 3:
+        # name value | name value; with three, the right half lost its value
+        return texts[(len(texts) + 1) // 2]
+    if len(texts) == 2:
+        a, b = (norm(tokens[i].text) for i in texts)
+        if a == b and not looks_like_value(a):
+            return texts[1]  # the same name in each half, neither with a value
+    # one name (and its value): in the half its first cell stands in
+    if texts and right_col is not None and tokens[texts[0]].col > right_col:
         return texts[0]
     return len(tokens)
 
