@@ -166,3 +166,17 @@ def test_corpus_matches_gold(corpora):
         assert s.level2_accuracy >= 0.98, (s.doc, s.level2_accuracy)
     for u in result.unparsed:
         assert u.line > 0 and u.text
+
+
+@pytest.mark.slow
+def test_same_records_from_markdown_gb18030_crlf_flavour(corpora, tmp_path):
+    """The same document as markdown pipes, GB18030 and CRLF gives the same records."""
+    source = corpora / "001_ac55e88fbc470c63.txt"
+    text = source.read_text(encoding="utf-8")
+    markdown = "\n".join("| " + " | ".join(line.split("\t")) + " |" if "\t" in line else line for line in text.split("\n"))
+    flavour = tmp_path / source.name
+    flavour.write_bytes(markdown.replace("\n", "\r\n").encode("gb18030"))
+    key = lambda r: (r.period, r.project, r.level2, r.name, r.value, r.line)  # noqa: E731
+    assert [key(r) for r in scan_file(flavour, classify=False).indicators] == [
+        key(r) for r in scan_file(source, classify=False).indicators
+    ]
