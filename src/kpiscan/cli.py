@@ -42,20 +42,49 @@ def scan(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl | csv | parquet"),
     workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
     no_classify: bool = typer.Option(False, "--no-classify", help="skip the measurability classifier"),
+    resume: bool = typer.Option(
+        False, "--resume", help="load files already done from OUT/.kpiscan-cache instead of scanning them again (needs --out)"
+    ),
+    dask: Optional[str] = typer.Option(
+        None, "--dask", help="run on Dask: a scheduler address (tcp://host:8786) or local[:N] (N worker processes); overrides --workers"
+    ),
 ) -> None:
-    """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out."""
+    """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out.
+
+    With --out every file's result is also cached in OUT/.kpiscan-cache as it finishes, so an
+    interrupted run goes on with --resume."""
+    from .batch import CACHE_DIRNAME, BatchStats, run_scan
     from .write import FORMATS, write_jsonl, write_outputs
 
     if fmt not in FORMATS:
         _fail(f"error: --format must be one of {', '.join(FORMATS)}", 2)
-    result = scan_with_progress(paths, classify=not no_classify, workers=workers)
+    if resume and out is None:
+        _fail("error: --resume needs --out (the cache is kept in OUT/.kpiscan-cache)", 2)
+    cache_dir = out / CACHE_DIRNAME if out is not None else None
+    stats = BatchStats()
+    try:
+        result = run_scan(
+            paths, classify=not no_classify, workers=workers, cache_dir=cache_dir, resume=resume, dask=dask, stats=stats
+        )
+    except KeyboardInterrupt:
+        if cache_dir is not None:
+            typer.echo(
+                f"interrupted: the {stats.scanned} files finished in this run are cached in {cache_dir}; "
+                "run the same command with --resume to go on",
+                err=True,
+            )
+        raise typer.Exit(130)
+    except (OSError, ValueError, TimeoutError) as err:
+        if dask is None:
+            raise
+        _fail(f"error: --dask {dask}: {err}")
     single = len(paths) == 1 and paths[0].is_file()
     if out is None:
         write_jsonl(result.records(), sys.stdout)
     else:
         written = write_outputs(result, out, fmt)
         typer.echo(
-            f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "
+            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}, {len(result.tables)} tables, {len(result.indicators)} indicators, "
             f"{len(result.unparsed)} unparsed -> " + ", ".join(str(p) for p in written.values()),
             err=True,
         )
