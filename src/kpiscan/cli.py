@@ -131,6 +131,25 @@ def evaluate(
     typer.echo(f"{'all (micro)':40} {total[0]:5d} {total[1]:5d} {micro_p:6.3f} {micro_r:6.3f} {micro_f:6.3f}")
 
 
+@app.command("value")
+def value(
+    texts: List[str] = typer.Argument(..., help="printed 指标值 texts, e.g. '≤13.93万元' '12月前'"),
+    year: Optional[int] = typer.Option(None, "--year", help="budget year for dates printed without one"),
+    as_json: bool = typer.Option(False, "--json", help="print each Target as one JSON line"),
+) -> None:
+    """Print the normalised Target (DESIGN.md 3.2) of each value text."""
+    import json
+
+    from .values import describe, parse_value
+
+    for text in texts:
+        target = parse_value(text, year)
+        if as_json:
+            typer.echo(json.dumps(target.to_dict(), ensure_ascii=False))
+        else:
+            typer.echo(f"{text}\t{describe(target)}")
+
+
 def main() -> None:
     app()
 

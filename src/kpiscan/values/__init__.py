@@ -4,9 +4,11 @@
     numbers.py  Arabic and Chinese numerals, scale words
     grammar.py  the named pieces and the one compiled `regex` pattern
     parse.py    a match -> Target, one builder per form
+    describe.py a Target as one readable line
 """
 from __future__ import annotations
 
+from kpiscan.values.describe import describe
 from kpiscan.values.parse import find_values, iso, parse_strict, parse_value
 
-__all__ = ["find_values", "iso", "parse_strict", "parse_value"]
+__all__ = ["describe", "find_values", "iso", "parse_strict", "parse_value"]
