@@ -150,6 +150,39 @@ def value(
             typer.echo(f"{text}\t{describe(target)}")
 
 
+def _classifier_ready() -> bool:
+    try:
+        from .classify import assess  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@app.command("report")
+def report(
+    paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
+    out: Path = typer.Option(..., "--out", help="write kpiscan-review.xlsx, index.html and docs/<doc>.html here"),
+    workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+) -> None:
+    """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports."""
+    from .report import write_report
+
+    classify = _classifier_ready()
+    if not classify:
+        typer.echo("warning: the measurability classifier is not available; reporting without labels", err=True)
+    result = scan_with_progress(paths, classify=classify, workers=workers)
+    written = write_report(result, out)
+    review = written["review"]
+    typer.echo(
+        f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "
+        f"{len(review.findings)} findings -> {written['xlsx']}, {written['index']}, "
+        f"{len(written['docs'])} pages in {out / 'docs'}",
+        err=True,
+    )
+    single = len(paths) == 1 and paths[0].is_file()
+    raise typer.Exit(report_problems(result, single))
+
+
 def main() -> None:
     app()
 
