@@ -212,6 +212,11 @@ class Groups:
     def __call__(self, name: str) -> str | None:
         return self.values[self.index[name]]
 
+    def matched(self, name: str) -> bool:
+        """Did the group match? False too when this grammar has no such group (NUMERIC_FORMS)."""
+        i = self.index.get(name)
+        return i is not None and self.values[i] is not None
+
     def many(self, names: tuple[str, ...]) -> tuple[str | None, ...]:
         """Several groups at once; `names` must have at least two (itemgetter returns a tuple then)."""
         return self.grammar.getter(names)(self.values)

@@ -17,8 +17,8 @@ from kpiscan.values.vocab import Vocabulary, vocabulary
 # The builders, in the order the forms are checked on a match (commonest first).
 _BUILDERS: list[tuple[str, object]] = []
 
-# what is left after stripping these from both ends of a qualitative value is its text
-_EDGE_PUNCTUATION = " 。.,，;；、:：!！?？\"'“”‘’()（）[]【】《》<>-—_/\\|"
+# sentence punctuation trimmed from a qualitative value's ends (quotes and brackets stay paired)
+_END_PUNCTUATION = " 。.,;:!?、；：\"'"
 
 
 def parse_value(text: str, year: int | None = None) -> Target:
@@ -56,7 +56,7 @@ def find_values(text: str, year: int | None = None) -> Iterator[tuple[int, int, 
 
 def _build(g: Groups, raw: str, year: int | None) -> Target:
     for name, builder in _BUILDERS:
-        if g(name) is not None:
+        if g.matched(name):
             return builder(g, raw, year, vocabulary())
     raise AssertionError(f"grammar matched no known form: {g.match!r}")
 
@@ -248,9 +248,9 @@ def _year(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
 
 
 def _qualitative(raw: str, folded: str) -> Target:
-    cleaned = folded.strip(_EDGE_PUNCTUATION)
-    if not cleaned:
+    if not any(ch.isalnum() for ch in folded):  # "", "—", "/", "--": no value printed
         return Target(raw=raw, kind="empty")
+    cleaned = folded.strip(_END_PUNCTUATION)
     return Target(raw=raw, kind="qualitative", text=vocabulary().qualitative.get(cleaned, cleaned))
 
 
