@@ -1,0 +1,48 @@
+"""The jieba + spaCy zh pipeline: user words stay whole, value spans carry their Target."""
+from __future__ import annotations
+
+from kpiscan.tokenize import get_nlp, parse_doc, tokens, user_words
+
+
+def test_user_dictionary_comes_from_the_lexicons():
+    words = set(user_words())
+    assert {"数量指标", "不少于", "平方米", "及时", "上半年", "服务对象满意度"} <= words
+
+
+def test_indicator_words_stay_whole():
+    assert tokens("服务对象满意度≥95%")[0] == "服务对象满意度"
+    assert "群众满意度" in tokens("群众满意度达到90%以上")
+    assert "不少于" in tokens("引进工业类项目不少于6亿元")
+    assert "验收合格率" in tokens("项目验收合格率100%")
+
+
+def test_tokens_drop_whitespace():
+    assert tokens("及时 完成") == ["及时", "完成"]
+
+
+def test_pipeline_tokenizes_with_jieba():
+    doc = get_nlp()("服务对象满意度≥95%")
+    assert doc[0].text == "服务对象满意度"
+    assert "".join(t.text_with_ws for t in doc) == "服务对象满意度≥95%"
+
+
+def test_value_spans_carry_targets():
+    doc = parse_doc("引进工业类项目不少于6亿元，群众满意度达到90%以上，7月底前完成支付工作", year=2024)
+    spans = doc.spans["values"]
+    assert [s.text for s in spans] == ["不少于6亿元", "达到90%以上", "7月底前完成"]
+    first, second, third = (s._.target for s in spans)
+    assert (first.op, first.value, first.unit) == (">=", 600000000.0, "元")
+    assert (second.op, second.value, second.unit) == (">=", 90.0, "%")
+    assert (third.kind, third.date) == ("deadline", "2024-07")
+    assert all(s.label_ == "VALUE" for s in spans)
+
+
+def test_value_span_with_spaces_maps_back_to_the_text():
+    doc = get_nlp()("受益人数≥ 1,500 人")
+    (span,) = doc.spans["values"]
+    assert span.text == "≥ 1,500 人"
+    assert (span._.target.value, span._.target.unit) == (1500.0, "人")
+
+
+def test_qualitative_text_has_no_value_span():
+    assert list(get_nlp()("社会效益明显提升").spans["values"]) == []
