@@ -180,15 +180,15 @@ def same_target(a: Row, b: Row) -> bool:
 
 def check_cost_against_funding(ctx: Context) -> list[Finding]:
     out = []
-    # halves covering the same money print the same cost rows: judge them once, against 年度
-    halves = ["annual"] if ctx.same_scope and "annual" in ctx.halves else ctx.halves
-    for half in halves:
+    for half in ctx.halves:
         funding = ctx.funding(half)
         if not funding:
             continue
+        # halves covering the same money print the same cost rows: one remark names both halves
+        named = "both" if ctx.same_scope and len(ctx.halves) == 2 else half
         costs = [r for r in ctx.in_half(half)
                  if r.ind.level2 == "成本指标" and r.is_money and not r.target.per and r.bound is not None]
-        facts = dict(half=half, funding=money(funding), period=half)
+        facts = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
         for r in costs:
             if r.bound > funding + MONEY_TOLERANCE:

@@ -15,7 +15,8 @@ from .. import lexicon
 
 RULES_FILE = "review_rules.tsv"
 CRITERIA_FILE = "review_criteria.tsv"
-HALF_ZH = {"implementation": "实施期", "annual": "年度"}
+HALF_ZH = {"implementation": "实施期", "annual": "年度", "both": "实施期和年度"}
+HALF_EN = {"both": "implementation and annual"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "",
     """A finding of `code`, its message filled from `facts` (half names filled in both languages)."""
     rule = rules()[code]
     if "half" in facts:
-        facts.setdefault("half_en", facts["half"])
+        facts.setdefault("half_en", HALF_EN.get(facts["half"], facts["half"]))
         facts["half"] = HALF_ZH.get(facts["half"], facts["half"])
     message = f"{rule.message_zh.format(**facts)} / {rule.message_en.format(**facts)}"
     return Finding(
