@@ -1,0 +1,99 @@
+"""The classifier's vocabulary from lexicons/: vague, binary and anchor terms, and name cues.
+
+A value is read as a sequence of term hits, leftmost-longest over all three term lists at once, so
+a longer word of one list hides the shorter word of another inside it ("可持续" is binary and hides
+the vague "持续"; "及时完成" is binary and hides the vague "及时").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from .. import lexicon
+from ..layout import norm
+
+VAGUE_FILE = "vague_terms.tsv"
+BINARY_FILE = "binary_terms.tsv"
+ANCHOR_FILE = "anchor_terms.tsv"
+CUES_FILE = "name_cues.tsv"
+
+MAX_STRENGTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str
+    label: str  # "vague" / "binary" / "temporal" (an anchor day)
+    kind: str  # direction, praise, pass, festival, ... (the lexicon's kind column)
+    strength: int  # 1..3; anchors count as 3
+    whole_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """The term hits of one text, in reading order."""
+
+    terms: tuple[Term, ...]
+
+    def strongest(self, label: str) -> Term | None:
+        found = [t for t in self.terms if t.label == label]
+        return max(found, key=lambda t: (t.strength, len(t.text))) if found else None
+
+    def strength(self, label: str) -> int:
+        best = self.strongest(label)
+        return best.strength if best else 0
+
+
+def _terms(file: str, label: str) -> list[Term]:
+    out = []
+    for row in lexicon.table(file):
+        text = norm(row["term"])
+        strength = int(row.get("strength") or MAX_STRENGTH)
+        out.append(Term(text, label, row.get("kind", ""), strength, row.get("match") == "whole"))
+    return out
+
+
+@cache
+def all_terms() -> dict[str, Term]:
+    """Every term by its normalised text; when two lists share a text the later list wins."""
+    terms: dict[str, Term] = {}
+    for file, label in ((VAGUE_FILE, "vague"), (BINARY_FILE, "binary"), (ANCHOR_FILE, "temporal")):
+        for term in _terms(file, label):
+            terms[term.text] = term
+    return terms
+
+
+@cache
+def _longest() -> int:
+    return max(len(t) for t in all_terms())
+
+
+def term_hits(text: str) -> Hits:
+    """Leftmost-longest term hits in `text` (normalised first)."""
+    key = norm(text)
+    terms = all_terms()
+    whole = terms.get(key)
+    if whole is not None:
+        return Hits((whole,))
+    found, i, longest = [], 0, _longest()
+    while i < len(key):
+        for size in range(min(longest, len(key) - i), 0, -1):
+            term = terms.get(key[i : i + size])
+            if term is not None and not term.whole_only:
+                found.append(term)
+                i += size
+                break
+        else:
+            i += 1
+    return Hits(tuple(found))
+
+
+@cache
+def _cues() -> tuple[tuple[str, str, bool], ...]:
+    return tuple((norm(r["cue"]), r["kind"], r.get("where") == "end") for r in lexicon.table(CUES_FILE))
+
+
+def name_cues(name: str) -> frozenset[str]:
+    """Kinds of target the name asks for: {"rate", "time", "cost", "satisfaction", ...}."""
+    key = norm(name).rstrip("。.，,；;：:）)")
+    return frozenset(kind for cue, kind, at_end in _cues() if (key.endswith(cue) if at_end else cue in key))

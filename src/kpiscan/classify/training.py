@@ -1,0 +1,142 @@
+"""Training and evaluating the classifier on the gold files (`kpiscan train [--evaluate]`).
+
+Evaluation is leave-one-document-out: each gold document is labelled by a model fitted on the
+others, and by the lexicon-only baseline on the same rows; scores pool the four held-out folds.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .item import Item, item_of
+from .rules import FLAGGED, LABELS, baseline
+
+RANDOM_STATE = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    doc: str
+    line: int
+    item: Item
+    label: str
+
+
+def read_gold(paths: Iterable[Path]) -> list[Example]:
+    out = []
+    for path in sorted(paths):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    r = json.loads(line)
+                    out.append(Example(r["doc"], r["line"], item_of(r["name"], r["value"], r.get("level2")), r["label"]))
+    return out
+
+
+def gold_files(gold_dir: Path) -> list[Path]:
+    files = sorted(Path(gold_dir).glob("*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no gold files (*.jsonl) in {gold_dir}")
+    return files
+
+
+def fit(examples: Sequence[Example]):
+    from .estimator import MeasurabilityClassifier
+
+    return MeasurabilityClassifier(random_state=RANDOM_STATE).fit([e.item for e in examples], [e.label for e in examples])
+
+
+def save(model, out: Path) -> int:
+    """Write the fitted model with joblib (compressed); its size in bytes."""
+    import joblib
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, out, compress=3)
+    return out.stat().st_size
+
+
+@dataclass
+class Scores:
+    name: str
+    gold: list[str]
+    predicted: list[str]
+
+    def report(self) -> str:
+        from sklearn.metrics import classification_report
+
+        return classification_report(self.gold, self.predicted, labels=list(LABELS), digits=3, zero_division=0)
+
+    def confusion(self) -> str:
+        from sklearn.metrics import confusion_matrix
+
+        m = confusion_matrix(self.gold, self.predicted, labels=list(LABELS))
+        head = "gold \\ predicted".ljust(18) + "".join(f"{lab[:12]:>13}" for lab in LABELS)
+        rows = [f"{lab:18}" + "".join(f"{n:13d}" for n in row) for lab, row in zip(LABELS, m)]
+        return "\n".join([head, *rows])
+
+    def macro_f1(self) -> float:
+        from sklearn.metrics import f1_score
+
+        return float(f1_score(self.gold, self.predicted, labels=list(LABELS), average="macro", zero_division=0))
+
+    def flagged_f1(self) -> float:
+        from sklearn.metrics import f1_score
+
+        return float(f1_score([g in FLAGGED for g in self.gold], [p in FLAGGED for p in self.predicted]))
+
+
+def leave_one_document_out(examples: Sequence[Example]) -> tuple[Scores, Scores, list[tuple[Example, str, str]]]:
+    """(model scores, baseline scores, errors as (example, model label, baseline label))."""
+    docs = sorted({e.doc for e in examples})
+    gold, model_pred, base_pred, errors = [], [], [], []
+    for doc in docs:
+        train = [e for e in examples if e.doc != doc]
+        test = [e for e in examples if e.doc == doc]
+        predicted = fit(train).predict([e.item for e in test])
+        for e, m in zip(test, predicted):
+            b = baseline(e.item)[0]
+            gold.append(e.label)
+            model_pred.append(str(m))
+            base_pred.append(b)
+            if m != e.label or b != e.label:
+                errors.append((e, str(m), b))
+    return Scores("model", gold, model_pred), Scores("baseline", gold, base_pred), errors
+
+
+def speed(model, items: Sequence[Item], repeat: int = 3) -> float:
+    """Indicators per second of model.decide (Targets already parsed), best of `repeat`."""
+    model.decide(items[:10])  # warm up the tokenizer
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        model.decide(items)
+        best = min(best, time.perf_counter() - start)
+    return len(items) / best
+
+
+def evaluation_text(examples: Sequence[Example], model_path: Path | None = None) -> str:
+    model_scores, base_scores, errors = leave_one_document_out(examples)
+    docs = sorted({e.doc for e in examples})
+    lines = [f"leave-one-document-out over {len(docs)} documents, {len(examples)} gold indicators", ""]
+    for s in (model_scores, base_scores):
+        lines += [f"== {s.name}", s.report(), s.confusion(), "",
+                  f"{s.name}: macro-F1 {s.macro_f1():.3f}   flagged-F1 {s.flagged_f1():.3f}", ""]
+    lines.append(f"held-out errors (model / baseline): {len(errors)} rows")
+    for e, m, b in errors:
+        lines.append(f"  {e.doc[:3]} line {e.line:>5}  gold {e.label:12} model {m:12} baseline {b:12} "
+                     f"{e.item.name} | {e.item.value}")
+    if model_path is not None and model_path.exists():
+        lines.append(f"\nmodel file {model_path}: {model_path.stat().st_size / 1024:.1f} KiB on disk")
+    return "\n".join(lines)
+
+
+def macro_scores(examples: Sequence[Example]) -> dict[str, float]:
+    """LODO figures as numbers (for tests and benches)."""
+    model_scores, base_scores, _ = leave_one_document_out(examples)
+    return {
+        "model_macro_f1": model_scores.macro_f1(), "model_flagged_f1": model_scores.flagged_f1(),
+        "baseline_macro_f1": base_scores.macro_f1(), "baseline_flagged_f1": base_scores.flagged_f1(),
+    }
