@@ -321,3 +321,11 @@ def test_document_score_is_the_mean_of_its_tables():
 def test_department_name_without_code():
     s = score_table(table(), sound_rows())
     assert s.department == "开发区管理委员会"
+
+
+def test_worked_example_of_docs_review_md():
+    rows = sound_rows() + [ind("产出指标", "时效指标", "资金拨付及时", "及时",
+                               Target(raw="及时", kind="qualitative", text="及时"), 30, label="vague")]
+    s = score_table(table(), rows)
+    assert [(d.code, d.points) for d in s.deductions] == [("time-indicator-without-date", 3.0), ("flagged-share", 2.86)]
+    assert s.score == 94.1 and s.criteria["相关性/明确性"] == 29.1
