@@ -151,11 +151,12 @@ def value(
 
 
 def _classifier_ready() -> bool:
+    """The measurability classifier and its fitted model are there (the report works without)."""
     try:
-        from .classify import assess  # noqa: F401
+        from .classify import MODEL_PATH, assess  # noqa: F401
     except ImportError:
         return False
-    return True
+    return MODEL_PATH.exists()
 
 
 @app.command("report")
