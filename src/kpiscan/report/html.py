@@ -123,6 +123,7 @@ def write_document_pages(facts: Facts, out: Path, env: Environment | None = None
                 table=t, department=departments[(t.doc, t.index)], score=scores[(t.doc, t.index)],
                 rows=grid(facts, inds), halves=[h for h in ("implementation", "annual") if any(i.period == h for i in inds)] or ["annual"],
                 findings=facts.review.findings_of(doc, t.index), funds=funds_rows(t),
+                funds_impl="implementation" in t.funds,
                 header=[(k, t.fields[k]) for k in HEADER_KEYS if t.fields.get(k)],
                 texts=[(k, t.fields[k]) for k in TEXT_KEYS if t.fields.get(k)],
                 goals=(t.fields.get("总体目标_implementation", ""), t.fields.get("总体目标_annual", "")),
