@@ -79,7 +79,7 @@ def _pieces() -> dict[str, str]:
     p["quantity"] = (
         r"(?P<cmp>\L<cmp_before>)?"
         + _amount(p, "")
-        + r"(?:\L<to>" + _amount(p, "2") + ")?"
+        + r"(?:(?P<to>\L<to>)" + _amount(p, "2") + ")?"
         + p["per"] + "*"
         + r"(?P<cmp_after>\L<cmp_after>)?"
     )

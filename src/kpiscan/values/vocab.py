@@ -26,6 +26,7 @@ class Vocabulary:
     comparators_after: dict[str, str]
     units: dict[str, str]  # alias -> base unit
     unit_kinds: dict[str, str]  # base unit -> kind (ratio, money, count, time, occurrence ...)
+    occurrence_units: frozenset[str]  # base units that count events (次): per one cycle, a frequency
     scales: dict[str, float]  # scale character -> factor
     numerals: dict[str, tuple[int, str]]  # character -> (value, role)
     periods: dict[str, str]  # cycle word or base unit -> day/week/month/quarter/halfyear/year
@@ -62,6 +63,7 @@ def vocabulary() -> Vocabulary:
         comparators_after=_positioned(comparators, "after"),
         units=unit_of,
         unit_kinds={r["unit"]: r["kind"] for r in units},
+        occurrence_units=frozenset(r["unit"] for r in units if r["kind"] == "occurrence"),
         scales={r["word"]: float(r["factor"]) for r in table("scales.tsv")},
         numerals={r["char"]: (int(r["value"]), r["role"]) for r in table("numerals.tsv")},
         periods=periods,
