@@ -55,20 +55,22 @@ class Row:
     ind: Indicator
     target: Target
 
+    def _number(self, end: str) -> float | None:
+        """A quantity's number; for a range ("between") its `end` ("low"/"high")."""
+        t = self.target
+        if t.kind != "quantity":
+            return None
+        return getattr(t, end) if t.op == "between" else t.value
+
     @property
     def bound(self) -> float | None:
         """The number the target commits to: its value, or the upper end of a range."""
-        t = self.target
-        if t.kind != "quantity":
-            return None
-        return t.high if t.op == "between" else t.value
+        return self._number("high")
 
     @property
     def floor(self) -> float | None:
-        t = self.target
-        if t.kind != "quantity":
-            return None
-        return t.low if t.op == "between" else t.value
+        """Its value, or the lower end of a range."""
+        return self._number("low")
 
     @property
     def is_money(self) -> bool:
