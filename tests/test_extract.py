@@ -180,3 +180,12 @@ def test_same_records_from_markdown_gb18030_crlf_flavour(corpora, tmp_path):
     assert [key(r) for r in scan_file(flavour, classify=False).indicators] == [
         key(r) for r in scan_file(source, classify=False).indicators
     ]
+
+
+def test_table_announcing_only_annual_targets_has_one_annual_half(tmp_path):
+    head = HEAD.format(name="x").replace("\t\t实施期目标\t\t年度目标\t\t", "\t\t年度目标\t\t\t\t")
+    head = head.replace("二级指标\t三级指标\t指标值\t二级指标\t三级指标\t指标值", "二级指标\t三级指标\t指标值")
+    body = "\t产出指标\t数量指标\t编报督查专报期数\t≥50期\n\t\t\t开展督查检查次数\t≥50次\n"
+    result = scan_file(write_doc(tmp_path, head + body + FOOT), classify=False)
+    assert result.tables[0].periods == ("annual",)
+    assert [(i.period, i.name) for i in result.indicators] == [("annual", "编报督查专报期数"), ("annual", "开展督查检查次数")]

@@ -270,9 +270,9 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     """The indicator records and unplaced text of one logical table."""
     indicators: list[Indicator] = []
     unparsed: list[Unparsed] = []
-    periods = ("annual",) if table.kind == "department" else ("implementation", "annual")
-    # project tables always have two halves, even where a page prints one set of captions
-    halves = 1 if table.kind == "department" else 2
+    periods = table.periods
+    # a two-half table keeps two halves even where a page prints one set of captions
+    halves = len(periods)
     right_col: int | None = None
     label_cols: tuple[int, ...] = ()
     current: list[tuple[str, str] | None] = [None, None]
@@ -327,7 +327,7 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     full_names = [p for p in pairs if p.period == periods[0]]
     for p in pairs:
         name, name_raw = p.name, None
-        if p.period == "annual" and table.kind == "project":
+        if len(periods) == 2 and p.period == periods[1]:
             full = _complete_truncated(p, full_names)
             if full is not None:
                 name, name_raw = full, p.name

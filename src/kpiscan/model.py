@@ -73,6 +73,9 @@ class TableBlock:
     year: int | None = None
     body: list[Line] = field(default_factory=list)  # the indicator block rows, in order
     pages: int = 1  # physical pages merged into this logical table
+    # the halves its indicator rows hold, left to right: a project table shows 实施期 and 年度
+    # targets unless its header captions only name 年度目标; a department table, 年度 only
+    periods: tuple[str, ...] = ("implementation", "annual")
     n_indicators: int = 0
     n_unparsed: int = 0
 
@@ -87,6 +90,7 @@ class TableBlock:
             "project": self.project,
             "year": self.year,
             "pages": self.pages,
+            "periods": list(self.periods),
             "fields": dict(self.fields),
             "funds": {k: dict(v) for k, v in self.funds.items()},
             "n_indicators": self.n_indicators,

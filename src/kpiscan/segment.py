@@ -42,7 +42,7 @@ class _Open:
     table: TableBlock
     state: str = "header"  # header -> body -> closed
     money_scale: float = 1.0
-    pending: list[Line] = field(default_factory=list)
+    half_captions: set[str] = field(default_factory=set)  # 实施期目标 / 年度目标 seen in the header
 
 
 def _cells(line: Line) -> list[str]:
@@ -94,12 +94,17 @@ def _parse_header_row(open_: _Open, line: Line) -> None:
     cells = _cells(line)
     if not cells:
         return
+    open_.half_captions |= {norm(c) for c in cells if is_half_caption(c)}
+    if open_.half_captions and table.kind == "project" and table.pages == 1:
+        # a table that announces only 年度目标 has one half, the annual one
+        two = "实施期目标" in open_.half_captions
+        table.periods = ("implementation", "annual") if two else ("annual",)
     first_key = field_key(cells[0])
     if first_key == "项目资金" and "万元" in norm(cells[0]):
         open_.money_scale = 1e4
     if first_key in ("总体目标",) and len(cells) > 1:
         goals = cells[1:]
-        if table.kind == "department":
+        if table.periods == ("annual",):
             table.fields.setdefault("总体目标_annual", goals[0])
         else:
             table.fields.setdefault("总体目标_implementation", goals[0])
@@ -183,6 +188,8 @@ def segment(doc: Document) -> list[TableBlock]:
 
     def start(kind: str, line: int, title: str) -> _Open:
         table = TableBlock(doc=doc.name, index=len(tables) + 1, line=line, kind=kind, title=title, year=doc.year)
+        if kind == "department":
+            table.periods = ("annual",)
         tables.append(table)
         return _Open(table=table)
 

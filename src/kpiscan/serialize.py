@@ -67,6 +67,7 @@ def table_from_dict(d: dict[str, Any]) -> TableBlock:
         year=d.get("year"),
         body=[line_from_list(row) for row in d.get("body") or []],
         pages=d.get("pages", 1),
+        periods=tuple(d.get("periods") or ("implementation", "annual")),
         n_indicators=d.get("n_indicators", 0),
         n_unparsed=d.get("n_unparsed", 0),
     )
