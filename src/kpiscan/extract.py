@@ -48,8 +48,8 @@ def _split_merged_label(col: int, cell: str) -> list[Token]:
 
 def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     """Tokens of a row. `label_cols` are the 二级 columns of the caption row: a label cut short
-    by its column ("经济" for 经济效益指标) is read as a label at or left of the first one, in
-    the second one, or where the same short label already stood in this row."""
+    by its column ("经济" for 经济效益指标) is read as a label at or left of the first one, and
+    again where the right half repeats it."""
     raw = [(i, c) for i, c in enumerate(line.cells) if c]
     tokens: list[Token] = []
     short_labels: set[str] = set()
@@ -69,11 +69,7 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
             tokens.append(Token(col, L1, cell, level1=as_l1))
         elif is_column_header(cell):
             tokens.append(Token(col, HDR, cell))
-        elif (
-            _short_label_place(col, cell, label_cols, short_labels)
-            and not (tokens and tokens[-1].kind == L2)  # a half prints one label
-            and (weak := weak_level2_of(cell))
-        ):
+        elif _short_label_place(col, cell, label_cols, short_labels, tokens) and (weak := weak_level2_of(cell)):
             short_labels.add(norm(cell))
             tokens.append(Token(col, L2, cell, *weak))
         else:
@@ -81,10 +77,16 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     return _names_that_look_like_labels(tokens)
 
 
-def _short_label_place(col: int, cell: str, label_cols: tuple[int, ...], seen: set[str]) -> bool:
+def _short_label_place(
+    col: int, cell: str, label_cols: tuple[int, ...], seen: set[str], before: list[Token]
+) -> bool:
     if not label_cols:
         return False
-    return col <= label_cols[0] or col in label_cols[1:] or norm(cell) in seen
+    if norm(cell) in seen:
+        return True  # the right half repeats the left half's short label
+    # left of the first 二级 column, unless a label already stands right before it (a half
+    # prints one label: "可持续影响指标 | 可持续" is a label and its name)
+    return col <= label_cols[0] and not (before and before[-1].kind == L2)
 
 
 def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
@@ -167,8 +169,10 @@ def _fill(half: Half, tokens: list[Token]) -> None:
             half.label = Token(t.col, TEXT, t.text)
         elif t.kind == TEXT:
             half.texts.append(t)
+        elif t.kind == L2 and not half.texts and half.level2 == (t.level2, t.level1):
+            continue  # the same label printed twice (一级 and 二级 columns)
         elif t.kind == L2:
-            half.texts.append(t)  # a label after the name: kept, reported unparsed
+            half.texts.append(t)  # a second label in one half: kept, reported unparsed
 
 
 def _continues_values(tokens: list[Token], previous_row: list[_Pair]) -> bool:
