@@ -189,3 +189,11 @@ def test_table_announcing_only_annual_targets_has_one_annual_half(tmp_path):
     result = scan_file(write_doc(tmp_path, head + body + FOOT), classify=False)
     assert result.tables[0].periods == ("annual",)
     assert [(i.period, i.name) for i in result.indicators] == [("annual", "编报督查专报期数"), ("annual", "开展督查检查次数")]
+
+
+def test_table_year_caption_gives_the_year_of_relative_dates(tmp_path):
+    body = "\t产出指标\t时效指标\t完成时间\t12月前\t时效指标\t完成时间\t12月前\n"
+    text = "晋城市人民政府办公室\n2023年度单位预算公开\n\n" + HEAD.format(name="x") + body + FOOT
+    result = scan_file(write_doc(tmp_path, text), classify=False)
+    assert result.tables[0].year == 2024
+    assert {i.target.date for i in result.indicators} == {"2024-12"}

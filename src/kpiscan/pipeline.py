@@ -49,11 +49,12 @@ def _frame_columns() -> list[str]:
     return list(FLAT_COLUMNS)
 
 
-def fill_targets(indicators: list[Indicator], year: int | None) -> None:
+def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:
+    """Parse every value, a missing year taken from its table's budget year."""
     from .values import parse_value
 
     for ind in indicators:
-        ind.target = parse_value(ind.value, year)
+        ind.target = parse_value(ind.value, years.get(ind.table))
 
 
 def fill_labels(indicators: list[Indicator], year: int | None) -> None:
@@ -72,7 +73,7 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
         result.indicators += indicators
         result.unparsed += unparsed
     result.tables = tables
-    fill_targets(result.indicators, doc.year)
+    fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
     if classify:
         fill_labels(result.indicators, doc.year)
     return result

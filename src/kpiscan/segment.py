@@ -31,6 +31,8 @@ _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+�
 _DEPT_CODE = regex.compile(r"^\s*\d+\s*[-－—]\s*")
 _NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
 _FILL_DATE = regex.compile(r"^\d{8,14}$")
+# the caption under a title: "(2024年度)", "（2024）年度"
+_TABLE_YEAR = regex.compile(r"^[(（]?(20\d\d)[)）]?年度?[)）]?$")
 _FUND_KEYS = {"total", "中央财政资金", "省级财政资金", "市县(区)财政资金", "单位自筹", "其他资金"}
 _HALVES = ("implementation", "annual")
 
@@ -197,11 +199,18 @@ def segment(doc: Document) -> list[TableBlock]:
         if open_ is not None and not open_.table.end_line:
             open_.table.end_line = end
 
+    title_year: int | None = None  # the year caption under the latest title
     for line in doc.lines:
         cells = _cells(line)
         if not cells or is_noise(line):
             continue
         first = cells[0]
+        year_caption = _TABLE_YEAR.match(norm(first)) if len(cells) == 1 else None
+        if year_caption:
+            title_year = int(year_caption.group(1))
+            if current is not None and current.table.kind == "department" and current.state == "header":
+                current.table.year = title_year
+            continue
         kind = title_kind(first) if len(cells) <= 2 else None
         if kind == "department":
             close(current, line.number - 1)
@@ -210,6 +219,7 @@ def segment(doc: Document) -> list[TableBlock]:
             continue
         if kind == "project":
             pending_title = (line.number, first)
+            title_year = None
             if current is not None and current.state == "body":
                 # the next table's title ends this one's rows (a continuation repeats 项目名称)
                 current.state = "closed"
@@ -231,6 +241,7 @@ def segment(doc: Document) -> list[TableBlock]:
                 close(current, line.number - 1)
                 title = pending_title[1] if pending_title else ""
                 current = start("project", line.number, title)
+                current.table.year = title_year or doc.year
                 current.table.project = name
                 current.table.fields["项目名称"] = name
                 footers[current.table.index] = has_footer
