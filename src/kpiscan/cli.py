@@ -184,6 +184,52 @@ def report(
     raise typer.Exit(report_problems(result, single))
 
 
+@app.command("train")
+def train(
+    gold: Path = typer.Option(Path("corpora/gold"), "--gold", help="directory of gold *.jsonl files"),
+    out: Optional[Path] = typer.Option(None, "--out", help="where to write the fitted model (default: inside the package)"),
+    evaluate: bool = typer.Option(False, "--evaluate", help="also print leave-one-document-out scores beside the lexicon baseline"),
+) -> None:
+    """Fit the measurability classifier on the gold labels (deterministic) and save it."""
+    from .classify import MODEL_PATH
+    from .classify.training import evaluation_text, fit, gold_files, read_gold, save, speed
+
+    try:
+        examples = read_gold(gold_files(gold))
+    except FileNotFoundError as err:
+        _fail(f"error: {err}")
+    target = out or MODEL_PATH
+    model = fit(examples)
+    size = save(model, target)
+    typer.echo(f"trained on {len(examples)} indicators -> {target} ({size / 1024:.1f} KiB)")
+    if evaluate:
+        typer.echo(evaluation_text(examples, target))
+        rate = speed(model, [e.item for e in examples])
+        typer.echo(f"speed: {rate:,.0f} indicators/s (model.decide over {len(examples)} parsed items)")
+
+
+@app.command("classify")
+def classify_command(
+    name: str = typer.Option(..., "--name", help="the 三级指标 name"),
+    value: str = typer.Option(..., "--value", help="the 指标值 as printed"),
+    level2: Optional[str] = typer.Option(None, "--level2", help="the 二级 category, e.g. 时效指标"),
+    year: Optional[int] = typer.Option(None, "--year", help="budget year for dates printed without one"),
+    as_json: bool = typer.Option(False, "--json", help="print the verdict as JSON"),
+) -> None:
+    """Label one indicator quantitative / temporal / binary / vague / malformed, with reasons."""
+    import json
+
+    from .classify import classify_one
+
+    verdict = classify_one(name, value, level2, year)
+    if as_json:
+        typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    else:
+        proba = "" if verdict.proba is None else f"\tp={verdict.proba:.2f}"
+        flag = "flagged" if verdict.flagged else "ok"
+        typer.echo(f"{verdict.label}\t{flag}\t{', '.join(verdict.reasons)}{proba}")
+
+
 def main() -> None:
     app()
 

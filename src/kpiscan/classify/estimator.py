@@ -62,7 +62,7 @@ def _hidden(item: Item) -> features.HiddenTermsItem:
 class MeasurabilityClassifier(ClassifierMixin, BaseEstimator):
     """Labels Items quantitative / temporal / binary / vague / malformed (docs/gold-spec.md)."""
 
-    def __init__(self, C: float = 4.0, use_rules: bool = True, lexicon_dropout: float = 0.3,
+    def __init__(self, C: float = 1.0, use_rules: bool = True, lexicon_dropout: float = 0.3,
                  random_state: int = 0) -> None:
         self.C = C
         self.use_rules = use_rules

@@ -38,6 +38,7 @@ def _term_features(prefix: str, hits: Hits, out: dict[str, float | str]) -> None
         best = hits.strongest(label)
         if best is not None:
             out[f"{prefix}{label}"] = best.strength / MAX_STRENGTH
+            out[f"{prefix}{label}_strength={best.strength}"] = 1.0
             out[f"{prefix}{label}_kind={best.kind}"] = 1.0
     out[f"{prefix}hits"] = min(len(hits.terms), 3) / 3
 
@@ -53,8 +54,10 @@ def domain_features(item: Item, hide_terms: bool = False) -> dict[str, float | s
         "value_len": _length_bucket(value),
         "name_len": _length_bucket(name),
         "value_has_digit": float(any(c.isdigit() for c in value)),
-        "vote": "hidden" if hide_terms else baseline_label(item, hits),
     }
+    vote = "hidden" if hide_terms else baseline_label(item, hits)
+    out["vote"] = vote
+    out[f"vote={vote}&kind={t.kind}"] = 1.0
     if t.kind == "quantity":
         out["op"] = t.op or "="
         out["unit_kind"] = unit_kind(t) or "none"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .item import Item, item_of
 from .rules import FLAGGED, LABELS, baseline
+from .terms import masked, term_hits
 
 RANDOM_STATE = 0
 
@@ -88,16 +89,33 @@ class Scores:
         return float(f1_score([g in FLAGGED for g in self.gold], [p in FLAGGED for p in self.predicted]))
 
 
-def leave_one_document_out(examples: Sequence[Example]) -> tuple[Scores, Scores, list[tuple[Example, str, str]]]:
-    """(model scores, baseline scores, errors as (example, model label, baseline label))."""
+def unseen_terms(train: Sequence[Example], test: Sequence[Example]) -> frozenset[str]:
+    """Lexicon terms that the held-out values use but no training value does."""
+    def used(examples):
+        return {t.text for e in examples for t in term_hits(e.item.value).terms}
+
+    return frozenset(used(test) - used(train))
+
+
+def leave_one_document_out(
+    examples: Sequence[Example], lexicon_blind: bool = False
+) -> tuple[Scores, Scores, list[tuple[Example, str, str]]]:
+    """(model scores, baseline scores, errors as (example, model label, baseline label)).
+
+    lexicon_blind: in each fold, the lexicons also lose the terms only the held-out document uses
+    (as if they had been written from the training documents alone): how both fare on words the
+    lexicons do not know, which is what documents we do not have will bring.
+    """
     docs = sorted({e.doc for e in examples})
     gold, model_pred, base_pred, errors = [], [], [], []
     for doc in docs:
         train = [e for e in examples if e.doc != doc]
         test = [e for e in examples if e.doc == doc]
-        predicted = fit(train).predict([e.item for e in test])
-        for e, m in zip(test, predicted):
-            b = baseline(e.item)[0]
+        mask = unseen_terms(train, test) if lexicon_blind else frozenset()
+        with masked(mask):
+            predicted = fit(train).predict([e.item for e in test])
+            base = [baseline(e.item)[0] for e in test]
+        for e, m, b in zip(test, predicted, base):
             gold.append(e.label)
             model_pred.append(str(m))
             base_pred.append(b)
@@ -128,6 +146,10 @@ def evaluation_text(examples: Sequence[Example], model_path: Path | None = None)
     for e, m, b in errors:
         lines.append(f"  {e.doc[:3]} line {e.line:>5}  gold {e.label:12} model {m:12} baseline {b:12} "
                      f"{e.item.name} | {e.item.value}")
+    blind_model, blind_base, _ = leave_one_document_out(examples, lexicon_blind=True)
+    lines.append("\nlexicon-blind LODO (each fold's lexicons lose the terms only its held-out document uses):")
+    for s in (blind_model, blind_base):
+        lines.append(f"  {s.name:9} macro-F1 {s.macro_f1():.3f}   flagged-F1 {s.flagged_f1():.3f}")
     if model_path is not None and model_path.exists():
         lines.append(f"\nmodel file {model_path}: {model_path.stat().st_size / 1024:.1f} KiB on disk")
     return "\n".join(lines)
