@@ -1,0 +1,172 @@
+"""The measurability classifier: rubric rules, the shipped model, the API and the CLI."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kpiscan.classify import LABELS, MODEL_PATH, Verdict, assess, baseline_assess, classify_one
+from kpiscan.classify.item import item_of
+from kpiscan.classify.rules import baseline, certain
+from kpiscan.classify.terms import name_cues, term_hits
+from kpiscan.model import Indicator
+
+GOLD = Path(__file__).resolve().parents[1] / "corpora" / "gold"
+
+
+def indicator(name: str, value: str, level2: str = "数量指标", **kw) -> Indicator:
+    return Indicator(doc="t.txt", table=1, table_line=1, kind="project", project="p", period="implementation",
+                     level1="产出指标", level2=level2, name=name, value=value, line=1, **kw)
+
+
+# ---------------------------------------------------------------- rubric cases
+
+
+@pytest.mark.parametrize(
+    "name, value, level2, label, reason",
+    [
+        ("培训人数", "", "数量指标", "malformed", "missing-value"),
+        ("可持续", "可持续", "可持续影响指标", "malformed", "value-repeats-name"),
+        ("带动就业", "社会效益指标", "社会效益指标", "malformed", "value-repeats-category"),
+        ("2024全年", "2024年", "时效指标", "malformed", "name-is-a-period"),
+        ("服务水平", "提升", "社会效益指标", "vague", "vague-direction-word"),
+        ("资金使用及时率", "及时", "时效指标", "vague", "time-indicator-without-date"),
+        ("群众满意度", "满意", "服务对象满意度指标", "vague", "satisfaction-without-percentage"),
+        ("验收合格率", "≥95%", "质量指标", "quantitative", "checkable-number"),
+        ("巡逻费用", "50人次/天", "成本指标", "quantitative", "unit-mismatch-for-category"),
+        ("完成时间", "2024年9月", "时效指标", "temporal", "concrete-date"),
+        ("支付时间", "每季度", "时效指标", "temporal", "frequency"),
+        ("慰问时间", "重阳节、春节", "时效指标", "temporal", "anchored-to-a-day"),
+        ("工程质量", "合格", "质量指标", "binary", "verifiable-state-word"),
+    ],
+)
+def test_rubric_cases(name, value, level2, label, reason):
+    for verdict in (classify_one(name, value, level2), baseline_assess([indicator(name, value, level2)])[0]):
+        assert verdict.label == label, (verdict, name, value)
+        assert reason in verdict.reasons
+        assert verdict.flagged == (label in ("vague", "malformed"))
+
+
+def test_certain_rules_say_rule_decided():
+    verdict = classify_one("培训人数", "")
+    assert verdict.reasons == ["missing-value", "decided-by-rule"] and verdict.proba is None
+    verdict = classify_one("服务水平", "提升", "社会效益指标")
+    assert verdict.reasons[-1] == "decided-by-model" and 0.5 < verdict.proba <= 1.0
+
+
+def test_name_that_is_a_deadline_phrase_is_not_malformed():
+    # gold: "2024年度内完成 | 2024年" is temporal (a deadline read together with the value)
+    assert certain(item_of("2024年度内完成", "2024年", "时效指标")) is None
+
+
+def test_longest_term_wins_across_lists():
+    assert [t.text for t in term_hits("可持续").terms] == ["可持续"]  # binary, not the vague 持续
+    assert term_hits("及时完成").strongest("binary") is not None
+    assert term_hits("有效解决").strength("vague") > term_hits("有效解决").strength("binary")
+    assert term_hits("有无").terms == ()  # one-character yes/no words count only as the whole value
+
+
+def test_name_cues():
+    assert {"rate", "timeliness"} <= name_cues("资金使用及时率")
+    assert "time" in name_cues("办公设备购置时间")
+    assert "cost" in name_cues("项目运行总成本")
+    assert "satisfaction" in name_cues("服务对象满意度")
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_assess_is_pure_and_uses_a_filled_target():
+    from kpiscan.values import parse_value
+
+    ind = indicator("办公设备购置时间", "12月末", "时效指标", target=parse_value("12月末", 2024))
+    before = ind.to_dict()
+    verdicts = assess([ind], year=2024)
+    assert ind.to_dict() == before
+    assert isinstance(verdicts[0], Verdict) and verdicts[0].label == "temporal"
+    # a given target is used as is: a quantity Target makes the model read a number
+    forced = replace(ind, target=parse_value("≥3个"))
+    assert assess([forced])[0].label == "quantitative"
+    assert assess([]) == []
+
+
+def _gold_records(limit_per_doc: int = 120) -> list[dict]:
+    out = []
+    for path in sorted(GOLD.glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+        out += rows[::max(1, len(rows) // limit_per_doc)]
+    return out
+
+
+def test_assess_on_gold_sample_is_accurate():
+    records = _gold_records()
+    inds = [indicator(r["name"], r["value"], r["level2"]) for r in records]
+    verdicts = assess(inds)
+    accuracy = np.mean([v.label == r["label"] for v, r in zip(verdicts, records)])
+    flagged = np.mean([v.flagged == (r["label"] in ("vague", "malformed")) for v, r in zip(verdicts, records)])
+    assert accuracy >= 0.97 and flagged >= 0.98, (accuracy, flagged)
+
+
+def test_predict_proba_shape_and_rows_sum_to_one():
+    from kpiscan.classify import load_model
+
+    model = load_model()
+    items = [item_of("培训人数", "≥50人"), item_of("培训人数", ""), item_of("服务水平", "提升")]
+    proba = model.predict_proba(items)
+    assert proba.shape == (3, len(LABELS))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert list(model.classes_) == list(LABELS)
+    assert list(model.predict(items)) == ["quantitative", "malformed", "vague"]
+
+
+def test_small_model_fits_and_predicts():
+    from kpiscan.classify.estimator import MeasurabilityClassifier
+
+    data = [("培训人数", "≥50人", "quantitative"), ("完成时间", "2024年9月", "temporal"),
+            ("工程质量", "合格", "binary"), ("服务水平", "提升", "vague"), ("成本", "", "malformed")] * 3
+    X = [item_of(n, v) for n, v, _ in data]
+    model = MeasurabilityClassifier(lexicon_dropout=0.0).fit(X, [lab for _, _, lab in data])
+    assert list(model.predict(X[:5])) == [lab for _, _, lab in data[:5]]
+
+
+def test_baseline_is_lexicon_only():
+    label, reasons = baseline(item_of("服务水平", "提升"))
+    assert label == "vague" and reasons[-1] == "decided-by-lexicon"
+
+
+# ---------------------------------------------------------------- packaging and CLI
+
+
+def test_model_is_shipped_small():
+    assert MODEL_PATH.exists()
+    assert MODEL_PATH.stat().st_size < 1_000_000
+
+
+def test_model_loads_lazily():
+    code = (
+        "import sys, kpiscan, kpiscan.classify\n"
+        "assert 'sklearn' not in sys.modules and 'joblib' not in sys.modules, 'heavy import at import time'\n"
+        "assert kpiscan.classify.load_model.cache_info().currsize == 0\n"
+        "kpiscan.classify.classify_one('人数', '3人')\n"
+        "assert 'sklearn' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_classify():
+    from typer.testing import CliRunner
+
+    from kpiscan.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["classify", "--name", "服务水平", "--value", "提升", "--json"])
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.output)
+    assert verdict["label"] == "vague" and verdict["flagged"] is True
+    result = runner.invoke(app, ["classify", "--name", "培训人数", "--value", "≥50人"])
+    assert result.exit_code == 0 and result.output.startswith("quantitative\tok")
