@@ -1,28 +1,31 @@
 """Scan speed benchmark (issue 2's speed figure). Not a test: run it by hand.
 
-    python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--json OUT.json]
+    python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--no-dask] [--json OUT.json]
 
-Measures, on one core (the process and its children pinned to one CPU where the OS allows):
+Measures on one core (the process and its children pinned to one CPU where the OS allows):
   * `kpiscan scan CORPUS --out TMP` end to end as a subprocess (interpreter start, imports, scan,
-    writing), and the scan alone in-process (`kpiscan.batch.run_scan` + `write_outputs`, modules
-    already imported): MB of input per second and indicators per second, classify off and on
-    (on only when `kpiscan.classify` exists), median of --runs runs;
-  * the time of `import kpiscan` (fresh interpreter, minus a bare `python -c pass`), and of importing
-    what a scan needs (`kpiscan.pipeline`, `kpiscan.batch`, `kpiscan.values`);
-  * 1 vs 2 worker processes (and a 2-process Dask LocalCluster) on the 4x corpus;
-  * how time grows with corpus size: the corpus files copied 1x, 4x, 16x under different names.
-Target (issue 2): >= 1 MB/s of input per core end to end. When the in-process scan is slower than
-that, or with --profile, a cProfile of one serial scan lists the hotspots (file:function).
+    writing the outputs and the resume cache), and the scan alone in-process (`run_scan` +
+    `write_outputs`, modules already imported, no cache): MB of input per second and indicators per
+    second, classify off and on (on only when the classifier works), median of --runs runs;
+  * start-up: `import kpiscan` (fresh interpreter, minus a bare `python -c pass`), the imports a
+    scan needs, and the first `parse_value` in a process (compiling the value grammar);
+  * how time grows with corpus size: the corpus files copied 1x, 4x, 16x under different names;
+  * 1 vs 2 worker processes (and a 2-process Dask LocalCluster) on the 4x corpus (unpinned).
+Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
+subprocesses). On a shared machine wall time carries other people's load, so throughput per core
+(MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
+elapsed time). Target (issue 2): >= 1 MB/s of input per core end to end. When a one-core row is
+below that, or with --profile, a cProfile of one warm serial scan lists the hotspots.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import io
 import json
 import os
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_MB_S = 1.0
 
 
+# ------------------------------------------------------------------------------------ timing
+
+
 def pin_to_one_core() -> str:
     if hasattr(os, "sched_setaffinity"):
         cpu = min(os.sched_getaffinity(0))
@@ -44,17 +50,29 @@ def pin_to_one_core() -> str:
 
 
 def unpin(cpus: set[int]) -> None:
-    if hasattr(os, "sched_setaffinity"):
+    if cpus and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cpus)
 
 
-def median_time(fn, runs: int) -> tuple[float, list[float]]:
-    times = []
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(fn, runs: int, child: bool = False) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds of `runs` calls (CPU of this process, or of the
+    subprocesses it waited for when `child`)."""
+    walls, cpus = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        c0 = _children_cpu() if child else time.process_time()
+        t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times
+        walls.append(time.perf_counter() - t0)
+        cpus.append((_children_cpu() if child else time.process_time()) - c0)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+# ----------------------------------------------------------------------------------- corpora
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -77,7 +95,10 @@ def mb(files: list[Path]) -> float:
     return sum(f.stat().st_size for f in files) / 1e6
 
 
-def cli_end_to_end(corpus: Path, classify: bool, runs: int, tmp: Path) -> float:
+# ------------------------------------------------------------------------------ the measures
+
+
+def cli_end_to_end(corpus: Path, classify: bool, runs: int, tmp: Path) -> tuple[float, float]:
     exe = shutil.which("kpiscan")
     cmd = [exe] if exe else [sys.executable, "-m", "kpiscan.cli"]
     cmd += ["scan", str(corpus), "--out", str(tmp / "cli-out")] + ([] if classify else ["--no-classify"])
@@ -87,10 +108,11 @@ def cli_end_to_end(corpus: Path, classify: bool, runs: int, tmp: Path) -> float:
         subprocess.run(cmd, check=True, capture_output=True)
 
     run()  # warm the OS file cache
-    return median_time(run, runs)[0]
+    return measure(run, runs, child=True)
 
 
 def in_process(paths: list[Path], classify: bool, runs: int, tmp: Path, workers: int = 1, dask=None):
+    """(wall, cpu, indicators) of run_scan + write_outputs, after one warm-up run."""
     from kpiscan.batch import run_scan
     from kpiscan.write import write_outputs
 
@@ -105,44 +127,53 @@ def in_process(paths: list[Path], classify: bool, runs: int, tmp: Path, workers:
             raise SystemExit(f"the scan failed: {broken[0]}")
 
     run()  # warm-up: imports, lexicons, compiled regexes
-    t, _ = median_time(run, runs)
-    return t, box["n"]
+    wall, cpu = measure(run, runs)
+    return wall, cpu, box["n"]
 
 
-def classifier_ready() -> bool:
-    """True when `kpiscan.classify.assess` can be imported (the classifier may not exist yet)."""
+def classifier_ready(sample: Path) -> tuple[bool, str]:
+    """Whether a scan with classify on works (the classifier may not exist or not be fitted yet)."""
+    from kpiscan.batch import scan_one
+
     try:
         from kpiscan.classify import assess  # noqa: F401
-    except Exception:
-        return False
-    return True
+    except Exception as err:
+        return False, f"cannot import kpiscan.classify.assess ({type(err).__name__}: {err})"
+    broken = [p.message for p in scan_one(sample, classify=True).problems if "internal error" in p.message]
+    return (False, broken[0]) if broken else (True, "works")
 
 
-def import_times(runs: int) -> dict[str, float]:
-    def sub(code: str) -> float:
-        times = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True)
-            times.append(time.perf_counter() - t)
-        return statistics.median(times)
+def startup_costs(runs: int) -> dict[str, tuple[float, float]]:
+    """(wall, cpu) seconds, each minus a bare interpreter's."""
+
+    def sub(code: str) -> tuple[float, float]:
+        return measure(lambda: subprocess.run([sys.executable, "-c", code], check=True), runs, child=True)
 
     bare = sub("pass")
-    first_value = []
-    code = "import time, kpiscan.values as v; t = time.perf_counter(); v.parse_value('≥95%'); print(time.perf_counter() - t)"
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-        first_value.append(float(out.strip().splitlines()[-1]))
-    return {
-        "python -c pass (subtracted below)": bare,
-        "import kpiscan": sub("import kpiscan") - bare,
-        "import kpiscan.pipeline, .batch, .values": sub("import kpiscan.pipeline, kpiscan.batch, kpiscan.values") - bare,
-        "import kpiscan.cli, .batch (the CLI's imports)": sub("import kpiscan.cli, kpiscan.batch") - bare,
-        "first parse_value() in a process (grammar)": statistics.median(first_value),
-    }
+    out = {"python -c pass (subtracted below)": bare}
+    for label, code in (
+        ("import kpiscan", "import kpiscan"),
+        ("import kpiscan.pipeline, .batch, .values", "import kpiscan.pipeline, kpiscan.batch, kpiscan.values"),
+        ("import kpiscan.cli, .batch (what the CLI loads)", "import kpiscan.cli, kpiscan.batch"),
+    ):
+        wall, cpu = sub(code)
+        out[label] = (wall - bare[0], cpu - bare[1])
+    code = (
+        "import time, kpiscan.values as v; w = time.perf_counter(); c = time.process_time(); v.parse_value('≥95%'); "
+        "print(time.perf_counter() - w, time.process_time() - c)"
+    )
+    firsts = [
+        tuple(map(float, subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()))
+        for _ in range(runs)
+    ]
+    out["first parse_value() in a process (grammar)"] = (
+        statistics.median(f[0] for f in firsts),
+        statistics.median(f[1] for f in firsts),
+    )
+    return out
 
 
-def profile_scan(corpus: Path, classify: bool, top: int = 25) -> str:
+def profile_scan(corpus: Path, classify: bool, top: int = 22) -> str:
     from kpiscan.pipeline import scan
 
     scan(corpus, classify=classify)  # warm
@@ -151,19 +182,23 @@ def profile_scan(corpus: Path, classify: bool, top: int = 25) -> str:
     scan(corpus, classify=classify)
     prof.disable()
     out = io.StringIO()
-    stats = pstats.Stats(prof, stream=out)
-    stats.sort_stats("tottime").print_stats(top)
-    text = out.getvalue()
-    # keep only the table, with paths shortened to the package
-    lines = [ln.replace(str(ROOT) + "/", "") for ln in text.splitlines() if ln.strip()]
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    lines = [ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines() if ln.strip()]
     start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
     return "\n".join(lines[start:])
+
+
+# ------------------------------------------------------------------------------------- main
+
+
+def row(label: str, wall: float, cpu: float, size: float, n: int, extra: str = "") -> str:
+    return f"{label:46} {wall:7.3f} {cpu:7.3f} {size / cpu:7.2f} {n / cpu:8.0f}{extra}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpora")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=5, help="runs per figure (median); 16x uses min(3, runs)")
     ap.add_argument("--profile", action="store_true", help="always print the cProfile hotspots")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask row")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -173,92 +208,83 @@ def main() -> None:
     pinned = pin_to_one_core()
     files = corpus_files(args.corpus)
     size = mb(files)
-    has_classifier = classifier_ready()
-    modes = [False, True] if has_classifier else [False]
-    figures: dict = {"corpus": str(args.corpus), "files": len(files), "MB": round(size, 3), "runs": args.runs}
+    ok, why = classifier_ready(files[0])
+    modes = [False, True] if ok else [False]
+    figures: dict = {"corpus": str(args.corpus), "files": len(files), "MB": size, "runs": args.runs}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     print(f"kpiscan scan benchmark: {len(files)} files, {size:.3f} MB in {args.corpus}; median of {args.runs} runs; {pinned}")
-    print(f"python {sys.version.split()[0]}; kpiscan.classify {'present' if has_classifier else 'missing or without assess(): measured with classify OFF only'}")
+    print(f"python {sys.version.split()[0]}; {len(all_cpus) or '?'} CPUs, load average {load:.1f}")
+    print("classifier: " + (why if ok else f"NOT USABLE, so classify OFF only ({why})"))
     print()
+    head = f"{'wall s':>7} {'cpu s':>7} {'MB/s':>7} {'ind/s':>8}"
 
     with tempfile.TemporaryDirectory(prefix="kpiscan-bench-") as tmpname:
         tmp = Path(tmpname)
 
-        # ---- end to end, one core
-        print(f"{'one core':44} {'seconds':>8} {'MB/s':>7} {'ind/s':>9}")
+        print(f"{'one core (MB/s, ind/s per CPU second)':46} {head}")
         rows = []
         for classify in modes:
             tag = "classify on" if classify else "classify off"
-            t_scan, n = in_process([args.corpus], classify, args.runs, tmp)
-            t_cli = cli_end_to_end(args.corpus, classify, args.runs, tmp)
-            for label, t in ((f"scan in-process ({tag})", t_scan), (f"`kpiscan scan corpora/` CLI ({tag})", t_cli)):
-                rows.append({"what": label, "seconds": t, "MB_s": size / t, "ind_s": n / t, "indicators": n})
-                print(f"{label:44} {t:8.3f} {size / t:7.2f} {n / t:9.0f}")
+            wall, cpu, n = in_process([args.corpus], classify, args.runs, tmp)
+            cwall, ccpu = cli_end_to_end(args.corpus, classify, args.runs, tmp)
+            for label, w, c in ((f"scan in-process ({tag})", wall, cpu), (f"`kpiscan scan corpora/ --out` ({tag})", cwall, ccpu)):
+                rows.append({"what": label, "wall": w, "cpu": c, "MB_s": size / c, "ind_s": n / c, "indicators": n})
+                print(row(label, w, c, size, n))
         figures["one_core"] = rows
-        print(f"  ({rows[0]['indicators']} indicators; target >= {TARGET_MB_S} MB/s per core)")
+        print(f"  {rows[0]['indicators']} indicators; target >= {TARGET_MB_S} MB/s per core")
         print()
 
-        # ---- import time
-        imports = import_times(max(args.runs, 7))
-        figures["imports"] = imports
-        print(f"{'start-up costs (fresh interpreter, median)':44} {'ms':>8}")
-        for k, v in imports.items():
-            print(f"{k:44} {v * 1000:8.1f}")
+        startup = startup_costs(max(args.runs, 9))
+        figures["startup"] = {k: {"wall": w, "cpu": c} for k, (w, c) in startup.items()}
+        print(f"{'start-up (fresh interpreter, median, ms)':46} {'wall':>7} {'cpu':>7}")
+        for k, (w, c) in startup.items():
+            print(f"{k:46} {w * 1000:7.1f} {c * 1000:7.1f}")
         print()
 
-        # ---- scaling with corpus size (serial, one core)
-        print(f"{'corpus size (serial, classify off)':44} {'seconds':>8} {'MB/s':>7} {'ind/s':>9} {'s/MB':>7}")
-        scaling = []
-        dirs = {}
+        print(f"{'corpus size (serial, classify off)':46} {head} {'cpu s/MB':>8}")
+        scaling, dirs = [], {}
         for k in (1, 4, 16):
-            d = replicate(files, k, tmp / "rep")
-            dirs[k] = d
-            runs = args.runs if k < 16 else min(3, args.runs)
-            t, n = in_process([d], False, runs, tmp)
+            d = dirs[k] = replicate(files, k, tmp / "rep")
+            wall, cpu, n = in_process([d], False, args.runs if k < 16 else min(3, args.runs), tmp)
             m = size * k
-            scaling.append({"copies": k, "files": len(files) * k, "MB": m, "seconds": t, "indicators": n})
-            print(f"{f'{k:2d}x  ({len(files) * k} files, {m:.2f} MB)':44} {t:8.3f} {m / t:7.2f} {n / t:9.0f} {t / m:7.3f}")
-        figures["scaling"] = scaling
-        t16 = cli_end_to_end(dirs[16], False, min(3, args.runs), tmp)
+            scaling.append({"copies": k, "files": len(files) * k, "MB": m, "wall": wall, "cpu": cpu, "indicators": n})
+            print(row(f"{k:2d}x ({len(files) * k} files, {m:.2f} MB) in-process", wall, cpu, m, n, f" {cpu / m:8.3f}"))
         m16, n16 = size * 16, scaling[-1]["indicators"]
-        figures["cli_16x"] = {"seconds": t16, "MB_s": m16 / t16, "ind_s": n16 / t16}
-        print(f"{'16x via the CLI, end to end':44} {t16:8.3f} {m16 / t16:7.2f} {n16 / t16:9.0f} {t16 / m16:7.3f}")
+        wall, cpu = cli_end_to_end(dirs[16], False, min(3, args.runs), tmp)
+        figures["scaling"] = scaling
+        figures["cli_16x"] = {"wall": wall, "cpu": cpu, "MB_s": m16 / cpu, "ind_s": n16 / cpu}
+        print(row("16x via the CLI, end to end", wall, cpu, m16, n16, f" {cpu / m16:8.3f}"))
         print()
 
-        # ---- 1 vs 2 workers (needs two CPUs)
         unpin(all_cpus)
-        d4 = dirs[4]
-        m4 = size * 4
-        print(f"{'workers on the 4x corpus (classify off)':44} {'seconds':>8} {'MB/s':>7} {'ind/s':>9} {'speedup':>7}")
-        par = []
-        base = None
-        configs = [("1 worker (serial)", dict(workers=1)), ("2 worker processes", dict(workers=2))]
-        if not args.no_dask and importlib.util.find_spec("distributed") is not None:
-            configs.append(("Dask LocalCluster, 2 processes", dict(dask="local:2")))
-        for label, kw in configs:
-            if "dask" in kw:
+        d4, m4 = dirs[4], size * 4
+        print(f"{'workers, 4x corpus (wall-time figures)':46} {'wall s':>7} {'MB/s':>7} {'ind/s':>8} {'speedup':>8}")
+        configs = [("1 worker (serial)", 1, None), ("2 worker processes", 2, None)]
+        if not args.no_dask:
+            configs.append(("Dask LocalCluster, 2 processes (started)", 1, "local:2"))
+        par, base = [], None
+        for label, workers, spec in configs:
+            if spec:
                 from kpiscan.batch import dask_client
 
-                client, close = dask_client(kw["dask"])
+                client, close = dask_client(spec)
                 try:
-                    t, n = in_process([d4], False, args.runs, tmp, dask=client)
+                    wall, _, n = in_process([d4], False, args.runs, tmp, dask=client)
                 finally:
                     close()
-                label += " (cluster up)"
             else:
-                t, n = in_process([d4], False, args.runs, tmp, workers=kw["workers"])
-            base = base or t
-            par.append({"what": label, "seconds": t, "MB_s": m4 / t, "ind_s": n / t, "speedup": base / t})
-            print(f"{label:44} {t:8.3f} {m4 / t:7.2f} {n / t:9.0f} {base / t:7.2f}")
+                wall, _, n = in_process([d4], False, args.runs, tmp, workers=workers)
+            base = base or wall
+            par.append({"what": label, "wall": wall, "MB_s": m4 / wall, "ind_s": n / wall, "speedup": base / wall})
+            print(f"{label:46} {wall:7.3f} {m4 / wall:7.2f} {n / wall:8.0f} {base / wall:8.2f}")
         figures["workers"] = par
-        print(f"  ({len(all_cpus) or '?'} CPUs available)")
-        figures["cpus"] = len(all_cpus)
 
     slow = min(r["MB_s"] for r in rows) < TARGET_MB_S
     if slow or args.profile:
         pin_to_one_core()
         print()
-        print(("below the target of 1 MB/s in some row: " if slow else "") + "cProfile of one warm serial scan (classify off), by own time:")
+        print(("below 1 MB/s per core in a one-core row; " if slow else "") + "cProfile of one warm serial scan (classify off), by own time:")
         print(profile_scan(args.corpus, False))
 
     if args.json:
