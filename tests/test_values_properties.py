@@ -76,3 +76,8 @@ GRAMMAR_CHARS = list("0123456789.,%-~/()年月日号前底末季度每按个次�
 def test_no_builder_fails_on_grammar_soup(text, year):
     """parse_strict lets builder errors through: every match the grammar makes must build."""
     parse_strict(text, year)
+
+
+def test_a_zero_cycle_does_not_divide_by_zero():
+    # found by hypothesis: "按0个0" read as every-0-periods
+    assert parse_strict("按0个0", None).kind in {"quantity", "frequency", "qualitative"}

@@ -132,7 +132,8 @@ def _quantity(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
 def _cycles(g: Groups) -> float:
     """N in "每四个月" / "3天/次": the cycle spans N periods (1 when unprinted)."""
     n = g("n")
-    return numbers.number(n) if n else 1.0
+    cycles = numbers.number(n) if n else 1.0
+    return cycles or 1.0  # "每0个月" spans no period: read it as unprinted rather than divide by 0
 
 
 def _every(g: Groups, raw: str, year: int | None, v: Vocabulary) -> Target:
