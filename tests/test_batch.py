@@ -64,13 +64,34 @@ def add_bad_files(d: Path) -> list[str]:
 
 
 def test_result_round_trips_through_json(corpora):
-    result = scan_file(corpora / SMALL[0], classify=False)
-    assert result.indicators and result.tables
+    result = scan(corpora, classify=False)
+    assert result.indicators and result.tables and result.unparsed
     back = result_from_dict(json.loads(json.dumps(result_to_dict(result), ensure_ascii=False)))
-    assert back.tables == result.tables  # body rows included
+    assert back.tables == result.tables  # every field, body rows and periods included
     assert back.indicators == result.indicators
     assert back.unparsed == result.unparsed
     assert snapshot(back) == snapshot(result)
+
+
+def test_every_table_and_indicator_field_is_serialized(corpora):
+    from dataclasses import fields
+
+    from kpiscan.model import Indicator, TableBlock
+    from kpiscan.serialize import table_to_dict
+
+    result = scan_file(corpora / SMALL[0], classify=False)
+    renamed = {"table": "index", "table_line": "line"}
+    assert {renamed.get(k, k) for k in table_to_dict(result.tables[0])} >= {f.name for f in fields(TableBlock)}
+    assert set(result.indicators[0].to_dict()) >= {f.name for f in fields(Indicator)}
+
+
+def test_labels_round_trip(corpora):
+    try:
+        result = scan_file(corpora / SMALL[0], classify=True)
+    except Exception as err:  # the classifier may not be usable yet (no fitted model)
+        pytest.skip(f"classifier not usable: {err}")
+    assert any(i.label for i in result.indicators)
+    assert result_from_dict(result_to_dict(result)).indicators == result.indicators
 
 
 def test_problems_round_trip(tmp_path):

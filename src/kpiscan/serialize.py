@@ -9,6 +9,7 @@ Every `*_from_dict` reads what the matching `to_dict()` of kpiscan.model writes,
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from .errors import InputError
@@ -26,7 +27,8 @@ def target_from_dict(d: dict[str, Any] | None) -> Target | None:
 
 
 def indicator_from_dict(d: dict[str, Any]) -> Indicator:
-    d = dict(d)
+    names = {f.name for f in fields(Indicator)}
+    d = {k: v for k, v in d.items() if k in names}
     d["target"] = target_from_dict(d.get("target"))
     d["reasons"] = list(d.get("reasons") or [])
     return Indicator(**d)
@@ -45,32 +47,34 @@ def line_from_list(row: list) -> Line:
     return Line(number=number, text=text, cells=tuple(cells), page=page)
 
 
+_TABLE_RENAMED = {"table": "index", "table_line": "line"}  # to_dict() key -> TableBlock field
+
+
 def table_to_dict(table: TableBlock) -> dict[str, Any]:
-    """`TableBlock.to_dict()` plus its body rows."""
+    """`TableBlock.to_dict()` plus every field it leaves out (the body rows), so nothing is lost."""
     d = table.to_dict()
-    d["body"] = [line_to_list(line) for line in table.body]
+    covered = {_TABLE_RENAMED.get(k, k) for k in d}
+    for f in fields(TableBlock):
+        if f.name not in covered:
+            value = getattr(table, f.name)
+            d[f.name] = [line_to_list(line) for line in value] if f.name == "body" else value
     return d
 
 
 def table_from_dict(d: dict[str, Any]) -> TableBlock:
-    funds = {half: dict(sources) for half, sources in (d.get("funds") or {}).items()}
-    return TableBlock(
-        doc=d["doc"],
-        index=d["table"],
-        line=d["table_line"],
-        kind=d["kind"],
-        title=d["title"],
-        project=d.get("project", ""),
-        end_line=d.get("end_line", 0),
-        fields=dict(d.get("fields") or {}),
-        funds=funds,
-        year=d.get("year"),
-        body=[line_from_list(row) for row in d.get("body") or []],
-        pages=d.get("pages", 1),
-        periods=tuple(d.get("periods") or ("implementation", "annual")),
-        n_indicators=d.get("n_indicators", 0),
-        n_unparsed=d.get("n_unparsed", 0),
-    )
+    known = {f.name: f for f in fields(TableBlock)}
+    kw = {}
+    for key, value in d.items():
+        name = _TABLE_RENAMED.get(key, key)
+        if name not in known:
+            continue  # a computed key of to_dict(), not a field
+        if isinstance(known[name].default, tuple) and isinstance(value, list):
+            value = tuple(value)  # e.g. periods
+        kw[name] = value
+    kw["body"] = [line_from_list(row) for row in kw.get("body") or []]
+    kw["fields"] = dict(kw.get("fields") or {})
+    kw["funds"] = {half: dict(sources) for half, sources in (kw.get("funds") or {}).items()}
+    return TableBlock(**kw)
 
 
 def problem_to_dict(err: InputError) -> dict[str, Any]:
