@@ -73,3 +73,10 @@ def test_bad_input_names_file_and_line(tmp_path, name, data, message, line):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_document(tmp_path / "nope.txt")
+
+
+def test_input_error_survives_pickling():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(InputError("a.txt", "empty file", 3)))
+    assert (err.path, err.message, err.line, str(err)) == ("a.txt", "empty file", 3, "a.txt:3: empty file")

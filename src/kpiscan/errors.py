@@ -14,6 +14,10 @@ class InputError(Exception):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self):
+        # rebuilt from its parts, so it crosses process boundaries (worker pools, Dask)
+        return (type(self), (self.path, self.message, self.line))
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

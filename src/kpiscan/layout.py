@@ -6,7 +6,7 @@ Cells are compared after NFKC and whitespace removal, so "年度绩效 指标" a
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 
@@ -21,6 +21,12 @@ _MAX_LOST = 1
 _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 
+# Cells repeat across rows and tables (category words, captions), so the pure lookups below are
+# memoised: they run for every cell of every row.
+_memo = lru_cache(maxsize=1 << 16)
+
+
+@_memo
 def norm(text: str) -> str:
     """NFKC with all whitespace removed: the form every vocabulary lookup uses."""
     return _SPACE.sub("", unicodedata.normalize("NFKC", text))
@@ -53,6 +59,7 @@ def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
 
+@_memo
 def level2_of(cell: str) -> tuple[str, str] | None:
     """(canonical level2, level1) when the cell is a 二级 label, full or truncated."""
     key = norm(cell)
@@ -67,6 +74,7 @@ def level2_of(cell: str) -> tuple[str, str] | None:
     return None
 
 
+@_memo
 def weak_level2_of(cell: str) -> tuple[str, str] | None:
     """A 二级 label cut to its first characters by a narrow column ("经济", "生态", "服务对象").
 
@@ -84,25 +92,30 @@ def weak_level2_of(cell: str) -> tuple[str, str] | None:
 _BARE_VALUE = regex.compile(r"^[≥≤≧≦<>=约]*[0-9][0-9.,]*\S{0,6}$")
 
 
+@_memo
 def is_bare_value(cell: str) -> bool:
     """A number with at most a short unit: ">90%", "≥50人", "4318吨"; not a name with a year."""
     return bool(_BARE_VALUE.match(norm(cell)))
 
 
+@_memo
 def looks_like_value(cell: str) -> bool:
     """A 指标值 rather than a name: it has a number or comparator, or is a word or two."""
     key = norm(cell)
     return bool(_VALUE_MARK.search(key)) or 0 < len(key) <= 4
 
 
+@_memo
 def level1_of(cell: str) -> str | None:
     return _level1_variants().get(norm(cell))
 
 
+@_memo
 def is_column_header(cell: str) -> bool:
     return norm(cell) in layout_words("column_header")
 
 
+@_memo
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
@@ -115,14 +128,17 @@ def is_footer_row(cells: list[str]) -> bool:
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
+@_memo
 def is_watermark(text: str) -> bool:
     return norm(text) in layout_words("watermark")
 
 
+@_memo
 def is_half_caption(cell: str) -> bool:
     return norm(cell) in layout_words("half")
 
 
+@_memo
 def title_kind(text: str) -> str | None:
     """"project" / "department" when the text is a 绩效目标表 title."""
     key = norm(text)
@@ -133,6 +149,7 @@ def title_kind(text: str) -> str | None:
     return None
 
 
+@_memo
 def field_key(cell: str) -> str | None:
     """Canonical key of a header caption ("实施期资金总额：" -> "total"), also when truncated."""
     key = norm(cell).rstrip(":")
@@ -149,6 +166,7 @@ def field_key(cell: str) -> str | None:
     return None
 
 
+@_memo
 def is_mojibake(text: str) -> bool:
     """UTF-8 bytes that were decoded as GBK somewhere upstream ("浠呬緵鍐呴儴瀹℃牳").
 

@@ -54,7 +54,12 @@ class Target:
     text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # by hand: dataclasses.asdict deep-copies recursively and is slow for 10^5 records
+        return {
+            "raw": self.raw, "kind": self.kind, "op": self.op, "value": self.value, "low": self.low,
+            "high": self.high, "unit": self.unit, "per": list(self.per), "date": self.date,
+            "period": self.period, "text": self.text,
+        }
 
 
 @dataclass(slots=True)

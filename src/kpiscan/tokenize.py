@@ -1,26 +1,25 @@
 """Chinese tokenising for indicator text: jieba with a user dictionary built from lexicons/,
-used directly (`tokens`) or through a spaCy `zh` pipeline (`get_nlp`) whose "kpiscan_values"
-component marks each value span with its Target (`doc.spans["values"]`, `span._.target`).
+used directly (`tokens`, what the classifier calls) or through the spaCy `zh` pipeline of
+`kpiscan.nlp` (`get_nlp`, `parse_doc`, also reachable from here) whose "kpiscan_values" component
+marks each value span with its Target (`doc.spans["values"]`, `span._.target`). spaCy is imported
+only when the pipeline is asked for: it costs about a second of start-up.
 
-Nothing here downloads: spaCy's blank `zh` with the jieba segmenter and jieba's bundled
-dictionary are all local. The pipeline's segmenter is our own `jieba.Tokenizer` instance, so the
-user words never leak into other users of the global `jieba` module.
+Nothing here downloads: jieba's bundled dictionary is local. The segmenter is our own
+`jieba.Tokenizer` instance, so the user words never leak into other users of the global `jieba`.
 """
 from __future__ import annotations
 
 import logging
 from functools import cache
 
+from typing import Any
+
 import jieba
-from spacy.language import Language
-from spacy.tokens import Doc, Span
 
 from kpiscan.lexicon import path, table
-from kpiscan.values import find_values
 
 jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict ..." chatter on stderr
 
-VALUES_KEY = "values"  # doc.spans key of the value spans
 USER_DICT = "jieba_user_dict.txt"
 
 # (lexicon, column) pairs whose words must stay whole
@@ -67,43 +66,13 @@ def tokens(text: str) -> list[str]:
     return [w for w in segmenter().cut(text, HMM=True) if w.strip()]
 
 
-# ---------------------------------------------------------------- spaCy
-
-if not Span.has_extension("target"):
-    Span.set_extension("target", default=None)
-if not Doc.has_extension("budget_year"):
-    Doc.set_extension("budget_year", default=None)  # set it before the component runs
+_PIPELINE_NAMES = ("get_nlp", "parse_doc", "mark_values", "VALUES_KEY")
 
 
-@Language.component("kpiscan_values")
-def mark_values(doc: Doc) -> Doc:
-    """Add a "VALUE" span per value form found in the text, with its Target in span._.target."""
-    spans = []
-    for start, end, target in find_values(doc.text, doc._.budget_year):
-        span = doc.char_span(start, end, label="VALUE", alignment_mode="expand")
-        if span is not None:
-            span._.target = target
-            spans.append(span)
-    doc.spans[VALUES_KEY] = spans
-    return doc
+def __getattr__(name: str) -> Any:
+    # the spaCy side lives in kpiscan.nlp and loads on first use
+    if name in _PIPELINE_NAMES:
+        from kpiscan import nlp
 
-
-@cache
-def get_nlp() -> Language:
-    """The spaCy zh pipeline: jieba segmenter with the user dictionary, then kpiscan_values."""
-    import spacy
-
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    nlp.tokenizer.jieba_seg = segmenter()
-    nlp.add_pipe("kpiscan_values")
-    return nlp
-
-
-def parse_doc(text: str, year: int | None = None) -> Doc:
-    """Run the pipeline over `text`, value forms dated with `year` when they lack one."""
-    nlp = get_nlp()
-    doc = nlp.make_doc(text)
-    doc._.budget_year = year
-    for _, component in nlp.pipeline:
-        doc = component(doc)
-    return doc
+        return getattr(nlp, name)
+    raise AttributeError(f"module 'kpiscan.tokenize' has no attribute {name!r}")
