@@ -15,13 +15,6 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def scan_with_progress(paths: List[Path], classify: bool = True, workers: int = 1):
-    """Scan files and directories with a progress bar on stderr when there is more than one file."""
-    from .batch import run_scan
-
-    return run_scan(paths, classify=classify, workers=workers)
-
-
 def report_problems(result, single_file: bool) -> int:
     """Print each bad file on one line (stderr); the exit code the command should return."""
     for problem in result.problems:
@@ -112,7 +105,9 @@ def evaluate(
         missing = [d for d in docs if not (corpus / d).exists()]
         if missing:
             _fail(f"error: gold documents not found in {corpus}: {', '.join(missing)}")
-        predicted = scan_with_progress([corpus / d for d in docs], classify=False).records()
+        from .batch import run_scan
+
+        predicted = run_scan([corpus / d for d in docs], classify=False).records()
     scores = score(gold_records, predicted)
     typer.echo(f"{'document':40} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6} {'L2acc':>6}")
     for s in scores:
@@ -166,12 +161,13 @@ def report(
     workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
 ) -> None:
     """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports."""
+    from .batch import run_scan
     from .report import write_report
 
     classify = _classifier_ready()
     if not classify:
         typer.echo("warning: the measurability classifier is not available; reporting without labels", err=True)
-    result = scan_with_progress(paths, classify=classify, workers=workers)
+    result = run_scan(paths, classify=classify, workers=workers)
     written = write_report(result, out)
     review = written["review"]
     typer.echo(
