@@ -170,3 +170,17 @@ def test_cli_classify():
     assert verdict["label"] == "vague" and verdict["flagged"] is True
     result = runner.invoke(app, ["classify", "--name", "培训人数", "--value", "≥50人"])
     assert result.exit_code == 0 and result.output.startswith("quantitative\tok")
+
+
+@pytest.mark.parametrize(
+    "name,value,level2,label",
+    [
+        ("项目验收", "一次性通过", "质量指标", "binary"),  # 一次性 is not a count
+        ("服务质量", "优质高效", "质量指标", "vague"),
+        ("运行成本", "控制在预算内", "成本指标", "binary"),
+        ("城市形象", "明显改观", "社会效益指标", "vague"),
+        ("设备运行", "完好", "质量指标", "binary"),
+    ],
+)
+def test_words_beyond_the_development_corpus(name, value, level2, label):
+    assert classify_one(name, value, level2, year=2024).label == label

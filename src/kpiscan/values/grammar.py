@@ -68,7 +68,7 @@ def _pieces() -> dict[str, str]:
     scale_chars = "".join(v.scales)
     p: dict[str, str] = {}
     # Chinese numerals count only before a unit ("三次", "两个", "一万人"); "十分" is the adverb
-    # "very" unless it is 十分钟.
+    # "very" unless it is 十分钟, and numeral + unit + 性 is an adjective ("一次性通过").
     p["cnum"] = rf"(?!十分(?!钟))[{numeral_chars}]+"
     p["digit"] = rf"[{digit_chars}\d]"
     # a scale character that starts a unit (千米, 千克, 百分点) is read as that unit
@@ -97,7 +97,7 @@ def _amount(p: dict[str, str], n: str) -> str:
         | 百分之(?P<percent{n}>{NUMBER}|{p['cnum']})
         | 千分之(?P<permille{n}>{NUMBER}|{p['cnum']})
         | (?P<tenths{n}>{NUMBER}|{p['digit']})成(?P<hundredths{n}>{p['digit']})?
-        | (?P<cnum{n}>{p['cnum']})(?P<unit{n}>\L<unit>)(?:\(\L<unit>\))?
+        | (?P<cnum{n}>{p['cnum']})(?P<unit{n}>\L<unit>)(?:\(\L<unit>\))?(?!性)
         )"""
 
 
