@@ -197,3 +197,26 @@ def test_table_year_caption_gives_the_year_of_relative_dates(tmp_path):
     result = scan_file(write_doc(tmp_path, text), classify=False)
     assert result.tables[0].year == 2024
     assert {i.target.date for i in result.indicators} == {"2024-12"}
+
+
+@pytest.mark.slow
+def test_records_survive_cells_shifted_by_merged_cells(corpora, tmp_path):
+    """Merged cells shift a row's cells: an empty cell inserted at random in a third of the
+    rows (fixed seed) leaves the records as they were."""
+    import random
+
+    rnd = random.Random(7)
+    source = corpora / "003_f95fad87d006b4da.txt"
+    lines = []
+    for line in source.read_text(encoding="utf-8").split("\n"):
+        if "\t" in line and rnd.random() < 0.3:
+            cells = line.split("\t")
+            cells.insert(rnd.randrange(len(cells) + 1), "")
+            line = "\t".join(cells)
+        lines.append(line)
+    shifted = tmp_path / source.name
+    shifted.write_text("\n".join(lines), encoding="utf-8")
+    key = lambda r: (r.period, r.project, r.level2, r.name, r.value, r.line)  # noqa: E731
+    before = sorted(key(r) for r in scan_file(source, classify=False).indicators)
+    after = sorted(key(r) for r in scan_file(shifted, classify=False).indicators)
+    assert after == before
