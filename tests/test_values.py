@@ -267,11 +267,12 @@ HAND = [
     ("每半年一次", F("halfyear", "=", 1, "次", "半年")),
     ("每四个月支付一次", F("month", "=", 0.25, "次", "月")),
     ("每季度开展一次", F("quarter", "=", 1, "次", "季度")),
-    ("每年不少于2次", F("year", ">=", 2, "次", "年")),
-    ("≥3次/年", F("year", ">=", 3, "次", "年")),
+    # a bounded count per cycle is a quantity with a per-unit; an exact one is a schedule
+    ("每年不少于2次", {**Q(">=", 2, "次", "年"), "period": None}),
+    ("≥3次/年", {**Q(">=", 3, "次", "年"), "period": None}),
     ("每周2次", F("week", "=", 2, "次", "周")),
     ("每隔3天", F("day", "=", 0.333333, "次", "天")),
-    ("每年2-3次", {**F("year", "between", None, "次", "年"), "low": 2, "high": 3}),
+    ("每年2-3次", {"kind": "quantity", "op": "between", "low": 2, "high": 3, "unit": "次", "per": ["年"], "period": None}),
     # qualitative: the normalised word(s)
     ("及时", T("及时")),
     ("提升", T("提升")),

@@ -89,8 +89,10 @@ def _has_amount(g: Groups) -> bool:
 
 
 def _as_frequency(target: Target, v: Vocabulary) -> Target:
-    """A count of occurrences per one cycle ("≥3次/年", "每月1次") is a frequency."""
-    if len(target.per) == 1 and v.unit_kinds.get(target.unit or "") == "occurrence":
+    """An exact count of occurrences per one cycle ("每月1次", "1月/次") is a frequency: a schedule.
+    A bounded count ("≥3次/年", "每年不少于2次") stays a quantity with its per-unit: the target is
+    the number, checked against a minimum or maximum."""
+    if target.op == "=" and len(target.per) == 1 and v.unit_kinds.get(target.unit or "") == "occurrence":
         period = v.periods.get(target.per[0])
         if period:
             target.kind = "frequency"
