@@ -220,3 +220,13 @@ def test_records_survive_cells_shifted_by_merged_cells(corpora, tmp_path):
     before = sorted(key(r) for r in scan_file(source, classify=False).indicators)
     after = sorted(key(r) for r in scan_file(shifted, classify=False).indicators)
     assert after == before
+
+
+def test_table_cut_off_by_the_end_of_the_file_is_reported_and_kept(tmp_path):
+    body = "\t产出指标\t数量指标\t巡逻\t≥9次\t数量指标\t巡逻\t≥9次\n\t\t\t接访\t≥3次\t\t接访\t≥3次\n"
+    result = scan_file(write_doc(tmp_path, HEAD.format(name="截断") + body), classify=False)
+    assert len(result.indicators) == 4
+    (problem,) = result.problems
+    assert "truncated table" in str(problem) and "before its footer" in str(problem) and problem.line == 15
+    # with its footer the same table is complete
+    assert not scan_file(write_doc(tmp_path, HEAD.format(name="完整") + body + FOOT), classify=False).problems

@@ -78,6 +78,7 @@ class TableBlock:
     year: int | None = None
     body: list[Line] = field(default_factory=list)  # the indicator block rows, in order
     pages: int = 1  # physical pages merged into this logical table
+    has_footer: bool = False  # its 负责人/填报日期 row was seen
     # the halves its indicator rows hold, left to right: a project table shows 实施期 and 年度
     # targets unless its header captions only name 年度目标; a department table, 年度 only
     periods: tuple[str, ...] = ("implementation", "annual")
@@ -95,6 +96,7 @@ class TableBlock:
             "project": self.project,
             "year": self.year,
             "pages": self.pages,
+            "has_footer": self.has_footer,
             "periods": list(self.periods),
             "fields": dict(self.fields),
             "funds": {k: dict(v) for k, v in self.funds.items()},

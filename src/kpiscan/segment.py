@@ -256,6 +256,7 @@ def segment(doc: Document) -> list[TableBlock]:
             continue
         if is_footer_row(cells):
             _parse_footer(table, cells)
+            table.has_footer = True
             current.state = "closed"
             table.end_line = line.number
             continue
@@ -295,11 +296,24 @@ def _starts_indicator_rows(cells: list[str]) -> bool:
 
 def check_tables(doc: Document, tables: list[TableBlock]) -> list[InputError]:
     """Problems of a segmented document: raise when it has no 绩效目标表 at all; list each table
-    that stops before any indicator row (truncated), so the other tables are still reported."""
+    that stops before any indicator row, and a last table cut off by the end of the file before
+    its footer (truncated), so the other tables and rows are still reported."""
     if not tables:
         raise InputError(doc.path, "no 绩效目标表 (project or department performance-target table) found")
-    return [
+    problems = [
         InputError(doc.path, f"truncated table: {t.project or t.title!r} has no indicator rows", t.line)
         for t in tables
         if not t.body
     ]
+    last = tables[-1]
+    after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
+    if last.body and not last.has_footer and not after:
+        problems.append(
+            InputError(
+                doc.path,
+                f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
+                "footer (负责人/填报日期); its rows so far are kept",
+                last.body[-1].number,
+            )
+        )
+    return problems
