@@ -26,6 +26,7 @@ import regex
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell
+from .text import load_bytes
 
 # Ruled tables: the tables of 绩效目标表 PDFs are drawn with lines; small snapping absorbs the
 # half-point offsets of double-drawn rules.
@@ -109,13 +110,7 @@ def read_pdf(path: str | Path) -> Document:
     import pdfplumber  # imported here so other readers do not pay for pdfminer
 
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            head = fh.read(1024)
-    except OSError as e:
-        raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
-    if not head.strip():
-        raise InputError(str(p), "empty file")
+    head = load_bytes(p, limit=1024)
     if b"%PDF-" not in head:
         raise InputError(str(p), "not a PDF file (no %PDF- header)")
 

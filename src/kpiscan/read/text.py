@@ -70,10 +70,12 @@ def budget_year(lines: list[Line]) -> int | None:
     return None
 
 
-def load_bytes(p: Path) -> bytes:
-    """The file's bytes; an unreadable or empty (whitespace only) file is an InputError."""
+def load_bytes(p: Path, limit: int | None = None) -> bytes:
+    """The file's bytes (the first `limit` only, to sniff a binary format); an unreadable or
+    empty (whitespace only) file is an InputError."""
     try:
-        data = p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read() if limit is None else fh.read(limit)
     except OSError as e:
         raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
     if not data.strip():

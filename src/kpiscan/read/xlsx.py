@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Document, Line
 from .pdf import unwrap_cell
+from .text import load_bytes
 
 
 def format_number(value: int | float) -> str:
@@ -64,13 +65,7 @@ def read_xlsx(path: str | Path) -> Document:
     from openpyxl import load_workbook  # imported here so other readers do not pay for it
 
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as e:
-        raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
-    if not head:
-        raise InputError(str(p), "empty file")
+    head = load_bytes(p, limit=8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(str(p), "not an .xlsx workbook (old .xls format, or password-protected)")
     if not zipfile.is_zipfile(p):
