@@ -10,7 +10,8 @@ from kpiscan.errors import InputError
 from kpiscan.model import Document, Line
 from kpiscan.read import read_document
 from kpiscan.read.html import read_html
-from kpiscan.read.pdf import read_pdf, unwrap_cell
+from kpiscan.read.cells import unwrap_cell
+from kpiscan.read.pdf import read_pdf
 from kpiscan.read.xlsx import read_xlsx, render_value
 
 HEADER = ("绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值")

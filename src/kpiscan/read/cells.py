@@ -15,6 +15,9 @@ _SPACE = regex.compile(r"\s+")
 _TAG = regex.compile(r"</?[a-zA-Z][^<>]*>")
 # An embedded cell opens with <td …> or <th …>; its text runs to the next tag.
 _SUBCELL_OPEN = regex.compile(r"<t[dh](?:\s[^<>]*)?>", regex.IGNORECASE)
+_CJK = r"\p{Han}\p{Block=CJK_Symbols_and_Punctuation}\p{Block=Halfwidth_and_Fullwidth_Forms}"
+# a line break between two CJK characters is the cell wrapping a word, not a space
+_CJK_BREAK = regex.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 
 
 def clean_cell(text: str) -> str:
@@ -59,3 +62,12 @@ def merge_embedded(cells: list[str]) -> list[str]:
         if following[: len(wanted)] != wanted:
             out.extend(wanted)
     return out
+
+
+def unwrap_cell(text: str | None) -> str:
+    """A table cell's text: None -> "", line breaks inside CJK text removed, then `clean_cell`."""
+    if not text:
+        return ""
+    if "\n" in text:
+        text = _CJK_BREAK.sub("", text)
+    return clean_cell(text)

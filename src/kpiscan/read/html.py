@@ -32,7 +32,7 @@ import regex
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell
-from .pdf import unwrap_cell
+from .cells import unwrap_cell
 from .text import load_bytes
 
 _META_CHARSET = regex.compile(

@@ -25,7 +25,7 @@ import regex
 
 from ..errors import InputError
 from ..model import Document, Line
-from .cells import clean_cell
+from .cells import clean_cell, unwrap_cell
 from .text import load_bytes
 
 # Ruled tables: the tables of 绩效目标表 PDFs are drawn with lines; small snapping absorbs the
@@ -38,18 +38,7 @@ TABLE_SETTINGS: dict[str, Any] = {
     "intersection_tolerance": 3,
 }
 
-_CJK = r"\p{Han}\p{Block=CJK_Symbols_and_Punctuation}\p{Block=Halfwidth_and_Fullwidth_Forms}"
-_CJK_BREAK = regex.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 _GAP_FACTOR = 1.0  # a gap wider than this many font sizes starts a new cell in a text line
-
-
-def unwrap_cell(text: str | None) -> str:
-    """A table cell's text: None -> "", line breaks inside CJK text removed, then `clean_cell`."""
-    if not text:
-        return ""
-    if "\n" in text:
-        text = _CJK_BREAK.sub("", text)
-    return clean_cell(text)
 
 
 def _trim(cells: list[str]) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import Document, Line
-from .pdf import unwrap_cell
+from .cells import unwrap_cell
 from .text import load_bytes
 
 
