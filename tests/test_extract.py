@@ -230,3 +230,13 @@ def test_table_cut_off_by_the_end_of_the_file_is_reported_and_kept(tmp_path):
     assert "truncated table" in str(problem) and "before its footer" in str(problem) and problem.line == 15
     # with its footer the same table is complete
     assert not scan_file(write_doc(tmp_path, HEAD.format(name="完整") + body + FOOT), classify=False).problems
+
+
+def test_captions_printed_with_their_values_in_one_cell(tmp_path):
+    head = HEAD.format(name="x").replace("项目名称\t\tx\t\t\t\t\t", "项目名称：聘用律师费")
+    head = head.replace("实施单位\t晋城市人民政府办公室", "实施单位：晋城市人民政府办公室")
+    body = "\t产出指标\t数量指标\t委托代理费案件\t2件\t数量指标\t委托代理费案件\t2件\n"
+    result = scan_file(write_doc(tmp_path, head + body + FOOT), classify=False)
+    (table,) = result.tables
+    assert table.project == "聘用律师费" and table.fields["实施单位"] == "晋城市人民政府办公室"
+    assert len(result.indicators) == 2

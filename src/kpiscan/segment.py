@@ -47,8 +47,22 @@ class _Open:
     half_captions: set[str] = field(default_factory=set)  # 实施期目标 / 年度目标 seen in the header
 
 
+_CAPTION_COLON = regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")
+
+
 def _cells(line: Line) -> list[str]:
-    return [c for c in line.cells if c]
+    """The non-empty cells; a caption printed with its value in one cell ("项目名称：聘用律师费")
+    is split into the two cells other layouts print."""
+    out: list[str] = []
+    for cell in line.cells:
+        if not cell:
+            continue
+        m = _CAPTION_COLON.match(cell) if ("：" in cell or ":" in cell) else None
+        if m and field_key(m.group(1)):
+            out += [m.group(1), m.group(2)]
+        else:
+            out.append(cell)
+    return out
 
 
 def is_indicator_header(cells: list[str]) -> bool:
