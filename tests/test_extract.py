@@ -240,3 +240,15 @@ def test_captions_printed_with_their_values_in_one_cell(tmp_path):
     (table,) = result.tables
     assert table.project == "聘用律师费" and table.fields["实施单位"] == "晋城市人民政府办公室"
     assert len(result.indicators) == 2
+
+
+def test_single_half_project_table_of_the_annual_template(tmp_path):
+    """A project table with only a 年度绩效目标 row (no 实施期) reports its indicators as annual."""
+    head = HEAD.format(name="x").replace("\t\t实施期目标\t\t年度目标\t\t\n", "")
+    head = head.replace("总体目标\t\t完成督查工作。\t\t完成本年督查工作。\t\t", "年度绩效目标\t完成本年督查工作。")
+    head = head.replace("二级指标\t三级指标\t指标值\t二级指标\t三级指标\t指标值", "二级指标\t三级指标\t指标值")
+    body = "\t产出指标\t数量指标\t编报督查专报期数\t≥50期\n"
+    result = scan_file(write_doc(tmp_path, head + body + FOOT), classify=False)
+    assert result.tables[0].periods == ("annual",)
+    assert result.tables[0].fields["总体目标_annual"] == "完成本年督查工作。"
+    assert [(i.period, i.name) for i in result.indicators] == [("annual", "编报督查专报期数")]

@@ -113,7 +113,7 @@ def _parse_header_row(open_: _Open, line: Line) -> None:
     open_.half_captions |= {norm(c) for c in cells if is_half_caption(c)}
     if open_.half_captions and table.kind == "project" and table.pages == 1:
         # a table that announces only 年度目标 has one half, the annual one
-        two = "实施期目标" in open_.half_captions
+        two = any(c.startswith("实施期") for c in open_.half_captions)
         table.periods = ("implementation", "annual") if two else ("annual",)
     first_key = field_key(cells[0])
     if first_key == "项目资金" and "万元" in norm(cells[0]):
