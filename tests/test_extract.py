@@ -252,3 +252,14 @@ def test_single_half_project_table_of_the_annual_template(tmp_path):
     assert result.tables[0].periods == ("annual",)
     assert result.tables[0].fields["总体目标_annual"] == "完成本年督查工作。"
     assert [(i.period, i.name) for i in result.indicators] == [("annual", "编报督查专报期数")]
+
+
+def test_page_furniture_inside_a_table_is_not_an_indicator(tmp_path):
+    body = (
+        "\t产出指标\t数量指标\t巡逻\t≥9次\t数量指标\t巡逻\t≥9次\n"
+        "- 23 -\n仅供内部审核\n第5页/共60页\n"
+        "\t\t\t接访\t≥3次\t\t接访\t≥3次\n"
+    )
+    result = scan_file(write_doc(tmp_path, HEAD.format(name="x") + body + FOOT), classify=False)
+    assert [i.name for i in result.indicators] == ["巡逻", "巡逻", "接访", "接访"]
+    assert not result.unparsed

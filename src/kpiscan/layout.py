@@ -128,9 +128,14 @@ def is_footer_row(cells: list[str]) -> bool:
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
+_PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
+
+
 @_memo
 def is_watermark(text: str) -> bool:
-    return norm(text) in layout_words("watermark")
+    """Page furniture: a watermark line, or a page number ("- 23 -", "第5页")."""
+    key = norm(text)
+    return key in layout_words("watermark") or bool(_PAGE_NUMBER.match(key))
 
 
 @_memo
