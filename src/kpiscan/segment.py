@@ -80,6 +80,18 @@ def is_section_heading(line: Line) -> bool:
     return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
 
 
+_NOTE = regex.compile(r"^(注|说明|备注)[:：]")
+_PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
+
+
+def is_prose(line: Line) -> bool:
+    """Running text after a table (a note, a paragraph): one cell, no cell separators at all."""
+    text = line.text.strip()
+    if "\t" in text or text.startswith("|") or len(_cells(line)) != 1:
+        return False
+    return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
+
+
 def parse_money(text: str, scale: float = 1.0) -> float | None:
     t = norm(text).replace("，", ",")
     if not _NUMBER.match(t):
@@ -274,7 +286,7 @@ def segment(doc: Document) -> list[TableBlock]:
             current.state = "closed"
             table.end_line = line.number
             continue
-        if is_section_heading(line) and current.state == "body":
+        if current.state == "body" and (is_section_heading(line) or is_prose(line)):
             close(current, line.number - 1)
             current.state = "closed"
             continue
