@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q -e ".[test]"
-bash scripts/install-browser.sh
+# a registry outage must not hide every other test: without chromium the browser tests skip,
+# and say why
+bash scripts/install-browser.sh || echo "warning: chromium could not be installed; the browser tests will skip" >&2
 python3 -m pytest "$@"
