@@ -4,11 +4,10 @@ import glob
 import pytest
 
 from kpiscan.evaluate import read_jsonl, score
-from kpiscan.extract import extract_table, tokenize_row
+from kpiscan.extract import tokenize_row
 from kpiscan.model import Line
 from kpiscan.pipeline import scan, scan_file
 from kpiscan.read.text import split_cells
-from kpiscan.segment import segment
 
 HEAD = """晋城市市级预算部门（单位）项目支出绩效目标表
 

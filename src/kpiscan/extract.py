@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from . import lexicon
-from .layout import is_bare_value, is_column_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
+from .layout import is_bare_value, is_column_header, is_indicator_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
 from .model import Indicator, Line, TableBlock, Unparsed
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
@@ -284,8 +284,7 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
 
     previous_row: list[_Pair] = []
     for line in table.body:
-        keys = [norm(c) for c in line.cells if c]
-        if "三级指标" in keys or ("指标值" in keys and "二级指标" in keys):
+        if is_indicator_header([c for c in line.cells if c]):
             right_col, label_cols = header_layout(line)
         tokens = tokenize_row(line, label_cols)
         if not tokens:

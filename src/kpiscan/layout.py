@@ -115,6 +115,12 @@ def is_column_header(cell: str) -> bool:
     return norm(cell) in layout_words("column_header")
 
 
+def is_indicator_header(cells: list[str]) -> bool:
+    """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …)."""
+    keys = {norm(c) for c in cells}
+    return "三级指标" in keys or ("指标值" in keys and "二级指标" in keys)
+
+
 @_memo
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""

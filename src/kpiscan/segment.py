@@ -15,9 +15,9 @@ from .errors import InputError
 from .layout import (
     field_key,
     is_column_header,
-    is_footer,
     is_footer_row,
     is_half_caption,
+    is_indicator_header,
     is_mojibake,
     is_watermark,
     level1_of,
@@ -63,11 +63,6 @@ def _cells(line: Line) -> list[str]:
         else:
             out.append(cell)
     return out
-
-
-def is_indicator_header(cells: list[str]) -> bool:
-    keys = [norm(c) for c in cells]
-    return "三级指标" in keys or ("指标值" in keys and "二级指标" in keys)
 
 
 def is_noise(line: Line) -> bool:
@@ -185,7 +180,7 @@ def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     facts: dict[int, tuple[bool, bool]] = {}
-    rows = [(line, _cells(line)) for line in lines if _cells(line) and not is_noise(line)]
+    rows = [(line, cells) for line in lines if (cells := _cells(line)) and not is_noise(line)]
     for i, (line, cells) in enumerate(rows):
         if not _is_name_row(cells):
             continue

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import regex
 
 from kpiscan.model import Target
 from kpiscan.values import numbers
