@@ -312,7 +312,7 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
                 texts = [side.label, texts[0]]
             if not texts:
                 continue
-            period = periods[h] if h < len(periods) else periods[-1]
+            period = periods[h]
             if current[h] is None:
                 unparsed.append(Unparsed(table.doc, table.index, line.number, " | ".join(t.text for t in texts), "no-category"))
                 continue
