@@ -36,17 +36,9 @@ class ScanResult:
 
     def to_frame(self):
         """The indicator records as a pandas DataFrame (target fields flattened as target_*)."""
-        import pandas as pd
+        from .write import records_frame
 
-        from .write import flat_record
-
-        return pd.DataFrame([flat_record(r) for r in self.records()], columns=_frame_columns())
-
-
-def _frame_columns() -> list[str]:
-    from .write import FLAT_COLUMNS
-
-    return list(FLAT_COLUMNS)
+        return records_frame(self.records())
 
 
 def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:

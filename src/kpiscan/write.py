@@ -43,11 +43,15 @@ def write_csv(records: Iterable[dict], path: Path) -> None:
         writer.writerows(flat_record(r) for r in records)
 
 
-def write_parquet(records: list[dict], path: Path) -> None:
+def records_frame(records: Iterable[dict]):
+    """The records as a pandas DataFrame, one flat row each (the CSV/Parquet columns)."""
     import pandas as pd
 
-    frame = pd.DataFrame([flat_record(r) for r in records], columns=list(FLAT_COLUMNS))
-    frame.to_parquet(path, index=False)
+    return pd.DataFrame([flat_record(r) for r in records], columns=list(FLAT_COLUMNS))
+
+
+def write_parquet(records: list[dict], path: Path) -> None:
+    records_frame(records).to_parquet(path, index=False)
 
 
 def write_outputs(result, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
