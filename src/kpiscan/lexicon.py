@@ -1,7 +1,8 @@
 """Loading the domain vocabulary in lexicons/ (data, not code).
 
 Every module that needs a word list calls `table(name)` or `words(name)`; each file is read once.
-The directory is `$KPISCAN_LEXICONS` when set, else `lexicons/` at the project root.
+The directory is `$KPISCAN_LEXICONS` when set, else the `lexicons/` package data inside kpiscan
+(read with importlib.resources, so a wheel install works anywhere).
 Files are UTF-8 TSV with a header row; lines starting with '#' are comments.
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 
@@ -16,7 +18,8 @@ def lexicon_dir() -> Path:
     env = os.environ.get("KPISCAN_LEXICONS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "lexicons"
+    # kpiscan is always installed as a directory (never zipped), so the resource is a real path
+    return Path(str(files("kpiscan") / "lexicons"))
 
 
 def path(name: str) -> Path:
