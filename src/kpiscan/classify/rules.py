@@ -8,10 +8,12 @@ Every code is listed, with its meaning, in docs/classifier.md.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..layout import level1_of, level2_of, norm
 from ..values import find_values
 from .item import Item, unit_kind
-from .terms import Hits, name_cues, term_hits
+from .terms import TEXT_MEMO, Hits, name_cues, term_hits
 
 LABELS = ("quantitative", "temporal", "binary", "vague", "malformed")
 FLAGGED = frozenset({"vague", "malformed"})
@@ -42,8 +44,10 @@ def _key(text: str) -> str:
     return norm(text).strip(_EDGES)
 
 
+@lru_cache(maxsize=TEXT_MEMO)
 def name_as_value(name: str) -> str | None:
-    """"period" / "value" when the whole name is a date, period, frequency or quantity ("2024全年")."""
+    """"period" / "value" when the whole name is a date, period, frequency or quantity ("2024全年");
+    memoised per name."""
     key = _key(name)
     if not key:
         return None
@@ -59,18 +63,25 @@ def name_as_value(name: str) -> str | None:
 
 def certain(item: Item) -> tuple[str, list[str]] | None:
     """(malformed, [code]) where the rubric is certain; None where the model should decide."""
-    value, name = _key(item.value), _key(item.name)
-    if not value or item.target.kind == "empty":
-        return "malformed", ["missing-value"]
+    code = _certain_code(item.value, item.name, item.target.kind == "empty")
+    return ("malformed", [code]) if code is not None else None
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def _certain_code(value_text: str, name_text: str, empty: bool) -> str | None:
+    """The certain rule's reason code for one (value, name), memoised: the rules read only these."""
+    value, name = _key(value_text), _key(name_text)
+    if not value or empty:
+        return "missing-value"
     if value == name:
-        return "malformed", ["value-repeats-name"]
+        return "value-repeats-name"
     if level2_of(value) or level1_of(value):
-        return "malformed", ["value-repeats-category"]
-    shape = name_as_value(item.name)
+        return "value-repeats-category"
+    shape = name_as_value(name_text)
     if shape == "period":
-        return "malformed", ["name-is-a-period"]
+        return "name-is-a-period"
     if shape == "value":
-        return "malformed", ["name-is-a-value"]
+        return "name-is-a-value"
     return None
 
 
