@@ -56,7 +56,15 @@ def fill_labels(indicators: list[Indicator], year: int | None) -> None:
         ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
 
 
-def scan_document(doc: Document, classify: bool = True) -> ScanResult:
+def level2_by_meaning(indicators: list[Indicator], tables: list[TableBlock]) -> list[Indicator]:
+    """Rows whose printed 二级 label its table makes suspect go to the category their meaning and
+    neighbours support (kpiscan.classify.category.reassign_level2); clean prints are kept."""
+    from .classify.category import reassign_level2
+
+    return reassign_level2(indicators, tables)
+
+
+def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True) -> ScanResult:
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
@@ -66,14 +74,16 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
         result.unparsed += unparsed
     result.tables = tables
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
+    if by_meaning:
+        result.indicators = level2_by_meaning(result.indicators, tables)
     if classify:
         fill_labels(result.indicators, doc.year)
     return result
 
 
-def scan_file(path: str | Path, classify: bool = True) -> ScanResult:
+def scan_file(path: str | Path, classify: bool = True, by_meaning: bool = True) -> ScanResult:
     try:
-        return scan_document(read_document(path), classify=classify)
+        return scan_document(read_document(path), classify=classify, by_meaning=by_meaning)
     except InputError as err:
         return ScanResult(problems=[err], files=[str(path)])
 
