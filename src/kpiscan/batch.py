@@ -27,6 +27,7 @@ import os
 import signal
 import time
 import traceback
+import contextlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
@@ -222,6 +223,11 @@ def _run_serial(todo, classify, finish):
 
 
 def _run_processes(todo, classify, finish, workers):
+    if classify:  # load the model and jieba once here: forked workers start with them
+        from .classify import preload
+
+        with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
+            preload()
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     try:
         pending = {pool.submit(scan_one_dict, f, classify): i for i, f in todo}

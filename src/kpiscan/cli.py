@@ -204,6 +204,10 @@ def train(
     except ImportError as err:
         _fail(f"error: training needs scikit-learn ({err}): pip install 'kpiscan[train]'")
     typer.echo(f"trained on {len(examples)} indicators -> {path} ({path.stat().st_size / 1024:.1f} KiB) + manifest")
+    from .classify.category import train as train_category
+
+    cat_path, n = train_category(gold, target)
+    typer.echo(f"category model on {n} indicators -> {cat_path} ({cat_path.stat().st_size / 1024:.1f} KiB) + manifest")
     if evaluate:
         typer.echo(evaluation_text(examples, path))
         rate = speed(model, [e.item for e in examples])
