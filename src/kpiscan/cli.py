@@ -132,7 +132,7 @@ def value(
     year: Optional[int] = typer.Option(None, "--year", help="budget year for dates printed without one"),
     as_json: bool = typer.Option(False, "--json", help="print each Target as one JSON line"),
 ) -> None:
-    """Print the normalised Target (DESIGN.md 3.2) of each value text."""
+    """Print the normalised Target (docs/contracts.md (Target)) of each value text."""
     import json
 
     from .values import describe, parse_value

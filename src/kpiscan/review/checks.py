@@ -12,6 +12,7 @@ from functools import cached_property
 
 import regex
 
+from ..constants import DATED_KINDS, HALVES
 from ..layout import level1_of, level2_of, norm
 from ..model import Indicator, TableBlock, Target
 from .findings import Finding, make, merge_same
@@ -21,7 +22,6 @@ RATIO = "%"
 SATISFACTION_FLOOR = 80.0
 TOTAL_COST_SHORTFALL = 0.9  # a total cost below 90% of the money asked for contradicts it
 MONEY_TOLERANCE = 1.0  # 元: rounding of 万元 figures
-DATED_KINDS = {"date", "deadline", "frequency", "period"}
 OPEN_ENDED_YEARS = 10  # 项目期 "99年": a standing project, no end year to check against
 _YEAR_IN_TEXT = regex.compile(r"(?<!\d)(20\d\d)(?=年)")
 _PROJECT_YEARS = regex.compile(r"(\d+)\s*年")
@@ -94,7 +94,7 @@ class Context:
 
     @cached_property
     def halves(self) -> list[str]:
-        return sorted({r.ind.period for r in self.rows}, key=["implementation", "annual"].index)
+        return sorted({r.ind.period for r in self.rows}, key=HALVES.index)
 
     def in_half(self, half: str) -> list[Row]:
         return [r for r in self.rows if r.ind.period == half]
@@ -148,7 +148,7 @@ def check_halves(ctx: Context) -> list[Finding]:
     """实施期 and 年度 halves of a project table: the same indicators, and (when both cover the same
     money) the same values. Multi-year projects may set smaller annual targets, so a missing row
     there weighs half and a different value is not a finding."""
-    if ctx.halves != ["implementation", "annual"]:
+    if ctx.halves != list(HALVES):
         return []
     by_half = {h: {name_key(r.ind.name): r for r in ctx.in_half(h)} for h in ctx.halves}
     impl, annual = by_half["implementation"], by_half["annual"]

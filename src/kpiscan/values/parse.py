@@ -1,4 +1,4 @@
-"""parse_value: a printed 指标值 -> Target (DESIGN.md 3.2). Conventions: docs/values.md.
+"""parse_value: a printed 指标值 -> Target (docs/contracts.md (Target)). Conventions: docs/values.md.
 
 One pass of the compiled grammar finds the first value form in the folded text; the form's
 builder below turns the match into a Target. Text with no form is qualitative (or empty).
