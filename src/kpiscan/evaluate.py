@@ -6,7 +6,7 @@ removal; records are matched as multisets per document. level2 accuracy is measu
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping

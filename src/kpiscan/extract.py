@@ -320,7 +320,7 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
             at = _name_position(texts)
             name = texts[at].text
             value = texts[at + 1].text if len(texts) > at + 1 else ""
-            pairs.append(_Pair(line.number, period, current[h], name, value, printed[h] is not None))
+            pairs.append(_Pair(line.number, period, current[h], name, value, printed[h] is not None))  # type: ignore[arg-type]
             for extra in texts[:at] + texts[at + 2 :] + stray:
                 unparsed.append(Unparsed(table.doc, table.index, line.number, extra.text, "extra-cell"))
         previous_row = pairs[row_start:]

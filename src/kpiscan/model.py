@@ -10,8 +10,7 @@ Closed vocabularies (kind, op, period, label) are the StrEnums of kpiscan.consta
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from .schema import Record, col, record
 

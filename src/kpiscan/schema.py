@@ -27,7 +27,6 @@ from typing import Any, Callable, TypeVar
 
 SCHEMA_VERSION = "1"  # bump when a flat column changes type or meaning (not when one is added)
 META = "kpiscan"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +125,16 @@ def _make_to_dict(cls: type) -> Callable[[Any], dict[str, Any]]:
     return fn
 
 
-def from_dict(cls: type[T], d: dict[str, Any] | None) -> T | None:
+def _default(f: Field[Any]) -> Any:
+    return f.default_factory() if callable(f.default_factory) else f.default
+
+
+def from_dict(cls: Any, d: dict[str, Any] | None) -> Any:
     """The record `to_dict()` wrote (unknown keys ignored, missing keys take their defaults)."""
     if d is None:
         return None
     kw: dict[str, Any] = {}
-    defaults = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    defaults = {f.name: f for f in fields(cls)}
     for name, meta, nested in plan(cls):
         if meta.key is None or meta.key not in d:
             continue
@@ -143,7 +146,7 @@ def from_dict(cls: type[T], d: dict[str, Any] | None) -> T | None:
         elif isinstance(value, list) and isinstance(defaults[name].default, tuple):
             value = tuple(value)
         elif meta.type.startswith("list") or meta.type == "json":
-            value = _copy(value) if value is not None else defaults[name].default_factory()  # type: ignore[misc]
+            value = _copy(value) if value is not None else _default(defaults[name])
         kw[name] = value
     return cls(**kw)
 
@@ -160,8 +163,7 @@ class Record:
     @classmethod
     def from_dict(cls: type[R], d: dict[str, Any]) -> R:
         """The record `to_dict()` wrote; `from_dict(x.to_dict()) == x`."""
-        out = from_dict(cls, d)
-        assert out is not None
+        out: R = from_dict(cls, d)
         return out
 
 
@@ -170,7 +172,7 @@ R = TypeVar("R", bound=Record)
 
 def record(cls: type[R]) -> type[R]:
     """Compile the dataclass's `to_dict` (apply above @dataclass)."""
-    cls.to_dict = _make_to_dict(cls)  # type: ignore[method-assign]
+    setattr(cls, "to_dict", _make_to_dict(cls))  # noqa: B010 (a method replaced on the class)
     return cls
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from .constants import HALVES, fund_keys
 from .errors import InputError
 from .layout import (
     field_key,
@@ -25,7 +26,6 @@ from .layout import (
     norm,
     title_kind,
 )
-from .constants import HALVES, fund_keys
 from .model import Document, Line, TableBlock
 
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
@@ -255,7 +255,7 @@ def segment(doc: Document) -> list[TableBlock]:
                 and norm(current.table.project) == norm(name)
                 and not (footers.get(current.table.index) and has_footer)
             )
-            if same:
+            if same and current is not None:
                 current.state = "header"
                 current.table.pages += 1
                 footers[current.table.index] = footers.get(current.table.index, False) or has_footer

@@ -8,7 +8,8 @@ Every code is listed, with its meaning, in docs/classifier.md.
 """
 from __future__ import annotations
 
-from ..constants import DATED_KINDS, FLAGGED_LABELS, LABELS
+from ..constants import DATED_KINDS, FLAGGED_LABELS
+from ..constants import LABELS as LABELS  # re-exported: kpiscan.classify.LABELS
 from ..layout import level1_of, level2_of, norm
 from ..values import find_values
 from .item import Item, unit_kind

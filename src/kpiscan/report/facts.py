@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ..constants import LABELS, level2_order
+from ..constants import LABELS as LABELS  # re-exported for the writers
+from ..constants import level2_order
 from ..layout import norm
 from ..model import Indicator, TableBlock
 from ..review import Finding, Review, department_of

@@ -81,9 +81,10 @@ def grid(facts: Facts, indicators: list[Indicator]) -> list[GridRow]:
             open_by_line[ind.line] = row
         setattr(row, ind.period, ind)
     rows.sort(key=lambda r: r.line)
-    for prev, row in zip([None] + rows, rows):
+    previous: list[GridRow | None] = [None, *rows]
+    for prev, row in zip(previous, rows):
         row.show_level1 = prev is None or prev.level1 != row.level1
-        row.show_level2 = row.show_level1 or prev.level2 != row.level2
+        row.show_level2 = prev is None or row.show_level1 or prev.level2 != row.level2
     return rows
 
 
@@ -142,7 +143,7 @@ def overview_charts(facts: Facts) -> dict[str, object]:
     departments = department_by_table(facts.tables)
     by_doc = flagged_share_by(inds, lambda i: i.doc)
     by_dept = flagged_share_by(inds, lambda i: departments.get((i.doc, i.table), "(未注明)"))
-    pct = lambda v: f"{100 * v:.0f}%"
+    pct = lambda v: f"{100 * v:.0f}%"  # noqa: E731
     per_level2 = labels_per_level2(inds)
     segments = [l for l in (*LABELS, "unlabelled") if any(l in c for _, c in per_level2)]
     return {

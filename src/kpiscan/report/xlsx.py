@@ -54,7 +54,7 @@ def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int, bool]], rows:
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
     for row in rows:
         ws.append(row)
-    for idx, (_, width, wrap) in enumerate(columns, start=1):
+    for idx, (_, width, _wrap) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(idx)].width = width
     wraps = [c[2] for c in columns]
     for r_idx, row in enumerate(ws.iter_rows(min_row=2), start=0):

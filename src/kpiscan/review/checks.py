@@ -193,10 +193,11 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         facts = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
         for r in costs:
-            if r.bound > funding + MONEY_TOLERANCE:
+            bound = r.bound or 0.0  # costs keep rows with a bound
+            if bound > funding + MONEY_TOLERANCE:
                 out.append(ctx.per_row("cost-exceeds-funding", r, **facts))
                 exceeded = True
-            elif mentions(r.ind.name, "total_cost") and r.bound < TOTAL_COST_SHORTFALL * funding:
+            elif mentions(r.ind.name, "total_cost") and bound < TOTAL_COST_SHORTFALL * funding:
                 out.append(ctx.per_row(
                     "cost-contradicts-funding", r, **facts,
                     why=f"总成本低于资金总额的{TOTAL_COST_SHORTFALL:.0%}",
@@ -204,7 +205,7 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         items = [r for r in costs if not mentions(r.ind.name, "total_cost") and not mentions(r.ind.name, "unit_price")]
         has_total = any(mentions(r.ind.name, "total_cost") for r in costs)
         if not exceeded and not has_total and len(items) >= 2:
-            total = sum(r.bound for r in items)
+            total = sum(r.bound or 0.0 for r in items)
             if total > funding + MONEY_TOLERANCE:
                 out.append(ctx.finding("cost-exceeds-funding", [r.ind.line for r in items], **facts,
                                        value=f"合计 {money(total)}元"))
@@ -248,7 +249,7 @@ def check_measurable_units(ctx: Context) -> list[Finding]:
             continue  # an empty value is the classifier's "malformed", counted in flagged-share
         if ind.level2 == "时效指标" and not has_date(t):
             out.append(ctx.per_row("time-indicator-without-date", r))
-        if ind.level2 == "成本指标" and not (t.unit in units_of_kind("money")):
+        if ind.level2 == "成本指标" and t.unit not in units_of_kind("money"):
             out.append(ctx.per_row("cost-indicator-without-money-unit", r))
         if ind.level1 == "满意度指标" and t.unit != RATIO:
             out.append(ctx.per_row("satisfaction-without-percentage", r))

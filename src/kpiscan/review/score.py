@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from statistics import mean
+
 from ..model import Indicator, TableBlock
 from ..schema import Record, col, record
 from .findings import Finding, criteria, rules

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-
 from kpiscan.model import Target
 from kpiscan.values import numbers
 from kpiscan.values.grammar import NUMERIC_FORMS, Groups, compiled, fold, kept_positions, time_marks
