@@ -116,9 +116,11 @@ def is_column_header(cell: str) -> bool:
 
 
 def is_indicator_header(cells: list[str]) -> bool:
-    """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …)."""
-    keys = {norm(c) for c in cells}
-    return "三级指标" in keys or ("指标值" in keys and "二级指标" in keys)
+    """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …): the captions
+    the templates in lexicons/templates/ know decide (`templates.is_caption_row`)."""
+    from .templates import is_caption_row
+
+    return is_caption_row(cells)
 
 
 @_memo
