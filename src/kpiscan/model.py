@@ -84,6 +84,10 @@ class TableBlock:
     periods: tuple[str, ...] = ("implementation", "annual")
     n_indicators: int = 0
     n_unparsed: int = 0
+    layout: str = ""  # the template (lexicons/templates/<layout>.tsv) that read its caption row
+    caption_line: int = 0  # the line of its first indicator caption row (0: none seen)
+    unknown_captions: tuple[str, ...] = ()  # captions of that row no template knows
+    half_captions: tuple[str, ...] = ()  # the 实施期目标 / 年度目标 column captions of its header
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +106,8 @@ class TableBlock:
             "funds": {k: dict(v) for k, v in self.funds.items()},
             "n_indicators": self.n_indicators,
             "n_unparsed": self.n_unparsed,
+            "layout": self.layout,
+            "caption_line": self.caption_line,
         }
 
 
@@ -125,6 +131,10 @@ class Indicator:
     label: str | None = None
     flagged: bool = False
     reasons: list[str] = field(default_factory=list)
+    weight: float | None = None  # 权重/分值 where the layout prints one
+    direction: str | None = None  # positive / negative / qualitative (指标性质, 指标方向性)
+    standard: str | None = None  # 绩效标准 / 评(扣)分标准 / 指标解释 / 备注 text
+    level2_source: str | None = None  # printed / inherited (carried down) / meaning (moved by a rule)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +154,10 @@ class Indicator:
             "label": self.label,
             "flagged": self.flagged,
             "reasons": list(self.reasons),
+            "weight": self.weight,
+            "direction": self.direction,
+            "standard": self.standard,
+            "level2_source": self.level2_source,
         }
 
 

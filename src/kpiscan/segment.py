@@ -144,6 +144,7 @@ def _parse_header_row(open_: _Open, line: Line) -> None:
     if not cells:
         return
     open_.half_captions |= {norm(c) for c in cells if is_half_caption(c)}
+    table.half_captions = tuple(sorted(open_.half_captions))
     if open_.half_captions and table.kind == "project" and table.pages == 1:
         # a table that announces only 年度目标 has one half, the annual one
         two = any(c.startswith("实施期") for c in open_.half_captions)

@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 import regex
 
 from . import lexicon
-from .layout import norm
+from .layout import level1_of, level2_of, norm
 
 ROLES = frozenset(
     "level1 level2 name value value-sign value-number value-unit nature weight standard note "
@@ -120,7 +120,8 @@ def match(cells: tuple[str, ...], body_words: frozenset[str] = frozenset()) -> M
     """The template that reads a caption row. `body_words` are the normalised single cells of the
     table's rows (a stacked table's block captions may stand on lines of their own)."""
     keyed = [(i, caption_key(c)) for i, c in enumerate(cells) if c]
-    keyed = [(i, k) for i, k in keyed if k not in block_words()]
+    # block captions and category labels a converter printed into the caption row are no captions
+    keyed = [(i, k) for i, k in keyed if k not in block_words() and not (level1_of(k) or level2_of(k))]
     best: tuple[tuple, Template] | None = None
     for t in templates():
         known = [k for _, k in keyed if k in t.captions]
