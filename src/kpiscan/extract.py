@@ -18,7 +18,7 @@ import regex
 from . import lexicon, templates
 from .errors import InputError
 from .layout import is_bare_value, is_column_header, is_indicator_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
-from .model import Indicator, Line, TableBlock, Unparsed
+from .model import Document, Indicator, Line, TableBlock, Unparsed
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
@@ -137,8 +137,11 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
 
 
 def _label_cut(tokens: list[Token]) -> int | None:
-    """Index of the 二级 label that opens the right half: one after text, or a second label."""
+    """Index of the 二级 label that opens the right half: one after text, or a second label
+    (not the same label printed again right after the first: 一级 and 二级 columns both print it)."""
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
+    if len(labels) >= 2 and labels[1] == labels[0] + 1 and tokens[labels[1]].level2 == tokens[labels[0]].level2:
+        labels.pop(1)
     seen_text = False
     for i, t in enumerate(tokens):
         if t.kind == TEXT:
@@ -160,8 +163,9 @@ def _text_cut(tokens: list[Token], right_col: int | None) -> int:
         a, b = (norm(tokens[i].text) for i in texts)
         if a == b and not looks_like_value(a):
             return texts[1]  # the same name in each half, neither with a value
-    # one name (and its value): in the half its first cell stands in
-    if texts and right_col is not None and tokens[texts[0]].col > right_col:
+    # one name (and its value): in the half its first cell stands in; the right half starts at
+    # its 二级 column (a name shifted into that column is still the right half's)
+    if texts and right_col is not None and tokens[texts[0]].col >= right_col:
         return texts[0]
     return len(tokens)
 
@@ -501,14 +505,14 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
 def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     """One indicator row: tokens, halves, the label each half carries, its name and value."""
     line = _block_of(reader, line)
+    filled = [c for c in line.cells if c]
+    if filled and norm(filled[0]) in _SUBTOTAL:
+        reader.lost(line, " | ".join(filled), "subtotal")  # 合计 / 小计 of a system export
+        return
     line, side = (line, {}) if caption else _project_row(reader, line)
     for key in ("org", "project"):
         if side.get(key):
             reader.carried[key] = side[key]
-    filled = [c for c in line.cells if c]
-    if filled and norm(filled[0]) in _SUBTOTAL:
-        reader.lost(line, " | ".join(filled), "subtotal")
-        return
     tokens = tokenize_row(line, reader.label_cols)
     if not tokens:
         if side.get("standard") or side.get("note"):
@@ -608,16 +612,31 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     ]
     unparsed.sort(key=lambda u: u.line)
     if reader.match is not None:
-        table.periods = reader.periods
+        stacked = tuple(dict.fromkeys(p.period for p in pairs)) if reader.block_period else ()
+        table.periods = stacked or reader.periods
     table.n_indicators = len(indicators)
     table.n_unparsed = len(unparsed)
     return indicators, unparsed
 
 
-def check_extracted(doc_path: str, tables: list[TableBlock]) -> list[InputError]:
+def check_extracted(doc: Document, tables: list[TableBlock]) -> list[InputError]:
     """One line per table a reader should look at: captions no template knows (layout-unknown),
-    or captions found and no row readable (a half-recognised table)."""
+    captions found and no row readable (a half-recognised table), and a last table of a layout
+    that closes with a footer cut off by the end of the file (its rows are kept). A table of a
+    layout without a footer may end at the end of the file: no problem."""
+    doc_path = doc.path
     problems = []
+    footed = {t.name for t in templates.templates() if t.footer}
+    if tables and tables[-1].body and not tables[-1].has_footer and tables[-1].layout in footed:
+        last = tables[-1]
+        after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
+        if not after:
+            problems.append(InputError(
+                doc_path,
+                f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
+                "footer (负责人/填报日期); its rows so far are kept",
+                last.body[-1].number,
+            ))
     for t in tables:
         if t.unknown_captions:
             problems.append(InputError(

@@ -59,10 +59,16 @@ def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
 
+# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）"
+_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]$")
+
+
 @_memo
 def level2_of(cell: str) -> tuple[str, str] | None:
-    """(canonical level2, level1) when the cell is a 二级 label, full or truncated."""
+    """(canonical level2, level1) when the cell is a 二级 label, full, annotated or truncated."""
     key = norm(cell)
+    if key.endswith(")"):
+        key = _ANNOTATION.sub("", key)
     variants = _level2_variants()
     hit = variants.get(key)
     if hit:
@@ -107,7 +113,8 @@ def looks_like_value(cell: str) -> bool:
 
 @_memo
 def level1_of(cell: str) -> str | None:
-    return _level1_variants().get(norm(cell))
+    key = norm(cell)
+    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith(")") else key)
 
 
 @_memo
@@ -136,6 +143,9 @@ def is_footer_row(cells: list[str]) -> bool:
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
+_TITLE_YEAR = regex.compile(r"[(（]?\s*(?:20\d\d)?\s*年度?\s*[)）]?$")
+_TITLE_MAX = 60  # characters: a title, not a sentence that mentions one
+
 _PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
 
 
@@ -158,6 +168,10 @@ def title_kind(text: str) -> str | None:
     if any(w in key for w in layout_words("title_department")):
         return "department"
     if any(w in key for w in layout_words("title_project")):
+        return "project"
+    # "…资金绩效目标表", "财政项目支出绩效目标申报表(2024年度)": a short line ending with a title word
+    bare = _TITLE_YEAR.sub("", key)
+    if len(bare) <= _TITLE_MAX and any(bare.endswith(w) for w in layout_words("title_suffix")):
         return "project"
     return None
 

@@ -64,7 +64,7 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
         indicators, unparsed = extract_table(table)
         result.indicators += indicators
         result.unparsed += unparsed
-    result.problems += check_extracted(doc.path, tables)
+    result.problems += check_extracted(doc, tables)
     result.tables = tables
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
     if classify:

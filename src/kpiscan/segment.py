@@ -143,8 +143,11 @@ def _parse_header_row(open_: _Open, line: Line) -> None:
     cells = _cells(line)
     if not cells:
         return
-    open_.half_captions |= {norm(c) for c in cells if is_half_caption(c)}
-    table.half_captions = tuple(sorted(open_.half_captions))
+    halves = {norm(c) for c in cells if is_half_caption(c)}
+    open_.half_captions |= halves
+    if len(halves) >= 2:
+        # a row of column captions (实施期目标 | 年度目标), not a caption and its prose
+        table.half_captions = tuple(sorted(set(table.half_captions) | halves))
     if open_.half_captions and table.kind == "project" and table.pages == 1:
         # a table that announces only 年度目标 has one half, the annual one
         two = any(c.startswith("实施期") for c in open_.half_captions)
@@ -449,21 +452,19 @@ def check_tables(doc: Document, tables: list[TableBlock]) -> list[InputError]:
     that stops before any indicator row, and a last table cut off by the end of the file before
     its footer (truncated), so the other tables and rows are still reported."""
     if not tables:
+        title = next((line for line in doc.lines if len(line.filled) <= 2 and line.filled and title_kind(line.filled[0][1])), None)
+        if title is not None:
+            raise InputError(
+                doc.path,
+                "a 绩效目标 title but no table under it: no 项目名称 row and no indicator caption row "
+                "(一级指标 | 二级指标 | 三级指标 | 指标值) follows; 0 records",
+                title.number,
+            )
         raise InputError(doc.path, "no 绩效目标表 (project or department performance-target table) found")
-    problems = [
+    # the end of the file before a footer is checked after extraction (extract.check_extracted):
+    # whether a table closes with a footer depends on its layout
+    return [
         InputError(doc.path, f"truncated table: {t.project or t.title!r} has no indicator rows", t.line)
         for t in tables
         if not t.body
     ]
-    last = tables[-1]
-    after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
-    if last.body and not last.has_footer and not after:
-        problems.append(
-            InputError(
-                doc.path,
-                f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
-                "footer (负责人/填报日期); its rows so far are kept",
-                last.body[-1].number,
-            )
-        )
-    return problems
