@@ -509,7 +509,12 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     if filled and norm(filled[0]) in _SUBTOTAL:
         reader.lost(line, " | ".join(filled), "subtotal")  # 合计 / 小计 of a system export
         return
-    line, side = (line, {}) if caption else _project_row(reader, line)
+    if caption:
+        # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
+        side = {}
+        line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
+    else:
+        line, side = _project_row(reader, line)
     for key in ("org", "project"):
         if side.get(key):
             reader.carried[key] = side[key]

@@ -18,6 +18,7 @@ _SPACE = regex.compile(r"\s+")
 # short forms that really occur ("社会效益", "服务对象满意").
 _MIN_TRUNCATED = 4
 _MAX_LOST = 1
+_SHORT_FOOTER = 4
 _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 
@@ -134,7 +135,9 @@ def is_indicator_header(cells: list[str]) -> bool:
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
-    return len(key) >= 2 and any(key == w or (w.startswith(key)) for w in layout_words("footer"))
+    # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
+    # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
+    return len(key) >= 2 and any(key == w or (len(w) <= _SHORT_FOOTER and w.startswith(key)) for w in layout_words("footer"))
 
 
 def is_footer_row(cells: list[str]) -> bool:
