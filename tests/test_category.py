@@ -7,7 +7,6 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from kpiscan.classify import category
 from kpiscan.model import Indicator, Line, TableBlock
@@ -58,8 +57,7 @@ def test_a_deadline_under_cost_goes_to_time_and_the_input_is_not_modified():
     assert [i.to_dict() for i in inds] == before
     assert [(m.index, m.rule, m.after) for m in done] == [(1, "label-contradicts-value", "时效指标")]
     assert [i.level2 for i in out] == ["时效指标", "时效指标", "成本指标"]
-    if hasattr(out[1], "level2_source"):
-        assert getattr(out[1], "level2_source") == "meaning"
+    assert out[1].level2_source == "meaning" and out[0].level2_source == inds[0].level2_source
 
 
 def test_labels_dumped_on_one_row_the_row_takes_the_one_its_meaning_supports():
@@ -107,7 +105,5 @@ def test_category_mismatch_is_a_table_driven_finding():
     inds = [record(30, "产出指标", "成本指标", "设备采购完成时间", "2025年6月底前")]
     (finding,) = [f for f in review_table(t, inds) if f.code == "category-mismatch"]
     assert "时效指标" in finding.message and finding.lines == [30]
-    moved = [dataclasses.replace(inds[0])]
-    if hasattr(moved[0], "level2_source"):
-        setattr(moved[0], "level2_source", "meaning")
-        assert not [f for f in review_table(t, moved) if f.code == "category-mismatch"]
+    moved = [dataclasses.replace(inds[0], level2_source="meaning")]
+    assert not [f for f in review_table(t, moved) if f.code == "category-mismatch"]

@@ -21,13 +21,13 @@ Dask (`dask="tcp://host:8786"`, `"local"`, `"local:N"` or a `distributed.Client`
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import signal
 import time
 import traceback
-import contextlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
@@ -341,6 +341,7 @@ def run_scan(
 
     result = ScanResult()
     for part in parts:
+        assert part is not None  # every file was either loaded or scanned
         result.extend(part)
     stats.seconds = time.perf_counter() - start
     return result

@@ -15,9 +15,9 @@ estimator and export (scikit-learn, training only), training (fit, LODO evaluati
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any

@@ -8,7 +8,7 @@ Target). It is used two ways:
 * `reassign_level2(indicators, tables)`, a pass after extraction (pipeline.scan_document): where
   the printed labels around a row are inconsistent (RULES below, in order), the row goes to the
   category its meaning and its neighbours support; where the print is clean, the print wins.
-  Moved rows get `level2_source = "meaning"` when the Indicator has that field.
+  Moved rows get `level2_source = "meaning"`.
 * `suggest(ind, target)`, read by the review's `category-mismatch` check: the category a confident
   model puts a cleanly printed row in, when it is not the printed one.
 """
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import lexicon
+from ..constants import DATED_KINDS
 from ..layout import level2_of, norm
 from ..model import Indicator, TableBlock, Target
 from .item import Item, item_of, unit_kind
@@ -33,7 +34,7 @@ from .terms import TEXT_MEMO, name_cues
 WORDS_FILE = "category_words.tsv"
 CONFLICTS_FILE = "category_conflicts.tsv"
 MODEL_FILE = "category.json"
-DATED_KINDS = frozenset({"date", "deadline", "period", "frequency"})
+
 
 MOVE_PROBA = 0.8  # a suspect row moves when the model gives its new category at least this; for
 # labels dumped on a row (the row must carry one of them) the probability is taken among those labels
@@ -76,15 +77,16 @@ def _word_features(name: str, value: str) -> tuple[tuple[str, float], ...]:
 
 def category_features(item: Item) -> dict[str, float | str]:
     """Category words of name and value, name cues, the Target's kind, unit kind and shape."""
-    out: dict[str, float | str] = dict(_word_features(item.name, item.value))
+    votes: dict[str, float] = dict(_word_features(item.name, item.value))
     if not item.value:
-        return out  # a training row made of a lexicon word alone
+        return dict(votes)  # a training row made of a lexicon word alone
     t = item.target
-    out["kind"] = t.kind
-    out["shape"] = shape(t)
     for level2, field, word in category_words():
         if (field == "kind" and word == t.kind) or (field == "unit" and word == unit_kind(t)):
-            out[f"{field}_votes={level2}"] = out.get(f"{field}_votes={level2}", 0.0) + 1.0
+            votes[f"{field}_votes={level2}"] = votes.get(f"{field}_votes={level2}", 0.0) + 1.0
+    out: dict[str, float | str] = dict(votes)
+    out["kind"] = t.kind
+    out["shape"] = shape(t)
     if t.kind == "quantity":
         out["op"] = t.op or "="
         out["has_per"] = float(bool(t.per))
@@ -410,7 +412,7 @@ def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],
             if best == ind.level2 or best_p < MOVE_PROBA:
                 continue
             level1 = _level1_for(best, [current[r.index] for r in half], ind.line, ind.level1)
-            current[row.index] = _set_source(replace(ind, level2=best, level1=level1), "meaning")
+            current[row.index] = replace(ind, level2=best, level1=level1, level2_source="meaning")
             done.append(Move(row.index, rule, ind.level2, best, best_p))
     return current, done
 
@@ -422,12 +424,6 @@ def reassign_level2(indicators: Sequence[Indicator], tables: Sequence[TableBlock
     the model gives at least MOVE_PROBA); clean rows keep their print. A new list: the records
     passed in are not modified. The model loads only when some row is suspect."""
     return moves(indicators, tables, model)[0]
-
-
-def _set_source(ind: Indicator, source: str) -> Indicator:
-    if hasattr(ind, "level2_source"):
-        setattr(ind, "level2_source", source)
-    return ind
 
 
 def _level1_for(level2: str, half: list[Indicator], near: int, default: str) -> str:

@@ -14,7 +14,7 @@ also learns to read a value from its characters and words: a value whose word th
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -32,7 +32,7 @@ from .rules import LABELS
 from .scoring import RuledDecisions
 
 
-def _texts(func) -> FunctionTransformer:
+def _texts(func: Callable[..., Any]) -> FunctionTransformer:
     return FunctionTransformer(func, validate=False)
 
 
@@ -62,7 +62,7 @@ def _hidden(item: Item) -> features.HiddenTermsItem:
     return features.HiddenTermsItem(**{f.name: getattr(item, f.name) for f in fields(Item)})
 
 
-class MeasurabilityClassifier(RuledDecisions, ClassifierMixin, BaseEstimator):
+class MeasurabilityClassifier(RuledDecisions, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Labels Items quantitative / temporal / binary / vague / malformed (docs/gold-spec.md)."""
 
     def __init__(self, C: float = 1.0, use_rules: bool = True, lexicon_dropout: float = 0.3,

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..constants import DATED_KINDS, FLAGGED_LABELS
+from ..constants import LABELS as LABELS  # re-exported: kpiscan.classify.LABELS
 from ..layout import level1_of, level2_of, norm
 from ..values import find_values
 from .item import Item, unit_kind
 from .terms import TEXT_MEMO, Hits, name_cues, term_hits
 
-LABELS = ("quantitative", "temporal", "binary", "vague", "malformed")
-FLAGGED = frozenset({"vague", "malformed"})
+FLAGGED = FLAGGED_LABELS
 
 DECIDED_BY_RULE = "decided-by-rule"
 DECIDED_BY_MODEL = "decided-by-model"
 DECIDED_BY_LEXICON = "decided-by-lexicon"
 
-DATED_KINDS = frozenset({"date", "deadline", "period", "frequency"})
 TIME_LEVEL2 = "时效指标"
 COST_LEVEL2 = "成本指标"
 
@@ -118,9 +118,9 @@ def explain(item: Item, label: str, hits: Hits | None = None) -> list[str]:
         return ["verifiable-state-word"] + (["close-to-vague"] if term.strength == 1 else [])
     if label == "vague":
         return _vague_reasons(item, hits, cues)
-    codes = certain(item)
-    if codes:
-        return codes[1]
+    rule = certain(item)
+    if rule:
+        return rule[1]
     return ["value-repeats-part-of-name"] if _key(item.value) in _key(item.name) else ["not-a-usable-indicator"]
 
 

@@ -10,11 +10,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .item import Item, item_of
 from .rules import FLAGGED, LABELS, baseline
 from .terms import masked, term_hits
+
+if TYPE_CHECKING:
+    from .estimator import MeasurabilityClassifier
+    from .scoring import RuledDecisions
 
 RANDOM_STATE = 0
 
@@ -45,7 +49,7 @@ def gold_files(gold_dir: Path) -> list[Path]:
     return files
 
 
-def fit(examples: Sequence[Example]):
+def fit(examples: Sequence[Example]) -> MeasurabilityClassifier:
     from .estimator import MeasurabilityClassifier
 
     return MeasurabilityClassifier(random_state=RANDOM_STATE).fit([e.item for e in examples], [e.label for e in examples])
@@ -97,7 +101,7 @@ class Scores:
     def report(self) -> str:
         from sklearn.metrics import classification_report
 
-        return classification_report(self.gold, self.predicted, labels=list(LABELS), digits=3, zero_division=0)
+        return str(classification_report(self.gold, self.predicted, labels=list(LABELS), digits=3, zero_division=0))
 
     def confusion(self) -> str:
         from sklearn.metrics import confusion_matrix
@@ -124,7 +128,7 @@ def unseen_terms(train: Sequence[Example], test: Sequence[Example], keep_stronge
     keep_strongest: keep the strength-3 terms (the rubric's own words — 合格, 提升, 及时 … — and
     words that can only be a direction or praise), which a lexicon written without any corpus has.
     """
-    def used(examples):
+    def used(examples: Sequence[Example]) -> set[str]:
         return {t.text for e in examples for t in term_hits(e.item.value).terms
                 if not (keep_strongest and t.strength >= 3)}
 
@@ -158,7 +162,7 @@ def leave_one_document_out(
     return Scores("model", gold, model_pred), Scores("baseline", gold, base_pred), errors
 
 
-def speed(model, items: Sequence[Item], repeat: int = 3) -> float:
+def speed(model: RuledDecisions, items: Sequence[Item], repeat: int = 3) -> float:
     """Indicators per second of model.decide (Targets already parsed), best of `repeat`."""
     model.decide(items[:10])  # warm up the tokenizer
     best = float("inf")
