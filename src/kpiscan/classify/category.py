@@ -427,11 +427,13 @@ def reassign_level2(indicators: Sequence[Indicator], tables: Sequence[TableBlock
 
 
 def _level1_for(level2: str, half: list[Indicator], near: int, default: str) -> str:
-    """The 一级 the half files `level2` under (the nearest such row), else `default`."""
+    """The 一级 the half files `level2` under (the nearest such row), else the category's own
+    一级 (categories.tsv), else `default`."""
     same = [i for i in half if i.level2 == level2]
-    if not same:
-        return default
-    return min(same, key=lambda i: abs(i.line - near)).level1
+    if same:
+        return min(same, key=lambda i: abs(i.line - near)).level1
+    canonical = level2_of(level2)
+    return canonical[1] if canonical else default
 
 
 def suggest(rows: Sequence[tuple[Indicator, Target]], model: CategoryModel | None = None
