@@ -7,17 +7,44 @@
   model is fitted on the other documents' gold (plus the lexicon words) and the pass runs on the
   held-out document with it; every row the pass moves is listed (rule, before -> after, gold);
 * the same with the shipped model (trained on all four documents: optimistic, for reference);
-* the model alone: LODO accuracy of its argmax on the gold rows' level2.
+* the model alone: LODO accuracy of its argmax on the gold rows' level2;
+* the review's category-mismatch finding on the hand-labelled set tests/fixtures/category_mismatch.tsv
+  (shipped model): precision and recall, each flagged row listed.
+
+    python3 bench/eval_category.py --mismatch-only     (the last figure alone, quick)
 """
 from __future__ import annotations
 
 import argparse
+import csv
 from pathlib import Path
 
 from kpiscan.classify import category
 from kpiscan.classify.linear import LinearModel
 from kpiscan.evaluate import read_jsonl, record_key, score
+from kpiscan.model import Indicator
 from kpiscan.pipeline import scan_file
+from kpiscan.values import parse_value
+
+MISMATCH_SET = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "category_mismatch.tsv"
+
+
+def mismatch_precision(path: Path = MISMATCH_SET) -> None:
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"))
+    pairs = [(Indicator(doc="set", table=1, table_line=1, kind="project", project="", period="annual", level1="",
+                        level2=r["level2"], name=r["name"], value=r["value"], line=k + 1), parse_value(r["value"], 2025))
+             for k, r in enumerate(rows)]
+    hits = category.suggest(pairs)
+    flagged = [(r, h) for r, h in zip(rows, hits) if h is not None]
+    right = [r for r, h in flagged if r["mismatch"] == "yes" and h[0] == r["belongs"]]
+    for r, h in flagged:
+        ok = "right" if r in right else "WRONG"
+        print(f"  {ok:5} {r['name']} | {r['value']} printed {r['level2']} -> {h[0]} (p {h[1]:.3f}; hand: {r['mismatch']})")
+    wanted = sum(r["mismatch"] == "yes" for r in rows)
+    print(f"category-mismatch on {path.name} ({len(rows)} rows, {wanted} hand-labelled mismatches): "
+          f"{len(flagged)} flagged, {len(right)} right: precision {len(right) / max(1, len(flagged)):.3f}, "
+          f"recall {len(right) / max(1, wanted):.3f}")
 
 
 def _fold_model(examples: list[category.Example], doc: str) -> category.CategoryModel:
@@ -58,7 +85,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=Path("corpora"))
     parser.add_argument("--model", type=Path, default=None, help="the shipped model (default: packaged)")
+    parser.add_argument("--mismatch-only", action="store_true", help="only the category-mismatch precision")
     args = parser.parse_args()
+    if args.mismatch_only:
+        mismatch_precision()
+        return
     gold_files = sorted((args.corpus / "gold").glob("*.jsonl"))
     gold = read_jsonl(gold_files)
     examples = category.read_examples(gold_files)
@@ -71,7 +102,8 @@ def main() -> None:
     print("\nshipped model (trained on all documents, in-sample):")
     n, b, a = run(args.corpus, {"*": shipped}, gold)
     print(f"level2 accuracy without the meaning step {b}/{n} = {b / n:.4f}; with it {a}/{n} = {a / n:.4f}")
-    print(f"\nmodel alone, LODO accuracy on the gold rows' level2: {category.lodo_accuracy(examples):.4f}")
+    print(f"\nmodel alone, LODO accuracy on the gold rows' level2: {category.lodo_accuracy(examples):.4f}\n")
+    mismatch_precision()
 
 
 if __name__ == "__main__":
