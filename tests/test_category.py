@@ -107,3 +107,22 @@ def test_category_mismatch_is_a_table_driven_finding():
     assert "时效指标" in finding.message and finding.lines == [30]
     moved = [dataclasses.replace(inds[0], level2_source="meaning")]
     assert not [f for f in review_table(t, moved) if f.code == "category-mismatch"]
+
+
+def test_a_scan_without_the_classifier_stays_light():
+    """The meaning pass runs on every scan; on corpora/ some rows are suspect, so the category model
+    loads, but jieba's dictionary does not (it costs each worker process about a second)."""
+    import subprocess
+    import sys
+
+    corpus = Path(__file__).resolve().parents[1] / "corpora"
+    code = (
+        "import sys\n"
+        "from kpiscan.pipeline import scan\n"
+        f"result = scan({str(corpus)!r}, classify=False)\n"
+        "assert any(i.level2_source == 'meaning' for i in result.indicators)\n"
+        "tok = sys.modules.get('kpiscan.tokenize')\n"
+        "assert tok is None or tok.segmenter.cache_info().currsize == 0, 'jieba dictionary loaded'\n"
+        "assert not [m for m in ('sklearn', 'scipy') if m in sys.modules]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

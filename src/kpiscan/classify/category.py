@@ -1,15 +1,16 @@
 """The 二级 category an indicator belongs to by its meaning (name, value and parsed Target).
 
-A multinomial logistic regression (trained with scikit-learn by `kpiscan train` on the gold of
-corpora/ plus the category words of lexicons/category_words.tsv, exported as arrays like the
-measurability model: models/category.json + category.manifest.json) gives P(level2 | name, value,
-Target). It is used two ways:
+A multinomial logistic regression over category words and character n-grams (no jieba), trained
+with scikit-learn by `kpiscan train` on the gold of corpora/ plus the category words of
+lexicons/category_words.tsv and exported as arrays like the measurability model
+(models/category.json + category.manifest.json), gives P(level2 | name, value, Target). It is used
+two ways:
 
 * `reassign_level2(indicators, tables)`, a pass after extraction (pipeline.scan_document): where
   the printed labels around a row are inconsistent (RULES below, in order), the row goes to the
   category its meaning and its neighbours support; where the print is clean, the print wins.
   Moved rows get `level2_source = "meaning"`.
-* `suggest(ind, target)`, read by the review's `category-mismatch` check: the category a confident
+* `suggest([(ind, target), ...])`, read by the review's `category-mismatch` check: the category a confident
   model puts a cleanly printed row in, when it is not the printed one.
 """
 from __future__ import annotations
@@ -178,8 +179,10 @@ def build_pipeline(random_state: int = 0) -> Any:
 
     union = FeatureUnion([
         ("category", make_pipeline(texts(category_dicts), DictVectorizer())),
-        ("name_words", make_pipeline(texts(name_texts), TfidfVectorizer(
-            tokenizer=words, token_pattern=None, lowercase=False, min_df=2))),
+        # characters, not jieba words: the pass runs on every scan (also without the classifier),
+        # and character n-grams spare it jieba's dictionary (~1 s CPU per process)
+        ("name_chars", make_pipeline(texts(name_texts), TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True))),
         ("value_chars", make_pipeline(texts(value_texts), TfidfVectorizer(
             analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True))),
     ])
