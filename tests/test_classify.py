@@ -217,8 +217,10 @@ def test_train_refuses_to_overwrite_the_packaged_model(tmp_path):
 
 @pytest.mark.slow
 def test_retraining_reproduces_the_shipped_model(tmp_path):
-    """`kpiscan train --out DIR` on corpora/gold writes a model whose probabilities equal the
-    shipped model's, and equal the scikit-learn pipeline's, on every gold item."""
+    """`kpiscan train --out DIR` on corpora/gold writes a model that labels every gold item as the
+    shipped model does, its probabilities within 1e-6 (lbfgs under another BLAS thread count may
+    move the last bits), and whose exported arrays give the scikit-learn pipeline's probabilities
+    exactly."""
     from typer.testing import CliRunner
 
     from kpiscan.classify.scoring import ArrayClassifier
@@ -229,7 +231,9 @@ def test_retraining_reproduces_the_shipped_model(tmp_path):
     assert result.exit_code == 0, result.output
     items = [e.item for e in read_gold(gold_files(GOLD))]
     retrained, shipped = ArrayClassifier.load(tmp_path / MODEL_PATH.name), ArrayClassifier.load(MODEL_PATH)
-    assert np.array_equal(retrained.model_proba(items), shipped.model_proba(items))
+    new, old = retrained.model_proba(items), shipped.model_proba(items)
+    np.testing.assert_allclose(new, old, rtol=0, atol=1e-6)
+    assert [d[0] for d in retrained.decide(items)] == [d[0] for d in shipped.decide(items)]
     fitted, exported = _fitted_and_exported(read_gold(gold_files(GOLD)))
     assert np.array_equal(fitted.model_proba(items), exported.model_proba(items))
 
