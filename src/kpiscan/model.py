@@ -85,6 +85,10 @@ class TableBlock(Record):
     periods: tuple[str, ...] = col(("implementation", "annual"), "list<string>")
     n_indicators: int = col(0, "int32")
     n_unparsed: int = col(0, "int32")
+    layout: str = col("", "string")  # the template (lexicons/templates/<layout>.tsv) that read its caption row
+    caption_line: int = col(0, "int32")  # the line of its first indicator caption row (0: none seen)
+    unknown_captions: tuple[str, ...] = col((), "list<string>")  # captions of that row no template knows
+    half_captions: tuple[str, ...] = col((), "list<string>")  # the 实施期目标 / 年度目标 column captions of its header
     doc_hash: str | None = None  # first 16 hex digits of the sha256 of the document's bytes
     department: str | None = None  # 主管部门 as a reviewer names it (department_of)
 
@@ -110,6 +114,10 @@ class Indicator(Record):
     label: str | None = col(None, "string", caption="标签 label", width=12)  # constants.Label
     flagged: bool = col(False, "bool", caption="存疑 flagged", width=8)
     reasons: list[str] = col(type="list<string>", factory=list, caption="原因 reasons", width=26, wrap=True)
+    weight: float | None = col(None, "float64", caption="权重 weight", width=7)  # 权重/分值 where printed
+    direction: str | None = col(None, "string", caption="指标方向 direction", width=9)  # positive / negative / qualitative
+    standard: str | None = col(None, "string", caption="绩效标准 standard", width=20, wrap=True)  # 绩效标准/评分标准/指标解释/备注
+    level2_source: str | None = col(None, "string")  # printed / inherited (carried down) / meaning (moved by a rule)
     id: str | None = None  # stable record id "doc#table/period/line/position" (record_id)
     doc_hash: str | None = None  # first 16 hex digits of the sha256 of the document's bytes
     department: str | None = None  # the table's 主管部门 without its code (department_of)
