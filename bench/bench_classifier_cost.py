@@ -10,7 +10,8 @@ For each source tree (PYTHONPATH=<tree>), alternating, --runs times, in fresh in
     the two later scans the child times are subtracted);
   * scan CPU: inside the child, after the model and the tokenizer are loaded, one scan of the
     corpus (the per-text memo starts empty: the same texts are not scanned twice), and the same
-    scan without the classifier: their difference is what classifying costs;
+    scan without the classifier: their difference is what classifying costs; and `assess()` alone
+    over the scanned records (memo empty), the classifier isolated from the rest of the scan;
   * peak RSS of the child;
   * import time: `python -X importtime` of `import kpiscan.classify; load_model()` (the sum of the
     top-level imports' cumulative microseconds), and whether sklearn/scipy/pandas got imported.
@@ -37,20 +38,25 @@ import kpiscan.classify as c
 corpus = sys.argv[1]
 first = scan(corpus)
 t_first = time.process_time() - t0
-# everything is loaded now; clear the per-text memos so the timed scan reads every text afresh
-for mod, names in (("kpiscan.classify.terms", ("term_hits", "name_cues")),
-                   ("kpiscan.classify.rules", ("name_as_value", "_certain_code")),
-                   ("kpiscan.tokenize", ("_tokens",))):
-    m = sys.modules.get(mod)
-    for n in names:
-        f = getattr(m, n, None)
-        if hasattr(f, "cache_clear"):
-            f.cache_clear()
+def clear():
+    # everything is loaded now; clear the per-text memos so a timed run reads every text afresh
+    for mod, names in (("kpiscan.classify.terms", ("term_hits", "name_cues")),
+                       ("kpiscan.classify.rules", ("name_as_value", "_certain_code")),
+                       ("kpiscan.tokenize", ("_tokens",))):
+        m = sys.modules.get(mod)
+        for n in names:
+            f = getattr(m, n, None)
+            if hasattr(f, "cache_clear"):
+                f.cache_clear()
+clear()
 t1 = time.process_time(); plain = scan(corpus, classify=False); t_plain = time.process_time() - t1
+clear()
+t3 = time.process_time(); c.assess(first.indicators); t_assess = time.process_time() - t3
+clear()
 t2 = time.process_time(); again = scan(corpus); t_scan = time.process_time() - t2
 assert [i.to_dict() for i in again.indicators] == [i.to_dict() for i in first.indicators]
 heavy = sorted(m for m in ("sklearn", "scipy", "pandas", "joblib") if m in sys.modules)
-print(json.dumps({"first_in_process": t_first, "scan": t_scan, "scan_no_classify": t_plain,
+print(json.dumps({"first_in_process": t_first, "scan": t_scan, "scan_no_classify": t_plain, "assess": t_assess,
                   "indicators": len(first.indicators), "heavy": heavy,
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -76,7 +82,7 @@ def run_scan(src: Path, corpus: Path) -> dict[str, float]:
                          capture_output=True, text=True)
     row = json.loads(out.stdout.strip().splitlines()[-1])
     # the child's CPU minus the two timed scans it ran after the first
-    row["first_scan_process"] = _children_cpu() - before - row["scan"] - row["scan_no_classify"]
+    row["first_scan_process"] = _children_cpu() - before - row["scan"] - row["scan_no_classify"] - row["assess"]
     return row
 
 
@@ -113,6 +119,7 @@ def main() -> None:
             ("scan", "scan, model+jieba loaded (CPU s)"),
             ("scan_no_classify", "scan without classifier (CPU s)"),
             ("classify", "classifier share of the scan (CPU s)"),
+            ("assess", "assess() alone over the records (CPU s)"),
             ("rss_mib", "peak RSS (MiB)")]
     for name in trees:
         for r in rows[name]:
