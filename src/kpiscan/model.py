@@ -42,7 +42,7 @@ class Target:
     """A normalised 指标值 (DESIGN.md 3.2)."""
 
     raw: str
-    kind: str  # quantity / date / deadline / frequency / period / qualitative / empty
+    kind: str  # quantity / date / deadline / frequency / period / relative / qualitative / empty
     op: str | None = None
     value: float | None = None
     low: float | None = None
@@ -52,13 +52,21 @@ class Target:
     date: str | None = None
     period: str | None = None
     text: str | None = None
+    # issue 12 (docs/values.md): a number that moves against a baseline ("较上年增长5%": change
+    # "increase", baseline "previous-year"); kind "relative" has a baseline and no number
+    change: str | None = None  # increase / decrease
+    baseline: str | None = None  # previous-year / regional-average / national-average / plan / standard
+    # the further targets of a cell that prints several ("1600人、200人"), in print order; this
+    # Target is the first of them
+    others: list[Target] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # by hand: dataclasses.asdict deep-copies recursively and is slow for 10^5 records
         return {
             "raw": self.raw, "kind": self.kind, "op": self.op, "value": self.value, "low": self.low,
             "high": self.high, "unit": self.unit, "per": list(self.per), "date": self.date,
-            "period": self.period, "text": self.text,
+            "period": self.period, "text": self.text, "change": self.change, "baseline": self.baseline,
+            "others": [t.to_dict() for t in self.others] if self.others else None,
         }
 
 

@@ -23,6 +23,8 @@ def target_from_dict(d: dict[str, Any] | None) -> Target | None:
         return None
     d = dict(d)
     d["per"] = list(d.get("per") or [])
+    if d.get("others"):
+        d["others"] = [target_from_dict(o) for o in d["others"]]
     return Target(**d)
 
 

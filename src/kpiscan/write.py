@@ -25,6 +25,8 @@ def flat_record(record: dict) -> dict:
     for name in Target.__dataclass_fields__:
         out[f"target_{name}"] = target.get(name)
     out["target_per"] = ";".join(target.get("per") or []) or None
+    # the further targets of a cell ("1600人、200人"): one JSON text, so the columns stay flat
+    out["target_others"] = json.dumps(target["others"], ensure_ascii=False) if target.get("others") else None
     out["reasons"] = ";".join(record.get("reasons") or [])
     return out
 
