@@ -76,7 +76,8 @@ def _pieces() -> dict[str, str]:
     # (possessive) and never from inside another run: a failed run costs one try, not one per
     # character (1,600 numerals took 1.3 s when every suffix of the run was retried).
     p["numeral"] = rf"(?<![{numeral_chars}])(?!十分(?!钟))[{numeral_chars}]++"  # after 百分之: "百分之百"
-    p["cnum"] = rf"(?=[{digit_chars}{ten_chars}]){p['numeral']}"
+    # after 上/下 a numeral names a year or a period, not a count ("不低于上一年", "下一季度")
+    p["cnum"] = rf"(?<![上下])(?=[{digit_chars}{ten_chars}]){p['numeral']}"
     p["digit"] = rf"[{digit_chars}\d]"
     # a scale character that starts a unit (千米, 千克, 百分点) is read as that unit
     p["scale"] = rf"(?:(?=[{scale_chars}])(?!\L<scaled_unit>)[{scale_chars}])+"
