@@ -167,8 +167,8 @@ def _amount(groups: tuple[str | None, ...], v: Vocabulary) -> tuple[float | None
     num, scale, unit, cnum, percent, permille, tenths, hundredths = groups
     if num:
         return numbers.arabic(num), numbers.scale(scale), v.units[unit] if unit else None
-    if cnum:
-        return numbers.chinese(cnum), 1.0, v.units[unit]
+    if cnum:  # a Chinese numeral always has its unit ("三次")
+        return numbers.chinese(cnum), 1.0, v.units[unit] if unit else None
     if percent:
         return numbers.number(percent), 1.0, "%"
     if permille:
