@@ -190,18 +190,33 @@ def _named_lists() -> dict[str, list[str]]:
     }
 
 
+# What each form can start with: named lists, or "=" and the characters themselves. The search
+# tries the forms only at such characters and skips on at once elsewhere.
+_FORM_STARTS: dict[str, tuple[str, ...]] = {
+    "bare_cycle": ("period",),
+    "every_n": ("=0123456789", "numeral", "period"),
+    "every": ("every",),
+    "years": ("=12",),
+    "date_range": ("=0123456789", "numeral", "relative_year"),
+    "date": ("=0123456789", "numeral", "relative_year"),
+    "iso": ("=12",),
+    "quarter": ("=12Qq第", "numeral", "relative_year"),
+    "calendar": ("=12", "relative_year", "calendar"),
+    "named_day": ("=12", "relative_year", "named_day"),
+    "year": ("=12",),
+    "one_cycle": ("=一",),
+    "quantity": ("=0123456789", "numeral", "cmp_before"),
+    "relative": ("cmp_before", "against", "baseline"),
+}
+
+
 def _first_characters(forms: tuple[str, ...] | None) -> str:
-    """Every character the chosen forms can start with: elsewhere the search skips on at once."""
-    lists = _named_lists()
-    relative = ["cmp_before", "against", "baseline"]
-    if forms is not None and all(name in RELATIVE_FORMS for name in forms):
-        names = relative
-    else:
-        names = ["cmp_before", "every", "relative_year", "calendar", "period", "named_day"]
-        names += relative if forms is None or any(name in RELATIVE_FORMS for name in forms) else []
-    first = {w[0] for name in names for w in lists[name]}
-    if names is not relative:
-        first |= set("".join(vocabulary().numerals)) | set("0123456789Qq第")
+    """Every character the chosen forms can start with."""
+    lists = {**_named_lists(), "numeral": list(vocabulary().numerals)}
+    first: set[str] = set()
+    for form in forms if forms is not None else tuple(_FORM_STARTS):
+        for start in _FORM_STARTS[form]:
+            first |= set(start[1:]) if start.startswith("=") else {w[0] for w in lists[start]}
     return "".join(sorted(first))
 
 

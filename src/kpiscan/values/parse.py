@@ -53,26 +53,47 @@ def parse_value(text: str, year: int | None = None) -> Target:
 def parse_strict(text: str, year: int | None = None) -> Target:
     """parse_value that lets a builder's error through (for tests and debugging)."""
     folded = fold(text)
-    numeric, numbered, relative = _grammars()
+    numeric, numbered, _ = _grammars()
     grammar = numeric if time_marks().isdisjoint(folded) else numbered
     match = grammar.pattern.search(folded)
-    while match is not None and match.start() and _is_baseline_year(Groups(match, grammar), folded):
-        match = grammar.pattern.search(folded, match.end())  # "较2023年增长5%": the year is the baseline
+    if match is None:
+        return _without_number(text, folded, year)
     try:
-        if match is None:
-            grammar = relative
-            match = grammar.pattern.search(folded)
-            if match is None:
-                return _placeholder(text, folded) or _qualitative(text, folded)
+        start, end = match.span()
+        if start:  # rare: something stands before the value
+            return _after_text(grammar, match, text, folded, year)
         target = _build(Groups(match, grammar), text, year)
-        if match.start() and target.kind in _PREFIXED_KINDS:
-            _read_prefix(target, folded, match.start(), vocabulary(), year)
-        end = match.end()
-        if end < len(folded) and folded[end] in _LIST_MARKS:
+        if end != len(folded) and folded[end] in _LIST_MARKS:
             target.others = _others(grammar, text, folded, end, year) or None
         return target
     except numbers.NumberTooLarge:  # "1" and 400 zeros: no float holds it, so the text is kept
         return _qualitative(text, folded)
+
+
+def _after_text(grammar: Grammar, match: regex.Match[str], text: str, folded: str, year: int | None) -> Target:
+    """A value form that does not start the text: a year that is a baseline ("较|2023年增长5%") is
+    skipped; a quantity reads its change, baseline and per-unit before it."""
+    while _is_baseline_year(Groups(match, grammar), folded):
+        found = grammar.pattern.search(folded, match.end())
+        if found is None:
+            return _without_number(text, folded, year)
+        match = found
+    target = _build(Groups(match, grammar), text, year)
+    if target.kind in _PREFIXED_KINDS:
+        _read_prefix(target, folded, match.start(), vocabulary(), year)
+    end = match.end()
+    if end != len(folded) and folded[end] in _LIST_MARKS:
+        target.others = _others(grammar, text, folded, end, year) or None
+    return target
+
+
+def _without_number(text: str, folded: str, year: int | None) -> Target:
+    """No numbered form: a relative target, an unfilled template, or words."""
+    grammar = _grammars()[2]
+    match = grammar.pattern.search(folded)
+    if match is not None:
+        return _build(Groups(match, grammar), text, year)
+    return _placeholder(text, folded) or _qualitative(text, folded)
 
 
 def _is_baseline_year(g: Groups, folded: str) -> bool:
