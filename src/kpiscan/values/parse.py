@@ -5,7 +5,7 @@ builder below turns the match into a Target. Text with no form is qualitative (o
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 
 import regex
@@ -183,7 +183,7 @@ _AMOUNT_GROUPS = ("num", "scale", "unit", "cnum", "percent", "permille", "tenths
 _HIGH_GROUPS = tuple(g + "2" for g in _AMOUNT_GROUPS)
 
 
-def _amount(groups: tuple[str | None, ...], v: Vocabulary) -> tuple[float | None, float, str | None]:
+def _amount(groups: Sequence[str | None], v: Vocabulary) -> tuple[float | None, float, str | None]:
     """(number, scale, unit) of one amount's groups; number None when the amount is absent."""
     num, scale, unit, cnum, percent, permille, tenths, hundredths = groups
     if num:
@@ -226,16 +226,16 @@ def _op(v: Vocabulary, before: str | None, after: str | None) -> str | None:
 
 def _quantity_target(g: Groups, raw: str, v: Vocabulary, per: list[str], cycles: float = 1.0) -> Target:
     before, after, to, last_per, *amount = g.many(_QUANTITY_GROUPS)
-    number, scale, unit = _amount(tuple(amount), v)
+    number, scale, unit = _amount(amount, v)
     if number is None:  # the grammar always matches an amount here
         raise AssertionError(f"quantity without an amount: {raw!r}")
     if last_per:
         per += [v.units[p] for p in g.captures("per")]
     if to is None:
-        target = Target(raw, "quantity", _op(v, before, after) or "=", numbers.clean(number * scale / cycles),
-                        unit=unit, per=per)
-        if unit in v.occurrence_units:
-            target = _as_frequency(target, v)
+        # a comparator after the number wins: it is the more specific (控制在50万元以内, 达到90%以上)
+        op = v.comparators_after[after] if after else v.comparators_before[before] if before else "="
+        target = Target(raw, "quantity", op, numbers.clean(number * scale / cycles), unit=unit, per=per)
+        return _as_frequency(target, v) if unit in v.occurrence_units else target
     else:
         high, high_scale, high_unit = _amount(g.many(_HIGH_GROUPS), v)
         if high is None:
