@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
 
+from kpiscan.constants import Baseline, Change
 from kpiscan.lexicon import lexicon_dir
 
 LEVEL2 = {"数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标",
@@ -20,7 +20,7 @@ LEVEL2 = {"数量指标", "质量指标", "时效指标", "成本指标", "经�
 LEVEL1 = {"产出指标", "效益指标", "满意度指标", "成本指标"}
 STRENGTH = {"1", "2", "3"}
 PERIODS = {"day", "week", "month", "quarter", "halfyear", "year"}
-BASELINES = {"previous-year", "regional-average", "national-average", "plan", "standard"}
+BASELINES = {b.value for b in Baseline}
 INTEGER = re.compile(r"-?\d+")
 NUMBER = re.compile(r"\d+(\.\d+)?")
 MONTH = re.compile(r"(1[0-2]|[1-9])")
@@ -43,7 +43,7 @@ SPECS: dict[str, tuple[tuple[str, ...], dict]] = {
     "calendar.tsv": (("word",), {"word": None, "kind": {"period", "date", "deadline"},
                                  "period": PERIODS | {""}, "start": MONTH, "end": MONTH}),
     "categories.tsv": (("variant",), {"variant": None, "level2": LEVEL2, "level1": LEVEL1}),
-    "changes.tsv": (("word",), {"word": None, "change": {"increase", "decrease"}}),
+    "changes.tsv": (("word",), {"word": None, "change": {c.value for c in Change}}),
     "comparators.tsv": (("word",), {"word": None, "op": {">=", "<=", ">", "<", "=", "~"},
                                     "position": {"before", "after", "both"}}),
     "header_fields.tsv": (("caption",), {"caption": None, "key": None}),
@@ -64,7 +64,9 @@ SPECS: dict[str, tuple[tuple[str, ...], dict]] = {
     "review_words.tsv": (("word", "role"), {"word": None, "role": {"growth", "input", "total_cost", "unit_price"}}),
     "scales.tsv": (("word",), {"word": re.compile(r"."), "factor": NUMBER}),
     "table_layout.tsv": (("role", "text"), {"role": {"column_header", "footer", "half", "title_department",
-                                                     "title_project", "watermark"}, "text": None}),
+                                                     "title_project", "title_suffix", "watermark"}, "text": None}),
+    "directions.tsv": (("word",), {"word": None, "direction": {"positive", "negative", "qualitative"}}),
+    "fund_sources.tsv": (("key",), {"key": None, "name_zh": None}),
     "time_words.tsv": (("word", "role"), {"word": None, "role": {"every", "by", "end", "part", "to", "average"},
                                           "value": re.compile(r"|\d+")}),
     "units.tsv": (("alias",), {"alias": None, "unit": None,
@@ -88,7 +90,7 @@ def read(name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-ALL = sorted(p.name for p in lexicon_dir().glob("*.tsv"))
+ALL = sorted(str(p.relative_to(lexicon_dir())) for p in lexicon_dir().rglob("*.tsv"))  # templates/ too
 
 
 @pytest.mark.parametrize("name", ALL)

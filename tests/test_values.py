@@ -1,4 +1,4 @@
-"""Table-driven tests of kpiscan.values.parse_value over tests/specs/values.tsv (docs/values.md).
+"""Table-driven tests of kpiscan.values.parse_value over tests/specs/values.tsv (docs/contracts.md (Target), docs/values.md).
 
 One row per printed value, with every field of the Target it must give (an empty cell is None);
 the file's header says how it is written. Rows come from the development gold (source "gold"),

@@ -1,4 +1,4 @@
-"""parse_value: a printed 指标值 -> Target (DESIGN.md 3.2). Conventions: docs/values.md.
+"""parse_value: a printed 指标值 -> Target (docs/contracts.md (Target)). Conventions: docs/values.md.
 
 One pass of the compiled grammar finds the first value form in the folded text; the form's
 builder below turns the match into a Target. Text with no form is qualitative (or empty).
@@ -64,7 +64,7 @@ def parse_strict(text: str, year: int | None = None) -> Target:
             return _after_text(grammar, match, text, folded, year)
         target = _build(Groups(match, grammar), text, year)
         if end != len(folded) and folded[end] in _LIST_MARKS:
-            target.others = _others(grammar, text, folded, end, year) or None
+            target.others = _others(grammar, text, folded, end, year)
         return target
     except numbers.NumberTooLarge:  # "1" and 400 zeros: no float holds it, so the text is kept
         return _qualitative(text, folded)
@@ -83,7 +83,7 @@ def _after_text(grammar: Grammar, match: regex.Match[str], text: str, folded: st
         _read_prefix(target, folded, match.start(), vocabulary(), year)
     end = match.end()
     if end != len(folded) and folded[end] in _LIST_MARKS:
-        target.others = _others(grammar, text, folded, end, year) or None
+        target.others = _others(grammar, text, folded, end, year)
     return target
 
 
