@@ -10,7 +10,7 @@ parse_money, then parse_time, then extract_money, and keep the first answer.
 
 --before REV (a git revision, e.g. main or HEAD~3): the parse_value of that revision is loaded
 beside this one (its src/kpiscan copied to a temporary package `kpiscan_before`, with its own
-lexicons) and the two are timed in alternating rounds in this one process, best round of each:
+lexicons) and the two are timed in 10 alternating rounds in this one process, best round of each:
 the before/after figures of a change, on the same machine load.
 
 Accuracy: the rows of tests/specs/values.tsv marked bench=1 (hand-checked; the one file of value
@@ -92,7 +92,7 @@ def load_before(rev: str, into: Path):
     return before
 
 
-def interleaved(fns: dict, inputs: list[str], min_calls: int, rounds: int = 5) -> dict[str, float]:
+def interleaved(fns: dict, inputs: list, min_calls: int, rounds: int = 10) -> dict[str, float]:
     """Best calls per CPU second of each fn, timed in alternating rounds of min_calls/rounds calls."""
     best = dict.fromkeys(fns, 0.0)
     for _ in range(rounds):
@@ -225,7 +225,7 @@ def main() -> None:
             parse_value("warm up", args.year)
             best = interleaved({f"before ({args.before})": lambda t: before(t, args.year),
                                 "after (this tree)": lambda t: parse_value(t, args.year)}, inputs, args.calls)
-            print(f"parse_value, values per CPU second, best of 5 alternating rounds over {len(inputs)} distinct "
+            print(f"parse_value, values per CPU second, best of 10 alternating rounds over {len(inputs)} distinct "
                   f"corpus values, {args.calls:,} calls each:")
             for name, value in best.items():
                 print(f"  {name:24} {value:10,.0f}")
