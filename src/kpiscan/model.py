@@ -61,8 +61,8 @@ class Target(Record):
     text: str | None = col(None, "string")
     # issue 12 (docs/values.md): a number that moves against a baseline ("较上年增长5%": change
     # "increase", baseline "previous-year"); kind "relative" has a baseline and no number
-    change: str | None = col(None, "string", caption="变化 change", width=9)  # increase / decrease
-    baseline: str | None = col(None, "string", caption="基准 baseline", width=14)  # constants.Baseline
+    change: str | None = col(None, "string")  # constants.Change: increase / decrease
+    baseline: str | None = col(None, "string")  # constants.Baseline
     # the further targets of a cell that prints several ("1600人、200人"), in print order; this
     # Target is the first of them; [] when the cell prints one. Flat: one JSON text.
     others: list[Target] = col(type="json", factory=list, items="Target")
