@@ -434,8 +434,9 @@ def _placeholder(raw: str, folded: str) -> Target | None:
     if not _placeholder_characters().issuperset(folded):  # the quick test: a word ("提升") is no template
         return None
     match = _placeholder_pattern().fullmatch(folded)
-    if match is None or not match.group(0):
-        return None
+    if match is None or not (match.group("unit", "cmp", "cmp_after") != (None, None, None)
+                             or any(ch in _BLANK_DIGITS for ch in folded)):
+        return None  # scale characters alone ("十", "万万") are no template
     v = vocabulary()
     unit = match.group("unit")
     if match.captures("more"):
