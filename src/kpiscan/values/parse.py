@@ -89,11 +89,17 @@ def _after_text(grammar: Grammar, match: regex.Match[str], text: str, folded: st
 
 def _without_number(text: str, folded: str, year: int | None) -> Target:
     """No numbered form: a relative target, an unfilled template, or words."""
-    grammar = _grammars()[2]
-    match = grammar.pattern.search(folded)
-    if match is not None:
-        return _build(Groups(match, grammar), text, year)
+    if not _baseline_starts().isdisjoint(folded):  # every relative target names a baseline
+        grammar = _grammars()[2]
+        match = grammar.pattern.search(folded)
+        if match is not None:
+            return _build(Groups(match, grammar), text, year)
     return _placeholder(text, folded) or _qualitative(text, folded)
+
+
+@cache
+def _baseline_starts() -> frozenset[str]:
+    return frozenset(word[0] for word in vocabulary().baseline_words["baseline"])
 
 
 def _is_baseline_year(g: Groups, folded: str) -> bool:
