@@ -36,6 +36,11 @@ _VAGUE_REASON = {
     "showcase": "descriptive-phrase-not-a-target",
 }
 _TEMPORAL_REASON = {"date": "concrete-date", "deadline": "deadline", "period": "period", "frequency": "frequency"}
+# Target kinds whose label the rubric fixes (docs/classifier.md): a relative target ("不低于上年",
+# "高于全省平均水平") names its baseline, so it is checkable from records, not vague; the reviewer
+# still needs the baseline figure
+_KIND_RULES = {"relative": ("quantitative", ["relative-to-baseline", "relative-without-baseline-figure"])}
+RELATIVE_CODE = "relative-without-baseline-figure"
 
 _EDGES = " 。.,，;；:：、\"'“”()（）"
 
@@ -62,9 +67,13 @@ def name_as_value(name: str) -> str | None:
 
 
 def certain(item: Item) -> tuple[str, list[str]] | None:
-    """(malformed, [code]) where the rubric is certain; None where the model should decide."""
+    """(label, [codes]) where the rubric is certain (malformed, or a kind of _KIND_RULES); None where
+    the model should decide."""
     code = _certain_code(item.value, item.name, item.target.kind == "empty")
-    return ("malformed", [code]) if code is not None else None
+    if code is not None:
+        return "malformed", [code]
+    rule = _KIND_RULES.get(item.target.kind)
+    return (rule[0], list(rule[1])) if rule else None
 
 
 @lru_cache(maxsize=TEXT_MEMO)
@@ -105,7 +114,10 @@ def explain(item: Item, label: str, hits: Hits | None = None) -> list[str]:
     hits = hits if hits is not None else term_hits(item.value)
     t, cues = item.target, name_cues(item.name)
     if label == "quantitative":
+        if t.kind in _KIND_RULES:
+            return list(_KIND_RULES[t.kind][1])
         codes = ["checkable-number"] if t.kind == "quantity" else ["number-read-by-model"]
+        codes += [RELATIVE_CODE] if t.baseline is not None else []  # "较上年增长5%"
         return codes + (["unit-mismatch-for-category"] if unit_mismatch(item) else [])
     if label == "temporal":
         if t.kind in _TEMPORAL_REASON:
