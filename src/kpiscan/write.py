@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import IO, Iterable
 
+from .cellsafe import defuse
 from .model import Target
 
 RECORD_FIELDS = (
@@ -36,11 +37,11 @@ def write_jsonl(records: Iterable[dict], fh: IO[str]) -> None:
 
 
 def write_csv(records: Iterable[dict], path: Path) -> None:
-    # utf-8-sig so that Excel opens the Chinese text correctly
+    # utf-8-sig so that Excel opens the Chinese text correctly; text cells defused (cellsafe)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(FLAT_COLUMNS))
         writer.writeheader()
-        writer.writerows(flat_record(r) for r in records)
+        writer.writerows({k: defuse(v) for k, v in flat_record(r).items()} for r in records)
 
 
 def records_frame(records: Iterable[dict]):
