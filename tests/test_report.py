@@ -13,13 +13,13 @@ from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from kpiscan.cellsafe import FORMULA_START, defuse
-from kpiscan.model import Problem, Target
+from kpiscan.errors import InputError
+from kpiscan.model import Target
 from kpiscan.report import XLSX_NAME, codes, write_report
 from kpiscan.report.charts import hbars, stacked_hbars, vbars
 from kpiscan.report.facts import score_histogram
 from kpiscan.report.html import page_name
 from kpiscan.review import Review, rules
-
 from test_review import ind, q, sound_rows, table
 
 _LINK = re.compile(r'(?:href|src)="([^"#][^"]*)"')
@@ -166,8 +166,8 @@ def test_xlsx_findings_and_scores(constructed):
 
 def test_xlsx_problems_sheet(tmp_path):
     scan = constructed_scan()
-    scan.problems = [Problem("2023/budget.doc", None, "unsupported file type .doc; skipped"),
-                     Problem("b.txt", 12, "table cut off (truncated)")]
+    scan.problems = [InputError("2023/budget.doc", "unsupported file type .doc; skipped"),
+                     InputError("b.txt", "table cut off (truncated)", 12)]
     write_report(scan, tmp_path)
     rows = list(load_workbook(tmp_path / XLSX_NAME)["问题 Problems"].iter_rows(min_row=2, values_only=True))
     assert rows == [("2023/budget.doc", None, "unsupported file type .doc; skipped"),

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
 from ..review import criteria, rules
 from ..review.findings import criteria_en
@@ -32,8 +33,8 @@ from .facts import LABELS, LEVEL2_ORDER, DocFacts, Overview, TableFacts, score_h
 HERE = Path(__file__).parent
 HEADER_KEYS = ("项目名称", "部门名称", "主管部门", "实施单位", "项目属性", "项目期", "填报日期")
 TEXT_KEYS = ("项目概况", "立项依据", "项目设立必要性", "保证项目实施的制度、措施", "项目实施计划", "部门职责", "部门战略目标")
-FUND_KEYS = ("total", "中央财政资金", "省级财政资金", "市县(区)财政资金", "单位自筹", "其他资金")
-FUND_NAMES = {"total": "资金总额"}
+FUND_KEYS = fund_keys()
+FUND_NAMES = {"total": fund_names()["total"]}
 COLLAPSE_ABOVE = 300  # indicators in a document past which its tables start folded
 INDEX_PAGE_DOCS = 200  # documents listed per page of the document list
 CHART_DOCS = 25  # bars in the per-document and per-department charts past that many
@@ -97,9 +98,10 @@ def grid(t: TableFacts) -> list[GridRow]:
         row.halves[ind.period] = ind
         row.codes[ind.period] = t.codes_of(ind)
     rows.sort(key=lambda r: r.line)
-    for prev, row in zip([None] + rows, rows):
+    previous: list[GridRow | None] = [None, *rows]
+    for prev, row in zip(previous, rows):
         row.show_level1 = prev is None or prev.level1 != row.level1
-        row.show_level2 = row.show_level1 or prev.level2 != row.level2
+        row.show_level2 = prev is None or row.show_level1 or prev.level2 != row.level2
     return rows
 
 
@@ -129,7 +131,7 @@ def copy_static(out: Path) -> None:
 def _table_view(t: TableFacts) -> dict:
     table = t.table
     halves = [h for h in table.periods if any(i.period == h for i in t.indicators)]
-    halves += [h for h in ("implementation", "annual") if h not in halves and any(i.period == h for i in t.indicators)]
+    halves += [h for h in HALVES if h not in halves and any(i.period == h for i in t.indicators)]
     return dict(
         table=table, department=t.department, score=t.score, rows=grid(t), halves=halves or ["annual"],
         findings=t.findings, funds=funds_rows(table), funds_impl="implementation" in table.funds,
@@ -141,7 +143,9 @@ def _table_view(t: TableFacts) -> dict:
 
 
 def _filters(d: DocFacts) -> dict[str, list[str]]:
-    labels, level2, found = set(), set(), {}
+    labels: set[str] = set()
+    level2: set[str] = set()
+    found: dict[str, None] = {}
     for t in d.tables:
         for i in t.indicators:
             if i.label:

@@ -30,7 +30,9 @@ from typing import Any, Callable
 
 import xlsxwriter
 
+from .. import schema
 from ..cellsafe import formula_like
+from ..model import Indicator
 from ..review import criteria, rules
 from . import codes
 from .facts import DocFacts
@@ -45,18 +47,28 @@ HEADER_BG = "#1F4E79"
 VERDICTS = ["同意", "修改", "退回"]
 HALF_ZH = {"implementation": "实施期", "annual": "年度"}
 
-# (header, width in characters, wrap)
-INDICATOR_COLUMNS = [
+# (header, width in characters, wrap). First the reviewer's columns (a short location, the name and
+# value, the verdicts), then every other captioned field declared on Indicator (kpiscan.schema:
+# caption, width, wrap), the table's 主管部门 after the project.
+HEAD_COLUMNS = [
     ("文档 doc", 16, False), ("表 table", 5, False), ("行 line", 6, False),
     ("三级指标 name", 30, True), ("指标值 value", 18, True),
     ("半表 half", 7, False), ("标签 label", 9, False), ("存疑 flagged", 6, False),
     ("原因 reasons", 22, True), ("原因说明", 30, True), ("发现 findings", 22, True), ("发现说明", 36, True),
     ("审核意见 verdict", 10, False), ("备注 note", 24, True),
-    ("一级指标 level1", 10, False), ("二级指标 level2", 12, False), ("项目 project", 26, True),
-    ("主管部门 department", 20, True), ("页 page", 5, False), ("表行 table_line", 7, False), ("类型 kind", 9, False),
-    ("值类型 target_kind", 9, False), ("比较 op", 5, False), ("数值 target_value", 11, False),
-    ("单位 unit", 7, False), ("日期 date", 10, False), ("印作 name_raw", 16, True),
 ]
+_IN_HEAD = {"doc", "table", "line", "name", "value", "period", "label", "flagged", "reasons"}
+TAIL_FIELDS: list[str] = []
+_TAIL: list[tuple[str, int, bool]] = []
+for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
+    if _column in _IN_HEAD:
+        continue
+    TAIL_FIELDS.append(_column)
+    _TAIL.append((_caption, _width, _wrap))
+    if _column == "project":
+        TAIL_FIELDS.append("department")
+        _TAIL.append(("主管部门 department", 20, True))
+INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
 FROZEN_COLUMNS = 5  # 文档, 表, 行, 三级指标, 指标值
 VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
 FINDING_COLUMNS = [
@@ -240,19 +252,17 @@ class XlsxReport:
             for i in t.indicators:
                 if self.indicators.row >= self.rows_per_part:
                     self._open_part()  # one document alone larger than a part
-                target = i.target
                 found = t.findings_at(i)
                 code_list = list(dict.fromkeys(f.code for f in found))
+                flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
+                flat["department"] = t.department
                 row = [
                     i.doc, i.table, i.line, i.name, i.value, HALF_ZH.get(i.period, i.period),
                     codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
                     "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
                     "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
                     None, None,
-                    i.level1, i.level2, i.project, t.department, getattr(i, "page", None), i.table_line, i.kind,
-                    target.kind if target else None, target.op if target else None,
-                    target.value if target else None, target.unit if target else None,
-                    target.date if target else None, i.name_raw,
+                    *[flat.get(c) for c in TAIL_FIELDS],
                 ]
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
@@ -267,9 +277,9 @@ class XlsxReport:
                                  *[s.criteria[c] for c in self.crit], s.n_indicators, s.n_flagged, s.n_findings,
                                  "; ".join(f"{x.code} −{x.points:g}" for x in s.deductions)])
         if d.score is not None:
-            s = d.score
-            self.documents.add([s.doc, s.score, *[s.criteria[c] for c in self.crit], s.n_tables, s.n_indicators,
-                                s.n_flagged, s.n_findings, self.parts[-1].name], link=(0, f"external:{page}"))
+            ds = d.score
+            self.documents.add([ds.doc, ds.score, *[ds.criteria[c] for c in self.crit], ds.n_tables, ds.n_indicators,
+                                ds.n_flagged, ds.n_findings, self.parts[-1].name], link=(0, f"external:{page}"))
 
     def close(self, problems: list[Any]) -> list[Path]:
         assert self.first is not None and self.book is not None
