@@ -69,6 +69,11 @@ class GridRow:
     show_level2: bool = True
 
     @property
+    def page(self) -> int | None:
+        """The printed page of the row (PDF input), when the reader gave one."""
+        return next((p for i in self.halves.values() if (p := getattr(i, "page", None))), None)
+
+    @property
     def weak(self) -> bool:
         return any(i.flagged for i in self.halves.values())
 

@@ -57,7 +57,10 @@ HEAD_COLUMNS = [
     ("原因 reasons", 22, True), ("原因说明", 30, True), ("发现 findings", 22, True), ("发现说明", 36, True),
     ("审核意见 verdict", 10, False), ("备注 note", 24, True),
 ]
-_IN_HEAD = {"doc", "table", "line", "name", "value", "period", "label", "flagged", "reasons"}
+_HAS_PAGE = "page" in schema.flat_columns(Indicator)  # the reader's printed page (PDF), once declared
+if _HAS_PAGE:
+    HEAD_COLUMNS.insert(3, ("页 page", 5, False))
+_IN_HEAD = {"doc", "table", "line", "page", "name", "value", "period", "label", "flagged", "reasons"}
 TAIL_FIELDS: list[str] = []
 _TAIL: list[tuple[str, int, bool]] = []
 for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
@@ -69,7 +72,7 @@ for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
         TAIL_FIELDS.append("department")
         _TAIL.append(("主管部门 department", 20, True))
 INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
-FROZEN_COLUMNS = 5  # 文档, 表, 行, 三级指标, 指标值
+FROZEN_COLUMNS = [c[0] for c in INDICATOR_COLUMNS].index("指标值 value") + 1  # 文档, 表, 行, (页,) 三级指标, 指标值
 VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
 FINDING_COLUMNS = [
     ("文档 doc", 16, False), ("表 table", 5, False), ("项目 project", 26, True), ("代码 code", 26, False),
@@ -257,7 +260,8 @@ class XlsxReport:
                 flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
                 flat["department"] = t.department
                 row = [
-                    i.doc, i.table, i.line, i.name, i.value, HALF_ZH.get(i.period, i.period),
+                    i.doc, i.table, i.line, *([flat.get("page")] if _HAS_PAGE else []), i.name, i.value,
+                    HALF_ZH.get(i.period, i.period),
                     codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
                     "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
                     "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
