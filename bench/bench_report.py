@@ -1,6 +1,7 @@
 """Report cost against scan cost (issue 13, "Report at scale"). Not a test: run it by hand.
 
     python bench/bench_report.py [--times 1 16] [--corpus corpora] [--baseline-src DIR] [--json OUT]
+                                 [--docs 1000]
 
 For each size (the corpus files copied N times under different names) and each source tree (this
 checkout's src/, and --baseline-src, e.g. an export of main's src/, for a before/after in the same
@@ -10,6 +11,10 @@ run), one fresh interpreter pinned to one core runs, in order:
 and prints CPU seconds (user+sys, from getrusage), the peak RSS (ru_maxrss) after each step, the
 report/scan CPU ratio (target: <= 2 on 16x) and the size of index.html and of the xlsx files.
 The review (findings and scores) is part of the report step, as in `kpiscan report`.
+
+--docs N (this tree only): the 1x scan result copied in memory under N document names (no scan),
+then reported: the size of index.html and of one page of the document list when the documents
+outnumber a page, the report CPU per document and the peak RSS.
 """
 from __future__ import annotations
 
@@ -58,6 +63,45 @@ print(json.dumps({
 """
 
 
+MANY = r"""
+import json, os, resource, sys
+from dataclasses import replace
+from pathlib import Path
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+from kpiscan.batch import run_scan
+from kpiscan.report import write_report
+
+corpus, out, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+one = run_scan([corpus], classify=True, show_progress=False)
+docs = sorted({t.doc for t in one.tables})
+
+class Scan:
+    def __init__(self):
+        self.tables, self.indicators, self.problems = [], [], []
+
+scan = Scan()
+for k in range(-(-n // len(docs))):
+    for t in one.tables:
+        scan.tables.append(replace(t, doc=f"copy{k:05d}/{t.doc}"))
+    for i in one.indicators:
+        scan.indicators.append(replace(i, doc=f"copy{k:05d}/{i.doc}"))
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+written = write_report(scan, out)
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+lists = written["lists"]
+print(json.dumps({
+    "docs": len(written["docs"]), "indicators": len(scan.indicators), "report_cpu": round(cpu, 1),
+    "cpu_ms_per_doc": round(1000 * cpu / len(written["docs"]), 1),
+    "rss_before_report_mib": round(r0.ru_maxrss / 1024), "rss_after_report_mib": round(r1.ru_maxrss / 1024),
+    "index_kb": round((out / "index.html").stat().st_size / 1024, 1), "list_pages": len(lists),
+    "list_page_kb": round(lists[0].stat().st_size / 1024, 1) if lists else None,
+    "xlsx_parts": len(written["xlsx_parts"]),
+}))
+"""
+
+
 def replicate(corpus: Path, times: int, dest: Path) -> Path:
     files = sorted(p for p in corpus.iterdir() if p.is_file() and p.suffix in (".txt", ".html", ".htm"))
     dest.mkdir(parents=True, exist_ok=True)
@@ -82,7 +126,17 @@ def main() -> None:
     ap.add_argument("--times", type=int, nargs="+", default=[1, 16])
     ap.add_argument("--baseline-src", type=Path, help="another src/ tree to measure in the same run (before)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--docs", type=int, help="report the 1x scan copied under this many document names")
     args = ap.parse_args()
+    if args.docs:
+        with tempfile.TemporaryDirectory(prefix="kpiscan-bench-report-") as tmp:
+            proc = subprocess.run([sys.executable, "-c", MANY, str(args.corpus), str(Path(tmp) / "out"), str(args.docs)],
+                                  capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+                                  cwd=ROOT)
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr[-2000:])
+            print(proc.stdout.strip())
+        return
     trees = [("this", ROOT / "src")] + ([("baseline", args.baseline_src)] if args.baseline_src else [])
     rows = []
     with tempfile.TemporaryDirectory(prefix="kpiscan-bench-report-") as tmp:
