@@ -209,6 +209,12 @@ def test_xlsx_parts_hold_whole_documents_under_the_row_cap(tmp_path):
     assert len(list((tmp_path / "docs").glob("*.html"))) == 1
 
 
+def test_a_document_larger_than_a_part_continues_in_the_next(tmp_path):
+    written = write_report(_docs_scan(1), tmp_path, rows_per_part=4)
+    sizes = [len(list(load_workbook(p)["指标 Indicators"].iter_rows(min_row=2))) for p in written["xlsx_parts"]]
+    assert sizes == [4, 4, 1]
+
+
 def test_report_groups_once_without_per_table_scans(tmp_path, monkeypatch):
     """The report never scans all findings per table or all documents per document (issue 13)."""
     def refuse(*args, **kwargs):

@@ -247,8 +247,8 @@ class XlsxReport:
 
     # ---------------------------------------------------------------- rows
     def add(self, d: DocFacts) -> None:
-        if not self._room(d.n_indicators) or self.findings.row + sum(len(t.findings) for t in d.tables) >= self.rows_per_part:
-            self._open_part()
+        if not self._room(d.n_indicators):
+            self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
         for t in d.tables:
             table = t.table
