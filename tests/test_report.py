@@ -315,6 +315,22 @@ def test_each_half_has_its_own_reasons(tmp_path):
     assert "vague-praise-word" in whys[1] and "checkable-number" not in whys[1]
 
 
+def test_a_finding_about_one_half_sits_under_that_half(tmp_path):
+    """Findings point at record ids: a satisfaction target below 80% in the annual half only is
+    shown under the annual half, and its xlsx row is the annual one."""
+    rows = [*sound_rows("implementation"), *sound_rows("annual")]
+    low = next(i for i in rows if i.period == "annual" and i.name == "企业满意度")
+    low.value, low.target = "≥70%", q("≥70%", 70, "%", ">=")
+    write_report(Scan([table()], rows), tmp_path)
+    html = (tmp_path / "docs" / page_name("t.txt")).read_text(encoding="utf-8")
+    row = re.search(r'<tr id="t1-L25".*?</tr>', html, re.S).group(0)
+    whys = re.findall(r'<td class="why">(.*?)</td>', row, re.S)
+    assert "satisfaction-below-80" not in whys[0] and "satisfaction-below-80" in whys[1]
+    _, ws, col, xrows = _indicator_sheet(tmp_path)
+    marked = [r[col["half"]].value for r in xrows if "satisfaction-below-80" in (r[col["findings"]].value or "")]
+    assert marked == ["年度"]
+
+
 def test_category_labels_kept_for_filtered_rows(constructed):
     """Rows print 一级/二级 once per group; repeated labels are in the DOM (hidden by CSS) so a filter
     that hides the first row of a group still shows the category of the rows it keeps."""

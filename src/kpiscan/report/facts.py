@@ -42,14 +42,13 @@ class TableFacts:
     findings: list[Finding]
     score: TableScore | None
     department: str
-    # (source line, half) -> the findings there; half "" = the whole row (both halves or the table)
-    at: dict[tuple[int, str], list[Finding]] = field(default_factory=dict)
+    # indicator record id -> the findings about that record (findings point at record ids, so a
+    # finding about one half's indicator never lands on the other half's on the same line)
+    at: dict[str, list[Finding]] = field(default_factory=dict)
 
     def findings_at(self, ind: Indicator) -> list[Finding]:
-        """The findings that speak of this half of this row (its own half, or both halves)."""
-        own = self.at.get((ind.line, ind.period), [])
-        both = self.at.get((ind.line, ""), [])
-        return own + [f for f in both if f not in own]
+        """The findings about this indicator record (this half of this row)."""
+        return self.at.get(ind.id or "", [])
 
     def codes_of(self, ind: Indicator) -> list[str]:
         return list(dict.fromkeys(f.code for f in self.findings_at(ind)))
@@ -71,13 +70,13 @@ class DocFacts:
         return sum(len(t.indicators) for t in self.tables)
 
 
-def _findings_at(findings: list[Finding]) -> dict[tuple[int, str], list[Finding]]:
-    at: dict[tuple[int, str], list[Finding]] = defaultdict(list)
+def _findings_at(findings: list[Finding]) -> dict[str, list[Finding]]:
+    at: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.code in ROW_CODES_SKIPPED:
             continue
-        for line in f.lines:
-            at[(line, f.period or "")].append(f)
+        for record in dict.fromkeys(f.records):
+            at[record].append(f)
     return dict(at)
 
 
