@@ -42,6 +42,8 @@ _HALVES = ("implementation", "annual")
 class State(StrEnum):
     """Where the segmenter stands in a document."""
 
+    __hash__ = str.__hash__  # Enum's own hash is a Python call: these key dicts on every line
+
     SEEKING = "seeking"  # no table open yet
     HEADER = "header"  # a table's header fields (项目名称 … 总体目标)
     BODY = "body"  # its indicator rows
@@ -50,6 +52,8 @@ class State(StrEnum):
 
 class Event(StrEnum):
     """What a line is, decided in this order (the first that holds)."""
+
+    __hash__ = str.__hash__
 
     NOISE = "noise"  # empty, a watermark, a page number, mojibake
     YEAR = "year"  # "(2024年度)" under a title
@@ -232,7 +236,11 @@ def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
     return facts
 
 
-def line_event(line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]]) -> Event:
+def line_event(
+    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event)
+) -> Event:
+    """The first event that holds for the line, among those the current state listens to (the
+    others are not tested: ROW stands for them)."""
     if not cells or is_noise(line):
         return Event.NOISE
     first = cells[0]
@@ -245,13 +253,13 @@ def line_event(line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]
         return Event.TITLE_PROJECT
     if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
         return Event.NAME_ROW
-    if is_footer_row(cells):
+    if Event.FOOTER in listens and is_footer_row(cells):
         return Event.FOOTER
-    if is_indicator_header(cells):
+    if Event.CAPTION in listens and is_indicator_header(cells):
         return Event.CAPTION
-    if is_section_heading(line) or is_prose(line):
+    if Event.END_TEXT in listens and (is_section_heading(line) or is_prose(line)):
         return Event.END_TEXT
-    if len(cells) == 1 and _FILL_DATE.match(norm(first)):
+    if Event.FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
         return Event.FILL_DATE
     return Event.ROW
 
@@ -399,7 +407,9 @@ class _Segmenter:
 
 
 _A = _Segmenter
-# The grammar: (state, event) -> action. Events not listed for a state fall to (None, event).
+# The grammar: (state, event) -> action; (None, event) holds in every state. A state does not test
+# the events it has no transition for: its lines come as ROW (in HEADER a heading or a date is a
+# header line; in BODY a repeated caption row is a row), other states skip them.
 TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, list[str]], State]] = {
     (None, Event.NOISE): _A.skip,
     (None, Event.YEAR): _A.year,
@@ -411,15 +421,26 @@ TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, list[s
     (State.CLOSED, Event.FILL_DATE): _A.fill_date,
     (State.HEADER, Event.FOOTER): _A.footer,
     (State.HEADER, Event.CAPTION): _A.caption_in_header,
-    (State.HEADER, Event.END_TEXT): _A.header_row,
-    (State.HEADER, Event.FILL_DATE): _A.header_row,
     (State.HEADER, Event.ROW): _A.header_row,
     (State.BODY, Event.FOOTER): _A.footer,
     (State.BODY, Event.END_TEXT): _A.end_text,
-    (State.BODY, Event.CAPTION): _A.body,
     (State.BODY, Event.FILL_DATE): _A.body,
     (State.BODY, Event.ROW): _A.body,
 }
+
+
+# the events each state has a transition for (the others need not be tested on its lines)
+LISTENS: dict[State, frozenset[Event]] = {
+    state: frozenset(e for (s, e) in TRANSITIONS if s is None or s == state) for state in State
+}
+
+
+# TRANSITIONS as one lookup per (state, event), the events of any state first
+_ACTIONS: dict[State, dict[Event, Callable[[_Segmenter, Line, list[str]], State]]] = {
+    state: {e: TRANSITIONS.get((None, e)) or TRANSITIONS.get((state, e), _Segmenter.skip) for e in Event}
+    for state in State
+}
+_WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, State.CLOSED)}
 
 
 def segment(doc: Document) -> list[TableBlock]:
@@ -427,10 +448,12 @@ def segment(doc: Document) -> list[TableBlock]:
     seg = _Segmenter(doc, _block_facts(doc.lines))
     for line in doc.lines:
         cells = _cells(line)
-        event = line_event(line, cells, seg.blocks)
-        state = seg.state
-        action = TRANSITIONS.get((None, event)) or TRANSITIONS.get((state, event), _Segmenter.skip)
-        new_state = action(seg, line, cells)
+        state = seg.current.state if seg.current is not None else State.SEEKING
+        listens = LISTENS[state]
+        if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
+            listens = _WITHOUT_CAPTION[state]  # a caption row opens a table only under a title
+        event = line_event(line, cells, seg.blocks, listens)
+        new_state = _ACTIONS[state][event](seg, line, cells)
         if seg.current is not None:
             seg.current.state = new_state
     if seg.current is not None:
