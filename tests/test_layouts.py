@@ -78,9 +78,8 @@ def test_layout_fixture(name, flavour, tmp_path):
 def test_every_row_of_a_fixture_is_a_record_or_unparsed():
     """Nothing in a table is dropped silently: each body line with text that is neither a caption
     row, a label-only row nor a block caption gives a record or an unparsed record."""
-    from kpiscan.layout import is_indicator_header, level1_of, level2_of
+    from kpiscan.layout import is_indicator_header, level1_of, level2_of, norm
     from kpiscan.templates import block_words
-    from kpiscan.layout import norm
 
     for name in NAMES:
         result = scan_file(FIXTURES / name / "input.txt", classify=False)

@@ -519,7 +519,7 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
         return
     if caption:
         # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
-        side = {}
+        side: dict[str, str] = {}
         line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
     else:
         line, side = _project_row(reader, line)

@@ -13,6 +13,7 @@ from typing import Callable
 
 import regex
 
+from .constants import HALVES, fund_keys
 from .errors import InputError
 from .layout import (
     field_key,
@@ -35,8 +36,8 @@ _NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
 _FILL_DATE = regex.compile(r"^\d{8,14}$")
 # the caption under a title: "(2024年度)", "（2024）年度"
 _TABLE_YEAR = regex.compile(r"^[(（]?(20\d\d)[)）]?年度?[)）]?$")
-_FUND_KEYS = {"total", "中央财政资金", "省级财政资金", "市县(区)财政资金", "单位自筹", "其他资金"}
-_HALVES = ("implementation", "annual")
+_FUND_KEYS = frozenset(fund_keys())
+_HALVES = HALVES
 
 
 class State(StrEnum):

@@ -30,7 +30,9 @@ ROLES = frozenset(
 )
 LAYOUTS = frozenset({"side-by-side", "single", "stacked", "flat"})
 # roles whose cells are not part of the name/value reading: pulled out of a row before it is read
-SIDE_ROLES = frozenset({"value-sign", "value-number", "value-unit", "nature", "weight", "standard", "note", "org", "project", "budget", "goal", "skip"})
+SIDE_ROLES = frozenset(
+    {"value-sign", "value-number", "value-unit", "nature", "weight", "standard", "note", "org", "project", "budget", "goal", "skip"}
+)
 VALUE_ROLES = frozenset({"value", "value-number"})
 _BRACKETED = regex.compile(r"[(（][^()（）]*[)）]$")
 
