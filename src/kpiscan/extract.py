@@ -509,23 +509,32 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
     return Line(line.number, line.text, tuple(cells), line.page), side
 
 
-def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
-    """One indicator row: tokens, halves, the label each half carries, its name and value."""
+def _row_cells(reader: _Reader, line: Line, caption: bool) -> tuple[Line, dict[str, str]] | None:
+    """The cells of a row the token reader reads, and the texts of its side columns; None for a
+    row that is set aside whole (a 合计 / 小计 row of an export)."""
     if reader.blocks_seen:
         line = _block_of(reader, line)
     first = next((c for c in line.cells if c), "")
     if first and len(first) <= 3 and norm(first) in _SUBTOTAL:
-        reader.lost(line, " | ".join(c for c in line.cells if c), "subtotal")  # 合计 / 小计 of an export
-        return
+        reader.lost(line, " | ".join(c for c in line.cells if c), "subtotal")
+        return None
     if caption:
         # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
-        side: dict[str, str] = {}
         line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
-    else:
-        line, side = _project_row(reader, line)
+        return line, {}
+    line, side = _project_row(reader, line)
     for key in ("org", "project"):
         if side.get(key):
             reader.carried[key] = side[key]
+    return line, side
+
+
+def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
+    """One indicator row: tokens, halves, the label each half carries, its name and value."""
+    prepared = _row_cells(reader, line, caption)
+    if prepared is None:
+        return
+    line, side = prepared
     tokens = tokenize_row(line, reader.label_cols)
     if not tokens:
         if side.get("standard") or side.get("note"):
@@ -548,31 +557,35 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     for h, half in enumerate(sides[:halves]):
         if printed[h] is not None:
             reader.current[h] = printed[h]
-        texts = [t for t in half.texts if t.kind == TEXT]
-        stray = [t for t in half.texts if t.kind != TEXT]
-        if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
-            # "服务对象满意度 | >95%": the category word is the only name this value has
-            texts = [half.label, texts[0]]
-        if not texts:
-            continue
-        level2 = reader.current[h]
-        if level2 is None:
-            reader.lost(line, " | ".join(t.text for t in texts), "no-category")
-            continue
-        texts = _drop_repeats(texts)
-        at = _name_position(texts)
-        period = reader.block_period if halves == 1 and reader.block_period else reader.periods[h]
-        reader.pairs.append(
-            Pair(
-                line.number, period, level2, texts[at].text,
-                texts[at + 1].text if len(texts) > at + 1 else "",
-                labelled=printed[h] is not None, half=h, project=reader.carried.get("project"), side=side,
-                level2_source="printed" if printed[h] is not None else "inherited",
-            )
-        )
-        for extra in texts[:at] + texts[at + 2 :] + stray:
-            reader.lost(line, extra.text, "extra-cell")
+        _read_half(reader, line, h, half, printed[h] is not None, side)
     reader.previous_row = reader.pairs[row_start:]
+
+
+def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, side: dict[str, str]) -> None:
+    """The name and value of one half of a row, under the label its half carries."""
+    texts = [t for t in half.texts if t.kind == TEXT]
+    stray = [t for t in half.texts if t.kind != TEXT]
+    if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
+        # "服务对象满意度 | >95%": the category word is the only name this value has
+        texts = [half.label, texts[0]]
+    if not texts:
+        return
+    level2 = reader.current[h]
+    if level2 is None:
+        reader.lost(line, " | ".join(t.text for t in texts), "no-category")
+        return
+    texts = _drop_repeats(texts)
+    at = _name_position(texts)
+    period = reader.block_period if reader.halves == 1 and reader.block_period else reader.periods[h]
+    value = texts[at + 1].text if len(texts) > at + 1 else ""
+    reader.pairs.append(
+        Pair(
+            line.number, period, level2, texts[at].text, value, labelled=labelled, half=h,
+            project=reader.carried.get("project"), side=side, level2_source="printed" if labelled else "inherited",
+        )
+    )
+    for extra in texts[:at] + texts[at + 2 :] + stray:
+        reader.lost(line, extra.text, "extra-cell")
 
 
 def read_rows(table: TableBlock) -> _Reader:
