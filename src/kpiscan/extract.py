@@ -594,7 +594,7 @@ def read_rows(table: TableBlock) -> _Reader:
     blocks = templates.block_words()
     reader.blocks_seen = frozenset(k for line in table.body for c in line.cells if c and (k := norm(c)) in blocks)
     for line in table.body:
-        caption = is_indicator_header([c for c in line.cells if c])
+        caption = is_indicator_header(line.cells)
         if caption:
             _caption_row(reader, line)
         # a caption row is read too: a converter may print the first 二级 label into it

@@ -123,7 +123,7 @@ def is_column_header(cell: str) -> bool:
     return norm(cell) in layout_words("column_header")
 
 
-def is_indicator_header(cells: list[str]) -> bool:
+def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
     """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …): the captions
     the templates in lexicons/templates/ know decide (`templates.is_caption_row`)."""
     return _templates.is_caption_row(cells)

@@ -209,14 +209,16 @@ def _is_name_row(cells: list[str]) -> bool:
     return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
 
-def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
+def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) -> dict[int, tuple[bool, bool]]:
     """For each 项目名称 row: (is a 绩效目标表 header, its block has a footer).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     facts: dict[int, tuple[bool, bool]] = {}
-    rows = [(line, cells) for line in lines if (cells := _cells(line)) and not is_noise(line)]
+    if all_cells is None:
+        all_cells = [_cells(line) for line in lines]
+    rows = [(line, cells) for line, cells in zip(lines, all_cells) if cells and not is_noise(line)]
     for i, (line, cells) in enumerate(rows):
         if not _is_name_row(cells):
             continue
@@ -256,7 +258,7 @@ def line_event(
         return Event.NAME_ROW
     if Event.FOOTER in listens and is_footer_row(cells):
         return Event.FOOTER
-    if Event.CAPTION in listens and is_indicator_header(cells):
+    if Event.CAPTION in listens and is_indicator_header(line.cells):
         return Event.CAPTION
     if Event.END_TEXT in listens and (is_section_heading(line) or is_prose(line)):
         return Event.END_TEXT
@@ -446,9 +448,9 @@ _WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, Sta
 
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    seg = _Segmenter(doc, _block_facts(doc.lines))
-    for line in doc.lines:
-        cells = _cells(line)
+    all_cells = [_cells(line) for line in doc.lines]
+    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells))
+    for line, cells in zip(doc.lines, all_cells):
         state = seg.current.state if seg.current is not None else State.SEEKING
         listens = LISTENS[state]
         if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
