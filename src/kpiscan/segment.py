@@ -29,6 +29,7 @@ from .layout import (
     title_kind,
 )
 from .model import Document, Line, TableBlock
+from .templates import block_words
 
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 _DEPT_CODE = regex.compile(r"^\s*\d+\s*[-－—]\s*")
@@ -396,7 +397,9 @@ class _Segmenter:
         if table.kind == "department" and not table.project and _department_cell(cells):
             table.fields["部门名称"] = _department_cell(cells)
             table.project = _department_name(table.fields["部门名称"])
-        elif _starts_indicator_rows(cells):
+        elif _starts_indicator_rows(cells) or all(norm(c) in block_words() for c in cells):
+            # indicator rows printed without their caption row (a continuation page), or a stacked
+            # layout's block caption (长期绩效指标) on a line of its own above its caption row
             table.body.append(line)
             return State.BODY
         else:
