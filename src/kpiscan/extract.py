@@ -61,9 +61,10 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
         if as_l1 and as_l2:
-            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly
+            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly,
+            # unless it stands in the 二级 column ("成本指标 | 社会成本指标 | 100": a 二级 and its name)
             following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
-            if level2_of(following) and not level1_of(following):
+            if level2_of(following) and not level1_of(following) and col not in label_cols:
                 tokens.append(Token(col, L1, cell, level1=as_l1))
             else:
                 tokens.append(Token(col, L2, cell, *as_l2))
@@ -367,6 +368,7 @@ def strip_numbering(pairs: list[Pair]) -> list[Pair]:
 
 
 _COMPARATORS = "≥≤≧≦<>＜＞="
+_BARE_END = "0123456789万亿千"  # a number the unit column completes: "100" + "%", "10万" + "元"
 
 
 def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
@@ -503,7 +505,9 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
         value = cells[value_at] or number
         if value and sign and norm(value)[0] not in _COMPARATORS + "约":
             value = sign + value
-        if value and unit and not norm(value).endswith(norm(unit)) and any(ch.isdigit() for ch in value):
+        # the unit column completes a bare number ("100 | %"), never a value printed with its own
+        # unit ("28.8万元 | %") or a word ("应保尽保 | %")
+        if value and unit and norm(value)[-1] in _BARE_END:
             value = value + unit
         cells[value_at] = value
     return Line(line.number, line.text, tuple(cells), line.page), side
@@ -540,6 +544,10 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
         if side.get("standard") or side.get("note"):
             reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
         return
+    if (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
+        # labels and a 评分标准 but no indicator ("效益指标 | 经济效益指标 | | | 未达指标值酌情扣分"):
+        # the labels still govern the rows below, the text is kept as an unparsed row
+        reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
     if _continues_values(tokens, reader.previous_row):
         # a row wrapped by the converter: its values belong to the names of the row above
         for pair, token in zip([p for p in reader.previous_row if not p.value], tokens):
