@@ -60,15 +60,16 @@ def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
 
-# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）"
-_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]$")
+# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）", or by its score
+# range: "成本指标(0-20)分"
+_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]分?$")
 
 
 @_memo
 def level2_of(cell: str) -> tuple[str, str] | None:
     """(canonical level2, level1) when the cell is a 二级 label, full, annotated or truncated."""
     key = norm(cell)
-    if key.endswith(")"):
+    if key.endswith((")", ")分")):
         key = _ANNOTATION.sub("", key)
     variants = _level2_variants()
     hit = variants.get(key)
@@ -115,7 +116,7 @@ def looks_like_value(cell: str) -> bool:
 @_memo
 def level1_of(cell: str) -> str | None:
     key = norm(cell)
-    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith(")") else key)
+    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith((")", ")分")) else key)
 
 
 @_memo
