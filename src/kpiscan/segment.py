@@ -227,7 +227,9 @@ def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) ->
             title_kind(rows[i - 1][1][0]) == "project"
             or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
         )
-        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]]
+        # the header fields on the next rows, or beside the name on its own row
+        # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
+        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
         footer = False
         for _, later in rows[i + 1 :]:
