@@ -487,18 +487,25 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
         return line, {}
     cells = list(line.cells)
     side: dict[str, str] = {}
+    natures: list[str] = []
     value_at = None
     for i, c in enumerate(cells):
         role = m.columns.get(i)
         if role in ("value", "value-number") and value_at is None:
             value_at = i
-        if c and role in templates.SIDE_ROLES and role != "skip":
+        if c and role == "nature":
+            natures.append(c)
+        elif c and role in templates.SIDE_ROLES and role != "skip":
             side[role] = f"{side[role]} {c}" if role in side else c
+        if c and role in templates.SIDE_ROLES and role != "skip":
             cells[i] = ""
-    sign = side.pop("value-sign", "")
-    nature = side.get("nature", "")
-    if not sign and nature and all(ch in _COMPARATORS for ch in norm(nature)):
-        sign = nature
+    # two nature columns: 指标性质 printing the comparator and 指标方向性 the direction
+    # ("≥ | 95 | % | 10 | 正向指标"): the comparator signs the value, the word names the direction
+    signs = [n for n in natures if all(ch in _COMPARATORS for ch in norm(n))]
+    words = [n for n in natures if n not in signs]
+    if natures:
+        side["nature"] = words[0] if words else signs[0]
+    sign = side.pop("value-sign", "") or (signs[0] if signs else "")
     unit = side.pop("value-unit", "")
     number = side.pop("value-number", "")
     if value_at is not None:
@@ -543,6 +550,10 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     if not tokens:
         if side.get("standard") or side.get("note"):
             reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
+        elif side.get("budget"):
+            # an export's unit or department row: its name and its total, no indicator
+            # ("820-马踏镇部门 | | 8,827,620.53")
+            reader.lost(line, " | ".join(side.get(k, "") for k in ("org", "project", "budget") if side.get(k)), "subtotal")
         return
     if (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
         # labels and a 评分标准 but no indicator ("效益指标 | 经济效益指标 | | | 未达指标值酌情扣分"):
