@@ -114,7 +114,7 @@ def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
 
 def header_layout(header: Line) -> tuple[int | None, tuple[int, ...]]:
     """(first column of the right half, the 二级 columns) from the indicator caption row."""
-    keys = [(i, norm(c)) for i, c in enumerate(header.cells) if c]
+    keys = [(i, templates.caption_key(c)) for i, c in enumerate(header.cells) if c]  # "三级指标(年度)" too
     names = [i for i, k in keys if k == "三级指标"] or [i for i, k in keys if k == "指标值"]
     label_cols = tuple(i for i, k in keys if k == "二级指标")
     if len(names) >= 2:
@@ -129,7 +129,7 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
     if halves == 1:
         _fill(left, labelled)
         return left, right
-    cut = _label_cut(labelled)
+    cut = _label_cut(labelled, right_col)
     if cut is None:
         cut = _text_cut(labelled, right_col)
     _fill(left, labelled[:cut])
@@ -137,11 +137,17 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
     return left, right
 
 
-def _label_cut(tokens: list[Token]) -> int | None:
+def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
     """Index of the 二级 label that opens the right half: one after text, or a second label
-    (not the same label printed again right after the first: 一级 and 二级 columns both print it)."""
+    (not the same label printed again right after the first: 一级 and 二级 columns both print it;
+    unless it stands in the right half's columns: "数量指标 | | | 数量指标 | name | value")."""
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
-    if len(labels) >= 2 and labels[1] == labels[0] + 1 and tokens[labels[1]].level2 == tokens[labels[0]].level2:
+    if (
+        len(labels) >= 2
+        and labels[1] == labels[0] + 1
+        and tokens[labels[1]].level2 == tokens[labels[0]].level2
+        and not (right_col is not None and tokens[labels[0]].col < right_col <= tokens[labels[1]].col)
+    ):
         labels.pop(1)
     seen_text = False
     for i, t in enumerate(tokens):

@@ -107,7 +107,7 @@ def is_section_heading(line: Line) -> bool:
     return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
 
 
-_NOTE = regex.compile(r"^(注|说明|备注)[:：]")
+_NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
