@@ -375,6 +375,7 @@ def strip_numbering(pairs: list[Pair]) -> list[Pair]:
 
 _COMPARATORS = "≥≤≧≦<>＜＞="
 _BARE_END = "0123456789万亿千"  # a number the unit column completes: "100" + "%", "10万" + "元"
+_NUMERIC_CELL = regex.compile(r"[\d,.]+")
 
 
 def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
@@ -519,8 +520,9 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
         if value and sign and norm(value)[0] not in _COMPARATORS + "约":
             value = sign + value
         # the unit column completes a bare number ("100 | %"), never a value printed with its own
-        # unit ("28.8万元 | %") or a word ("应保尽保 | %")
-        if value and unit and norm(value)[-1] in _BARE_END:
+        # unit ("28.8万元 | %") or a word ("应保尽保 | %"); a number in it is no unit (a spreadsheet's
+        # date serial printed in both cells: "44,561 | 44,561")
+        if value and unit and norm(value)[-1] in _BARE_END and not _NUMERIC_CELL.fullmatch(norm(unit)):
             value = value + unit
         cells[value_at] = value
     return Line(line.number, line.text, tuple(cells), line.page), side
