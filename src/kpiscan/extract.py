@@ -313,6 +313,11 @@ def place_centred_labels(pairs: list[Pair]) -> list[Pair]:
                 continue  # benefit categories share too many words for cues to decide
             if any(out[at[j]].labelled for j in range(k + 1, below_k)):
                 continue
+            # a group is contiguous: the rows between this one and the label go with it too
+            # ("…课时比例 | 70%" stays 数量 when the row under it, "开设课程数量 | 220", does)
+            between = [out[at[j]] for j in range(k + 1, below_k)]
+            if any(_cue_score(b, below.level2[0]) <= _cue_score(b, b.level2[0]) for b in between):
+                continue
             if _cue_score(pair, below.level2[0]) > _cue_score(pair, pair.level2[0]):
                 out[i] = replace(pair, level2=below.level2, level2_source="meaning")
     return out

@@ -134,9 +134,14 @@ def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
+    if _SIGN_OFF.search(key):
+        return True  # an office's seal and date blank: "财政绩效管理科室(盖章) 年 月 日"
     # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
     # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
     return len(key) >= 2 and any(key == w or (len(w) <= _SHORT_FOOTER and w.startswith(key)) for w in layout_words("footer"))
+
+
+_SIGN_OFF = regex.compile(r"盖章[)）]?年月日$")
 
 
 _FOOTER_LABEL = regex.compile(r"([^\s:：]+)\s*[:：]")
