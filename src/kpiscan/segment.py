@@ -107,7 +107,7 @@ def is_section_heading(line: Line) -> bool:
     return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
 
 
-_NOTE = regex.compile(r"^(注|说明|备注)[:：]")
+_NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
@@ -227,7 +227,9 @@ def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) ->
             title_kind(rows[i - 1][1][0]) == "project"
             or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
         )
-        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]]
+        # the header fields on the next rows, or beside the name on its own row
+        # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
+        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
         footer = False
         for _, later in rows[i + 1 :]:
