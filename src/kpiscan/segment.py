@@ -210,7 +210,9 @@ def _is_name_row(cells: list[str]) -> bool:
     return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
 
-def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) -> dict[int, tuple[bool, bool]]:
+def _block_facts(
+    lines: list[Line], all_cells: list[list[str]] | None = None, noise: list[bool] | None = None
+) -> dict[int, tuple[bool, bool]]:
     """For each 项目名称 row: (is a 绩效目标表 header, its block has a footer).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
@@ -219,7 +221,9 @@ def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) ->
     facts: dict[int, tuple[bool, bool]] = {}
     if all_cells is None:
         all_cells = [_cells(line) for line in lines]
-    rows = [(line, cells) for line, cells in zip(lines, all_cells) if cells and not is_noise(line)]
+    if noise is None:
+        noise = [is_noise(line) for line in lines]
+    rows = [(line, cells) for line, cells, noisy in zip(lines, all_cells, noise) if cells and not noisy]
     for i, (line, cells) in enumerate(rows):
         if not _is_name_row(cells):
             continue
@@ -241,11 +245,12 @@ def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) ->
 
 
 def line_event(
-    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event)
+    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event),
+    noisy: bool | None = None,
 ) -> Event:
     """The first event that holds for the line, among those the current state listens to (the
-    others are not tested: ROW stands for them)."""
-    if not cells or is_noise(line):
+    others are not tested: ROW stands for them). `noisy`: is_noise(line), when the caller has it."""
+    if not cells or (is_noise(line) if noisy is None else noisy):
         return Event.NOISE
     first = cells[0]
     if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
@@ -452,13 +457,14 @@ _WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, Sta
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
     all_cells = [_cells(line) for line in doc.lines]
-    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells))
-    for line, cells in zip(doc.lines, all_cells):
+    noise = [is_noise(line) for line in doc.lines]  # once per line: both passes below ask
+    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells, noise))
+    for line, cells, noisy in zip(doc.lines, all_cells, noise):
         state = seg.current.state if seg.current is not None else State.SEEKING
         listens = LISTENS[state]
         if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
             listens = _WITHOUT_CAPTION[state]  # a caption row opens a table only under a title
-        event = line_event(line, cells, seg.blocks, listens)
+        event = line_event(line, cells, seg.blocks, listens, noisy)
         new_state = _ACTIONS[state][event](seg, line, cells)
         if seg.current is not None:
             seg.current.state = new_state

@@ -175,9 +175,20 @@ def find_values(text: str, year: int | None = None) -> Iterator[tuple[int, int, 
         yield start, end, target
 
 
+# per grammar (keyed by the id of its group index, cached for the process): the forms it has, in
+# _BUILDERS order, as (position in Match.groups(), builder): one tuple index per form tried
+_DISPATCH: dict[int, tuple[dict[str, int], list[tuple[int, Builder]]]] = {}
+
+
 def _build(g: Groups, raw: str, year: int | None) -> Target:
-    for name, builder in _BUILDERS:
-        if g.matched(name):
+    index = g.index
+    entry = _DISPATCH.get(id(index))
+    if entry is None or entry[0] is not index:
+        entry = _DISPATCH[id(index)] = (index, [(index[name], b) for name, b in _BUILDERS if name in index])
+    order = entry[1]
+    values = g.values
+    for i, builder in order:
+        if values[i] is not None:
             return builder(g, raw, year, vocabulary())
     raise AssertionError(f"grammar matched no known form: {g.match!r}")
 
