@@ -54,7 +54,13 @@ def parse_strict(text: str, year: int | None = None) -> Target:
     """parse_value that lets a builder's error through (for tests and debugging)."""
     folded = fold(text)
     numeric, numbered, _ = _grammars()
-    grammar = numeric if time_marks().isdisjoint(folded) else numbered
+    if time_marks().isdisjoint(folded):
+        # every numeric form holds a digit or a numeral: words ("按要求完成") skip the search
+        if _number_mark().search(folded) is None:
+            return _without_number(text, folded, year)
+        grammar = numeric
+    else:
+        grammar = numbered
     match = grammar.pattern.search(folded)
     if match is None:
         return _without_number(text, folded, year)
@@ -89,7 +95,10 @@ def _after_text(grammar: Grammar, match: regex.Match[str], text: str, folded: st
 
 def _without_number(text: str, folded: str, year: int | None) -> Target:
     """No numbered form: a relative target, an unfilled template, or words."""
-    if not _baseline_starts().isdisjoint(folded):  # every relative target names a baseline
+    if not folded:
+        return Target(raw=text, kind="empty")
+    # every relative target names a baseline: the first-character test, then the word itself
+    if not _baseline_starts().isdisjoint(folded) and _baseline_word().search(folded) is not None:
         grammar = _grammars()[2]
         match = grammar.pattern.search(folded)
         if match is not None:
@@ -100,6 +109,19 @@ def _without_number(text: str, folded: str, year: int | None) -> Target:
 @cache
 def _baseline_starts() -> frozenset[str]:
     return frozenset(word[0] for word in vocabulary().baseline_words["baseline"])
+
+
+@cache
+def _baseline_word() -> regex.Pattern[str]:
+    """Any baseline word (上年, 全省平均水平, 同比): the relative form's one required part."""
+    return regex.compile(r"\L<baseline>", baseline=list(vocabulary().baseline_words["baseline"]))
+
+
+@cache
+def _number_mark() -> regex.Pattern[str]:
+    """A character without which no numeric form (NUMERIC_FORMS) can match: a digit (\\d, as
+    NUMBER reads it) or a Chinese numeral."""
+    return regex.compile(rf"[\d{regex.escape(''.join(vocabulary().numerals))}]")
 
 
 def _is_baseline_year(g: Groups, folded: str) -> bool:
