@@ -54,13 +54,7 @@ def parse_strict(text: str, year: int | None = None) -> Target:
     """parse_value that lets a builder's error through (for tests and debugging)."""
     folded = fold(text)
     numeric, numbered, _ = _grammars()
-    if time_marks().isdisjoint(folded):
-        # every numeric form holds a digit or a numeral: words ("按要求完成") skip the search
-        if _number_mark().search(folded) is None:
-            return _without_number(text, folded, year)
-        grammar = numeric
-    else:
-        grammar = numbered
+    grammar = numeric if time_marks().isdisjoint(folded) else numbered
     match = grammar.pattern.search(folded)
     if match is None:
         return _without_number(text, folded, year)
@@ -115,13 +109,6 @@ def _baseline_starts() -> frozenset[str]:
 def _baseline_word() -> regex.Pattern[str]:
     """Any baseline word (上年, 全省平均水平, 同比): the relative form's one required part."""
     return regex.compile(r"\L<baseline>", baseline=list(vocabulary().baseline_words["baseline"]))
-
-
-@cache
-def _number_mark() -> regex.Pattern[str]:
-    """A character without which no numeric form (NUMERIC_FORMS) can match: a digit (\\d, as
-    NUMBER reads it) or a Chinese numeral."""
-    return regex.compile(rf"[\d{regex.escape(''.join(vocabulary().numerals))}]")
 
 
 def _is_baseline_year(g: Groups, folded: str) -> bool:
