@@ -10,7 +10,7 @@ the rows of their half until the next label; a label printed in one half of a ro
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Callable
 
 import regex
@@ -253,7 +253,13 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _cue_score(pair: _Pair, level2: str) -> int:
-    fields = {"name": norm(pair.name), "value": norm(pair.value)}
+    return _cue_score_of(pair.name, pair.value, level2)
+
+
+@lru_cache(maxsize=1 << 14)
+def _cue_score_of(name: str, value: str, level2: str) -> int:
+    """_cue_score of a (name, value) text: pure, memoised (a pair is scored once per 二级 it could take)."""
+    fields = {"name": norm(name), "value": norm(value)}
     return sum(w for f, cue, w in _cues().get(level2, ()) if cue in fields[f])
 
 
