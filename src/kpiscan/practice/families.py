@@ -1,0 +1,425 @@
+"""Indicator families: the same measure written by many units, grouped across a corpus.
+
+A family is what a reviewer compares a target against: "群众满意度", "企业满意度" and "满意度" are
+one family (服务对象满意度, ≥90%); "2024年污水处理量" and "年污水处理量" another (污水处理量, 吨).
+
+Grouping, in order (each step a named rule over the printed name):
+
+1. `normalise_name`: NFKC, no spaces, quotes or bracketed asides ("培训（会议）天数" -> "培训天数"),
+   no list numbering ("1. 通过…"), years and months ("2025年中水处理量" -> "中水处理量"), no
+   leading period word of lexicons/practice_words.tsv (drop_prefix: "全年", "年").
+2. `family_key`: a name ending with a pooled head (practice_words.tsv, pooled_head: 合格率,
+   满意度, 足额支付率 …) is keyed by that head: a rate's target is the same commitment whatever
+   it is the rate of ("办公设备验收合格率", "服装验收合格率" -> "合格率").
+3. `cluster_keys`: the other keys of one category (二级指标) are grouped by char n-gram TF-IDF
+   cosine similarity (scikit-learn, char 1-2 grams): keys are taken most frequent first; each
+   joins the most similar family leader at or above SIMILARITY whose unit dimension agrees
+   (ratio / money / count…, units.tsv kind; a name without a quantity target agrees with any),
+   else it leads a new family. Leader clustering does not chain ("A~B~C" with A !~ C).
+
+The library (`build_library`) is one row per family and unit with member names, counts and the
+target distribution (quantiles and the sorted values); `builtin_library()` is the one made from
+corpora/ and shipped in practice/data/, so one document can be compared without a corpus.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Iterable
+
+import regex
+
+from .. import lexicon
+from ..model import Indicator
+
+WORDS_FILE = "practice_words.tsv"
+SIMILARITY = 0.4  # cosine of char 1-2 gram TF-IDF vectors; chosen on tests/data/families_labelled.tsv
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+MAX_VALUES = 201  # a family-unit keeps at most this many values (its quantile points when more)
+DATA_DIR = "data"
+LIBRARY_FILES = ("families.parquet", "members.parquet")
+
+_QUOTES = regex.compile(r"[“”\"'‘’《》〈〉「」『』]")
+_ASIDE = regex.compile(r"[（(][^（）()]{0,20}[)）]")
+_NUMBERING = regex.compile(r"^(?:\d{1,2}[.、．:：]|[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)")
+_DATES = regex.compile(r"(?:20\d\d\s*(?:年度|年)?(?:\d{1,2}(?:\.\d{1,2})?(?:[-—至]\d{1,2}(?:\.\d{1,2})?)?日?)?|\d{1,2}月份?)")
+_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+
+
+@cache
+def practice_words(role: str) -> tuple[str, ...]:
+    """Words of one role in practice_words.tsv, longest first."""
+    found = {norm(r["word"]) for r in lexicon.table(WORDS_FILE) if r.get("role") == role and r.get("word")}
+    return tuple(sorted(found, key=lambda w: (-len(w), w)))
+
+
+def norm(text: str) -> str:
+    return regex.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def normalise_name(name: str) -> str:
+    """The name as families compare it.
+
+    "2025年 中水处理量" -> "中水处理量"; "培训（会议）天数" -> "培训天数"; "1. 通过工信部平台动态管理"
+    -> "通过工信部平台动态管理"; "全年开展会议次数" -> "开展会议次数"; "“三八”纪念活动开展时间" ->
+    "三八纪念活动开展时间"."""
+    text = norm(name)
+    text = _QUOTES.sub("", text)
+    text = _ASIDE.sub("", text)
+    text = _NUMBERING.sub("", text)
+    text = _DATES.sub("", text)
+    text = _PUNCT.sub("", text)
+    changed = True
+    while changed:
+        changed = False
+        for word in practice_words("drop_prefix"):
+            if text.startswith(word) and len(text) > len(word) + 1:
+                text, changed = text[len(word):], True
+                break
+    return text or norm(name)
+
+
+def family_key(name: str) -> tuple[str, bool]:
+    """(key, pooled): the pooled head a rate's name ends with, else the normalised name.
+
+    "办公设备验收合格率" -> ("合格率", True); "企业满意度" -> ("满意度", True);
+    "2025年污水处理量" -> ("污水处理量", False)."""
+    key = normalise_name(name)
+    for head in practice_words("pooled_head"):
+        if key.endswith(head):
+            return _same_as().get(head, head), True
+    return key, False
+
+
+@cache
+def _same_as() -> dict[str, str]:
+    return {norm(r["word"]): norm(r["same_as"]) for r in lexicon.table(WORDS_FILE)
+            if r.get("role") == "pooled_head" and r.get("same_as")}
+
+
+@cache
+def _unit_kinds() -> dict[str, str]:
+    return {r["unit"]: r["kind"] for r in lexicon.table("units.tsv") if r.get("unit") and r.get("kind")}
+
+
+def dimension(unit: str | None) -> str | None:
+    """The unit's kind in units.tsv ("%" -> "ratio", "元" -> "money"), None without a unit."""
+    if not unit:
+        return None
+    return _unit_kinds().get(unit, "count")
+
+
+# ------------------------------------------------------------------ one row per printed indicator
+
+
+@dataclass(slots=True)
+class Row:
+    """One printed indicator as the practice analyses read it (the annual half where printed)."""
+
+    doc: str
+    table: int
+    line: int
+    level2: str
+    name: str
+    key: str
+    pooled: bool
+    value: str
+    kind: str
+    op: str | None
+    number: float | None
+    unit: str | None  # the unit with its per-units: "元/人/天"
+    dim: str | None
+    period: str
+
+
+def unit_label(target) -> str | None:
+    if target is None or target.unit is None:
+        return None
+    return "/".join([target.unit, *target.per]) if target.per else target.unit
+
+
+def number_of(target) -> float | None:
+    """The number a quantity target commits to: its value, or its lower end for a range."""
+    if target is None or target.kind != "quantity":
+        return None
+    if target.value is not None:
+        return target.value
+    return target.low if target.low is not None else target.high
+
+
+def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
+    """One Row per printed indicator: both halves of a project table print most rows twice, and
+    the annual half (年度目标, what is evaluated at year end) is kept where it exists."""
+    best: dict[tuple, Indicator] = {}
+    for ind in indicators:
+        k = (ind.doc, ind.table, ind.line, ind.name)
+        if k not in best or (ind.period == "annual" and best[k].period != "annual"):
+            best[k] = ind
+    rows = []
+    for ind in best.values():
+        if not ind.name.strip():
+            continue
+        key, pooled = family_key(ind.name)
+        t = ind.target
+        unit = unit_label(t) if t is not None and t.kind == "quantity" else None
+        rows.append(Row(
+            doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
+            pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
+            number=number_of(t), unit=unit, dim=dimension(t.unit) if unit else None, period=ind.period,
+        ))
+    return rows
+
+
+# ------------------------------------------------------------------ clustering
+
+
+VECTORISER = dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+
+
+def vectoriser():
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**VECTORISER, dtype=np.float32)
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIMILARITY) -> dict[str, str]:
+    """Leader clustering of one category's keys: key -> its leader key.
+
+    `keys` are (key, count, dimension). Most frequent first (ties by key), each key joins the most
+    similar leader with cosine >= threshold and a compatible dimension, else leads a family."""
+    if not keys:
+        return {}
+    ordered = sorted(keys, key=lambda k: (-k[1], k[0]))
+    names = [k[0] for k in ordered]
+    dims = [k[2] for k in ordered]
+    if len(names) == 1:
+        return {names[0]: names[0]}
+    matrix = vectoriser().fit_transform(names)
+    leader_of: list[int] = [-1] * len(names)
+    leaders: list[int] = []
+    chunk = 2048
+    for start in range(0, len(names), chunk):
+        stop = min(len(names), start + chunk)
+        sims = (matrix[start:stop] @ matrix[:stop].T).tocsr()  # each key against the keys before it
+        for i in range(start, stop):
+            row = sims.getrow(i - start)
+            best, best_sim = -1, threshold
+            for j, s in zip(row.indices, row.data):
+                if j < i and leader_of[j] == j and s >= best_sim and _compatible(dims[i], dims[j]):
+                    if s > best_sim or best < 0 or j < best:
+                        best, best_sim = j, s
+            leader_of[i] = best if best >= 0 else i
+            if best < 0:
+                leaders.append(i)
+    return {names[i]: names[leader_of[i]] for i in range(len(names))}
+
+
+def family_id(level2: str, leader: str) -> str:
+    return f"{level2}/{leader}"
+
+
+def group_rows(rows: list[Row], threshold: float = SIMILARITY) -> dict[tuple[str, str], str]:
+    """(level2, key) -> family id, over all rows."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    dims: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for r in rows:
+        counts[r.level2][(r.key, r.pooled)] += 1
+        if r.dim:
+            dims[(r.level2, r.key)][r.dim] += 1
+    out: dict[tuple[str, str], str] = {}
+    for level2, keys in counts.items():
+        plain = []
+        for (key, pooled), n in keys.items():
+            if pooled:
+                out[(level2, key)] = family_id(level2, key)
+            else:
+                d = dims.get((level2, key))
+                plain.append((key, n, d.most_common(1)[0][0] if d else None))
+        for key, leader in cluster_keys(plain, threshold).items():
+            out[(level2, key)] = family_id(level2, leader)
+    return out
+
+
+# ------------------------------------------------------------------ the library
+
+
+@dataclass
+class Library:
+    """Families with their target distributions (`families`, one row per family and unit) and
+    the keys that belong to each (`members`, one row per category and key)."""
+
+    families: "object"  # pandas.DataFrame
+    members: "object"  # pandas.DataFrame
+    docs: frozenset[str] = field(default_factory=frozenset)
+    threshold: float = SIMILARITY
+
+    def write(self, out: Path) -> dict[str, Path]:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        fam, mem = out / LIBRARY_FILES[0], out / LIBRARY_FILES[1]
+        self.families.to_parquet(fam, index=False)
+        meta = self.members.copy()
+        meta.attrs = {}
+        meta.to_parquet(mem, index=False)
+        csv = out / "families.csv"
+        flat = self.families.drop(columns=["values"]).copy()
+        flat["members"] = flat["members"].map(lambda m: "、".join(m))
+        flat.to_csv(csv, index=False, encoding="utf-8-sig")
+        (out / "docs.txt").write_text("\n".join(sorted(self.docs)) + "\n", encoding="utf-8")
+        return {"families": fam, "members": mem, "csv": csv}
+
+    @classmethod
+    def read(cls, directory: Path) -> "Library":
+        import pandas as pd
+
+        directory = Path(directory)
+        docs_file = directory / "docs.txt"
+        docs = frozenset(docs_file.read_text(encoding="utf-8").split()) if docs_file.exists() else frozenset()
+        return cls(families=pd.read_parquet(directory / LIBRARY_FILES[0]),
+                   members=pd.read_parquet(directory / LIBRARY_FILES[1]), docs=docs)
+
+    # ---- placing new names
+
+    def family_of(self, level2: str, name: str, dim: str | None = None) -> str | None:
+        """The family of a name (its key in `members`, else the most similar member key of the
+        category at or above the threshold with an agreeing dimension), None when none fits."""
+        key, pooled = family_key(name)
+        found = self._known().get((level2, key))
+        if found is not None:
+            return found
+        if pooled:
+            return None
+        index = self._index(level2)
+        if index is None:
+            return None
+        vec, matrix, keys, fams, dims = index
+        sims = (vec.transform([key]) @ matrix.T).toarray()[0]
+        best, best_sim = None, self.threshold
+        for j in sims.argsort()[::-1][:10]:
+            if sims[j] >= best_sim and _compatible(dim, dims[j]):
+                return fams[j]
+        return best
+
+    @cache
+    def _known(self) -> dict[tuple[str, str], str]:
+        m = self.members
+        return dict(zip(zip(m["level2"], m["key"]), m["family_id"]))
+
+    @cache
+    def _index(self, level2: str):
+        m = self.members[(self.members["level2"] == level2) & (~self.members["pooled"])]
+        if m.empty:
+            return None
+        vec = vectoriser()
+        matrix = vec.fit_transform(list(m["key"]))
+        return vec, matrix, list(m["key"]), list(m["family_id"]), [d if isinstance(d, str) else None for d in m["dim"]]
+
+    def __hash__(self) -> int:  # for the caches above: one library object, one index
+        return id(self)
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    def stats(self, fam: str, unit: str | None) -> dict | None:
+        """The library row of one family and unit, None when the library has none."""
+        table = self._by_family()
+        return table.get((fam, unit))
+
+    @cache
+    def _by_family(self) -> dict[tuple[str, str | None], dict]:
+        return {(r["family_id"], r["unit"]): r for r in self.families.to_dict("records")}
+
+
+def _values(numbers: list[float]) -> list[float]:
+    """The sorted values, or MAX_VALUES evenly spaced quantile points of them when more."""
+    numbers = sorted(numbers)
+    if len(numbers) <= MAX_VALUES:
+        return numbers
+    n = len(numbers) - 1
+    return [numbers[round(i * n / (MAX_VALUES - 1))] for i in range(MAX_VALUES)]
+
+
+def library_from_rows(rows: list[Row], threshold: float = SIMILARITY) -> Library:
+    """The library of these rows (see `build_library`)."""
+    import numpy as np
+    import pandas as pd
+
+    fam_of = group_rows(rows, threshold)
+    names: dict[str, Counter] = defaultdict(Counter)
+    docs: dict[str, set] = defaultdict(set)
+    count: Counter = Counter()
+    by_unit: dict[tuple[str, str | None], list] = defaultdict(list)
+    key_stats: dict[tuple[str, str], list] = {}
+    for r in rows:
+        fam = fam_of[(r.level2, r.key)]
+        names[fam][normalise_name(r.name)] += 1
+        docs[fam].add(r.doc)
+        count[fam] += 1
+        by_unit[(fam, r.unit)].append(r)
+        ks = key_stats.setdefault((r.level2, r.key), [fam, r.pooled, 0, Counter()])
+        ks[2] += 1
+        if r.dim:
+            ks[3][r.dim] += 1
+    records = []
+    for (fam, unit), members in sorted(by_unit.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        level2, label = fam.split("/", 1)
+        nums = [r.number for r in members if r.number is not None]
+        ops = Counter(r.op for r in members if r.number is not None and r.op)
+        q = np.quantile(nums, QUANTILES).round(4).tolist() if nums else [None] * len(QUANTILES)
+        records.append({
+            "family_id": fam,
+            "level2": level2,
+            "family": label,
+            "pooled": label in practice_words("pooled_head"),
+            "members": [n for n, _ in names[fam].most_common()],
+            "n_members": len(names[fam]),
+            "count": count[fam],
+            "n_docs": len(docs[fam]),
+            "unit": unit,
+            "n_unit": len(members),
+            "n_targets": len(nums),
+            "op": ops.most_common(1)[0][0] if ops else None,
+            **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
+            "values": _values(nums),
+        })
+    families = pd.DataFrame.from_records(records, columns=[
+        "family_id", "level2", "family", "pooled", "members", "n_members", "count", "n_docs", "unit", "n_unit",
+        "n_targets", "op", *[f"q{int(p * 100)}" for p in QUANTILES], "values"])
+    members = pd.DataFrame.from_records([
+        {"level2": l2, "key": key, "family_id": fam, "pooled": pooled, "count": n,
+         "dim": dims.most_common(1)[0][0] if dims else None}
+        for (l2, key), (fam, pooled, n, dims) in sorted(key_stats.items())
+    ], columns=["level2", "key", "family_id", "pooled", "count", "dim"])
+    return Library(families=families, members=members, docs=frozenset(r.doc for r in rows), threshold=threshold)
+
+
+def build_library(indicators: Iterable[Indicator], threshold: float = SIMILARITY) -> Library:
+    """The families of these indicators with their target distributions per unit."""
+    return library_from_rows(printed_rows(indicators), threshold)
+
+
+def assign_families(rows: list[Row], library: Library) -> list[str | None]:
+    """The library family of each row (None where no family of the library fits)."""
+    return [library.family_of(r.level2, r.name, r.dim) for r in rows]
+
+
+@cache
+def builtin_library() -> Library:
+    """The library made from corpora/ (`kpiscan library corpora --out src/kpiscan/practice/data`)."""
+    return Library.read(Path(str(files("kpiscan.practice") / DATA_DIR)))
+
+
+def library_sheet(library: Library):
+    """The "指标库" sheet of the reviewer workbook: one row per family and unit, members joined."""
+    frame = library.families.drop(columns=["values"]).copy()
+    frame["members"] = frame["members"].map(lambda m: "、".join(list(m)[:12]))
+    return frame.sort_values(["level2", "count"], ascending=[True, False], kind="stable")

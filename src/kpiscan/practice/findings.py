@@ -1,0 +1,2 @@
+def practice_findings(*a, **k):
+    return []
