@@ -226,6 +226,28 @@ def classify_command(
         typer.echo(f"{verdict.label}\t{flag}\t{', '.join(verdict.reasons)}{proba}")
 
 
+@app.command("library")
+def library(
+    paths: List[Path] = typer.Argument(..., help="the corpus: files or directories (scanned recursively)"),
+    out: Path = typer.Option(..., "--out", help="write families.parquet, members.parquet, families.csv here"),
+    workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+) -> None:
+    """Group the corpus's indicator names into families with their target distributions per unit."""
+    from .batch import run_scan
+    from .practice import build_library
+
+    result = run_scan(paths, classify=False, workers=workers)
+    lib = build_library(result.indicators)
+    written = lib.write(out)
+    typer.echo(
+        f"{len(result.files)} files, {len(result.indicators)} indicators, {lib.families['family_id'].nunique()} families "
+        f"({len(lib.families)} family-units) -> " + ", ".join(str(p) for p in written.values()),
+        err=True,
+    )
+    single = len(paths) == 1 and paths[0].is_file()
+    raise typer.Exit(report_problems(result, single))
+
+
 def main() -> None:
     app()
 
