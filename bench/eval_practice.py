@@ -47,6 +47,32 @@ def family_figures(corpus: Path = ROOT / "corpora", threshold: float | None = No
     return out
 
 
+def year_figures(corpus: Path = ROOT / "corpora", seeds: range = range(5), min_score: float | None = None) -> dict:
+    """Link precision and recall over constructed pairs: every document of the corpus and a
+    next-year copy of it per seed (kpiscan.practice.synth), projects of another document mixed in."""
+    import kpiscan
+    from kpiscan.practice.synth import next_year
+    from kpiscan.practice.years import LINK_SCORE, link_projects
+
+    scan = kpiscan.scan(corpus, classify=False)
+    docs = sorted({t.doc for t in scan.tables})
+    tp = fp = fn = 0
+    for doc in docs:
+        others = [t for t in scan.tables if t.doc != doc]
+        for seed in seeds:
+            new_doc = f"{doc}.next{seed}"
+            tables, inds, truth = next_year(scan.tables, scan.indicators, doc, new_doc, seed=seed, distractors=others)
+            mine = [t for t in scan.tables if t.doc == doc]
+            links = link_projects(mine + tables, [i for i in scan.indicators if i.doc == doc] + inds,
+                                  min_score=LINK_SCORE if min_score is None else min_score)
+            got = {(l.doc_before, l.table_before): (l.doc, l.table) for l in links if l.doc == new_doc}
+            tp += sum(1 for k, v in got.items() if truth.get(k) == v)
+            fp += sum(1 for k, v in got.items() if truth.get(k) != v)
+            fn += sum(1 for k, v in truth.items() if got.get(k) != v)
+    return {"pairs": len(docs) * len(seeds), "true links": tp + fn, "predicted": tp + fp, "correct": tp,
+            "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0}
+
+
 def main(argv: list[str]) -> None:
     what = argv[0] if argv else "families"
     if what == "families":
@@ -54,7 +80,9 @@ def main(argv: list[str]) -> None:
             print(f"families {name}: names={sum(1 for _ in read_tsv(DATA / 'families_labelled.tsv')) if name == 'all' else ''} "
                   f"gold pairs={ng} predicted pairs={npred} agreeing={both} precision={p:.3f} recall={r:.3f}")
     elif what == "years":
-        from practice_years import main as years_main  # noqa: F401
+        f = year_figures()
+        print(f"years: {f['pairs']} constructed document pairs, true links={f['true links']} predicted={f['predicted']} "
+              f"correct={f['correct']} precision={f['precision']:.3f} recall={f['recall']:.3f}")
 
     else:
         raise SystemExit(f"unknown figure {what!r}")

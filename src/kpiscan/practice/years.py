@@ -3,7 +3,9 @@
 `link_projects` pairs the project tables of one department (主管部门, `review.department_of`) in one
 budget year with those of the next year the corpus holds for it. The link score is the cosine of
 char 1-2 gram TF-IDF vectors of the two project names after `normalise_name` (years, numbering
-and brackets gone: "2024年省级文化产业发展专项资金" ~ "2025年省级文化产业发展专项资金" scores 1.0); the
+and brackets gone: "2024年省级文化产业发展专项资金" ~ "2025年省级文化产业发展专项资金" is 1.0) times
+NAME_WEIGHT, plus the rest times the overlap of their indicator sets (which tells apart two
+projects of one name, "北石店污水处理厂运营费" printed three times); the
 pairs are the one-to-one assignment of highest total score (scipy's linear_sum_assignment), kept
 when the score is at least LINK_SCORE.
 
@@ -28,6 +30,7 @@ from ..review.score import department_of
 from .families import Row, normalise_name, printed_rows, vectoriser
 
 LINK_SCORE = 0.5
+NAME_WEIGHT = 0.85  # the rest of the score: Jaccard overlap of the two indicator sets
 FUNDS_SHARE = 0.2
 COPIED_SHARE = 0.8
 MIN_MATCHED = 3
@@ -60,20 +63,34 @@ def annual_funds(table: TableBlock) -> float | None:
     return None
 
 
-def _assign(before: list[TableBlock], after: list[TableBlock], min_score: float) -> list[tuple[int, int, float]]:
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _assign(before: list[TableBlock], after: list[TableBlock], min_score: float,
+            sets: dict[tuple[str, int], frozenset]) -> list[tuple[int, int, float]]:
     from scipy.optimize import linear_sum_assignment
 
     names_b = [normalise_name(t.project) for t in before]
     names_a = [normalise_name(t.project) for t in after]
     vec = vectoriser()
     matrix = vec.fit_transform(names_b + names_a)
-    sims = (matrix[: len(names_b)] @ matrix[len(names_b):].T).toarray()
+    sims = (matrix[: len(names_b)] @ matrix[len(names_b):].T).toarray() * NAME_WEIGHT
+    for i, b in enumerate(before):
+        for j, a in enumerate(after):
+            if sims[i, j] >= min_score - (1 - NAME_WEIGHT):
+                sims[i, j] += (1 - NAME_WEIGHT) * _jaccard(sets.get((b.doc, b.index), frozenset()),
+                                                           sets.get((a.doc, a.index), frozenset()))
     rows, cols = linear_sum_assignment(-sims)
     return [(i, j, float(sims[i, j])) for i, j in zip(rows, cols) if sims[i, j] >= min_score]
 
 
-def link_projects(tables: list[TableBlock], min_score: float = LINK_SCORE) -> list[Link]:
+def link_projects(tables: list[TableBlock], indicators: list[Indicator] = (), min_score: float = LINK_SCORE) -> list[Link]:
     """Links between the project tables of each department in consecutive budget years."""
+    sets: dict[tuple[str, int], set] = defaultdict(set)
+    for r in printed_rows(indicators):
+        sets[(r.doc, r.table)].add((r.level2, normalise_name(r.name)))
+    frozen = {k: frozenset(v) for k, v in sets.items()}
     by_dept: dict[str, dict[int, list[TableBlock]]] = defaultdict(lambda: defaultdict(list))
     for t in tables:
         if t.kind == "project" and t.year and t.project.strip():
@@ -83,7 +100,7 @@ def link_projects(tables: list[TableBlock], min_score: float = LINK_SCORE) -> li
         ordered = sorted(years)
         for y0, y1 in zip(ordered, ordered[1:]):
             before, after = years[y0], years[y1]
-            for i, j, score in _assign(before, after, min_score):
+            for i, j, score in _assign(before, after, min_score, frozen):
                 b, a = before[i], after[j]
                 links.append(Link(dept, b.doc, b.index, b.project, y0, a.doc, a.index, a.project, y1, round(score, 3)))
     return links
@@ -148,7 +165,7 @@ def _pct(before: float, now: float) -> str:
 
 def check_years(tables: list[TableBlock], indicators: list[Indicator], links: list[Link] | None = None) -> list[Finding]:
     """`targets-copied-forward` and `target-lowered` over every linked pair."""
-    links = link_projects(tables) if links is None else links
+    links = link_projects(tables, indicators) if links is None else links
     rows_by_table: dict[tuple[str, int], list[Row]] = defaultdict(list)
     for r in printed_rows(indicators):
         rows_by_table[(r.doc, r.table)].append(r)
