@@ -73,6 +73,40 @@ def year_figures(corpus: Path = ROOT / "corpora", seeds: range = range(5), min_s
             "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0}
 
 
+def goal_figures(corpus: Path = ROOT / "corpora") -> dict:
+    """Agreement of goal-without-indicator with the hand judgements of tests/data/goals_judged.tsv:
+    a clause agrees when the tool flags it exactly when it was judged a gap."""
+    import kpiscan
+    from kpiscan.practice.families import printed_rows
+    from kpiscan.practice.goals import match_goals
+
+    scan = kpiscan.scan(corpus, classify=False)
+    rows: dict = {}
+    for r in printed_rows(scan.indicators):
+        rows.setdefault((r.doc, r.table), []).append(r)
+    judged = read_tsv(DATA / "goals_judged.tsv")
+    tables = {(t.doc, t.index): t for t in scan.tables}
+    flagged: dict = {}
+    for key in {(j["doc"], int(j["table"])) for j in judged}:
+        for c in match_goals(tables[key], rows.get(key, [])):
+            flagged[(key, c.text)] = c.promise and not c.matched
+    agree = tp = fp = fn = missing = 0
+    for j in judged:
+        got = flagged.get(((j["doc"], int(j["table"])), j["clause"]))
+        if got is None:
+            missing += 1
+            got = False
+        gap = j["judgement"] == "gap"
+        agree += got == gap
+        tp += got and gap
+        fp += got and not gap
+        fn += gap and not got
+    n = len(judged)
+    return {"tables": len({(j["doc"], j["table"]) for j in judged}), "clauses": n, "gaps judged": tp + fn,
+            "flagged": tp + fp, "agreement": agree / n, "precision": tp / (tp + fp) if tp + fp else 1.0,
+            "recall": tp / (tp + fn) if tp + fn else 1.0, "clauses not found": missing}
+
+
 def main(argv: list[str]) -> None:
     what = argv[0] if argv else "families"
     if what == "families":
@@ -84,6 +118,10 @@ def main(argv: list[str]) -> None:
         print(f"years: {f['pairs']} constructed document pairs, true links={f['true links']} predicted={f['predicted']} "
               f"correct={f['correct']} precision={f['precision']:.3f} recall={f['recall']:.3f}")
 
+    elif what == "goals":
+        f = goal_figures()
+        print("goals: " + " ".join(f"{k.replace(' ', '_')}={v:.3f}" if isinstance(v, float) else f"{k.replace(' ', '_')}={v}"
+                                   for k, v in f.items()))
     else:
         raise SystemExit(f"unknown figure {what!r}")
 

@@ -10,8 +10,10 @@ Rules, in order:
    lexicons/practice_words.tsv ("根据…", "按照…") or holds no content word.
 3. Content words: jieba words (kpiscan.tokenize) of two or more characters, not a number, not a
    generic word of practice_words.tsv ("工作", "提高", "确保").
-4. A clause and an indicator match when they share a content word, or when at least
-   BIGRAM_SHARE of the clause's content character bigrams occur in the indicator's name.
+4. A clause and an indicator match when a content word of one occurs in the other's text (the
+   indicator's name, and its value when that is words), or when at least BIGRAM_SHARE of the
+   clause's content character bigrams occur in it. A clause that matches no indicator but
+   restates the project name is measured by the table's output indicators.
 
 Findings: `goal-without-indicator` for a promise no indicator matches (the clause in the
 message); `indicator-without-goal` for a 数量指标 (what the project delivers) that matches no
@@ -31,10 +33,13 @@ from .families import practice_words, printed_rows
 
 GOAL_FIELDS = ("总体目标_implementation", "总体目标_annual", "总体目标")
 MIN_CLAUSE = 6
+OUTPUT_LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标")
 BIGRAM_SHARE = 0.5
 MAX_CLAUSE_SHOWN = 40
-_SPLIT = regex.compile(r"[。；;！!？?\n]+|(?<=\S)(?=(?:\d{1,2}[、.．]|[（(][\d一二三四五六七八九十]{1,2}[)）]))|[，,]")
-_NUMBER_OPEN = regex.compile(r"^(?:\d{1,2}[、.．]|[（(][\d一二三四五六七八九十]{1,2}[)）])")
+_LIST_NUMBER = r"(?:\d{1,2}[、.．:：](?!\d)|[（(][\d一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}、)"
+_SPLIT = regex.compile(r"[。；;！!？?\n]+|(?<=\S)(?=" + _LIST_NUMBER + r")|[，,]")
+_GOAL_NUMBER = regex.compile(r"目标(?=\d{1,2}[、.．:：])")
+_NUMBER_OPEN = regex.compile(r"^" + _LIST_NUMBER)
 _DIGITS = regex.compile(r"^[\d.%年月日号万元个次人]+$")
 
 
@@ -50,7 +55,7 @@ def split_clauses(text: str) -> list[str]:
     """"对其重点文化产业项目予以支持;促进文化产业…稳步提升,骨干文化企业做强做优做大" ->
     ["对其重点文化产业项目予以支持", "促进文化产业…稳步提升", "骨干文化企业做强做优做大"]."""
     out: list[str] = []
-    for piece in _SPLIT.split(norm(text)):
+    for piece in _SPLIT.split(_GOAL_NUMBER.sub("", norm(text))):
         piece = _NUMBER_OPEN.sub("", piece).strip("、:：")
         if not piece:
             continue
@@ -88,15 +93,19 @@ def is_promise(text: str, words: frozenset[str]) -> bool:
     return bool(words) and not any(text.startswith(w) for w in practice_words("context"))
 
 
-def matches(clause_words: frozenset[str], name: str) -> bool:
-    name_words = content_words(name)
-    if clause_words & name_words:
+def indicator_text(row) -> str:
+    """What an indicator says: its name, and its value when that is words ("争取国家及省专项资金支持")."""
+    return row.name if row.number is not None or row.kind != "qualitative" else f"{row.name} {row.value}"
+
+
+def matches(clause: str, clause_words: frozenset[str], text: str) -> bool:
+    """A shared content word (either one's word inside the other's text: jieba cuts "火灾隐患" and
+    "火灾事故" differently), or BIGRAM_SHARE of the clause's content bigrams in `text`."""
+    key = norm(text)
+    if any(w in key for w in clause_words) or any(w in clause for w in content_words(key)):
         return True
     grams = bigrams(clause_words)
-    if not grams:
-        return False
-    key = norm(name)
-    return sum(1 for g in grams if g in key) >= BIGRAM_SHARE * len(grams)
+    return bool(grams) and sum(1 for g in grams if g in key) >= BIGRAM_SHARE * len(grams)
 
 
 def match_goals(table: TableBlock, rows: list) -> list[Clause]:
@@ -105,7 +114,10 @@ def match_goals(table: TableBlock, rows: list) -> list[Clause]:
     for text in goal_text(table):
         words = content_words(text)
         c = Clause(text=text, promise=is_promise(text, words), words=words)
-        c.matched = [r.line for r in rows if matches(words, r.name)]
+        c.matched = [r.line for r in rows if matches(text, words, indicator_text(r))]
+        if not c.matched and rows and matches(text, words, table.project):
+            # the clause restates the project ("完成…运营费的支付"): the table's outputs measure it
+            c.matched = [r.line for r in rows if r.level2 in OUTPUT_LEVEL2] or [rows[0].line]
         clauses.append(c)
     return clauses
 
