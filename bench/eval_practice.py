@@ -33,10 +33,11 @@ def pair_scores(gold: dict, pred: dict) -> tuple[float, float, int, int, int]:
 
 def family_figures(corpus: Path = ROOT / "corpora", threshold: float | None = None) -> dict:
     import kpiscan
-    from kpiscan.practice.families import SIMILARITY, group_rows, printed_rows
+    from kpiscan.practice.families import SIMILARITY, library_from_rows, printed_rows
 
     rows = printed_rows(kpiscan.scan(corpus, classify=False).indicators)
-    fam = group_rows(rows, SIMILARITY if threshold is None else threshold)
+    lib = library_from_rows(rows, SIMILARITY if threshold is None else threshold)
+    fam = dict(zip(zip(lib.members["level2"], lib.members["key"]), lib.members["family_id"]))
     key_of = {(r.level2, r.name): r.key for r in rows}
     labelled = read_tsv(DATA / "families_labelled.tsv")
     gold = {(r["level2"], r["name"]): (r["level2"], r["family"]) for r in labelled}

@@ -227,28 +227,6 @@ def family_id(level2: str, leader: str) -> str:
     return f"{level2}/{leader}"
 
 
-def group_rows(rows: list[Row], threshold: float = SIMILARITY) -> dict[tuple[str, str], str]:
-    """(level2, key) -> family id, over all rows."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    dims: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for r in rows:
-        counts[r.level2][(r.key, r.pooled)] += 1
-        if r.dim:
-            dims[(r.level2, r.key)][r.dim] += 1
-    out: dict[tuple[str, str], str] = {}
-    for level2, keys in counts.items():
-        plain = []
-        for (key, pooled), n in keys.items():
-            if pooled:
-                out[(level2, key)] = family_id(level2, key)
-            else:
-                d = dims.get((level2, key))
-                plain.append((key, n, d.most_common(1)[0][0] if d else None))
-        for key, leader in cluster_keys(plain, threshold).items():
-            out[(level2, key)] = family_id(level2, leader)
-    return out
-
-
 # ------------------------------------------------------------------ the library
 
 
@@ -348,58 +326,146 @@ def _values(numbers: list[float]) -> list[float]:
     return [numbers[round(i * n / (MAX_VALUES - 1))] for i in range(MAX_VALUES)]
 
 
-def library_from_rows(rows: list[Row], threshold: float = SIMILARITY) -> Library:
-    """The library of these rows (see `build_library`)."""
-    import numpy as np
-    import pandas as pd
+class LibraryBuilder:
+    """Accumulates rows file by file, keeping per (category, key) only counts and the numbers of
+    its targets, so a library of any number of documents needs memory for its distinct names and
+    target values, never for the records."""
 
-    fam_of = group_rows(rows, threshold)
-    names: dict[str, Counter] = defaultdict(Counter)
-    docs: dict[str, set] = defaultdict(set)
-    count: Counter = Counter()
-    by_unit: dict[tuple[str, str | None], list] = defaultdict(list)
-    key_stats: dict[tuple[str, str], list] = {}
-    for r in rows:
-        fam = fam_of[(r.level2, r.key)]
-        names[fam][normalise_name(r.name)] += 1
-        docs[fam].add(r.doc)
-        count[fam] += 1
-        by_unit[(fam, r.unit)].append(r)
-        ks = key_stats.setdefault((r.level2, r.key), [fam, r.pooled, 0, Counter()])
-        ks[2] += 1
-        if r.dim:
-            ks[3][r.dim] += 1
-    records = []
-    for (fam, unit), members in sorted(by_unit.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        level2, label = fam.split("/", 1)
-        nums = [r.number for r in members if r.number is not None]
-        ops = Counter(r.op for r in members if r.number is not None and r.op)
-        q = np.quantile(nums, QUANTILES).round(4).tolist() if nums else [None] * len(QUANTILES)
-        records.append({
-            "family_id": fam,
-            "level2": level2,
-            "family": label,
-            "pooled": label in practice_words("pooled_head"),
-            "members": [n for n, _ in names[fam].most_common()],
-            "n_members": len(names[fam]),
-            "count": count[fam],
-            "n_docs": len(docs[fam]),
-            "unit": unit,
-            "n_unit": len(members),
-            "n_targets": len(nums),
-            "op": ops.most_common(1)[0][0] if ops else None,
-            **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
-            "values": _values(nums),
-        })
-    families = pd.DataFrame.from_records(records, columns=[
-        "family_id", "level2", "family", "pooled", "members", "n_members", "count", "n_docs", "unit", "n_unit",
-        "n_targets", "op", *[f"q{int(p * 100)}" for p in QUANTILES], "values"])
-    members = pd.DataFrame.from_records([
-        {"level2": l2, "key": key, "family_id": fam, "pooled": pooled, "count": n,
-         "dim": dims.most_common(1)[0][0] if dims else None}
-        for (l2, key), (fam, pooled, n, dims) in sorted(key_stats.items())
-    ], columns=["level2", "key", "family_id", "pooled", "count", "dim"])
-    return Library(families=families, members=members, docs=frozenset(r.doc for r in rows), threshold=threshold)
+    def __init__(self) -> None:
+        from array import array
+
+        self._array = array
+        self.keys: Counter = Counter()  # (level2, key, pooled) -> rows
+        self.dims: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.names: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.doc_count: Counter = Counter()  # (level2, key) -> documents
+        self.numbers: dict[tuple[str, str, str | None], object] = {}
+        self.unit_rows: Counter = Counter()  # (level2, key, unit) -> rows
+        self.ops: dict[tuple[str, str, str | None], Counter] = defaultdict(Counter)
+        self.docs: set[str] = set()
+
+    def add(self, rows: Iterable[Row]) -> None:
+        seen: set[tuple[str, str, str]] = set()
+        for r in rows:
+            k = (r.level2, r.key)
+            self.keys[(r.level2, r.key, r.pooled)] += 1
+            if r.dim:
+                self.dims[k][r.dim] += 1
+            self.names[k][normalise_name(r.name)] += 1
+            if (r.doc, *k) not in seen:
+                seen.add((r.doc, *k))
+                self.doc_count[k] += 1
+            self.docs.add(r.doc)
+            ku = (r.level2, r.key, r.unit)
+            self.unit_rows[ku] += 1
+            if r.number is not None:
+                self.numbers.setdefault(ku, self._array("d")).append(r.number)
+                if r.op:
+                    self.ops[ku][r.op] += 1
+
+    def library(self, threshold: float = SIMILARITY) -> Library:
+        import numpy as np
+        import pandas as pd
+
+        fam_of: dict[tuple[str, str], str] = {}
+        plain: dict[str, list] = defaultdict(list)
+        for (level2, key, pooled), n in self.keys.items():
+            if pooled:
+                fam_of[(level2, key)] = family_id(level2, key)
+            else:
+                d = self.dims.get((level2, key))
+                plain[level2].append((key, n, d.most_common(1)[0][0] if d else None))
+        for level2, keys in plain.items():
+            for key, leader in cluster_keys(keys, threshold).items():
+                fam_of[(level2, key)] = family_id(level2, leader)
+        names: dict[str, Counter] = defaultdict(Counter)
+        count: Counter = Counter()
+        docs: Counter = Counter()
+        for (level2, key, _), n in self.keys.items():
+            fam = fam_of[(level2, key)]
+            names[fam].update(self.names[(level2, key)])
+            count[fam] += n
+            docs[fam] += self.doc_count[(level2, key)]  # an upper bound when two keys share a document
+        unit_rows: Counter = Counter()
+        numbers: dict[tuple[str, str | None], list] = defaultdict(list)
+        ops: dict[tuple[str, str | None], Counter] = defaultdict(Counter)
+        for (level2, key, unit), n in self.unit_rows.items():
+            fu = (fam_of[(level2, key)], unit)
+            unit_rows[fu] += n
+            numbers[fu].extend(self.numbers.get((level2, key, unit), ()))
+            ops[fu].update(self.ops.get((level2, key, unit), {}))
+        records = []
+        for (fam, unit) in sorted(unit_rows, key=lambda fu: (fu[0], fu[1] or "")):
+            level2, label = fam.split("/", 1)
+            nums = numbers[(fam, unit)]
+            q = np.quantile(nums, QUANTILES).round(4).tolist() if nums else [None] * len(QUANTILES)
+            records.append({
+                "family_id": fam, "level2": level2, "family": label,
+                "pooled": label in practice_words("pooled_head") or label in _same_as().values(),
+                "members": [n for n, _ in names[fam].most_common()], "n_members": len(names[fam]),
+                "count": count[fam], "n_docs": min(docs[fam], len(self.docs)), "unit": unit,
+                "n_unit": unit_rows[(fam, unit)], "n_targets": len(nums),
+                "op": ops[(fam, unit)].most_common(1)[0][0] if ops[(fam, unit)] else None,
+                **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
+                "values": _values(list(nums)),
+            })
+        families = pd.DataFrame.from_records(records, columns=FAMILY_COLUMNS)
+        members = pd.DataFrame.from_records([
+            {"level2": l2, "key": key, "family_id": fam_of[(l2, key)], "pooled": pooled, "count": n,
+             "dim": self.dims[(l2, key)].most_common(1)[0][0] if self.dims.get((l2, key)) else None}
+            for (l2, key, pooled), n in sorted(self.keys.items())
+        ], columns=["level2", "key", "family_id", "pooled", "count", "dim"])
+        return Library(families=families, members=members, docs=frozenset(self.docs), threshold=threshold)
+
+
+FAMILY_COLUMNS = ["family_id", "level2", "family", "pooled", "members", "n_members", "count", "n_docs", "unit",
+                  "n_unit", "n_targets", "op", *[f"q{int(p * 100)}" for p in QUANTILES], "values"]
+
+
+def library_from_rows(rows: Iterable[Row], threshold: float = SIMILARITY) -> Library:
+    """The library of these rows (see `build_library`)."""
+    builder = LibraryBuilder()
+    builder.add(rows)
+    return builder.library(threshold)
+
+
+def file_rows(path: str) -> tuple[list[Row], list[str]]:
+    """The printed rows of one file and its problems (one line each): what a worker returns."""
+    from ..batch import scan_one
+
+    result = scan_one(path, classify=False)
+    return printed_rows(result.indicators), [str(p) for p in result.problems]
+
+
+def library_of_files(paths: Iterable, workers: int = 1, on_file=None) -> tuple[Library, int, int, list[str]]:
+    """(library, files, rows, problems) of a corpus, streaming: each file is scanned, reduced to
+    its rows, added and dropped, so memory does not grow with the number of documents."""
+    from ..pipeline import iter_files
+
+    files = [str(f) for f in iter_files(paths)]
+    builder = LibraryBuilder()
+    problems: list[str] = []
+    n_rows = 0
+
+    def take(result):
+        nonlocal n_rows
+        rows, probs = result
+        builder.add(rows)
+        n_rows += len(rows)
+        problems.extend(probs)
+        if on_file:
+            on_file()
+
+    if workers > 1 and len(files) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(file_rows, files, chunksize=4):
+                take(result)
+    else:
+        for f in files:
+            take(file_rows(f))
+    return builder.library(), len(files), n_rows, problems
 
 
 def build_library(indicators: Iterable[Indicator], threshold: float = SIMILARITY) -> Library:
