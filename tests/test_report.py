@@ -57,7 +57,7 @@ def test_outputs_written(constructed):
 def test_xlsx_sheets_header_and_highlights(constructed):
     out, _ = constructed
     wb = load_workbook(out / XLSX_NAME)
-    assert wb.sheetnames == ["指标 Indicators", "发现 Findings", "评分 Scores", "文档 Documents"]
+    assert wb.sheetnames == ["指标 Indicators", "发现 Findings", "评分 Scores", "文档 Documents", "指标库 Library"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref
@@ -117,7 +117,7 @@ def test_document_page_shows_both_halves_findings_and_score(constructed):
 def test_index_has_charts_and_document_links(constructed):
     out, _ = constructed
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert html.count('<svg class="chart"') == 6
+    assert html.count('<svg class="chart"') == 7  # six charts and the practice family ranges
     assert f'href="docs/{page_name("t.txt")}"' in html
     assert "明显提升" in html  # the vague-terms chart
 

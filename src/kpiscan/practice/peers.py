@@ -4,8 +4,9 @@ The usual range is set by the peers themselves, per family and unit (families.py
 
 - `target-below-peers`: a rate (unit of kind ratio, "≥80%") in a family whose targets are floors
   (its most common comparator ≥, >, = or none) when at least PEER_SHARE (3 in 4) of at least
-  MIN_PEERS peers set a strictly higher target. "≥80%: 9 of 10 peers set ≥90%" names the lowest
-  of those higher targets.
+  MIN_PEERS peers set a target more than RATE_MARGIN percentage points higher (≥95% among peers
+  at 100% is practice, not laxness). "≥80%: 9 of 10 peers set ≥90%" names the lowest of those
+  higher targets.
 - `cost-above-peers`: a unit cost (a money target per something, "≤400元/人/天", or a name with a
   unit-price word of review_words.tsv: "标准") when at least PEER_SHARE of at least MIN_PEERS peers
   cost strictly less and the target is at least COST_MARGIN times the peers' median. Totals are
@@ -25,6 +26,7 @@ from .families import Library, Row
 MIN_PEERS = 5
 PEER_SHARE = 0.75
 COST_MARGIN = 1.25
+RATE_MARGIN = 5.0  # percentage points
 FLOOR_OPS = {">=", ">", "=", None}
 
 
@@ -54,7 +56,7 @@ def check_row(row: Row, library: Library) -> Finding | None:
         return None
     period = row.period
     if row.dim == "ratio" and stats.get("op") in FLOOR_OPS and row.op in FLOOR_OPS:
-        higher = [v for v in values if v > row.number]
+        higher = [v for v in values if v > row.number + RATE_MARGIN]
         if len(higher) >= PEER_SHARE * n:
             return make("target-below-peers", row.doc, row.table, [row.line], period=period, name=row.name,
                         value=row.value, n=n, k=len(higher), op="≥", peer=fmt(min(higher), row.unit),

@@ -3,7 +3,7 @@
     written = write_report(scan_result, Path("out"))   # reviews the scan, writes everything
 
 `write_report` takes anything with `.tables` and `.indicators` (a `ScanResult`), and an optional
-ready `Review` (else it runs `review_all`).
+ready `Review` (else it runs `review_all` with the practice findings of `kpiscan.practice`).
 """
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ def write_report(result, out: Path, review: Review | None = None) -> dict[str, o
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    review = review or review_all(result.tables, result.indicators)
+    if review is None:
+        from ..practice import practice_findings
+        from ..practice.report import library_for
+
+        extra = practice_findings(result.tables, result.indicators, library_for(result.indicators))
+        review = review_all(result.tables, result.indicators, extra=extra)
     facts = gather(result.tables, result.indicators, review)
     problems = [str(p) for p in getattr(result, "problems", [])]
     written: dict[str, object] = {"xlsx": write_xlsx(facts, out / XLSX_NAME)}

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..model import Indicator, TableBlock
 from ..review import criteria, rules
 from ..review.findings import criteria_en
+from ..practice.report import family_ranges_svg, goal_clauses
 from . import charts
 from .facts import (
     LABELS,
@@ -128,6 +129,7 @@ def write_document_pages(facts: Facts, out: Path, env: Environment | None = None
                 texts=[(k, t.fields[k]) for k in TEXT_KEYS if t.fields.get(k)],
                 goals=(t.fields.get("总体目标_implementation", ""), t.fields.get("总体目标_annual", "")),
                 n_flagged=sum(i.flagged for i in inds),
+                goal_clauses=goal_clauses(t, inds),
             ))
         path = out / "docs" / page_name(doc)
         path.write_text(template.render(doc=doc, doc_score=facts.review.document(doc), tables=tables,
@@ -153,6 +155,7 @@ def overview_charts(facts: Facts) -> dict[str, object]:
         "scores": charts.vbars(score_histogram([s.score for s in facts.review.tables]), "table scores"),
         "vague_terms": charts.hbars(vague_terms(inds), "most common vague terms"),
         "findings": charts.hbars(finding_counts(facts.review.findings), "findings per code", label_w=250),
+        "family_ranges": family_ranges_svg(inds),
         "by_doc": by_doc,
         "by_dept": by_dept,
     }

@@ -81,6 +81,22 @@ def indicator_rows(facts: Facts) -> tuple[list[list], list]:
     return rows, fills
 
 
+def _library_sheet(wb: Workbook, facts: Facts) -> None:
+    """指标库: the indicator families (kpiscan.practice) with their target quantiles per unit."""
+    from ..practice.report import library_frame
+
+    frame = library_frame(facts.indicators)
+    columns = [("本表 in scan", 7, False), ("指标族 family", 22, True), ("二级指标 level2", 14, False),
+               ("成员 members", 50, True), ("名称数 names", 7, False), ("指标数 count", 7, False),
+               ("文档数 docs", 7, False), ("单位 unit", 9, False), ("目标数 targets", 7, False), ("比较符 op", 6, False),
+               ("P10", 8, False), ("P25", 8, False), ("中位数 median", 8, False), ("P75", 8, False), ("P90", 8, False)]
+    _sheet(wb, "指标库 Library", columns, [
+        ["是" if r.in_scan else "", r.family, r.level2, r.members, r.n_members, r.count, r.n_docs, r.unit or "",
+         r.n_targets, r.op or "", r.q10, r.q25, r.q50, r.q75, r.q90]
+        for r in frame.itertuples()
+    ])
+
+
 def write_xlsx(facts: Facts, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
@@ -121,6 +137,7 @@ def write_xlsx(facts: Facts, path: Path) -> Path:
         [d.doc, d.score, *[d.criteria[c] for c in crit], d.n_tables, d.n_indicators, d.n_flagged, d.n_findings]
         for d in facts.review.documents
     ])
+    _library_sheet(wb, facts)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
