@@ -26,7 +26,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable
@@ -239,15 +239,14 @@ class Library:
     members: "object"  # pandas.DataFrame
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def write(self, out: Path) -> dict[str, Path]:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         fam, mem = out / LIBRARY_FILES[0], out / LIBRARY_FILES[1]
         self.families.to_parquet(fam, index=False)
-        meta = self.members.copy()
-        meta.attrs = {}
-        meta.to_parquet(mem, index=False)
+        self.members.to_parquet(mem, index=False)
         csv = out / "families.csv"
         flat = self.families.drop(columns=["values"]).copy()
         flat["members"] = flat["members"].map(lambda m: "、".join(m))
@@ -271,7 +270,7 @@ class Library:
         """The family of a name (its key in `members`, else the most similar member key of the
         category at or above the threshold with an agreeing dimension), None when none fits."""
         key, pooled = family_key(name)
-        found = self._known().get((level2, key))
+        found = self._known.get((level2, key))
         if found is not None:
             return found
         if pooled:
@@ -287,13 +286,17 @@ class Library:
                 return fams[j]
         return best
 
-    @cache
+    @cached_property
     def _known(self) -> dict[tuple[str, str], str]:
         m = self.members
         return dict(zip(zip(m["level2"], m["key"]), m["family_id"]))
 
-    @cache
     def _index(self, level2: str):
+        if level2 not in self._indexes:
+            self._indexes[level2] = self._make_index(level2)
+        return self._indexes[level2]
+
+    def _make_index(self, level2: str):
         m = self.members[(self.members["level2"] == level2) & (~self.members["pooled"])]
         if m.empty:
             return None
@@ -301,18 +304,11 @@ class Library:
         matrix = vec.fit_transform(list(m["key"]))
         return vec, matrix, list(m["key"]), list(m["family_id"]), [d if isinstance(d, str) else None for d in m["dim"]]
 
-    def __hash__(self) -> int:  # for the caches above: one library object, one index
-        return id(self)
-
-    def __eq__(self, other) -> bool:
-        return self is other
-
     def stats(self, fam: str, unit: str | None) -> dict | None:
         """The library row of one family and unit, None when the library has none."""
-        table = self._by_family()
-        return table.get((fam, unit))
+        return self._by_family.get((fam, unit))
 
-    @cache
+    @cached_property
     def _by_family(self) -> dict[tuple[str, str | None], dict]:
         return {(r["family_id"], r["unit"]): r for r in self.families.to_dict("records")}
 
