@@ -335,6 +335,7 @@ def run_scan(
 
     result = ScanResult()
     for part in parts:
+        assert part is not None  # every file was either loaded or scanned
         result.extend(part)
     stats.seconds = time.perf_counter() - start
     return result
