@@ -34,7 +34,7 @@ def make_corpus(out: Path, n: int, seed: int = 14) -> list[Path]:
         text = texts[k]
         for a, b in rng.sample(SWAPS, 3):
             text = text.replace(a, b)
-        text = PROJECT.sub(lambda m: f"{m.group(1)}{m.group(2)}{i}", text)
+        text = PROJECT.sub(rf"\g<1>\g<2>{i}", text)
         path = out / f"{i:04d}_{sources[k].stem}.txt"
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -29,12 +29,15 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import regex
 
 from .. import lexicon
 from ..model import Indicator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WORDS_FILE = "practice_words.tsv"
 SIMILARITY = 0.4  # cosine of char 1-2 gram TF-IDF vectors; chosen on tests/data/families_labelled.tsv
@@ -166,10 +169,11 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
         key, pooled = family_key(ind.name)
         t = ind.target
         unit = unit_label(t) if t is not None and t.kind == "quantity" else None
+        dim = dimension(t.unit) if t is not None and unit else None
         rows.append(Row(
             doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
             pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
-            number=number_of(t), unit=unit, dim=dimension(t.unit) if unit else None, period=ind.period,
+            number=number_of(t), unit=unit, dim=dim, period=ind.period,
         ))
     return rows
 
@@ -235,8 +239,8 @@ class Library:
     """Families with their target distributions (`families`, one row per family and unit) and
     the keys that belong to each (`members`, one row per category and key)."""
 
-    families: "object"  # pandas.DataFrame
-    members: "object"  # pandas.DataFrame
+    families: pd.DataFrame
+    members: pd.DataFrame
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
@@ -335,7 +339,7 @@ class LibraryBuilder:
         self.dims: dict[tuple[str, str], Counter] = defaultdict(Counter)
         self.names: dict[tuple[str, str], Counter] = defaultdict(Counter)
         self.doc_count: Counter = Counter()  # (level2, key) -> documents
-        self.numbers: dict[tuple[str, str, str | None], object] = {}
+        self.numbers: dict[tuple[str, str, str | None], Any] = {}  # array('d') of target numbers
         self.unit_rows: Counter = Counter()  # (level2, key, unit) -> rows
         self.ops: dict[tuple[str, str, str | None], Counter] = defaultdict(Counter)
         self.docs: set[str] = set()
@@ -383,7 +387,7 @@ class LibraryBuilder:
             count[fam] += n
             docs[fam] += self.doc_count[(level2, key)]  # an upper bound when two keys share a document
         unit_rows: Counter = Counter()
-        numbers: dict[tuple[str, str | None], list] = defaultdict(list)
+        numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
         ops: dict[tuple[str, str | None], Counter] = defaultdict(Counter)
         for (level2, key, unit), n in self.unit_rows.items():
             fu = (fam_of[(level2, key)], unit)

@@ -49,17 +49,22 @@ def family_ranges_svg(indicators: list[Indicator], top: int = CHART_FAMILIES, wi
     lo = min(50.0, float(rows["q10"].min())) if len(rows) else 50.0
     label_w, bar_h, gap = 200, 14, 8
     span = width - label_w - 60
-    x = lambda v: label_w + span * (float(v) - lo) / (100.0 - lo if 100.0 > lo else 1.0)
+
+    def x(v: float) -> float:
+        return label_w + span * (float(v) - lo) / (100.0 - lo if 100.0 > lo else 1.0)
+
     body = []
     for n, r in enumerate(rows.itertuples()):
         y = n * (bar_h + gap)
         mid = y + bar_h / 2
-        title = escape(f"{r.family_id}: q10 {r.q10:g}% · q25 {r.q25:g}% · median {r.q50:g}% · q75 {r.q75:g}% · q90 {r.q90:g}% ({r.n_targets} targets)")
+        title = escape(f"{r.family_id}: q10 {r.q10:g}% · q25 {r.q25:g}% · median {r.q50:g}% · q75 {r.q75:g}% · "
+                       f"q90 {r.q90:g}% ({r.n_targets} targets)")
         body.append(
             f'<text x="{label_w - 6}" y="{y + 11}" text-anchor="end">{escape(r.family[:14])}</text>'
             f'<g><title>{title}</title>'
             f'<line x1="{x(r.q10):.1f}" y1="{mid}" x2="{x(r.q90):.1f}" y2="{mid}" stroke="#1f4e79"/>'
-            f'<rect x="{x(r.q25):.1f}" y="{y}" width="{max(1.5, x(r.q75) - x(r.q25)):.1f}" height="{bar_h}" fill="#9ec5e8" stroke="#1f4e79"/>'
+            f'<rect x="{x(r.q25):.1f}" y="{y}" width="{max(1.5, x(r.q75) - x(r.q25)):.1f}" height="{bar_h}" '
+            f'fill="#9ec5e8" stroke="#1f4e79"/>'
             f'<line x1="{x(r.q50):.1f}" y1="{y}" x2="{x(r.q50):.1f}" y2="{y + bar_h}" stroke="#c62828" stroke-width="2"/></g>'
             f'<text x="{width - 50}" y="{y + 11}">n={r.n_targets}</text>'
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import random
+from typing import Sequence
 
 import regex
 
@@ -29,14 +30,14 @@ MOVE = 0.3
 DROP_ROW = 0.1
 ADD_ROW = 0.3
 DROP_TABLE = 0.1
-EDITS = (
-    ("suffix", "项目"),
-    ("suffix", "（续）"),
-    ("replace", ("经费", "资金")),
-    ("replace", ("费用", "费")),
-    ("replace", ("工作", "业务")),
-    ("drop_char", None),
-    ("prefix", "年度"),
+EDITS: tuple[tuple[str, str, str], ...] = (  # (kind, text, replacement)
+    ("suffix", "项目", ""),
+    ("suffix", "（续）", ""),
+    ("replace", "经费", "资金"),
+    ("replace", "费用", "费"),
+    ("replace", "工作", "业务"),
+    ("drop_char", "", ""),
+    ("prefix", "年度", ""),
 )
 _YEAR = regex.compile(r"20\d\d")
 _NUMBER = regex.compile(r"\d+(?:\.\d+)?")
@@ -52,13 +53,13 @@ def rename(name: str, rng: random.Random) -> str:
 
 
 def edit(name: str, rng: random.Random) -> str:
-    kind, arg = EDITS[rng.randrange(len(EDITS))]
+    kind, text, new = EDITS[rng.randrange(len(EDITS))]
     if kind == "suffix":
-        return name + arg
+        return name + text
     if kind == "prefix":
-        return arg + name
-    if kind == "replace" and arg[0] in name:
-        return name.replace(arg[0], arg[1], 1)
+        return text + name
+    if kind == "replace" and text in name:
+        return name.replace(text, new, 1)
     if kind == "drop_char" and len(name) > 6:
         i = rng.randrange(2, len(name) - 2)
         return name[:i] + name[i + 1:]
@@ -76,7 +77,7 @@ def move_value(value: str, rng: random.Random) -> str:
 
 
 def next_year(tables: list[TableBlock], indicators: list[Indicator], doc: str, new_doc: str, seed: int = 0,
-              distractors: list[TableBlock] = (), new_tables: int = 3):
+              distractors: Sequence[TableBlock] = (), new_tables: int = 3):
     """(tables, indicators, truth) of the copy; truth maps (doc, table) -> (new_doc, table) of the
     projects that were kept."""
     from ..values import parse_value

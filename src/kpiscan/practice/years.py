@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from typing import Any, Iterable
 
 from ..layout import norm
 from ..model import Indicator, TableBlock
@@ -85,7 +86,7 @@ def _assign(before: list[TableBlock], after: list[TableBlock], min_score: float,
     return [(i, j, float(sims[i, j])) for i, j in zip(rows, cols) if sims[i, j] >= min_score]
 
 
-def link_projects(tables: list[TableBlock], indicators: list[Indicator] = (), min_score: float = LINK_SCORE) -> list[Link]:
+def link_projects(tables: list[TableBlock], indicators: Iterable[Indicator] = (), min_score: float = LINK_SCORE) -> list[Link]:
     """Links between the project tables of each department in consecutive budget years."""
     sets: dict[tuple[str, int], set] = defaultdict(set)
     for r in printed_rows(indicators):
@@ -179,7 +180,7 @@ def check_years(tables: list[TableBlock], indicators: list[Indicator], links: li
         moves = project_moves(link, rows_by_table)
         matched = [m for m in moves if m.change not in ("added", "dropped")]
         same = [m for m in matched if m.change == "same"]
-        facts = dict(year_before=link.year_before, project_before=link.project_before,
+        facts: dict[str, Any] = dict(year_before=link.year_before, project_before=link.project_before,
                      funds_before=f"{fb:,.0f}", funds_now=f"{fa:,.0f}", change=_pct(fb, fa))
         if (len(matched) >= MIN_MATCHED and len(same) >= COPIED_SHARE * len(matched)
                 and abs(fa - fb) > FUNDS_SHARE * fb):
@@ -188,7 +189,9 @@ def check_years(tables: list[TableBlock], indicators: list[Indicator], links: li
         if fa > fb:
             for m in matched:
                 a, b = m.row, m.row_before
-                if (m.change == "lowered" and a.dim in COMPARED_DIMS and a.op in FLOOR_OPS and b.op in FLOOR_OPS):
+                if a is None or b is None:
+                    continue
+                if m.change == "lowered" and a.dim in COMPARED_DIMS and a.op in FLOOR_OPS and b.op in FLOOR_OPS:
                     out.append(make("target-lowered", link.doc, link.table, [a.line], period=a.period, name=a.name,
                                     value=a.value, value_before=b.value, **facts))
     return out

@@ -16,9 +16,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
+from ..practice.report import family_ranges_svg, goal_clauses
 from ..review import criteria, rules
 from ..review.findings import criteria_en
-from ..practice.report import family_ranges_svg, goal_clauses
 from . import charts
 from .facts import (
     LABELS,
