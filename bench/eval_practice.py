@@ -76,7 +76,7 @@ def year_figures(corpus: Path = ROOT / "corpora", seeds: range = range(5), min_s
             "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0}
 
 
-def goal_figures(corpus: Path = ROOT / "corpora") -> dict:
+def goal_figures(corpus: Path = ROOT / "corpora", judged_file: str = "goals_judged.tsv") -> dict:
     """Agreement of goal-without-indicator with the hand judgements of tests/data/goals_judged.tsv:
     a clause agrees when the tool flags it exactly when it was judged a gap."""
     import kpiscan
@@ -87,7 +87,7 @@ def goal_figures(corpus: Path = ROOT / "corpora") -> dict:
     rows: dict = {}
     for r in printed_rows(scan.indicators):
         rows.setdefault((r.doc, r.table), []).append(r)
-    judged = read_tsv(DATA / "goals_judged.tsv")
+    judged = read_tsv(DATA / judged_file)
     tables = {(t.doc, t.index): t for t in scan.tables}
     flagged: dict = {}
     for key in {(j["doc"], int(j["table"])) for j in judged}:
@@ -124,9 +124,10 @@ def main(argv: list[str]) -> None:
               f"correct={f['correct']} precision={f['precision']:.3f} recall={f['recall']:.3f}")
 
     elif what == "goals":
-        f = goal_figures()
-        print("goals: " + " ".join(f"{k.replace(' ', '_')}={v:.3f}" if isinstance(v, float) else f"{k.replace(' ', '_')}={v}"
-                                   for k, v in f.items()))
+        for name in ("goals_judged.tsv", "goals_judged_heldout.tsv"):
+            f = goal_figures(judged_file=name)
+            print(f"goals ({name}): " + " ".join(
+                f"{k.replace(' ', '_')}={v:.3f}" if isinstance(v, float) else f"{k.replace(' ', '_')}={v}" for k, v in f.items()))
     else:
         raise SystemExit(f"unknown figure {what!r}")
 
