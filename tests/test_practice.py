@@ -293,3 +293,11 @@ def test_practice_findings_over_the_corpus(corpus_scan):
                               concerns=("years",))
     assert {f.code for f in found} == {"targets-copied-forward"}
     assert {f.table for f in found} == {t.index for t in tables}
+
+
+def test_peer_counts_stand_for_all_targets_of_a_large_library():
+    # 300 peers at ≥95% and 100 at ≥80%: the library keeps 201 quantile points of the 400 values
+    lib = peer_library(["≥95%"] * 300 + ["≥80%"] * 100, "服务对象满意度指标", "群众满意度")
+    assert len(lib.stats("服务对象满意度指标/满意度", "%")["values"]) == 201
+    [f] = check_peers(printed_rows([ind("mine.txt", 2, 40, "服务对象满意度指标", "企业满意度", "≥80%")]), lib)
+    assert "300 of 400 peers set ≥95%" in f.message

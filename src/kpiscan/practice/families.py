@@ -264,7 +264,7 @@ class Library:
 
         directory = Path(directory)
         docs_file = directory / "docs.txt"
-        docs = frozenset(docs_file.read_text(encoding="utf-8").split()) if docs_file.exists() else frozenset()
+        docs = frozenset(filter(None, docs_file.read_text(encoding="utf-8").splitlines())) if docs_file.exists() else frozenset()
         return cls(families=pd.read_parquet(directory / LIBRARY_FILES[0]),
                    members=pd.read_parquet(directory / LIBRARY_FILES[1]), docs=docs)
 

@@ -35,11 +35,21 @@ def fmt(number: float, unit: str | None) -> str:
     return f"{text}{unit or ''}"
 
 
-def peer_values(row: Row, stats: dict, library: Library) -> list[float]:
+def peer_values(row: Row, stats: dict, library: Library) -> tuple[list[float], int]:
+    """(values, peers): the library's values of the family-unit (its quantile points when it
+    holds more than families.MAX_VALUES) and how many targets they stand for, the row's own
+    value taken out once when the library holds its document."""
     values = [float(v) for v in stats["values"]]
+    peers = int(stats["n_targets"])
     if row.doc in library.docs and row.number in values:
         values.remove(row.number)
-    return values
+        peers -= 1
+    return values, peers
+
+
+def count_of(part: list[float], values: list[float], peers: int) -> int:
+    """How many of `peers` targets `part` of the (possibly sampled) `values` stands for."""
+    return len(part) if len(values) == peers else round(peers * len(part) / len(values))
 
 
 def check_row(row: Row, library: Library) -> Finding | None:
@@ -50,23 +60,22 @@ def check_row(row: Row, library: Library) -> Finding | None:
     stats = library.stats(fam, row.unit) if fam else None
     if stats is None:
         return None
-    values = peer_values(row, stats, library)
-    n = len(values)
-    if n < MIN_PEERS:
+    values, n = peer_values(row, stats, library)
+    if n < MIN_PEERS or not values:
         return None
     period = row.period
     if row.dim == "ratio" and stats.get("op") in FLOOR_OPS and row.op in FLOOR_OPS:
         higher = [v for v in values if v > row.number + RATE_MARGIN]
-        if len(higher) >= PEER_SHARE * n:
+        if len(higher) >= PEER_SHARE * len(values):
             return make("target-below-peers", row.doc, row.table, [row.line], period=period, name=row.name,
-                        value=row.value, n=n, k=len(higher), op="≥", peer=fmt(min(higher), row.unit),
+                        value=row.value, n=n, k=count_of(higher, values, n), op="≥", peer=fmt(min(higher), row.unit),
                         median=fmt(median(values), row.unit))
     elif row.dim == "money" and row.level2 == "成本指标" and ("/" in row.unit or mentions(row.name, "unit_price")):
         lower = [v for v in values if v < row.number]
         mid = median(values)
-        if len(lower) >= PEER_SHARE * n and row.number >= COST_MARGIN * mid:
+        if len(lower) >= PEER_SHARE * len(values) and row.number >= COST_MARGIN * mid:
             return make("cost-above-peers", row.doc, row.table, [row.line], period=period, name=row.name,
-                        value=row.value, n=n, k=len(lower), peer=fmt(max(lower), row.unit), median=fmt(mid, row.unit))
+                        value=row.value, n=n, k=count_of(lower, values, n), peer=fmt(max(lower), row.unit), median=fmt(mid, row.unit))
     return None
 
 
