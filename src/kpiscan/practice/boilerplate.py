@@ -12,22 +12,15 @@ from collections import defaultdict
 from ..model import Indicator, TableBlock
 from ..review.findings import Finding, make
 from ..review.score import department_of
-from .families import normalise_name, printed_rows
+from .families import indicator_sets
 
 MIN_PROJECTS = 3
 MIN_INDICATORS = 4
 MAX_NAMED = 3  # other projects named in the message
 
 
-def indicator_sets(tables: list[TableBlock], indicators: list[Indicator]) -> dict[tuple[str, int], frozenset]:
-    sets: dict[tuple[str, int], set] = defaultdict(set)
-    for r in printed_rows(indicators):
-        sets[(r.doc, r.table)].add((r.level2, normalise_name(r.name)))
-    return {k: frozenset(v) for k, v in sets.items()}
-
-
 def check_boilerplate(tables: list[TableBlock], indicators: list[Indicator]) -> list[Finding]:
-    sets = indicator_sets(tables, indicators)
+    sets = indicator_sets(indicators)
     groups: dict[tuple, list[TableBlock]] = defaultdict(list)
     for t in tables:
         s = sets.get((t.doc, t.index), frozenset())

@@ -178,6 +178,19 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     return rows
 
 
+def rows_by_table(indicators: Iterable[Indicator]) -> dict[tuple[str, int], list[Row]]:
+    """The printed rows of each (doc, table)."""
+    out: dict[tuple[str, int], list[Row]] = defaultdict(list)
+    for r in printed_rows(indicators):
+        out[(r.doc, r.table)].append(r)
+    return dict(out)
+
+
+def indicator_sets(indicators: Iterable[Indicator]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
+    """Each table's indicator set: its (category, normalised name) pairs."""
+    return {k: frozenset((r.level2, normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
+
+
 # ------------------------------------------------------------------ clustering
 
 

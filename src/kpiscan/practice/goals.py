@@ -29,7 +29,7 @@ import regex
 from ..layout import norm
 from ..model import Indicator, TableBlock
 from ..review.findings import Finding, make
-from .families import practice_words, printed_rows
+from .families import practice_words, rows_by_table
 
 GOAL_FIELDS = ("总体目标_implementation", "总体目标_annual", "总体目标")
 MIN_CLAUSE = 6
@@ -127,9 +127,7 @@ def short(text: str) -> str:
 
 
 def check_goals(tables: list[TableBlock], indicators: list[Indicator]) -> list[Finding]:
-    rows_by: dict[tuple[str, int], list] = {}
-    for r in printed_rows(indicators):
-        rows_by.setdefault((r.doc, r.table), []).append(r)
+    rows_by = rows_by_table(indicators)
     out = []
     for t in tables:
         rows = rows_by.get((t.doc, t.index), [])
@@ -153,9 +151,7 @@ def goals_frame(tables: list[TableBlock], indicators: list[Indicator]):
     what the document page shows beside the goals."""
     import pandas as pd
 
-    rows_by: dict[tuple[str, int], list] = {}
-    for r in printed_rows(indicators):
-        rows_by.setdefault((r.doc, r.table), []).append(r)
+    rows_by = rows_by_table(indicators)
     records = []
     for t in tables:
         rows = rows_by.get((t.doc, t.index), [])

@@ -28,7 +28,7 @@ from ..layout import norm
 from ..model import Indicator, TableBlock
 from ..review.findings import Finding, make
 from ..review.score import department_of
-from .families import Row, normalise_name, printed_rows, vectoriser
+from .families import Row, indicator_sets, normalise_name, rows_by_table, vectoriser
 
 LINK_SCORE = 0.5
 NAME_WEIGHT = 0.85  # the rest of the score: Jaccard overlap of the two indicator sets
@@ -88,10 +88,7 @@ def _assign(before: list[TableBlock], after: list[TableBlock], min_score: float,
 
 def link_projects(tables: list[TableBlock], indicators: Iterable[Indicator] = (), min_score: float = LINK_SCORE) -> list[Link]:
     """Links between the project tables of each department in consecutive budget years."""
-    sets: dict[tuple[str, int], set] = defaultdict(set)
-    for r in printed_rows(indicators):
-        sets[(r.doc, r.table)].add((r.level2, normalise_name(r.name)))
-    frozen = {k: frozenset(v) for k, v in sets.items()}
+    frozen = indicator_sets(indicators)
     by_dept: dict[str, dict[int, list[TableBlock]]] = defaultdict(lambda: defaultdict(list))
     for t in tables:
         if t.kind == "project" and t.year and t.project.strip():
@@ -167,9 +164,7 @@ def _pct(before: float, now: float) -> str:
 def check_years(tables: list[TableBlock], indicators: list[Indicator], links: list[Link] | None = None) -> list[Finding]:
     """`targets-copied-forward` and `target-lowered` over every linked pair."""
     links = link_projects(tables, indicators) if links is None else links
-    rows_by_table: dict[tuple[str, int], list[Row]] = defaultdict(list)
-    for r in printed_rows(indicators):
-        rows_by_table[(r.doc, r.table)].append(r)
+    rows_by = rows_by_table(indicators)
     by_key = {(t.doc, t.index): t for t in tables}
     out = []
     for link in links:
@@ -177,7 +172,7 @@ def check_years(tables: list[TableBlock], indicators: list[Indicator], links: li
         fa = annual_funds(by_key[(link.doc, link.table)])
         if not fb or not fa:
             continue
-        moves = project_moves(link, rows_by_table)
+        moves = project_moves(link, rows_by)
         matched = [m for m in moves if m.change not in ("added", "dropped")]
         same = [m for m in matched if m.change == "same"]
         facts: dict[str, Any] = dict(year_before=link.year_before, project_before=link.project_before,
