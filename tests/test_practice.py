@@ -301,3 +301,16 @@ def test_peer_counts_stand_for_all_targets_of_a_large_library():
     assert len(lib.stats("服务对象满意度指标/满意度", "%")["values"]) == 201
     [f] = check_peers(printed_rows([ind("mine.txt", 2, 40, "服务对象满意度指标", "企业满意度", "≥80%")]), lib)
     assert "300 of 400 peers set ≥95%" in f.message
+
+
+def test_report_compares_with_a_given_library(tmp_path, corpus_files):
+    lib_dir = tmp_path / "lib"
+    assert CliRunner().invoke(app, ["library", *map(str, corpus_files), "--out", str(lib_dir)]).exit_code == 0
+    res = CliRunner().invoke(app, ["report", str(corpus_files[2]), "--out", str(tmp_path / "rep"), "--library", str(lib_dir)])
+    assert res.exit_code == 0, res.output
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "rep" / "kpiscan-review.xlsx")
+    assert wb["指标库 Library"].max_row == len(Library.read(lib_dir).families) + 1
+    res = CliRunner().invoke(app, ["report", str(corpus_files[2]), "--out", str(tmp_path / "rep2"), "--library", str(tmp_path / "none")])
+    assert res.exit_code == 1 and "error: --library" in res.output and "Traceback" not in res.output

@@ -160,6 +160,9 @@ def report(
     paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
     out: Path = typer.Option(..., "--out", help="write kpiscan-review.xlsx, index.html and docs/<doc>.html here"),
     workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+    library: Optional[Path] = typer.Option(
+        None, "--library", help="compare targets with this `kpiscan library` output (default: the built-in library, or the scan's own)"
+    ),
 ) -> None:
     """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports."""
     from .batch import run_scan
@@ -168,8 +171,16 @@ def report(
     classify = _classifier_ready()
     if not classify:
         typer.echo("warning: the measurability classifier is not available; reporting without labels", err=True)
+    lib = None
+    if library is not None:
+        from .practice import Library
+
+        try:
+            lib = Library.read(library)
+        except (OSError, ValueError) as err:
+            _fail(f"error: --library {library}: {err}")
     result = run_scan(paths, classify=classify, workers=workers)
-    written: dict[str, Any] = write_report(result, out)
+    written: dict[str, Any] = write_report(result, out, library=lib)
     review = written["review"]
     typer.echo(
         f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "

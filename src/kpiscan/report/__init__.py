@@ -15,20 +15,24 @@ from .facts import Facts, gather
 XLSX_NAME = "kpiscan-review.xlsx"
 
 
-def write_report(result, out: Path, review: Review | None = None) -> dict[str, object]:
-    """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`."""
+def write_report(result, out: Path, review: Review | None = None, library=None) -> dict[str, object]:
+    """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`.
+    `library`: the kpiscan.practice Library peers are compared with (default: the scan's own when
+    it holds enough documents, else the built-in one)."""
+    from ..practice.report import library_for
     from .html import write_html
     from .xlsx import write_xlsx
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    library = library if library is not None else library_for(result.indicators)
     if review is None:
         from ..practice import practice_findings
-        from ..practice.report import library_for
 
-        extra = practice_findings(result.tables, result.indicators, library_for(result.indicators))
+        extra = practice_findings(result.tables, result.indicators, library)
         review = review_all(result.tables, result.indicators, extra=extra)
     facts = gather(result.tables, result.indicators, review)
+    facts.library = library
     problems = [str(p) for p in getattr(result, "problems", [])]
     written: dict[str, object] = {"xlsx": write_xlsx(facts, out / XLSX_NAME)}
     written.update(write_html(facts, out, problems))

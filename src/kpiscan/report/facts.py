@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..constants import LABELS as LABELS  # re-exported for the writers
 from ..constants import level2_order
@@ -35,6 +36,7 @@ class Facts:
     review: Review
     # (doc, table, line) -> finding codes touching that line
     codes_at: dict[tuple[str, int, int], list[str]] = field(default_factory=dict)
+    library: Any = None  # the kpiscan.practice Library the practice sheet and chart read (None: chosen by them)
 
     @property
     def docs(self) -> list[str]:

@@ -157,7 +157,7 @@ def overview_charts(facts: Facts) -> dict[str, object]:
         "scores": charts.vbars(score_histogram([s.score for s in facts.review.tables]), "table scores"),
         "vague_terms": charts.hbars(vague_terms(inds), "most common vague terms"),
         "findings": charts.hbars(finding_counts(facts.review.findings), "findings per code", label_w=250),
-        "family_ranges": family_ranges_svg(inds),
+        "family_ranges": family_ranges_svg(inds, facts.library),
         "by_doc": by_doc,
         "by_dept": by_dept,
     }

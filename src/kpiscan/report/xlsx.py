@@ -86,7 +86,7 @@ def _library_sheet(wb: Workbook, facts: Facts) -> None:
     """指标库: the indicator families (kpiscan.practice) with their target quantiles per unit."""
     from ..practice.report import library_frame
 
-    frame = library_frame(facts.indicators)
+    frame = library_frame(facts.indicators, facts.library)
     columns = [("本表 in scan", 7, False), ("指标族 family", 22, True), ("二级指标 level2", 14, False),
                ("成员 members", 50, True), ("名称数 names", 7, False), ("指标数 count", 7, False),
                ("文档数 docs", 7, False), ("单位 unit", 9, False), ("目标数 targets", 7, False), ("比较符 op", 6, False),
