@@ -57,7 +57,7 @@ def main() -> None:
         proc = subprocess.run(cmd, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
         stats = dict(re.findall(r"^\s*(.+?): (.+)$", proc.stderr, re.M))
         for line in proc.stderr.splitlines():
-            if "files," in line:
+            if "files," in line or "error" in line:
                 print(line.strip())
         user, system = float(stats["User time (seconds)"]), float(stats["System time (seconds)"])
         print(f"exit {proc.returncode}; CPU time {user + system:.1f} s (user {user:.1f} + sys {system:.1f}); "

@@ -106,7 +106,7 @@ def test_builtin_library_is_the_corpora_one(corpus_scan):
 def test_library_command_writes_parquet_and_csv(tmp_path, corpus_files):
     res = CliRunner().invoke(app, ["library", *map(str, corpus_files[:2]), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    assert "2 files" in res.output
+    assert "2 files" in res.output and "indicator rows" in res.output
     lib = Library.read(tmp_path)
     assert len(lib.families) > 100 and set(lib.members["level2"]) >= {"数量指标", "服务对象满意度指标"}
     assert (tmp_path / "families.csv").read_text(encoding="utf-8-sig").startswith("family_id,level2,family")

@@ -137,6 +137,7 @@ class Row:
     unit: str | None  # the unit with its per-units: "元/人/天"
     dim: str | None
     period: str
+    ids: tuple[str, ...] = ()  # the ids of its indicator records (both halves where printed twice)
 
 
 def unit_label(target) -> str | None:
@@ -158,12 +159,15 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     """One Row per printed indicator: both halves of a project table print most rows twice, and
     the annual half (年度目标, what is evaluated at year end) is kept where it exists."""
     best: dict[tuple, Indicator] = {}
+    ids: dict[tuple, list[str]] = defaultdict(list)
     for ind in indicators:
         k = (ind.doc, ind.table, ind.line, ind.name)
+        if ind.id:
+            ids[k].append(ind.id)
         if k not in best or (ind.period == "annual" and best[k].period != "annual"):
             best[k] = ind
     rows = []
-    for ind in best.values():
+    for k, ind in best.items():
         if not ind.name.strip():
             continue
         key, pooled = family_key(ind.name)
@@ -173,7 +177,7 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
         rows.append(Row(
             doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
             pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
-            number=number_of(t), unit=unit, dim=dim, period=ind.period,
+            number=number_of(t), unit=unit, dim=dim, period=ind.period, ids=tuple(ids.get(k, ())),
         ))
     return rows
 
@@ -442,43 +446,48 @@ def library_from_rows(rows: Iterable[Row], threshold: float = SIMILARITY) -> Lib
     return builder.library(threshold)
 
 
-def file_rows(path: str) -> tuple[list[Row], list[str]]:
-    """The printed rows of one file and its problems (one line each): what a worker returns."""
+def file_rows(path: str, doc: str) -> tuple[list[Row], list]:
+    """The printed rows of one file and its problems (InputErrors): what a worker returns."""
     from ..batch import scan_one
 
-    result = scan_one(path, classify=False)
-    return printed_rows(result.indicators), [str(p) for p in result.problems]
+    result = scan_one(path, classify=False, doc=doc)
+    return printed_rows(result.indicators), result.problems
 
 
-def library_of_files(paths: Iterable, workers: int = 1, on_file=None) -> tuple[Library, int, int, list[str]]:
-    """(library, files, rows, problems) of a corpus, streaming: each file is scanned, reduced to
-    its rows, added and dropped, so memory does not grow with the number of documents."""
-    from ..pipeline import iter_files
+def library_of_files(paths: Iterable, workers: int = 1):
+    """(library, result, rows) of a corpus, streaming: each file is scanned, reduced to its rows,
+    added and dropped, so memory does not grow with the number of documents. `result` is a
+    ScanResult holding only the files, problems and skipped files (for the CLI's report)."""
+    from ..pipeline import ScanResult, inputs, skipped_result
 
-    files = [str(f) for f in iter_files(paths)]
+    todo = []
+    result = ScanResult()
+    for i in inputs(paths):
+        if i.skipped:
+            result.extend(skipped_result(i))
+        else:
+            todo.append((str(i.path), i.doc))
+            result.files.append(str(i.path))
     builder = LibraryBuilder()
-    problems: list[str] = []
     n_rows = 0
 
-    def take(result):
+    def take(part: tuple[list[Row], list]) -> None:
         nonlocal n_rows
-        rows, probs = result
+        rows, problems = part
         builder.add(rows)
         n_rows += len(rows)
-        problems.extend(probs)
-        if on_file:
-            on_file()
+        result.problems.extend(problems)
 
-    if workers > 1 and len(files) > 1:
+    if workers > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(file_rows, files, chunksize=4):
-                take(result)
+            for part in pool.map(file_rows, [p for p, _ in todo], [d for _, d in todo], chunksize=4):
+                take(part)
     else:
-        for f in files:
-            take(file_rows(f))
-    return builder.library(), len(files), n_rows, problems
+        for path, doc in todo:
+            take(file_rows(path, doc))
+    return builder.library(), result, n_rows
 
 
 def build_library(indicators: Iterable[Indicator], threshold: float = SIMILARITY) -> Library:

@@ -142,7 +142,8 @@ def check_goals(tables: list[TableBlock], indicators: list[Indicator]) -> list[F
         matched_lines = {line for c in clauses for line in c.matched}
         for r in rows:
             if r.level2 == "数量指标" and r.line not in matched_lines:
-                out.append(make("indicator-without-goal", t.doc, t.index, [r.line], period=r.period, name=r.name))
+                out.append(make("indicator-without-goal", t.doc, t.index, [r.line], period=r.period, records=list(r.ids),
+                                name=r.name))
     return out
 
 

@@ -67,14 +67,14 @@ def check_row(row: Row, library: Library) -> Finding | None:
     if row.dim == "ratio" and stats.get("op") in FLOOR_OPS and row.op in FLOOR_OPS:
         higher = [v for v in values if v > row.number + RATE_MARGIN]
         if len(higher) >= PEER_SHARE * len(values):
-            return make("target-below-peers", row.doc, row.table, [row.line], period=period, name=row.name,
+            return make("target-below-peers", row.doc, row.table, [row.line], period=period, records=list(row.ids), name=row.name,
                         value=row.value, n=n, k=count_of(higher, values, n), op="≥", peer=fmt(min(higher), row.unit),
                         median=fmt(median(values), row.unit))
     elif row.dim == "money" and row.level2 == "成本指标" and ("/" in row.unit or mentions(row.name, "unit_price")):
         lower = [v for v in values if v < row.number]
         mid = median(values)
         if len(lower) >= PEER_SHARE * len(values) and row.number >= COST_MARGIN * mid:
-            return make("cost-above-peers", row.doc, row.table, [row.line], period=period, name=row.name,
+            return make("cost-above-peers", row.doc, row.table, [row.line], period=period, records=list(row.ids), name=row.name,
                         value=row.value, n=n, k=count_of(lower, values, n), peer=fmt(max(lower), row.unit), median=fmt(mid, row.unit))
     return None
 

@@ -180,6 +180,7 @@ def check_years(tables: list[TableBlock], indicators: list[Indicator], links: li
         if (len(matched) >= MIN_MATCHED and len(same) >= COPIED_SHARE * len(matched)
                 and abs(fa - fb) > FUNDS_SHARE * fb):
             out.append(make("targets-copied-forward", link.doc, link.table, [m.line for m in same if m.line],
+                            records=[i for m in same if m.row for i in m.row.ids],
                             same=len(same), matched=len(matched), **facts))
         if fa > fb:
             for m in matched:
@@ -187,6 +188,6 @@ def check_years(tables: list[TableBlock], indicators: list[Indicator], links: li
                 if a is None or b is None:
                     continue
                 if m.change == "lowered" and a.dim in COMPARED_DIMS and a.op in FLOOR_OPS and b.op in FLOOR_OPS:
-                    out.append(make("target-lowered", link.doc, link.table, [a.line], period=a.period, name=a.name,
+                    out.append(make("target-lowered", link.doc, link.table, [a.line], period=a.period, records=list(a.ids), name=a.name,
                                     value=a.value, value_before=b.value, **facts))
     return out

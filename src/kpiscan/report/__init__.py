@@ -25,6 +25,8 @@ def write_report(result, out: Path, review: Review | None = None, library=None) 
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in (out / "docs").glob("*.html"):  # pages of an earlier run: only this run's stay
+        stale.unlink()
     library = library if library is not None else library_for(result.indicators)
     if review is None:
         from ..practice import practice_findings
