@@ -19,8 +19,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# word swaps inside names and text; none touches a table caption (数量指标, 年度目标 stay as printed)
 SWAPS = [("满意度", "满意率"), ("支付时间", "支付时限"), ("人数", "人次"), ("合格率", "达标率"), ("工作经费", "业务经费"),
-         ("完成时间", "完成时限"), ("数量", "数"), ("年度", "年"), ("培训", "教育培训"), ("运行", "运营")]
+         ("完成时间", "完成时限"), ("购置", "采购"), ("培训", "教育培训"), ("运行", "运营"), ("费用", "经费")]
 PROJECT = re.compile(r"^(项目名称\t+)([^\t\n]+)", re.M)
 
 
@@ -56,9 +57,11 @@ def main() -> None:
                "--workers", str(args.workers)]
         proc = subprocess.run(cmd, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
         stats = dict(re.findall(r"^\s*(.+?): (.+)$", proc.stderr, re.M))
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
         for line in proc.stderr.splitlines():
-            if "files," in line or "error" in line:
+            if "files," in line:
                 print(line.strip())
+        print(f"{len(errors)} error lines" + (f", the first: {errors[0]}" if errors else ""))
         user, system = float(stats["User time (seconds)"]), float(stats["System time (seconds)"])
         print(f"exit {proc.returncode}; CPU time {user + system:.1f} s (user {user:.1f} + sys {system:.1f}); "
               f"wall {stats['Elapsed (wall clock) time (h:mm:ss or m:ss)']}; "
