@@ -1,45 +1,56 @@
-"""Reviewer and batch reports of a scan: DIR/kpiscan-review.xlsx, DIR/index.html, DIR/docs/<doc>.html.
+"""Reviewer and batch reports of a scan: DIR/kpiscan-review.xlsx (-2, -3, … parts at scale),
+DIR/index.html, DIR/docs/<doc>.html.
 
     written = write_report(scan_result, Path("out"))   # reviews the scan, writes everything
 
-`write_report` takes anything with `.tables` and `.indicators` (a `ScanResult`), and an optional
-ready `Review` (else it runs `review_all` with the practice findings of `kpiscan.practice`).
+`write_report` takes anything with `.tables` and `.indicators` (a `ScanResult`; `.problems` when
+it has them), and an optional ready `Review` (else it runs `review_all`). Records are grouped by
+document and table once (facts.documents) and each document is written to the workbook and its
+page before the next: besides the scan and its review, the report holds one document's rows and
+the running totals of the overview.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..review import Review, review_all
-from .facts import Facts, gather
+from .facts import DocFacts, Overview, documents
+from .html import INDEX_PAGE_DOCS, HtmlReport, page_name
+from .xlsx import ROWS_PER_PART, XLSX_NAME, XlsxReport
 
-XLSX_NAME = "kpiscan-review.xlsx"
 
-
-def write_report(result, out: Path, review: Review | None = None, library=None) -> dict[str, object]:
+def write_report(result, out: Path, review: Review | None = None, rows_per_part: int = ROWS_PER_PART,
+                 page_docs: int = INDEX_PAGE_DOCS, library=None) -> dict[str, object]:
     """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`.
-    `library`: the kpiscan.practice Library peers are compared with (default: the scan's own when
-    it holds enough documents, else the built-in one)."""
-    from ..practice.report import library_for
-    from .html import write_html
-    from .xlsx import write_xlsx
+    The practice findings (kpiscan.practice) join the review; `library`: the Library peers are
+    compared with (default: the scan's own when it holds enough documents, else the built-in one)."""
+    from ..practice import practice_findings
+    from ..practice.report import family_ranges_svg, library_for, library_frame
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in (out / "docs").glob("*.html"):  # pages of an earlier run: only this run's stay
-        stale.unlink()
     library = library if library is not None else library_for(result.indicators)
     if review is None:
-        from ..practice import practice_findings
-
         extra = practice_findings(result.tables, result.indicators, library)
         review = review_all(result.tables, result.indicators, extra=extra)
-    facts = gather(result.tables, result.indicators, review)
-    facts.library = library
-    problems = [str(p) for p in getattr(result, "problems", [])]
-    written: dict[str, object] = {"xlsx": write_xlsx(facts, out / XLSX_NAME)}
-    written.update(write_html(facts, out, problems))
+    problems = list(getattr(result, "problems", []))
+    html = HtmlReport(out, page_docs)
+    xlsx = XlsxReport(out, page_name, rows_per_part)
+    overview = Overview()
+    overview.family_ranges = family_ranges_svg(result.indicators, library)  # type: ignore[attr-defined]
+    xlsx.library = library_frame(result.indicators, library)
+    for d in documents(result.tables, result.indicators, review):
+        xlsx.add(d)
+        html.add(d)
+        overview.add(d)
+    parts = xlsx.close(problems)
+    for old in out.glob(XLSX_NAME.replace(".xlsx", "-*.xlsx")):
+        if old not in parts:
+            old.unlink()  # a part of an earlier, larger report into the same directory
+    written: dict[str, object] = {"xlsx": parts[0], "xlsx_parts": parts}
+    written.update(html.close(overview, problems))
     written["review"] = review
     return written
 
 
-__all__ = ["Facts", "XLSX_NAME", "gather", "write_report"]
+__all__ = ["DocFacts", "Overview", "XLSX_NAME", "documents", "write_report"]
