@@ -10,7 +10,7 @@ the rows of their half until the next label; a label printed in one half of a ro
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Callable
 
 import regex
@@ -61,9 +61,10 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
         if as_l1 and as_l2:
-            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly
+            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly,
+            # unless it stands in the 二级 column ("成本指标 | 社会成本指标 | 100": a 二级 and its name)
             following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
-            if level2_of(following) and not level1_of(following):
+            if level2_of(following) and not level1_of(following) and col not in label_cols:
                 tokens.append(Token(col, L1, cell, level1=as_l1))
             else:
                 tokens.append(Token(col, L2, cell, *as_l2))
@@ -113,7 +114,7 @@ def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
 
 def header_layout(header: Line) -> tuple[int | None, tuple[int, ...]]:
     """(first column of the right half, the 二级 columns) from the indicator caption row."""
-    keys = [(i, norm(c)) for i, c in enumerate(header.cells) if c]
+    keys = [(i, templates.caption_key(c)) for i, c in enumerate(header.cells) if c]  # "三级指标(年度)" too
     names = [i for i, k in keys if k == "三级指标"] or [i for i, k in keys if k == "指标值"]
     label_cols = tuple(i for i, k in keys if k == "二级指标")
     if len(names) >= 2:
@@ -128,7 +129,7 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
     if halves == 1:
         _fill(left, labelled)
         return left, right
-    cut = _label_cut(labelled)
+    cut = _label_cut(labelled, right_col)
     if cut is None:
         cut = _text_cut(labelled, right_col)
     _fill(left, labelled[:cut])
@@ -136,11 +137,17 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
     return left, right
 
 
-def _label_cut(tokens: list[Token]) -> int | None:
+def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
     """Index of the 二级 label that opens the right half: one after text, or a second label
-    (not the same label printed again right after the first: 一级 and 二级 columns both print it)."""
+    (not the same label printed again right after the first: 一级 and 二级 columns both print it;
+    unless it stands in the right half's columns: "数量指标 | | | 数量指标 | name | value")."""
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
-    if len(labels) >= 2 and labels[1] == labels[0] + 1 and tokens[labels[1]].level2 == tokens[labels[0]].level2:
+    if (
+        len(labels) >= 2
+        and labels[1] == labels[0] + 1
+        and tokens[labels[1]].level2 == tokens[labels[0]].level2
+        and not (right_col is not None and tokens[labels[0]].col < right_col <= tokens[labels[1]].col)
+    ):
         labels.pop(1)
     seen_text = False
     for i, t in enumerate(tokens):
@@ -246,7 +253,13 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _cue_score(pair: _Pair, level2: str) -> int:
-    fields = {"name": norm(pair.name), "value": norm(pair.value)}
+    return _cue_score_of(pair.name, pair.value, level2)
+
+
+@lru_cache(maxsize=1 << 14)
+def _cue_score_of(name: str, value: str, level2: str) -> int:
+    """_cue_score of a (name, value) text: pure, memoised (a pair is scored once per 二级 it could take)."""
+    fields = {"name": norm(name), "value": norm(value)}
     return sum(w for f, cue, w in _cues().get(level2, ()) if cue in fields[f])
 
 
@@ -305,6 +318,11 @@ def place_centred_labels(pairs: list[Pair]) -> list[Pair]:
             if below.level2 == pair.level2 or below.level2[1] != "产出指标" or pair.level2[1] != "产出指标":
                 continue  # benefit categories share too many words for cues to decide
             if any(out[at[j]].labelled for j in range(k + 1, below_k)):
+                continue
+            # a group is contiguous: the rows between this one and the label go with it too
+            # ("…课时比例 | 70%" stays 数量 when the row under it, "开设课程数量 | 220", does)
+            between = [out[at[j]] for j in range(k + 1, below_k)]
+            if any(_cue_score(b, below.level2[0]) <= _cue_score(b, b.level2[0]) for b in between):
                 continue
             if _cue_score(pair, below.level2[0]) > _cue_score(pair, pair.level2[0]):
                 out[i] = replace(pair, level2=below.level2, level2_source="meaning")
@@ -367,6 +385,8 @@ def strip_numbering(pairs: list[Pair]) -> list[Pair]:
 
 
 _COMPARATORS = "≥≤≧≦<>＜＞="
+_BARE_END = "0123456789万亿千"  # a number the unit column completes: "100" + "%", "10万" + "元"
+_NUMERIC_CELL = regex.compile(r"[\d,.]+")
 
 
 def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
@@ -485,25 +505,35 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
         return line, {}
     cells = list(line.cells)
     side: dict[str, str] = {}
+    natures: list[str] = []
     value_at = None
     for i, c in enumerate(cells):
         role = m.columns.get(i)
         if role in ("value", "value-number") and value_at is None:
             value_at = i
-        if c and role in templates.SIDE_ROLES and role != "skip":
+        if c and role == "nature":
+            natures.append(c)
+        elif c and role in templates.SIDE_ROLES and role != "skip":
             side[role] = f"{side[role]} {c}" if role in side else c
+        if c and role in templates.SIDE_ROLES and role != "skip":
             cells[i] = ""
-    sign = side.pop("value-sign", "")
-    nature = side.get("nature", "")
-    if not sign and nature and all(ch in _COMPARATORS for ch in norm(nature)):
-        sign = nature
+    # two nature columns: 指标性质 printing the comparator and 指标方向性 the direction
+    # ("≥ | 95 | % | 10 | 正向指标"): the comparator signs the value, the word names the direction
+    signs = [n for n in natures if all(ch in _COMPARATORS for ch in norm(n))]
+    words = [n for n in natures if n not in signs]
+    if natures:
+        side["nature"] = words[0] if words else signs[0]
+    sign = side.pop("value-sign", "") or (signs[0] if signs else "")
     unit = side.pop("value-unit", "")
     number = side.pop("value-number", "")
     if value_at is not None:
         value = cells[value_at] or number
         if value and sign and norm(value)[0] not in _COMPARATORS + "约":
             value = sign + value
-        if value and unit and not norm(value).endswith(norm(unit)) and any(ch.isdigit() for ch in value):
+        # the unit column completes a bare number ("100 | %"), never a value printed with its own
+        # unit ("28.8万元 | %") or a word ("应保尽保 | %"); a number in it is no unit (a spreadsheet's
+        # date serial printed in both cells: "44,561 | 44,561")
+        if value and unit and norm(value)[-1] in _BARE_END and not _NUMERIC_CELL.fullmatch(norm(unit)):
             value = value + unit
         cells[value_at] = value
     return Line(line.number, line.text, tuple(cells), line.page), side
@@ -539,7 +569,15 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     if not tokens:
         if side.get("standard") or side.get("note"):
             reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
+        elif side.get("budget"):
+            # an export's unit or department row: its name and its total, no indicator
+            # ("820-马踏镇部门 | | 8,827,620.53")
+            reader.lost(line, " | ".join(side.get(k, "") for k in ("org", "project", "budget") if side.get(k)), "subtotal")
         return
+    if (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
+        # labels and a 评分标准 but no indicator ("效益指标 | 经济效益指标 | | | 未达指标值酌情扣分"):
+        # the labels still govern the rows below, the text is kept as an unparsed row
+        reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
     if _continues_values(tokens, reader.previous_row):
         # a row wrapped by the converter: its values belong to the names of the row above
         for pair, token in zip([p for p in reader.previous_row if not p.value], tokens):

@@ -60,15 +60,16 @@ def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
 
-# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）"
-_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]$")
+# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）", or by its score
+# range: "成本指标(0-20)分"
+_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]分?$")
 
 
 @_memo
 def level2_of(cell: str) -> tuple[str, str] | None:
     """(canonical level2, level1) when the cell is a 二级 label, full, annotated or truncated."""
     key = norm(cell)
-    if key.endswith(")"):
+    if key.endswith((")", ")分")):
         key = _ANNOTATION.sub("", key)
     variants = _level2_variants()
     hit = variants.get(key)
@@ -115,7 +116,7 @@ def looks_like_value(cell: str) -> bool:
 @_memo
 def level1_of(cell: str) -> str | None:
     key = norm(cell)
-    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith(")") else key)
+    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith((")", ")分")) else key)
 
 
 @_memo
@@ -133,14 +134,25 @@ def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
+    if _SIGN_OFF.search(key):
+        return True  # an office's seal and date blank: "财政绩效管理科室(盖章) 年 月 日"
     # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
     # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
     return len(key) >= 2 and any(key == w or (len(w) <= _SHORT_FOOTER and w.startswith(key)) for w in layout_words("footer"))
 
 
+_SIGN_OFF = regex.compile(r"盖章[)）]?年月日$")
+
+
+_FOOTER_LABEL = regex.compile(r"([^\s:：]+)\s*[:：]")
+
+
 def is_footer_row(cells: list[str]) -> bool:
-    """The 负责人/经办人/联系电话/填报日期 row that closes a table."""
+    """The 负责人/经办人/联系电话/填报日期 row that closes a table, also printed as one line of text
+    ("填表人: … 联系电话: … 填报日期:")."""
     hits = sum(is_footer(c) for c in cells)
+    if hits < 2 and len(cells) == 1:
+        hits = sum(is_footer(label) for label in _FOOTER_LABEL.findall(cells[0]))
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 

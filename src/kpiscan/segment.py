@@ -102,19 +102,22 @@ def is_noise(line: Line) -> bool:
     return is_watermark(line.text) or is_mojibake(line.text.strip())
 
 
-def is_section_heading(line: Line) -> bool:
-    cells = _cells(line)
+def is_section_heading(line: Line, cells: list[str] | None = None) -> bool:
+    """`cells`: _cells(line), when the caller has them."""
+    if cells is None:
+        cells = _cells(line)
     return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
 
 
-_NOTE = regex.compile(r"^(注|说明|备注)[:：]")
+_NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
-def is_prose(line: Line) -> bool:
-    """Running text after a table (a note, a paragraph): one cell, no cell separators at all."""
+def is_prose(line: Line, cells: list[str] | None = None) -> bool:
+    """Running text after a table (a note, a paragraph): one cell, no cell separators at all.
+    `cells`: _cells(line), when the caller has them."""
     text = line.text.strip()
-    if "\t" in text or text.startswith("|") or len(_cells(line)) != 1:
+    if "\t" in text or text.startswith("|") or len(_cells(line) if cells is None else cells) != 1:
         return False
     return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
 
@@ -144,9 +147,9 @@ def _caption_value_pairs(cells: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _parse_header_row(open_: _Open, line: Line) -> None:
+def _parse_header_row(open_: _Open, cells: list[str]) -> None:
+    """A header line's fields; `cells`: the line's _cells."""
     table = open_.table
-    cells = _cells(line)
     if not cells:
         return
     halves = {norm(c) for c in cells if is_half_caption(c)}
@@ -210,7 +213,9 @@ def _is_name_row(cells: list[str]) -> bool:
     return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
 
-def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) -> dict[int, tuple[bool, bool]]:
+def _block_facts(
+    lines: list[Line], all_cells: list[list[str]] | None = None, noise: list[bool] | None = None
+) -> dict[int, tuple[bool, bool]]:
     """For each 项目名称 row: (is a 绩效目标表 header, its block has a footer).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
@@ -219,19 +224,25 @@ def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) ->
     facts: dict[int, tuple[bool, bool]] = {}
     if all_cells is None:
         all_cells = [_cells(line) for line in lines]
-    rows = [(line, cells) for line, cells in zip(lines, all_cells) if cells and not is_noise(line)]
-    for i, (line, cells) in enumerate(rows):
-        if not _is_name_row(cells):
+    if noise is None:
+        noise = [is_noise(line) for line in lines]
+    rows = [(line, cells) for line, cells, noisy in zip(lines, all_cells, noise) if cells and not noisy]
+    names = [_is_name_row(cells) for _, cells in rows]  # once per row: the scan below revisits rows
+    for i, (line, _) in enumerate(rows):
+        if not names[i]:
             continue
         titled = i > 0 and len(rows[i - 1][1]) <= 2 and (
             title_kind(rows[i - 1][1][0]) == "project"
             or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
         )
-        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]]
+        # the header fields on the next rows, or beside the name on its own row
+        # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
+        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
         footer = False
-        for _, later in rows[i + 1 :]:
-            if _is_name_row(later) or (len(later) <= 2 and title_kind(later[0])):
+        for j in range(i + 1, len(rows)):
+            later = rows[j][1]
+            if names[j] or (len(later) <= 2 and title_kind(later[0])):
                 break
             if is_footer_row(later):
                 footer = True
@@ -241,11 +252,12 @@ def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) ->
 
 
 def line_event(
-    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event)
+    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event),
+    noisy: bool | None = None,
 ) -> Event:
     """The first event that holds for the line, among those the current state listens to (the
-    others are not tested: ROW stands for them)."""
-    if not cells or is_noise(line):
+    others are not tested: ROW stands for them). `noisy`: is_noise(line), when the caller has it."""
+    if not cells or (is_noise(line) if noisy is None else noisy):
         return Event.NOISE
     first = cells[0]
     if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
@@ -255,13 +267,13 @@ def line_event(
         return Event.TITLE_DEPARTMENT
     if kind == "project":
         return Event.TITLE_PROJECT
-    if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
+    if blocks.get(line.number, (False, False))[0] and _is_name_row(cells):
         return Event.NAME_ROW
     if Event.FOOTER in listens and is_footer_row(cells):
         return Event.FOOTER
     if Event.CAPTION in listens and is_indicator_header(line.cells):
         return Event.CAPTION
-    if Event.END_TEXT in listens and (is_section_heading(line) or is_prose(line)):
+    if Event.END_TEXT in listens and (is_section_heading(line, cells) or is_prose(line, cells)):
         return Event.END_TEXT
     if Event.FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
         return Event.FILL_DATE
@@ -403,7 +415,7 @@ class _Segmenter:
             table.body.append(line)
             return State.BODY
         else:
-            _parse_header_row(cur, line)  # type: ignore[arg-type]
+            _parse_header_row(cur, cells)  # type: ignore[arg-type]
         return State.HEADER
 
     def caption_in_header(self, line: Line, cells: list[str]) -> State:
@@ -452,13 +464,14 @@ _WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, Sta
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
     all_cells = [_cells(line) for line in doc.lines]
-    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells))
-    for line, cells in zip(doc.lines, all_cells):
+    noise = [is_noise(line) for line in doc.lines]  # once per line: both passes below ask
+    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells, noise))
+    for line, cells, noisy in zip(doc.lines, all_cells, noise):
         state = seg.current.state if seg.current is not None else State.SEEKING
         listens = LISTENS[state]
         if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
             listens = _WITHOUT_CAPTION[state]  # a caption row opens a table only under a title
-        event = line_event(line, cells, seg.blocks, listens)
+        event = line_event(line, cells, seg.blocks, listens, noisy)
         new_state = _ACTIONS[state][event](seg, line, cells)
         if seg.current is not None:
             seg.current.state = new_state

@@ -85,8 +85,9 @@ def block_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 14)
 def caption_key(cell: str) -> str:
-    """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note."""
-    key = norm(cell).rstrip(":")
+    """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note;
+    "*指标值" also without the required-field mark forms print before a caption."""
+    key = norm(cell).rstrip(":").lstrip("*★")
     if key in _all_captions():
         return key
     bare = _BRACKETED.sub("", key)

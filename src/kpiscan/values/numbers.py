@@ -75,6 +75,8 @@ def scale(text: str | None) -> float:
 
 def clean(value: float) -> float:
     """Round away float noise from scaling ("13.93万" is 139300, not 139299.99999999997)."""
+    if type(value) is float and value.is_integer():  # 95.0, 220000.0: nothing to round (round() costs ~0.5 µs)
+        return value
     rounded = round(value, 6)
     if rounded - rounded:  # inf - inf is NaN, which is true; a finite number gives 0.0
         raise NumberTooLarge(f"number out of range: {value}")

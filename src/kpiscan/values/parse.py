@@ -89,7 +89,10 @@ def _after_text(grammar: Grammar, match: regex.Match[str], text: str, folded: st
 
 def _without_number(text: str, folded: str, year: int | None) -> Target:
     """No numbered form: a relative target, an unfilled template, or words."""
-    if not _baseline_starts().isdisjoint(folded):  # every relative target names a baseline
+    if not folded:
+        return Target(raw=text, kind="empty")
+    # every relative target names a baseline: the first-character test, then the word itself
+    if not _baseline_starts().isdisjoint(folded) and _baseline_word().search(folded) is not None:
         grammar = _grammars()[2]
         match = grammar.pattern.search(folded)
         if match is not None:
@@ -100,6 +103,12 @@ def _without_number(text: str, folded: str, year: int | None) -> Target:
 @cache
 def _baseline_starts() -> frozenset[str]:
     return frozenset(word[0] for word in vocabulary().baseline_words["baseline"])
+
+
+@cache
+def _baseline_word() -> regex.Pattern[str]:
+    """Any baseline word (上年, 全省平均水平, 同比): the relative form's one required part."""
+    return regex.compile(r"\L<baseline>", baseline=list(vocabulary().baseline_words["baseline"]))
 
 
 def _is_baseline_year(g: Groups, folded: str) -> bool:
@@ -175,9 +184,20 @@ def find_values(text: str, year: int | None = None) -> Iterator[tuple[int, int, 
         yield start, end, target
 
 
+# per grammar (keyed by the id of its group index, cached for the process): the forms it has, in
+# _BUILDERS order, as (position in Match.groups(), builder): one tuple index per form tried
+_DISPATCH: dict[int, tuple[dict[str, int], list[tuple[int, Builder]]]] = {}
+
+
 def _build(g: Groups, raw: str, year: int | None) -> Target:
-    for name, builder in _BUILDERS:
-        if g.matched(name):
+    index = g.index
+    entry = _DISPATCH.get(id(index))
+    if entry is None or entry[0] is not index:
+        entry = _DISPATCH[id(index)] = (index, [(index[name], b) for name, b in _BUILDERS if name in index])
+    order = entry[1]
+    values = g.values
+    for i, builder in order:
+        if values[i] is not None:
             return builder(g, raw, year, vocabulary())
     raise AssertionError(f"grammar matched no known form: {g.match!r}")
 
