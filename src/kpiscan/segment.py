@@ -228,7 +228,7 @@ def _block_facts(
         noise = [is_noise(line) for line in lines]
     rows = [(line, cells) for line, cells, noisy in zip(lines, all_cells, noise) if cells and not noisy]
     names = [_is_name_row(cells) for _, cells in rows]  # once per row: the scan below revisits rows
-    for i, (line, _) in enumerate(rows):
+    for i, (line, cells) in enumerate(rows):
         if not names[i]:
             continue
         titled = i > 0 and len(rows[i - 1][1]) <= 2 and (
