@@ -99,7 +99,7 @@ def test_index_links_resolve_to_document_pages(dumps, report):
     assert len(links) == len(list((report / "docs").glob("*.html"))) == 4
     for link in links:
         assert (report / unquote(link)).is_file(), link
-    assert dom.count('<svg class="chart"') == 6
+    assert dom.count('<svg class="chart"') == 7  # six charts and the practice family ranges
 
 
 _ROW = re.compile(r'<tr id="t\d+-L\d+" class="([^"]*)"[^>]*>(.*?)</tr>', re.S)

@@ -72,7 +72,7 @@ def test_xlsx_sheets_header_and_highlights(constructed):
     out, _ = constructed
     wb, ws, col, rows = _indicator_sheet(out)
     assert wb.sheetnames == ["指标 Indicators", "说明 Legend", "发现 Findings", "评分 Scores", "文档 Documents",
-                             "问题 Problems"]
+                             "问题 Problems", "指标库 Library"]
     for sheet in wb.worksheets:
         assert sheet.freeze_panes and sheet.freeze_panes.endswith("2")  # the header row frozen
         assert sheet.auto_filter.ref
@@ -404,7 +404,7 @@ def test_index_paginates_many_documents(tmp_path):
 def test_index_has_charts_and_document_links(constructed):
     out, _ = constructed
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert html.count('<svg class="chart"') == 6
+    assert html.count('<svg class="chart"') == 7  # six charts and the practice family ranges
     assert f'href="docs/{page_name("t.txt")}"' in html
     assert "明显提升" in html  # the vague-terms chart
     assert 'id="rubric"' in html and "cost-exceeds-funding" in html and "成本超过资金总额" in html

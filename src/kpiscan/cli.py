@@ -253,6 +253,9 @@ def report(
     paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
     out: Path = typer.Option(..., "--out", help="write kpiscan-review.xlsx, index.html and docs/<doc>.html here"),
     workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+    library: Optional[Path] = typer.Option(
+        None, "--library", help="compare targets with this `kpiscan library` output (default: the built-in library, or the scan's own)"
+    ),
     strict: bool = typer.Option(False, "--strict", help="exit non-zero when any file failed"),
 ) -> None:
     """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports,
@@ -265,8 +268,16 @@ def report(
     classify = _classifier_ready()
     if not classify:
         say("warning: the measurability classifier is not available; reporting without labels", 0)
+    lib = None
+    if library is not None:
+        from .practice import Library
+
+        try:
+            lib = Library.read(library)
+        except (OSError, ValueError) as err:
+            _fail(f"error: --library {library}: {err}")
     result = run_scan(paths, classify=classify, workers=workers, show_progress=None if Verbosity.level else False)
-    written: dict[str, Any] = write_report(result, out)
+    written: dict[str, Any] = write_report(result, out, library=lib)
     review = written["review"]
     tabular = write_review(review, out)
     say(
@@ -334,6 +345,31 @@ def classify_command(
         proba = "" if verdict.proba is None else f"\tp={verdict.proba:.2f}"
         flag = "flagged" if verdict.flagged else "ok"
         typer.echo(f"{verdict.label}\t{flag}\t{', '.join(verdict.reasons)}{proba}")
+
+
+@app.command("library")
+@user_errors
+def library(
+    paths: List[Path] = typer.Argument(..., help="the corpus: files or directories (scanned recursively)"),
+    out: Path = typer.Option(..., "--out", help="write families.parquet, members.parquet, families.csv here"),
+    workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+    strict: bool = typer.Option(False, "--strict", help="exit non-zero when any file failed"),
+) -> None:
+    """Group the corpus's indicator names into families with their target distributions per unit.
+
+    Files are scanned one at a time and reduced to names, counts and target values, so memory
+    stays bounded whatever the corpus size."""
+    from .practice.families import library_of_files
+
+    check_out(out)
+    lib, result, n_rows = library_of_files(paths, workers=workers)
+    written = lib.write(out)
+    say(
+        f"{len(result.files)} files, {n_rows} indicator rows, {lib.families['family_id'].nunique()} families "
+        f"({len(lib.families)} family-units) -> " + ", ".join(str(p) for p in written.values())
+    )
+    single = len(paths) == 1 and paths[0].is_file()
+    raise typer.Exit(report_problems(result, single, strict))
 
 
 def main() -> None:

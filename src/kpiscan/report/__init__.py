@@ -20,15 +20,25 @@ from .xlsx import ROWS_PER_PART, XLSX_NAME, XlsxReport
 
 
 def write_report(result, out: Path, review: Review | None = None, rows_per_part: int = ROWS_PER_PART,
-                 page_docs: int = INDEX_PAGE_DOCS) -> dict[str, object]:
-    """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`."""
+                 page_docs: int = INDEX_PAGE_DOCS, library=None) -> dict[str, object]:
+    """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`.
+    The practice findings (kpiscan.practice) join the review; `library`: the Library peers are
+    compared with (default: the scan's own when it holds enough documents, else the built-in one)."""
+    from ..practice import practice_findings
+    from ..practice.report import family_ranges_svg, library_for, library_frame
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    review = review or review_all(result.tables, result.indicators)
+    library = library if library is not None else library_for(result.indicators)
+    if review is None:
+        extra = practice_findings(result.tables, result.indicators, library)
+        review = review_all(result.tables, result.indicators, extra=extra)
     problems = list(getattr(result, "problems", []))
     html = HtmlReport(out, page_docs)
     xlsx = XlsxReport(out, page_name, rows_per_part)
     overview = Overview()
+    overview.family_ranges = family_ranges_svg(result.indicators, library)  # type: ignore[attr-defined]
+    xlsx.library = library_frame(result.indicators, library)
     for d in documents(result.tables, result.indicators, review):
         xlsx.add(d)
         html.add(d)

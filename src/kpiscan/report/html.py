@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
+from ..practice.report import goal_clauses
 from ..review import criteria, rules
 from ..review.findings import criteria_en
 from . import charts, codes
@@ -144,6 +145,7 @@ def _table_view(t: TableFacts) -> dict:
         texts=[(k, table.fields[k]) for k in TEXT_KEYS if table.fields.get(k)],
         goals=(table.fields.get("总体目标_implementation", ""), table.fields.get("总体目标_annual", "")),
         n_indicators=len(t.indicators), n_flagged=sum(i.flagged for i in t.indicators),
+        goal_clauses=goal_clauses(table, t.indicators),
     )
 
 
@@ -238,6 +240,7 @@ def overview_charts(o: Overview) -> dict[str, object]:
         "scores": charts.vbars(score_histogram(o.table_scores), "table scores"),
         "vague_terms": charts.hbars(o.vague_terms(), "most common vague terms"),
         "findings": charts.hbars(o.finding_counts(), "findings per code", label_w=250),
+        "family_ranges": getattr(o, "family_ranges", ""),  # set by write_report (kpiscan.practice)
         "by_doc": by_doc,
         "by_dept": by_dept,
         "top": CHART_DOCS,

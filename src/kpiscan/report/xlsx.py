@@ -206,6 +206,7 @@ class XlsxReport:
         self.first: _Book | None = None
         self.book: _Book | None = None
         self.crit = list(criteria())
+        self.library = None  # a kpiscan.practice library_frame: written as the 指标库 sheet on close
         self._open_part()
 
     # ---------------------------------------------------------------- parts
@@ -292,7 +293,25 @@ class XlsxReport:
             path, line, message = (getattr(p, "path", None), getattr(p, "line", None), getattr(p, "message", None))
             sheet.add([path, line, message] if message is not None else [str(p), None, None])
         sheet.finish()
+        if self.library is not None:
+            library_sheet(self.first, self.library)
         if self.book is not self.first:
             self._close_book(self.book)
         self._close_book(self.first)
         return list(self.parts)
+
+
+LIBRARY_COLUMNS = [("本表 in scan", 7, False), ("指标族 family", 22, True), ("二级指标 level2", 14, False),
+                   ("成员 members", 50, True), ("名称数 names", 7, False), ("指标数 count", 7, False),
+                   ("文档数 docs", 7, False), ("单位 unit", 9, False), ("目标数 targets", 7, False), ("比较符 op", 6, False),
+                   ("P10", 8, False), ("P25", 8, False), ("中位数 median", 8, False), ("P75", 8, False), ("P90", 8, False)]
+
+
+def library_sheet(book: "_Book", frame: Any) -> None:
+    """指标库: the indicator families (kpiscan.practice.report.library_frame) with target quantiles per unit."""
+    sheet = _Sheet(book, "指标库 Library", LIBRARY_COLUMNS, 0)
+    for r in frame.itertuples():
+        row = ["是" if r.in_scan else "", r.family, r.level2, r.members, r.n_members, r.count, r.n_docs, r.unit,
+               r.n_targets, r.op, r.q10, r.q25, r.q50, r.q75, r.q90]
+        sheet.add([None if v is None or (isinstance(v, float) and v != v) else v for v in row])
+    sheet.finish()

@@ -37,15 +37,20 @@ class Review:
         return records_frame([r.to_dict() for r in records], cls)
 
 
-def review_all(tables: list[TableBlock], indicators: list[Indicator]) -> Review:
+def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: list[Finding] | None = None) -> Review:
+    """Review every table; `extra` findings (across documents: kpiscan.practice) join their
+    table's own before it is scored."""
     by_table: dict[tuple[str, int], list[Indicator]] = defaultdict(list)
     for ind in indicators:
         by_table[(ind.doc, ind.table)].append(ind)
+    added: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+    for f in extra or ():
+        added[(f.doc, f.table)].append(f)
     review = Review()
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
     for table in tables:
         mine = by_table.get((table.doc, table.index), [])
-        found = review_table(table, mine)
+        found = review_table(table, mine) + added.get((table.doc, table.index), [])
         score = score_table(table, mine, found)
         review.findings.extend(found)
         review.tables.append(score)

@@ -1,0 +1,513 @@
+"""Indicator families: the same measure written by many units, grouped across a corpus.
+
+A family is what a reviewer compares a target against: "群众满意度", "企业满意度" and "满意度" are
+one family (服务对象满意度, ≥90%); "2024年污水处理量" and "年污水处理量" another (污水处理量, 吨).
+
+Grouping, in order (each step a named rule over the printed name):
+
+1. `normalise_name`: NFKC, no spaces, quotes or bracketed asides ("培训（会议）天数" -> "培训天数"),
+   no list numbering ("1. 通过…"), years and months ("2025年中水处理量" -> "中水处理量"), no
+   leading period word of lexicons/practice_words.tsv (drop_prefix: "全年", "年").
+2. `family_key`: a name ending with a pooled head (practice_words.tsv, pooled_head: 合格率,
+   满意度, 足额支付率 …) is keyed by that head: a rate's target is the same commitment whatever
+   it is the rate of ("办公设备验收合格率", "服装验收合格率" -> "合格率").
+3. `cluster_keys`: the other keys of one category (二级指标) are grouped by char n-gram TF-IDF
+   cosine similarity (scikit-learn, char 1-2 grams): keys are taken most frequent first; each
+   joins the most similar family leader at or above SIMILARITY whose unit dimension agrees
+   (ratio / money / count…, units.tsv kind; a name without a quantity target agrees with any),
+   else it leads a new family. Leader clustering does not chain ("A~B~C" with A !~ C).
+
+The library (`build_library`) is one row per family and unit with member names, counts and the
+target distribution (quantiles and the sorted values); `builtin_library()` is the one made from
+corpora/ and shipped in practice/data/, so one document can be compared without a corpus.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+import regex
+
+from .. import lexicon
+from ..model import Indicator
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+WORDS_FILE = "practice_words.tsv"
+SIMILARITY = 0.4  # cosine of char 1-2 gram TF-IDF vectors; chosen on tests/data/families_labelled.tsv
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+MAX_VALUES = 201  # a family-unit keeps at most this many values (its quantile points when more)
+DATA_DIR = "data"
+LIBRARY_FILES = ("families.parquet", "members.parquet")
+
+_QUOTES = regex.compile(r"[“”\"'‘’《》〈〉「」『』]")
+_ASIDE = regex.compile(r"[（(][^（）()]{0,20}[)）]")
+_NUMBERING = regex.compile(r"^(?:\d{1,2}[.、．:：]|[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)")
+_DATES = regex.compile(r"(?:20\d\d\s*(?:年度|年)?(?:\d{1,2}(?:\.\d{1,2})?(?:[-—至]\d{1,2}(?:\.\d{1,2})?)?日?)?|\d{1,2}月份?)")
+_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+
+
+@cache
+def practice_words(role: str) -> tuple[str, ...]:
+    """Words of one role in practice_words.tsv, longest first."""
+    found = {norm(r["word"]) for r in lexicon.table(WORDS_FILE) if r.get("role") == role and r.get("word")}
+    return tuple(sorted(found, key=lambda w: (-len(w), w)))
+
+
+def norm(text: str) -> str:
+    return regex.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def normalise_name(name: str) -> str:
+    """The name as families compare it.
+
+    "2025年 中水处理量" -> "中水处理量"; "培训（会议）天数" -> "培训天数"; "1. 通过工信部平台动态管理"
+    -> "通过工信部平台动态管理"; "全年开展会议次数" -> "开展会议次数"; "“三八”纪念活动开展时间" ->
+    "三八纪念活动开展时间"."""
+    text = norm(name)
+    text = _QUOTES.sub("", text)
+    text = _ASIDE.sub("", text)
+    text = _NUMBERING.sub("", text)
+    text = _DATES.sub("", text)
+    text = _PUNCT.sub("", text)
+    changed = True
+    while changed:
+        changed = False
+        for word in practice_words("drop_prefix"):
+            if text.startswith(word) and len(text) > len(word) + 1:
+                text, changed = text[len(word):], True
+                break
+    return text or norm(name)
+
+
+def family_key(name: str) -> tuple[str, bool]:
+    """(key, pooled): the pooled head a rate's name ends with, else the normalised name.
+
+    "办公设备验收合格率" -> ("合格率", True); "企业满意度" -> ("满意度", True);
+    "2025年污水处理量" -> ("污水处理量", False)."""
+    key = normalise_name(name)
+    for head in practice_words("pooled_head"):
+        if key.endswith(head):
+            return _same_as().get(head, head), True
+    return key, False
+
+
+@cache
+def _same_as() -> dict[str, str]:
+    return {norm(r["word"]): norm(r["same_as"]) for r in lexicon.table(WORDS_FILE)
+            if r.get("role") == "pooled_head" and r.get("same_as")}
+
+
+@cache
+def _unit_kinds() -> dict[str, str]:
+    return {r["unit"]: r["kind"] for r in lexicon.table("units.tsv") if r.get("unit") and r.get("kind")}
+
+
+def dimension(unit: str | None) -> str | None:
+    """The unit's kind in units.tsv ("%" -> "ratio", "元" -> "money"), None without a unit."""
+    if not unit:
+        return None
+    return _unit_kinds().get(unit, "count")
+
+
+# ------------------------------------------------------------------ one row per printed indicator
+
+
+@dataclass(slots=True)
+class Row:
+    """One printed indicator as the practice analyses read it (the annual half where printed)."""
+
+    doc: str
+    table: int
+    line: int
+    level2: str
+    name: str
+    key: str
+    pooled: bool
+    value: str
+    kind: str
+    op: str | None
+    number: float | None
+    unit: str | None  # the unit with its per-units: "元/人/天"
+    dim: str | None
+    period: str
+    ids: tuple[str, ...] = ()  # the ids of its indicator records (both halves where printed twice)
+
+
+def unit_label(target) -> str | None:
+    if target is None or target.unit is None:
+        return None
+    return "/".join([target.unit, *target.per]) if target.per else target.unit
+
+
+def number_of(target) -> float | None:
+    """The number a quantity target commits to: its value, or its lower end for a range."""
+    if target is None or target.kind != "quantity":
+        return None
+    if target.value is not None:
+        return target.value
+    return target.low if target.low is not None else target.high
+
+
+def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
+    """One Row per printed indicator: both halves of a project table print most rows twice, and
+    the annual half (年度目标, what is evaluated at year end) is kept where it exists."""
+    best: dict[tuple, Indicator] = {}
+    ids: dict[tuple, list[str]] = defaultdict(list)
+    for ind in indicators:
+        k = (ind.doc, ind.table, ind.line, ind.name)
+        if ind.id:
+            ids[k].append(ind.id)
+        if k not in best or (ind.period == "annual" and best[k].period != "annual"):
+            best[k] = ind
+    rows = []
+    for k, ind in best.items():
+        if not ind.name.strip():
+            continue
+        key, pooled = family_key(ind.name)
+        t = ind.target
+        unit = unit_label(t) if t is not None and t.kind == "quantity" else None
+        dim = dimension(t.unit) if t is not None and unit else None
+        rows.append(Row(
+            doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
+            pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
+            number=number_of(t), unit=unit, dim=dim, period=ind.period, ids=tuple(ids.get(k, ())),
+        ))
+    return rows
+
+
+def rows_by_table(indicators: Iterable[Indicator]) -> dict[tuple[str, int], list[Row]]:
+    """The printed rows of each (doc, table)."""
+    out: dict[tuple[str, int], list[Row]] = defaultdict(list)
+    for r in printed_rows(indicators):
+        out[(r.doc, r.table)].append(r)
+    return dict(out)
+
+
+def indicator_sets(indicators: Iterable[Indicator]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
+    """Each table's indicator set: its (category, normalised name) pairs."""
+    return {k: frozenset((r.level2, normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
+
+
+# ------------------------------------------------------------------ clustering
+
+
+VECTORISER = dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+
+
+def vectoriser():
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**VECTORISER, dtype=np.float32)
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIMILARITY) -> dict[str, str]:
+    """Leader clustering of one category's keys: key -> its leader key.
+
+    `keys` are (key, count, dimension). Most frequent first (ties by key), each key joins the most
+    similar leader with cosine >= threshold and a compatible dimension, else leads a family."""
+    if not keys:
+        return {}
+    ordered = sorted(keys, key=lambda k: (-k[1], k[0]))
+    names = [k[0] for k in ordered]
+    dims = [k[2] for k in ordered]
+    if len(names) == 1:
+        return {names[0]: names[0]}
+    matrix = vectoriser().fit_transform(names)
+    leader_of: list[int] = [-1] * len(names)
+    leaders: list[int] = []
+    chunk = 2048
+    for start in range(0, len(names), chunk):
+        stop = min(len(names), start + chunk)
+        sims = (matrix[start:stop] @ matrix[:stop].T).tocsr()  # each key against the keys before it
+        for i in range(start, stop):
+            row = sims.getrow(i - start)
+            best, best_sim = -1, threshold
+            for j, s in zip(row.indices, row.data):
+                if j < i and leader_of[j] == j and s >= best_sim and _compatible(dims[i], dims[j]):
+                    if s > best_sim or best < 0 or j < best:
+                        best, best_sim = j, s
+            leader_of[i] = best if best >= 0 else i
+            if best < 0:
+                leaders.append(i)
+    return {names[i]: names[leader_of[i]] for i in range(len(names))}
+
+
+def family_id(level2: str, leader: str) -> str:
+    return f"{level2}/{leader}"
+
+
+# ------------------------------------------------------------------ the library
+
+
+@dataclass
+class Library:
+    """Families with their target distributions (`families`, one row per family and unit) and
+    the keys that belong to each (`members`, one row per category and key)."""
+
+    families: pd.DataFrame
+    members: pd.DataFrame
+    docs: frozenset[str] = field(default_factory=frozenset)
+    threshold: float = SIMILARITY
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def write(self, out: Path) -> dict[str, Path]:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        fam, mem = out / LIBRARY_FILES[0], out / LIBRARY_FILES[1]
+        self.families.to_parquet(fam, index=False)
+        self.members.to_parquet(mem, index=False)
+        csv = out / "families.csv"
+        flat = self.families.drop(columns=["values"]).copy()
+        flat["members"] = flat["members"].map(lambda m: "、".join(m))
+        flat.to_csv(csv, index=False, encoding="utf-8-sig")
+        (out / "docs.txt").write_text("\n".join(sorted(self.docs)) + "\n", encoding="utf-8")
+        return {"families": fam, "members": mem, "csv": csv}
+
+    @classmethod
+    def read(cls, directory: Path) -> "Library":
+        import pandas as pd
+
+        directory = Path(directory)
+        docs_file = directory / "docs.txt"
+        docs = frozenset(filter(None, docs_file.read_text(encoding="utf-8").splitlines())) if docs_file.exists() else frozenset()
+        return cls(families=pd.read_parquet(directory / LIBRARY_FILES[0]),
+                   members=pd.read_parquet(directory / LIBRARY_FILES[1]), docs=docs)
+
+    # ---- placing new names
+
+    def family_of(self, level2: str, name: str, dim: str | None = None) -> str | None:
+        """The family of a name (its key in `members`, else the most similar member key of the
+        category at or above the threshold with an agreeing dimension), None when none fits."""
+        key, pooled = family_key(name)
+        found = self._known.get((level2, key))
+        if found is not None:
+            return found
+        if pooled:
+            return None
+        index = self._index(level2)
+        if index is None:
+            return None
+        vec, matrix, keys, fams, dims = index
+        sims = (vec.transform([key]) @ matrix.T).toarray()[0]
+        best, best_sim = None, self.threshold
+        for j in sims.argsort()[::-1][:10]:
+            if sims[j] >= best_sim and _compatible(dim, dims[j]):
+                return fams[j]
+        return best
+
+    @cached_property
+    def _known(self) -> dict[tuple[str, str], str]:
+        m = self.members
+        return dict(zip(zip(m["level2"], m["key"]), m["family_id"]))
+
+    def _index(self, level2: str):
+        if level2 not in self._indexes:
+            self._indexes[level2] = self._make_index(level2)
+        return self._indexes[level2]
+
+    def _make_index(self, level2: str):
+        m = self.members[(self.members["level2"] == level2) & (~self.members["pooled"])]
+        if m.empty:
+            return None
+        vec = vectoriser()
+        matrix = vec.fit_transform(list(m["key"]))
+        return vec, matrix, list(m["key"]), list(m["family_id"]), [d if isinstance(d, str) else None for d in m["dim"]]
+
+    def stats(self, fam: str, unit: str | None) -> dict | None:
+        """The library row of one family and unit, None when the library has none."""
+        return self._by_family.get((fam, unit))
+
+    @cached_property
+    def _by_family(self) -> dict[tuple[str, str | None], dict]:
+        return {(r["family_id"], r["unit"]): r for r in self.families.to_dict("records")}
+
+
+def _values(numbers: list[float]) -> list[float]:
+    """The sorted values, or MAX_VALUES evenly spaced quantile points of them when more."""
+    numbers = sorted(numbers)
+    if len(numbers) <= MAX_VALUES:
+        return numbers
+    n = len(numbers) - 1
+    return [numbers[round(i * n / (MAX_VALUES - 1))] for i in range(MAX_VALUES)]
+
+
+class LibraryBuilder:
+    """Accumulates rows file by file, keeping per (category, key) only counts and the numbers of
+    its targets, so a library of any number of documents needs memory for its distinct names and
+    target values, never for the records."""
+
+    def __init__(self) -> None:
+        from array import array
+
+        self._array = array
+        self.keys: Counter = Counter()  # (level2, key, pooled) -> rows
+        self.dims: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.names: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.doc_count: Counter = Counter()  # (level2, key) -> documents
+        self.numbers: dict[tuple[str, str, str | None], Any] = {}  # array('d') of target numbers
+        self.unit_rows: Counter = Counter()  # (level2, key, unit) -> rows
+        self.ops: dict[tuple[str, str, str | None], Counter] = defaultdict(Counter)
+        self.docs: set[str] = set()
+
+    def add(self, rows: Iterable[Row]) -> None:
+        seen: set[tuple[str, str, str]] = set()
+        for r in rows:
+            k = (r.level2, r.key)
+            self.keys[(r.level2, r.key, r.pooled)] += 1
+            if r.dim:
+                self.dims[k][r.dim] += 1
+            self.names[k][normalise_name(r.name)] += 1
+            if (r.doc, *k) not in seen:
+                seen.add((r.doc, *k))
+                self.doc_count[k] += 1
+            self.docs.add(r.doc)
+            ku = (r.level2, r.key, r.unit)
+            self.unit_rows[ku] += 1
+            if r.number is not None:
+                self.numbers.setdefault(ku, self._array("d")).append(r.number)
+                if r.op:
+                    self.ops[ku][r.op] += 1
+
+    def library(self, threshold: float = SIMILARITY) -> Library:
+        import numpy as np
+        import pandas as pd
+
+        fam_of: dict[tuple[str, str], str] = {}
+        plain: dict[str, list] = defaultdict(list)
+        for (level2, key, pooled), n in self.keys.items():
+            if pooled:
+                fam_of[(level2, key)] = family_id(level2, key)
+            else:
+                d = self.dims.get((level2, key))
+                plain[level2].append((key, n, d.most_common(1)[0][0] if d else None))
+        for level2, keys in plain.items():
+            for key, leader in cluster_keys(keys, threshold).items():
+                fam_of[(level2, key)] = family_id(level2, leader)
+        names: dict[str, Counter] = defaultdict(Counter)
+        count: Counter = Counter()
+        docs: Counter = Counter()
+        for (level2, key, _), n in self.keys.items():
+            fam = fam_of[(level2, key)]
+            names[fam].update(self.names[(level2, key)])
+            count[fam] += n
+            docs[fam] += self.doc_count[(level2, key)]  # an upper bound when two keys share a document
+        unit_rows: Counter = Counter()
+        numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+        ops: dict[tuple[str, str | None], Counter] = defaultdict(Counter)
+        for (level2, key, unit), n in self.unit_rows.items():
+            fu = (fam_of[(level2, key)], unit)
+            unit_rows[fu] += n
+            numbers[fu].extend(self.numbers.get((level2, key, unit), ()))
+            ops[fu].update(self.ops.get((level2, key, unit), {}))
+        records = []
+        for (fam, unit) in sorted(unit_rows, key=lambda fu: (fu[0], fu[1] or "")):
+            level2, label = fam.split("/", 1)
+            nums = numbers[(fam, unit)]
+            q = np.quantile(nums, QUANTILES).round(4).tolist() if nums else [None] * len(QUANTILES)
+            records.append({
+                "family_id": fam, "level2": level2, "family": label,
+                "pooled": label in practice_words("pooled_head") or label in _same_as().values(),
+                "members": [n for n, _ in names[fam].most_common()], "n_members": len(names[fam]),
+                "count": count[fam], "n_docs": min(docs[fam], len(self.docs)), "unit": unit,
+                "n_unit": unit_rows[(fam, unit)], "n_targets": len(nums),
+                "op": ops[(fam, unit)].most_common(1)[0][0] if ops[(fam, unit)] else None,
+                **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
+                "values": _values(list(nums)),
+            })
+        families = pd.DataFrame.from_records(records, columns=FAMILY_COLUMNS)
+        members = pd.DataFrame.from_records([
+            {"level2": l2, "key": key, "family_id": fam_of[(l2, key)], "pooled": pooled, "count": n,
+             "dim": self.dims[(l2, key)].most_common(1)[0][0] if self.dims.get((l2, key)) else None}
+            for (l2, key, pooled), n in sorted(self.keys.items())
+        ], columns=["level2", "key", "family_id", "pooled", "count", "dim"])
+        return Library(families=families, members=members, docs=frozenset(self.docs), threshold=threshold)
+
+
+FAMILY_COLUMNS = ["family_id", "level2", "family", "pooled", "members", "n_members", "count", "n_docs", "unit",
+                  "n_unit", "n_targets", "op", *[f"q{int(p * 100)}" for p in QUANTILES], "values"]
+
+
+def library_from_rows(rows: Iterable[Row], threshold: float = SIMILARITY) -> Library:
+    """The library of these rows (see `build_library`)."""
+    builder = LibraryBuilder()
+    builder.add(rows)
+    return builder.library(threshold)
+
+
+def file_rows(path: str, doc: str) -> tuple[list[Row], list]:
+    """The printed rows of one file and its problems (InputErrors): what a worker returns."""
+    from ..batch import scan_one
+
+    result = scan_one(path, classify=False, doc=doc)
+    return printed_rows(result.indicators), result.problems
+
+
+def library_of_files(paths: Iterable, workers: int = 1):
+    """(library, result, rows) of a corpus, streaming: each file is scanned, reduced to its rows,
+    added and dropped, so memory does not grow with the number of documents. `result` is a
+    ScanResult holding only the files, problems and skipped files (for the CLI's report)."""
+    from ..pipeline import ScanResult, inputs, skipped_result
+
+    todo = []
+    result = ScanResult()
+    for i in inputs(paths):
+        if i.skipped:
+            result.extend(skipped_result(i))
+        else:
+            todo.append((str(i.path), i.doc))
+            result.files.append(str(i.path))
+    builder = LibraryBuilder()
+    n_rows = 0
+
+    def take(part: tuple[list[Row], list]) -> None:
+        nonlocal n_rows
+        rows, problems = part
+        builder.add(rows)
+        n_rows += len(rows)
+        result.problems.extend(problems)
+
+    if workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for part in pool.map(file_rows, [p for p, _ in todo], [d for _, d in todo], chunksize=4):
+                take(part)
+    else:
+        for path, doc in todo:
+            take(file_rows(path, doc))
+    return builder.library(), result, n_rows
+
+
+def build_library(indicators: Iterable[Indicator], threshold: float = SIMILARITY) -> Library:
+    """The families of these indicators with their target distributions per unit."""
+    return library_from_rows(printed_rows(indicators), threshold)
+
+
+def assign_families(rows: list[Row], library: Library) -> list[str | None]:
+    """The library family of each row (None where no family of the library fits)."""
+    return [library.family_of(r.level2, r.name, r.dim) for r in rows]
+
+
+@cache
+def builtin_library() -> Library:
+    """The library made from corpora/ (`kpiscan library corpora --out src/kpiscan/practice/data`)."""
+    return Library.read(Path(str(files("kpiscan.practice") / DATA_DIR)))
+
+
+def library_sheet(library: Library):
+    """The "指标库" sheet of the reviewer workbook: one row per family and unit, members joined."""
+    frame = library.families.drop(columns=["values"]).copy()
+    frame["members"] = frame["members"].map(lambda m: "、".join(list(m)[:12]))
+    return frame.sort_values(["level2", "count"], ascending=[True, False], kind="stable")

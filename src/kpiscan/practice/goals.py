@@ -1,0 +1,165 @@
+"""The 总体目标 of a table split into clauses and matched with its indicators.
+
+Rules, in order:
+
+1. `split_clauses`: both halves' 总体目标 (fields 总体目标_implementation / 总体目标_annual), split
+   at 。；;！？ and line breaks, at list numbers ("1、", "（2）") and at commas; a piece with
+   fewer than MIN_CLAUSE characters joins the one before it. The same clause printed in both
+   halves is kept once.
+2. A clause is background, not a promise, when it opens with a context word of
+   lexicons/practice_words.tsv ("根据…", "按照…") or holds no content word.
+3. Content words: jieba words (kpiscan.tokenize) of two or more characters, not a number, not a
+   generic word of practice_words.tsv ("工作", "提高", "确保").
+4. A clause and an indicator match when a content word of one occurs in the other's text (the
+   indicator's name, and its value when that is words), or when at least BIGRAM_SHARE of the
+   clause's content character bigrams occur in it. A clause that matches no indicator but
+   restates the project name is measured by the table's output indicators.
+
+Findings: `goal-without-indicator` for a promise no indicator matches (the clause in the
+message); `indicator-without-goal` for a 数量指标 (what the project delivers) that matches no
+clause, when the table states a goal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import regex
+
+from ..layout import norm
+from ..model import Indicator, TableBlock
+from ..review.findings import Finding, make
+from .families import practice_words, rows_by_table
+
+GOAL_FIELDS = ("总体目标_implementation", "总体目标_annual", "总体目标")
+MIN_CLAUSE = 6
+OUTPUT_LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标")
+BIGRAM_SHARE = 0.5
+MAX_CLAUSE_SHOWN = 40
+_LIST_NUMBER = r"(?:\d{1,2}[、.．:：](?!\d)|[（(][\d一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}、)"
+_SPLIT = regex.compile(r"[。；;！!？?\n]+|(?<=\S)(?=" + _LIST_NUMBER + r")|[，,]")
+_GOAL_NUMBER = regex.compile(r"目标(?=\d{1,2}[、.．:：])")
+_NUMBER_OPEN = regex.compile(r"^" + _LIST_NUMBER)
+_DIGITS = regex.compile(r"^[\d.%年月日号万元个次人]+$")
+
+
+@dataclass
+class Clause:
+    text: str
+    promise: bool
+    words: frozenset[str] = field(default_factory=frozenset)
+    matched: list[int] = field(default_factory=list)  # lines of the indicators it matches
+
+
+def split_clauses(text: str) -> list[str]:
+    """"对其重点文化产业项目予以支持;促进文化产业…稳步提升,骨干文化企业做强做优做大" ->
+    ["对其重点文化产业项目予以支持", "促进文化产业…稳步提升", "骨干文化企业做强做优做大"]."""
+    out: list[str] = []
+    for piece in _SPLIT.split(_GOAL_NUMBER.sub("", norm(text))):
+        piece = _NUMBER_OPEN.sub("", piece).strip("、:：")
+        if not piece:
+            continue
+        if out and len(piece) < MIN_CLAUSE:
+            out[-1] += "，" + piece
+        else:
+            out.append(piece)
+    if len(out) > 1 and len(out[0]) < MIN_CLAUSE:
+        out[1] = out[0] + "，" + out[1]
+        out.pop(0)
+    return out
+
+
+def goal_text(table: TableBlock) -> list[str]:
+    seen: dict[str, None] = {}
+    for f in GOAL_FIELDS:
+        for clause in split_clauses(table.fields.get(f, "")):
+            seen.setdefault(clause, None)
+    return list(seen)
+
+
+@cache
+def content_words(text: str) -> frozenset[str]:
+    from ..tokenize import tokens
+
+    generic = set(practice_words("generic"))
+    return frozenset(w for w in tokens(norm(text)) if len(w) >= 2 and w not in generic and not _DIGITS.match(w))
+
+
+def bigrams(words: frozenset[str]) -> set[str]:
+    return {w[i:i + 2] for w in words for i in range(len(w) - 1)}
+
+
+def is_promise(text: str, words: frozenset[str]) -> bool:
+    return bool(words) and not any(text.startswith(w) for w in practice_words("context"))
+
+
+def indicator_text(row) -> str:
+    """What an indicator says: its name, and its value when that is words ("争取国家及省专项资金支持")."""
+    return row.name if row.number is not None or row.kind != "qualitative" else f"{row.name} {row.value}"
+
+
+def matches(clause: str, clause_words: frozenset[str], text: str) -> bool:
+    """A shared content word (either one's word inside the other's text: jieba cuts "火灾隐患" and
+    "火灾事故" differently), or BIGRAM_SHARE of the clause's content bigrams in `text`."""
+    key = norm(text)
+    if any(w in key for w in clause_words) or any(w in clause for w in content_words(key)):
+        return True
+    grams = bigrams(clause_words)
+    return bool(grams) and sum(1 for g in grams if g in key) >= BIGRAM_SHARE * len(grams)
+
+
+def match_goals(table: TableBlock, rows: list) -> list[Clause]:
+    """The table's goal clauses, each with the lines of the indicators it matches."""
+    clauses = []
+    for text in goal_text(table):
+        words = content_words(text)
+        c = Clause(text=text, promise=is_promise(text, words), words=words)
+        c.matched = [r.line for r in rows if matches(text, words, indicator_text(r))]
+        if not c.matched and rows and matches(text, words, table.project):
+            # the clause restates the project ("完成…运营费的支付"): the table's outputs measure it
+            c.matched = [r.line for r in rows if r.level2 in OUTPUT_LEVEL2] or [rows[0].line]
+        clauses.append(c)
+    return clauses
+
+
+def short(text: str) -> str:
+    return text if len(text) <= MAX_CLAUSE_SHOWN else text[:MAX_CLAUSE_SHOWN] + "…"
+
+
+def check_goals(tables: list[TableBlock], indicators: list[Indicator]) -> list[Finding]:
+    rows_by = rows_by_table(indicators)
+    out = []
+    for t in tables:
+        rows = rows_by.get((t.doc, t.index), [])
+        if not rows:
+            continue
+        clauses = match_goals(t, rows)
+        if not clauses:
+            continue
+        for c in clauses:
+            if c.promise and not c.matched:
+                out.append(make("goal-without-indicator", t.doc, t.index, [t.line], clause=short(c.text)))
+        matched_lines = {line for c in clauses for line in c.matched}
+        for r in rows:
+            if r.level2 == "数量指标" and r.line not in matched_lines:
+                out.append(make("indicator-without-goal", t.doc, t.index, [r.line], period=r.period, records=list(r.ids),
+                                name=r.name))
+    return out
+
+
+def goals_frame(tables: list[TableBlock], indicators: list[Indicator]):
+    """One row per goal clause: doc, table, project, clause, promise, matched indicator names —
+    what the document page shows beside the goals."""
+    import pandas as pd
+
+    rows_by = rows_by_table(indicators)
+    records = []
+    for t in tables:
+        rows = rows_by.get((t.doc, t.index), [])
+        name_of = {r.line: r.name for r in rows}
+        for i, c in enumerate(match_goals(t, rows), 1):
+            records.append({"doc": t.doc, "table": t.index, "project": t.project, "clause_no": i, "clause": c.text,
+                            "promise": c.promise, "matched": [name_of[line] for line in c.matched],
+                            "covered": bool(c.matched) or not c.promise})
+    return pd.DataFrame.from_records(records, columns=["doc", "table", "project", "clause_no", "clause", "promise",
+                                                       "matched", "covered"])

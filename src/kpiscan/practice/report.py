@@ -1,0 +1,88 @@
+"""What the reports show of indicator practice, for the report writers to lay out:
+
+- `library_frame(indicators)`: the "指标库 Library" sheet of the reviewer workbook;
+- `family_ranges_svg(indicators)`: the overview chart of target distributions per family;
+- `goal_clauses(table, indicators)`: the goal clauses shown beside the 总体目标 on a document page.
+
+The library is the scan's own when it holds at least MIN_DOCS documents, else the built-in one
+(made from corpora/) restricted to the families the scan's indicators belong to.
+"""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from ..model import Indicator, TableBlock
+from .families import Library, build_library, builtin_library, library_sheet, printed_rows
+from .goals import match_goals
+
+MIN_DOCS = 5
+CHART_FAMILIES = 12
+
+
+def library_for(indicators: list[Indicator]) -> Library:
+    docs = {i.doc for i in indicators}
+    return build_library(indicators) if len(docs) >= MIN_DOCS else builtin_library()
+
+
+def families_of_scan(indicators: list[Indicator], library: Library) -> set[str]:
+    return {f for f in (library.family_of(r.level2, r.name, r.dim) for r in printed_rows(indicators)) if f}
+
+
+def library_frame(indicators: list[Indicator], library: Library | None = None):
+    """The workbook sheet: one row per family and unit (members joined, quantiles), the
+    families of this scan's indicators first."""
+    library = library if library is not None else library_for(indicators)
+    frame = library_sheet(library)
+    mine = families_of_scan(indicators, library)
+    frame.insert(0, "in_scan", frame["family_id"].isin(mine))
+    return frame.sort_values(["in_scan", "count"], ascending=[False, False], kind="stable")
+
+
+def family_ranges_svg(indicators: list[Indicator], library: Library | None = None, top: int = CHART_FAMILIES,
+                      width: int = 620) -> Markup:
+    """Rate targets (%) of the most common families: q10-q90 as a line, q25-q75 as a box, the
+    median as a tick, with the number of targets; inline SVG, no script."""
+    library = library if library is not None else library_for(indicators)
+    mine = families_of_scan(indicators, library)
+    fam = library.families
+    rows = fam[(fam["unit"] == "%") & (fam["n_targets"] >= 3) & fam["family_id"].isin(mine)]
+    rows = rows.sort_values("n_targets", ascending=False).head(top)
+    lo = min(50.0, float(rows["q10"].min())) if len(rows) else 50.0
+    label_w, bar_h, gap = 200, 14, 8
+    span = width - label_w - 60
+
+    def x(v: float) -> float:
+        return label_w + span * (float(v) - lo) / (100.0 - lo if 100.0 > lo else 1.0)
+
+    body = []
+    for n, r in enumerate(rows.itertuples()):
+        y = n * (bar_h + gap)
+        mid = y + bar_h / 2
+        title = escape(f"{r.family_id}: q10 {r.q10:g}% · q25 {r.q25:g}% · median {r.q50:g}% · q75 {r.q75:g}% · "
+                       f"q90 {r.q90:g}% ({r.n_targets} targets)")
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + 11}" text-anchor="end">{escape(r.family[:14])}</text>'
+            f'<g><title>{title}</title>'
+            f'<line x1="{x(r.q10):.1f}" y1="{mid}" x2="{x(r.q90):.1f}" y2="{mid}" stroke="#1f4e79"/>'
+            f'<rect x="{x(r.q25):.1f}" y="{y}" width="{max(1.5, x(r.q75) - x(r.q25)):.1f}" height="{bar_h}" '
+            f'fill="#9ec5e8" stroke="#1f4e79"/>'
+            f'<line x1="{x(r.q50):.1f}" y1="{y}" x2="{x(r.q50):.1f}" y2="{y + bar_h}" stroke="#c62828" stroke-width="2"/></g>'
+            f'<text x="{width - 50}" y="{y + 11}">n={r.n_targets}</text>'
+        )
+    axis_y = len(rows) * (bar_h + gap) + 4
+    for tick in (lo, (lo + 100) / 2, 100):
+        body.append(f'<text x="{x(tick):.1f}" y="{axis_y + 10}" text-anchor="middle">{tick:g}%</text>')
+    height = axis_y + 16
+    return Markup(
+        f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="\'Noto Sans CJK SC\',\'Microsoft YaHei\',sans-serif" font-size="12">'
+        f'<title>rate targets per indicator family</title>{"".join(body)}</svg>'
+    )
+
+
+def goal_clauses(table: TableBlock, indicators: list[Indicator]) -> list[dict]:
+    """Each goal clause with the names of the indicators that measure it ([] and promise: a gap)."""
+    rows = printed_rows([i for i in indicators if i.doc == table.doc and i.table == table.index])
+    name_of = {r.line: r.name for r in rows}
+    return [{"clause": c.text, "promise": c.promise, "indicators": list(dict.fromkeys(name_of[l] for l in c.matched))}
+            for c in match_goals(table, rows)]

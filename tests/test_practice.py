@@ -1,0 +1,316 @@
+"""Indicator practice (issue 14): families, peers, years, boilerplate, goals, `kpiscan library`.
+
+Names and values below are rows printed in corpora/ (the document and table are named where a
+test builds its own records from them).
+"""
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import kpiscan
+from kpiscan.cli import app
+from kpiscan.model import Indicator, TableBlock
+from kpiscan.practice import build_library, builtin_library, family_key, normalise_name, practice_findings
+from kpiscan.practice.boilerplate import check_boilerplate
+from kpiscan.practice.families import Library, library_sheet, printed_rows
+from kpiscan.practice.goals import goals_frame, match_goals, split_clauses
+from kpiscan.practice.peers import check_peers
+from kpiscan.practice.years import check_years, link_projects, project_moves
+from kpiscan.review import rules
+from kpiscan.values import parse_value
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+@pytest.fixture(scope="module")
+def corpus_scan():
+    return kpiscan.scan(ROOT / "corpora", classify=False)
+
+
+def ind(doc, table, line, level2, name, value, period="annual", year=2024) -> Indicator:
+    level1 = {"服务对象满意度指标": "满意度指标", "成本指标": "产出指标", "数量指标": "产出指标",
+              "质量指标": "产出指标"}.get(level2, "效益指标")
+    return Indicator(doc=doc, table=table, table_line=1, kind="project", project="p", period=period, level1=level1,
+                     level2=level2, name=name, value=value, line=line, target=parse_value(value, year))
+
+
+def table(doc, index, project, dept="601-晋城经济技术开发区管理委员会", year=2024, funds=None, goal="") -> TableBlock:
+    t = TableBlock(doc=doc, index=index, line=index * 10, kind="project", title="项目支出绩效目标表", project=project,
+                   year=year, fields={"主管部门": dept, "项目名称": project, "总体目标_annual": goal})
+    if funds is not None:
+        t.funds = {"annual": {"total": funds}}
+    return t
+
+
+# ------------------------------------------------------------------ families
+
+
+@pytest.mark.parametrize("name, key", [
+    ("2025年中水处理量", "中水处理量"),            # 003, 数量指标
+    ("年污水处理量", "污水处理量"),
+    ("培训（会议）天数", "培训天数"),              # 002 table 6
+    ("1. 通过工信部平台动态管理", "通过工信部平台动态管理"),  # 001 table 4
+    ("“三八”纪念活动开展时间", "三八纪念活动开展时间"),   # 000 table 22
+    ("全年开展会议次数", "开展会议次数"),          # 000 table 10
+])
+def test_normalise_name(name, key):
+    assert normalise_name(name) == key
+
+
+def test_rates_pool_by_their_head():
+    assert family_key("办公设备验收合格率") == ("合格率", True)
+    assert family_key("服装验收合格率") == ("合格率", True)
+    assert family_key("聘用人员满意程度") == ("满意度", True)  # same_as in practice_words.tsv
+    assert family_key("参与企业和群众满意率") == ("满意度", True)
+    assert family_key("2024年污水处理量") == ("污水处理量", False)
+
+
+@pytest.mark.slow
+def test_family_pairs_on_the_labelled_sample():
+    from eval_practice import family_figures
+
+    figures = family_figures()
+    assert figures["names"][0] >= 300
+    p, r, gold, predicted, both = figures["all"]
+    assert gold > 900 and predicted > 0
+    assert p >= 0.9 and r >= 0.9
+
+
+def test_library_groups_years_and_keeps_distributions(corpus_scan):
+    lib = build_library(corpus_scan.indicators)
+    fam = lib.family_of("数量指标", "2026年污水处理量", "mass")
+    assert fam == "数量指标/污水处理量"
+    row = lib.stats(fam, "吨")
+    assert row["n_targets"] >= 5 and row["q10"] <= row["q50"] <= row["q90"]
+    assert list(row["values"]) == sorted(row["values"])
+    sat = lib.stats("服务对象满意度指标/满意度", "%")
+    assert sat["op"] == ">=" and sat["n_targets"] > 50 and 80 <= sat["q50"] <= 100
+    assert "群众满意度" in list(sat["members"])
+    sheet = library_sheet(lib)
+    assert "values" not in sheet.columns and sheet["members"].map(type).eq(str).all()
+
+
+def test_builtin_library_is_the_corpora_one(corpus_scan):
+    lib = builtin_library()
+    assert lib.docs == {t.doc for t in corpus_scan.tables}
+    assert lib.family_of("服务对象满意度指标", "老年人满意度", "ratio") == "服务对象满意度指标/满意度"
+    assert lib.family_of("成本指标", "一个从未见过的名称xyz") is None
+
+
+def test_library_command_writes_parquet_and_csv(tmp_path, corpus_files):
+    res = CliRunner().invoke(app, ["library", *map(str, corpus_files[:2]), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "2 files" in res.output and "indicator rows" in res.output
+    lib = Library.read(tmp_path)
+    assert len(lib.families) > 100 and set(lib.members["level2"]) >= {"数量指标", "服务对象满意度指标"}
+    assert (tmp_path / "families.csv").read_text(encoding="utf-8-sig").startswith("family_id,level2,family")
+
+
+def test_library_command_names_a_bad_file(tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_text("", encoding="utf-8")
+    res = CliRunner().invoke(app, ["library", str(bad), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    assert f"error: {bad}" in res.output and "Traceback" not in res.output
+
+
+# ------------------------------------------------------------------ peers
+
+
+def peer_library(values: list[str], level2: str, name: str) -> Library:
+    return build_library([ind(f"peer{i}.txt", 1, 5, level2, name, v) for i, v in enumerate(values)])
+
+
+def test_target_below_peers_names_the_peer_figures():
+    lib = peer_library(["≥90%"] * 6 + ["≥95%"] * 3 + ["≥80%"], "服务对象满意度指标", "群众满意度")
+    rows = printed_rows([ind("mine.txt", 2, 40, "服务对象满意度指标", "企业满意度", "≥80%")])
+    [f] = check_peers(rows, lib)
+    assert f.code == "target-below-peers" and f.lines == [40]
+    assert "9 of 10 peers set ≥90%" in f.message and "9个定为≥90%" in f.message
+    # in the usual range: no finding
+    assert check_peers(printed_rows([ind("mine.txt", 2, 41, "服务对象满意度指标", "企业满意度", "≥90%")]), lib) == []
+
+
+def test_peers_need_enough_peers():
+    lib = peer_library(["≥95%"] * 4, "服务对象满意度指标", "群众满意度")
+    assert check_peers(printed_rows([ind("mine.txt", 2, 40, "服务对象满意度指标", "企业满意度", "≥60%")]), lib) == []
+
+
+def test_cost_above_peers_for_unit_costs_only():
+    # 003: "生活污泥、城市粪便、餐厨垃圾处置成本 320元/吨", "污水处理成本 2.32元/吨"
+    lib = peer_library(["≤300元/人/天", "≤350元/人/天", "≤380元/人/天", "≤400元/人/天", "≤400元/人/天", "≤420元/人/天"],
+                       "成本指标", "培训费用")
+    [f] = check_peers(printed_rows([ind("mine.txt", 1, 9, "成本指标", "培训费用", "≤600元/人/天")]), lib)
+    assert f.code == "cost-above-peers" and "6 of 6 peers cost at most 420元/人/天" in f.message
+    totals = peer_library(["≤10万元", "≤12万元", "≤9万元", "≤11万元", "≤10万元", "≤10万元"], "成本指标", "项目总成本")
+    assert check_peers(printed_rows([ind("mine.txt", 1, 9, "成本指标", "项目总成本", "≤60万元")]), totals) == []
+
+
+# ------------------------------------------------------------------ years
+
+
+def year_pair(funds_before, funds_after, values_after):
+    """000 table 20 (天网工程运维经费) in 2024 and a 2025 copy."""
+    names = [("数量指标", "视频监控系统数", "118路"), ("质量指标", "天网工程在线率", "≥95%"),
+             ("质量指标", "维保达标率", "100%"), ("服务对象满意度指标", "群众满意度", "≥90%")]
+    t0 = table("a2024.txt", 20, "天网工程运维经费", funds=funds_before)
+    t1 = table("b2025.txt", 3, "2025年天网工程运维经费项目", year=2025, funds=funds_after)
+    inds = [ind("a2024.txt", 20, 100 + i, l2, n, v) for i, (l2, n, v) in enumerate(names)]
+    inds += [ind("b2025.txt", 3, 200 + i, l2, n, v, year=2025) for i, ((l2, n, _), v) in enumerate(zip(names, values_after))]
+    return [t0, t1], inds
+
+
+def test_projects_link_across_years_and_moves_are_reported():
+    tables, inds = year_pair(360000, 360000, ["118路", "≥90%", "100%", "≥95%"])
+    other = table("b2025.txt", 4, "遗属补助", year=2025, funds=10)
+    [link] = link_projects(tables + [other], inds)
+    assert (link.doc_before, link.table_before, link.doc, link.table) == ("a2024.txt", 20, "b2025.txt", 3)
+    assert link.score >= 0.8
+    rows = {}
+    for r in printed_rows(inds):
+        rows.setdefault((r.doc, r.table), []).append(r)
+    changes = {m.name: m.change for m in project_moves(link, rows)}
+    assert changes == {"视频监控系统数": "same", "天网工程在线率": "lowered", "维保达标率": "same", "群众满意度": "raised"}
+
+
+def test_targets_copied_forward_while_funds_doubled():
+    tables, inds = year_pair(360000, 720000, ["118路", "≥95%", "100%", "≥90%"])
+    found = check_years(tables, inds)
+    assert [f.code for f in found] == ["targets-copied-forward"]
+    assert "4 of 4 targets unchanged" in found[0].message and "+100%" in found[0].message
+    # funds within FUNDS_SHARE: copying is no finding
+    tables, inds = year_pair(360000, 380000, ["118路", "≥95%", "100%", "≥90%"])
+    assert check_years(tables, inds) == []
+
+
+def test_target_lowered_while_funds_rose():
+    tables, inds = year_pair(360000, 400000, ["100路", "≥90%", "100%", "≥90%"])
+    found = check_years(tables, inds)
+    assert sorted(f.code for f in found) == ["target-lowered", "target-lowered"]
+    assert any("“天网工程在线率” target lowered from ≥95% (2024) to ≥90%" in f.message for f in found)
+    # funds fell: a lower target is no finding
+    tables, inds = year_pair(360000, 300000, ["100路", "≥90%", "100%", "≥90%"])
+    assert [f for f in check_years(tables, inds) if f.code == "target-lowered"] == []
+
+
+@pytest.mark.slow
+def test_year_links_on_constructed_pairs():
+    from eval_practice import year_figures
+
+    f = year_figures(seeds=range(2))
+    assert f["true links"] > 100
+    assert f["precision"] >= 0.95 and f["recall"] >= 0.95
+
+
+# ------------------------------------------------------------------ boilerplate
+
+
+def test_boilerplate_indicator_sets():
+    names = [("数量指标", "工资发放人数", "≥50人"), ("质量指标", "工作发放达标率", "100%"),
+             ("时效指标", "工资发放时间", "每月"), ("服务对象满意度指标", "职工满意度", "≥90%")]  # 003 table 15
+    tables = [table("d.txt", i, f"项目{i}", dept="市城市管理局") for i in (1, 2, 3, 4)]
+    inds = [ind("d.txt", i, 10 * i + k, l2, n, v) for i in (1, 2, 3) for k, (l2, n, v) in enumerate(names)]
+    inds += [ind("d.txt", 4, 40 + k, l2, n + "x", v) for k, (l2, n, v) in enumerate(names)]
+    found = check_boilerplate(tables, inds)
+    assert sorted(f.table for f in found) == [1, 2, 3]
+    assert "3 projects of the department carry the same 4 indicators" in found[0].message
+    assert check_boilerplate(tables[:2], [i for i in inds if i.table <= 2]) == []
+
+
+# ------------------------------------------------------------------ goals
+
+
+def test_split_clauses():
+    # 000 table 2 and 001 table 4, as printed
+    assert split_clauses("对其重点文化产业项目予以支持;促进文化产业创新创意能力和竞争力稳步提升,骨干文化企业做强做优做大。") == [
+        "对其重点文化产业项目予以支持", "促进文化产业创新创意能力和竞争力稳步提升", "骨干文化企业做强做优做大"]
+    assert split_clauses("1:组织相关人员开展第四批绿色园区动态管理申报2:申报成功3:提升开发区营商环境") == [
+        "组织相关人员开展第四批绿色园区动态管理申报，申报成功", "提升开发区营商环境"]
+    assert split_clauses("目标1:有效保障指导员工作的正常开展;目标2:充分发挥党建工作指导员的作用") == [
+        "有效保障指导员工作的正常开展", "充分发挥党建工作指导员的作用"]
+
+
+def test_goal_without_indicator_names_the_clause():
+    # 001 table 10 (提质升级奖励)
+    t = table("g.txt", 1, "提质升级奖励", goal="1:鼓励区内企业上市2:鼓励区内企业提质升级")
+    inds = [ind("g.txt", 1, 5, "数量指标", "企业数量", "8家"),
+            ind("g.txt", 1, 6, "可持续影响指标", "鼓励更多区内企业提质升级", "可持续")]
+    clauses = match_goals(t, printed_rows(inds))
+    assert [c.text for c in clauses] == ["鼓励区内企业上市", "鼓励区内企业提质升级"]
+    assert 6 in clauses[1].matched
+    t.fields["总体目标_annual"] = "保障长期聘用人员的权益，开展读书分享会活动"  # 000 tables 16 and 22
+    found = practice_findings([t], inds, concerns=("goals",))
+    assert sorted(f.code for f in found) == ["goal-without-indicator", "goal-without-indicator", "indicator-without-goal"]
+    assert any("goal “保障长期聘用人员的权益” has no indicator" in f.message for f in found)
+
+
+def test_goals_frame_of_the_corpus(corpus_scan):
+    frame = goals_frame(corpus_scan.tables, corpus_scan.indicators)
+    assert len(frame) > 100 and frame["covered"].mean() > 0.5
+    assert set(frame.columns) >= {"doc", "table", "clause", "promise", "matched", "covered"}
+
+
+@pytest.mark.slow
+def test_goal_agreement_with_hand_judgements():
+    from eval_practice import goal_figures
+
+    f = goal_figures()
+    assert f["tables"] == 30 and f["clauses not found"] == 0
+    assert f["agreement"] >= 0.8
+
+
+# ------------------------------------------------------------------ the rules
+
+
+def test_practice_rules_are_in_the_rule_table():
+    codes = {"target-below-peers", "cost-above-peers", "targets-copied-forward", "target-lowered",
+             "boilerplate-indicators", "goal-without-indicator", "indicator-without-goal"}
+    assert codes <= set(rules())
+
+
+def test_practice_findings_over_the_corpus(corpus_scan):
+    found = practice_findings(corpus_scan.tables, corpus_scan.indicators)
+    codes = {f.code for f in found}
+    assert "target-below-peers" in codes and "goal-without-indicator" in codes
+    assert all(f.doc and f.table and f.lines for f in found)
+    # a copy of a document one year on, every target unchanged while funds doubled
+    doc = "002_5c711d4843627377.txt"
+    tables = [copy.deepcopy(t) for t in corpus_scan.tables if t.doc == doc]
+    inds = [copy.deepcopy(i) for i in corpus_scan.indicators if i.doc == doc]
+    for t in tables:
+        t.doc, t.year = "next.txt", t.year + 1
+        t.funds = {h: {k: (v * 2 if v else v) for k, v in f.items()} for h, f in t.funds.items()}
+    for i in inds:
+        i.doc = "next.txt"
+    originals = [t for t in corpus_scan.tables if t.doc == doc]
+    found = practice_findings(originals + tables, [i for i in corpus_scan.indicators if i.doc == doc] + inds,
+                              concerns=("years",))
+    assert {f.code for f in found} == {"targets-copied-forward"}
+    assert {f.table for f in found} == {t.index for t in tables}
+
+
+def test_peer_counts_stand_for_all_targets_of_a_large_library():
+    # 300 peers at ≥95% and 100 at ≥80%: the library keeps 201 quantile points of the 400 values
+    lib = peer_library(["≥95%"] * 300 + ["≥80%"] * 100, "服务对象满意度指标", "群众满意度")
+    assert len(lib.stats("服务对象满意度指标/满意度", "%")["values"]) == 201
+    [f] = check_peers(printed_rows([ind("mine.txt", 2, 40, "服务对象满意度指标", "企业满意度", "≥80%")]), lib)
+    assert "300 of 400 peers set ≥95%" in f.message
+
+
+def test_report_compares_with_a_given_library(tmp_path, corpus_files):
+    lib_dir = tmp_path / "lib"
+    assert CliRunner().invoke(app, ["library", *map(str, corpus_files), "--out", str(lib_dir)]).exit_code == 0
+    res = CliRunner().invoke(app, ["report", str(corpus_files[2]), "--out", str(tmp_path / "rep"), "--library", str(lib_dir)])
+    assert res.exit_code == 0, res.output
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "rep" / "kpiscan-review.xlsx")
+    assert wb["指标库 Library"].max_row == len(Library.read(lib_dir).families) + 1
+    res = CliRunner().invoke(app, ["report", str(corpus_files[2]), "--out", str(tmp_path / "rep2"), "--library", str(tmp_path / "none")])
+    assert res.exit_code == 1 and "error: --library" in res.output and "Traceback" not in res.output
