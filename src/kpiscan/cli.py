@@ -16,16 +16,21 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def report_problems(result, single_file: bool) -> int:
-    """Print each bad file on one line (stderr); the exit code the command should return."""
+    """Print each bad file on one line (stderr); the exit code the command should return.
+    `result`: anything with .problems and .files (a ScanResult), or a BatchStats."""
+    files = result.files if isinstance(result.files, int) else len(result.files)
     for problem in result.problems:
         typer.echo(f"error: {problem}", err=True)
     if not result.problems:
         return 0
     if not single_file:
         bad = len({p.path for p in result.problems})
-        typer.echo(f"{bad} of {len(result.files)} files had problems (listed above)", err=True)
-        return 1 if bad == len(result.files) else 0
+        typer.echo(f"{bad} of {files} files had problems (listed above)", err=True)
+        return 1 if bad == files else 0
     return 1
+
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another scan holds --out; try again later
 
 
 @app.command()
@@ -39,30 +44,46 @@ def scan(
         False, "--resume", help="load files already done from OUT/.kpiscan-cache instead of scanning them again (needs --out)"
     ),
     dask: Optional[str] = typer.Option(
-        None, "--dask", help="run on Dask: a scheduler address (tcp://host:8786) or local[:N] (N worker processes); overrides --workers"
+        None,
+        "--dask",
+        help="run on Dask: a scheduler address (tcp://host:8786), env (the address in DASK_SCHEDULER_ADDRESS) "
+        "or local[:N] (N worker processes); overrides --workers; needs kpiscan[dask]",
+    ),
+    dask_files: str = typer.Option(
+        "send", "--dask-files", help="send: ship each file's bytes to the workers; shared: workers read the absolute paths (checked first)"
+    ),
+    file_timeout: float = typer.Option(
+        600.0, "--file-timeout", min=0, help="seconds one file may take before it is reported and skipped (0: no limit)"
     ),
 ) -> None:
     """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out.
 
-    With --out every file's result is also cached in OUT/.kpiscan-cache as it finishes, so an
-    interrupted run goes on with --resume."""
-    from .batch import CACHE_DIRNAME, BatchStats, run_scan
-    from .write import FORMATS, write_jsonl, write_outputs
+    Each file's records are written as soon as it is done. With --out every file's result is also
+    cached in OUT/.kpiscan-cache, so an interrupted run goes on with --resume."""
+    from .batch import CACHE_DIRNAME, DASK_FILES, BatchStats, OutputLocked, scan_to_outputs
+    from .write import FORMATS
 
     if fmt not in FORMATS:
         _fail(f"error: --format must be one of {', '.join(FORMATS)}", 2)
     if resume and out is None:
         _fail("error: --resume needs --out (the cache is kept in OUT/.kpiscan-cache)", 2)
-    cache_dir = out / CACHE_DIRNAME if out is not None else None
+    if dask is not None:
+        if dask_files not in DASK_FILES:
+            _fail(f"error: --dask-files must be one of {', '.join(DASK_FILES)}", 2)
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            _fail("error: --dask needs the optional dependency dask: pip install 'kpiscan[dask]'", 2)
     stats = BatchStats()
+    options = dict(classify=not no_classify, workers=workers, dask=dask, dask_files=dask_files, file_timeout=file_timeout or None)
     try:
-        result = run_scan(
-            paths, classify=not no_classify, workers=workers, cache_dir=cache_dir, resume=resume, dask=dask, stats=stats
-        )
+        written = scan_to_outputs(paths, out, fmt, resume=resume, stats=stats, **options)
+    except OutputLocked as err:
+        _fail(f"error: {err}", EXIT_LOCKED)
     except KeyboardInterrupt:
-        if cache_dir is not None:
+        if out is not None:
             typer.echo(
-                f"interrupted: the {stats.scanned} files finished in this run are cached in {cache_dir}; "
+                f"interrupted: the {stats.scanned} files finished in this run are cached in {out / CACHE_DIRNAME}; "
                 "run the same command with --resume to go on",
                 err=True,
             )
@@ -72,16 +93,13 @@ def scan(
             raise
         _fail(f"error: --dask {dask}: {err}")
     single = len(paths) == 1 and paths[0].is_file()
-    if out is None:
-        write_jsonl(result.records(), sys.stdout)
-    else:
-        written = write_outputs(result, out, fmt)
+    if out is not None:
         typer.echo(
-            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}, {len(result.tables)} tables, {len(result.indicators)} indicators, "
-            f"{len(result.unparsed)} unparsed -> " + ", ".join(str(p) for p in written.values()),
+            f"{stats.files} files{f' ({stats.cached} from cache)' if stats.cached else ''}, {stats.tables} tables, "
+            f"{stats.indicators} indicators, {stats.unparsed} unparsed -> " + ", ".join(str(p) for p in written.values()),
             err=True,
         )
-    raise typer.Exit(report_problems(result, single))
+    raise typer.Exit(report_problems(stats, single))
 
 
 @app.command("eval")

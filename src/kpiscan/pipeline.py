@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -72,10 +73,30 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
 
 
 def scan_file(path: str | Path, classify: bool = True) -> ScanResult:
+    from .read.text import check_regular
+
     try:
+        if Path(path).exists() or os.path.islink(path):  # a missing file: the reader says so
+            check_regular(Path(path))
         return scan_document(read_document(path), classify=classify)
     except InputError as err:
         return ScanResult(problems=[err], files=[str(path)])
+
+
+def walk(root: Path) -> Iterator[Path]:
+    """Every entry of a supported type under `root`, sorted, whatever its kind (the scan skips
+    and lists FIFOs, devices and sockets). Symlinked directories are followed once: a directory
+    reached again (a symlink loop) is not walked again."""
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for top, dirs, names in os.walk(root, followlinks=True):
+        st = os.stat(top)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        found += [Path(top) / n for n in names if supported(Path(n))]
+    yield from sorted(found)
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -83,7 +104,7 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for path in paths:
         p = Path(path)
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and supported(f))
+            yield from walk(p)
         else:
             yield p
 

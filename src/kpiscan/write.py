@@ -1,10 +1,19 @@
-"""Writers for scan results: JSONL (nested, the contract of DESIGN.md 3.1), CSV and Parquet (flat)."""
+"""Writers for scan results: JSONL (nested, the contract of DESIGN.md 3.1), CSV and Parquet (flat).
+
+`OutputWriter` streams: each file's part (its tables, indicator records and unparsed rows) is
+appended as soon as it is done, so a batch holds one file's records at a time. Outputs are
+written to hidden temporary files in the output directory and renamed into place when the run
+ends, so a killed run never leaves a half-written file under a final name. Parquet is one file
+written in row groups of `PARQUET_ROW_GROUP` rows with a fixed schema (from the record types).
+"""
 from __future__ import annotations
 
 import csv
 import json
+import math
+import os
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Any, Iterable
 
 from .model import Target
 
@@ -29,18 +38,34 @@ def flat_record(record: dict) -> dict:
     return out
 
 
+def _finite(obj: Any) -> Any:
+    """`obj` with every float that is not finite (inf, nan) replaced by None, recursively."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def json_line(record: dict) -> str:
+    """One record as strict JSON (no bare Infinity/NaN: a non-finite number is written as null;
+    its printed text stays in `value` and `target.raw`) and a newline."""
+    try:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        return json.dumps(_finite(record), ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def write_jsonl(records: Iterable[dict], fh: IO[str]) -> None:
     for r in records:
-        fh.write(json.dumps(r, ensure_ascii=False))
-        fh.write("\n")
+        fh.write(json_line(r))
 
 
 def write_csv(records: Iterable[dict], path: Path) -> None:
-    # utf-8-sig so that Excel opens the Chinese text correctly
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(FLAT_COLUMNS))
-        writer.writeheader()
-        writer.writerows(flat_record(r) for r in records)
+    with OutputWriter(path.parent, "csv", names={"indicators": path.name}, only=("indicators",)) as w:
+        w.add({"indicators": records})
 
 
 def records_frame(records: Iterable[dict]):
@@ -51,29 +76,136 @@ def records_frame(records: Iterable[dict]):
 
 
 def write_parquet(records: list[dict], path: Path) -> None:
-    records_frame(records).to_parquet(path, index=False)
+    with OutputWriter(path.parent, "parquet", names={"indicators": path.name}, only=("indicators",)) as w:
+        w.add({"indicators": records})
+
+
+PARQUET_ROW_GROUP = 50_000
+
+
+def parquet_schema():
+    """A fixed Arrow schema for the flat columns, from the annotations of Indicator and Target:
+    int -> int64, float -> float64, bool -> bool, anything else (str, lists joined) -> string."""
+    import pyarrow as pa
+
+    from .model import Indicator
+
+    def arrow(annotation: Any):
+        text = str(annotation)
+        if text.startswith("list") or "str" in text:
+            return pa.string()
+        if "bool" in text:
+            return pa.bool_()
+        if "float" in text:
+            return pa.float64()
+        if "int" in text:
+            return pa.int64()
+        return pa.string()
+
+    types = {f: arrow(Indicator.__dataclass_fields__[f].type) for f in RECORD_FIELDS + LABEL_FIELDS}
+    types.update({f"target_{n}": arrow(f.type) for n, f in Target.__dataclass_fields__.items()})
+    return pa.schema([(c, types.get(c, pa.string())) for c in FLAT_COLUMNS])
+
+
+class OutputWriter:
+    """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out`, appended part by part.
+
+        with OutputWriter(out, "jsonl") as w:
+            w.add({"indicators": [...], "tables": [...], "unparsed": [...]})   # dicts, per file
+        w.written   # {"indicators": out/indicators.jsonl, ...}, renamed into place on success
+
+    Nothing is renamed into place when the block ends with an exception: the temporary files are
+    removed and the previous outputs (if any) stay as they were.
+    """
+
+    STREAMS = ("indicators", "tables", "unparsed")
+
+    def __init__(self, out: Path, fmt: str = "jsonl", names: dict[str, str] | None = None, only=STREAMS) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+        self.out, self.fmt = Path(out), fmt
+        names = {"indicators": f"indicators.{fmt}", "tables": "tables.jsonl", "unparsed": "unparsed.jsonl", **(names or {})}
+        self.final = {k: self.out / names[k] for k in only}
+        self.tmp = {k: p.with_name(f".{p.name}.{os.getpid()}.tmp") for k, p in self.final.items()}
+        self.written: dict[str, Path] = {}
+        self._fh: dict[str, Any] = {}
+        self._csv = None
+        self._pq = None
+        self._rows: list[dict] = []
+
+    def __enter__(self) -> "OutputWriter":
+        self.out.mkdir(parents=True, exist_ok=True)
+        for k, tmp in self.tmp.items():
+            if k == "indicators" and self.fmt == "parquet":
+                continue
+            # utf-8-sig so that Excel opens the Chinese text of the CSV correctly
+            enc = "utf-8-sig" if k == "indicators" and self.fmt == "csv" else "utf-8"
+            self._fh[k] = tmp.open("w", encoding=enc, newline="" if enc == "utf-8-sig" else None)
+        if "indicators" in self.tmp and self.fmt == "csv":
+            self._csv = csv.DictWriter(self._fh["indicators"], fieldnames=list(FLAT_COLUMNS))
+            self._csv.writeheader()
+        if "indicators" in self.tmp and self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            self._schema = parquet_schema()
+            self._pq = pq.ParquetWriter(self.tmp["indicators"], self._schema)
+        return self
+
+    def add(self, part: dict) -> None:
+        """Append one part: any of its "indicators", "tables", "unparsed" lists of dicts."""
+        for k in ("tables", "unparsed"):
+            if k in self._fh:
+                self._fh[k].writelines(json_line(r) for r in part.get(k) or ())
+        records = part.get("indicators") or ()
+        if "indicators" not in self.tmp:
+            return
+        if self.fmt == "jsonl":
+            self._fh["indicators"].writelines(json_line(r) for r in records)
+        elif self.fmt == "csv":
+            self._csv.writerows(flat_record(r) for r in records)
+        else:
+            self._rows.extend(flat_record(r) for r in records)
+            if len(self._rows) >= PARQUET_ROW_GROUP:
+                self._flush_parquet()
+
+    def _flush_parquet(self) -> None:
+        import pyarrow as pa
+
+        rows = [{c: _finite(r[c]) for c in FLAT_COLUMNS} for r in self._rows]
+        self._pq.write_table(pa.Table.from_pylist(rows, schema=self._schema))
+        self._rows = []
+
+    def close(self, ok: bool = True) -> dict[str, Path]:
+        try:
+            if self._pq is not None:
+                if ok and self._rows:
+                    self._flush_parquet()
+                self._pq.close()
+            for fh in self._fh.values():
+                fh.close()
+        finally:
+            self._pq, self._fh = None, {}
+            for k, tmp in self.tmp.items():
+                if ok:
+                    os.replace(tmp, self.final[k])
+                    self.written[k] = self.final[k]
+                else:
+                    tmp.unlink(missing_ok=True)
+        return self.written
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(ok=exc_type is None)
 
 
 def write_outputs(result, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
-    """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out`; returns what was written."""
-    out.mkdir(parents=True, exist_ok=True)
-    records = result.records()
-    written: dict[str, Path] = {}
-    target = out / f"indicators.{fmt}"
-    if fmt == "jsonl":
-        with target.open("w", encoding="utf-8") as fh:
-            write_jsonl(records, fh)
-    elif fmt == "csv":
-        write_csv(records, target)
-    elif fmt == "parquet":
-        write_parquet(records, target)
-    else:
-        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    written["indicators"] = target
-    with (out / "tables.jsonl").open("w", encoding="utf-8") as fh:
-        write_jsonl((t.to_dict() for t in result.tables), fh)
-    written["tables"] = out / "tables.jsonl"
-    with (out / "unparsed.jsonl").open("w", encoding="utf-8") as fh:
-        write_jsonl((u.to_dict() for u in result.unparsed), fh)
-    written["unparsed"] = out / "unparsed.jsonl"
-    return written
+    """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out` for a ScanResult in memory;
+    returns what was written."""
+    with OutputWriter(out, fmt) as w:
+        w.add(
+            {
+                "indicators": result.records(),
+                "tables": [t.to_dict() for t in result.tables],
+                "unparsed": [u.to_dict() for u in result.unparsed],
+            }
+        )
+    return w.written
