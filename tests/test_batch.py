@@ -416,3 +416,20 @@ def test_second_scan_on_the_same_out_is_refused(docs, tmp_path):
     assert not (out / "indicators.jsonl").exists()
     res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(out), "--no-classify"])  # lock released
     assert res.exit_code == 0, res.output
+
+
+def test_cli_dask_without_the_extra_is_one_line(docs, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    res = CliRunner().invoke(app, ["scan", str(docs), "--dask", "local:1", "--no-classify"])
+    assert res.exit_code == 2
+    assert res.stderr == "error: --dask needs the optional dependency dask: pip install 'kpiscan[dask]'\n"
+
+
+def test_cli_dask_env_without_address(docs, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(tmp_path / "o"), "--dask", "env", "--no-classify"])
+    assert res.exit_code == 1
+    assert res.stderr.strip() == "error: --dask env: DASK_SCHEDULER_ADDRESS is not set (--dask env reads the scheduler address from it)"
