@@ -6,9 +6,11 @@ it is done, in input order, and the runner keeps counts, not results.
     iter_parts(paths, ...)   # -> one "part" (plain dict) per file, input order
     run_scan(paths, ...)     # -> ScanResult in memory (library use, `kpiscan report`, `eval`)
 
-A part is what the outputs need of one file and nothing more: {"format", "files", "tables"
-(TableBlock.to_dict(), no body rows), "indicators" (records), "unparsed", "problems"}. Workers and
-Dask tasks return parts; the parent writes them and forgets them.
+A part is what the outputs need of one file and nothing more: {"format", "files", "problems", "n"
+(counts), "tables" (TableBlock.to_dict(), no body rows), "indicators" (records), "unparsed"}. Each
+of the three streams is a list of dicts, or, when `encode` names it, its JSONL text already encoded
+(by the worker, so that the parent only writes strings). Workers and Dask tasks return parts; the
+parent writes them and forgets them.
 
 Bounded: at most `window` files are in flight or waiting for an earlier file to finish (2 per
 worker, at least 4), so memory does not grow with the corpus and a Dask client holds a bounded
@@ -76,25 +78,52 @@ class BatchStats:
     problems: list[InputError] = field(default_factory=list)
 
     def count(self, part: dict) -> None:
-        self.tables += len(part["tables"])
-        self.indicators += len(part["indicators"])
-        self.unparsed += len(part["unparsed"])
+        self.tables += part["n"]["tables"]
+        self.indicators += part["n"]["indicators"]
+        self.unparsed += part["n"]["unparsed"]
         self.problems += [problem_from_dict(p) for p in part["problems"]]
 
 
 # ------------------------------------------------------------------------------------- parts
 
 
-def part_of(result: ScanResult) -> dict[str, Any]:
-    """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes)."""
-    return {
+STREAMS = ("indicators", "tables", "unparsed")
+
+
+def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
+    """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
+    the streams named in `encode` as JSONL text."""
+    part = {
         "format": FORMAT,
         "files": list(result.files),
+        "problems": [problem_to_dict(p) for p in result.problems],
+        "n": {"tables": len(result.tables), "indicators": len(result.indicators), "unparsed": len(result.unparsed)},
         "tables": [t.to_dict() for t in result.tables],
         "indicators": result.records(),
         "unparsed": [u.to_dict() for u in result.unparsed],
-        "problems": [problem_to_dict(p) for p in result.problems],
     }
+    for k in encode:
+        part[k] = stream_text(part, k)
+    return part
+
+
+def stream_text(part: dict, k: str) -> str:
+    """Stream `k` of a part as JSONL text."""
+    from .write import json_line
+
+    v = part[k]
+    return v if isinstance(v, str) else "".join(json_line(r) for r in v)
+
+
+def stream_records(part: dict, k: str) -> list[dict]:
+    """Stream `k` of a part as records (JSON escapes every newline inside a record)."""
+    v = part[k]
+    return [json.loads(line) for line in v.split("\n") if line] if isinstance(v, str) else v
+
+
+def part_result(part: dict) -> ScanResult:
+    """A part as a ScanResult (tables without body rows)."""
+    return result_from_dict({**part, **{k: stream_records(part, k) for k in STREAMS}})
 
 
 def problem_part(path: str | Path, message: str, line: int | None = None) -> dict[str, Any]:
@@ -187,7 +216,7 @@ class ScanCache:
 
     def store(self, path: Path, key: dict[str, Any] | None, part: dict[str, Any]) -> bool:
         """Write the entry atomically; False when not cached (failed file, unreadable key)."""
-        if key is None or not part["tables"]:
+        if key is None or not part["n"]["tables"]:
             return False
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._entry(path)
@@ -247,17 +276,20 @@ def scan_one(path: str | Path, classify: bool = True, timeout: float | None = No
     return ScanResult(problems=[InputError(str(path), message)], files=[str(path)])
 
 
-def scan_part(path: str, classify: bool = True, timeout: float | None = None, data: bytes | None = None, given: str | None = None) -> dict:
-    """The task workers and Dask run: one file's part. With `data`, the file's bytes are scanned
-    from a private temporary copy of the same name (a worker without the input filesystem);
-    the part names the file `given` (as the user named it) either way."""
+def scan_part(
+    path: str, classify: bool = True, timeout: float | None = None, data: bytes | None = None, given: str | None = None, encode: tuple[str, ...] = ()
+) -> dict:
+    """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL
+    text). With `data`, the file's bytes are scanned from a private temporary copy of the same
+    name (a worker without the input filesystem); the part names the file `given` (as the user
+    named it) either way."""
     given = given if given is not None else str(path)
     if data is None:
-        return _renamed(part_of(scan_one(path, classify, timeout)), str(path), given)
+        return _renamed(part_of(scan_one(path, classify, timeout), encode), str(path), given)
     with tempfile.TemporaryDirectory(prefix="kpiscan-") as tmp:
         copy = Path(tmp) / Path(given).name
         copy.write_bytes(data)
-        return _renamed(part_of(scan_one(copy, classify, timeout)), str(copy), given)
+        return _renamed(part_of(scan_one(copy, classify, timeout), encode), str(copy), given)
 
 
 def _worker_init() -> None:
@@ -324,15 +356,15 @@ class _Tracker:
 class _Serial:
     window = 1
 
-    def __init__(self, classify: bool, timeout: float | None) -> None:
-        self.classify, self.timeout, self.queue = classify, timeout, deque()
+    def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
+        self.classify, self.timeout, self.encode, self.queue = classify, timeout, encode, deque()
 
     def submit(self, i: int, path: Path) -> None:
         self.queue.append((i, path))
 
     def wait(self) -> list[tuple[int, dict]]:
         i, path = self.queue.popleft()
-        return [(i, scan_part(str(path), self.classify, self.timeout))]
+        return [(i, scan_part(str(path), self.classify, self.timeout, encode=self.encode))]
 
     def close(self, ok: bool) -> None:
         pass
@@ -342,8 +374,8 @@ class _Processes:
     """A ProcessPoolExecutor; a worker that dies (killed, out of memory) costs its files only:
     they are reported as problems and a new pool takes the rest."""
 
-    def __init__(self, workers: int, classify: bool, timeout: float | None) -> None:
-        self.workers, self.classify, self.timeout = workers, classify, timeout
+    def __init__(self, workers: int, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
+        self.workers, self.classify, self.timeout, self.encode = workers, classify, timeout, encode
         self.window = max(4, 2 * workers)
         self.pending: dict[Any, tuple[int, Path]] = {}
         self.pool = self._pool()
@@ -352,7 +384,7 @@ class _Processes:
         return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init)
 
     def submit(self, i: int, path: Path) -> None:
-        self.pending[self.pool.submit(scan_part, str(path), self.classify, self.timeout)] = (i, path)
+        self.pending[self.pool.submit(scan_part, str(path), self.classify, self.timeout, None, None, self.encode)] = (i, path)
 
     def wait(self) -> list[tuple[int, dict]]:
         done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
@@ -443,10 +475,10 @@ class _Dask:
     Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway (KilledWorker
     after repeated losses) is reported as a problem of its file."""
 
-    def __init__(self, client, classify: bool, timeout: float | None, files: str) -> None:
+    def __init__(self, client, classify: bool, timeout: float | None, files: str, encode: tuple[str, ...]) -> None:
         from dask.distributed import as_completed
 
-        self.client, self.classify, self.timeout, self.files = client, classify, timeout, files
+        self.client, self.classify, self.timeout, self.files, self.encode = client, classify, timeout, files, encode
         self.window = max(4, 2 * sum(client.nthreads().values()))
         self.done = as_completed()
         self.index: dict[str, tuple[int, Path]] = {}
@@ -457,11 +489,12 @@ class _Dask:
             try:
                 data = load_bytes(path)
             except InputError as err:  # unreadable here: reported as the serial scan would
-                self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]))))
+                self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
-            fut = self.client.submit(scan_part, str(path), self.classify, self.timeout, data, str(path), pure=False)
+            fut = self.client.submit(scan_part, str(path), self.classify, self.timeout, data, str(path), self.encode, pure=False)
         else:
-            fut = self.client.submit(scan_part, str(path.absolute()), self.classify, self.timeout, None, str(path), pure=False)
+            path_there = str(path.absolute())
+            fut = self.client.submit(scan_part, path_there, self.classify, self.timeout, None, str(path), self.encode, pure=False)
         self.index[fut.key] = (i, path)
         self.done.add(fut)
 
@@ -484,7 +517,7 @@ class _Dask:
                 self.client.cancel(futures)
 
 
-def _runner(dask, workers: int, n: int, classify: bool, timeout: float | None, dask_files: str, files: list[Path], stats: BatchStats):
+def _runner(dask, workers: int, n: int, classify: bool, timeout: float | None, dask_files: str, files: list[Path], stats: BatchStats, encode):
     """(runner, close) for the run asked for."""
     if dask is not None:
         if dask_files not in DASK_FILES:
@@ -494,15 +527,15 @@ def _runner(dask, workers: int, n: int, classify: bool, timeout: float | None, d
             if dask_files == "shared":
                 check_shared(client, files)
             stats.mode = "dask"
-            return _Dask(client, classify, timeout, dask_files), close
+            return _Dask(client, classify, timeout, dask_files, encode), close
         except BaseException:
             if close:
                 close()
             raise
     if workers > 1 and n > 1:
         stats.mode = "processes"
-        return _Processes(min(workers, n), classify, timeout), None
-    return _Serial(classify, timeout), None
+        return _Processes(min(workers, n), classify, timeout, encode), None
+    return _Serial(classify, timeout, encode), None
 
 
 def iter_parts(
@@ -516,12 +549,13 @@ def iter_parts(
     show_progress: bool | None = None,
     file_timeout: float | None = None,
     dask_files: str = "send",
+    encode: tuple[str, ...] = (),
 ) -> Iterator[dict]:
     """One part per file under `paths`, in input order, as each is done; see the module notes.
 
     `cache_dir`: write each file's part there; `resume`: load matching entries instead of
     scanning. `dask`: an address, "env", "local[:N]" or a Client (takes precedence over
-    `workers`). `stats`: a BatchStats to fill in (counts). A progress bar on stderr when more
+    `workers`). `encode`: the streams the workers send as JSONL text. `stats`: a BatchStats to fill in (counts). A progress bar on stderr when more
     than one file (or as told).
     """
     start = time.perf_counter()
@@ -544,7 +578,7 @@ def iter_parts(
                     tracker.done(cached=True)
                 else:
                     if runner is None:  # started on the first file to scan: none when all are cached
-                        runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats)
+                        runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats, tuple(encode))
                     keys[i] = key
                     runner.submit(i, f)
                     inflight += 1
@@ -576,7 +610,7 @@ def run_scan(paths: Iterable[str | Path], classify: bool = True, **options: Any)
     without their body rows); options as `iter_parts`."""
     result = ScanResult()
     for part in iter_parts(paths, classify=classify, **options):
-        result.extend(result_from_dict(part))
+        result.extend(part_result(part))
     return result
 
 
@@ -618,15 +652,17 @@ def scan_to_outputs(paths: Iterable[str | Path], out: str | Path | None, fmt: st
     """Scan and write indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out` as the files
     finish (the resume cache in OUT/.kpiscan-cache), holding the lock on `out` for the run; or,
     with `out=None`, the indicator records as JSONL on stdout. Returns what was written."""
-    from .write import OutputWriter, json_line
+    from .write import OutputWriter
 
     stats = stats if stats is not None else BatchStats()
     if out is None:
-        for part in iter_parts(paths, stats=stats, **options):
-            sys.stdout.writelines(json_line(r) for r in part["indicators"])
+        for part in iter_parts(paths, stats=stats, encode=("indicators",), **options):
+            sys.stdout.write(part["indicators"])
         return {}
     out = Path(out)
+    # the workers encode what is written as JSONL; CSV and Parquet need the records as dicts
+    encode = STREAMS if fmt == "jsonl" else ("tables", "unparsed")
     with output_lock(out), OutputWriter(out, fmt) as writer:
-        for part in iter_parts(paths, cache_dir=out / CACHE_DIRNAME, resume=resume, stats=stats, **options):
-            writer.add(part)
+        for part in iter_parts(paths, cache_dir=out / CACHE_DIRNAME, resume=resume, stats=stats, encode=encode, **options):
+            writer.add({k: stream_text(part, k) if k in encode else stream_records(part, k) for k in STREAMS})
     return writer.written

@@ -9,6 +9,7 @@ the rows of their half until the next label; a label printed in one half of a ro
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -328,10 +329,11 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     _place_centred_labels(pairs)
     _correct_by_meaning(pairs)
     full_names = [p for p in pairs if p.period == periods[0]]
+    left_keys = sorted((norm(p.name), i) for i, p in enumerate(full_names))
     for p in pairs:
         name, name_raw = p.name, None
         if len(periods) == 2 and p.period == periods[1]:
-            full = _complete_truncated(p, full_names)
+            full = _complete_truncated(p, full_names, left_keys)
             if full is not None:
                 name, name_raw = full, p.name
         level2, level1 = p.level2
@@ -356,15 +358,22 @@ def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
     return indicators, unparsed
 
 
-def _complete_truncated(pair: _Pair, left: list[_Pair]) -> str | None:
+def _complete_truncated(pair: _Pair, left: list[_Pair], keys: list[tuple[str, int]] | None = None) -> str | None:
     """A right-half name cut short by a narrow column, completed from the left half's name.
 
     The left name on the same row wins; otherwise the nearest left name that extends it.
+    `keys`: sorted (norm(name), position) of `left`, so that a table of n rows costs n log n
+    (a prefix range by bisection) instead of n^2.
     """
     key = norm(pair.name)
-    if not key or any(norm(p.name) == key for p in left):
+    if not key:
         return None
-    candidates = [p for p in left if norm(p.name).startswith(key) and len(norm(p.name)) > len(key)]
+    keys = keys if keys is not None else sorted((norm(p.name), i) for i, p in enumerate(left))
+    lo = bisect_left(keys, (key, -1))
+    if lo < len(keys) and keys[lo][0] == key:
+        return None
+    hi = bisect_left(keys, (key + "\U0010ffff", -1), lo)
+    candidates = [left[i] for i in sorted(i for k, i in keys[lo:hi] if k.startswith(key))]
     if not candidates:
         return None
     best = min(candidates, key=lambda p: (p.line != pair.line, abs(p.line - pair.line)))

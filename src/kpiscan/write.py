@@ -49,13 +49,16 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def json_line(record: dict) -> str:
     """One record as strict JSON (no bare Infinity/NaN: a non-finite number is written as null;
     its printed text stays in `value` and `target.raw`) and a newline."""
     try:
-        return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
+        return _ENCODE(record) + "\n"
     except ValueError:
-        return json.dumps(_finite(record), ensure_ascii=False, allow_nan=False) + "\n"
+        return _ENCODE(_finite(record)) + "\n"
 
 
 def write_jsonl(records: Iterable[dict], fh: IO[str]) -> None:
@@ -152,21 +155,28 @@ class OutputWriter:
         return self
 
     def add(self, part: dict) -> None:
-        """Append one part: any of its "indicators", "tables", "unparsed" lists of dicts."""
+        """Append one part: any of its "indicators", "tables", "unparsed": lists of dicts, or
+        JSONL text already encoded (json_line) for the streams written as JSONL."""
         for k in ("tables", "unparsed"):
             if k in self._fh:
-                self._fh[k].writelines(json_line(r) for r in part.get(k) or ())
+                self._write_jsonl(k, part.get(k) or ())
         records = part.get("indicators") or ()
         if "indicators" not in self.tmp:
             return
         if self.fmt == "jsonl":
-            self._fh["indicators"].writelines(json_line(r) for r in records)
+            self._write_jsonl("indicators", records)
         elif self.fmt == "csv":
             self._csv.writerows(flat_record(r) for r in records)
         else:
             self._rows.extend(flat_record(r) for r in records)
             if len(self._rows) >= PARQUET_ROW_GROUP:
                 self._flush_parquet()
+
+    def _write_jsonl(self, k: str, records: str | Iterable[dict]) -> None:
+        if isinstance(records, str):
+            self._fh[k].write(records)
+        else:
+            self._fh[k].writelines(json_line(r) for r in records)
 
     def _flush_parquet(self) -> None:
         import pyarrow as pa
