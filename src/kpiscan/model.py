@@ -35,6 +35,8 @@ class Document:
     lines: list[Line]
     encoding: str = "utf-8"
     year: int | None = None  # the budget year (its "20XX年度"), when the document states one
+    # what a reader could not read as text: (line, reason, text), kept as unparsed records
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -57,14 +57,36 @@ def fill_labels(indicators: list[Indicator], year: int | None) -> None:
         ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
 
 
+MAX_TABLE_ROWS = 200_000  # indicator rows of one table read; the rest are kept as unparsed records
+
+
+def _table_of(tables: list[TableBlock], line: int) -> int:
+    """The index of the table a line lies in; 0 outside every table."""
+    return next((t.index for t in tables if t.line <= line <= max(t.end_line, t.line)), 0)
+
+
+def _over_limit(table: TableBlock) -> list[Unparsed]:
+    """Rows of a table past MAX_TABLE_ROWS: cut off the body, kept as unparsed records."""
+    if len(table.body) <= MAX_TABLE_ROWS:
+        return []
+    rest, table.body = table.body[MAX_TABLE_ROWS:], table.body[:MAX_TABLE_ROWS]
+    reason = f"table-row-limit: rows past the first {MAX_TABLE_ROWS:,} of a table are not read as indicators"
+    return [Unparsed(table.doc, table.index, line.number, line.text, reason) for line in rest if line.text.strip()]
+
+
 def scan_document(doc: Document, classify: bool = True) -> ScanResult:
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
     for table in tables:
+        cut = _over_limit(table)
         indicators, unparsed = extract_table(table)
         result.indicators += indicators
-        result.unparsed += unparsed
+        result.unparsed += unparsed + cut
+        table.n_unparsed += len(cut)
+    # what the reader could not read as text (a line in no known encoding, a cut-off last
+    # character, an over-long line): kept as unparsed records with its line
+    result.unparsed += [Unparsed(doc.name, _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes]
     result.tables = tables
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
     if classify:
