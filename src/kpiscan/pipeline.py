@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import regex
+
+from . import lexicon
 from .errors import InputError
 from .extract import extract_table
+from .layout import is_watermark, norm
 from .model import Document, Indicator, TableBlock, Unparsed
 from .read import read_document, supported
 from .segment import check_tables, segment
@@ -74,6 +79,61 @@ def _over_limit(table: TableBlock) -> list[Unparsed]:
     return [Unparsed(table.doc, table.index, line.number, line.text, reason) for line in rest if line.text.strip()]
 
 
+_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+
+
+@cache
+def _captions() -> frozenset[str]:
+    """The printed captions of the layout vocabulary, and every prefix of two or more characters
+    of each (a caption cut short by a narrow column), without punctuation."""
+    words = set()
+    for name, column in (("header_fields.tsv", "caption"), ("table_layout.tsv", "text"), ("level1.tsv", "variant"), ("categories.tsv", "variant")):
+        for row in lexicon.table(name):
+            w = _PUNCT.sub("", norm(row[column]))
+            words |= {w[:k] for k in range(2, len(w) + 1)}
+    return frozenset(words)
+
+
+def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Indicator], unparsed: list[Unparsed]) -> list[Unparsed]:
+    """The safety net of "nothing lost": every non-empty cell on a table's lines that no stage
+    placed, as an unparsed record (reason "unplaced-cell").
+
+    A cell counts as placed when it is a caption of the layout vocabulary, when its text is part
+    of a record, an unparsed text or a fund amount of its own line or the line above or below
+    (a value printed under its caption, a name wrapped onto two lines), or part of a header field
+    (head and footer lines). Page furniture (watermarks, page numbers) is not content. Linear in
+    cells: each line compares only with the texts of its own neighbourhood.
+    """
+    captions = _captions()
+    near: dict[tuple[int, int], list[str]] = {}
+    for i in indicators:
+        near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2) if x)
+    for u in unparsed:
+        near.setdefault((u.table, u.line), []).append(u.text)
+    out: list[Unparsed] = []
+    by_number = {line.number: line for line in doc.lines}
+    for t in tables:
+        body = {line.number for line in t.body}
+        fields = "\0".join(_PUNCT.sub("", norm(x)) for x in (t.title, t.project, *t.fields, *t.fields.values()) if x)
+        amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
+        for number in range(t.line, max(t.end_line, t.line) + 1):
+            line = by_number.get(number)
+            if line is None or not any(line.cells) or is_watermark(line.text):
+                continue
+            around = "\0".join(_PUNCT.sub("", norm(x)) for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ()))
+            for cell in line.cells:
+                key = _PUNCT.sub("", norm(cell))
+                if not key or key in captions or key in around or (number not in body and key in fields):
+                    continue
+                if _AMOUNT.match(key) and float(key) in amounts:
+                    continue
+                out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
+    return out
+
+
+_AMOUNT = regex.compile(r"^\d+(?:\.\d+)?$")
+
+
 def scan_document(doc: Document, classify: bool = True) -> ScanResult:
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
@@ -87,6 +147,10 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
     # what the reader could not read as text (a line in no known encoding, a cut-off last
     # character, an over-long line): kept as unparsed records with its line
     result.unparsed += [Unparsed(doc.name, _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes]
+    swept = unplaced_cells(doc, tables, result.indicators, result.unparsed)
+    for u in swept:
+        next(t for t in tables if t.index == u.table).n_unparsed += 1
+    result.unparsed += swept
     result.tables = tables
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
     if classify:
