@@ -92,18 +92,18 @@ STREAMS = ("indicators", "tables", "unparsed")
 
 def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
-    the streams named in `encode` as JSONL text."""
-    part = {
+    the streams named in `encode` as JSONL text, encoded straight from the records (no list of
+    dicts in between: a file of a million rows holds one form at a time)."""
+    from .write import json_line
+
+    part: dict[str, Any] = {
         "format": FORMAT,
         "files": list(result.files),
         "problems": [problem_to_dict(p) for p in result.problems],
         "n": {"tables": len(result.tables), "indicators": len(result.indicators), "unparsed": len(result.unparsed)},
-        "tables": [t.to_dict() for t in result.tables],
-        "indicators": result.records(),
-        "unparsed": [u.to_dict() for u in result.unparsed],
     }
-    for k in encode:
-        part[k] = stream_text(part, k)
+    for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
+        part[k] = "".join(json_line(x.to_dict()) for x in items) if k in encode else [x.to_dict() for x in items]
     return part
 
 
@@ -221,7 +221,13 @@ class ScanCache:
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._entry(path)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "given": str(path), "part": part}, ensure_ascii=False), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as fh:  # one stream encoded at a time
+            fh.write(f'{{"key": {json.dumps(key)}, "given": {json.dumps(str(path), ensure_ascii=False)}, "part": {{')
+            fh.write(", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in part.items() if k not in STREAMS))
+            for k in STREAMS:
+                fh.write(f', "{k}": ')
+                fh.write(json.dumps(part[k], ensure_ascii=False))
+            fh.write("}}")
         os.replace(tmp, target)
         return True
 

@@ -92,7 +92,7 @@ def scan(
         if dask is None:
             raise
         _fail(f"error: --dask {dask}: {err}")
-    single = len(paths) == 1 and paths[0].is_file()
+    single = len(paths) == 1 and not paths[0].is_dir()  # a FIFO or a dangling link named alone is one file too
     if out is not None:
         typer.echo(
             f"{stats.files} files{f' ({stats.cached} from cache)' if stats.cached else ''}, {stats.tables} tables, "

@@ -206,7 +206,10 @@ def load_bytes(p: Path, limit: int | None = None) -> bytes:
         raise InputError(str(p), f"file of {st.st_size / 2**20:,.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit: skipped")
     try:
         with p.open("rb") as fh:
-            data = fh.read((MAX_FILE_BYTES if limit is None else limit) + 1)
+            # read what stat says (a read of MAX_FILE_BYTES would allocate that much up front)
+            data = fh.read((min(st.st_size, MAX_FILE_BYTES) if limit is None else limit) + 1)
+            if limit is None and len(data) > st.st_size:  # it grew since: read on, bounded
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as e:
         raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
     if limit is None and len(data) > MAX_FILE_BYTES:  # it grew while being read
