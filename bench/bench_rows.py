@@ -41,7 +41,7 @@ def run(path: Path, out: Path, classify: bool) -> tuple[float, float, str]:
     """(CPU s, peak RSS MiB, summary line) of `kpiscan scan path --out out` in a fresh process."""
     shutil.rmtree(out, ignore_errors=True)
     report = out.with_suffix(".time")
-    cmd = [sys.executable, "-m", "kpiscan", "scan", str(path), "--out", str(out)] + ([] if classify else ["--no-classify"])
+    cmd = [sys.executable, "-m", "kpiscan", "scan", str(path), "--out", str(out), "--file-timeout", "0"] + ([] if classify else ["--no-classify"])
     proc = subprocess.run(["/usr/bin/time", "-q", "-f", "%U %S %M", "-o", str(report), *cmd], capture_output=True, text=True)
     user, system, kib = report.read_text().split()[-3:]
     summary = [line.split(" -> ")[0] for line in proc.stderr.splitlines() if " files" in line or "error" in line]

@@ -224,7 +224,7 @@ def check(path: Path, counts: Counts, label: str) -> None:
             counts.examples.append(f"lost {lost[:3]}: {label}")
 
 
-def run(seed: int, mutants: int, budget_s: float | None = None, keep: Path | None = None) -> Counts:
+def run(seed: int, mutants: int, budget_s: float | None = None, keep: Path | None = None, progress: int = 0) -> Counts:
     """Scan `mutants` mutants (or as many as fit in `budget_s` seconds of wall time)."""
     rng = random.Random(seed)
     docs = corpus()
@@ -243,6 +243,8 @@ def run(seed: int, mutants: int, budget_s: float | None = None, keep: Path | Non
                 keep.mkdir(parents=True, exist_ok=True)
                 (keep / path.name).write_bytes(data)
             path.unlink()
+            if progress and (k + 1) % progress == 0:
+                print(f"after {k + 1}: {counts.line()}", flush=True)
     return counts
 
 
@@ -255,7 +257,7 @@ def main() -> None:
     args = ap.parse_args()
     start = time.monotonic()
     cpu = time.process_time()
-    counts = run(args.seed, args.mutants, args.budget, args.keep)
+    counts = run(args.seed, args.mutants, args.budget, args.keep, progress=500)
     print(counts.line())
     print(f"{time.monotonic() - start:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     for e in counts.examples[:20]:

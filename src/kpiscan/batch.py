@@ -242,8 +242,9 @@ class FileTimeout(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
-    """Raise FileTimeout in this thread after `seconds` (main thread of a Unix process only;
-    elsewhere no limit is enforced)."""
+    """Raise FileTimeout in this thread after `seconds` of CPU time of this process (user +
+    system: the file's own cost, whatever the machine's load; ITIMER_PROF). Main thread of a
+    Unix process only; elsewhere no limit is enforced."""
     usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
@@ -252,13 +253,13 @@ def time_limit(seconds: float | None):
     def expired(signum, frame):
         raise FileTimeout
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _where(err: BaseException) -> str:
@@ -276,7 +277,7 @@ def scan_one(path: str | Path, classify: bool = True, timeout: float | None = No
         with time_limit(timeout):
             return scan_file(path, classify=classify)
     except FileTimeout:
-        message = f"took longer than {timeout:g} s (--file-timeout): skipped, no records written for it"
+        message = f"took more than {timeout:g} CPU s (--file-timeout): skipped, no records written for it"
     except Exception as err:  # a bug in a stage: report it for this file, go on with the others
         message = f"internal error: {type(err).__name__}: {err}{_where(err)}"
     return ScanResult(problems=[InputError(str(path), message)], files=[str(path)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -53,7 +53,7 @@ def scan(
         "send", "--dask-files", help="send: ship each file's bytes to the workers; shared: workers read the absolute paths (checked first)"
     ),
     file_timeout: float = typer.Option(
-        600.0, "--file-timeout", min=0, help="seconds one file may take before it is reported and skipped (0: no limit)"
+        600.0, "--file-timeout", min=0, help="CPU seconds one file may take before it is reported and skipped (0: no limit)"
     ),
 ) -> None:
     """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out.
@@ -87,7 +87,7 @@ def scan(
                 "run the same command with --resume to go on",
                 err=True,
             )
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except (OSError, ValueError, TimeoutError) as err:
         if dask is None:
             raise
@@ -150,7 +150,7 @@ def value(
     year: Optional[int] = typer.Option(None, "--year", help="budget year for dates printed without one"),
     as_json: bool = typer.Option(False, "--json", help="print each Target as one JSON line"),
 ) -> None:
-    """Print the normalised Target (DESIGN.md 3.2) of each value text."""
+    """Print the normalised Target (docs/contracts.md (Target)) of each value text."""
     import json
 
     from .values import describe, parse_value
@@ -186,7 +186,7 @@ def report(
     if not classify:
         typer.echo("warning: the measurability classifier is not available; reporting without labels", err=True)
     result = run_scan(paths, classify=classify, workers=workers)
-    written = write_report(result, out)
+    written: dict[str, Any] = write_report(result, out)
     review = written["review"]
     typer.echo(
         f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "

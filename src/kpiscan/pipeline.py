@@ -15,7 +15,7 @@ import regex
 
 from . import lexicon
 from .errors import InputError
-from .extract import extract_table
+from .extract import check_extracted, extract_table
 from .layout import is_watermark, norm
 from .model import Document, Indicator, TableBlock, Unparsed
 from .read import read_document, supported
@@ -144,6 +144,7 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
         result.indicators += indicators
         result.unparsed += unparsed + cut
         table.n_unparsed += len(cut)
+    result.problems += check_extracted(doc, tables)
     # what the reader could not read as text (a line in no known encoding, a cut-off last
     # character, an over-long line): kept as unparsed records with its line
     result.unparsed += [Unparsed(doc.name, _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes]

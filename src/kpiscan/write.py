@@ -1,10 +1,12 @@
-"""Writers for scan results: JSONL (nested, the contract of DESIGN.md 3.1), CSV and Parquet (flat).
+"""Writers for scan results: JSONL (nested, the record contracts of docs/contracts.md), CSV and
+Parquet (flat). The flat columns and the Parquet schema are derived from the record declarations
+(kpiscan.schema): the same columns and types whatever the data.
 
 `OutputWriter` streams: each file's part (its tables, indicator records and unparsed rows) is
 appended as soon as it is done, so a batch holds one file's records at a time. Outputs are
 written to hidden temporary files in the output directory and renamed into place when the run
 ends, so a killed run never leaves a half-written file under a final name. Parquet is one file
-written in row groups of `PARQUET_ROW_GROUP` rows with a fixed schema (from the record types).
+written in row groups of `PARQUET_ROW_GROUP` rows with the schema's fixed Arrow schema.
 """
 from __future__ import annotations
 
@@ -15,27 +17,16 @@ import os
 from pathlib import Path
 from typing import IO, Any, Iterable
 
-from .model import Target
+from . import schema
+from .model import Indicator
 
-RECORD_FIELDS = (
-    "doc", "table", "table_line", "kind", "project", "period", "level1", "level2",
-    "name", "name_raw", "value", "line",
-)
-TARGET_FIELDS = tuple(f"target_{f}" for f in Target.__dataclass_fields__)
-LABEL_FIELDS = ("label", "flagged", "reasons")
-FLAT_COLUMNS = RECORD_FIELDS + TARGET_FIELDS + LABEL_FIELDS
+FLAT_COLUMNS = tuple(schema.flat_columns(Indicator))
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def flat_record(record: dict) -> dict:
-    """One indicator record with the Target spread into target_* columns; lists as "a;b"."""
-    out = {k: record.get(k) for k in RECORD_FIELDS + LABEL_FIELDS}
-    target = record.get("target") or {}
-    for name in Target.__dataclass_fields__:
-        out[f"target_{name}"] = target.get(name)
-    out["target_per"] = ";".join(target.get("per") or []) or None
-    out["reasons"] = ";".join(record.get("reasons") or [])
-    return out
+def flat_record(record: dict[str, Any]) -> dict[str, Any]:
+    """One indicator record with the Target spread into target_* columns; lists as "a;b" (CSV)."""
+    return schema.flat_row(Indicator, record, lists="join")
 
 
 def _finite(obj: Any) -> Any:
@@ -61,53 +52,31 @@ def json_line(record: dict) -> str:
         return _ENCODE(_finite(record)) + "\n"
 
 
-def write_jsonl(records: Iterable[dict], fh: IO[str]) -> None:
+def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     for r in records:
         fh.write(json_line(r))
 
 
-def write_csv(records: Iterable[dict], path: Path) -> None:
-    with OutputWriter(path.parent, "csv", names={"indicators": path.name}, only=("indicators",)) as w:
-        w.add({"indicators": records})
+def write_csv(records: Iterable[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
+    # utf-8-sig so that Excel opens the Chinese text correctly
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=schema.flat_columns(cls))
+        writer.writeheader()
+        writer.writerows(schema.flat_row(cls, r, lists="join") for r in records)
 
 
-def records_frame(records: Iterable[dict]):
-    """The records as a pandas DataFrame, one flat row each (the CSV/Parquet columns)."""
-    import pandas as pd
-
-    return pd.DataFrame([flat_record(r) for r in records], columns=list(FLAT_COLUMNS))
+def records_frame(records: Iterable[dict[str, Any]], cls: type = Indicator) -> Any:
+    """The records as a pandas DataFrame, one flat row each (the Parquet columns and types)."""
+    return schema.frame(cls, list(records))
 
 
-def write_parquet(records: list[dict], path: Path) -> None:
-    with OutputWriter(path.parent, "parquet", names={"indicators": path.name}, only=("indicators",)) as w:
-        w.add({"indicators": records})
+def write_parquet(records: list[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(schema.arrow_table(cls, records), path)
 
 
 PARQUET_ROW_GROUP = 50_000
-
-
-def parquet_schema():
-    """A fixed Arrow schema for the flat columns, from the annotations of Indicator and Target:
-    int -> int64, float -> float64, bool -> bool, anything else (str, lists joined) -> string."""
-    import pyarrow as pa
-
-    from .model import Indicator
-
-    def arrow(annotation: Any):
-        text = str(annotation)
-        if text.startswith("list") or "str" in text:
-            return pa.string()
-        if "bool" in text:
-            return pa.bool_()
-        if "float" in text:
-            return pa.float64()
-        if "int" in text:
-            return pa.int64()
-        return pa.string()
-
-    types = {f: arrow(Indicator.__dataclass_fields__[f].type) for f in RECORD_FIELDS + LABEL_FIELDS}
-    types.update({f"target_{n}": arrow(f.type) for n, f in Target.__dataclass_fields__.items()})
-    return pa.schema([(c, types.get(c, pa.string())) for c in FLAT_COLUMNS])
 
 
 class OutputWriter:
@@ -150,8 +119,7 @@ class OutputWriter:
         if "indicators" in self.tmp and self.fmt == "parquet":
             import pyarrow.parquet as pq
 
-            self._schema = parquet_schema()
-            self._pq = pq.ParquetWriter(self.tmp["indicators"], self._schema)
+            self._pq = pq.ParquetWriter(self.tmp["indicators"], schema.arrow_schema(Indicator))
         return self
 
     def add(self, part: dict) -> None:
@@ -168,7 +136,7 @@ class OutputWriter:
         elif self.fmt == "csv":
             self._csv.writerows(flat_record(r) for r in records)
         else:
-            self._rows.extend(flat_record(r) for r in records)
+            self._rows.extend(_finite(r) for r in records)
             if len(self._rows) >= PARQUET_ROW_GROUP:
                 self._flush_parquet()
 
@@ -179,10 +147,7 @@ class OutputWriter:
             self._fh[k].writelines(json_line(r) for r in records)
 
     def _flush_parquet(self) -> None:
-        import pyarrow as pa
-
-        rows = [{c: _finite(r[c]) for c in FLAT_COLUMNS} for r in self._rows]
-        self._pq.write_table(pa.Table.from_pylist(rows, schema=self._schema))
+        self._pq.write_table(schema.arrow_table(Indicator, self._rows))
         self._rows = []
 
     def close(self, ok: bool = True) -> dict[str, Path]:
@@ -207,7 +172,7 @@ class OutputWriter:
         self.close(ok=exc_type is None)
 
 
-def write_outputs(result, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
+def write_outputs(result: Any, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
     """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out` for a ScanResult in memory;
     returns what was written."""
     with OutputWriter(out, fmt) as w:
