@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import InputError
-from .pipeline import ScanResult, iter_files, scan_file
+from .pipeline import Input, ScanResult, inputs, scan_file, skipped_result
 from .read.text import check_regular, load_bytes
 from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
@@ -75,12 +75,16 @@ class BatchStats:
     tables: int = 0
     indicators: int = 0
     unparsed: int = 0
+    rows: int = 0  # printed indicator rows (a row of a two-half table is two records)
     problems: list[InputError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files of a directory not scanned (why: in problems)
 
     def count(self, part: dict) -> None:
+        self.skipped += part.get("skipped", [])
         self.tables += part["n"]["tables"]
         self.indicators += part["n"]["indicators"]
         self.unparsed += part["n"]["unparsed"]
+        self.rows += part["n"].get("rows", 0)
         self.problems += [problem_from_dict(p) for p in part["problems"]]
 
 
@@ -99,8 +103,10 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
     part: dict[str, Any] = {
         "format": FORMAT,
         "files": list(result.files),
+        "skipped": list(result.skipped),
         "problems": [problem_to_dict(p) for p in result.problems],
-        "n": {"tables": len(result.tables), "indicators": len(result.indicators), "unparsed": len(result.unparsed)},
+        "n": {"tables": len(result.tables), "indicators": len(result.indicators), "unparsed": len(result.unparsed),
+              "rows": len({(i.doc, i.table, i.line) for i in result.indicators})},
     }
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
         part[k] = "".join(json_line(x.to_dict()) for x in items) if k in encode else [x.to_dict() for x in items]
@@ -123,7 +129,9 @@ def stream_records(part: dict, k: str) -> list[dict]:
 
 def part_result(part: dict) -> ScanResult:
     """A part as a ScanResult (tables without body rows)."""
-    return result_from_dict({**part, **{k: stream_records(part, k) for k in STREAMS}})
+    result = result_from_dict({**part, **{k: stream_records(part, k) for k in STREAMS}})
+    result.skipped = list(part.get("skipped") or [])
+    return result
 
 
 def problem_part(path: str | Path, message: str, line: int | None = None) -> dict[str, Any]:
@@ -183,9 +191,9 @@ class ScanCache:
         name = f"{path.resolve()}\0{int(self.classify)}"
         return self.dir / f"{hashlib.sha1(name.encode()).hexdigest()[:24]}.json"
 
-    def key(self, path: Path) -> dict[str, Any] | None:
-        """The key the file has now; None when it is not a regular file or cannot be read (the
-        scan will report that)."""
+    def key(self, path: Path, doc: str | None = None) -> dict[str, Any] | None:
+        """The key the file has now (and the `doc` name it is scanned under); None when it is not
+        a regular file or cannot be read (the scan will report that)."""
         try:
             check_regular(path)
             size = path.stat().st_size
@@ -194,6 +202,7 @@ class ScanCache:
             return None
         return {
             "path": str(path.resolve()),
+            "doc": doc,
             "size": size,
             "sha1": digest,
             "version": self.version,
@@ -270,12 +279,12 @@ def _where(err: BaseException) -> str:
     return f" (at {Path(f.filename).name}:{f.lineno} in {f.name})"
 
 
-def scan_one(path: str | Path, classify: bool = True, timeout: float | None = None) -> ScanResult:
+def scan_one(path: str | Path, classify: bool = True, timeout: float | None = None, doc: str | None = None) -> ScanResult:
     """`scan_file`, with an unexpected exception or a run past `timeout` seconds turned into a
     problem of this file."""
     try:
         with time_limit(timeout):
-            return scan_file(path, classify=classify)
+            return scan_file(path, classify=classify, doc=doc)
     except FileTimeout:
         message = f"took more than {timeout:g} CPU s (--file-timeout): skipped, no records written for it"
     except Exception as err:  # a bug in a stage: report it for this file, go on with the others
@@ -284,19 +293,20 @@ def scan_one(path: str | Path, classify: bool = True, timeout: float | None = No
 
 
 def scan_part(
-    path: str, classify: bool = True, timeout: float | None = None, data: bytes | None = None, given: str | None = None, encode: tuple[str, ...] = ()
+    path: str, classify: bool = True, timeout: float | None = None, data: bytes | None = None, given: str | None = None,
+    encode: tuple[str, ...] = (), doc: str | None = None,
 ) -> dict:
     """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL
-    text). With `data`, the file's bytes are scanned from a private temporary copy of the same
-    name (a worker without the input filesystem); the part names the file `given` (as the user
-    named it) either way."""
+    text; `doc`: the name of the document in its records). With `data`, the file's bytes are
+    scanned from a private temporary copy of the same name (a worker without the input
+    filesystem); the part names the file `given` (as the user named it) either way."""
     given = given if given is not None else str(path)
     if data is None:
-        return _renamed(part_of(scan_one(path, classify, timeout), encode), str(path), given)
+        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode), str(path), given)
     with tempfile.TemporaryDirectory(prefix="kpiscan-") as tmp:
         copy = Path(tmp) / Path(given).name
         copy.write_bytes(data)
-        return _renamed(part_of(scan_one(copy, classify, timeout), encode), str(copy), given)
+        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode), str(copy), given)
 
 
 def _worker_init() -> None:
@@ -366,12 +376,12 @@ class _Serial:
     def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
         self.classify, self.timeout, self.encode, self.queue = classify, timeout, encode, deque()
 
-    def submit(self, i: int, path: Path) -> None:
-        self.queue.append((i, path))
+    def submit(self, i: int, inp: Input) -> None:
+        self.queue.append((i, inp))
 
     def wait(self) -> list[tuple[int, dict]]:
-        i, path = self.queue.popleft()
-        return [(i, scan_part(str(path), self.classify, self.timeout, encode=self.encode))]
+        i, inp = self.queue.popleft()
+        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc))]
 
     def close(self, ok: bool) -> None:
         pass
@@ -384,31 +394,32 @@ class _Processes:
     def __init__(self, workers: int, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
         self.workers, self.classify, self.timeout, self.encode = workers, classify, timeout, encode
         self.window = max(4, 2 * workers)
-        self.pending: dict[Any, tuple[int, Path]] = {}
+        self.pending: dict[Any, tuple[int, Input]] = {}
         self.pool = self._pool()
 
     def _pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init)
 
-    def submit(self, i: int, path: Path) -> None:
-        self.pending[self.pool.submit(scan_part, str(path), self.classify, self.timeout, None, None, self.encode)] = (i, path)
+    def submit(self, i: int, inp: Input) -> None:
+        fut = self.pool.submit(scan_part, str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc)
+        self.pending[fut] = (i, inp)
 
     def wait(self) -> list[tuple[int, dict]]:
         done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
         out, broken = [], False
         for fut in done:
-            i, path = self.pending.pop(fut)
+            i, inp = self.pending.pop(fut)
             try:
                 out.append((i, fut.result()))
             except BrokenProcessPool:
                 broken = True
-                out.append((i, problem_part(path, "the worker process scanning it died (killed or out of memory)")))
+                out.append((i, problem_part(inp.path, "the worker process scanning it died (killed or out of memory)")))
         if broken:  # every future of a broken pool fails: resubmit the others to a new pool
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = self._pool()
             again, self.pending = list(self.pending.values()), {}
-            for i, path in again:
-                self.submit(i, path)
+            for i, inp in again:
+                self.submit(i, inp)
         return out
 
     def close(self, ok: bool) -> None:
@@ -491,17 +502,18 @@ class _Dask:
         self.index: dict[str, tuple[int, Path]] = {}
         self.local: deque = deque()  # files that failed before submission (unreadable here)
 
-    def submit(self, i: int, path: Path) -> None:
+    def submit(self, i: int, inp: Input) -> None:
+        path = inp.path
         if self.files == "send":
             try:
                 data = load_bytes(path)
             except InputError as err:  # unreadable here: reported as the serial scan would
                 self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
-            fut = self.client.submit(scan_part, str(path), self.classify, self.timeout, data, str(path), self.encode, pure=False)
+            fut = self.client.submit(scan_part, str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc, pure=False)
         else:
             path_there = str(path.absolute())
-            fut = self.client.submit(scan_part, path_there, self.classify, self.timeout, None, str(path), self.encode, pure=False)
+            fut = self.client.submit(scan_part, path_there, self.classify, self.timeout, None, str(path), self.encode, inp.doc, pure=False)
         self.index[fut.key] = (i, path)
         self.done.add(fut)
 
@@ -567,27 +579,30 @@ def iter_parts(
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
-    files = list(iter_files(paths))
-    stats.files = len(files)
+    given: list[Input] = inputs(paths)
+    files = [i.path for i in given]
+    stats.files = sum(1 for i in given if not i.skipped)
     cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
     show = len(files) > 1 if show_progress is None else show_progress
     keys: dict[int, dict | None] = {}
     ready: dict[int, dict] = {}  # finished parts waiting for an earlier file
     runner, close, inflight, nxt = None, None, 0, 0
     ok = False
-    with _Tracker(len(files), stats, show) as tracker:
+    with _Tracker(stats.files, stats, show) as tracker:
         try:
             for i, f in enumerate(files):
-                key = cache.key(f) if cache else None
+                key = cache.key(f, given[i].doc) if cache and not given[i].skipped else None
                 hit = cache.load(f, key) if cache and resume else None
-                if hit is not None:
+                if given[i].skipped:  # listed in problems with why; nothing to scan
+                    ready[i] = part_of(skipped_result(given[i]), encode)
+                elif hit is not None:
                     ready[i] = hit
                     tracker.done(cached=True)
                 else:
                     if runner is None:  # started on the first file to scan: none when all are cached
                         runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats, tuple(encode))
                     keys[i] = key
-                    runner.submit(i, f)
+                    runner.submit(i, given[i])
                     inflight += 1
                 while True:
                     while nxt in ready:
@@ -671,5 +686,5 @@ def scan_to_outputs(paths: Iterable[str | Path], out: str | Path | None, fmt: st
     encode = STREAMS if fmt == "jsonl" else ("tables", "unparsed")
     with output_lock(out), OutputWriter(out, fmt) as writer:
         for part in iter_parts(paths, cache_dir=out / CACHE_DIRNAME, resume=resume, stats=stats, encode=encode, **options):
-            writer.add({k: stream_text(part, k) if k in encode else stream_records(part, k) for k in STREAMS})
+            writer.add({**part, **{k: stream_text(part, k) if k in encode else stream_records(part, k) for k in STREAMS}})
     return writer.written

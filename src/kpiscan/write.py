@@ -76,111 +76,157 @@ def write_parquet(records: list[dict[str, Any]], path: Path, cls: type = Indicat
     pq.write_table(schema.arrow_table(cls, records), path)
 
 
+def write_records(dicts: list[dict[str, Any]], cls: type, path: Path, fmt: str) -> Path:
+    """`to_dict()` dicts of one record type as path (jsonl nested; csv and parquet flat)."""
+    if fmt == "jsonl":
+        with path.open("w", encoding="utf-8") as fh:
+            write_jsonl(dicts, fh)
+    elif fmt == "csv":
+        write_csv(dicts, path, cls)
+    elif fmt == "parquet":
+        write_parquet(dicts, path, cls)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    return path
+
+
 PARQUET_ROW_GROUP = 50_000
 
 
+class _Sink:
+    """One output file of one record type, appended to: JSONL (nested; already encoded text is
+    written as is), CSV or Parquet (flat rows of the schema, Parquet in row groups)."""
+
+    def __init__(self, path: Path, cls: type, fmt: str) -> None:
+        self.final, self.cls, self.fmt = path, cls, fmt
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.rows: list[dict[str, Any]] = []
+        self.fh: Any = None
+        self.csv: Any = None
+        self.pq: Any = None
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            self.pq = pq.ParquetWriter(self.tmp, schema.arrow_schema(cls))
+        else:
+            # CSV in utf-8-sig so that Excel opens the Chinese text correctly
+            self.fh = self.tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="" if fmt == "csv" else None)
+            if fmt == "csv":
+                self.csv = csv.DictWriter(self.fh, fieldnames=schema.flat_columns(self.cls))
+                self.csv.writeheader()
+
+    def add(self, records: str | Iterable[dict[str, Any]]) -> None:
+        if self.fmt == "jsonl":
+            self.fh.write(records if isinstance(records, str) else "".join(json_line(r) for r in records))
+            return
+        if isinstance(records, str):
+            records = [json.loads(line) for line in records.split("\n") if line]
+        if self.fmt == "csv":
+            self.csv.writerows(schema.flat_row(self.cls, r, lists="join") for r in records)
+        else:
+            self.rows.extend(_finite(r) for r in records)
+            if len(self.rows) >= PARQUET_ROW_GROUP:
+                self.flush()
+
+    def flush(self) -> None:
+        self.pq.write_table(schema.arrow_table(self.cls, self.rows))
+        self.rows = []
+
+    def close(self, ok: bool) -> None:
+        try:
+            if self.pq is not None:
+                if ok and self.rows:
+                    self.flush()
+                self.pq.close()
+            if self.fh is not None:
+                self.fh.close()
+        finally:
+            if ok:
+                os.replace(self.tmp, self.final)
+            else:
+                self.tmp.unlink(missing_ok=True)
+
+
 class OutputWriter:
-    """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out`, appended part by part.
+    """The scan outputs in `out`, appended part by part (one part per input file):
+    indicators.<fmt>, tables.jsonl, unparsed.jsonl (and tables.<fmt>, unparsed.<fmt> when fmt is
+    not jsonl), problems.jsonl (each with `skipped`).
 
         with OutputWriter(out, "jsonl") as w:
-            w.add({"indicators": [...], "tables": [...], "unparsed": [...]})   # dicts, per file
+            w.add({"indicators": [...], "tables": [...], "unparsed": [...], "problems": [...], "skipped": [...]})
         w.written   # {"indicators": out/indicators.jsonl, ...}, renamed into place on success
 
+    A stream is a list of `to_dict()` dicts or its JSONL text already encoded (`json_line`).
     Nothing is renamed into place when the block ends with an exception: the temporary files are
     removed and the previous outputs (if any) stay as they were.
     """
 
-    STREAMS = ("indicators", "tables", "unparsed")
+    def __init__(self, out: Path, fmt: str = "jsonl") -> None:
+        from .model import TableBlock, Unparsed
 
-    def __init__(self, out: Path, fmt: str = "jsonl", names: dict[str, str] | None = None, only=STREAMS) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
         self.out, self.fmt = Path(out), fmt
-        names = {"indicators": f"indicators.{fmt}", "tables": "tables.jsonl", "unparsed": "unparsed.jsonl", **(names or {})}
-        self.final = {k: self.out / names[k] for k in only}
-        self.tmp = {k: p.with_name(f".{p.name}.{os.getpid()}.tmp") for k, p in self.final.items()}
+        self.plan: list[tuple[str, str, type, str]] = [("indicators", "indicators", Indicator, fmt)]
+        for name, cls in (("tables", TableBlock), ("unparsed", Unparsed)):
+            self.plan.append((name, name, cls, "jsonl"))
+            if fmt != "jsonl":
+                self.plan.append((f"{name}.{fmt}", name, cls, fmt))
+        self.plan.append(("problems", "problems", dict, "jsonl"))
+        self.sinks: dict[str, _Sink] = {}
         self.written: dict[str, Path] = {}
-        self._fh: dict[str, Any] = {}
-        self._csv = None
-        self._pq = None
-        self._rows: list[dict] = []
 
     def __enter__(self) -> "OutputWriter":
         self.out.mkdir(parents=True, exist_ok=True)
-        for k, tmp in self.tmp.items():
-            if k == "indicators" and self.fmt == "parquet":
-                continue
-            # utf-8-sig so that Excel opens the Chinese text of the CSV correctly
-            enc = "utf-8-sig" if k == "indicators" and self.fmt == "csv" else "utf-8"
-            self._fh[k] = tmp.open("w", encoding=enc, newline="" if enc == "utf-8-sig" else None)
-        if "indicators" in self.tmp and self.fmt == "csv":
-            self._csv = csv.DictWriter(self._fh["indicators"], fieldnames=list(FLAT_COLUMNS))
-            self._csv.writeheader()
-        if "indicators" in self.tmp and self.fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            self._pq = pq.ParquetWriter(self.tmp["indicators"], schema.arrow_schema(Indicator))
+        for key, stream, cls, fmt in self.plan:
+            self.sinks[key] = _Sink(self.out / f"{stream}.{fmt}", cls, fmt)
         return self
 
-    def add(self, part: dict) -> None:
-        """Append one part: any of its "indicators", "tables", "unparsed": lists of dicts, or
-        JSONL text already encoded (json_line) for the streams written as JSONL."""
-        for k in ("tables", "unparsed"):
-            if k in self._fh:
-                self._write_jsonl(k, part.get(k) or ())
-        records = part.get("indicators") or ()
-        if "indicators" not in self.tmp:
-            return
-        if self.fmt == "jsonl":
-            self._write_jsonl("indicators", records)
-        elif self.fmt == "csv":
-            self._csv.writerows(flat_record(r) for r in records)
-        else:
-            self._rows.extend(_finite(r) for r in records)
-            if len(self._rows) >= PARQUET_ROW_GROUP:
-                self._flush_parquet()
-
-    def _write_jsonl(self, k: str, records: str | Iterable[dict]) -> None:
-        if isinstance(records, str):
-            self._fh[k].write(records)
-        else:
-            self._fh[k].writelines(json_line(r) for r in records)
-
-    def _flush_parquet(self) -> None:
-        self._pq.write_table(schema.arrow_table(Indicator, self._rows))
-        self._rows = []
+    def add(self, part: dict[str, Any]) -> None:
+        skipped = set(part.get("skipped") or ())
+        problems = [dict(p, skipped=p["path"] in skipped) for p in part.get("problems") or ()]
+        for key, stream, _cls, _fmt in self.plan:
+            records = problems if stream == "problems" else part.get(stream) or ()
+            if records:
+                self.sinks[key].add(records)
 
     def close(self, ok: bool = True) -> dict[str, Path]:
-        try:
-            if self._pq is not None:
-                if ok and self._rows:
-                    self._flush_parquet()
-                self._pq.close()
-            for fh in self._fh.values():
-                fh.close()
-        finally:
-            self._pq, self._fh = None, {}
-            for k, tmp in self.tmp.items():
-                if ok:
-                    os.replace(tmp, self.final[k])
-                    self.written[k] = self.final[k]
-                else:
-                    tmp.unlink(missing_ok=True)
+        for key, sink in self.sinks.items():
+            sink.close(ok)
+            if ok:
+                self.written[key] = sink.final
+        self.sinks = {}
         return self.written
 
-    def __exit__(self, exc_type, *exc) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
         self.close(ok=exc_type is None)
 
 
 def write_outputs(result: Any, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
-    """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out` for a ScanResult in memory;
-    returns what was written."""
+    """The outputs of `OutputWriter` for a ScanResult in memory; returns what was written."""
+    from .serialize import problem_to_dict
+
     with OutputWriter(out, fmt) as w:
         w.add(
             {
                 "indicators": result.records(),
                 "tables": [t.to_dict() for t in result.tables],
                 "unparsed": [u.to_dict() for u in result.unparsed],
+                "problems": [problem_to_dict(p) for p in result.problems],
+                "skipped": list(getattr(result, "skipped", [])),
             }
         )
     return w.written
+
+
+def write_review(review: Any, out: Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+    """findings, table_scores and document_scores of a `Review` in `out`, as Parquet and CSV."""
+    from .review import DocumentScore, Finding, TableScore
+
+    written = []
+    for name, cls, records in (("findings", Finding, review.findings), ("table_scores", TableScore, review.tables),
+                               ("document_scores", DocumentScore, review.documents)):
+        dicts = [r.to_dict() for r in records]
+        for fmt in formats:
+            written.append(write_records(dicts, cls, out / f"{name}.{fmt}", fmt))
+    return written
