@@ -166,3 +166,12 @@ def test_undecodable_line_in_a_table_is_an_unparsed_record_the_rest_read(tmp_pat
     notes = [u for u in result.unparsed if u.reason == "undecodable-line"]
     assert [(u.line, u.table) for u in notes] == [(row + 1, 1)]
     assert len(result.indicators) >= 14  # the other rows read
+
+
+def test_a_garbled_amount_is_kept_as_text_not_silently_read(tmp_path):
+    """Found by the fuzzer (seed 1 mutant 3407, seed 2 mutant 1376): an amount with a stray symbol
+    was read as the clean number and its printed text was nowhere; now it is an unparsed cell."""
+    f = tmp_path / "t.txt"
+    f.write_text(big_table(9).replace("\t200,000\t", "\t200&,000\t", 1), encoding="utf-8")
+    result = scan_file(f, classify=False)
+    assert "200&,000" in {u.text for u in result.unparsed}

@@ -154,7 +154,8 @@ def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Ind
                 key = _PUNCT.sub("", norm(cell))
                 if not key or key in captions or key in around or (number not in body and key in fields):
                     continue
-                if _AMOUNT.match(key) and float(key) in amounts:
+                amount = norm(cell).replace(",", "")  # only the thousands separators: "3,186&,000" is not an amount
+                if _AMOUNT.match(amount) and float(amount) in amounts:
                     continue
                 out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
     return out
