@@ -123,12 +123,10 @@ def is_column_header(cell: str) -> bool:
     return norm(cell) in layout_words("column_header")
 
 
-def is_indicator_header(cells: list[str]) -> bool:
+def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
     """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …): the captions
     the templates in lexicons/templates/ know decide (`templates.is_caption_row`)."""
-    from .templates import is_caption_row
-
-    return is_caption_row(cells)
+    return _templates.is_caption_row(cells)
 
 
 @_memo
@@ -211,3 +209,7 @@ def is_mojibake(text: str) -> bool:
     # A mojibake line may be cut mid-character, so allow one broken sequence at its end.
     repaired = raw.decode("utf-8", errors="replace")
     return repaired.count("\ufffd") <= 1 and repaired != text and len(repaired) < len(text)
+
+
+# templates.py reads captions with the functions above: imported last, so the cycle resolves
+from . import templates as _templates  # noqa: E402

@@ -62,6 +62,13 @@ class Target(Record):
     date: str | None = col(None, "string", caption="日期 date", width=10, derived=("day", "date32", "whole-date"))
     period: str | None = col(None, "string")
     text: str | None = col(None, "string")
+    # issue 12 (docs/values.md): a number that moves against a baseline ("较上年增长5%": change
+    # "increase", baseline "previous-year"); kind "relative" has a baseline and no number
+    change: str | None = col(None, "string")  # constants.Change: increase / decrease
+    baseline: str | None = col(None, "string")  # constants.Baseline
+    # the further targets of a cell that prints several ("1600人、200人"), in print order; this
+    # Target is the first of them; [] when the cell prints one. Flat: one JSON text.
+    others: list[Target] = col(type="json", factory=list, items="Target")
 
 
 @record

@@ -281,6 +281,8 @@ def check_measurable_units(ctx: Context) -> list[Finding]:
             out.append(ctx.per_row("cost-indicator-without-money-unit", r))
         if "satisfaction-without-percentage" in ind.reasons or (ind.level1 == "满意度指标" and t.unit != RATIO):
             out.append(ctx.per_row("satisfaction-without-percentage", r))
+        if t.baseline is not None:  # "不低于上年", "较上年增长5%": checkable only with that figure
+            out.append(ctx.per_row("relative-without-baseline-figure", r, baseline=t.baseline))
     return out
 
 
