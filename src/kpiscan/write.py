@@ -123,7 +123,8 @@ class _Sink:
         if isinstance(records, str):
             records = [json.loads(line) for line in records.split("\n") if line]
         if self.fmt == "csv":
-            self.csv.writerows(schema.flat_row(self.cls, r, lists="join") for r in records)
+            # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
+            self.csv.writerows({k: defuse(v) for k, v in schema.flat_row(self.cls, r, lists="join").items()} for r in records)
         else:
             self.rows.extend(_finite(r) for r in records)
             if len(self.rows) >= PARQUET_ROW_GROUP:
