@@ -1,6 +1,7 @@
-"""Scan speed benchmark (issue 2's speed figure). Not a test: run it by hand.
+"""Scan speed and memory benchmark (issues 2 and 13). Not a test: run it by hand.
 
     python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--no-dask] [--json OUT.json]
+                               [--sections one_core,startup,growth,workers,scale,dask] [--copies 1,16,64]
 
 Measures on one core (the process and its children pinned to one CPU where the OS allows):
   * `kpiscan scan CORPUS --out TMP` end to end as a subprocess (interpreter start, imports, scan,
@@ -11,12 +12,20 @@ Measures on one core (the process and its children pinned to one CPU where the O
     scan needs, and the first `parse_value` in a process (compiling the value grammar);
   * how time grows with corpus size: the corpus files copied 1x, 4x, 16x under different names;
   * 1 vs 2 worker processes (and a 2-process Dask LocalCluster) on the 4x corpus (unpinned).
+  * scale (issue 13): `kpiscan scan COPIES --out` (classify on, the default) as a subprocess on
+    1x/16x/64x copies, CPU seconds and peak RSS of that process (wait4), side by side in the same
+    run with bench/positional_reader.py (a 40-line positional reader, the floor) on the same
+    files: CPU per MB of each and their ratio (target <= 6x), peak RSS against 1x (target <= 1.10);
+  * dask (issue 13): the same `scan --out` on the 16x copies through a real `dask scheduler` and
+    two `dask worker` processes started here: CPU of client + scheduler + workers (psutil) against
+    the serial scan's CPU (target < 1.15x), and whether the outputs are byte-identical.
 Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
 subprocesses). On a shared machine wall time carries other people's load, so throughput per core
 (MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
 elapsed time). Target (issue 2): >= 1 MB/s of input per core end to end. When a one-core row is
 below that, or with --profile, a cProfile of one warm serial scan lists the hotspots.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -191,6 +200,170 @@ def profile_scan(corpus: Path, classify: bool, top: int = 22) -> str:
 # ------------------------------------------------------------------------------------- main
 
 
+def run_child(cmd: list[str], **kw) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MiB) of one subprocess, as GNU time reports them: a child forked
+    from this (large) process would inherit this process's peak RSS in its own ru_maxrss."""
+    report = Path(tempfile.mkstemp(prefix="kpiscan-time-")[1])
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-q", "-f", "%U %S %M", "-o", str(report), *cmd], capture_output=True, **kw)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-2000:]}")
+    user, system, kib = report.read_text().split()[-3:]
+    report.unlink()
+    return wall, float(user) + float(system), int(kib) / 1024
+
+
+def kpiscan_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kpiscan", *args]
+
+
+def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]:
+    """`kpiscan scan --out` and the positional reader on each number of copies, same run."""
+    size = mb(files)
+    positional = str(ROOT / "bench" / "positional_reader.py")
+    print(
+        f"{'scale: subprocesses, classify on':34} {'MB':>6} {'files':>6} {'cpu s':>7} {'s/MB':>6} {'RSS MiB':>8} {'xRSS1':>6}"
+        f" | {'pos cpu':>7} {'pos s/MB':>8} {'pos RSS':>7} | {'ratio':>5}"
+    )
+    out, base = [], None
+    for k in copies:
+        d = replicate(files, k, tmp / "rep")
+        m = size * k
+        o = tmp / f"scale-out-{k}"
+        shutil.rmtree(o, ignore_errors=True)
+        wall, cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(o)))
+        pwall, pcpu, prss = run_child([sys.executable, positional, str(d), str(tmp / f"pos-{k}.jsonl")])
+        base = base or rss
+        n = sum(1 for _ in (o / "indicators.jsonl").open(encoding="utf-8"))
+        r = {
+            "copies": k,
+            "MB": m,
+            "files": len(files) * k,
+            "indicators": n,
+            "wall": wall,
+            "cpu": cpu,
+            "cpu_per_MB": cpu / m,
+            "peak_rss_MiB": rss,
+            "rss_vs_1x": rss / base,
+            "positional_cpu": pcpu,
+            "positional_cpu_per_MB": pcpu / m,
+            "positional_rss_MiB": prss,
+            "ratio": cpu / pcpu,
+        }
+        out.append(r)
+        print(
+            f"{f'{k}x scan --out':34} {m:6.2f} {len(files) * k:6d} {cpu:7.2f} {cpu / m:6.3f} {rss:8.1f} {rss / base:6.2f}"
+            f" | {pcpu:7.2f} {pcpu / m:8.3f} {prss:7.1f} | {cpu / pcpu:5.1f}"
+        )
+    return out
+
+
+def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
+    """Serial `scan --out` against the same through a real scheduler and two workers (CPU of every
+    process of the cluster, measured with psutil just before it is stopped)."""
+    import json as _json
+    import signal as _signal
+
+    import psutil
+
+    size = mb(files) * k
+    d = replicate(files, k, tmp / "rep")
+    serial_out, dask_out = tmp / "dask-serial", tmp / "dask-run"
+    for o in (serial_out, dask_out):
+        shutil.rmtree(o, ignore_errors=True)
+    _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    info = tmp / "scheduler.json"
+    info.unlink(missing_ok=True)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
+    try:
+        while not info.exists():
+            time.sleep(0.2)
+        time.sleep(0.3)
+        address = _json.loads(info.read_text())["address"]
+        for name in ("a", "b"):
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name],
+                    env=env,
+                    cwd=tmp,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        from distributed import Client
+
+        with Client(address, timeout="60s") as c:
+            c.wait_for_workers(2, timeout=120)
+
+        def cluster_cpu() -> float:
+            t = 0.0
+            for p in procs:
+                ps = psutil.Process(p.pid)
+                for q in [ps, *ps.children(recursive=True)]:
+                    ct = q.cpu_times()
+                    t += ct.user + ct.system
+            return t
+
+        runs = []
+        for label in ("cold workers (first run: each worker imports kpiscan, loads the model)", "warm workers (second run)"):
+            out = dask_out.with_name(f"{dask_out.name}-{len(runs)}")
+            shutil.rmtree(out, ignore_errors=True)
+            before = cluster_cpu()
+            wall, client_cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(out), "--dask", address))
+            runs.append((label, out, wall, client_cpu, cluster_cpu() - before, rss))
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                os.killpg(p.pid, _signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=30)
+    result = {"copies": k, "MB": size, "serial_cpu": serial_cpu, "runs": []}
+    print(f"dask, {k}x ({size:.2f} MB), a real scheduler + 2 workers (1 thread each); serial `scan --out`: {serial_cpu:.2f} CPU s")
+    for label, out, wall, client_cpu, cluster, rss in runs:
+        same = all((serial_out / n).read_bytes() == (out / n).read_bytes() for n in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
+        total = client_cpu + cluster
+        result["runs"].append(
+            {
+                "what": label,
+                "client_cpu": client_cpu,
+                "scheduler_workers_cpu": cluster,
+                "dask_cpu": total,
+                "overhead": total / serial_cpu,
+                "wall": wall,
+                "client_rss_MiB": rss,
+                "identical": same,
+            }
+        )
+        print(
+            f"  {label}: client {client_cpu:.2f} + scheduler/workers {cluster:.2f} = {total:.2f} CPU s -> "
+            f"{total / serial_cpu:.3f}x serial; wall {wall:.2f} s; client peak RSS {rss:.1f} MiB; outputs byte-identical: {same}"
+        )
+    return result
+
+
 def row(label: str, wall: float, cpu: float, size: float, n: int, extra: str = "") -> str:
     return f"{label:46} {wall:7.3f} {cpu:7.3f} {size / cpu:7.2f} {n / cpu:8.0f}{extra}"
 
@@ -202,7 +375,11 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="always print the cProfile hotspots")
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask row")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--sections", default="one_core,startup,growth,workers,scale,dask", help="comma-separated sections to run")
+    ap.add_argument("--copies", default="1,16,64", help="copies for the scale section")
+    ap.add_argument("--dask-copies", type=int, default=16, help="copies for the dask section")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
 
     all_cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     pinned = pin_to_one_core()
@@ -222,9 +399,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kpiscan-bench-") as tmpname:
         tmp = Path(tmpname)
 
-        print(f"{'one core (MB/s, ind/s per CPU second)':46} {head}")
         rows = []
-        for classify in modes:
+        if "one_core" in sections:
+            print(f"{'one core (MB/s, ind/s per CPU second)':46} {head}")
+        for classify in modes if "one_core" in sections else []:
             tag = "classify on" if classify else "classify off"
             wall, cpu, n = in_process([args.corpus], classify, args.runs, tmp)
             cwall, ccpu = cli_end_to_end(args.corpus, classify, args.runs, tmp)
@@ -232,63 +410,85 @@ def main() -> None:
                 rows.append({"what": label, "wall": w, "cpu": c, "MB_s": size / c, "ind_s": n / c, "indicators": n})
                 print(row(label, w, c, size, n))
         figures["one_core"] = rows
-        print(f"  {rows[0]['indicators']} indicators; target >= {TARGET_MB_S} MB/s per core")
-        print()
+        if rows:
+            print(f"  {rows[0]['indicators']} indicators; target >= {TARGET_MB_S} MB/s per core")
+            print()
 
-        startup = startup_costs(max(args.runs, 9))
-        figures["startup"] = {k: {"wall": w, "cpu": c} for k, (w, c) in startup.items()}
-        print(f"{'start-up (fresh interpreter, median, ms)':46} {'wall':>7} {'cpu':>7}")
-        for k, (w, c) in startup.items():
-            print(f"{k:46} {w * 1000:7.1f} {c * 1000:7.1f}")
-        print()
+        if "scale" in sections:
+            figures["scale"] = scale_section(files, [int(c) for c in args.copies.split(",")], tmp)
+            print()
+        if "dask" in sections and not args.no_dask:
+            figures["dask"] = dask_section(files, args.dask_copies, tmp)
+            print()
+        if "startup" in sections:
+            startup_section(args, figures)
+        if "growth" in sections:
+            growth_section(args, files, size, head, figures, tmp)
+        if "workers" in sections:
+            workers_section(args, all_cpus, files, size, tmp, figures)
 
-        print(f"{'corpus size (serial, classify off)':46} {head} {'cpu s/MB':>8}")
-        scaling, dirs = [], {}
-        for k in (1, 4, 16):
-            d = dirs[k] = replicate(files, k, tmp / "rep")
-            wall, cpu, n = in_process([d], False, args.runs if k < 16 else min(3, args.runs), tmp)
-            m = size * k
-            scaling.append({"copies": k, "files": len(files) * k, "MB": m, "wall": wall, "cpu": cpu, "indicators": n})
-            print(row(f"{k:2d}x ({len(files) * k} files, {m:.2f} MB) in-process", wall, cpu, m, n, f" {cpu / m:8.3f}"))
-        m16, n16 = size * 16, scaling[-1]["indicators"]
-        wall, cpu = cli_end_to_end(dirs[16], False, min(3, args.runs), tmp)
-        figures["scaling"] = scaling
-        figures["cli_16x"] = {"wall": wall, "cpu": cpu, "MB_s": m16 / cpu, "ind_s": n16 / cpu}
-        print(row("16x via the CLI, end to end", wall, cpu, m16, n16, f" {cpu / m16:8.3f}"))
-        print()
-
-        unpin(all_cpus)
-        d4, m4 = dirs[4], size * 4
-        print(f"{'workers, 4x corpus (wall-time figures)':46} {'wall s':>7} {'MB/s':>7} {'ind/s':>8} {'speedup':>8}")
-        configs = [("1 worker (serial)", 1, None), ("2 worker processes", 2, None)]
-        if not args.no_dask:
-            configs.append(("Dask LocalCluster, 2 processes (started)", 1, "local:2"))
-        par, base = [], None
-        for label, workers, spec in configs:
-            if spec:
-                from kpiscan.batch import dask_client
-
-                client, close = dask_client(spec)
-                try:
-                    wall, _, n = in_process([d4], False, args.runs, tmp, dask=client)
-                finally:
-                    close()
-            else:
-                wall, _, n = in_process([d4], False, args.runs, tmp, workers=workers)
-            base = base or wall
-            par.append({"what": label, "wall": wall, "MB_s": m4 / wall, "ind_s": n / wall, "speedup": base / wall})
-            print(f"{label:46} {wall:7.3f} {m4 / wall:7.2f} {n / wall:8.0f} {base / wall:8.2f}")
-        figures["workers"] = par
-
-    slow = min(r["MB_s"] for r in rows) < TARGET_MB_S
+    slow = bool(rows) and min(r["MB_s"] for r in rows) < TARGET_MB_S
     if slow or args.profile:
         pin_to_one_core()
         print()
-        print(("below 1 MB/s per core in a one-core row; " if slow else "") + "cProfile of one warm serial scan (classify off), by own time:")  # noqa: E501
+        print(
+            ("below 1 MB/s per core in a one-core row; " if slow else "") + "cProfile of one warm serial scan (classify off), by own time:"
+        )  # noqa: E501
         print(profile_scan(args.corpus, False))
 
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def startup_section(args, figures) -> None:
+    startup = startup_costs(max(args.runs, 9))
+    figures["startup"] = {k: {"wall": w, "cpu": c} for k, (w, c) in startup.items()}
+    print(f"{'start-up (fresh interpreter, median, ms)':46} {'wall':>7} {'cpu':>7}")
+    for k, (w, c) in startup.items():
+        print(f"{k:46} {w * 1000:7.1f} {c * 1000:7.1f}")
+    print()
+
+
+def growth_section(args, files, size, head, figures, tmp) -> None:
+    print(f"{'corpus size (serial, classify off)':46} {head} {'cpu s/MB':>8}")
+    scaling, dirs = [], {}
+    for k in (1, 4, 16):
+        d = dirs[k] = replicate(files, k, tmp / "rep")
+        wall, cpu, n = in_process([d], False, args.runs if k < 16 else min(3, args.runs), tmp)
+        m = size * k
+        scaling.append({"copies": k, "files": len(files) * k, "MB": m, "wall": wall, "cpu": cpu, "indicators": n})
+        print(row(f"{k:2d}x ({len(files) * k} files, {m:.2f} MB) in-process", wall, cpu, m, n, f" {cpu / m:8.3f}"))
+    m16, n16 = size * 16, scaling[-1]["indicators"]
+    wall, cpu = cli_end_to_end(dirs[16], False, min(3, args.runs), tmp)
+    figures["scaling"] = scaling
+    figures["cli_16x"] = {"wall": wall, "cpu": cpu, "MB_s": m16 / cpu, "ind_s": n16 / cpu}
+    print(row("16x via the CLI, end to end", wall, cpu, m16, n16, f" {cpu / m16:8.3f}"))
+    print()
+
+
+def workers_section(args, all_cpus, files, size, tmp, figures) -> None:
+    unpin(all_cpus)
+    d4, m4 = replicate(files, 4, tmp / "rep"), size * 4
+    print(f"{'workers, 4x corpus (wall-time figures)':46} {'wall s':>7} {'MB/s':>7} {'ind/s':>8} {'speedup':>8}")
+    configs = [("1 worker (serial)", 1, None), ("2 worker processes", 2, None)]
+    if not args.no_dask:
+        configs.append(("Dask LocalCluster, 2 processes (started)", 1, "local:2"))
+    par, base = [], None
+    for label, workers, spec in configs:
+        if spec:
+            from kpiscan.batch import dask_client
+
+            client, close = dask_client(spec)
+            try:
+                wall, _, n = in_process([d4], False, args.runs, tmp, dask=client)
+            finally:
+                close()
+        else:
+            wall, _, n = in_process([d4], False, args.runs, tmp, workers=workers)
+        base = base or wall
+        par.append({"what": label, "wall": wall, "MB_s": m4 / wall, "ind_s": n / wall, "speedup": base / wall})
+        print(f"{label:46} {wall:7.3f} {m4 / wall:7.2f} {n / wall:8.0f} {base / wall:8.2f}")
+    figures["workers"] = par
 
 
 if __name__ == "__main__":

@@ -253,7 +253,7 @@ def test_dask_local_cluster_equals_serial(corpora, docs):
     ) as cluster, distributed.Client(cluster) as client:
         stats = BatchStats()
         result = run_scan(paths, classify=False, dask=client, stats=stats)
-    assert time.perf_counter() - start < 30
+    assert time.perf_counter() - start < 120  # a shared, loaded machine: generous
     assert stats.mode == "dask" and stats.scanned == len(serial.files)
     assert snapshot(result) == snapshot(serial)  # input order, problems included
     # corpora/gold/*.jsonl are listed as skipped (unsupported type), the bad files as failed
@@ -320,3 +320,120 @@ def test_cli_bad_files_listed_and_exit_zero(docs, tmp_path):
     res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(tmp_path / "o"), "--no-classify", "--resume"])
     assert res.exit_code == 0
     assert "3 of 5 files had problems" in res.stderr
+
+
+# ------------------------------------------------------------------------------------ streaming
+
+
+def test_parts_stream_one_file_at_a_time(docs, count_scans):
+    parts = batch.iter_parts([docs], classify=False, show_progress=False)
+    first = next(parts)
+    assert count_scans == [SMALL[0]]  # the first file's records are out before the second is scanned
+    assert first["files"] == [str(docs / SMALL[0])] and first["indicators"]
+    assert "body" not in first["tables"][0]  # a part holds what the outputs need, no table bodies
+    rest = list(parts)
+    assert count_scans == list(SMALL) and len(rest) == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_in_flight_files_bounded(tmp_path, corpora, monkeypatch, workers):
+    """Parts waiting for an earlier file plus files in flight never exceed the runner's window."""
+    d = tmp_path / "many"
+    d.mkdir()
+    for k in range(12):
+        shutil.copy(corpora / SMALL[k % 2], d / f"{k:02d}_{SMALL[k % 2]}")
+    seen = []
+    original = batch._runner
+
+    def spy(*args, **kw):
+        runner, close = original(*args, **kw)
+        submit = runner.submit
+
+        def counting(i, path):
+            seen.append(i)
+            submit(i, path)
+
+        runner.submit = counting
+        return runner, close
+
+    monkeypatch.setattr(batch, "_runner", spy)
+    parts = batch.iter_parts([d], classify=False, workers=workers, show_progress=False)
+    yielded = 0
+    for _ in parts:
+        yielded += 1
+        window = 1 if workers == 1 else 4
+        assert len(seen) - yielded <= window
+    assert yielded == 12
+
+
+def test_killed_run_leaves_no_half_written_output(docs, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def interrupted(path, classify=True, doc=None):
+        if Path(path).name == SMALL[1]:
+            raise KeyboardInterrupt
+        return scan_file(path, classify=classify, doc=doc)
+
+    monkeypatch.setattr(batch, "scan_file", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch.scan_to_outputs([docs], out, classify=False, show_progress=False)
+    assert sorted(p.name for p in out.iterdir()) == [CACHE_DIRNAME, batch.LOCK_NAME]  # no output, no temp file
+
+
+def test_streamed_outputs_equal_the_in_memory_writer(docs, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from kpiscan import write
+
+    monkeypatch.setattr(write, "PARQUET_ROW_GROUP", 7)  # several row groups
+    result = scan(docs, classify=False)
+    for fmt in write.FORMATS:
+        streamed = batch.scan_to_outputs([docs], tmp_path / f"s-{fmt}", fmt, classify=False, show_progress=False)
+        whole = write.write_outputs(result, tmp_path / f"w-{fmt}", fmt)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            assert pq.ParquetFile(streamed["indicators"]).num_row_groups > 1
+            pd.testing.assert_frame_equal(pd.read_parquet(streamed["indicators"]), pd.read_parquet(whole["indicators"]))
+            assert len(pd.read_parquet(streamed["indicators"])) == len(result.indicators)
+        for key in streamed:
+            if str(streamed[key]).endswith(".parquet"):  # row groups differ: compare the data
+                pd.testing.assert_frame_equal(pd.read_parquet(streamed[key]), pd.read_parquet(whole[key]))
+            else:
+                assert streamed[key].read_bytes() == whole[key].read_bytes()
+
+
+def test_non_finite_numbers_are_never_written_as_bare_infinity():
+    from kpiscan.write import json_line
+
+    line = json_line({"value": "1" + "0" * 400, "target": {"value": float("inf"), "low": float("nan"), "per": []}})
+    assert "Infinity" not in line and "NaN" not in line
+    assert json.loads(line)["target"] == {"value": None, "low": None, "per": []}
+
+
+def test_second_scan_on_the_same_out_is_refused(docs, tmp_path):
+    out = tmp_path / "out"
+    with batch.output_lock(out):
+        res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(out), "--no-classify"])
+    assert res.exit_code == 75
+    assert res.stderr.strip().startswith(f"error: {out} is being written by another kpiscan scan (pid ")
+    assert not (out / "indicators.jsonl").exists()
+    res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(out), "--no-classify"])  # lock released
+    assert res.exit_code == 0, res.output
+
+
+def test_cli_dask_without_the_extra_is_one_line(docs, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    res = CliRunner().invoke(app, ["scan", str(docs), "--dask", "local:1", "--no-classify"])
+    assert res.exit_code == 2
+    assert res.stderr == "error: --dask needs the optional dependency dask: pip install 'kpiscan[dask]'\n"
+
+
+def test_cli_dask_env_without_address(docs, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(tmp_path / "o"), "--dask", "env", "--no-classify"])
+    assert res.exit_code == 1
+    assert res.stderr.strip() == "error: --dask env: DASK_SCHEDULER_ADDRESS is not set (--dask env reads the scheduler address from it)"

@@ -9,6 +9,10 @@ from kpiscan.read.text import split_cells
 TABLE = "项目名称\t\t聘用律师费\n绩效指标\t一级指标\t二级指标\t三级指标\t指标值\n"
 
 
+def codecs_bom_be(text: str) -> bytes:
+    return b"\xfe\xff" + text.encode("utf-16-be")
+
+
 def test_tabs_markdown_and_headings():
     assert split_cells("\t产出指标\t数量指标\t申报项目数量\t2个\t\t") == ("", "产出指标", "数量指标", "申报项目数量", "2个")
     assert split_cells("| | 数量指标 | 编报督查快报 | ≥50期 |") == ("", "数量指标", "编报督查快报", "≥50期")
@@ -33,8 +37,16 @@ def test_html_in_cells_removed_and_embedded_copies_dropped():
         b"\xef\xbb\xbf" + TABLE.encode("utf-8"),
         TABLE.encode("gb18030"),
         TABLE.replace("\n", "\r\n").encode("utf-8"),
+        TABLE.replace("\n", "\r").encode("utf-8"),
+        TABLE.encode("utf-16"),  # with BOM
+        TABLE.encode("utf-16-le"),
+        TABLE.encode("utf-16-be"),
+        TABLE.encode("utf-32"),
+        TABLE.encode("utf-32-le"),
+        TABLE.encode("utf-32-be"),
+        codecs_bom_be(TABLE),
     ],
-    ids=["utf8", "utf8-bom", "gb18030", "crlf"],
+    ids=["utf8", "utf8-bom", "gb18030", "crlf", "cr", "utf16-bom", "utf16le", "utf16be", "utf32-bom", "utf32le", "utf32be", "utf16be-bom"],
 )
 def test_encodings_and_line_ends(tmp_path, data):
     f = tmp_path / "doc.txt"
@@ -56,7 +68,6 @@ def test_budget_year_from_title(tmp_path):
         ("empty.txt", b"", "empty file", None),
         ("blank.txt", b"\n \n", "empty file", None),
         ("binary.txt", b"abc\n\x00\x01\x02", "binary file", 2),
-        ("bad.txt", "项目名称\n指标值\n".encode("utf-8") + b"\xff\xfe\xfa\xfb\x81\n", "undecodable", 3),
         ("image.png", b"\x89PNG", "unsupported file type", None),
     ],
 )
@@ -80,3 +91,56 @@ def test_input_error_survives_pickling():
 
     err = pickle.loads(pickle.dumps(InputError("a.txt", "empty file", 3)))
     assert (err.path, err.message, err.line, str(err)) == ("a.txt", "empty file", 3, "a.txt:3: empty file")
+
+
+ROWS = ["项目名称\t\t聘用律师费", "绩效指标\t一级指标\t二级指标\t三级指标\t指标值", "\t产出指标\t数量指标\t委托代理费案件\t2件"]
+
+
+@pytest.mark.parametrize(
+    "encodings",
+    [("utf-8", "gb18030", "utf-8"), ("gb18030", "utf-8", "gb18030"), ("gb18030", "gb18030", "utf-8")],
+    ids=["gb-line-in-utf8", "utf8-line-in-gb", "utf8-last-line-in-gb"],
+)
+def test_mixed_encodings_read_line_by_line(tmp_path, encodings):
+    f = tmp_path / "mixed.txt"
+    f.write_bytes(b"\n".join(row.encode(enc) for row, enc in zip(ROWS, encodings)) + b"\n")
+    doc = read_document(f)
+    assert [line.text for line in doc.lines[:3]] == ROWS
+    assert doc.encoding == "mixed (gb18030, utf-8)" and doc.notes == []
+
+
+def test_undecodable_line_kept_as_a_note_with_its_line(tmp_path):
+    f = tmp_path / "bad.txt"
+    f.write_bytes("项目名称\n指标值\n".encode("utf-8") + b"\xff\xfe\xfa\xfb\x81\n" + "满意度\n".encode("gb18030"))
+    doc = read_document(f)
+    assert [line.text for line in doc.lines][:2] == ["项目名称", "指标值"] and doc.lines[3].text == "满意度"
+    assert [(n, reason) for n, reason, _ in doc.notes] == [(3, "undecodable-line")]
+    assert "\ufffd" in doc.notes[0][2]
+
+
+@pytest.mark.parametrize("enc", ["utf-8", "gb18030", "utf-16-le", "utf-32-be"])
+def test_last_character_cut_off_is_dropped_with_a_note(tmp_path, enc):
+    f = tmp_path / "cut.txt"
+    data = (TABLE + "满意度").encode(enc)
+    f.write_bytes(data[:-1])
+    doc = read_document(f)
+    assert doc.lines[0].cells == ("项目名称", "", "聘用律师费")
+    assert doc.lines[-1].text == "满意"
+    assert [(n, reason) for n, reason, _ in doc.notes] == [(3, "truncated-character")]
+
+
+def test_over_long_line_kept_whole_as_a_note(tmp_path, monkeypatch):
+    import kpiscan.read.text as text
+
+    monkeypatch.setattr(text, "MAX_LINE_CHARS", 100)
+    f = tmp_path / "long.txt"
+    f.write_text(TABLE + "\t".join(["长"] * 80) + "\n", encoding="utf-8")
+    doc = read_document(f)
+    assert doc.lines[2].cells == () and doc.notes == [(3, "line-over-limit", "\t".join(["长"] * 80))]
+
+
+def test_binary_with_nuls_is_still_refused(tmp_path):
+    f = tmp_path / "b.txt"
+    f.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(InputError, match="binary file"):
+        read_document(f)

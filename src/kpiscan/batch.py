@@ -1,24 +1,38 @@
-"""Running the scan over many files: a progress bar, worker processes or a Dask cluster, and a
-per-file result cache so that an interrupted run resumes where it stopped.
+"""Running the scan over many files, streaming: each file's records go to the outputs as soon as
+it is done, in input order, and the runner keeps counts, not results.
 
-    run_scan(paths, classify=True, workers=1, cache_dir=None, resume=False, dask=None, stats=None)
+    scan_to_outputs(paths, out, fmt="jsonl", classify=True, workers=1, resume=False, dask=None,
+                    stats=None, file_timeout=None, dask_files="send")   # -> {stream: path}
+    iter_parts(paths, ...)   # -> one "part" (plain dict) per file, input order
+    run_scan(paths, ...)     # -> ScanResult in memory (library use, `kpiscan report`, `eval`)
 
-Results always come back in input order (`pipeline.inputs` order), whichever way the files were run.
+A part is what the outputs need of one file and nothing more: {"format", "files", "problems", "n"
+(counts), "tables" (TableBlock.to_dict(), no body rows), "indicators" (records), "unparsed"}. Each
+of the three streams is a list of dicts, or, when `encode` names it, its JSONL text already encoded
+(by the worker, so that the parent only writes strings). Workers and Dask tasks return parts; the
+parent writes them and forgets them.
 
-Cache: with `cache_dir`, the result of every file scanned is written there as JSON
-(`kpiscan.serialize`) as soon as it is done, so Ctrl-C keeps the finished files. With
-`resume=True` a file whose entry matches is loaded instead of scanned. An entry matches when the
-file's resolved path, size and content hash (sha1), the kpiscan version, a fingerprint of the
-kpiscan code and lexicons (their content), and the `classify` flag are all the same. Files that
-failed (no tables, only problems) are not cached: they are cheap to retry and the cause may be gone.
+Bounded: at most `window` files are in flight or waiting for an earlier file to finish (2 per
+worker, at least 4), so memory does not grow with the corpus and a Dask client holds a bounded
+number of futures (each released once written).
+
+Cache: with `cache_dir`, each file's part is written there as JSON as soon as it is done, so Ctrl-C
+keeps the finished files. With `resume=True` a file whose entry matches is loaded instead of
+scanned. An entry matches when the file's resolved path, size and content hash (sha1), the kpiscan
+version, a fingerprint of the kpiscan code and lexicons (their content), the `classify` flag and
+the cache format are all the same. Files that failed (no tables, only problems) are not cached.
 
 Failures: `scan_file` reports bad input as `InputError`s in `problems`. An unexpected exception
-inside the scan of one file (a bug) is also reported as a problem of that file,
-"internal error: <Type>: <message> (at file:line in function)", so one file cannot stop a batch.
+inside the scan of one file (a bug) is also reported as a problem of that file, "internal error:
+<Type>: <message> (at file:line in function)"; a file that runs past `file_timeout` seconds is
+reported and skipped; a worker process that dies costs only the files it held.
 
-Dask (`dask="tcp://host:8786"`, `"local"`, `"local:N"` or a `distributed.Client`): one task per file
-(`client.map`), gathered with `as_completed`. dask is imported only here, only when asked for.
+Dask (`dask="tcp://host:8786"`, `"env"` (DASK_SCHEDULER_ADDRESS), `"local"`, `"local:N"` or a
+`distributed.Client`): `dask_files="send"` ships each file's bytes to the worker (no shared
+filesystem needed); `"shared"` sends absolute paths, checked up front on every worker. dask is
+imported only here, only when asked for.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,30 +40,117 @@ import hashlib
 import json
 import os
 import signal
+import sys
+import tempfile
+import threading
 import time
 import traceback
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .errors import InputError
 from .pipeline import Input, ScanResult, inputs, scan_file, skipped_result
-from .serialize import FORMAT, result_from_dict, result_to_dict
+from .read.text import check_regular, load_bytes
+from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
+CACHE_FORMAT = 2  # entries hold parts (no table bodies); bump when the part layout changes
+LOCK_NAME = ".kpiscan.lock"
+DASK_FILES = ("send", "shared")
 
 
 @dataclass
 class BatchStats:
-    """What a `run_scan` did: filled in when passed as `stats=`."""
+    """What a run did: filled in when passed as `stats=`."""
 
     files: int = 0
     cached: int = 0  # loaded from the cache
     scanned: int = 0  # scanned in this run
     seconds: float = 0.0
     mode: str = "serial"  # serial / processes / dask
+    tables: int = 0
+    indicators: int = 0
+    unparsed: int = 0
+    rows: int = 0  # printed indicator rows (a row of a two-half table is two records)
+    problems: list[InputError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files of a directory not scanned (why: in problems)
+
+    def count(self, part: dict) -> None:
+        self.skipped += part.get("skipped", [])
+        self.tables += part["n"]["tables"]
+        self.indicators += part["n"]["indicators"]
+        self.unparsed += part["n"]["unparsed"]
+        self.rows += part["n"].get("rows", 0)
+        self.problems += [problem_from_dict(p) for p in part["problems"]]
+
+
+# ------------------------------------------------------------------------------------- parts
+
+
+STREAMS = ("indicators", "tables", "unparsed")
+
+
+def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
+    """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
+    the streams named in `encode` as JSONL text, encoded straight from the records (no list of
+    dicts in between: a file of a million rows holds one form at a time)."""
+    from .write import json_line
+
+    part: dict[str, Any] = {
+        "format": FORMAT,
+        "files": list(result.files),
+        "skipped": list(result.skipped),
+        "problems": [problem_to_dict(p) for p in result.problems],
+        "n": {
+            "tables": len(result.tables),
+            "indicators": len(result.indicators),
+            "unparsed": len(result.unparsed),
+            "rows": len({(i.doc, i.table, i.line) for i in result.indicators}),
+        },
+    }
+    for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
+        part[k] = "".join(json_line(x.to_dict()) for x in items) if k in encode else [x.to_dict() for x in items]
+    return part
+
+
+def stream_text(part: dict, k: str) -> str:
+    """Stream `k` of a part as JSONL text."""
+    from .write import json_line
+
+    v = part[k]
+    return v if isinstance(v, str) else "".join(json_line(r) for r in v)
+
+
+def stream_records(part: dict, k: str) -> list[dict]:
+    """Stream `k` of a part as records (JSON escapes every newline inside a record)."""
+    v = part[k]
+    return [json.loads(line) for line in v.split("\n") if line] if isinstance(v, str) else v
+
+
+def part_result(part: dict) -> ScanResult:
+    """A part as a ScanResult (tables without body rows)."""
+    result = result_from_dict({**part, **{k: stream_records(part, k) for k in STREAMS}})
+    result.skipped = list(part.get("skipped") or [])
+    return result
+
+
+def problem_part(path: str | Path, message: str, line: int | None = None) -> dict[str, Any]:
+    return part_of(ScanResult(problems=[InputError(str(path), message, line)], files=[str(path)]))
+
+
+def _renamed(part: dict, old: str, new: str) -> dict:
+    """The part with file path `old` reported as `new` (a file named another way, or a copy)."""
+    if old != new:
+        part["files"] = [new if f == old else f for f in part["files"]]
+        for p in part["problems"]:
+            if p["path"] == old:
+                p["path"] = new
+    return part
 
 
 # ----------------------------------------------------------------------------------------- cache
@@ -96,12 +197,13 @@ class ScanCache:
         return self.dir / f"{hashlib.sha1(name.encode()).hexdigest()[:24]}.json"
 
     def key(self, path: Path, doc: str | None = None) -> dict[str, Any] | None:
-        """The key the file has now (and the `doc` name it is scanned under); None when it cannot
-        be read (the scan will report that)."""
+        """The key the file has now (and the `doc` name it is scanned under); None when it is not
+        a regular file or cannot be read (the scan will report that)."""
         try:
+            check_regular(path)
             size = path.stat().st_size
             digest = _file_sha1(path)
-        except OSError:
+        except (OSError, InputError):
             return None
         return {
             "path": str(path.resolve()),
@@ -111,40 +213,67 @@ class ScanCache:
             "version": self.version,
             "code": self.code,
             "classify": self.classify,
-            "format": FORMAT,
+            "format": CACHE_FORMAT,
         }
 
-    def load(self, path: Path, key: dict[str, Any] | None) -> ScanResult | None:
+    def load(self, path: Path, key: dict[str, Any] | None) -> dict | None:
         if key is None:
             return None
         try:
             entry = json.loads(self._entry(path).read_text(encoding="utf-8"))
             if entry.get("key") != key:
                 return None
-            result = result_from_dict(entry["result"])
+            part = entry["part"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, stale, or unreadable: scan again
-        given, now = entry.get("given"), str(path)
-        if given != now:  # the same file named another way (relative/absolute): report it as named now
-            result.files = [now if f == given else f for f in result.files]
-            for p in result.problems:
-                if p.path == given:
-                    p.path = now
-        return result
+        return _renamed(part, entry.get("given"), str(path))
 
-    def store(self, path: Path, key: dict[str, Any] | None, data: dict[str, Any]) -> bool:
+    def store(self, path: Path, key: dict[str, Any] | None, part: dict[str, Any]) -> bool:
         """Write the entry atomically; False when not cached (failed file, unreadable key)."""
-        if key is None or not data["tables"]:
+        if key is None or not part["n"]["tables"]:
             return False
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._entry(path)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "given": str(path), "result": data}, ensure_ascii=False), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as fh:  # one stream encoded at a time
+            fh.write(f'{{"key": {json.dumps(key)}, "given": {json.dumps(str(path), ensure_ascii=False)}, "part": {{')
+            fh.write(", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in part.items() if k not in STREAMS))
+            for k in STREAMS:
+                fh.write(f', "{k}": ')
+                fh.write(json.dumps(part[k], ensure_ascii=False))
+            fh.write("}}")
         os.replace(tmp, target)
         return True
 
 
 # ------------------------------------------------------------------------------------ one file
+
+
+class FileTimeout(BaseException):
+    """Raised inside a scan that ran past its time budget (a BaseException, so that no stage's
+    `except Exception` swallows it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise FileTimeout in this thread after `seconds` of CPU time of this process (user +
+    system: the file's own cost, whatever the machine's load; ITIMER_PROF). Main thread of a
+    Unix process only; elsewhere no limit is enforced."""
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or seconds is None:
+        yield
+        return
+
+    def expired(signum, frame):
+        raise FileTimeout
+
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _where(err: BaseException) -> str:
@@ -155,23 +284,54 @@ def _where(err: BaseException) -> str:
     return f" (at {Path(f.filename).name}:{f.lineno} in {f.name})"
 
 
-def scan_one(path: str | Path, classify: bool = True, doc: str | None = None) -> ScanResult:
-    """`scan_file`, with an unexpected exception turned into a problem of this file."""
+def scan_one(path: str | Path, classify: bool = True, timeout: float | None = None, doc: str | None = None) -> ScanResult:
+    """`scan_file`, with an unexpected exception or a run past `timeout` seconds turned into a
+    problem of this file."""
     try:
-        return scan_file(path, classify=classify, doc=doc)
+        with time_limit(timeout):
+            return scan_file(path, classify=classify, doc=doc)
+    except FileTimeout:
+        message = f"took more than {timeout:g} CPU s (--file-timeout): skipped, no records written for it"
     except Exception as err:  # a bug in a stage: report it for this file, go on with the others
         message = f"internal error: {type(err).__name__}: {err}{_where(err)}"
-        return ScanResult(problems=[InputError(str(path), message)], files=[str(path)])
+    return ScanResult(problems=[InputError(str(path), message)], files=[str(path)])
 
 
-def scan_one_dict(path: str | Path, classify: bool = True, doc: str | None = None) -> dict[str, Any]:
-    """`scan_one` as plain data: what worker processes and Dask tasks return (InputError does not
-    pickle, and a dict is what the cache stores anyway)."""
-    return result_to_dict(scan_one(path, classify=classify, doc=doc))
+def scan_part(
+    path: str,
+    classify: bool = True,
+    timeout: float | None = None,
+    data: bytes | None = None,
+    given: str | None = None,
+    encode: tuple[str, ...] = (),
+    doc: str | None = None,
+) -> dict:
+    """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL
+    text; `doc`: the name of the document in its records). With `data`, the file's bytes are
+    scanned from a private temporary copy of the same name (a worker without the input
+    filesystem); the part names the file `given` (as the user named it) either way."""
+    given = given if given is not None else str(path)
+    if data is None:
+        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode), str(path), given)
+    with tempfile.TemporaryDirectory(prefix="kpiscan-") as tmp:
+        copy = Path(tmp) / Path(given).name
+        copy.write_bytes(data)
+        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode), str(copy), given)
 
 
-def _ignore_sigint() -> None:  # worker processes: Ctrl-C is the parent's to handle
+def _worker_init() -> None:
+    """Worker processes: Ctrl-C is the parent's to handle, and they die with their parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(1)
 
 
 # ------------------------------------------------------------------------------------ progress
@@ -217,35 +377,84 @@ class _Tracker:
 
 
 # ---------------------------------------------------------------------------------- the runners
+# A runner takes files (submit) and hands back finished parts (wait: at least one, blocking).
 
 
-def _run_serial(todo, classify, finish):
-    for i, f, doc in todo:
-        finish(i, scan_one(f, classify=classify, doc=doc))
+class _Serial:
+    window = 1
+
+    def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
+        self.classify, self.timeout, self.encode = classify, timeout, encode
+        self.queue: deque[tuple[int, Input]] = deque()
+
+    def submit(self, i: int, inp: Input) -> None:
+        self.queue.append((i, inp))
+
+    def wait(self) -> list[tuple[int, dict]]:
+        i, inp = self.queue.popleft()
+        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc))]
+
+    def close(self, ok: bool) -> None:
+        pass
 
 
-def _run_processes(todo, classify, finish, workers):
-    if classify:  # load the model and jieba once here: forked workers start with them
-        from .classify import preload
+class _Processes:
+    """A ProcessPoolExecutor; a worker that dies (killed, out of memory) costs its files only:
+    they are reported as problems and a new pool takes the rest."""
 
-        with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
-            preload()
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
-    try:
-        pending = {pool.submit(scan_one_dict, f, classify, doc): i for i, f, doc in todo}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                finish(pending.pop(fut), fut.result())
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    def __init__(self, workers: int, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
+        self.workers, self.classify, self.timeout, self.encode = workers, classify, timeout, encode
+        self.window = max(4, 2 * workers)
+        self.pending: dict[Any, tuple[int, Input]] = {}
+        if classify:  # load the model and jieba once here: forked workers start with them
+            from .classify import preload
+
+            with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
+                preload()
+        self.pool = self._pool()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init)
+
+    def submit(self, i: int, inp: Input) -> None:
+        fut = self.pool.submit(scan_part, str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc)
+        self.pending[fut] = (i, inp)
+
+    def wait(self) -> list[tuple[int, dict]]:
+        done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+        out, broken = [], False
+        for fut in done:
+            i, inp = self.pending.pop(fut)
+            try:
+                out.append((i, fut.result()))
+            except BrokenProcessPool:
+                broken = True
+                out.append((i, problem_part(inp.path, "the worker process scanning it died (killed or out of memory)")))
+        if broken:  # every future of a broken pool fails: resubmit the others to a new pool
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._pool()
+            again, self.pending = list(self.pending.values()), {}
+            for i, inp in again:
+                self.submit(i, inp)
+        return out
+
+    def close(self, ok: bool) -> None:
+        self.pool.shutdown(wait=ok, cancel_futures=True)
 
 
-def dask_client(spec):
+def dask_address(spec: str) -> str:
+    """The scheduler address of --dask: "env" reads DASK_SCHEDULER_ADDRESS."""
+    if spec == "env":
+        address = os.environ.get("DASK_SCHEDULER_ADDRESS", "").strip()
+        if not address:
+            raise ValueError("DASK_SCHEDULER_ADDRESS is not set (--dask env reads the scheduler address from it)")
+        return address
+    return spec
+
+
+def dask_client(spec: str):
     """(client, close) for "local", "local:N" (a LocalCluster of N worker processes, one thread
-    each; N defaults to the CPU count) or a scheduler address."""
+    each; N defaults to the CPU count), "env" or a scheduler address."""
     import logging
 
     from dask.distributed import Client, LocalCluster
@@ -254,9 +463,7 @@ def dask_client(spec):
         n = int(spec.split(":", 1)[1]) if ":" in spec else (os.cpu_count() or 1)
         if n < 1:
             raise ValueError(f"--dask {spec}: the number of workers must be at least 1")
-        cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
-        )
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
 
         def close() -> None:
@@ -264,34 +471,109 @@ def dask_client(spec):
             cluster.close()
 
         return client, close
-    client = Client(spec)
+    client = Client(dask_address(spec), timeout="20s")
     return client, client.close
 
 
-def _run_dask(todo, classify, finish, dask):
-    from dask.distributed import as_completed
-
-    if isinstance(dask, str):
-        client, close = dask_client(dask)
-    else:
-        client, close = dask, None
-    try:
-        futures = client.map(
-            scan_one_dict, [f for _, f, _ in todo], [classify] * len(todo), [doc for _, _, doc in todo], pure=False
-        )
-        index = {fut.key: i for fut, (i, _, _) in zip(futures, todo)}
+def _sees(paths: list[str]) -> list[tuple[str, int]]:
+    """Run on each Dask worker: (path, size) of the given absolute paths, -1 when not readable."""
+    out = []
+    for p in paths:
         try:
-            for fut in as_completed(futures):
-                finish(index[fut.key], fut.result())
+            with open(p, "rb") as fh:
+                fh.read(1)
+            out.append((p, os.path.getsize(p)))
+        except OSError:
+            out.append((p, -1))
+    return out
+
+
+def check_shared(client, files: list[Path]) -> None:
+    """Every worker reads a sample of the input files at their absolute paths, with the same
+    size; else one ValueError naming the worker and the file."""
+    sample = sorted({str(f.absolute()) for f in files[:1] + files[-1:]})
+    local = {p: os.path.getsize(p) for p in sample}
+    for worker, seen in client.run(_sees, sample).items():
+        for p, size in seen:
+            if size != local[p]:
+                raise ValueError(
+                    f"worker {worker} cannot read {p} (--dask-files shared needs the inputs on a filesystem "
+                    "every worker mounts at the same path; use --dask-files send to ship the bytes instead)"
+                )
+
+
+class _Dask:
+    """Futures submitted one file at a time, at most `window` in flight, released once read.
+    Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway (KilledWorker
+    after repeated losses) is reported as a problem of its file."""
+
+    def __init__(self, client, classify: bool, timeout: float | None, files: str, encode: tuple[str, ...]) -> None:
+        from dask.distributed import as_completed
+
+        self.client, self.classify, self.timeout, self.files, self.encode = client, classify, timeout, files, encode
+        self.window = max(4, 2 * sum(client.nthreads().values()))
+        self.done = as_completed()
+        self.index: dict[str, tuple[int, Path]] = {}
+        self.local: deque = deque()  # files that failed before submission (unreadable here)
+
+    def submit(self, i: int, inp: Input) -> None:
+        path = inp.path
+        if self.files == "send":
+            try:
+                data = load_bytes(path)
+            except InputError as err:  # unreadable here: reported as the serial scan would
+                self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
+                return
+            fut = self.client.submit(scan_part, str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc, pure=False)
+        else:
+            path_there = str(path.absolute())
+            fut = self.client.submit(scan_part, path_there, self.classify, self.timeout, None, str(path), self.encode, inp.doc, pure=False)
+        self.index[fut.key] = (i, path)
+        self.done.add(fut)
+
+    def wait(self) -> list[tuple[int, dict]]:
+        if self.local:
+            return [self.local.popleft()]
+        fut = next(self.done)
+        i, path = self.index.pop(fut.key)
+        try:
+            part = fut.result()
+        except Exception as err:
+            part = problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}")
+        fut.release()
+        return [(i, part)]
+
+    def close(self, ok: bool) -> None:
+        if not ok:
+            futures = list(self.done.futures)
+            if futures:
+                self.client.cancel(futures)
+
+
+def _runner(
+    dask, workers: int, n: int, classify: bool, timeout: float | None, dask_files: str, files: list[Path], stats: BatchStats, encode
+):
+    """(runner, close) for the run asked for."""
+    if dask is not None:
+        if dask_files not in DASK_FILES:
+            raise ValueError(f"--dask-files must be one of {', '.join(DASK_FILES)}")
+        client, close = dask_client(dask) if isinstance(dask, str) else (dask, None)
+        try:
+            if dask_files == "shared":
+                check_shared(client, files)
+            stats.mode = "dask"
+            return _Dask(client, classify, timeout, dask_files, encode), close
         except BaseException:
-            client.cancel(futures)
+            if close:
+                close()
             raise
-    finally:
-        if close:
-            close()
+    if workers > 1 and n > 1:
+        stats.mode = "processes"
+        return _Processes(min(workers, n), classify, timeout, encode), None
+    return _Serial(classify, timeout, encode), None
 
 
-def run_scan(
+def iter_parts(
     paths: Iterable[str | Path],
     classify: bool = True,
     workers: int = 1,
@@ -300,58 +582,134 @@ def run_scan(
     dask: Any = None,
     stats: BatchStats | None = None,
     show_progress: bool | None = None,
-) -> ScanResult:
-    """Scan every file under `paths`, results in input order; see the module notes.
+    file_timeout: float | None = None,
+    dask_files: str = "send",
+    encode: tuple[str, ...] = (),
+) -> Iterator[dict]:
+    """One part per file under `paths`, in input order, as each is done; see the module notes.
 
-    `cache_dir`: write each file's result there; `resume`: load matching entries instead of
-    scanning. `dask`: an address, "local[:N]" or a Client (takes precedence over `workers`).
-    `stats`: a BatchStats to fill in. A progress bar on stderr when more than one file (or as told).
+    `cache_dir`: write each file's part there; `resume`: load matching entries instead of
+    scanning. `dask`: an address, "env", "local[:N]" or a Client (takes precedence over
+    `workers`). `encode`: the streams the workers send as JSONL text. `stats`: a BatchStats to
+    fill in (counts). A progress bar on stderr when more than one file (or as told).
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
     given: list[Input] = inputs(paths)
     files = [i.path for i in given]
-    stats.files = len(files)
+    stats.files = sum(1 for i in given if not i.skipped)
     cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
-    keys: list[dict[str, Any] | None] = [
-        cache.key(i.path, i.doc) if cache and not i.skipped else None for i in given
-    ]
-    parts: list[ScanResult | None] = [None] * len(files)
     show = len(files) > 1 if show_progress is None else show_progress
+    keys: dict[int, dict | None] = {}
+    ready: dict[int, dict] = {}  # finished parts waiting for an earlier file
+    runner, close, inflight, nxt = None, None, 0, 0
+    ok = False
+    with _Tracker(stats.files, stats, show) as tracker:
+        try:
+            for i, f in enumerate(files):
+                key = cache.key(f, given[i].doc) if cache and not given[i].skipped else None
+                hit = cache.load(f, key) if cache and resume else None
+                if given[i].skipped:  # listed in problems with why; nothing to scan
+                    ready[i] = part_of(skipped_result(given[i]), encode)
+                elif hit is not None:
+                    ready[i] = hit
+                    tracker.done(cached=True)
+                else:
+                    if runner is None:  # started on the first file to scan: none when all are cached
+                        runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats, tuple(encode))
+                    keys[i] = key
+                    runner.submit(i, given[i])
+                    inflight += 1
+                while True:
+                    while nxt in ready:
+                        part = ready.pop(nxt)
+                        stats.count(part)
+                        yield part
+                        nxt += 1
+                    if inflight == 0 or runner is None or inflight + len(ready) < runner.window and i + 1 < len(files):
+                        break
+                    for j, part in runner.wait():
+                        inflight -= 1
+                        if cache:
+                            cache.store(files[j], keys.pop(j), part)
+                        ready[j] = part
+                        tracker.done(cached=False)
+            ok = True
+        finally:
+            if runner is not None:
+                runner.close(ok)
+            if close is not None:
+                close()
+            stats.seconds = time.perf_counter() - start
 
-    with _Tracker(sum(1 for i in given if not i.skipped), stats, show) as tracker:
-        todo = []
-        for i, f in enumerate(files):
-            if given[i].skipped:  # listed in problems with why; nothing to scan
-                parts[i] = skipped_result(given[i])
-                continue
-            hit = cache.load(f, keys[i]) if cache and resume else None
-            if hit is not None:
-                parts[i] = hit
-                tracker.done(cached=True)
-            else:
-                todo.append((i, f, given[i].doc))
 
-        def finish(i: int, part: ScanResult | dict) -> None:
-            # serial runs hand over the ScanResult, workers and Dask tasks its dict
-            if cache:
-                data = part if isinstance(part, dict) else result_to_dict(part)
-                cache.store(files[i], keys[i], data)
-            parts[i] = result_from_dict(part) if isinstance(part, dict) else part
-            tracker.done(cached=False)
-
-        if todo and dask is not None:
-            stats.mode = "dask"
-            _run_dask(todo, classify, finish, dask)
-        elif workers > 1 and len(todo) > 1:
-            stats.mode = "processes"
-            _run_processes(todo, classify, finish, min(workers, len(todo)))
-        else:
-            _run_serial(todo, classify, finish)
-
+def run_scan(paths: Iterable[str | Path], classify: bool = True, **options: Any) -> ScanResult:
+    """Every file under `paths` scanned into one ScanResult in memory, in input order (tables
+    without their body rows); options as `iter_parts`."""
     result = ScanResult()
-    for part in parts:
-        assert part is not None  # every file was either loaded or scanned
-        result.extend(part)
-    stats.seconds = time.perf_counter() - start
+    for part in iter_parts(paths, classify=classify, **options):
+        result.extend(part_result(part))
     return result
+
+
+# ----------------------------------------------------------------------------------- outputs
+
+
+class OutputLocked(Exception):
+    """Another scan is writing the same output directory."""
+
+
+@contextlib.contextmanager
+def output_lock(out: Path):
+    """Hold an exclusive lock on OUT/.kpiscan.lock for the run (released when the process ends,
+    however it ends); OutputLocked when another process holds it."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK_NAME
+    fh = open(path, "a+")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # not a Unix: no lock
+            pass
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise OutputLocked(
+                f"{out} is being written by another kpiscan scan (pid {holder}); wait for it to end or use another --out"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def scan_to_outputs(
+    paths: Iterable[str | Path],
+    out: str | Path | None,
+    fmt: str = "jsonl",
+    resume: bool = False,
+    stats: BatchStats | None = None,
+    **options: Any,
+) -> dict[str, Path]:
+    """Scan and write indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out` as the files
+    finish (the resume cache in OUT/.kpiscan-cache), holding the lock on `out` for the run; or,
+    with `out=None`, the indicator records as JSONL on stdout. Returns what was written."""
+    from .write import OutputWriter
+
+    stats = stats if stats is not None else BatchStats()
+    if out is None:
+        for part in iter_parts(paths, stats=stats, encode=("indicators",), **options):
+            sys.stdout.write(part["indicators"])
+        return {}
+    out = Path(out)
+    # the workers encode what is written as JSONL; CSV and Parquet need the records as dicts
+    encode = STREAMS if fmt == "jsonl" else ("tables", "unparsed")
+    with output_lock(out), OutputWriter(out, fmt) as writer:
+        for part in iter_parts(paths, cache_dir=out / CACHE_DIRNAME, resume=resume, stats=stats, encode=encode, **options):
+            writer.add({**part, **{k: stream_text(part, k) if k in encode else stream_records(part, k) for k in STREAMS}})
+    return writer.written

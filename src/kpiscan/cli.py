@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, List, Optional, TypeVar
@@ -75,20 +74,25 @@ def check_out(out: Path) -> None:
 
 def report_problems(result: Any, single_file: bool, strict: bool = False) -> int:
     """Print each bad or skipped file on one line (stderr); the exit code the command should
-    return: 1 when nothing could be scanned, or (with --strict) when any file failed."""
+    return: 1 when nothing could be scanned, or (with --strict) when any file failed.
+    `result`: a ScanResult, or the BatchStats of a streamed scan (files counted, not listed)."""
     skipped = set(result.skipped)
+    files = result.files if isinstance(result.files, int) else len(result.files)
     for problem in result.problems:
         typer.echo(f"{'skipped' if problem.path in skipped else 'error'}: {problem}", err=True)
     failed = {p.path for p in result.problems if p.path not in skipped}
-    if not result.files:
+    if not files:
         typer.echo(f"error: no file to scan ({len(skipped)} skipped)", err=True)
         return 1
     if not failed:
         return 0
     if not single_file:
-        say(f"{len(failed)} of {len(result.files)} files had problems (listed above)", 0)
-        return 1 if strict or len(failed) == len(result.files) else 0
+        say(f"{len(failed)} of {files} files had problems (listed above)", 0)
+        return 1 if strict or len(failed) == files else 0
     return 1
+
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another scan holds --out; try again later
 
 
 def counts(indicators: list[Any]) -> str:
@@ -115,7 +119,7 @@ def options(
 
 @app.command()
 @user_errors
-def scan(
+def scan(  # noqa: C901 (one option per line; the body only dispatches)
     paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write indicators.<fmt>, tables.jsonl, unparsed.jsonl here"),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl | csv | parquet"),
@@ -125,16 +129,25 @@ def scan(
         False, "--resume", help="load files already done from OUT/.kpiscan-cache instead of scanning them again (needs --out)"
     ),
     dask: Optional[str] = typer.Option(
-        None, "--dask", help="run on Dask: a scheduler address (tcp://host:8786) or local[:N] (N worker processes); overrides --workers"
+        None,
+        "--dask",
+        help="run on Dask: a scheduler address (tcp://host:8786), env (the address in DASK_SCHEDULER_ADDRESS) "
+        "or local[:N] (N worker processes); overrides --workers; needs kpiscan[dask]",
+    ),
+    dask_files: str = typer.Option(
+        "send", "--dask-files", help="send: ship each file's bytes to the workers; shared: workers read the absolute paths (checked first)"
+    ),
+    file_timeout: float = typer.Option(
+        600.0, "--file-timeout", min=0, help="CPU seconds one file may take before it is reported and skipped (0: no limit)"
     ),
     strict: bool = typer.Option(False, "--strict", help="exit non-zero when any file failed"),
 ) -> None:
     """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out.
 
-    With --out every file's result is also cached in OUT/.kpiscan-cache as it finishes, so an
-    interrupted run goes on with --resume."""
-    from .batch import CACHE_DIRNAME, BatchStats, run_scan
-    from .write import FORMATS, write_jsonl, write_outputs
+    Each file's records are written as soon as it is done. With --out every file's result is also
+    cached in OUT/.kpiscan-cache, so an interrupted run goes on with --resume."""
+    from .batch import CACHE_DIRNAME, DASK_FILES, BatchStats, OutputLocked, scan_to_outputs
+    from .write import FORMATS
 
     if fmt not in FORMATS:
         _fail(f"error: --format must be one of {', '.join(FORMATS)}", 2)
@@ -144,17 +157,26 @@ def scan(
         _fail(f"error: --format {fmt} needs --out (only jsonl goes to stdout)", 2)
     if out is not None:
         check_out(out)
-    cache_dir = out / CACHE_DIRNAME if out is not None else None
+    if dask is not None:
+        if dask_files not in DASK_FILES:
+            _fail(f"error: --dask-files must be one of {', '.join(DASK_FILES)}", 2)
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            _fail("error: --dask needs the optional dependency dask: pip install 'kpiscan[dask]'", 2)
     stats = BatchStats()
+    options = dict(
+        classify=not no_classify, workers=workers, dask=dask, dask_files=dask_files, file_timeout=file_timeout or None,
+        show_progress=None if Verbosity.level else False,
+    )
     try:
-        result = run_scan(
-            paths, classify=not no_classify, workers=workers, cache_dir=cache_dir, resume=resume, dask=dask, stats=stats,
-            show_progress=None if Verbosity.level else False,
-        )
+        written = scan_to_outputs(paths, out, fmt, resume=resume, stats=stats, **options)
+    except OutputLocked as err:
+        _fail(f"error: {err}", EXIT_LOCKED)
     except KeyboardInterrupt:
-        if cache_dir is not None:
+        if out is not None:
             typer.echo(
-                f"interrupted: the {stats.scanned} files finished in this run are cached in {cache_dir}; "
+                f"interrupted: the {stats.scanned} files finished in this run are cached in {out / CACHE_DIRNAME}; "
                 "run the same command with --resume to go on",
                 err=True,
             )
@@ -163,18 +185,16 @@ def scan(
         if dask is None:
             raise
         _fail(f"error: --dask {dask}: {err}")
-    single = len(paths) == 1 and paths[0].is_file()
-    if out is None:
-        write_jsonl(result.records(), sys.stdout)
-    else:
-        written = write_outputs(result, out, fmt)
+    single = len(paths) == 1 and not paths[0].is_dir()  # a FIFO or a dangling link named alone is one file too
+    if out is not None:
+        rows = f"{stats.rows} indicator rows ({stats.indicators} indicator records, one per half)"
         say(
-            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}"
-            f"{f', {len(result.skipped)} skipped' if result.skipped else ''}, {len(result.tables)} tables, "
-            f"{counts(result.indicators)}, {len(result.unparsed)} unparsed -> {out}"
+            f"{stats.files} files{f' ({stats.cached} from cache)' if stats.cached else ''}"
+            f"{f', {len(stats.skipped)} skipped' if stats.skipped else ''}, {stats.tables} tables, "
+            f"{rows}, {stats.unparsed} unparsed -> {out}"
         )
         say("wrote " + ", ".join(str(p) for p in written.values()) + f" in {stats.seconds:.1f} s ({stats.mode})", 2)
-    raise typer.Exit(report_problems(result, single, strict))
+    raise typer.Exit(report_problems(stats, single, strict))
 
 
 @app.command("eval")

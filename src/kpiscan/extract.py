@@ -9,6 +9,7 @@ the rows of their half until the next label; a label printed in one half of a ro
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Callable
@@ -357,11 +358,15 @@ def complete_truncated(pairs: list[Pair]) -> list[Pair]:
         return pairs
     left = [p for p in pairs if p.half == 0]
     left_keys = {norm(p.name) for p in left}
+    # sorted (name, position): the names that extend a key are one bisected range (n log n, not n^2)
+    by_name = sorted((norm(q.name), i) for i, q in enumerate(left))
     out = []
     for p in pairs:
         key = norm(p.name)
         if p.half == 1 and key and key not in left_keys:
-            candidates = [q for q in left if norm(q.name).startswith(key) and len(norm(q.name)) > len(key)]
+            lo = bisect_left(by_name, (key, -1))
+            hi = bisect_left(by_name, (key + "\U0010ffff", -1), lo)
+            candidates = [left[i] for i in sorted(i for k, i in by_name[lo:hi] if k.startswith(key) and len(k) > len(key))]
             if candidates:
                 best = min(candidates, key=lambda q: (q.line != p.line, abs(q.line - p.line)))
                 p = replace(p, name=best.name, name_raw=p.name)

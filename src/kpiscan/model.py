@@ -10,7 +10,7 @@ Closed vocabularies (kind, op, period, label) are the StrEnums of kpiscan.consta
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .schema import Record, col, record
 
@@ -42,6 +42,8 @@ class Document:
     encoding: str = "utf-8"
     year: int | None = None  # the budget year (its "20XX年度"), when the document states one
     sha256: str | None = None  # first 16 hex digits of the sha256 of the file's bytes (the `doc_hash`)
+    # what a reader could not read as text: (line, reason, text), kept as unparsed records
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @record

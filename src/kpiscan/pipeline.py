@@ -7,17 +7,23 @@ A document's identity (`doc` on every record) is its path relative to the scan r
 given, or the deepest directory holding everything given (`inputs`), so 2023/budget.txt and
 2024/budget.txt are two documents; `doc_hash` (the sha256 of its bytes) tells two copies apart.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import regex
+
+from . import lexicon
 from .errors import InputError
 from .extract import check_extracted, extract_table
+from .layout import is_watermark, norm
 from .model import Document, Indicator, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
 from .segment import check_tables, segment
@@ -94,15 +100,102 @@ def level2_by_meaning(indicators: list[Indicator], tables: list[TableBlock]) -> 
     return reassign_level2(indicators, tables)
 
 
+MAX_TABLE_ROWS = 200_000  # indicator rows of one table read; the rest are kept as unparsed records
+
+
+def _table_of(tables: list[TableBlock], line: int) -> int:
+    """The index of the table a line lies in; 0 outside every table."""
+    return next((t.index for t in tables if t.line <= line <= max(t.end_line, t.line)), 0)
+
+
+def _over_limit(table: TableBlock) -> list[Unparsed]:
+    """Rows of a table past MAX_TABLE_ROWS: cut off the body, kept as unparsed records."""
+    if len(table.body) <= MAX_TABLE_ROWS:
+        return []
+    rest, table.body = table.body[MAX_TABLE_ROWS:], table.body[:MAX_TABLE_ROWS]
+    reason = f"table-row-limit: rows past the first {MAX_TABLE_ROWS:,} of a table are not read as indicators"
+    return [Unparsed(table.doc, table.index, line.number, line.text, reason) for line in rest if line.text.strip()]
+
+
+_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+
+
+@cache
+def _captions() -> frozenset[str]:
+    """The printed captions of the layout vocabulary, and every prefix of two or more characters
+    of each (a caption cut short by a narrow column), without punctuation."""
+    words = set()
+    for name, column in (
+        ("header_fields.tsv", "caption"),
+        ("table_layout.tsv", "text"),
+        ("level1.tsv", "variant"),
+        ("categories.tsv", "variant"),
+    ):
+        for row in lexicon.table(name):
+            w = _PUNCT.sub("", norm(row[column]))
+            words |= {w[:k] for k in range(2, len(w) + 1)}
+    return frozenset(words)
+
+
+def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Indicator], unparsed: list[Unparsed]) -> list[Unparsed]:
+    """The safety net of "nothing lost": every non-empty cell on a table's lines that no stage
+    placed, as an unparsed record (reason "unplaced-cell").
+
+    A cell counts as placed when it is a caption of the layout vocabulary, when its text is part
+    of a record, an unparsed text or a fund amount of its own line or the line above or below
+    (a value printed under its caption, a name wrapped onto two lines), or part of a header field
+    (head and footer lines). Page furniture (watermarks, page numbers) is not content. Linear in
+    cells: each line compares only with the texts of its own neighbourhood.
+    """
+    captions = _captions()
+    near: dict[tuple[int, int], list[str]] = {}
+    for i in indicators:
+        near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2) if x)
+    for u in unparsed:
+        near.setdefault((u.table, u.line), []).append(u.text)
+    out: list[Unparsed] = []
+    by_number = {line.number: line for line in doc.lines}
+    for t in tables:
+        body = {line.number for line in t.body}
+        fields = "\0".join(_PUNCT.sub("", norm(x)) for x in (t.title, t.project, *t.fields, *t.fields.values()) if x)
+        amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
+        for number in range(t.line, max(t.end_line, t.line) + 1):
+            line = by_number.get(number)
+            if line is None or not any(line.cells) or is_watermark(line.text):
+                continue
+            around = "\0".join(_PUNCT.sub("", norm(x)) for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ()))
+            for cell in line.cells:
+                key = _PUNCT.sub("", norm(cell))
+                if not key or key in captions or key in around or (number not in body and key in fields):
+                    continue
+                amount = norm(cell).replace(",", "")  # only the thousands separators: "3,186&,000" is not an amount
+                if _AMOUNT.match(amount) and float(amount) in amounts:
+                    continue
+                out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
+    return out
+
+
+_AMOUNT = regex.compile(r"^\d+(?:\.\d+)?$")
+
+
 def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True) -> ScanResult:
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
     for table in tables:
+        cut = _over_limit(table)
         indicators, unparsed = extract_table(table)
         result.indicators += indicators
-        result.unparsed += unparsed
+        result.unparsed += unparsed + cut
+        table.n_unparsed += len(cut)
     result.problems += check_extracted(doc, tables)
+    # what the reader could not read as text (a line in no known encoding, a cut-off last
+    # character, an over-long line): kept as unparsed records with its line
+    result.unparsed += [Unparsed(doc.name, _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes]
+    swept = unplaced_cells(doc, tables, result.indicators, result.unparsed)
+    for u in swept:
+        next(t for t in tables if t.index == u.table).n_unparsed += 1
+    result.unparsed += swept
     result.tables = tables
     fill_identity(doc, tables, result.indicators, result.unparsed)
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
@@ -124,7 +217,11 @@ def file_hash(path: str | Path) -> str:
 
 def scan_file(path: str | Path, classify: bool = True, doc: str | None = None, by_meaning: bool = True) -> ScanResult:
     """Scan one file; `doc` names it in the records (default: its base name)."""
+    from .read.text import check_regular
+
     try:
+        if Path(path).exists() or os.path.islink(path):  # a missing file: the reader says so
+            check_regular(Path(path))  # FIFOs, devices, sockets, links to them: never opened
         document = read_document(path)
         document.name = doc or document.name
         document.sha256 = file_hash(path)
@@ -144,6 +241,22 @@ class Input:
     skipped: str | None = None
 
 
+def walk(root: Path) -> list[Path]:
+    """Every entry under `root` that is not a directory, sorted, whatever its kind (the scan skips
+    and lists FIFOs, devices and sockets without opening them). Symlinked directories are followed
+    once: a directory reached again (a symlink loop) is not walked again."""
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for top, dirs, names in os.walk(root, followlinks=True):
+        st = os.stat(top)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        found += [Path(top) / n for n in names]
+    return sorted(found)
+
+
 def scan_root(paths: list[Path]) -> Path:
     """The directory document names are relative to: the one directory given, else the deepest
     directory holding every path given (a file counts by its directory)."""
@@ -160,19 +273,24 @@ def inputs(paths: Iterable[str | Path]) -> list[Input]:
     out: list[Input] = []
     seen: set[Path] = set()
 
+    def resolved(f: Path) -> Path:
+        try:
+            return f.resolve()
+        except (RuntimeError, OSError):  # a symlink loop: scanned (and reported) as named
+            return f.absolute()
+
     def name(f: Path) -> str:
         try:
-            return f.resolve().relative_to(root).as_posix()
+            return resolved(f).relative_to(root).as_posix()
         except ValueError:  # not under the root (a missing path): as given
             return f.as_posix()
 
     for p in given:
         files = [p]
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and not any(
-                part.startswith(".") for part in f.relative_to(p).parts))
+            files = [f for f in walk(p) if not any(part.startswith(".") for part in f.relative_to(p).parts)]
         for f in files:
-            key = f.resolve()
+            key = resolved(f)
             if key in seen:
                 continue
             seen.add(key)

@@ -1,10 +1,19 @@
 """Writers for scan results: JSONL (nested, the record contracts of docs/contracts.md), CSV and
 Parquet (flat). The flat columns and the Parquet schema are derived from the record declarations
-(kpiscan.schema): the same columns and types whatever the data."""
+(kpiscan.schema): the same columns and types whatever the data.
+
+`OutputWriter` streams: each file's part (its tables, indicator records and unparsed rows) is
+appended as soon as it is done, so a batch holds one file's records at a time. Outputs are
+written to hidden temporary files in the output directory and renamed into place when the run
+ends, so a killed run never leaves a half-written file under a final name. Parquet is one file
+written in row groups of `PARQUET_ROW_GROUP` rows with the schema's fixed Arrow schema.
+"""
 from __future__ import annotations
 
 import csv
 import json
+import math
+import os
 from pathlib import Path
 from typing import IO, Any, Iterable
 
@@ -21,10 +30,32 @@ def flat_record(record: dict[str, Any]) -> dict[str, Any]:
     return schema.flat_row(Indicator, record, lists="join")
 
 
+def _finite(obj: Any) -> Any:
+    """`obj` with every float that is not finite (inf, nan) replaced by None, recursively."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def json_line(record: dict) -> str:
+    """One record as strict JSON (no bare Infinity/NaN: a non-finite number is written as null;
+    its printed text stays in `value` and `target.raw`) and a newline."""
+    try:
+        return _ENCODE(record) + "\n"
+    except ValueError:
+        return _ENCODE(_finite(record)) + "\n"
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     for r in records:
-        fh.write(json.dumps(r, ensure_ascii=False))
-        fh.write("\n")
+        fh.write(json_line(r))
 
 
 def write_csv(records: Iterable[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
@@ -60,25 +91,134 @@ def write_records(dicts: list[dict[str, Any]], cls: type, path: Path, fmt: str) 
     return path
 
 
+PARQUET_ROW_GROUP = 50_000
+
+
+class _Sink:
+    """One output file of one record type, appended to: JSONL (nested; already encoded text is
+    written as is), CSV or Parquet (flat rows of the schema, Parquet in row groups)."""
+
+    def __init__(self, path: Path, cls: type, fmt: str) -> None:
+        self.final, self.cls, self.fmt = path, cls, fmt
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.rows: list[dict[str, Any]] = []
+        self.fh: Any = None
+        self.csv: Any = None
+        self.pq: Any = None
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            self.pq = pq.ParquetWriter(self.tmp, schema.arrow_schema(cls))
+        else:
+            # CSV in utf-8-sig so that Excel opens the Chinese text correctly
+            self.fh = self.tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="" if fmt == "csv" else None)
+            if fmt == "csv":
+                self.csv = csv.DictWriter(self.fh, fieldnames=schema.flat_columns(self.cls))
+                self.csv.writeheader()
+
+    def add(self, records: str | Iterable[dict[str, Any]]) -> None:
+        if self.fmt == "jsonl":
+            self.fh.write(records if isinstance(records, str) else "".join(json_line(r) for r in records))
+            return
+        if isinstance(records, str):
+            records = [json.loads(line) for line in records.split("\n") if line]
+        if self.fmt == "csv":
+            # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
+            self.csv.writerows({k: defuse(v) for k, v in schema.flat_row(self.cls, r, lists="join").items()} for r in records)
+        else:
+            self.rows.extend(_finite(r) for r in records)
+            if len(self.rows) >= PARQUET_ROW_GROUP:
+                self.flush()
+
+    def flush(self) -> None:
+        self.pq.write_table(schema.arrow_table(self.cls, self.rows))
+        self.rows = []
+
+    def close(self, ok: bool) -> None:
+        try:
+            if self.pq is not None:
+                if ok and self.rows:
+                    self.flush()
+                self.pq.close()
+            if self.fh is not None:
+                self.fh.close()
+        finally:
+            if ok:
+                os.replace(self.tmp, self.final)
+            else:
+                self.tmp.unlink(missing_ok=True)
+
+
+class OutputWriter:
+    """The scan outputs in `out`, appended part by part (one part per input file):
+    indicators.<fmt>, tables.jsonl, unparsed.jsonl (and tables.<fmt>, unparsed.<fmt> when fmt is
+    not jsonl), problems.jsonl (each with `skipped`).
+
+        with OutputWriter(out, "jsonl") as w:
+            w.add({"indicators": [...], "tables": [...], "unparsed": [...], "problems": [...], "skipped": [...]})
+        w.written   # {"indicators": out/indicators.jsonl, ...}, renamed into place on success
+
+    A stream is a list of `to_dict()` dicts or its JSONL text already encoded (`json_line`).
+    Nothing is renamed into place when the block ends with an exception: the temporary files are
+    removed and the previous outputs (if any) stay as they were.
+    """
+
+    def __init__(self, out: Path, fmt: str = "jsonl") -> None:
+        from .model import TableBlock, Unparsed
+
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+        self.out, self.fmt = Path(out), fmt
+        self.plan: list[tuple[str, str, type, str]] = [("indicators", "indicators", Indicator, fmt)]
+        for name, cls in (("tables", TableBlock), ("unparsed", Unparsed)):
+            self.plan.append((name, name, cls, "jsonl"))
+            if fmt != "jsonl":
+                self.plan.append((f"{name}.{fmt}", name, cls, fmt))
+        self.plan.append(("problems", "problems", dict, "jsonl"))
+        self.sinks: dict[str, _Sink] = {}
+        self.written: dict[str, Path] = {}
+
+    def __enter__(self) -> "OutputWriter":
+        self.out.mkdir(parents=True, exist_ok=True)
+        for key, stream, cls, fmt in self.plan:
+            self.sinks[key] = _Sink(self.out / f"{stream}.{fmt}", cls, fmt)
+        return self
+
+    def add(self, part: dict[str, Any]) -> None:
+        skipped = set(part.get("skipped") or ())
+        problems = [dict(p, skipped=p["path"] in skipped) for p in part.get("problems") or ()]
+        for key, stream, _cls, _fmt in self.plan:
+            records = problems if stream == "problems" else part.get(stream) or ()
+            if records:
+                self.sinks[key].add(records)
+
+    def close(self, ok: bool = True) -> dict[str, Path]:
+        for key, sink in self.sinks.items():
+            sink.close(ok)
+            if ok:
+                self.written[key] = sink.final
+        self.sinks = {}
+        return self.written
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        self.close(ok=exc_type is None)
+
+
 def write_outputs(result: Any, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
-    """indicators.<fmt>, tables.<fmt>, unparsed.<fmt> and problems.jsonl in `out` (tables.jsonl
-    and unparsed.jsonl, nested, whatever the format); returns what was written."""
-    from .model import TableBlock, Unparsed
+    """The outputs of `OutputWriter` for a ScanResult in memory; returns what was written."""
     from .serialize import problem_to_dict
 
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {"indicators": write_records(result.records(), Indicator, out / f"indicators.{fmt}", fmt)}
-    for name, cls, records in (("tables", TableBlock, result.tables), ("unparsed", Unparsed, result.unparsed)):
-        dicts = [r.to_dict() for r in records]
-        written[name] = write_records(dicts, cls, out / f"{name}.jsonl", "jsonl")
-        if fmt != "jsonl":
-            written[f"{name}.{fmt}"] = write_records(dicts, cls, out / f"{name}.{fmt}", fmt)
-    skipped = set(getattr(result, "skipped", []))
-    problems = [dict(problem_to_dict(p), skipped=p.path in skipped) for p in result.problems]
-    written["problems"] = write_records(problems, dict, out / "problems.jsonl", "jsonl")
-    return written
+    with OutputWriter(out, fmt) as w:
+        w.add(
+            {
+                "indicators": result.records(),
+                "tables": [t.to_dict() for t in result.tables],
+                "unparsed": [u.to_dict() for u in result.unparsed],
+                "problems": [problem_to_dict(p) for p in result.problems],
+                "skipped": list(getattr(result, "skipped", [])),
+            }
+        )
+    return w.written
 
 
 def write_review(review: Any, out: Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:

@@ -24,6 +24,10 @@ def clean_cell(text: str) -> str:
     """Remove tags and entities, collapse whitespace runs to one space, trim."""
     if text.isspace() or not text:
         return ""
+    if "  " not in text and text.isprintable():
+        # quick path, most cells: no tag or entity and no whitespace but single ASCII spaces
+        if "<" not in text and "&" not in text:
+            return text.strip()
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
@@ -49,8 +53,8 @@ def merge_embedded(cells: list[str]) -> list[str]:
     Where the embedded texts repeat the cells that follow (the usual converter artefact) they are
     dropped; otherwise they are spliced in as cells of their own, so no text is lost.
     """
-    if not any("<" in c for c in cells):
-        return [clean_cell(c) for c in cells]
+    if "<" not in "".join(cells):
+        return [clean_cell(c) if c else "" for c in cells]
     out: list[str] = []
     for i, raw in enumerate(cells):
         own, embedded = split_embedded(raw)

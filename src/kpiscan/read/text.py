@@ -3,8 +3,12 @@
 Every source line becomes one `Line` with its 1-based number, whatever it holds, so later stages
 can cite it. Markdown separator rows (|---|---|) keep their number but carry no cells.
 """
+
 from __future__ import annotations
 
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import regex
@@ -19,21 +23,131 @@ _PIPE_SPLIT = regex.compile(r"(?<!\\)\|")
 _BUDGET_YEAR = regex.compile(r"(20\d\d)\s*年度")
 
 
-def decode(data: bytes, path: str) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM) or GB18030; name the line of a bad byte."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_WIDE = (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2))
+MAX_LINE_CHARS = 1_000_000  # a longer line is kept whole as an unparsed record, not split into cells
+
+
+@dataclass
+class Decoded:
+    """A text file's lines (CR, LF and CRLF line ends all end a line), the encoding, and notes:
+    (line, reason, text) of what could not be read as text, kept as unparsed records."""
+
+    lines: list[str]
+    encoding: str
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _split(text: str) -> list[str]:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The UTF-16/32 variant of BOM-less bytes holding NULs, when one decodes them to text with
+    line ends and (nearly) only printable characters; None: binary."""
+    for enc, unit in _WIDE:
         try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError as gb_error:
-            # Report the failure of the encoding that got further: that is the file's likely one.
-            worst = max(utf8_error, gb_error, key=lambda e: e.start)
-            line = data.count(b"\n", 0, worst.start) + 1
-            bad = data[worst.start : worst.start + 4].hex(" ")
-            raise InputError(path, f"undecodable bytes ({bad}) as utf-8 or gb18030", line) from None
+            text = data[: len(data) - len(data) % unit][:65536].decode(enc)
+        except UnicodeDecodeError as e:
+            if e.start < 65536 - 4:
+                continue
+            text = e.object[: e.start].decode(enc)
+        if not text or "\x00" in text or not ("\n" in text or "\r" in text):
+            continue
+        if sum(c.isprintable() or c in "\t\r\n" for c in text) >= 0.95 * len(text):
+            return enc
+    return None
+
+
+def _truncated_end(err: UnicodeDecodeError, size: int) -> bool:
+    """The only bad bytes are an incomplete last character (a file cut in the middle of one)."""
+    return err.end >= size and err.start >= size - 4 and any(w in err.reason for w in ("end of data", "incomplete", "truncated"))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return len(_split(data[:offset].decode("latin-1")))
+
+
+def decode_text(data: bytes, path: str) -> Decoded:
+    """Decode a text file: a BOM (UTF-8/16/32), else UTF-16/32 recognised by its NULs, else UTF-8,
+    else GB18030, else line by line (a file that mixes encodings: each line UTF-8 or GB18030;
+    a line neither is read with U+FFFD for its bad bytes and noted). A last character cut off by
+    the end of the file is dropped and noted. Binary data (NULs, not UTF-16/32) is an InputError."""
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    if encoding is not None:
+        data = data[len(next(b for b, e in _BOMS if e == encoding)) :]
+    elif b"\x00" in data[:65536]:
+        encoding = _wide_encoding(data)
+        if encoding is None:
+            check_binary(data, path)
+    notes: list[tuple[int, str, str]] = []
+    candidates = [encoding] if encoding not in (None, "utf-8") else ["utf-8", "gb18030"]
+    for enc in candidates:
+        try:
+            return Decoded(_split(data.decode(enc)), enc)
+        except UnicodeDecodeError as err:
+            if _truncated_end(err, len(data)):
+                text = data[: err.start].decode(enc, errors="replace")
+                lines = _split(text)
+                notes.append(
+                    (
+                        len(lines),
+                        "truncated-character",
+                        f"last character cut off by the end of the file ({data[err.start :].hex(' ')}): dropped",
+                    )
+                )
+                return Decoded(lines, enc, notes)
+            if enc not in ("utf-8", "gb18030"):  # UTF-16/32 with a bad code unit: keep the rest
+                text = data.decode(enc, errors="replace")
+                notes.append(
+                    (_line_of(data, err.start), "undecodable-line", f"undecodable bytes ({data[err.start : err.end].hex(' ')}) as {enc}")
+                )
+                return Decoded(_split(text), enc, notes)
+    return _decode_lines(data)
+
+
+def _decode_lines(data: bytes) -> Decoded:
+    """Line by line, each line UTF-8 else GB18030 (neither byte 0x0A nor 0x0D occurs inside a
+    character of either); a line neither decodes is read with U+FFFD and noted."""
+    raw = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    lines, notes, used = [], [], set()
+    for number, chunk in enumerate(raw, start=1):
+        for enc in ("utf-8", "gb18030"):
+            try:
+                lines.append(chunk.decode(enc))
+                if not chunk.isascii():
+                    used.add(enc)
+                break
+            except UnicodeDecodeError as err:
+                if number == len(raw) and _truncated_end(err, len(chunk)):
+                    lines.append(chunk[: err.start].decode(enc))
+                    notes.append(
+                        (
+                            number,
+                            "truncated-character",
+                            f"last character cut off by the end of the file ({chunk[err.start :].hex(' ')}): dropped",
+                        )
+                    )
+                    break
+        else:
+            text = chunk.decode("utf-8", errors="replace")
+            lines.append(text)
+            notes.append((number, "undecodable-line", f"neither utf-8 nor gb18030, read with U+FFFD: {text}"))
+    return Decoded(lines, "mixed (" + ", ".join(sorted(used) or ["utf-8"]) + ")", notes)
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """The whole text and its encoding (`decode_text`, lines joined by LF; notes dropped)."""
+    d = decode_text(data, path)
+    return "\n".join(d.lines), d.encoding
 
 
 def check_binary(data: bytes, path: str) -> None:
@@ -70,14 +184,53 @@ def budget_year(lines: list[Line]) -> int | None:
     return None
 
 
+MAX_FILE_BYTES = 512 * 1024 * 1024  # a larger input is refused (no reader could hold it anyway)
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def check_regular(p: Path) -> os.stat_result:
+    """The stat of `p` (symlinks followed) when it is a regular file; otherwise an InputError
+    saying what it is, so that FIFOs, devices and sockets are skipped and listed, never read (a
+    read of /dev/zero or a FIFO would not end)."""
+    try:
+        st = os.stat(p)
+    except OSError as e:
+        if e.errno == 40:  # ELOOP
+            raise InputError(str(p), "symlink loop: skipped") from None
+        if os.path.islink(p):
+            raise InputError(str(p), f"broken symlink to {os.readlink(p)}: skipped") from None
+        raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+        raise InputError(str(p), f"not a regular file ({what}): skipped")
+    return st
+
+
 def load_bytes(p: Path, limit: int | None = None) -> bytes:
-    """The file's bytes (the first `limit` only, to sniff a binary format); an unreadable or
-    empty (whitespace only) file is an InputError."""
+    """The file's bytes (the first `limit` only, to sniff a binary format); a file that is not
+    regular, unreadable, empty (whitespace only) or over MAX_FILE_BYTES is an InputError."""
+    st = check_regular(p)
+    if limit is None and st.st_size > MAX_FILE_BYTES:
+        raise InputError(str(p), f"file of {st.st_size / 2**20:,.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit: skipped")
     try:
         with p.open("rb") as fh:
-            data = fh.read() if limit is None else fh.read(limit)
+            # read what stat says (a read of MAX_FILE_BYTES would allocate that much up front)
+            data = fh.read((min(st.st_size, MAX_FILE_BYTES) if limit is None else limit) + 1)
+            if limit is None and len(data) > st.st_size:  # it grew since: read on, bounded
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as e:
         raise InputError(str(p), f"cannot read: {e.strerror or e}") from None
+    if limit is None and len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise InputError(str(p), f"file is over the {MAX_FILE_BYTES // 2**20} MiB limit: skipped")
+    if limit is not None:
+        data = data[:limit]
     if not data.strip():
         raise InputError(str(p), "empty file")
     return data
@@ -86,12 +239,14 @@ def load_bytes(p: Path, limit: int | None = None) -> bytes:
 def read_text(path: str | Path) -> Document:
     p = Path(path)
     data = load_bytes(p)
-    check_binary(data, str(p))
-    text, encoding = decode(data, str(p))
-    lines = [
-        Line(number=i, text=raw.rstrip("\r"), cells=split_cells(raw.rstrip("\r")))
-        for i, raw in enumerate(text.split("\n"), start=1)
-    ]
-    doc = Document(path=str(p), name=p.name, lines=lines, encoding=encoding)
+    decoded = decode_text(data, str(p))
+    lines, notes = [], decoded.notes
+    for i, raw in enumerate(decoded.lines, start=1):
+        if len(raw) > MAX_LINE_CHARS:
+            notes.append((i, "line-over-limit", raw))
+            lines.append(Line(number=i, text="", cells=()))
+        else:
+            lines.append(Line(number=i, text=raw, cells=split_cells(raw)))
+    doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc

@@ -1,0 +1,140 @@
+"""Dask on a real cluster: a `dask scheduler` and two `dask worker` processes on localhost, started
+here as a user would start them (their own working directory, kpiscan importable from this tree),
+one of them killed in the middle of a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import kpiscan.batch as batch
+from kpiscan.batch import BatchStats, iter_parts
+
+distributed = pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ("001_ac55e88fbc470c63.txt", "002_5c711d4843627377.txt")
+pytestmark = pytest.mark.slow
+
+
+def _dask(*args: str, cwd: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "dask", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """(scheduler address, {name: worker process}); stopped at the end, by pid."""
+    tmp = tmp_path_factory.mktemp("cluster")
+    (tmp / "w").mkdir()
+    info = tmp / "scheduler.json"
+    procs = [
+        _dask(
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(info),
+            cwd=tmp / "w",
+            log=tmp / "s.log",
+        )
+    ]
+    try:
+        deadline = time.time() + 90
+        while not info.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        assert info.exists(), (tmp / "s.log").read_text()
+        time.sleep(0.3)
+        address = json.loads(info.read_text())["address"]
+        workers = {}
+        for name in ("a", "b"):
+            workers[name] = _dask(
+                "worker",
+                "--scheduler-file",
+                str(info),
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+                "--name",
+                name,
+                "--death-timeout",
+                "60",
+                cwd=tmp / "w",
+                log=tmp / f"{name}.log",
+            )
+            procs.append(workers[name])
+        with distributed.Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address, workers
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+@pytest.fixture()
+def many(tmp_path, corpora) -> Path:
+    d = tmp_path / "many"
+    d.mkdir()
+    for k in range(16):
+        shutil.copy(corpora / SMALL[k % 2], d / f"{k:02d}_{SMALL[k % 2]}")
+    (d / "empty.txt").write_bytes(b"")
+    return d
+
+
+def test_records_identical_to_serial_with_relative_paths_and_env_address(cluster, many, monkeypatch):
+    address, _ = cluster
+    monkeypatch.chdir(many.parent)  # relative paths: the workers run in another directory
+    serial = list(iter_parts(["many"], classify=False, show_progress=False))
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+    for files in ("send", "shared"):
+        stats = BatchStats()
+        parts = list(iter_parts(["many"], classify=False, dask="env", dask_files=files, stats=stats, show_progress=False))
+        assert stats.mode == "dask" and stats.scanned == 17
+        assert parts == serial, files
+        assert [str(p) for p in stats.problems] == ["many/empty.txt: empty file"]
+
+
+def test_shared_files_checked_up_front_with_one_clear_error():
+    class Client:  # what client.run answers when a worker does not mount the inputs
+        def run(self, fn, paths):
+            return {"tcp://10.0.0.7:4242": [(p, -1) for p in paths]}
+
+    f = ROOT / "corpora" / SMALL[0]
+    with pytest.raises(ValueError) as err:
+        batch.check_shared(Client(), [f])
+    assert str(err.value).startswith(f"worker tcp://10.0.0.7:4242 cannot read {f} (--dask-files shared needs")
+
+
+def test_a_worker_killed_mid_run_costs_nothing(cluster, many):
+    address, workers = cluster
+    serial = list(iter_parts([many], classify=False, show_progress=False))
+    with distributed.Client(address) as client:
+        parts, killed = [], False
+        for part in iter_parts([many], classify=False, dask=client, show_progress=False):
+            parts.append(part)
+            if not killed:  # the first file is back: both workers hold files in flight
+                os.kill(workers["a"].pid, signal.SIGKILL)
+                workers["a"].wait(timeout=20)
+                killed = True
+        assert killed and len(parts) == len(serial)
+    assert parts == serial  # complete and identical: the lost worker's files ran on the other
