@@ -21,6 +21,7 @@ class Line:
     text: str
     cells: tuple[str, ...]
     page: int | None = None
+    confidence: float | None = None  # OCR: the lowest recognition confidence of the row's cells
 
     @property
     def filled(self) -> list[tuple[int, str]]:
@@ -125,6 +126,13 @@ class Indicator:
     label: str | None = None
     flagged: bool = False
     reasons: list[str] = field(default_factory=list)
+    # where a reviewer finds the row in the file they hold (docs/extraction.md "Pages"): the 1-based
+    # page (PDF page, workbook sheet, Word: None) and the row's rank among the rows of that page;
+    # `line` stays the reader's running number
+    page: int | None = None
+    row: int | None = None
+    source: str | None = None  # "ocr" for records read from a scanned page or an image
+    confidence: float | None = None  # OCR: the lowest recognition confidence of the row's cells
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +152,10 @@ class Indicator:
             "label": self.label,
             "flagged": self.flagged,
             "reasons": list(self.reasons),
+            "page": self.page,
+            "row": self.row,
+            "source": self.source,
+            "confidence": self.confidence,
         }
 
 
@@ -156,6 +168,10 @@ class Unparsed:
     line: int
     text: str
     reason: str
+    page: int | None = None
+    row: int | None = None
+    source: str | None = None
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

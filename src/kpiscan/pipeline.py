@@ -11,7 +11,7 @@ from typing import Iterable, Iterator
 
 from .errors import InputError
 from .extract import extract_table
-from .model import Document, Indicator, TableBlock, Unparsed
+from .model import Document, Indicator, Line, TableBlock, Unparsed
 from .read import read_document, supported
 from .segment import check_tables, segment
 
@@ -56,13 +56,70 @@ def fill_labels(indicators: list[Indicator], year: int | None) -> None:
         ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
 
 
+LOW_CONFIDENCE = 0.80  # an OCR row whose weakest cell the recogniser scored below this is unparsed
+
+
+def page_ranks(doc: Document) -> dict[tuple[int | None, int], int]:
+    """(page, line number) -> the rank of that line among the lines of its page (1-based)."""
+    rank: dict[tuple[int | None, int], int] = {}
+    seen: dict[int | None, int] = {}
+    for line in doc.lines:
+        if line.page is None:
+            continue
+        seen[line.page] = seen.get(line.page, 0) + 1
+        rank.setdefault((line.page, line.number), seen[line.page])
+    return rank
+
+
+def locate(
+    table: TableBlock,
+    records: list[Indicator] | list[Unparsed],
+    ranks: dict[tuple[int | None, int], int],
+    lines: dict[int, Line],
+) -> None:
+    """Fill `page`, `row` and, for OCR rows, `source`/`confidence` of one table's records from the
+    Lines they were read from: a number is looked up among the table's own body lines first (a
+    workbook numbers rows per sheet, so a number alone can repeat across sheets), then among
+    `lines`, the document's lines by number."""
+    own = {line.number: line for line in table.body}
+    for rec in records:
+        line = own.get(rec.line) or lines.get(rec.line)
+        if line is None:
+            continue
+        if line.page is not None:
+            rec.page, rec.row = line.page, ranks.get((line.page, line.number))
+        if line.confidence is not None:
+            rec.source, rec.confidence = "ocr", line.confidence
+
+
+def hold_low_confidence(indicators: list[Indicator], unparsed: list[Unparsed]) -> list[Indicator]:
+    """OCR rows read with low confidence go to unparsed (reason "low-confidence"), with their page
+    and row, instead of standing as indicators a reviewer would trust; the others are returned."""
+    kept = []
+    for ind in indicators:
+        if ind.confidence is not None and ind.confidence < LOW_CONFIDENCE:
+            unparsed.append(
+                Unparsed(ind.doc, ind.table, ind.line, f"{ind.name} | {ind.value}", "low-confidence",
+                         ind.page, ind.row, ind.source, ind.confidence)
+            )
+        else:
+            kept.append(ind)
+    return kept
+
+
 def scan_document(doc: Document, classify: bool = True) -> ScanResult:
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
+    paged = any(line.page is not None or line.confidence is not None for line in doc.lines)
+    ranks = page_ranks(doc) if paged else {}
+    by_number = {line.number: line for line in reversed(doc.lines)} if paged else {}
     for table in tables:
         indicators, unparsed = extract_table(table)
-        result.indicators += indicators
+        if paged:
+            locate(table, indicators, ranks, by_number)
+            locate(table, unparsed, ranks, by_number)
+        result.indicators += hold_low_confidence(indicators, unparsed)
         result.unparsed += unparsed
     result.tables = tables
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})

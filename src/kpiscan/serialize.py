@@ -39,12 +39,13 @@ def unparsed_from_dict(d: dict[str, Any]) -> Unparsed:
 
 
 def line_to_list(line: Line) -> list:
-    return [line.number, line.text, list(line.cells), line.page]
+    out = [line.number, line.text, list(line.cells), line.page]
+    return out + [line.confidence] if line.confidence is not None else out
 
 
 def line_from_list(row: list) -> Line:
-    number, text, cells, page = row
-    return Line(number=number, text=text, cells=tuple(cells), page=page)
+    number, text, cells, page, *rest = row
+    return Line(number=number, text=text, cells=tuple(cells), page=page, confidence=rest[0] if rest else None)
 
 
 _TABLE_RENAMED = {"table": "index", "table_line": "line"}  # to_dict() key -> TableBlock field
