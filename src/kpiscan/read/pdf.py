@@ -149,7 +149,7 @@ def read_pdf(path: str | Path, engine: str | None = None) -> Document:
 def _describe(e: Exception) -> str:
     inner = e.args[0] if e.args and isinstance(e.args[0], Exception) else e
     name = type(inner).__name__
-    if "Password" in name or "Encrypt" in name:
+    if "Password" in name or "Encrypt" in name or "password" in str(inner).lower():
         return "encrypted PDF (password required)"
     text = str(inner).strip() or name
     return "unreadable PDF: " + text.splitlines()[0][:200]
