@@ -337,6 +337,11 @@ def render_docx(lines: list[str], path: Path, merge: bool = True) -> Path:
         ncols = max(len(r) for r in rows)
         table = d.add_table(rows=len(rows), cols=ncols)
         table.style = "Table Grid"
+        from docx.shared import Cm
+
+        for column in table.columns:  # explicit widths: LibreOffice drops width-less tables in .doc
+            for cell in column.cells:
+                cell.width = Cm(16.0 / ncols)
         spans = _spans(rows, ncols, merge)
         for i, r in enumerate(rows):
             for c in range(ncols):
@@ -387,16 +392,25 @@ def soffice() -> str | None:
 
 
 def convert(path: Path, fmt: str, outdir: Path) -> Path:
-    """LibreOffice headless conversion (docx -> doc, xlsx -> xls)."""
+    """LibreOffice headless conversion (docx -> doc, xlsx -> xls). A .docx goes through .odt on
+    its way to .doc: LibreOffice 7.4 writes python-docx's tables straight to .doc as bare text."""
     exe = soffice()
     if exe is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
     outdir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [exe, "--headless", "--norestore", f"-env:UserInstallation=file://{outdir}/.lo-profile",
-         "--convert-to", fmt, "--outdir", str(outdir), str(path)],
-        check=True, capture_output=True, timeout=300,
-    )
+
+    def run(src: Path, target: str, where: Path) -> None:
+        subprocess.run(
+            [exe, "--headless", "--norestore", f"-env:UserInstallation=file://{outdir}/.lo-profile",
+             "--convert-to", target, "--outdir", str(where), str(src)],
+            check=True, capture_output=True, timeout=300,
+        )
+
+    if fmt == "doc" and path.suffix == ".docx":
+        run(path, "odt", outdir / ".odt")
+        run(outdir / ".odt" / (path.stem + ".odt"), "doc:MS Word 97", outdir)
+    else:
+        run(path, fmt, outdir)
     return outdir / (path.stem + "." + fmt)
 
 

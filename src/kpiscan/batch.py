@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import InputError
-from .pipeline import ScanResult, iter_files, scan_file
+from .pipeline import ScanResult, iter_files, scan_file, skipped_files
 from .serialize import FORMAT, result_from_dict, result_to_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
@@ -299,6 +299,7 @@ def run_scan(
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = list(iter_files(paths))
     stats.files = len(files)
     cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
@@ -336,5 +337,6 @@ def run_scan(
     result = ScanResult()
     for part in parts:
         result.extend(part)
+    result.problems += skipped_files(paths)  # files in the directories that no reader takes
     stats.seconds = time.perf_counter() - start
     return result

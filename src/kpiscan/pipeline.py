@@ -150,6 +150,23 @@ def scan(paths: str | Path | Iterable[str | Path], classify: bool = True) -> Sca
     if isinstance(paths, (str, Path)):
         paths = [paths]
     result = ScanResult()
+    paths = list(paths)
     for f in iter_files(paths):
         result.extend(scan_file(f, classify=classify))
+    result.problems += skipped_files(paths)
     return result
+
+
+def skipped_files(paths: Iterable[str | Path]) -> list[InputError]:
+    """A problem for every file inside the directories named that no reader takes, saying why."""
+    from .read import not_read
+
+    out = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                reason = not_read(f)
+                if reason is not None:
+                    out.append(InputError(str(f), reason))
+    return out

@@ -16,11 +16,28 @@ READERS: dict[str, tuple[str, str]] = {
     ".xlsx": ("kpiscan.read.xlsx", "read_xlsx"),
     ".html": ("kpiscan.read.html", "read_html"),
     ".htm": ("kpiscan.read.html", "read_html"),
+    ".docx": ("kpiscan.read.office", "read_docx"),
+    ".doc": ("kpiscan.read.office", "read_doc"),
+    ".xls": ("kpiscan.read.office", "read_xls"),
+    # page images, read by OCR (optional extra kpiscan[ocr])
+    ".png": ("kpiscan.read.ocr", "read_image"),
+    ".jpg": ("kpiscan.read.ocr", "read_image"),
+    ".jpeg": ("kpiscan.read.ocr", "read_image"),
+    ".tif": ("kpiscan.read.ocr", "read_image"),
+    ".tiff": ("kpiscan.read.ocr", "read_image"),
 }
 
 
 def supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
+
+
+def not_read(path: Path) -> str | None:
+    """Why a file found in a directory is not read (None when it is): for `problems`."""
+    if path.suffix.lower() in READERS:
+        return None
+    known = " ".join(sorted(READERS))
+    return f"not read: unsupported file type {path.suffix or '(none)'!r}; known: {known}"
 
 
 def read_document(path: str | Path) -> Document:
