@@ -34,6 +34,17 @@ LABEL_COLUMNS = 3  # merged-cell candidates: the leftmost columns (绩效指标 
 WATERMARK = "内部资料 仅供参考"
 
 
+def embed_font(path: str) -> None:
+    """Draw with a TrueType font embedded in the PDF (as office suites do) instead of the
+    unembedded STSong-Light, e.g. /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    global FONT
+    pdfmetrics.registerFont(TTFont("Embedded", path))
+    FONT = "Embedded"
+
+
 @dataclass
 class Options:
     landscape: bool = True  # landscape pages (media box) ...
@@ -143,7 +154,8 @@ class _Pdf:
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.pdfgen import canvas
 
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        if FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(FONT))
         self.o = options
         self.c = canvas.Canvas(str(path), pagesize=self._geometry(1)[0])
         self.page = 0
@@ -177,13 +189,8 @@ class _Pdf:
             self.c.setPageRotation(0)
             self.w, self.h = size
         self.y = self.h - MARGIN
-
-    def _finish_page(self) -> None:
-        c = self.c
-        if self.o.page_numbers:
-            c.setFont(FONT, 9)
-            c.drawCentredString(self.w / 2, MARGIN / 2, f"- {self.page} -")
-        if self.o.watermark:
+        if self.o.watermark:  # drawn first, under the page's content, as a stamp's background
+            c = self.c
             c.saveState()
             c.setFillGray(0.8)
             c.setFont(FONT, 40)
@@ -191,6 +198,12 @@ class _Pdf:
             c.rotate(35)
             c.drawCentredString(0, 0, WATERMARK)
             c.restoreState()
+
+    def _finish_page(self) -> None:
+        c = self.c
+        if self.o.page_numbers:
+            c.setFont(FONT, 9)
+            c.drawCentredString(self.w / 2, MARGIN / 2, f"- {self.page} -")
 
     def save(self) -> None:
         self._finish_page()

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..model import Document, Line
 from .cells import unwrap_cell
 
+INK_LEVEL = 150  # grey levels (0-255) below this are ink
 RENDER_DPI = 200  # a scanned PDF's pages are rendered at this resolution for OCR
 _MISSING = "needs OCR: install the optional extra kpiscan[ocr] (rapidocr-onnxruntime, opencv-python-headless)"
 
@@ -58,7 +59,7 @@ def _recognise(crops: list[Any]) -> list[tuple[str, float]]:
 
 def _deskew(gray: Any, cv2: Any, np: Any) -> Any:
     """The page turned so its long horizontal rules are level (skews within ±5 degrees)."""
-    ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    ink = cv2.threshold(gray, INK_LEVEL, 255, cv2.THRESH_BINARY_INV)[1]
     w = gray.shape[1]
     lines = cv2.HoughLinesP(ink, 1, np.pi / 1800, threshold=w // 4, minLineLength=w // 4, maxLineGap=8)
     if lines is None:
@@ -133,7 +134,8 @@ def image_lines(gray: Any, dpi: float, page: int, start: int = 1) -> list[Line]:
     from .pdfium import tables
 
     gray = _deskew(gray, cv2, np)
-    ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    # ink is what is darker than mid grey: a light watermark or stamp tint behind the table is not
+    ink = cv2.threshold(gray, INK_LEVEL, 255, cv2.THRESH_BINARY_INV)[1]
     horizontal, vertical, rules = _rules(ink, cv2, np, dpi)
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 3), np.uint8))))
     text_ink = cv2.morphologyEx(text_ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # speckle noise

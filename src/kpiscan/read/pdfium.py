@@ -323,11 +323,20 @@ def _lines(chars: list[_Char]) -> list[list[_Char]]:
     return lines
 
 
+def _cjk(text: str) -> bool:
+    return "\u2e80" <= text <= "\u9fff" or "\uf900" <= text <= "\ufaff" or "\uff00" <= text <= "\uffef"
+
+
 def _line_text(line: list[_Char]) -> str:
+    """A printed line's text: a gap wider than a quarter of the font size is a word space, but
+    between a CJK and a Latin character only a gap over half of it (office suites set a quarter
+    em of Asian/Western spacing there: "2023 年" is printed, "2023年" was written)."""
     out: list[str] = []
     prev: _Char | None = None
     for ch in line:
-        if prev is not None and ch.x0 - prev.x1 > 0.25 * max(prev.size, ch.size, 1.0) and prev.text != " ":
+        size = max(prev.size, ch.size, 1.0) if prev is not None else 1.0
+        factor = 0.5 if prev is not None and _cjk(prev.text) != _cjk(ch.text) else 0.25
+        if prev is not None and ch.x0 - prev.x1 > factor * size and prev.text != " ":
             out.append(" ")
         out.append(ch.text)
         prev = ch
