@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Document
 
-# suffix -> (module, function); modules import lazily so pdfplumber/openpyxl load only when needed
+# suffix -> (module, function); modules import lazily so pdfium/openpyxl/OCR load only when needed
 READERS: dict[str, tuple[str, str]] = {
     ".txt": ("kpiscan.read.text", "read_text"),
     ".md": ("kpiscan.read.text", "read_text"),

@@ -1,4 +1,5 @@
-"""Reader for PDF files with a text layer, using pdfplumber.
+"""Reader for PDF files: with a text layer through pdfium (`pdfium.py`; pdfplumber, the former
+engine, stays selectable as engine="pdfplumber" to measure against), without one by OCR (`ocr.py`).
 
 Each page gives two kinds of rows, interleaved top to bottom by their vertical position:
 
