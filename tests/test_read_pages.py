@@ -66,6 +66,7 @@ def test_pdf_engines_agree(tmp_path: Path) -> None:
     """pdfium (the engine) and pdfplumber (the former one) read the same rows of a plain table, but
     for the space pdfplumber puts where a cell's text wraps after a Latin character ("30 万元")."""
     pytest.importorskip("reportlab")
+    pytest.importorskip("pdfplumber")
     import render
 
     from kpiscan.read.pdf import read_pdf
