@@ -11,7 +11,8 @@ does (the rendering's records are scored under the text file's name). PDF speed 
 second of this process for `scan_file` end to end (read, segment, extract, values), per engine, in
 one run. Scans: the PDFs rasterised by pdftoppm at each dpi with a 0.4 degree skew and noise,
 wrapped as image-only PDFs, read by OCR; the first --scan-pages pages holding indicator tables of
-each document (all pages when 0).
+each document (all pages when 0). Format "pdf-lo": the .docx rendering printed to PDF by
+LibreOffice (embedded fonts, table rows split across pages), both engines.
 """
 from __future__ import annotations
 
@@ -82,27 +83,30 @@ def main() -> None:
         made: dict[str, Path] = {}
         if "pdf" in formats or "scan" in formats:
             made["pdf"] = render.render_pdf(lines, work / f"{stem}.pdf", render.Options(rotate_every=4))
-        if "docx" in formats or "doc" in formats:
+        if "docx" in formats or "doc" in formats or "pdf-lo" in formats:
             made["docx"] = render.render_docx(lines, work / f"{stem}.docx")
         if "xlsx" in formats or "xls" in formats:
             made["xlsx"] = render.render_xlsx(lines, work / f"{stem}.xlsx")
+        if "pdf-lo" in formats:
+            # the .docx printed to PDF by LibreOffice: embedded fonts, rows split across pages
+            made["pdf-lo"] = render.convert(made["docx"], "pdf", work / "lo")
         if "doc" in formats:
             made["doc"] = render.convert(made["docx"], "doc", work / "doc")
         if "xls" in formats:
             made["xls"] = render.convert(made["xlsx"], "xls", work / "xls")
         for fmt in [f for f in formats if f in made]:
-            if fmt == "pdf":
+            if fmt in ("pdf", "pdf-lo"):
                 import pypdfium2
 
-                n_pages = len(pypdfium2.PdfDocument(str(made["pdf"])))
+                n_pages = len(pypdfium2.PdfDocument(str(made[fmt])))
                 for engine in args.engines.split(","):
                     pdf.ENGINE = engine
-                    f1, g, p, m, (cpu, _r) = f1_of(made["pdf"], txt, gold)
-                    add(f"pdf/{engine}", g, p, m)
-                    pc = pages_cpu.setdefault(engine, [0.0, 0.0])
+                    f1, g, p, m, (cpu, _r) = f1_of(made[fmt], txt, gold)
+                    add(f"{fmt}/{engine}", g, p, m)
+                    pc = pages_cpu.setdefault(f"{fmt}/{engine}", [0.0, 0.0])
                     pc[0] += n_pages
                     pc[1] += cpu
-                    print(f"  pdf[{engine}]: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); "
+                    print(f"  {fmt}[{engine}]: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); "
                           f"{n_pages} pages in {cpu:.2f} CPU s = {n_pages / cpu:.1f} pages/s")
                 pdf.ENGINE = args.engines.split(",")[0]
             else:

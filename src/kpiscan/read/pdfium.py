@@ -56,7 +56,9 @@ class _Char:
 
 
 def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
-    """(page number, rows) of every page; rows is None for a page without characters."""
+    """(page number, rows) of every page; rows is None for a page without characters. A table row
+    that a page break split (office suites let a row break across pages) is joined back: see
+    `_continues`."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
@@ -66,14 +68,61 @@ def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
             from ..errors import InputError
 
             raise InputError(str(path), "PDF has no pages")
+        held: tuple[int, list[Row] | None, _Ends | None] | None = None
         for i in range(n):
             page = pdf[i]
             try:
-                yield i + 1, page_rows(page)
+                rows, ends = page_rows(page)
             finally:
                 page.close()
+            if held is not None:
+                if held[2] is not None and ends is not None and rows is not None and held[1] is not None:
+                    _join_split_row(held[1], held[2], rows, ends)
+                yield held[0], held[1]
+            held = (i + 1, rows, ends)
+        if held is not None:
+            yield held[0], held[1]
     finally:
         pdf.close()
+
+
+class _Ends:
+    """Where a page's tables end and begin: the bottom-most and top-most table rows (their index
+    in the page's rows, column edges, cells, and per cell whether its last line is full)."""
+
+    __slots__ = ("last", "first")
+
+    def __init__(self) -> None:
+        self.last: tuple[int, list[float], list[str], list[bool]] | None = None
+        self.first: tuple[int, list[float], list[str]] | None = None
+
+
+def _continues(last: tuple[int, list[float], list[str], list[bool]], first: tuple[int, list[float], list[str]]) -> bool:
+    """The first table row of a page continues the last table row of the page before when the
+    tables have the same columns and the new row has text only where the old row's cell ends in a
+    full line (its text was still running when the page ended)."""
+    _i, xs_a, cells_a, full = last
+    _j, xs_b, cells_b = first
+    if len(xs_a) != len(xs_b) or any(abs(a - b) > SNAP for a, b in zip(xs_a, xs_b)):
+        return False
+    filled = [c for c, text in enumerate(cells_b) if text]
+    return bool(filled) and all(cells_a[c] and full[c] for c in filled)
+
+
+def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
+    from .pdf import _trim
+
+    if ends_a.last is None or ends_b.first is None or not _continues(ends_a.last, ends_b.first):
+        return
+    i, _xs, cells_a, full = ends_a.last
+    j, _xs_b, cells_b = ends_b.first
+    joined = [
+        a if not b else (a + b if full[c] else unwrap_cell(a + "\n" + b))
+        for c, (a, b) in enumerate(zip(cells_a, cells_b))
+    ]
+    top, x0, _cells = rows_a[i]
+    rows_a[i] = (top, x0, _trim(joined))
+    rows_b[j] = (rows_b[j][0], rows_b[j][1], ())  # emptied: dropped by the reader
 
 
 # ----------------------------------------------------------------------------------- geometry
@@ -343,24 +392,33 @@ def _line_text(line: list[_Char]) -> str:
     return "".join(out)
 
 
-def _cell_text(chars: list[_Char], right: float) -> str:
-    """A cell's text: its lines joined (see the module docstring for the wrapped-line rule)."""
+def _cell_text(chars: list[_Char], right: float) -> tuple[str, bool]:
+    """A cell's text, its lines joined (see the module docstring for the wrapped-line rule), and
+    whether its last line runs up to the cell's right edge.
+
+    A line is full when the next line's first character (for the last line: its own last one)
+    would not have fitted in the room left before the edge, allowing for the cell's padding."""
+    lines = _lines(chars)
     parts: list[str] = []
-    for line in _lines(chars):
+    full = False
+    for k, line in enumerate(lines):
         parts.append(_line_text(line))
-        # a line reaching the cell's right edge was wrapped by the width: no break after it
-        parts.append("" if right - line[-1].x1 < 1.5 * line[-1].size else "\n")
-    return unwrap_cell("".join(parts[:-1]) if parts else "")
+        nxt = lines[k + 1][0] if k + 1 < len(lines) else line[-1]
+        room = right - line[-1].x1
+        full = room < (nxt.x1 - nxt.x0) + 0.6 * nxt.size
+        parts.append("" if full else "\n")
+    return unwrap_cell("".join(parts[:-1]) if parts else ""), full
 
 
-def page_rows(page: Any) -> list[Row] | None:
-    """(top, x0, cells) of the page's table rows and outside text lines, unsorted."""
+def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
+    """(top, x0, cells) of the page's table rows and outside text lines, unsorted, and where its
+    tables end and begin (`_Ends`)."""
     from .pdf import _split_text_line, _trim
 
     to_display = _display(page)
     chars = _chars(page, to_display)
     if not chars:
-        return None
+        return None, None
     found = tables(*_segments(page, to_display))
     outside: list[_Char] = []
     in_cells: dict[tuple[int, int, int], list[_Char]] = {}
@@ -377,17 +435,29 @@ def page_rows(page: Any) -> list[Row] | None:
         else:
             outside.append(ch)
     rows: list[Row] = []
+    ends = _Ends()
+    top_row = bottom_row = None
     for t, table in enumerate(found):
         for r in range(table.rows):
-            cells = [
-                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)]) if (t, r, col) in in_cells else ""
+            read = [
+                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)]) if (t, r, col) in in_cells else ("", False)
                 for col in range(table.cols)
             ]
-            trimmed = _trim(cells)
-            if trimmed:
-                rows.append((table.ys[r], table.xs[0], trimmed))
+            trimmed = _trim([text for text, _full in read])
+            if not trimmed:
+                continue
+            rows.append((table.ys[r], table.xs[0], trimmed))
+            cells = [text for text, _full in read]
+            if top_row is None or table.ys[r] < top_row:
+                top_row = table.ys[r]
+                ends.first = (len(rows) - 1, table.xs, cells)
+            if bottom_row is None or table.ys[r] > bottom_row:
+                bottom_row = table.ys[r]
+                ends.last = (len(rows) - 1, table.xs, cells, [full for _text, full in read])
     for line in _lines(outside):
         cells = _split_text_line(line)
-        rows.append((min(ch.top for ch in line), line[0].x0, _trim(cells)))
-    return rows
-
+        top = min(ch.top for ch in line)
+        rows.append((top, line[0].x0, _trim(cells)))
+        if top_row is not None and top < top_row:
+            ends.first = None  # text above the first table: the page does not go on with a row
+    return rows, ends
