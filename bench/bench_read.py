@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import render  # noqa: E402
 from kpiscan.evaluate import read_jsonl, score  # noqa: E402
 from kpiscan.pipeline import scan_file  # noqa: E402
-
-import render  # noqa: E402
 
 
 def corpus() -> list[tuple[Path, Path]]:
@@ -65,8 +64,6 @@ def main() -> None:
     work = Path(args.work or tempfile.mkdtemp(prefix="kpiscan-read-"))
     work.mkdir(parents=True, exist_ok=True)
     docs = [d for d in corpus() if not args.docs or d[0].name[:3] in args.docs.split(",")]
-    import kpiscan.read.pdf as pdf
-
     totals: dict[str, list[int]] = {}
 
     def add(key: str, g: int, p: int, m: int) -> None:
@@ -78,41 +75,10 @@ def main() -> None:
     pages_cpu: dict[str, list[float]] = {}
     for txt, gold in docs:
         lines = txt.read_text(encoding="utf-8").split("\n")
-        stem = txt.stem
         print(f"{txt.name}:")
-        made: dict[str, Path] = {}
-        if "pdf" in formats or "scan" in formats:
-            made["pdf"] = render.render_pdf(lines, work / f"{stem}.pdf", render.Options(rotate_every=4))
-        if "docx" in formats or "doc" in formats or "pdf-lo" in formats:
-            made["docx"] = render.render_docx(lines, work / f"{stem}.docx")
-        if "xlsx" in formats or "xls" in formats:
-            made["xlsx"] = render.render_xlsx(lines, work / f"{stem}.xlsx")
-        if "pdf-lo" in formats:
-            # the .docx printed to PDF by LibreOffice: embedded fonts, rows split across pages
-            made["pdf-lo"] = render.convert(made["docx"], "pdf", work / "lo")
-        if "doc" in formats:
-            made["doc"] = render.convert(made["docx"], "doc", work / "doc")
-        if "xls" in formats:
-            made["xls"] = render.convert(made["xlsx"], "xls", work / "xls")
+        made = renderings(lines, txt.stem, formats, work)
         for fmt in [f for f in formats if f in made]:
-            if fmt in ("pdf", "pdf-lo"):
-                import pypdfium2
-
-                n_pages = len(pypdfium2.PdfDocument(str(made[fmt])))
-                for engine in args.engines.split(","):
-                    pdf.ENGINE = engine
-                    f1, g, p, m, (cpu, _r) = f1_of(made[fmt], txt, gold)
-                    add(f"{fmt}/{engine}", g, p, m)
-                    pc = pages_cpu.setdefault(f"{fmt}/{engine}", [0.0, 0.0])
-                    pc[0] += n_pages
-                    pc[1] += cpu
-                    print(f"  {fmt}[{engine}]: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); "
-                          f"{n_pages} pages in {cpu:.2f} CPU s = {n_pages / cpu:.1f} pages/s")
-                pdf.ENGINE = args.engines.split(",")[0]
-            else:
-                f1, g, p, m, (cpu, _r) = f1_of(made[fmt], txt, gold)
-                add(fmt, g, p, m)
-                print(f"  {fmt}: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); {cpu:.2f} CPU s")
+            measure(fmt, made[fmt], txt, gold, args.engines.split(","), add, pages_cpu)
         if "scan" in formats:
             scan(made["pdf"], txt, gold, work, args, add)
     print("\ntotals (micro F1 over the documents):")
@@ -122,6 +88,48 @@ def main() -> None:
         print(f"  {key}: F1 {f1:.4f}  gold {g} predicted {p} matched {m}")
     for engine, (n, cpu) in pages_cpu.items():
         print(f"  pdf pages/s per core [{engine}]: {n:.0f} pages / {cpu:.2f} CPU s = {n / cpu:.1f}")
+
+
+def renderings(lines: list[str], stem: str, formats: list[str], work: Path) -> dict[str, Path]:
+    made: dict[str, Path] = {}
+    if "pdf" in formats or "scan" in formats:
+        made["pdf"] = render.render_pdf(lines, work / f"{stem}.pdf", render.Options(rotate_every=4))
+    if "docx" in formats or "doc" in formats or "pdf-lo" in formats:
+        made["docx"] = render.render_docx(lines, work / f"{stem}.docx")
+    if "xlsx" in formats or "xls" in formats:
+        made["xlsx"] = render.render_xlsx(lines, work / f"{stem}.xlsx")
+    if "pdf-lo" in formats:
+        # the .docx printed to PDF by LibreOffice: embedded fonts, rows split across pages
+        made["pdf-lo"] = render.convert(made["docx"], "pdf", work / "lo")
+    if "doc" in formats:
+        made["doc"] = render.convert(made["docx"], "doc", work / "doc")
+    if "xls" in formats:
+        made["xls"] = render.convert(made["xlsx"], "xls", work / "xls")
+    return made
+
+
+def measure(fmt: str, path: Path, txt: Path, gold: Path, engines: list[str], add, pages_cpu) -> None:
+    """F1 of one rendering; for PDFs per engine, with pages per CPU second."""
+    import kpiscan.read.pdf as pdf
+
+    if fmt not in ("pdf", "pdf-lo"):
+        f1, g, p, m, (cpu, _r) = f1_of(path, txt, gold)
+        add(fmt, g, p, m)
+        print(f"  {fmt}: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); {cpu:.2f} CPU s")
+        return
+    import pypdfium2
+
+    n_pages = len(pypdfium2.PdfDocument(str(path)))
+    for engine in engines:
+        pdf.ENGINE = engine
+        f1, g, p, m, (cpu, _r) = f1_of(path, txt, gold)
+        add(f"{fmt}/{engine}", g, p, m)
+        pc = pages_cpu.setdefault(f"{fmt}/{engine}", [0.0, 0.0])
+        pc[0] += n_pages
+        pc[1] += cpu
+        print(f"  {fmt}[{engine}]: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); "
+              f"{n_pages} pages in {cpu:.2f} CPU s = {n_pages / cpu:.1f} pages/s")
+    pdf.ENGINE = engines[0]
 
 
 def scan(pdf_path: Path, txt: Path, gold: Path, work: Path, args, add) -> None:

@@ -284,7 +284,7 @@ def main() -> None:
     if slow or args.profile:
         pin_to_one_core()
         print()
-        print(("below 1 MB/s per core in a one-core row; " if slow else "") + "cProfile of one warm serial scan (classify off), by own time:")
+        print(("below 1 MB/s per core in a one-core row; " if slow else "") + "cProfile of one warm serial scan (classify off), by own time:")  # noqa: E501
         print(profile_scan(args.corpus, False))
 
     if args.json:

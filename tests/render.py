@@ -246,7 +246,7 @@ class _Pdf:
             [wrap(r[c] if c < len(r) else "", widths[c] - 2 * PAD) for c in range(ncols)] for r in rows
         ]
         heights = [
-            max([CELL_LEADING * len(wrapped[i][c]) for c in range(ncols) if (i, c) not in covered or spans.get((i, c)) == 1] + [CELL_LEADING])
+            max([CELL_LEADING * len(wrapped[i][c]) for c in range(ncols) if (i, c) not in covered] + [CELL_LEADING])
             + 2 * PAD
             for i in range(len(rows))
         ]
@@ -345,32 +345,34 @@ def render_docx(lines: list[str], path: Path, merge: bool = True) -> Path:
     for block in blocks(lines):
         if block.kind == "text":
             d.add_paragraph(block.rows[0][0])
-            continue
-        rows = block.rows
-        ncols = max(len(r) for r in rows)
-        table = d.add_table(rows=len(rows), cols=ncols)
-        table.style = "Table Grid"
-        from docx.shared import Cm
-
-        for column in table.columns:  # explicit widths: LibreOffice drops width-less tables in .doc
-            for cell in column.cells:
-                cell.width = Cm(16.0 / ncols)
-        spans = _spans(rows, ncols, merge)
-        for i, r in enumerate(rows):
-            for c in range(ncols):
-                text = r[c] if c < len(r) else ""
-                if text:
-                    table.cell(i, c).text = text
-        for (i, c), n in spans.items():
-            table.cell(i, c).merge(table.cell(i + n - 1, c))
-        if merge:
-            for i, r in enumerate(rows):
-                if 1 < len(r) < ncols and not any((i + k, c) in spans for k in range(1) for c in range(len(r), ncols)):
-                    covered = any(i in range(a, a + n) and c >= len(r) - 1 for (a, c), n in spans.items())
-                    if not covered:
-                        table.cell(i, len(r) - 1).merge(table.cell(i, ncols - 1))
+        else:
+            _docx_table(d, block.rows, merge)
     d.save(str(path))
     return Path(path)
+
+
+def _docx_table(d, rows: list[tuple[str, ...]], merge: bool) -> None:
+    from docx.shared import Cm
+
+    ncols = max(len(r) for r in rows)
+    table = d.add_table(rows=len(rows), cols=ncols)
+    table.style = "Table Grid"
+    for column in table.columns:  # explicit widths, as Word writes them
+        for cell in column.cells:
+            cell.width = Cm(16.0 / ncols)
+    for i, r in enumerate(rows):
+        for c, text in enumerate(r):
+            if text:
+                table.cell(i, c).text = text
+    spans = _spans(rows, ncols, merge)
+    for (i, c), n in spans.items():
+        table.cell(i, c).merge(table.cell(i + n - 1, c))
+    if not merge:
+        return
+    for i, r in enumerate(rows):
+        covered = any(a <= i < a + n and c >= len(r) - 1 for (a, c), n in spans.items())
+        if 1 < len(r) < ncols and not covered:
+            table.cell(i, len(r) - 1).merge(table.cell(i, ncols - 1))
 
 
 def render_xlsx(lines: list[str], path: Path, merge: bool = True) -> Path:
@@ -434,8 +436,8 @@ def rasterise(pdf: Path, outdir: Path, dpi: int, skew: float = 0.0, noise: float
               seed: int = 0, first: int | None = None, last: int | None = None) -> list[Path]:
     """Page images of a PDF as a scanner gives them: pdftoppm at `dpi`, turned by `skew` degrees,
     with gaussian noise of standard deviation `noise` (grey levels)."""
-    import numpy as np
     import cv2
+    import numpy as np
 
     outdir.mkdir(parents=True, exist_ok=True)
     cmd = ["pdftoppm", "-r", str(dpi), "-gray", "-png"]

@@ -266,7 +266,7 @@ def test_page_furniture_inside_a_table_is_not_an_indicator(tmp_path):
 
 def test_running_text_after_a_table_without_footer_ends_it(tmp_path):
     body = "\t产出指标\t数量指标\t巡逻\t≥9次\t数量指标\t巡逻\t≥9次\n"
-    after = "注：以上绩效目标由项目单位填报，财政部门审核后公开，数据截至填报日期。\n下一段正文继续说明本部门的其他情况，与绩效目标表无关，篇幅较长。\n"
+    after = "注：以上绩效目标由项目单位填报，财政部门审核后公开，数据截至填报日期。\n下一段正文继续说明本部门的其他情况，与绩效目标表无关，篇幅较长。\n"  # noqa: E501
     result = scan_file(write_doc(tmp_path, HEAD.format(name="x") + body + after), classify=False)
     assert [i.name for i in result.indicators] == ["巡逻", "巡逻"]
     assert not result.unparsed and result.tables[0].end_line == 14

@@ -9,8 +9,8 @@ import pytest
 from kpiscan.errors import InputError
 from kpiscan.model import Document, Line
 from kpiscan.read import read_document
-from kpiscan.read.html import read_html
 from kpiscan.read.cells import unwrap_cell
+from kpiscan.read.html import read_html
 from kpiscan.read.pdf import read_pdf
 from kpiscan.read.xlsx import read_xlsx, render_value
 

@@ -68,7 +68,6 @@ def test_pdf_engines_agree(tmp_path: Path) -> None:
     pytest.importorskip("reportlab")
     pytest.importorskip("pdfplumber")
     import render
-
     from kpiscan.read.pdf import read_pdf
 
     options = render.Options(watermark=False, narrow_values=False, merge_labels=False)

@@ -14,7 +14,6 @@ from kpiscan.report import XLSX_NAME, write_report
 from kpiscan.report.charts import hbars, stacked_hbars, vbars
 from kpiscan.report.facts import score_histogram
 from kpiscan.report.html import page_name
-
 from test_review import ind, q, sound_rows, table
 
 _LINK = re.compile(r'(?:href|src)="([^"#][^"]*)"')

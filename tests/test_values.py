@@ -1,4 +1,4 @@
-"""Table-driven tests of kpiscan.values.parse_value (DESIGN.md 3.2, docs/values.md).
+"""Table-driven tests of kpiscan.values.parse_value (docs/contracts.md (Target), docs/values.md).
 
 Each case is (printed value, expected fields); only the listed fields are compared. The budget
 year is 2024 unless the case says otherwise (a third element). HAND cases cover every form the

@@ -336,6 +336,7 @@ def run_scan(
 
     result = ScanResult()
     for part in parts:
+        assert part is not None  # every file was either loaded or scanned
         result.extend(part)
     result.problems += skipped_files(paths)  # files in the directories that no reader takes
     stats.seconds = time.perf_counter() - start

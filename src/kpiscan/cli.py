@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -66,7 +66,7 @@ def scan(
                 "run the same command with --resume to go on",
                 err=True,
             )
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except (OSError, ValueError, TimeoutError) as err:
         if dask is None:
             raise
@@ -77,7 +77,8 @@ def scan(
     else:
         written = write_outputs(result, out, fmt)
         typer.echo(
-            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}, {len(result.tables)} tables, {len(result.indicators)} indicators, "
+            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}, "
+            f"{len(result.tables)} tables, {len(result.indicators)} indicators, "
             f"{len(result.unparsed)} unparsed -> " + ", ".join(str(p) for p in written.values()),
             err=True,
         )
@@ -132,7 +133,7 @@ def value(
     year: Optional[int] = typer.Option(None, "--year", help="budget year for dates printed without one"),
     as_json: bool = typer.Option(False, "--json", help="print each Target as one JSON line"),
 ) -> None:
-    """Print the normalised Target (DESIGN.md 3.2) of each value text."""
+    """Print the normalised Target (docs/contracts.md (Target)) of each value text."""
     import json
 
     from .values import describe, parse_value
@@ -168,7 +169,7 @@ def report(
     if not classify:
         typer.echo("warning: the measurability classifier is not available; reporting without labels", err=True)
     result = run_scan(paths, classify=classify, workers=workers)
-    written = write_report(result, out)
+    written: dict[str, Any] = write_report(result, out)
     review = written["review"]
     typer.echo(
         f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "

@@ -1,4 +1,4 @@
-"""Score extracted indicator records against gold annotations (DESIGN.md section 4).
+"""Score extracted indicator records against gold annotations (docs/contracts.md, "How extraction is scored").
 
 A record is the tuple (period, project, name, value), each compared after NFKC and whitespace
 removal; records are matched as multisets per document. level2 accuracy is measured on matches.
@@ -6,7 +6,7 @@ removal; records are matched as multisets per document. level2 accuracy is measu
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -86,17 +86,3 @@ def score(gold: list[dict], predicted: list[dict]) -> list[DocScore]:
         scores.append(DocScore(doc, len(g), len(p), matched, level2_right, missed, spurious))
     return scores
 
-
-def level2_mismatches(gold: list[dict], predicted: list[dict]) -> Counter:
-    """(gold level2, predicted level2) counts over matched records, for diagnosis."""
-    pred = defaultdict(list)
-    for r in predicted:
-        pred[(r["doc"], record_key(r))].append(r)
-    out: Counter = Counter()
-    for r in gold:
-        bucket = pred.get((r["doc"], record_key(r)))
-        if bucket:
-            hit = bucket.pop(0)
-            if hit.get("level2") != r.get("level2"):
-                out[(r["doc"], r["line"], r["level2"], hit.get("level2"))] += 1
-    return out

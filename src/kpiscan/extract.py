@@ -9,12 +9,16 @@ the rows of their half until the next label; a label printed in one half of a ro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Callable
 
-from . import lexicon
+import regex
+
+from . import lexicon, templates
+from .errors import InputError
 from .layout import is_bare_value, is_column_header, is_indicator_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
-from .model import Indicator, Line, TableBlock, Unparsed
+from .model import Document, Indicator, Line, TableBlock, Unparsed
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
@@ -133,8 +137,11 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
 
 
 def _label_cut(tokens: list[Token]) -> int | None:
-    """Index of the 二级 label that opens the right half: one after text, or a second label."""
+    """Index of the 二级 label that opens the right half: one after text, or a second label
+    (not the same label printed again right after the first: 一级 and 二级 columns both print it)."""
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
+    if len(labels) >= 2 and labels[1] == labels[0] + 1 and tokens[labels[1]].level2 == tokens[labels[0]].level2:
+        labels.pop(1)
     seen_text = False
     for i, t in enumerate(tokens):
         if t.kind == TEXT:
@@ -156,8 +163,9 @@ def _text_cut(tokens: list[Token], right_col: int | None) -> int:
         a, b = (norm(tokens[i].text) for i in texts)
         if a == b and not looks_like_value(a):
             return texts[1]  # the same name in each half, neither with a value
-    # one name (and its value): in the half its first cell stands in
-    if texts and right_col is not None and tokens[texts[0]].col > right_col:
+    # one name (and its value): in the half its first cell stands in; the right half starts at
+    # its 二级 column (a name shifted into that column is still the right half's)
+    if texts and right_col is not None and tokens[texts[0]].col >= right_col:
         return texts[0]
     return len(tokens)
 
@@ -210,12 +218,23 @@ def _name_position(texts: list[Token]) -> int:
 
 @dataclass
 class _Pair:
+    """One name/value of one half of one row, with what the reading knows about it."""
+
     line: int
     period: str
     level2: tuple[str, str]
     name: str
     value: str
     labelled: bool = False  # its row printed the 二级 label it carries
+    half: int = 0  # 0 left, 1 right
+    name_raw: str | None = None
+    project: str | None = None  # a flat export's project column
+    side: dict[str, str] = field(default_factory=dict)  # texts of the template's other columns
+    level2_source: str = "inherited"
+    dropped: str | None = None  # the reason a pass set it aside (kept as an Unparsed record)
+
+
+Pair = _Pair
 
 
 @cache
@@ -231,24 +250,65 @@ def _cue_score(pair: _Pair, level2: str) -> int:
     return sum(w for f, cue, w in _cues().get(level2, ()) if cue in fields[f])
 
 
-def _place_centred_labels(pairs: list[_Pair]) -> None:
+# ---------------------------------------------------------------------------------------------
+# The passes over a table's pairs, in order. Each is pure: list[Pair] -> list[Pair].
+
+_CLIPPED = regex.compile(r"^(?P<name>[^()（）]{2,})[(（](?P<value>[≥≤≧≦<>＜＞=约]\s*[0-9０-９][^()（）]*)$")
+
+
+def split_clipped_value(pairs: list[Pair]) -> list[Pair]:
+    """A name clipped by its column with the value printed into the same cell,
+    "人均接待费(≤200元/人" and no value: the name and the value."""
+    out = []
+    for p in pairs:
+        m = _CLIPPED.match(p.name) if not p.value and p.dropped is None else None
+        out.append(replace(p, name=m["name"].strip(), value=m["value"].strip(), name_raw=p.name) if m else p)
+    return out
+
+
+def drop_converter_copies(pairs: list[Pair]) -> list[Pair]:
+    """A converter's shifted copy of a row's right half on the next row ("名称 | 值" again, no
+    label): the same record twice. The copy is set aside as an unparsed row."""
+    out = []
+    right_of: dict[int, tuple[str, str]] = {}
+    rows: dict[int, list[Pair]] = {}
+    for p in pairs:
+        rows.setdefault(p.line, []).append(p)
+    lines = sorted(rows)
+    for p in pairs:
+        if p.half == 1:
+            right_of[p.line] = (norm(p.name), norm(p.value))
+    for prev, line in zip(lines, lines[1:]):
+        row = rows[line]
+        if len(row) == 1 and not row[0].labelled and prev in right_of and len(rows[prev]) == 2:
+            if (norm(row[0].name), norm(row[0].value)) == right_of[prev] and row[0].value:
+                row[0] = replace(row[0], dropped="converter-copy")
+    for line in lines:
+        out += rows[line]
+    return out
+
+
+def place_centred_labels(pairs: list[Pair]) -> list[Pair]:
     """A 二级 label centred in a merged cell is printed on a later row than its group's first.
     An unlabelled 产出 row right above a labelled one goes to that label when its cues say so."""
-    for period in {p.period for p in pairs}:
-        half = [p for p in pairs if p.period == period]
-        for i, pair in enumerate(half):
+    out = list(pairs)
+    for period in {p.period for p in out}:
+        at = [i for i, p in enumerate(out) if p.period == period]
+        for k, i in enumerate(at):
+            pair = out[i]
             if pair.labelled:
                 continue
-            below = next((q for q in half[i + 1 : i + 3] if q.labelled), None)
-            if below is None or below.level2 == pair.level2:
+            below_k = next((j for j in range(k + 1, min(k + 3, len(at))) if out[at[j]].labelled), None)
+            if below_k is None:
                 continue
-            if below.level2[1] != "产出指标" or pair.level2[1] != "产出指标":
+            below = out[at[below_k]]
+            if below.level2 == pair.level2 or below.level2[1] != "产出指标" or pair.level2[1] != "产出指标":
                 continue  # benefit categories share too many words for cues to decide
-            between = half[i + 1 : half.index(below)]
-            if any(q.labelled for q in between):
+            if any(out[at[j]].labelled for j in range(k + 1, below_k)):
                 continue
             if _cue_score(pair, below.level2[0]) > _cue_score(pair, pair.level2[0]):
-                pair.level2 = below.level2
+                out[i] = replace(pair, level2=below.level2, level2_source="meaning")
+    return out
 
 
 _OUTPUT_LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标")
@@ -256,116 +316,345 @@ _STRONG_CUES = 4
 _MARGIN = 2
 
 
-def _correct_by_meaning(pairs: list[_Pair]) -> None:
+def correct_by_meaning(pairs: list[Pair]) -> list[Pair]:
     """A 产出 row whose words strongly name another 产出 category than the one it is filed
     under ("劳务费支付时间 | 4月底前" under 成本指标) is read under that category, as a reviewer
     does; weak or mixed evidence keeps the printed or inherited label."""
+    out = []
     for pair in pairs:
-        if pair.level2[1] != "产出指标":
+        if pair.level2[1] == "产出指标":
+            here = _cue_score(pair, pair.level2[0])
+            scores = {l2: _cue_score(pair, l2) for l2 in _OUTPUT_LEVEL2}
+            best = max(scores, key=scores.__getitem__)
+            if scores[best] >= _STRONG_CUES and scores[best] - here >= _MARGIN:
+                pair = replace(pair, level2=(best, "产出指标"), level2_source="meaning")
+        out.append(pair)
+    return out
+
+
+def complete_truncated(pairs: list[Pair]) -> list[Pair]:
+    """A right-half name cut short by a narrow column ("《晋城市推进再生水利用实施方"), completed
+    from the left half's name; the left name on the same row wins, else the nearest that extends it."""
+    if not any(p.half == 1 for p in pairs):
+        return pairs
+    left = [p for p in pairs if p.half == 0]
+    left_keys = {norm(p.name) for p in left}
+    out = []
+    for p in pairs:
+        key = norm(p.name)
+        if p.half == 1 and key and key not in left_keys:
+            candidates = [q for q in left if norm(q.name).startswith(key) and len(norm(q.name)) > len(key)]
+            if candidates:
+                best = min(candidates, key=lambda q: (q.line != p.line, abs(q.line - p.line)))
+                p = replace(p, name=best.name, name_raw=p.name)
+        out.append(p)
+    return out
+
+
+_NUMBERED = regex.compile(r"^指标\s*[0-9０-９一二三四五六七八九十]+\s*[:：.、]\s*")
+_PLACEHOLDER = regex.compile(r"\s*[(（][^()（）]*\*{2}[^()（）]*[)）]\s*$")
+
+
+def strip_numbering(pairs: list[Pair]) -> list[Pair]:
+    """A name numbered by its form ("指标1:道路修缮长度"; a "1." the reviewer keeps) or
+    carrying the form's placeholder ("受助对象满意度(≥**%)"): the name without them."""
+    out = []
+    for p in pairs:
+        name = _PLACEHOLDER.sub("", _NUMBERED.sub("", p.name)) if p.dropped is None else p.name
+        out.append(replace(p, name=name, name_raw=p.name_raw or p.name) if name and name != p.name else p)
+    return out
+
+
+_UNFILLED_VALUE = regex.compile(r"^[≥≤≧≦<>＜＞=]*\s*(?:\*+)?\s*[%％‰]?\p{Han}{0,2}(?:/\p{Han}{1,2})?$")
+
+
+def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
+    """A template row left unfilled: a placeholder name ("……", "具体指标") or a value that is only
+    a unit or a comparator ("公里", "≧ %", "**人"); set aside as unparsed, not a record."""
+    out = []
+    for p in pairs:
+        value = norm(p.value)
+        unfilled = (
+            bool(value)
+            and not any(ch.isdigit() for ch in value)
+            and ("*" in value or bool(regex.match(r"^[≥≤≧≦<>＜＞=]", value)) or value in _units())
+        ) or norm(p.name).strip(".…") == ""
+        out.append(replace(p, dropped="unfilled-template") if unfilled and p.dropped is None else p)
+    return out
+
+
+@cache
+def _units() -> frozenset[str]:
+    """Units of measure (公里, 人次, %); a period word ("季度", "每月") alone is a real value."""
+    periods = {norm(r["word"]) for r in lexicon.table("periods.tsv")}
+    rows = [r for r in lexicon.table("units.tsv") if r.get("kind") != "time"]
+    units = {norm(r[k]) for r in rows for k in ("alias", "unit") if r.get(k)} | {"%", "‰"}
+    return frozenset(units - periods)
+
+
+# The extraction grammar after the rows are read: (name, pass), applied in this order.
+PASSES: list[tuple[str, Callable[[list[Pair]], list[Pair]]]] = [
+    ("split-clipped-value", split_clipped_value),
+    ("drop-converter-copies", drop_converter_copies),
+    ("place-centred-labels", place_centred_labels),
+    ("correct-by-meaning", correct_by_meaning),
+    ("complete-truncated", complete_truncated),
+    ("strip-numbering", strip_numbering),
+    ("drop-unfilled", drop_unfilled),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the rows of a table with its template.
+
+_SUBTOTAL = frozenset({"合计", "小计", "总计", "合 计"})
+
+
+@dataclass
+class _Reader:
+    """The state of reading one table's rows: its template, halves and carried-down labels."""
+
+    table: TableBlock
+    periods: tuple[str, ...]
+    match: templates.Match | None = None
+    width: int = 0  # cells of the caption row: a longer row was shifted by its converter
+    right_col: int | None = None
+    label_cols: tuple[int, ...] = ()
+    current: list[tuple[str, str] | None] = field(default_factory=lambda: [None, None])
+    block_period: str | None = None
+    carried: dict[str, str] = field(default_factory=dict)  # a flat export's project/org cells
+    pairs: list[Pair] = field(default_factory=list)
+    unparsed: list[Unparsed] = field(default_factory=list)
+    previous_row: list[Pair] = field(default_factory=list)
+
+    @property
+    def halves(self) -> int:
+        return len(self.periods)
+
+    def lost(self, line: Line, text: str, reason: str) -> None:
+        self.unparsed.append(Unparsed(self.table.doc, self.table.index, line.number, text, reason))
+
+
+def _caption_row(reader: _Reader, line: Line) -> None:
+    """The caption row: column positions, and (the first time) the template of the table."""
+    reader.right_col, reader.label_cols = header_layout(line)
+    table = reader.table
+    words = frozenset(norm(c) for row in table.body for c in row.cells if c)
+    m = templates.match(line.cells, words)
+    if reader.match is None:
+        table.layout, table.caption_line, table.unknown_captions = m.template.name, line.number, m.unknown
+        if table.kind == "department":
+            pass  # a department table has one half whatever its captions
+        elif m.template.layout == "side-by-side" or any(norm(c).startswith("实施期") for c in table.half_captions):
+            # two value columns, or a header that announced 实施期 | 年度 target columns (a converter
+            # may print one set of indicator captions over both halves)
+            reader.periods = ("implementation", "annual")
+        else:
+            reader.periods = ("annual",)
+    reader.match = m
+    reader.width = len(line.cells)
+
+
+def _block_of(reader: _Reader, line: Line) -> Line:
+    """A stacked layout's block caption (长期绩效指标 / 年度绩效指标) sets the period of the rows
+    under it; the caption cell is removed from the row."""
+    blocks = templates.block_words()
+    hit = [c for c in line.cells if c and norm(c) in blocks]
+    if not hit:
+        return line
+    for t in templates.templates():
+        if norm(hit[0]) in t.blocks:
+            reader.block_period = t.blocks[norm(hit[0])]
+            break
+    return Line(line.number, line.text, tuple("" if c in hit else c for c in line.cells), line.page)
+
+
+def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
+    """Take the cells of the template's side columns (备注, 绩效标准, 权重, 指标性质, 单位, a flat
+    export's 单位名称/项目名称 …) out of a row by position; a value split over 符号 | 数值 | 单位 is
+    joined into one. A row wider than the caption row was shifted: its positions are not trusted."""
+    m = reader.match
+    if m is None or not (set(m.columns.values()) & templates.SIDE_ROLES) or len(line.cells) > reader.width:
+        return line, {}
+    cells = list(line.cells)
+    side: dict[str, str] = {}
+    value_at = None
+    for i, c in enumerate(cells):
+        role = m.columns.get(i)
+        if role in ("value", "value-number") and value_at is None:
+            value_at = i
+        if c and role in templates.SIDE_ROLES and role != "skip":
+            side[role] = f"{side[role]} {c}" if role in side else c
+            cells[i] = ""
+    sign = side.pop("value-sign", "")
+    nature = side.get("nature", "")
+    if not sign and nature and regex.fullmatch(r"[≥≤≧≦<>＜＞=]+", norm(nature)):
+        sign = nature
+    unit = side.pop("value-unit", "")
+    number = side.pop("value-number", "")
+    if value_at is not None:
+        value = cells[value_at] or number
+        if value and sign and not regex.match(r"^[≥≤≧≦<>＜＞=约]", norm(value)):
+            value = sign + value
+        if value and unit and not norm(value).endswith(norm(unit)) and any(ch.isdigit() for ch in value):
+            value = value + unit
+        cells[value_at] = value
+    return Line(line.number, line.text, tuple(cells), line.page), side
+
+
+def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
+    """One indicator row: tokens, halves, the label each half carries, its name and value."""
+    line = _block_of(reader, line)
+    filled = [c for c in line.cells if c]
+    if filled and norm(filled[0]) in _SUBTOTAL:
+        reader.lost(line, " | ".join(filled), "subtotal")  # 合计 / 小计 of a system export
+        return
+    if caption:
+        # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
+        side: dict[str, str] = {}
+        line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
+    else:
+        line, side = _project_row(reader, line)
+    for key in ("org", "project"):
+        if side.get(key):
+            reader.carried[key] = side[key]
+    tokens = tokenize_row(line, reader.label_cols)
+    if not tokens:
+        if side.get("standard") or side.get("note"):
+            reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
+        return
+    if _continues_values(tokens, reader.previous_row):
+        # a row wrapped by the converter: its values belong to the names of the row above
+        for pair, token in zip([p for p in reader.previous_row if not p.value], tokens):
+            pair.value = token.text
+        reader.previous_row = []
+        return
+    row_start = len(reader.pairs)
+    halves = reader.halves
+    sides = split_halves(tokens, halves, reader.right_col)
+    printed = [s.level2 for s in sides]
+    if halves == 2 and (printed[0] is None) != (printed[1] is None):
+        # a label printed in one half of a row governs both halves of that row
+        shared = printed[0] or printed[1]
+        printed = [shared, shared]
+    for h, half in enumerate(sides[:halves]):
+        if printed[h] is not None:
+            reader.current[h] = printed[h]
+        texts = [t for t in half.texts if t.kind == TEXT]
+        stray = [t for t in half.texts if t.kind != TEXT]
+        if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
+            # "服务对象满意度 | >95%": the category word is the only name this value has
+            texts = [half.label, texts[0]]
+        if not texts:
             continue
-        here = _cue_score(pair, pair.level2[0])
-        scores = {l2: _cue_score(pair, l2) for l2 in _OUTPUT_LEVEL2}
-        best = max(scores, key=scores.__getitem__)
-        if scores[best] >= _STRONG_CUES and scores[best] - here >= _MARGIN:
-            pair.level2 = (best, "产出指标")
+        level2 = reader.current[h]
+        if level2 is None:
+            reader.lost(line, " | ".join(t.text for t in texts), "no-category")
+            continue
+        texts = _drop_repeats(texts)
+        at = _name_position(texts)
+        period = reader.block_period if halves == 1 and reader.block_period else reader.periods[h]
+        reader.pairs.append(
+            Pair(
+                line.number, period, level2, texts[at].text,
+                texts[at + 1].text if len(texts) > at + 1 else "",
+                labelled=printed[h] is not None, half=h, project=reader.carried.get("project"), side=side,
+                level2_source="printed" if printed[h] is not None else "inherited",
+            )
+        )
+        for extra in texts[:at] + texts[at + 2 :] + stray:
+            reader.lost(line, extra.text, "extra-cell")
+    reader.previous_row = reader.pairs[row_start:]
+
+
+def read_rows(table: TableBlock) -> _Reader:
+    """Every row of the table's indicator block, read with the template of its caption row."""
+    reader = _Reader(table, table.periods)
+    for line in table.body:
+        caption = is_indicator_header([c for c in line.cells if c])
+        if caption:
+            _caption_row(reader, line)
+        # a caption row is read too: a converter may print the first 二级 label into it
+        _read_row(reader, line, caption)
+    return reader
+
+
+@cache
+def _directions() -> dict[str, str]:
+    return {norm(r["word"]): r["direction"] for r in lexicon.table("directions.tsv")}
+
+
+_WEIGHT = regex.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
+
+
+def _indicator(table: TableBlock, p: Pair) -> Indicator:
+    level2, level1 = p.level2
+    weight = _WEIGHT.match(norm(p.side.get("weight", "")))
+    nature = norm(p.side.get("nature", ""))
+    standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
+    return Indicator(
+        doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
+        project=p.project or table.project, period=p.period, level1=level1, level2=level2,
+        name=p.name, name_raw=p.name_raw, value=p.value, line=p.line,
+        weight=float(weight.group(1)) if weight else None,
+        direction=_directions().get(nature) if nature else None,
+        standard=standard, level2_source=p.level2_source,
+    )
 
 
 def extract_table(table: TableBlock) -> tuple[list[Indicator], list[Unparsed]]:
-    """The indicator records and unplaced text of one logical table."""
-    indicators: list[Indicator] = []
-    unparsed: list[Unparsed] = []
-    periods = table.periods
-    # a two-half table keeps two halves even where a page prints one set of captions
-    halves = len(periods)
-    right_col: int | None = None
-    label_cols: tuple[int, ...] = ()
-    current: list[tuple[str, str] | None] = [None, None]
-    pairs: list[_Pair] = []
-
-    previous_row: list[_Pair] = []
-    for line in table.body:
-        if is_indicator_header([c for c in line.cells if c]):
-            right_col, label_cols = header_layout(line)
-        tokens = tokenize_row(line, label_cols)
-        if not tokens:
-            continue
-        if _continues_values(tokens, previous_row):
-            # a row wrapped by the converter: its values belong to the names of the row above
-            for pair, token in zip([p for p in previous_row if not p.value], tokens):
-                pair.value = token.text
-            previous_row = []
-            continue
-        row_start = len(pairs)
-        sides = split_halves(tokens, halves, right_col)
-        printed = [s.level2 for s in sides]
-        if halves == 2 and (printed[0] is None) != (printed[1] is None):
-            # a label printed in one half of a row governs both halves of that row
-            shared = printed[0] or printed[1]
-            printed = [shared, shared]
-        for h, side in enumerate(sides[:halves]):
-            if printed[h] is not None:
-                current[h] = printed[h]
-            texts = [t for t in side.texts if t.kind == TEXT]
-            stray = [t for t in side.texts if t.kind != TEXT]
-            if side.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
-                # "服务对象满意度 | >95%": the category word is the only name this value has
-                texts = [side.label, texts[0]]
-            if not texts:
-                continue
-            period = periods[h]
-            if current[h] is None:
-                unparsed.append(Unparsed(table.doc, table.index, line.number, " | ".join(t.text for t in texts), "no-category"))
-                continue
-            texts = _drop_repeats(texts)
-            at = _name_position(texts)
-            name = texts[at].text
-            value = texts[at + 1].text if len(texts) > at + 1 else ""
-            pairs.append(_Pair(line.number, period, current[h], name, value, printed[h] is not None))
-            for extra in texts[:at] + texts[at + 2 :] + stray:
-                unparsed.append(Unparsed(table.doc, table.index, line.number, extra.text, "extra-cell"))
-        previous_row = pairs[row_start:]
-
-    _place_centred_labels(pairs)
-    _correct_by_meaning(pairs)
-    full_names = [p for p in pairs if p.period == periods[0]]
-    for p in pairs:
-        name, name_raw = p.name, None
-        if len(periods) == 2 and p.period == periods[1]:
-            full = _complete_truncated(p, full_names)
-            if full is not None:
-                name, name_raw = full, p.name
-        level2, level1 = p.level2
-        indicators.append(
-            Indicator(
-                doc=table.doc,
-                table=table.index,
-                table_line=table.line,
-                kind=table.kind,
-                project=table.project,
-                period=p.period,
-                level1=level1,
-                level2=level2,
-                name=name,
-                name_raw=name_raw,
-                value=p.value,
-                line=p.line,
-            )
-        )
+    """The indicator records and unplaced text of one logical table: its rows read, then the
+    passes applied in order."""
+    reader = read_rows(table)
+    pairs = reader.pairs
+    for _name, apply in PASSES:
+        pairs = apply(pairs)
+    indicators = [_indicator(table, p) for p in pairs if p.dropped is None]
+    unparsed = reader.unparsed + [
+        Unparsed(table.doc, table.index, p.line, " | ".join(x for x in (p.name, p.value) if x), p.dropped)
+        for p in pairs
+        if p.dropped is not None
+    ]
+    unparsed.sort(key=lambda u: u.line)
+    if reader.match is not None:
+        stacked = tuple(dict.fromkeys(p.period for p in pairs)) if reader.block_period else ()
+        table.periods = stacked or reader.periods
     table.n_indicators = len(indicators)
     table.n_unparsed = len(unparsed)
     return indicators, unparsed
 
 
-def _complete_truncated(pair: _Pair, left: list[_Pair]) -> str | None:
-    """A right-half name cut short by a narrow column, completed from the left half's name.
-
-    The left name on the same row wins; otherwise the nearest left name that extends it.
-    """
-    key = norm(pair.name)
-    if not key or any(norm(p.name) == key for p in left):
-        return None
-    candidates = [p for p in left if norm(p.name).startswith(key) and len(norm(p.name)) > len(key)]
-    if not candidates:
-        return None
-    best = min(candidates, key=lambda p: (p.line != pair.line, abs(p.line - pair.line)))
-    return best.name
+def check_extracted(doc: Document, tables: list[TableBlock]) -> list[InputError]:
+    """One line per table a reader should look at: captions no template knows (layout-unknown),
+    captions found and no row readable (a half-recognised table), and a last table of a layout
+    that closes with a footer cut off by the end of the file (its rows are kept). A table of a
+    layout without a footer may end at the end of the file: no problem."""
+    doc_path = doc.path
+    problems = []
+    footed = {t.name for t in templates.templates() if t.footer}
+    if tables and tables[-1].body and not tables[-1].has_footer and tables[-1].layout in footed:
+        last = tables[-1]
+        after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
+        if not after:
+            problems.append(InputError(
+                doc_path,
+                f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
+                "footer (负责人/填报日期); its rows so far are kept",
+                last.body[-1].number,
+            ))
+    for t in tables:
+        if t.unknown_captions:
+            problems.append(InputError(
+                doc_path,
+                f"layout-unknown: captions {' | '.join(t.unknown_captions)} match no template in "
+                "lexicons/templates/; read by the generic reader",
+                t.caption_line,
+            ))
+        if t.caption_line and t.body and not t.n_indicators:
+            problems.append(InputError(
+                doc_path,
+                f"half-recognised table {t.project or t.title!r}: captions found but no indicator row readable "
+                f"({t.n_unparsed} unparsed rows)",
+                t.caption_line,
+            ))
+    return problems

@@ -18,6 +18,7 @@ _SPACE = regex.compile(r"\s+")
 # short forms that really occur ("社会效益", "服务对象满意").
 _MIN_TRUNCATED = 4
 _MAX_LOST = 1
+_SHORT_FOOTER = 4
 _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 
@@ -59,10 +60,16 @@ def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
 
+# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）"
+_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]$")
+
+
 @_memo
 def level2_of(cell: str) -> tuple[str, str] | None:
-    """(canonical level2, level1) when the cell is a 二级 label, full or truncated."""
+    """(canonical level2, level1) when the cell is a 二级 label, full, annotated or truncated."""
     key = norm(cell)
+    if key.endswith(")"):
+        key = _ANNOTATION.sub("", key)
     variants = _level2_variants()
     hit = variants.get(key)
     if hit:
@@ -107,7 +114,8 @@ def looks_like_value(cell: str) -> bool:
 
 @_memo
 def level1_of(cell: str) -> str | None:
-    return _level1_variants().get(norm(cell))
+    key = norm(cell)
+    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith(")") else key)
 
 
 @_memo
@@ -116,16 +124,20 @@ def is_column_header(cell: str) -> bool:
 
 
 def is_indicator_header(cells: list[str]) -> bool:
-    """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …)."""
-    keys = {norm(c) for c in cells}
-    return "三级指标" in keys or ("指标值" in keys and "二级指标" in keys)
+    """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …): the captions
+    the templates in lexicons/templates/ know decide (`templates.is_caption_row`)."""
+    from .templates import is_caption_row
+
+    return is_caption_row(cells)
 
 
 @_memo
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
-    return len(key) >= 2 and any(key == w or (w.startswith(key)) for w in layout_words("footer"))
+    # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
+    # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
+    return len(key) >= 2 and any(key == w or (len(w) <= _SHORT_FOOTER and w.startswith(key)) for w in layout_words("footer"))
 
 
 def is_footer_row(cells: list[str]) -> bool:
@@ -133,6 +145,9 @@ def is_footer_row(cells: list[str]) -> bool:
     hits = sum(is_footer(c) for c in cells)
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
+
+_TITLE_YEAR = regex.compile(r"[(（]?\s*(?:20\d\d)?\s*年度?\s*[)）]?$")
+_TITLE_MAX = 60  # characters: a title, not a sentence that mentions one
 
 _PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
 
@@ -156,6 +171,10 @@ def title_kind(text: str) -> str | None:
     if any(w in key for w in layout_words("title_department")):
         return "department"
     if any(w in key for w in layout_words("title_project")):
+        return "project"
+    # "…资金绩效目标表", "财政项目支出绩效目标申报表(2024年度)": a short line ending with a title word
+    bare = _TITLE_YEAR.sub("", key)
+    if len(bare) <= _TITLE_MAX and any(bare.endswith(w) for w in layout_words("title_suffix")):
         return "project"
     return None
 

@@ -1,6 +1,6 @@
 """Loading the domain vocabulary in lexicons/ (data, not code).
 
-Every module that needs a word list calls `table(name)` or `words(name)`; each file is read once.
+Every module that needs a word list calls `table(name)`; each file is read once.
 The directory is `$KPISCAN_LEXICONS` when set, else the `lexicons/` package data inside kpiscan
 (read with importlib.resources, so a wheel install works anywhere).
 Files are UTF-8 TSV with a header row; lines starting with '#' are comments.
@@ -37,12 +37,3 @@ def table(name: str) -> tuple[dict[str, str], ...]:
         reader = csv.DictReader(rows, delimiter="\t")
         return tuple({k: (v or "").strip() for k, v in row.items()} for row in reader)
 
-
-@cache
-def words(name: str, column: str | None = None) -> frozenset[str]:
-    """The set of values of one column (default: the first) of a TSV lexicon."""
-    rows = table(name)
-    if not rows:
-        return frozenset()
-    col = column or next(iter(rows[0]))
-    return frozenset(r[col] for r in rows if r.get(col))

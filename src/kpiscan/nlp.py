@@ -38,7 +38,7 @@ def get_nlp() -> Language:
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    nlp.tokenizer.jieba_seg = segmenter()
+    nlp.tokenizer.jieba_seg = segmenter()  # type: ignore[union-attr]
     nlp.add_pipe("kpiscan_values")
     return nlp
 

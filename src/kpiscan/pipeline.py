@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import InputError
-from .extract import extract_table
+from .extract import check_extracted, extract_table
 from .model import Document, Indicator, Line, TableBlock, Unparsed
 from .read import read_document, supported
 from .segment import check_tables, segment
@@ -121,6 +121,7 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
             locate(table, unparsed, ranks, by_number)
         result.indicators += hold_low_confidence(indicators, unparsed)
         result.unparsed += unparsed
+    result.problems += check_extracted(doc, tables)
     result.tables = tables
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
     if classify:

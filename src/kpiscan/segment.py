@@ -8,9 +8,12 @@ footer of their own: two complete tables that merely share a name stay separate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Callable
 
 import regex
 
+from .constants import HALVES, fund_keys
 from .errors import InputError
 from .layout import (
     field_key,
@@ -33,8 +36,32 @@ _NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
 _FILL_DATE = regex.compile(r"^\d{8,14}$")
 # the caption under a title: "(2024年度)", "（2024）年度"
 _TABLE_YEAR = regex.compile(r"^[(（]?(20\d\d)[)）]?年度?[)）]?$")
-_FUND_KEYS = {"total", "中央财政资金", "省级财政资金", "市县(区)财政资金", "单位自筹", "其他资金"}
-_HALVES = ("implementation", "annual")
+_FUND_KEYS = frozenset(fund_keys())
+_HALVES = HALVES
+
+
+class State(StrEnum):
+    """Where the segmenter stands in a document."""
+
+    SEEKING = "seeking"  # no table open yet
+    HEADER = "header"  # a table's header fields (项目名称 … 总体目标)
+    BODY = "body"  # its indicator rows
+    CLOSED = "closed"  # after its footer, a heading or prose; a continuation page may reopen it
+
+
+class Event(StrEnum):
+    """What a line is, decided in this order (the first that holds)."""
+
+    NOISE = "noise"  # empty, a watermark, a page number, mojibake
+    YEAR = "year"  # "(2024年度)" under a title
+    TITLE_DEPARTMENT = "title-department"  # …整体支出绩效目标(申报)表
+    TITLE_PROJECT = "title-project"  # …项目支出绩效目标表, …资金绩效目标表
+    NAME_ROW = "name-row"  # 项目名称 | 聘用律师费, headed by a title or followed by header fields
+    FOOTER = "footer"  # 负责人 | 经办人 | 填报日期
+    CAPTION = "caption"  # 一级指标 | 二级指标 | 三级指标 | 指标值
+    END_TEXT = "end-text"  # a section heading or running prose
+    FILL_DATE = "fill-date"  # a lone 20240302171549
+    ROW = "row"  # anything else: a header field row or an indicator row
 
 
 @dataclass
@@ -42,7 +69,7 @@ class _Open:
     """The table being built, with the segmenter's state for it."""
 
     table: TableBlock
-    state: str = "header"  # header -> body -> closed
+    state: State = State.HEADER
     money_scale: float = 1.0
     half_captions: set[str] = field(default_factory=set)  # 实施期目标 / 年度目标 seen in the header
 
@@ -117,7 +144,11 @@ def _parse_header_row(open_: _Open, line: Line) -> None:
     cells = _cells(line)
     if not cells:
         return
-    open_.half_captions |= {norm(c) for c in cells if is_half_caption(c)}
+    halves = {norm(c) for c in cells if is_half_caption(c)}
+    open_.half_captions |= halves
+    if len(halves) >= 2:
+        # a row of column captions (实施期目标 | 年度目标), not a caption and its prose
+        table.half_captions = tuple(sorted(set(table.half_captions) | halves))
     if open_.half_captions and table.kind == "project" and table.pages == 1:
         # a table that announces only 年度目标 has one half, the annual one
         two = any(c.startswith("实施期") for c in open_.half_captions)
@@ -170,7 +201,8 @@ def _parse_footer(table: TableBlock, cells: list[str]) -> None:
 
 
 def _is_name_row(cells: list[str]) -> bool:
-    return bool(cells) and field_key(cells[0]) == "项目名称"
+    """项目名称 | its name (not the caption row of an export whose first column is 项目名称)."""
+    return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
 
 def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
@@ -201,111 +233,212 @@ def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
     return facts
 
 
-def segment(doc: Document) -> list[TableBlock]:
-    """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    tables: list[TableBlock] = []
-    blocks = _block_facts(doc.lines)
-    footers: dict[int, bool] = {}  # table index -> one of its blocks had a footer
+def line_event(line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]]) -> Event:
+    if not cells or is_noise(line):
+        return Event.NOISE
+    first = cells[0]
+    if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
+        return Event.YEAR
+    kind = title_kind(first) if len(cells) <= 2 else None
+    if kind == "department":
+        return Event.TITLE_DEPARTMENT
+    if kind == "project":
+        return Event.TITLE_PROJECT
+    if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
+        return Event.NAME_ROW
+    if is_footer_row(cells):
+        return Event.FOOTER
+    if is_indicator_header(cells):
+        return Event.CAPTION
+    if is_section_heading(line) or is_prose(line):
+        return Event.END_TEXT
+    if len(cells) == 1 and _FILL_DATE.match(norm(first)):
+        return Event.FILL_DATE
+    return Event.ROW
+
+
+# a caption row opens a table on evidence when a 绩效目标 title stands this few lines above it
+_EVIDENCE_LINES = 12
+
+
+@dataclass
+class _Segmenter:
+    """The segmenter's state over one document; each action is one transition of the grammar."""
+
+    doc: Document
+    blocks: dict[int, tuple[bool, bool]]
+    tables: list[TableBlock] = field(default_factory=list)
+    footers: dict[int, bool] = field(default_factory=dict)  # table index -> one of its blocks had a footer
     current: _Open | None = None
     pending_title: tuple[int, str] | None = None
+    title_year: int | None = None  # the year caption under the latest title
 
-    def start(kind: str, line: int, title: str) -> _Open:
-        table = TableBlock(doc=doc.name, index=len(tables) + 1, line=line, kind=kind, title=title, year=doc.year)
+    @property
+    def state(self) -> State:
+        return State.SEEKING if self.current is None else self.current.state
+
+    def start(self, kind: str, line: int, title: str) -> _Open:
+        doc = self.doc
+        table = TableBlock(doc=doc.name, index=len(self.tables) + 1, line=line, kind=kind, title=title, year=doc.year)
         if kind == "department":
             table.periods = ("annual",)
-        tables.append(table)
+        self.tables.append(table)
         return _Open(table=table)
 
-    def close(open_: _Open | None, end: int) -> None:
-        if open_ is not None and not open_.table.end_line:
-            open_.table.end_line = end
+    def close(self, end: int) -> None:
+        if self.current is not None and not self.current.table.end_line:
+            self.current.table.end_line = end
 
-    title_year: int | None = None  # the year caption under the latest title
-    for line in doc.lines:
-        cells = _cells(line)
-        if not cells or is_noise(line):
-            continue
-        first = cells[0]
-        year_caption = _TABLE_YEAR.match(norm(first)) if len(cells) == 1 else None
-        if year_caption:
-            title_year = int(year_caption.group(1))
-            if current is not None and current.table.kind == "department" and current.state == "header":
-                current.table.year = title_year
-            continue
-        kind = title_kind(first) if len(cells) <= 2 else None
-        if kind == "department":
-            close(current, line.number - 1)
-            current = start("department", line.number, first)
-            pending_title = None
-            continue
-        if kind == "project":
-            pending_title = (line.number, first)
-            title_year = None
-            if current is not None and current.state == "body":
-                # the next table's title ends this one's rows (a continuation repeats 项目名称)
-                current.state = "closed"
-            continue
-        if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
-            name = cells[1] if len(cells) > 1 and field_key(cells[1]) is None else ""
-            has_footer = blocks[line.number][1]
-            same = (
-                current is not None
-                and current.table.kind == "project"
-                and norm(current.table.project) == norm(name)
-                and not (footers.get(current.table.index) and has_footer)
-            )
-            if same:
-                current.state = "header"
-                current.table.pages += 1
-                footers[current.table.index] = footers.get(current.table.index, False) or has_footer
-            else:
-                close(current, line.number - 1)
-                title = pending_title[1] if pending_title else ""
-                current = start("project", line.number, title)
-                current.table.year = title_year or doc.year
-                current.table.project = name
-                current.table.fields["项目名称"] = name
-                footers[current.table.index] = has_footer
-            pending_title = None
-            continue
-        if current is None:
-            continue
-        table = current.table
-        if current.state == "closed":
-            if table.fields.get("填报日期") is None and len(cells) == 1 and _FILL_DATE.match(norm(first)):
-                table.fields["填报日期"] = norm(first)
-            continue
-        if is_footer_row(cells):
-            _parse_footer(table, cells)
-            table.has_footer = True
-            current.state = "closed"
-            table.end_line = line.number
-            continue
-        if current.state == "body" and (is_section_heading(line) or is_prose(line)):
-            close(current, line.number - 1)
-            current.state = "closed"
-            continue
-        if current.state == "header":
-            if is_indicator_header(cells):
-                current.state = "body"
-                table.body.append(line)
-            elif table.kind == "department" and not table.project and _department_cell(cells):
-                table.fields["部门名称"] = _department_cell(cells)
-                table.project = _department_name(table.fields["部门名称"])
-            elif _starts_indicator_rows(cells):
-                # a continuation page may print indicator rows without the caption row
-                current.state = "body"
-                table.body.append(line)
-            else:
-                _parse_header_row(current, line)
-            continue
+    # -- actions: (self, line, cells) -> the next state --------------------------------------
+    def skip(self, line: Line, cells: list[str]) -> State:
+        """Lines outside a table, and after a closed table, are not read."""
+        return self.state
+
+    def year(self, line: Line, cells: list[str]) -> State:
+        """"(2024年度)" under a title: the year of the table that follows (or of this department's)."""
+        self.title_year = int(_TABLE_YEAR.match(norm(cells[0])).group(1))  # type: ignore[union-attr]
+        if self.current is not None and self.current.table.kind == "department" and self.state == State.HEADER:
+            self.current.table.year = self.title_year
+        return self.state
+
+    def department_title(self, line: Line, cells: list[str]) -> State:
+        """A department table starts at its title."""
+        self.close(line.number - 1)
+        self.current = self.start("department", line.number, cells[0])
+        self.pending_title = None
+        return State.HEADER
+
+    def project_title(self, line: Line, cells: list[str]) -> State:
+        """A project title waits for its 项目名称 row (or caption row); it ends the rows before it."""
+        self.pending_title = (line.number, cells[0])
+        self.title_year = None
+        return State.CLOSED if self.state == State.BODY else self.state
+
+    def name_row(self, line: Line, cells: list[str]) -> State:
+        """项目名称 starts a project table, or continues the open one on a new page (same name,
+        not both blocks with a footer of their own)."""
+        name = cells[1] if len(cells) > 1 and field_key(cells[1]) is None else ""
+        has_footer = self.blocks[line.number][1]
+        cur = self.current
+        if (
+            cur is not None
+            and cur.table.kind == "project"
+            and norm(cur.table.project) == norm(name)
+            and not (self.footers.get(cur.table.index) and has_footer)
+        ):
+            cur.table.pages += 1
+            self.footers[cur.table.index] = self.footers.get(cur.table.index, False) or has_footer
+        else:
+            self.close(line.number - 1)
+            title = self.pending_title[1] if self.pending_title else ""
+            self.current = cur = self.start("project", line.number, title)
+            cur.table.year = self.title_year or self.doc.year
+            cur.table.project = name
+            cur.table.fields["项目名称"] = name
+            self.footers[cur.table.index] = has_footer
+        self.pending_title = None
+        return State.HEADER
+
+    def footer(self, line: Line, cells: list[str]) -> State:
+        """负责人 | 经办人 | 填报日期 closes the table."""
+        table = self.current.table  # type: ignore[union-attr]
+        _parse_footer(table, cells)
+        table.has_footer = True
+        table.end_line = line.number
+        return State.CLOSED
+
+    def fill_date(self, line: Line, cells: list[str]) -> State:
+        """A 填报日期 value printed on its own line after the footer."""
+        table = self.current.table  # type: ignore[union-attr]
+        if table.fields.get("填报日期") is None:
+            table.fields["填报日期"] = norm(cells[0])
+        return State.CLOSED
+
+    def evidence(self, line: Line, cells: list[str]) -> State:
+        """A caption row a few lines under a 绩效目标 title opens a table without a 项目名称 row
+        (system exports, forms whose project is a column)."""
+        if self.pending_title is None or line.number - self.pending_title[0] > _EVIDENCE_LINES:
+            return self.state
+        self.close(line.number - 1)
+        number, title = self.pending_title
+        self.current = self.start("project", number, title)
+        self.current.table.year = self.title_year or self.doc.year
+        self.pending_title = None
+        return self.body(line, cells)
+
+    def body(self, line: Line, cells: list[str]) -> State:
+        """An indicator row (or the caption row) of the open table."""
+        table = self.current.table  # type: ignore[union-attr]
         table.body.append(line)
         table.end_line = line.number
-    if current is not None:
-        close(current, doc.lines[-1].number if doc.lines else 0)
-    for table in tables:
+        return State.BODY
+
+    def end_text(self, line: Line, cells: list[str]) -> State:
+        """A heading or running prose after the rows ends the table."""
+        self.close(line.number - 1)
+        return State.CLOSED
+
+    def header_row(self, line: Line, cells: list[str]) -> State:
+        """A header line: the department's name, header fields, or indicator rows printed without
+        their caption row (a continuation page)."""
+        cur = self.current
+        table = cur.table  # type: ignore[union-attr]
+        if table.kind == "department" and not table.project and _department_cell(cells):
+            table.fields["部门名称"] = _department_cell(cells)
+            table.project = _department_name(table.fields["部门名称"])
+        elif _starts_indicator_rows(cells):
+            table.body.append(line)
+            return State.BODY
+        else:
+            _parse_header_row(cur, line)  # type: ignore[arg-type]
+        return State.HEADER
+
+    def caption_in_header(self, line: Line, cells: list[str]) -> State:
+        """The caption row ends the header: the indicator rows follow."""
+        self.current.table.body.append(line)  # type: ignore[union-attr]
+        return State.BODY
+
+
+_A = _Segmenter
+# The grammar: (state, event) -> action. Events not listed for a state fall to (None, event).
+TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, list[str]], State]] = {
+    (None, Event.NOISE): _A.skip,
+    (None, Event.YEAR): _A.year,
+    (None, Event.TITLE_DEPARTMENT): _A.department_title,
+    (None, Event.TITLE_PROJECT): _A.project_title,
+    (None, Event.NAME_ROW): _A.name_row,
+    (State.SEEKING, Event.CAPTION): _A.evidence,
+    (State.CLOSED, Event.CAPTION): _A.evidence,
+    (State.CLOSED, Event.FILL_DATE): _A.fill_date,
+    (State.HEADER, Event.FOOTER): _A.footer,
+    (State.HEADER, Event.CAPTION): _A.caption_in_header,
+    (State.HEADER, Event.END_TEXT): _A.header_row,
+    (State.HEADER, Event.FILL_DATE): _A.header_row,
+    (State.HEADER, Event.ROW): _A.header_row,
+    (State.BODY, Event.FOOTER): _A.footer,
+    (State.BODY, Event.END_TEXT): _A.end_text,
+    (State.BODY, Event.CAPTION): _A.body,
+    (State.BODY, Event.FILL_DATE): _A.body,
+    (State.BODY, Event.ROW): _A.body,
+}
+
+
+def segment(doc: Document) -> list[TableBlock]:
+    """The logical tables of a document, in order, with header fields and indicator-block rows."""
+    seg = _Segmenter(doc, _block_facts(doc.lines))
+    for line in doc.lines:
+        cells = _cells(line)
+        event = line_event(line, cells, seg.blocks)
+        state = seg.state
+        action = TRANSITIONS.get((None, event)) or TRANSITIONS.get((state, event), _Segmenter.skip)
+        new_state = action(seg, line, cells)
+        if seg.current is not None:
+            seg.current.state = new_state
+    if seg.current is not None:
+        seg.close(doc.lines[-1].number if doc.lines else 0)
+    for table in seg.tables:
         table.fields.setdefault("项目名称", table.project)
-    return tables
+    return seg.tables
 
 
 def _starts_indicator_rows(cells: list[str]) -> bool:
@@ -320,21 +453,19 @@ def check_tables(doc: Document, tables: list[TableBlock]) -> list[InputError]:
     that stops before any indicator row, and a last table cut off by the end of the file before
     its footer (truncated), so the other tables and rows are still reported."""
     if not tables:
+        title = next((line for line in doc.lines if len(line.filled) <= 2 and line.filled and title_kind(line.filled[0][1])), None)
+        if title is not None:
+            raise InputError(
+                doc.path,
+                "a 绩效目标 title but no table under it: no 项目名称 row and no indicator caption row "
+                "(一级指标 | 二级指标 | 三级指标 | 指标值) follows; 0 records",
+                title.number,
+            )
         raise InputError(doc.path, "no 绩效目标表 (project or department performance-target table) found")
-    problems = [
+    # the end of the file before a footer is checked after extraction (extract.check_extracted):
+    # whether a table closes with a footer depends on its layout
+    return [
         InputError(doc.path, f"truncated table: {t.project or t.title!r} has no indicator rows", t.line)
         for t in tables
         if not t.body
     ]
-    last = tables[-1]
-    after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
-    if last.body and not last.has_footer and not after:
-        problems.append(
-            InputError(
-                doc.path,
-                f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
-                "footer (负责人/填报日期); its rows so far are kept",
-                last.body[-1].number,
-            )
-        )
-    return problems

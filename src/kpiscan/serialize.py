@@ -1,7 +1,8 @@
 """Plain-JSON round trips for scan results: the batch cache and worker processes use them.
 
 Every `*_from_dict` reads what the matching `to_dict()` of kpiscan.model writes, so that
-`x_from_dict(x.to_dict()) == x`. `TableBlock.to_dict()` leaves out the indicator block rows
+`x_from_dict(x.to_dict()) == x` (each is the record's schema-derived `from_dict`, kpiscan.schema).
+`TableBlock.to_dict()` leaves out the indicator block rows
 (`body`); `table_to_dict` adds them, so a cached table is the table the scan produced.
 
 `result_to_dict` / `result_from_dict` carry a whole `ScanResult`, its `InputError`s included
@@ -9,7 +10,6 @@ Every `*_from_dict` reads what the matching `to_dict()` of kpiscan.model writes,
 """
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from .errors import InputError
@@ -19,63 +19,38 @@ FORMAT = 1  # bump when the layout below changes; the cache treats other formats
 
 
 def target_from_dict(d: dict[str, Any] | None) -> Target | None:
-    if d is None:
-        return None
-    d = dict(d)
-    d["per"] = list(d.get("per") or [])
-    return Target(**d)
+    return None if d is None else Target.from_dict(d)
 
 
 def indicator_from_dict(d: dict[str, Any]) -> Indicator:
-    names = {f.name for f in fields(Indicator)}
-    d = {k: v for k, v in d.items() if k in names}
-    d["target"] = target_from_dict(d.get("target"))
-    d["reasons"] = list(d.get("reasons") or [])
-    return Indicator(**d)
+    return Indicator.from_dict(d)
 
 
 def unparsed_from_dict(d: dict[str, Any]) -> Unparsed:
-    return Unparsed(**d)
+    return Unparsed.from_dict(d)
 
 
-def line_to_list(line: Line) -> list:
-    out = [line.number, line.text, list(line.cells), line.page]
+def line_to_list(line: Line) -> list[Any]:
+    out: list[Any] = [line.number, line.text, list(line.cells), line.page]
     return out + [line.confidence] if line.confidence is not None else out
 
 
-def line_from_list(row: list) -> Line:
+def line_from_list(row: list[Any]) -> Line:
     number, text, cells, page, *rest = row
     return Line(number=number, text=text, cells=tuple(cells), page=page, confidence=rest[0] if rest else None)
 
 
-_TABLE_RENAMED = {"table": "index", "table_line": "line"}  # to_dict() key -> TableBlock field
-
-
 def table_to_dict(table: TableBlock) -> dict[str, Any]:
-    """`TableBlock.to_dict()` plus every field it leaves out (the body rows), so nothing is lost."""
+    """`TableBlock.to_dict()` plus the body rows it leaves out, so nothing is lost."""
     d = table.to_dict()
-    covered = {_TABLE_RENAMED.get(k, k) for k in d}
-    for f in fields(TableBlock):
-        if f.name not in covered:
-            value = getattr(table, f.name)
-            d[f.name] = [line_to_list(line) for line in value] if f.name == "body" else value
+    d["body"] = [line_to_list(line) for line in table.body]
     return d
 
 
 def table_from_dict(d: dict[str, Any]) -> TableBlock:
-    known = {f.name: f for f in fields(TableBlock)}
-    kw = {}
-    for key, value in d.items():
-        name = _TABLE_RENAMED.get(key, key)
-        if name not in known:
-            continue  # a computed key of to_dict(), not a field
-        if isinstance(known[name].default, tuple) and isinstance(value, list):
-            value = tuple(value)  # e.g. periods
-        kw[name] = value
-    kw["body"] = [line_from_list(row) for row in kw.get("body") or []]
-    kw["fields"] = dict(kw.get("fields") or {})
-    kw["funds"] = {half: dict(sources) for half, sources in (kw.get("funds") or {}).items()}
-    return TableBlock(**kw)
+    table = TableBlock.from_dict(d)
+    table.body = [line_from_list(row) for row in d.get("body") or []]
+    return table
 
 
 def problem_to_dict(err: InputError) -> dict[str, Any]:

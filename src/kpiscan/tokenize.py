@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-
 from typing import Any
 
 import jieba

@@ -1,60 +1,51 @@
-"""Writers for scan results: JSONL (nested, the contract of DESIGN.md 3.1), CSV and Parquet (flat)."""
+"""Writers for scan results: JSONL (nested, the record contracts of docs/contracts.md), CSV and
+Parquet (flat). The flat columns and the Parquet schema are derived from the record declarations
+(kpiscan.schema): the same columns and types whatever the data."""
 from __future__ import annotations
 
 import csv
 import json
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Any, Iterable
 
-from .model import Target
+from . import schema
+from .model import Indicator
 
-RECORD_FIELDS = (
-    "doc", "table", "table_line", "kind", "project", "period", "level1", "level2",
-    "name", "name_raw", "value", "line",
-)
-TARGET_FIELDS = tuple(f"target_{f}" for f in Target.__dataclass_fields__)
-LABEL_FIELDS = ("label", "flagged", "reasons")
-FLAT_COLUMNS = RECORD_FIELDS + TARGET_FIELDS + LABEL_FIELDS
+FLAT_COLUMNS = tuple(schema.flat_columns(Indicator))
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def flat_record(record: dict) -> dict:
-    """One indicator record with the Target spread into target_* columns; lists as "a;b"."""
-    out = {k: record.get(k) for k in RECORD_FIELDS + LABEL_FIELDS}
-    target = record.get("target") or {}
-    for name in Target.__dataclass_fields__:
-        out[f"target_{name}"] = target.get(name)
-    out["target_per"] = ";".join(target.get("per") or []) or None
-    out["reasons"] = ";".join(record.get("reasons") or [])
-    return out
+def flat_record(record: dict[str, Any]) -> dict[str, Any]:
+    """One indicator record with the Target spread into target_* columns; lists as "a;b" (CSV)."""
+    return schema.flat_row(Indicator, record, lists="join")
 
 
-def write_jsonl(records: Iterable[dict], fh: IO[str]) -> None:
+def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     for r in records:
         fh.write(json.dumps(r, ensure_ascii=False))
         fh.write("\n")
 
 
-def write_csv(records: Iterable[dict], path: Path) -> None:
+def write_csv(records: Iterable[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
     # utf-8-sig so that Excel opens the Chinese text correctly
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(FLAT_COLUMNS))
+        writer = csv.DictWriter(fh, fieldnames=schema.flat_columns(cls))
         writer.writeheader()
-        writer.writerows(flat_record(r) for r in records)
+        writer.writerows(schema.flat_row(cls, r, lists="join") for r in records)
 
 
-def records_frame(records: Iterable[dict]):
-    """The records as a pandas DataFrame, one flat row each (the CSV/Parquet columns)."""
-    import pandas as pd
-
-    return pd.DataFrame([flat_record(r) for r in records], columns=list(FLAT_COLUMNS))
+def records_frame(records: Iterable[dict[str, Any]], cls: type = Indicator) -> Any:
+    """The records as a pandas DataFrame, one flat row each (the Parquet columns and types)."""
+    return schema.frame(cls, list(records))
 
 
-def write_parquet(records: list[dict], path: Path) -> None:
-    records_frame(records).to_parquet(path, index=False)
+def write_parquet(records: list[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(schema.arrow_table(cls, records), path)
 
 
-def write_outputs(result, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
+def write_outputs(result: Any, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
     """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out`; returns what was written."""
     out.mkdir(parents=True, exist_ok=True)
     records = result.records()

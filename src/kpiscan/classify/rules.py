@@ -8,19 +8,19 @@ Every code is listed, with its meaning, in docs/classifier.md.
 """
 from __future__ import annotations
 
+from ..constants import DATED_KINDS, FLAGGED_LABELS
+from ..constants import LABELS as LABELS  # re-exported: kpiscan.classify.LABELS
 from ..layout import level1_of, level2_of, norm
 from ..values import find_values
 from .item import Item, unit_kind
 from .terms import Hits, name_cues, term_hits
 
-LABELS = ("quantitative", "temporal", "binary", "vague", "malformed")
-FLAGGED = frozenset({"vague", "malformed"})
+FLAGGED = FLAGGED_LABELS
 
 DECIDED_BY_RULE = "decided-by-rule"
 DECIDED_BY_MODEL = "decided-by-model"
 DECIDED_BY_LEXICON = "decided-by-lexicon"
 
-DATED_KINDS = frozenset({"date", "deadline", "period", "frequency"})
 TIME_LEVEL2 = "时效指标"
 COST_LEVEL2 = "成本指标"
 

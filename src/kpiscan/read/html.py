@@ -31,8 +31,7 @@ import regex
 
 from ..errors import InputError
 from ..model import Document, Line
-from .cells import clean_cell
-from .cells import unwrap_cell
+from .cells import clean_cell, unwrap_cell
 from .text import load_bytes
 
 _META_CHARSET = regex.compile(

@@ -87,7 +87,8 @@ def _rules(ink: Any, cv2: Any, np: Any, dpi: float) -> tuple[list, list, Any]:
     thick_v = cv2.dilate(ink, np.ones((1, 3), np.uint8))
     horizontal_mask = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (span, 1)))
     vertical_mask = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, span // 2)))
-    horizontal, vertical = [], []
+    horizontal: list[tuple[float, float, float]] = []
+    vertical: list[tuple[float, float, float]] = []
     for mask, out, is_h in ((horizontal_mask, horizontal, True), (vertical_mask, vertical, False)):
         n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for x, y, w, h, _area in stats[1:n]:
@@ -126,6 +127,82 @@ def _columns(ink: Any, np: Any, gap: int) -> list[tuple[int, int]]:
     return [(a, b + 1) for a, b in runs]
 
 
+class _Cuts:
+    """The text-line crops of one page image and where each came from."""
+
+    def __init__(self, gray: Any, text_ink: Any, dpi: float) -> None:
+        self.gray, self.text_ink = gray, text_ink
+        self.min_h = max(int(dpi / 72 * 3), 3)  # a text line is at least ~3 pt high
+        self.pad = max(int(dpi / 72 * 1.5), 2)
+        self.crops: list[Any] = []
+        # (table or -1, row, col, band index, top, x0, line full to the right edge) of each crop
+        self.where: list[tuple[int, int, int, int, float, float, bool]] = []
+
+    def cut(self, region: Any, x0: int, y0: int, key: tuple[int, int, int], gap: int | None) -> None:
+        import cv2
+        import numpy as np
+
+        pad = self.pad
+        for b, (top, bottom) in enumerate(_bands(region, np, self.min_h)):
+            line = region[top:bottom]
+            inked = np.flatnonzero(line.sum(axis=0))
+            pieces = _columns(line, np, gap) if gap else [(int(inked[0]), int(inked[-1]) + 1)]
+            for left, right in pieces:
+                crop = self.gray[max(y0 + top - pad, 0) : y0 + bottom + pad, max(x0 + left - pad, 0) : x0 + right + pad]
+                if crop.size == 0:
+                    continue
+                self.crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
+                # a line whose ink reaches near the region's right edge was wrapped by the width
+                full = region.shape[1] - right < 1.5 * (bottom - top)
+                self.where.append((*key, b, float(y0 + top), float(x0 + left), full))
+
+    def cut_table(self, t: int, table: Any, covered: Any) -> None:
+        """The crops of every merged cell of a table; marks the table's area as covered."""
+        groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for r in range(table.rows):
+            for c in range(table.cols):
+                groups.setdefault(table.cell[r * table.cols + c][:2], []).append((r, c))
+        for anchor, members in groups.items():
+            y0 = int(table.ys[min(m[0] for m in members)]) + 2
+            y1 = int(table.ys[max(m[0] for m in members) + 1]) - 1
+            x0 = int(table.xs[min(m[1] for m in members)]) + 2
+            x1 = int(table.xs[max(m[1] for m in members) + 1]) - 1
+            if y1 > y0 and x1 > x0 and self.text_ink[y0:y1, x0:x1].any():
+                self.cut(self.text_ink[y0:y1, x0:x1], x0, y0, (t, anchor[0], anchor[1]), None)
+        x0, y0, x1, y1 = (int(v) for v in table.bbox)
+        covered[max(y0 - self.pad, 0) : y1 + self.pad, max(x0 - self.pad, 0) : x1 + self.pad] = 255
+
+
+def _table_rows(found: list[Any], cells: dict) -> list[tuple[float, float, tuple[str, ...], float]]:
+    rows = []
+    for t, table in enumerate(found):
+        for r in range(table.rows):
+            texts_row, scores = [], []
+            for c in range(table.cols):
+                parts = sorted(cells.get((t, r, c), []))
+                texts_row.append(unwrap_cell("".join(p[3] + ("" if p[5] else "\n") for p in parts)))
+                scores += [p[4] for p in parts if p[3]]
+            while texts_row and not texts_row[-1]:
+                texts_row.pop()
+            if texts_row:
+                rows.append((table.ys[r], table.xs[0], tuple(texts_row), min(scores) if scores else 0.0))
+    return rows
+
+
+def _loose_rows(loose: list[tuple[float, float, str, float]]) -> list[tuple[float, float, tuple[str, ...], float]]:
+    """Text outside the tables: the pieces of one band make the cells of one line."""
+    by_band: dict[float, list[tuple[float, str, float]]] = {}
+    for top, x0, text, score in loose:
+        by_band.setdefault(top, []).append((x0, text, score))
+    rows = []
+    for top, pieces in by_band.items():
+        pieces.sort()
+        cells = tuple(unwrap_cell(p[1]) for p in pieces if unwrap_cell(p[1]))
+        if cells:
+            rows.append((top, pieces[0][0], cells, min(p[2] for p in pieces)))
+    return rows
+
+
 def image_lines(gray: Any, dpi: float, page: int, start: int = 1) -> list[Line]:
     """The Lines of one page image (grey, 0-255), numbered from `start`."""
     import cv2
@@ -139,87 +216,22 @@ def image_lines(gray: Any, dpi: float, page: int, start: int = 1) -> list[Line]:
     horizontal, vertical, rules = _rules(ink, cv2, np, dpi)
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 3), np.uint8))))
     text_ink = cv2.morphologyEx(text_ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # speckle noise
-    snap = 3.0 * dpi / 72
-    found = tables(horizontal, vertical, snap)
-    min_h = max(int(dpi / 72 * 3), 3)  # a text line is at least ~3 pt high
-    pad = max(int(dpi / 72 * 1.5), 2)
-    crops: list[Any] = []
-    # (table or -1, row, col, band index, top, x0, line full to the right edge) of each crop
-    where: list[tuple[int, int, int, int, float, float, bool]] = []
+    found = tables(horizontal, vertical, 3.0 * dpi / 72)
+    cuts = _Cuts(gray, text_ink, dpi)
     covered = np.zeros_like(text_ink)
-
-    def cut(region_ink: Any, x0: int, y0: int, key: tuple[int, int, int], gap: int | None) -> None:
-        for b, (top, bottom) in enumerate(_bands(region_ink, np, min_h)):
-            line = region_ink[top:bottom]
-            pieces = _columns(line, np, gap) if gap else [(int(np.flatnonzero(line.sum(axis=0))[0]), int(np.flatnonzero(line.sum(axis=0))[-1]) + 1)]
-            for left, right in pieces:
-                y_a, y_b = max(y0 + top - pad, 0), y0 + bottom + pad
-                x_a, x_b = max(x0 + left - pad, 0), x0 + right + pad
-                crop = gray[y_a:y_b, x_a:x_b]
-                if crop.size == 0:
-                    continue
-                crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
-                # a line whose ink reaches near the region's right edge was wrapped by the width
-                full = region_ink.shape[1] - right < 1.5 * (bottom - top)
-                where.append((*key, b, float(y0 + top), float(x0 + left), full))
-
     for t, table in enumerate(found):
-        seen: set[tuple[int, int]] = set()
-        for r in range(table.rows):
-            for c in range(table.cols):
-                anchor = table.cell[r * table.cols + c]
-                if (anchor[0], anchor[1]) in seen:
-                    continue
-                seen.add((anchor[0], anchor[1]))
-                members = [
-                    (rr, cc) for rr in range(table.rows) for cc in range(table.cols)
-                    if table.cell[rr * table.cols + cc][:2] == anchor[:2]
-                ]
-                y0 = int(table.ys[min(m[0] for m in members)]) + 2
-                y1 = int(table.ys[max(m[0] for m in members) + 1]) - 1
-                x0 = int(table.xs[min(m[1] for m in members)]) + 2
-                x1 = int(table.xs[max(m[1] for m in members) + 1]) - 1
-                if y1 <= y0 or x1 <= x0:
-                    continue
-                region = text_ink[y0:y1, x0:x1]
-                covered[y0:y1, x0:x1] = 255
-                if region.any():
-                    cut(region, x0, y0, (t, anchor[0], anchor[1]), None)
-        x0, y0, x1, y1 = (int(v) for v in table.bbox)
-        covered[max(y0 - pad, 0) : y1 + pad, max(x0 - pad, 0) : x1 + pad] = 255
+        cuts.cut_table(t, table, covered)
     outside = cv2.bitwise_and(text_ink, cv2.bitwise_not(covered))
-    cut(outside, 0, 0, (-1, 0, 0), int(dpi / 72 * 10))  # gaps over ~1 character split the cells
+    cuts.cut(outside, 0, 0, (-1, 0, 0), int(dpi / 72 * 10))  # gaps over ~1 character split cells
 
-    texts = _recognise(crops)
     cells: dict[tuple[int, int, int], list[tuple[int, float, float, str, float, bool]]] = {}
     loose: list[tuple[float, float, str, float]] = []
-    for (t, r, c, b, top, x0, full), (text, score) in zip(where, texts):
+    for (t, r, c, b, top, x0, full), (text, score) in zip(cuts.where, _recognise(cuts.crops)):
         if t < 0:
             loose.append((top, x0, text, score))
         else:
             cells.setdefault((t, r, c), []).append((b, top, x0, text, score, full))
-    rows: list[tuple[float, float, tuple[str, ...], float]] = []
-    for t, table in enumerate(found):
-        for r in range(table.rows):
-            texts_row, scores = [], []
-            for c in range(table.cols):
-                parts = sorted(cells.get((t, r, c), []))
-                joined = "".join(p[3] + ("" if p[5] else "\n") for p in parts)
-                texts_row.append(unwrap_cell(joined))
-                scores += [p[4] for p in parts if p[3]]
-            while texts_row and not texts_row[-1]:
-                texts_row.pop()
-            if texts_row:
-                rows.append((table.ys[r], table.xs[0], tuple(texts_row), min(scores) if scores else 0.0))
-    # text outside tables: pieces of one band make the cells of one line
-    by_band: dict[float, list[tuple[float, str, float]]] = {}
-    for top, x0, text, score in loose:
-        by_band.setdefault(top, []).append((x0, text, score))
-    for top, pieces in by_band.items():
-        pieces.sort()
-        cells_ = tuple(unwrap_cell(p[1]) for p in pieces if unwrap_cell(p[1]))
-        if cells_:
-            rows.append((top, pieces[0][0], cells_, min(p[2] for p in pieces)))
+    rows = _table_rows(found, cells) + _loose_rows(loose)
     rows.sort(key=lambda r: (r[0], r[1]))
     return [
         Line(number=start + i, text="\t".join(cells_), cells=cells_, page=page, confidence=round(score, 3))

@@ -85,7 +85,6 @@ def _walk(container: Any, lines: list[Line]) -> None:
                 for box in boxes:
                     _walk(box, lines)
                 continue
-            number = len(lines) + 1
             text = clean_cell(_text(el))
             if text:
                 lines.append(Line(number=_next(lines), text=text, cells=(text,)))

@@ -22,7 +22,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell, unwrap_cell

@@ -131,7 +131,6 @@ def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b:
 def _display(page: Any) -> Any:
     """A function mapping user-space (x, y) to display (x, top) for this page's rotation."""
     left, bottom, right, top = page.get_bbox()
-    w, h = right - left, top - bottom
     rot = page.get_rotation() % 360
     if rot == 90:
         return lambda x, y: (y - bottom, x - left)
@@ -267,6 +266,37 @@ def _join(segments: list[tuple[float, float, float]], snap: float = SNAP) -> lis
     return out
 
 
+def _merged_cells(xs: list[float], ys: list[float], horizontal: list, vertical: list, snap: float) -> Any:
+    """Union-find over the grid cells (row * cols + col): neighbours with no rule between them
+    are joined. Returns the `find` function giving each grid cell's representative."""
+    rows, cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(rows * cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def ruled(segments: list, a: float, b: float) -> bool:
+        return any(s[1] <= a + snap and s[2] >= b - snap for s in segments)
+
+    by_x: dict[float, list] = {}
+    for v in vertical:
+        by_x.setdefault(v[0], []).append(v)
+    by_y: dict[float, list] = {}
+    for h in horizontal:
+        by_y.setdefault(h[0], []).append(h)
+    for r in range(rows):
+        for col in range(cols):
+            i = r * cols + col
+            if col + 1 < cols and not ruled(by_x.get(xs[col + 1], []), ys[r], ys[r + 1]):
+                parent[find(i + 1)] = find(i)
+            if r + 1 < rows and not ruled(by_y.get(ys[r + 1], []), xs[col], xs[col + 1]):
+                parent[find(i + cols)] = find(i)
+    return find
+
+
 class _Table:
     """A ruled table: its grid edges and, per grid cell, the merged cell it belongs to."""
 
@@ -275,30 +305,7 @@ class _Table:
         self.ys = sorted({h[0] for h in horizontal})
         self.bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
         rows, cols = len(self.ys) - 1, len(self.xs) - 1
-        parent = list(range(rows * cols))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        def covered(segments: list, pos: float, a: float, b: float) -> bool:
-            return any(s[0] == pos and s[1] <= a + snap and s[2] >= b - snap for s in segments)
-
-        by_x: dict[float, list] = {}
-        for v in vertical:
-            by_x.setdefault(v[0], []).append(v)
-        by_y: dict[float, list] = {}
-        for h in horizontal:
-            by_y.setdefault(h[0], []).append(h)
-        for r in range(rows):
-            for col in range(cols):
-                i = r * cols + col
-                if col + 1 < cols and not covered(by_x.get(self.xs[col + 1], []), self.xs[col + 1], self.ys[r], self.ys[r + 1]):
-                    parent[find(i + 1)] = find(i)
-                if r + 1 < rows and not covered(by_y.get(self.ys[r + 1], []), self.ys[r + 1], self.xs[col], self.xs[col + 1]):
-                    parent[find(i + cols)] = find(i)
+        find = _merged_cells(self.xs, self.ys, horizontal, vertical, snap)
         self.rows, self.cols = rows, cols
         groups: dict[int, list[int]] = {}
         for i in range(rows * cols):
@@ -455,7 +462,7 @@ def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
                 bottom_row = table.ys[r]
                 ends.last = (len(rows) - 1, table.xs, cells, [full for _text, full in read])
     for line in _lines(outside):
-        cells = _split_text_line(line)
+        cells = _split_text_line(line)  # type: ignore[arg-type]  # _Char reads like pdfplumber's dicts
         top = min(ch.top for ch in line)
         rows.append((top, line[0].x0, _trim(cells)))
         if top_row is not None and top < top_row:

@@ -5,6 +5,8 @@ Three shapes cover the overview: horizontal bars (one value per label), stacked 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup, escape
 
 LABEL_W = 190  # room for a Chinese label of ~12 characters
@@ -25,7 +27,7 @@ def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
     )
 
 
-def hbars(items: list[tuple[str, float]], title: str, fmt=lambda v: f"{v:g}", max_value: float | None = None,
+def hbars(items: Sequence[tuple[str, float]], title: str, fmt=lambda v: f"{v:g}", max_value: float | None = None,
           width: int = 560, label_w: int = LABEL_W) -> Markup:
     """One bar per (label, value); `label_w` pixels for the labels (a CJK character is ~12 px)."""
     top = max_value if max_value is not None else max((v for _, v in items), default=0) or 1
@@ -36,7 +38,7 @@ def hbars(items: list[tuple[str, float]], title: str, fmt=lambda v: f"{v:g}", ma
         w = max(0.0, span * value / top)
         body.append(
             f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(_short(label, label_w - 10))}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{BAR}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{BAR}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'  # noqa: E501
             f'<text x="{label_w + w + 4:.1f}" y="{y + 13}">{escape(fmt(value))}</text>'
         )
     return _svg(width, max(1, len(items)) * (BAR_H + GAP), body, title)

@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from ..constants import LABELS as LABELS  # re-exported for the writers
+from ..constants import level2_order
 from ..layout import norm
 from ..model import Indicator, TableBlock
 from ..review import Finding, Review, department_of
 
-LABELS = ("quantitative", "temporal", "binary", "vague", "malformed")
-LEVEL2_ORDER = (
-    "数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标", "生态效益指标",
-    "可持续影响指标", "服务对象满意度指标",
-)
+LEVEL2_ORDER = level2_order()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
 from ..review import criteria, rules
 from ..review.findings import criteria_en
@@ -32,8 +33,8 @@ from .facts import (
 HERE = Path(__file__).parent
 HEADER_KEYS = ("项目名称", "部门名称", "主管部门", "实施单位", "项目属性", "项目期", "填报日期")
 TEXT_KEYS = ("项目概况", "立项依据", "项目设立必要性", "保证项目实施的制度、措施", "项目实施计划", "部门职责", "部门战略目标")
-FUND_KEYS = ("total", "中央财政资金", "省级财政资金", "市县(区)财政资金", "单位自筹", "其他资金")
-FUND_NAMES = {"total": "资金总额"}
+FUND_KEYS = fund_keys()
+FUND_NAMES = {"total": fund_names()["total"]}
 
 
 def page_name(doc: str) -> str:
@@ -80,9 +81,10 @@ def grid(facts: Facts, indicators: list[Indicator]) -> list[GridRow]:
             open_by_line[ind.line] = row
         setattr(row, ind.period, ind)
     rows.sort(key=lambda r: r.line)
-    for prev, row in zip([None] + rows, rows):
+    previous: list[GridRow | None] = [None, *rows]
+    for prev, row in zip(previous, rows):
         row.show_level1 = prev is None or prev.level1 != row.level1
-        row.show_level2 = row.show_level1 or prev.level2 != row.level2
+        row.show_level2 = prev is None or row.show_level1 or prev.level2 != row.level2
     return rows
 
 
@@ -121,7 +123,7 @@ def write_document_pages(facts: Facts, out: Path, env: Environment | None = None
             inds = facts.indicators_of(doc, t.index)
             tables.append(dict(
                 table=t, department=departments[(t.doc, t.index)], score=scores[(t.doc, t.index)],
-                rows=grid(facts, inds), halves=[h for h in ("implementation", "annual") if any(i.period == h for i in inds)] or ["annual"],
+                rows=grid(facts, inds), halves=[h for h in HALVES if any(i.period == h for i in inds)] or ["annual"],
                 findings=facts.review.findings_of(doc, t.index), funds=funds_rows(t),
                 funds_impl="implementation" in t.funds,
                 header=[(k, t.fields[k]) for k in HEADER_KEYS if t.fields.get(k)],
@@ -141,7 +143,7 @@ def overview_charts(facts: Facts) -> dict[str, object]:
     departments = department_by_table(facts.tables)
     by_doc = flagged_share_by(inds, lambda i: i.doc)
     by_dept = flagged_share_by(inds, lambda i: departments.get((i.doc, i.table), "(未注明)"))
-    pct = lambda v: f"{100 * v:.0f}%"
+    pct = lambda v: f"{100 * v:.0f}%"  # noqa: E731
     per_level2 = labels_per_level2(inds)
     segments = [l for l in (*LABELS, "unlabelled") if any(l in c for _, c in per_level2)]
     return {

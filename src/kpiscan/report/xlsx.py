@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .. import schema
+from ..model import Indicator
 from ..review import criteria
 from .facts import Facts, department_by_table
 
@@ -22,14 +24,14 @@ HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 
-# (header, width in characters, wrap)
+# (header, width in characters, wrap): the captions and widths declared on Indicator (kpiscan.schema),
+# the table's department after the project, the finding codes of the row last
+_DECLARED = schema.xlsx_columns(Indicator)
+_AFTER_PROJECT = [c for c, *_ in _DECLARED].index("项目 project") + 1
+INDICATOR_FIELDS = [c[3] for c in _DECLARED]
 INDICATOR_COLUMNS = [
-    ("文档 doc", 16, False), ("表 table", 6, False), ("表行 table_line", 8, False), ("类型 kind", 9, False),
-    ("项目 project", 28, True), ("主管部门 department", 22, True), ("半表 period", 13, False),
-    ("一级指标 level1", 11, False), ("二级指标 level2", 14, False), ("三级指标 name", 36, True),
-    ("指标值 value", 22, True), ("源行 line", 7, False), ("值类型 target_kind", 10, False),
-    ("比较 op", 6, False), ("数值 value", 12, False), ("单位 unit", 7, False), ("日期 date", 10, False),
-    ("标签 label", 12, False), ("存疑 flagged", 8, False), ("原因 reasons", 26, True), ("发现 findings", 30, True),
+    *[c[:3] for c in _DECLARED[:_AFTER_PROJECT]], ("主管部门 department", 22, True),
+    *[c[:3] for c in _DECLARED[_AFTER_PROJECT:]], ("发现 findings", 30, True),
 ]
 
 
@@ -52,7 +54,7 @@ def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int, bool]], rows:
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
     for row in rows:
         ws.append(row)
-    for idx, (_, width, wrap) in enumerate(columns, start=1):
+    for idx, (_, width, _wrap) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(idx)].width = width
     wraps = [c[2] for c in columns]
     for r_idx, row in enumerate(ws.iter_rows(min_row=2), start=0):
@@ -69,14 +71,13 @@ def indicator_rows(facts: Facts) -> tuple[list[list], list]:
     departments = department_by_table(facts.tables)
     rows, fills = [], []
     for i in facts.indicators:
-        t = i.target
         codes = facts.line_codes(i)
-        rows.append([
-            i.doc, i.table, i.table_line, i.kind, i.project, departments.get((i.doc, i.table), ""), i.period,
-            i.level1, i.level2, i.name, i.value, i.line,
-            t.kind if t else None, t.op if t else None, t.value if t else None, t.unit if t else None,
-            t.date if t else None, i.label, "是" if i.flagged else "", "; ".join(i.reasons), "; ".join(codes),
-        ])
+        flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
+        flat["flagged"] = "是" if i.flagged else ""
+        flat["reasons"] = "; ".join(i.reasons)
+        cells = [flat[c] for c in INDICATOR_FIELDS]
+        rows.append([*cells[:_AFTER_PROJECT], departments.get((i.doc, i.table), ""), *cells[_AFTER_PROJECT:],
+                     "; ".join(codes)])
         fills.append(FLAGGED_FILL if i.flagged else (FINDING_FILL if codes else None))
     return rows, fills
 

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import regex
 
+from ..constants import DATED_KINDS, HALVES
 from ..layout import level1_of, level2_of, norm
 from ..model import Indicator, TableBlock, Target
 from .findings import Finding, make, merge_same
@@ -21,7 +22,6 @@ RATIO = "%"
 SATISFACTION_FLOOR = 80.0
 TOTAL_COST_SHORTFALL = 0.9  # a total cost below 90% of the money asked for contradicts it
 MONEY_TOLERANCE = 1.0  # 元: rounding of 万元 figures
-DATED_KINDS = {"date", "deadline", "frequency", "period"}
 OPEN_ENDED_YEARS = 10  # 项目期 "99年": a standing project, no end year to check against
 _YEAR_IN_TEXT = regex.compile(r"(?<!\d)(20\d\d)(?=年)")
 _PROJECT_YEARS = regex.compile(r"(\d+)\s*年")
@@ -94,7 +94,7 @@ class Context:
 
     @cached_property
     def halves(self) -> list[str]:
-        return sorted({r.ind.period for r in self.rows}, key=["implementation", "annual"].index)
+        return sorted({r.ind.period for r in self.rows}, key=HALVES.index)
 
     def in_half(self, half: str) -> list[Row]:
         return [r for r in self.rows if r.ind.period == half]
@@ -148,7 +148,7 @@ def check_halves(ctx: Context) -> list[Finding]:
     """实施期 and 年度 halves of a project table: the same indicators, and (when both cover the same
     money) the same values. Multi-year projects may set smaller annual targets, so a missing row
     there weighs half and a different value is not a finding."""
-    if ctx.halves != ["implementation", "annual"]:
+    if ctx.halves != list(HALVES):
         return []
     by_half = {h: {name_key(r.ind.name): r for r in ctx.in_half(h)} for h in ctx.halves}
     impl, annual = by_half["implementation"], by_half["annual"]
@@ -193,10 +193,11 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         facts = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
         for r in costs:
-            if r.bound > funding + MONEY_TOLERANCE:
+            bound = r.bound or 0.0  # costs keep rows with a bound
+            if bound > funding + MONEY_TOLERANCE:
                 out.append(ctx.per_row("cost-exceeds-funding", r, **facts))
                 exceeded = True
-            elif mentions(r.ind.name, "total_cost") and r.bound < TOTAL_COST_SHORTFALL * funding:
+            elif mentions(r.ind.name, "total_cost") and bound < TOTAL_COST_SHORTFALL * funding:
                 out.append(ctx.per_row(
                     "cost-contradicts-funding", r, **facts,
                     why=f"总成本低于资金总额的{TOTAL_COST_SHORTFALL:.0%}",
@@ -204,7 +205,7 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         items = [r for r in costs if not mentions(r.ind.name, "total_cost") and not mentions(r.ind.name, "unit_price")]
         has_total = any(mentions(r.ind.name, "total_cost") for r in costs)
         if not exceeded and not has_total and len(items) >= 2:
-            total = sum(r.bound for r in items)
+            total = sum(r.bound or 0.0 for r in items)
             if total > funding + MONEY_TOLERANCE:
                 out.append(ctx.finding("cost-exceeds-funding", [r.ind.line for r in items], **facts,
                                        value=f"合计 {money(total)}元"))
@@ -248,7 +249,7 @@ def check_measurable_units(ctx: Context) -> list[Finding]:
             continue  # an empty value is the classifier's "malformed", counted in flagged-share
         if ind.level2 == "时效指标" and not has_date(t):
             out.append(ctx.per_row("time-indicator-without-date", r))
-        if ind.level2 == "成本指标" and not (t.unit in units_of_kind("money")):
+        if ind.level2 == "成本指标" and t.unit not in units_of_kind("money"):
             out.append(ctx.per_row("cost-indicator-without-money-unit", r))
         if ind.level1 == "满意度指标" and t.unit != RATIO:
             out.append(ctx.per_row("satisfaction-without-percentage", r))

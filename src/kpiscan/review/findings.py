@@ -7,11 +7,12 @@ docs/review.md and the code read the same table.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from .. import lexicon
+from ..schema import Record, col, record
 
 RULES_FILE = "review_rules.tsv"
 CRITERIA_FILE = "review_criteria.tsv"
@@ -30,20 +31,18 @@ class Rule:
     message_en: str
 
 
+@record
 @dataclass(slots=True)
-class Finding:
-    code: str
-    severity: str  # error / warning / info
-    criterion: str  # 完整性 / 相关性/明确性 / 适当性 / 可行性
-    message: str  # "中文 / English"
-    doc: str
-    table: int
-    lines: list[int] = field(default_factory=list)
+class Finding(Record):
+    code: str = col(caption="代码 code", width=30)
+    severity: str = col(caption="严重度 severity", width=9)  # constants.Severity
+    criterion: str = col(caption="准则 criterion", width=13)  # 完整性 / 相关性/明确性 / 适当性 / 可行性
+    message: str = col(caption="说明 message", width=70, wrap=True)  # "中文 / English"
+    doc: str = col(caption="文档 doc", width=16)
+    table: int = col(type="int32", caption="表 table", width=6)
+    lines: list[int] = col(type="list<int64>", factory=list, caption="源行 lines", width=16, wrap=True)
     period: str = ""  # the half concerned, "" when the whole table
-    points: float = 0.0  # the deduction this finding asks for, before the per-code cap
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    points: float = col(0.0, "float64", caption="扣分 points", width=7)  # the deduction asked for, before the per-code cap
 
 
 @cache

@@ -7,54 +7,51 @@ stops at 0. A table without indicators scores 0. A document scores the mean of i
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from statistics import mean
-from typing import Any
 
 from ..model import Indicator, TableBlock
+from ..schema import Record, col, record
 from .findings import Finding, criteria, rules
 
 
+@record
 @dataclass(slots=True)
-class Deduction:
+class Deduction(Record):
     code: str
     criterion: str
     points: float  # after the cap
     count: int  # findings of this code in the table
 
 
+@record
 @dataclass(slots=True)
-class TableScore:
-    doc: str
-    table: int
-    table_line: int
-    kind: str
-    project: str
-    department: str  # 主管部门 without its code (department tables: the department)
-    year: int | None
-    score: float
-    criteria: dict[str, float]  # criterion -> points kept
-    deductions: list[Deduction] = field(default_factory=list)
-    n_indicators: int = 0
-    n_flagged: int = 0
-    n_findings: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+class TableScore(Record):
+    doc: str = col(caption="文档 doc", width=16)
+    table: int = col(type="int32", caption="表 table", width=6)
+    table_line: int = col(type="int32", caption="表行 table_line", width=8)
+    kind: str = col(caption="类型 kind", width=9)
+    project: str = col(caption="项目 project", width=30, wrap=True)
+    department: str = col(caption="主管部门 department", width=22, wrap=True)  # 主管部门 without its code
+    year: int | None = col(type="int32", caption="年度 year", width=7)
+    score: float = col(type="float64", caption="得分 score", width=8)
+    criteria: dict[str, float] = col(type="json")  # criterion -> points kept
+    deductions: list[Deduction] = col(type="json", items="Deduction", factory=list)
+    n_indicators: int = col(0, "int32", caption="指标数 indicators", width=9)
+    n_flagged: int = col(0, "int32", caption="存疑数 flagged", width=8)
+    n_findings: int = col(0, "int32", caption="发现数 findings", width=8)
 
 
+@record
 @dataclass(slots=True)
-class DocumentScore:
-    doc: str
-    score: float  # mean of the table scores
-    criteria: dict[str, float]  # mean points kept per criterion
-    n_tables: int
-    n_indicators: int
-    n_flagged: int
-    n_findings: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+class DocumentScore(Record):
+    doc: str = col(caption="文档 doc", width=28)
+    score: float = col(type="float64", caption="得分 score", width=8)  # mean of the table scores
+    criteria: dict[str, float] = col(type="json")  # mean points kept per criterion
+    n_tables: int = col(type="int32", caption="表数 tables", width=7)
+    n_indicators: int = col(type="int32", caption="指标数 indicators", width=9)
+    n_flagged: int = col(type="int32", caption="存疑数 flagged", width=8)
+    n_findings: int = col(type="int32", caption="发现数 findings", width=8)
 
 
 def department_of(table: TableBlock) -> str:

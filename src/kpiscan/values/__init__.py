@@ -1,4 +1,4 @@
-"""Normalising 指标值: `parse_value(text, year) -> Target` (DESIGN.md 3.2, docs/values.md).
+"""Normalising 指标值: `parse_value(text, year) -> Target` (docs/contracts.md (Target), docs/values.md).
 
     vocab.py    the vocabulary, read once from lexicons/*.tsv
     numbers.py  Arabic and Chinese numerals, scale words

@@ -21,7 +21,7 @@ from kpiscan.values.vocab import vocabulary
 
 # ---------------------------------------------------------------- folding
 
-_WHITESPACE = " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+_WHITESPACE = " \t\r\n\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"  # noqa: E501
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
 _WAVES = "\u301c\u223c"
 _DOTS = "\u30fb\u2022\u2027\u2219\u22c5\u00b7\uff65"

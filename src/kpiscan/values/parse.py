@@ -1,4 +1,4 @@
-"""parse_value: a printed 指标值 -> Target (DESIGN.md 3.2). Conventions: docs/values.md.
+"""parse_value: a printed 指标值 -> Target (docs/contracts.md (Target)). Conventions: docs/values.md.
 
 One pass of the compiled grammar finds the first value form in the folded text; the form's
 builder below turns the match into a Target. Text with no form is qualitative (or empty).
@@ -6,7 +6,6 @@ builder below turns the match into a Target. Text with no form is qualitative (o
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 
 from kpiscan.model import Target
 from kpiscan.values import numbers

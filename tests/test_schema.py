@@ -1,0 +1,103 @@
+"""One schema: every record's to_dict / from_dict / flat columns / Parquet schema / xlsx columns come
+from its declaration (kpiscan.schema), and the contracts in docs/contracts.md name every field."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from kpiscan import constants, schema
+from kpiscan.model import Indicator, TableBlock, Target, Unparsed
+from kpiscan.pipeline import scan_file
+from kpiscan.review import DocumentScore, Finding, TableScore, review_all
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = (Indicator, Target, TableBlock, Unparsed, Finding, TableScore, DocumentScore)
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    result = scan_file(ROOT / "corpora" / "002_5c711d4843627377.txt", classify=False)
+    return result, review_all(result.tables, result.indicators)
+
+
+def test_every_record_round_trips(scanned):
+    result, review = scanned
+    for rec in [*result.indicators, *result.unparsed, *review.findings, *review.tables, *review.documents]:
+        assert type(rec).from_dict(rec.to_dict()) == rec
+    table = TableBlock.from_dict(result.tables[0].to_dict())
+    assert table.periods == result.tables[0].periods and table.funds == result.tables[0].funds
+
+
+def test_flat_columns_match_the_parquet_schema_and_rows(scanned):
+    result, review = scanned
+    for cls, recs in ((Indicator, result.indicators), (Finding, review.findings), (TableScore, review.tables)):
+        columns = schema.flat_columns(cls)
+        assert schema.arrow_schema(cls).names == columns
+        table = schema.arrow_table(cls, [r.to_dict() for r in recs])
+        assert table.num_rows == len(recs) and table.schema.equals(schema.arrow_schema(cls))
+
+
+def test_parquet_types_do_not_depend_on_the_data():
+    # no range, no per-unit, no date: every such column is still typed (not null)
+    one = Indicator("a.txt", 1, 1, "project", "p", "annual", "产出指标", "数量指标", "n", "5人", 2,
+                    target=Target("5人", "quantity", "=", 5.0, unit="人"))
+    table = schema.arrow_table(Indicator, [one.to_dict()])
+    types = dict(zip(table.schema.names, table.schema.types))
+    assert types["target_low"] == pa.float64() and types["target_per"] == pa.list_(pa.string())
+    assert types["target_day"] == pa.date32() and types["reasons"] == pa.list_(pa.string())
+    assert table.schema.metadata[b"kpiscan.schema_version"] == schema.SCHEMA_VERSION.encode()
+
+
+def test_whole_dates_become_dates_months_stay_text():
+    import datetime as dt
+
+    rows = [Target("x", "deadline", date=d).to_dict() for d in ("2024-09-30", "2024-09", None)]
+    assert [schema.flat_row(Target, r)["day"] for r in rows] == [dt.date(2024, 9, 30), None, None]
+    assert [schema.flat_row(Target, r)["date"] for r in rows] == ["2024-09-30", "2024-09", None]
+
+
+def test_a_field_added_in_one_line_reaches_every_output():
+    @schema.record
+    @dataclasses.dataclass(slots=True)
+    class Rec(schema.Record):
+        name: str
+        weight: float | None = None  # declared without metadata: type from the annotation
+        tags: list[str] = dataclasses.field(default_factory=list)
+        note: str | None = schema.col(None, "string", caption="备注 note", width=20)
+
+    r = Rec("a", 2.5, ["x", "y"], "n")
+    assert r.to_dict() == {"name": "a", "weight": 2.5, "tags": ["x", "y"], "note": "n"}
+    assert Rec.from_dict(r.to_dict()) == r
+    assert schema.arrow_schema(Rec).field("weight").type == pa.float64()
+    assert schema.arrow_schema(Rec).field("tags").type == pa.list_(pa.string())
+    assert schema.flat_row(Rec, r.to_dict(), lists="join")["tags"] == "x;y"
+    assert schema.xlsx_columns(Rec) == [("备注 note", 20, False, "note")]
+
+
+def test_contracts_name_every_field():
+    text = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"^\| ([a-z0-9_, ]+) \|", text, re.M))
+    named = {n.strip() for row in named for n in row.split(",")}
+    for cls in (Indicator, Target):
+        keys = {m.key for _, m, _ in schema.plan(cls) if m.key}
+        assert keys <= named, f"{cls.__name__}: {keys - named} missing from docs/contracts.md"
+
+
+def test_closed_vocabularies_hold_on_the_corpus(scanned):
+    result, review = scanned
+    for i in result.indicators:
+        assert i.period in constants.HALVES and i.kind in set(constants.TableKind)
+        assert i.level2 in constants.level2_order()
+        assert i.target.kind in set(constants.TargetKind)
+        assert i.target.op is None or i.target.op in set(constants.Op)
+    assert {f.severity for f in review.findings} <= set(constants.Severity)
+
+
+def test_constants_come_from_the_lexicons():
+    assert constants.level2_order()[0] == "数量指标" and len(constants.level2_order()) == 9
+    assert constants.fund_keys()[0] == "total" and "单位自筹" in constants.fund_keys()
+    assert constants.LABELS == ("quantitative", "temporal", "binary", "vague", "malformed")
