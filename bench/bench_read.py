@@ -143,7 +143,7 @@ def scan(pdf_path: Path, txt: Path, gold: Path, work: Path, args, add) -> None:
         from kpiscan.read import read_document
 
         doc = read_document(pdf_path)
-        wanted = {l.page for l in doc.lines if any(k in l.text for k in ("三级指标", "项目名称", "指标值"))}
+        wanted = {l.page for l in doc.lines if "三级指标" in l.text}  # the indicator caption row
         pages = sorted(wanted)[: args.scan_pages]
     for dpi in [int(d) for d in args.dpi.split(",")]:
         outdir = work / f"{txt.stem}-{dpi}"
