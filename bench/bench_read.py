@@ -143,8 +143,9 @@ def scan(pdf_path: Path, txt: Path, gold: Path, work: Path, args, add) -> None:
         from kpiscan.read import read_document
 
         doc = read_document(pdf_path)
-        wanted = {l.page for l in doc.lines if "三级指标" in l.text}  # the indicator caption row
-        pages = sorted(wanted)[: args.scan_pages]
+        # from the first page with a 绩效目标表 title on: its table's header and indicator rows
+        first = min((l.page for l in doc.lines if "绩效目标" in l.text and len(l.cells) == 1), default=1)
+        pages = list(range(first, min(first + args.scan_pages, n + 1)))
     for dpi in [int(d) for d in args.dpi.split(",")]:
         outdir = work / f"{txt.stem}-{dpi}"
         images: list[Path] = []
