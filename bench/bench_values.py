@@ -1,6 +1,6 @@
 """Benchmark kpiscan.values.parse_value against JioNLP on the same inputs (not a test).
 
-    python bench/bench_values.py [--calls 100000] [--year 2024]
+    python bench/bench_values.py [--calls 100000] [--year 2024] [--before REV]
 
 Speed: values per CPU second (one core) over every distinct value of corpora/gold/*.jsonl, repeated to at least
 --calls calls. parse_value has no result cache (only the compiled grammar is cached), so every
@@ -8,8 +8,14 @@ call does the full work. JioNLP runs over the same distinct inputs: parse_money,
 ner.extract_money each on every input, and "jionlp (best of 3)" = what a user would do: try
 parse_money, then parse_time, then extract_money, and keep the first answer.
 
-Accuracy: bench/values_subset.tsv, hand-checked, scored field by field (a row is right when
-every field it fills is right). JioNLP answers are mapped to the same fields as kindly as
+--before REV (a git revision, e.g. main or HEAD~3): the parse_value of that revision is loaded
+beside this one (its src/kpiscan copied to a temporary package `kpiscan_before`, with its own
+lexicons) and the two are timed in 10 alternating rounds in this one process, best round of each:
+the before/after figures of a change, on the same machine load.
+
+Accuracy: the rows of tests/specs/values.tsv marked bench=1 (hand-checked; the one file of value
+cases the tests read too), scored on kind, op, value, unit, per, date and period (a row is right
+when all of them are right; an empty cell expects None). JioNLP answers are mapped to the same fields as kindly as
 possible (money -> quantity in 元, "blur+" -> ">=", a time point -> date, a span from the time
 base -> deadline, other spans -> period, a time_period -> frequency); it has no count units,
 percentages or per-units, so it cannot get those rows.
@@ -24,14 +30,17 @@ import glob
 import io
 import json
 import logging
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
 from kpiscan.values import parse_value
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBSET = Path(__file__).with_name("values_subset.tsv")
+SPEC = ROOT / "tests" / "specs" / "values.tsv"
 FIELDS = ("kind", "op", "value", "unit", "per", "date", "period")
 
 
@@ -41,8 +50,11 @@ def corpus_values() -> list[str]:
 
 
 def subset() -> list[dict[str, str]]:
-    with SUBSET.open(encoding="utf-8") as fh:
-        return list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
+    """The spec rows of the shared subset, with the input text as "text"."""
+    with SPEC.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t",
+                              quoting=csv.QUOTE_NONE)
+        return [{**r, "text": r["raw"]} for r in rows if r["bench"] == "1"]
 
 
 # ---------------------------------------------------------------- speed
@@ -60,6 +72,33 @@ def rate(fn, inputs: list[str], min_calls: int) -> float:
         for text in inputs:
             fn(text)
     return rounds * len(inputs) / (time.process_time() - start)
+
+
+def load_before(rev: str, into: Path):
+    """parse_value of git revision `rev`, imported as the package kpiscan_before."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src/kpiscan"], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    package = into / "kpiscan_before"
+    (into / "src" / "kpiscan").rename(package)
+    for source in package.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("kpiscan.", "kpiscan_before.").replace('files("kpiscan")', 'files("kpiscan_before")'),
+                          encoding="utf-8")
+    sys.path.insert(0, str(into))
+    from kpiscan_before.values import parse_value as before  # type: ignore[import-not-found]
+
+    return before
+
+
+def interleaved(fns: dict, inputs: list, min_calls: int, rounds: int = 10) -> dict[str, float]:
+    """Best calls per CPU second of each fn, timed in alternating rounds of min_calls/rounds calls."""
+    best = dict.fromkeys(fns, 0.0)
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            best[name] = max(best[name], rate(fn, inputs, max(1, min_calls // rounds)))
+    return best
 
 
 # ---------------------------------------------------------------- JioNLP adapter
@@ -149,10 +188,9 @@ def expected(row: dict[str, str]) -> dict:
     for field in FIELDS:
         cell = row[field]
         if field == "per":
-            if row["kind"] in ("quantity", "frequency") and row["op"]:
-                want["per"] = [p for p in cell.split(",") if p]
-        elif cell:
-            want[field] = float(cell) if field == "value" else cell
+            want["per"] = [p for p in cell.split(",") if p]
+        else:
+            want[field] = (float(cell) if field == "value" else cell) if cell else None
     return want
 
 
@@ -161,7 +199,10 @@ def right(answer: dict | None, want: dict) -> bool:
         return False
     for field, value in want.items():
         got = answer.get(field)
-        if field == "value":
+        if field == "per":
+            if list(got or []) != value:
+                return False
+        elif field == "value" and value is not None:
             if got is None or abs(float(got) - value) > 1e-6 * max(1.0, abs(value)):
                 return False
         elif got != value:
@@ -174,7 +215,21 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100_000, help="minimum kpiscan calls (default 100000)")
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--show", action="store_true", help="list the subset rows each parser gets wrong")
+    parser.add_argument("--before", metavar="REV", help="also time parse_value of this git revision, interleaved")
     args = parser.parse_args()
+    if args.before:
+        with tempfile.TemporaryDirectory() as tmp:
+            before = load_before(args.before, Path(tmp))
+            inputs = corpus_values()
+            before("warm up", args.year)
+            parse_value("warm up", args.year)
+            best = interleaved({f"before ({args.before})": lambda t: before(t, args.year),
+                                "after (this tree)": lambda t: parse_value(t, args.year)}, inputs, args.calls)
+            print(f"parse_value, values per CPU second, best of 10 alternating rounds over {len(inputs)} distinct "
+                  f"corpus values, {args.calls:,} calls each:")
+            for name, value in best.items():
+                print(f"  {name:24} {value:10,.0f}")
+        return
 
     inputs = corpus_values()
     rows = subset()

@@ -45,9 +45,9 @@ def count_scans(monkeypatch):
     """Wrap the scan_file the batch runner calls; the list records every path scanned."""
     calls: list[str] = []
 
-    def counting(path, classify=True):
+    def counting(path, classify=True, doc=None):
         calls.append(Path(path).name)
-        return scan_file(path, classify=classify)
+        return scan_file(path, classify=classify, doc=doc)
 
     monkeypatch.setattr(batch, "scan_file", counting)
     return calls
@@ -172,17 +172,17 @@ def test_same_file_named_another_way_is_reported_as_named_now(docs, tmp_path, mo
 def test_interrupted_run_keeps_finished_files(docs, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
 
-    def interrupted(path, classify=True):
+    def interrupted(path, classify=True, doc=None):
         if Path(path).name == SMALL[1]:
             raise KeyboardInterrupt
-        return scan_file(path, classify=classify)
+        return scan_file(path, classify=classify, doc=doc)
 
     monkeypatch.setattr(batch, "scan_file", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_scan([docs], classify=False, cache_dir=cache)
 
     calls: list[str] = []
-    monkeypatch.setattr(batch, "scan_file", lambda p, classify=True: calls.append(Path(p).name) or scan_file(p, classify))
+    monkeypatch.setattr(batch, "scan_file", lambda p, classify=True, doc=None: calls.append(Path(p).name) or scan_file(p, classify, doc))
     stats = BatchStats()
     result = run_scan([docs], classify=False, cache_dir=cache, resume=True, stats=stats)
     assert calls == [SMALL[1]]  # only the file that had not finished
@@ -216,10 +216,10 @@ def test_bad_files_reported_and_the_others_scanned(docs, workers):
 
 
 def test_unexpected_exception_is_a_problem_of_that_file(docs, monkeypatch):
-    def broken(path, classify=True):
+    def broken(path, classify=True, doc=None):
         if Path(path).name == SMALL[0]:
             raise RuntimeError("boom")
-        return scan_file(path, classify=classify)
+        return scan_file(path, classify=classify, doc=doc)
 
     monkeypatch.setattr(batch, "scan_file", broken)
     result = run_scan([docs], classify=False)
@@ -256,10 +256,9 @@ def test_dask_local_cluster_equals_serial(corpora, docs):
     assert time.perf_counter() - start < 30
     assert stats.mode == "dask" and stats.scanned == len(serial.files)
     assert snapshot(result) == snapshot(serial)  # input order, problems included
-    read_problems = [p for p in result.problems if not p.message.startswith("not read:")]
-    assert sorted(Path(p.path).name for p in read_problems) == bad
-    # the files of the directories that no reader takes (the gold .jsonl) are listed, with why
-    assert {Path(p.path).suffix for p in result.problems if p not in read_problems} == {".jsonl"}
+    # corpora/gold/*.jsonl are listed as skipped (unsupported type), the bad files as failed
+    assert sorted(Path(p.path).name for p in result.problems if p.path not in result.skipped) == bad
+    assert sorted(Path(p).suffix for p in result.skipped) == [".jsonl"] * 4
 
 
 def test_dask_spec_with_cache(docs, tmp_path):

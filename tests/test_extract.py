@@ -159,7 +159,7 @@ def test_truncated_table_reported_with_line_and_others_kept(tmp_path):
 def test_corpus_matches_gold(corpora):
     gold = read_jsonl(sorted(glob.glob(str(corpora / "gold" / "*.jsonl"))))
     result = scan(corpora, classify=False)
-    assert not result.problems
+    assert not [p for p in result.problems if p.path not in result.skipped]  # gold/*.jsonl: skipped, listed
     for s in score(gold, result.records()):
         assert s.f1 >= 0.98, (s.doc, s.f1)
         assert s.level2_accuracy >= 0.98, (s.doc, s.level2_accuracy)

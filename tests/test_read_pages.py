@@ -136,11 +136,14 @@ def test_directory_scan_lists_files_not_read(tmp_path: Path) -> None:
     (tmp_path / "sub" / "a.txt").write_text("\n".join(corpus_lines()), encoding="utf-8")
     (tmp_path / "sub" / "notes.zip").write_bytes(b"PK\x03\x04")
     (tmp_path / "README").write_text("x", encoding="utf-8")
+    (tmp_path / "sub" / "scan.png").write_bytes(b"")  # read (by OCR), so not skipped: a problem
     result = scan(tmp_path, classify=False)
     assert result.indicators
+    assert sorted(Path(p).name for p in result.skipped) == ["README", "notes.zip"]
     reasons = {Path(p.path).name: p.message for p in result.problems}
-    assert set(reasons) == {"notes.zip", "README"}
-    assert reasons["notes.zip"].startswith("not read: unsupported file type '.zip'")
+    assert reasons["notes.zip"] == "unsupported file type '.zip'"
+    assert reasons["scan.png"] in ("empty file", "needs OCR: install the optional extra kpiscan[ocr] "
+                                   "(rapidocr-onnxruntime, opencv-python-headless)")
 
 
 @pytest.mark.slow

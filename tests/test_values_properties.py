@@ -1,11 +1,15 @@
-"""Property tests of parse_value: rendered quantities parse back; nothing ever raises."""
+"""Property tests of parse_value: rendered quantities, changes against a baseline and relative
+targets parse back; nothing ever raises."""
 from __future__ import annotations
+
+import math
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kpiscan.lexicon import table
+from kpiscan.serialize import target_from_dict
 from kpiscan.values import parse_strict, parse_value
 
 COMPARATORS = table("comparators.tsv")
@@ -18,6 +22,13 @@ PER_UNITS = sorted((r["alias"], r["unit"]) for r in UNITS if r["kind"] != "occur
 SCALES = sorted((r["word"], float(r["factor"])) for r in table("scales.tsv") if r["word"] in "千万亿")
 SCALED_ALIASES = [r["alias"] for r in UNITS if r["alias"][0] in "十百千万亿"]
 FULL_WIDTH = str.maketrans("0123456789.,%", "０１２３４５６７８９．，％")
+BASELINE_ROWS = table("baselines.tsv")
+AGAINST = sorted(r["word"] for r in BASELINE_ROWS if r["role"] == "against")
+BASELINES = sorted((r["word"], r["baseline"]) for r in BASELINE_ROWS if r["role"] == "baseline")
+LEVELS = sorted(r["word"] for r in BASELINE_ROWS if r["role"] == "level")
+CHANGES = sorted((r["word"], r["change"]) for r in table("changes.tsv"))
+# a comparator that ends in a character a baseline starts with would read as another word
+PLAIN_BEFORE = [(w, op) for w, op in BEFORE if not w.isascii() or w not in ("=", "~")]
 
 
 def _digits(amount: int, cents: int, separators: bool) -> str:
@@ -58,24 +69,73 @@ def test_rendered_quantity_parses_back(case):
     assert {k: got[k] for k in want} == want, text
 
 
+@st.composite
+def changes(draw):
+    """(text, expected) for against? baseline? change comparator? number unit: "较上年增长不低于5%"."""
+    amount = draw(st.integers(1, 99_999))
+    unit_alias, unit = draw(st.sampled_from(MAIN_UNITS))
+    assume(not any(unit_alias.startswith(a) for a in SCALED_ALIASES))
+    word, change = draw(st.sampled_from(CHANGES))
+    baseline_word, baseline = draw(st.sampled_from([("", None), *BASELINES]))
+    against = draw(st.sampled_from(["", *AGAINST])) if baseline_word else ""
+    comparator, op = draw(st.sampled_from([("", "="), *BEFORE]))
+    text = against + baseline_word + word + comparator + str(amount) + unit_alias
+    return text, {"kind": "quantity", "op": op, "value": amount, "unit": unit, "change": change, "baseline": baseline}
+
+
+@settings(max_examples=400, deadline=None)
+@given(changes())
+def test_rendered_change_parses_back(case):
+    text, want = case
+    got = parse_strict(text, 2024).to_dict()
+    assert {k: got[k] for k in want} == want, text
+
+
+@st.composite
+def relatives(draw):
+    """(text, expected) for comparator against? baseline level?: "不低于上年度水平", "高于全省平均水平"."""
+    comparator, op = draw(st.sampled_from(BEFORE))
+    assume(comparator not in ("为", "达"))  # one-character words a baseline may continue ("达标准")
+    against = draw(st.sampled_from(["", *AGAINST]))
+    word, baseline = draw(st.sampled_from(BASELINES))
+    level = draw(st.sampled_from(["", *LEVELS]))
+    return comparator + against + word + level, {"kind": "relative", "op": op, "baseline": baseline, "value": None}
+
+
+@settings(max_examples=400, deadline=None)
+@given(relatives())
+def test_rendered_relative_target_parses_back(case):
+    text, want = case
+    got = parse_strict(text, 2024).to_dict()
+    assert {k: got[k] for k in want} == want, text
+
+
+KINDS = {"quantity", "date", "deadline", "frequency", "period", "relative", "qualitative", "empty"}
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_parse_value_never_raises(text):
     target = parse_value(text)
     assert target.raw == text
-    assert target.kind in {"quantity", "date", "deadline", "frequency", "period", "qualitative", "empty"}
+    assert target.kind in KINDS
+    for number in (target.value, target.low, target.high):
+        assert number is None or math.isfinite(number)
 
 
 # the grammar's own characters, so that random text reaches every builder
 GRAMMAR_CHARS = list("0123456789.,%-~/()年月日号前底末季度每按个次万亿千百十一二三四五六七八九两第上下半全成之分"
-                     "≥≤<>=约以上内元人天周Q·旬初")
+                     "≥≤<>=约以上内元人天周Q·旬初较比同增长降低均、国庆节旦省平水准*")
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(GRAMMAR_CHARS), max_size=14), st.one_of(st.none(), st.integers(1990, 2040)))
 def test_no_builder_fails_on_grammar_soup(text, year):
-    """parse_strict lets builder errors through: every match the grammar makes must build."""
-    parse_strict(text, year)
+    """parse_strict lets builder errors through: every match the grammar makes must build, and a
+    Target survives its dict (serialize.target_from_dict) unchanged, others included."""
+    target = parse_strict(text, year)
+    assert target_from_dict(target.to_dict()) == target
+    assert target.kind in KINDS
 
 
 def test_a_zero_cycle_does_not_divide_by_zero():

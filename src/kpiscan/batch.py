@@ -3,7 +3,7 @@ per-file result cache so that an interrupted run resumes where it stopped.
 
     run_scan(paths, classify=True, workers=1, cache_dir=None, resume=False, dask=None, stats=None)
 
-Results always come back in input order (`iter_files` order), whichever way the files were run.
+Results always come back in input order (`pipeline.inputs` order), whichever way the files were run.
 
 Cache: with `cache_dir`, the result of every file scanned is written there as JSON
 (`kpiscan.serialize`) as soon as it is done, so Ctrl-C keeps the finished files. With
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import InputError
-from .pipeline import ScanResult, iter_files, scan_file, skipped_files
+from .pipeline import Input, ScanResult, inputs, scan_file, skipped_result
 from .serialize import FORMAT, result_from_dict, result_to_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
@@ -94,8 +94,9 @@ class ScanCache:
         name = f"{path.resolve()}\0{int(self.classify)}"
         return self.dir / f"{hashlib.sha1(name.encode()).hexdigest()[:24]}.json"
 
-    def key(self, path: Path) -> dict[str, Any] | None:
-        """The key the file has now; None when it cannot be read (the scan will report that)."""
+    def key(self, path: Path, doc: str | None = None) -> dict[str, Any] | None:
+        """The key the file has now (and the `doc` name it is scanned under); None when it cannot
+        be read (the scan will report that)."""
         try:
             size = path.stat().st_size
             digest = _file_sha1(path)
@@ -103,6 +104,7 @@ class ScanCache:
             return None
         return {
             "path": str(path.resolve()),
+            "doc": doc,
             "size": size,
             "sha1": digest,
             "version": self.version,
@@ -152,19 +154,19 @@ def _where(err: BaseException) -> str:
     return f" (at {Path(f.filename).name}:{f.lineno} in {f.name})"
 
 
-def scan_one(path: str | Path, classify: bool = True) -> ScanResult:
+def scan_one(path: str | Path, classify: bool = True, doc: str | None = None) -> ScanResult:
     """`scan_file`, with an unexpected exception turned into a problem of this file."""
     try:
-        return scan_file(path, classify=classify)
+        return scan_file(path, classify=classify, doc=doc)
     except Exception as err:  # a bug in a stage: report it for this file, go on with the others
         message = f"internal error: {type(err).__name__}: {err}{_where(err)}"
         return ScanResult(problems=[InputError(str(path), message)], files=[str(path)])
 
 
-def scan_one_dict(path: str | Path, classify: bool = True) -> dict[str, Any]:
+def scan_one_dict(path: str | Path, classify: bool = True, doc: str | None = None) -> dict[str, Any]:
     """`scan_one` as plain data: what worker processes and Dask tasks return (InputError does not
     pickle, and a dict is what the cache stores anyway)."""
-    return result_to_dict(scan_one(path, classify=classify))
+    return result_to_dict(scan_one(path, classify=classify, doc=doc))
 
 
 def _ignore_sigint() -> None:  # worker processes: Ctrl-C is the parent's to handle
@@ -217,14 +219,14 @@ class _Tracker:
 
 
 def _run_serial(todo, classify, finish):
-    for i, f in todo:
-        finish(i, scan_one(f, classify=classify))
+    for i, f, doc in todo:
+        finish(i, scan_one(f, classify=classify, doc=doc))
 
 
 def _run_processes(todo, classify, finish, workers):
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     try:
-        pending = {pool.submit(scan_one_dict, f, classify): i for i, f in todo}
+        pending = {pool.submit(scan_one_dict, f, classify, doc): i for i, f, doc in todo}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -268,8 +270,10 @@ def _run_dask(todo, classify, finish, dask):
     else:
         client, close = dask, None
     try:
-        futures = client.map(scan_one_dict, [f for _, f in todo], classify=classify, pure=False)
-        index = {fut.key: i for fut, (i, _) in zip(futures, todo)}
+        futures = client.map(
+            scan_one_dict, [f for _, f, _ in todo], [classify] * len(todo), [doc for _, _, doc in todo], pure=False
+        )
+        index = {fut.key: i for fut, (i, _, _) in zip(futures, todo)}
         try:
             for fut in as_completed(futures):
                 finish(index[fut.key], fut.result())
@@ -299,23 +303,28 @@ def run_scan(
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    files = list(iter_files(paths))
+    given: list[Input] = inputs(paths)
+    files = [i.path for i in given]
     stats.files = len(files)
     cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
-    keys: list[dict | None] = [cache.key(f) for f in files] if cache else [None] * len(files)
+    keys: list[dict[str, Any] | None] = [
+        cache.key(i.path, i.doc) if cache and not i.skipped else None for i in given
+    ]
     parts: list[ScanResult | None] = [None] * len(files)
     show = len(files) > 1 if show_progress is None else show_progress
 
-    with _Tracker(len(files), stats, show) as tracker:
+    with _Tracker(sum(1 for i in given if not i.skipped), stats, show) as tracker:
         todo = []
         for i, f in enumerate(files):
+            if given[i].skipped:  # listed in problems with why; nothing to scan
+                parts[i] = skipped_result(given[i])
+                continue
             hit = cache.load(f, keys[i]) if cache and resume else None
             if hit is not None:
                 parts[i] = hit
                 tracker.done(cached=True)
             else:
-                todo.append((i, f))
+                todo.append((i, f, given[i].doc))
 
         def finish(i: int, part: ScanResult | dict) -> None:
             # serial runs hand over the ScanResult, workers and Dask tasks its dict
@@ -338,6 +347,5 @@ def run_scan(
     for part in parts:
         assert part is not None  # every file was either loaded or scanned
         result.extend(part)
-    result.problems += skipped_files(paths)  # files in the directories that no reader takes
     stats.seconds = time.perf_counter() - start
     return result

@@ -1,13 +1,38 @@
-"""The `kpiscan` command line. Each command only wires the library's functions together."""
+"""The `kpiscan` command line. Each command only wires the library's functions together.
+
+User errors (a bad path, an --out that cannot be written, a malformed file given to eval) end in
+one line on stderr and a non-zero exit, never a traceback (`user_errors`).
+"""
 from __future__ import annotations
 
+import functools
+import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List, Optional, TypeVar
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Analyse 绩效目标表 indicators in budget disclosures.")
+from . import __version__
+from .errors import InputError
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Analyse 绩效目标表 indicators in budget disclosures.",
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Verbosity:
+    level = 1  # 0: -q (errors only), 1: default, 2: --verbose
+
+
+def say(message: str, level: int = 1) -> None:
+    """A status line on stderr, shown at this verbosity or more."""
+    if Verbosity.level >= level:
+        typer.echo(message, err=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -15,20 +40,81 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def report_problems(result, single_file: bool) -> int:
-    """Print each bad file on one line (stderr); the exit code the command should return."""
+def user_errors(command: F) -> F:
+    """Turn the errors a user can cause (files, paths, data) into one line and exit 1."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as err:
+            _fail(f"error: {err}")
+        except json.JSONDecodeError as err:
+            _fail(f"error: not JSON lines: {err.msg} (line {err.lineno})")
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            _fail(f"error: {where}{err.strerror or err}")
+        except (ValueError, KeyError, UnicodeError) as err:
+            _fail(f"error: {type(err).__name__}: {err}")
+
+    return run  # type: ignore[return-value]
+
+
+def check_out(out: Path) -> None:
+    """--out must be a directory kpiscan can write in: checked before any work."""
+    if out.exists() and not out.is_dir():
+        _fail(f"error: --out {out}: exists and is not a directory", 2)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".kpiscan-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        _fail(f"error: --out {out}: cannot write there ({err.strerror or err})", 2)
+
+
+def report_problems(result: Any, single_file: bool, strict: bool = False) -> int:
+    """Print each bad or skipped file on one line (stderr); the exit code the command should
+    return: 1 when nothing could be scanned, or (with --strict) when any file failed."""
+    skipped = set(result.skipped)
     for problem in result.problems:
-        typer.echo(f"error: {problem}", err=True)
-    if not result.problems:
+        typer.echo(f"{'skipped' if problem.path in skipped else 'error'}: {problem}", err=True)
+    failed = {p.path for p in result.problems if p.path not in skipped}
+    if not result.files:
+        typer.echo(f"error: no file to scan ({len(skipped)} skipped)", err=True)
+        return 1
+    if not failed:
         return 0
     if not single_file:
-        bad = len({p.path for p in result.problems})
-        typer.echo(f"{bad} of {len(result.files)} files had problems (listed above)", err=True)
-        return 1 if bad == len(result.files) else 0
+        say(f"{len(failed)} of {len(result.files)} files had problems (listed above)", 0)
+        return 1 if strict or len(failed) == len(result.files) else 0
     return 1
 
 
+def counts(indicators: list[Any]) -> str:
+    """What the indicator count counts: printed rows, and records (one per row and half)."""
+    rows = len({(i.doc, i.table, i.line) for i in indicators})
+    return f"{rows} indicator rows ({len(indicators)} indicator records, one per half)"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kpiscan {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version and exit"),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="errors only: no progress bar, no summary"),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="more detail: every output file, timings"),
+) -> None:
+    """Analyse 绩效目标表 indicators in budget disclosures."""
+    Verbosity.level = 0 if quiet else 2 if verbose else 1
+
+
 @app.command()
+@user_errors
 def scan(
     paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write indicators.<fmt>, tables.jsonl, unparsed.jsonl here"),
@@ -41,6 +127,7 @@ def scan(
     dask: Optional[str] = typer.Option(
         None, "--dask", help="run on Dask: a scheduler address (tcp://host:8786) or local[:N] (N worker processes); overrides --workers"
     ),
+    strict: bool = typer.Option(False, "--strict", help="exit non-zero when any file failed"),
 ) -> None:
     """Extract every indicator of every 绩效目标表: JSONL on stdout, or files in --out.
 
@@ -53,11 +140,16 @@ def scan(
         _fail(f"error: --format must be one of {', '.join(FORMATS)}", 2)
     if resume and out is None:
         _fail("error: --resume needs --out (the cache is kept in OUT/.kpiscan-cache)", 2)
+    if fmt != "jsonl" and out is None:
+        _fail(f"error: --format {fmt} needs --out (only jsonl goes to stdout)", 2)
+    if out is not None:
+        check_out(out)
     cache_dir = out / CACHE_DIRNAME if out is not None else None
     stats = BatchStats()
     try:
         result = run_scan(
-            paths, classify=not no_classify, workers=workers, cache_dir=cache_dir, resume=resume, dask=dask, stats=stats
+            paths, classify=not no_classify, workers=workers, cache_dir=cache_dir, resume=resume, dask=dask, stats=stats,
+            show_progress=None if Verbosity.level else False,
         )
     except KeyboardInterrupt:
         if cache_dir is not None:
@@ -76,16 +168,17 @@ def scan(
         write_jsonl(result.records(), sys.stdout)
     else:
         written = write_outputs(result, out, fmt)
-        typer.echo(
-            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}, "
-            f"{len(result.tables)} tables, {len(result.indicators)} indicators, "
-            f"{len(result.unparsed)} unparsed -> " + ", ".join(str(p) for p in written.values()),
-            err=True,
+        say(
+            f"{len(result.files)} files{f' ({stats.cached} from cache)' if stats.cached else ''}"
+            f"{f', {len(result.skipped)} skipped' if result.skipped else ''}, {len(result.tables)} tables, "
+            f"{counts(result.indicators)}, {len(result.unparsed)} unparsed -> {out}"
         )
-    raise typer.Exit(report_problems(result, single))
+        say("wrote " + ", ".join(str(p) for p in written.values()) + f" in {stats.seconds:.1f} s ({stats.mode})", 2)
+    raise typer.Exit(report_problems(result, single, strict))
 
 
 @app.command("eval")
+@user_errors
 def evaluate(
     pred: Optional[Path] = typer.Argument(None, help="predicted indicators JSONL; default: scan the gold's documents"),
     gold: List[Path] = typer.Option(None, "--gold", help="gold JSONL files (default corpora/gold/*.jsonl)"),
@@ -128,14 +221,13 @@ def evaluate(
 
 
 @app.command("value")
+@user_errors
 def value(
     texts: List[str] = typer.Argument(..., help="printed 指标值 texts, e.g. '≤13.93万元' '12月前'"),
     year: Optional[int] = typer.Option(None, "--year", help="budget year for dates printed without one"),
     as_json: bool = typer.Option(False, "--json", help="print each Target as one JSON line"),
 ) -> None:
-    """Print the normalised Target (docs/contracts.md (Target)) of each value text."""
-    import json
-
+    """Print the normalised Target (docs/contracts.md) of each value text."""
     from .values import describe, parse_value
 
     for text in texts:
@@ -156,32 +248,39 @@ def _classifier_ready() -> bool:
 
 
 @app.command("report")
+@user_errors
 def report(
     paths: List[Path] = typer.Argument(..., help="files or directories (scanned recursively)"),
     out: Path = typer.Option(..., "--out", help="write kpiscan-review.xlsx, index.html and docs/<doc>.html here"),
     workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+    strict: bool = typer.Option(False, "--strict", help="exit non-zero when any file failed"),
 ) -> None:
-    """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports."""
+    """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports,
+    and the findings and scores as Parquet and CSV (findings.*, table_scores.*, document_scores.*)."""
     from .batch import run_scan
     from .report import write_report
+    from .write import write_review
 
+    check_out(out)
     classify = _classifier_ready()
     if not classify:
-        typer.echo("warning: the measurability classifier is not available; reporting without labels", err=True)
-    result = run_scan(paths, classify=classify, workers=workers)
+        say("warning: the measurability classifier is not available; reporting without labels", 0)
+    result = run_scan(paths, classify=classify, workers=workers, show_progress=None if Verbosity.level else False)
     written: dict[str, Any] = write_report(result, out)
     review = written["review"]
-    typer.echo(
-        f"{len(result.files)} files, {len(result.tables)} tables, {len(result.indicators)} indicators, "
+    tabular = write_review(review, out)
+    say(
+        f"{len(result.files)} files, {len(result.tables)} tables, {counts(result.indicators)}, "
         f"{len(review.findings)} findings -> {written['xlsx']}, {written['index']}, "
-        f"{len(written['docs'])} pages in {out / 'docs'}",
-        err=True,
+        f"{len(written['docs'])} pages in {out / 'docs'}"
     )
+    say("wrote " + ", ".join(str(p) for p in tabular), 2)
     single = len(paths) == 1 and paths[0].is_file()
-    raise typer.Exit(report_problems(result, single))
+    raise typer.Exit(report_problems(result, single, strict))
 
 
 @app.command("train")
+@user_errors
 def train(
     gold: Path = typer.Option(Path("corpora/gold"), "--gold", help="directory of gold *.jsonl files"),
     out: Optional[Path] = typer.Option(None, "--out", help="where to write the fitted model (default: inside the package)"),
@@ -206,6 +305,7 @@ def train(
 
 
 @app.command("classify")
+@user_errors
 def classify_command(
     name: str = typer.Option(..., "--name", help="the 三级指标 name"),
     value: str = typer.Option(..., "--value", help="the 指标值 as printed"),
@@ -214,8 +314,6 @@ def classify_command(
     as_json: bool = typer.Option(False, "--json", help="print the verdict as JSON"),
 ) -> None:
     """Label one indicator quantitative / temporal / binary / vague / malformed, with reasons."""
-    import json
-
     from .classify import classify_one
 
     verdict = classify_one(name, value, level2, year)

@@ -35,6 +35,23 @@ class TargetKind(StrEnum):
     EMPTY = "empty"
 
 
+class Change(StrEnum):
+    """Target.change: a quantity that moves against a baseline (docs/values.md)."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class Baseline(StrEnum):
+    """Target.baseline: what a relative target or a change is measured against (lexicons/baselines.tsv)."""
+
+    PREVIOUS_YEAR = "previous-year"
+    REGIONAL_AVERAGE = "regional-average"
+    NATIONAL_AVERAGE = "national-average"
+    PLAN = "plan"
+    STANDARD = "standard"
+
+
 class Op(StrEnum):
     """Target.op: the comparator of a quantity."""
 

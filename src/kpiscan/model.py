@@ -38,10 +38,11 @@ class Line:
 @dataclass(slots=True)
 class Document:
     path: str
-    name: str  # base name, the `doc` field of every record
+    name: str  # the `doc` of every record: the path relative to the scan root (the reader sets the base name)
     lines: list[Line]
     encoding: str = "utf-8"
     year: int | None = None  # the budget year (its "20XX年度"), when the document states one
+    sha256: str | None = None  # first 16 hex digits of the sha256 of the file's bytes (the `doc_hash`)
 
 
 @record
@@ -60,6 +61,13 @@ class Target(Record):
     date: str | None = col(None, "string", caption="日期 date", width=10, derived=("day", "date32", "whole-date"))
     period: str | None = col(None, "string")
     text: str | None = col(None, "string")
+    # issue 12 (docs/values.md): a number that moves against a baseline ("较上年增长5%": change
+    # "increase", baseline "previous-year"); kind "relative" has a baseline and no number
+    change: str | None = col(None, "string")  # constants.Change: increase / decrease
+    baseline: str | None = col(None, "string")  # constants.Baseline
+    # the further targets of a cell that prints several ("1600人、200人"), in print order; this
+    # Target is the first of them; [] when the cell prints one. Flat: one JSON text.
+    others: list[Target] = col(type="json", factory=list, items="Target")
 
 
 @record
@@ -89,6 +97,8 @@ class TableBlock(Record):
     caption_line: int = col(0, "int32")  # the line of its first indicator caption row (0: none seen)
     unknown_captions: tuple[str, ...] = col((), "list<string>")  # captions of that row no template knows
     half_captions: tuple[str, ...] = col((), "list<string>")  # the 实施期目标 / 年度目标 column captions of its header
+    doc_hash: str | None = None  # first 16 hex digits of the sha256 of the document's bytes
+    department: str | None = None  # 主管部门 as a reviewer names it (department_of)
 
 
 @record
@@ -116,6 +126,10 @@ class Indicator(Record):
     direction: str | None = col(None, "string", caption="指标方向 direction", width=9)  # positive / negative / qualitative
     standard: str | None = col(None, "string", caption="绩效标准 standard", width=20, wrap=True)  # 绩效标准/评分标准/指标解释/备注
     level2_source: str | None = col(None, "string")  # printed / inherited (carried down) / meaning (moved by a rule)
+    id: str | None = None  # stable record id "doc#table/period/line/position" (record_id)
+    doc_hash: str | None = None  # first 16 hex digits of the sha256 of the document's bytes
+    department: str | None = None  # the table's 主管部门 without its code (department_of)
+    year: int | None = col(None, "int32")  # the table's budget year
     # where a reviewer finds the row in the file they hold (docs/extraction.md "Pages"): the 1-based
     # page (PDF page, OCR page, workbook sheet; None for text, HTML, Word) and the row's rank among
     # the rows read from that page; `line` keeps the reader's running number
@@ -135,7 +149,31 @@ class Unparsed(Record):
     line: int = col(type="int32")
     text: str = col(type="string")
     reason: str = col(type="string")
+    doc_hash: str | None = None
     page: int | None = col(None, "int32")  # as Indicator.page
     row: int | None = col(None, "int32")  # as Indicator.row
     source: str | None = col(None, "string")  # "ocr"
     confidence: float | None = col(None, "float64")  # OCR: the row's weakest cell
+
+
+def department_of(table: TableBlock) -> str:
+    """The 主管部门 as a reviewer names it: "601-晋城经济技术开发区管理委员会" -> the name."""
+    text = table.fields.get("主管部门") or table.fields.get("部门名称") or (table.project if table.kind == "department" else "")
+    head, _, tail = text.partition("-")
+    return tail.strip() if tail and head.strip().isdigit() else text.strip()
+
+
+def record_id(doc: str, table: int, period: str, line: int, position: int = 1) -> str:
+    """The stable id of an indicator record: document, table, half, source line and its position
+    among the records of that half and line ("budget/2024.txt#3/annual/120/1")."""
+    return f"{doc}#{table}/{period}/{line}/{position}"
+
+
+def assign_ids(indicators: list[Indicator]) -> None:
+    """Give every indicator without an id its `record_id` (position counted in list order)."""
+    seen: dict[tuple[str, int, str, int], int] = {}
+    for ind in indicators:
+        key = (ind.doc, ind.table, ind.period, ind.line)
+        seen[key] = seen.get(key, 0) + 1
+        if ind.id is None:
+            ind.id = record_id(ind.doc, ind.table, ind.period, ind.line, seen[key])

@@ -1,5 +1,7 @@
 """The spaCy `zh` pipeline over kpiscan's jieba segmenter, with a "kpiscan_values" component that
-marks each value span with its Target (`doc.spans["values"]`, `span._.target`). Nothing downloads.
+marks each value span with its Target (`doc.spans["values"]`, `span._.target`) and, for reading
+without the Target, its kind, change and baseline (`span._.value_kind`, `span._.change`,
+`span._.baseline`: "较上年增长5%" -> quantity, increase, previous-year). Nothing downloads.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ VALUES_KEY = "values"  # doc.spans key of the value spans
 
 if not Span.has_extension("target"):
     Span.set_extension("target", default=None)
+for _name in ("value_kind", "change", "baseline"):  # the Target's kind, change, baseline (docs/values.md)
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
 if not Doc.has_extension("budget_year"):
     Doc.set_extension("budget_year", default=None)  # set it before the component runs
 
@@ -27,6 +32,7 @@ def mark_values(doc: Doc) -> Doc:
         span = doc.char_span(start, end, label="VALUE", alignment_mode="expand")
         if span is not None:
             span._.target = target
+            span._.value_kind, span._.change, span._.baseline = target.kind, target.change, target.baseline
             spans.append(span)
     doc.spans[VALUES_KEY] = spans
     return doc

@@ -2,16 +2,23 @@
 
 `scan_file` never raises for bad input: a file that cannot be scanned comes back with its
 `InputError` in `problems`, so a batch goes on past it. `scan` collects many files.
+
+A document's identity (`doc` on every record) is its path relative to the scan root: the directory
+given, or the deepest directory holding everything given (`inputs`), so 2023/budget.txt and
+2024/budget.txt are two documents; `doc_hash` (the sha256 of its bytes) tells two copies apart.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any
 
 from .errors import InputError
 from .extract import check_extracted, extract_table
-from .model import Document, Indicator, Line, TableBlock, Unparsed
+from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
 from .segment import check_tables, segment
 
@@ -23,6 +30,7 @@ class ScanResult:
     unparsed: list[Unparsed] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file scanned, good or bad
+    skipped: list[str] = field(default_factory=list)  # files of a directory not scanned (why: in problems)
 
     def extend(self, other: "ScanResult") -> None:
         self.tables += other.tables
@@ -30,15 +38,21 @@ class ScanResult:
         self.unparsed += other.unparsed
         self.problems += other.problems
         self.files += other.files
+        self.skipped += other.skipped
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[dict[str, Any]]:
         return [i.to_dict() for i in self.indicators]
 
-    def to_frame(self):
-        """The indicator records as a pandas DataFrame (target fields flattened as target_*)."""
+    def to_frame(self, what: str = "indicators") -> Any:
+        """A pandas DataFrame of "indicators" (target fields flattened as target_*), "tables" or
+        "unparsed": the columns and types of the Parquet output (docs/contracts.md)."""
         from .write import records_frame
 
-        return records_frame(self.records())
+        records: dict[str, list[Any]] = {"indicators": self.indicators, "tables": self.tables, "unparsed": self.unparsed}
+        if what not in records:
+            raise ValueError(f"to_frame: what must be one of {', '.join(records)}")
+        kinds: dict[str, type] = {"indicators": Indicator, "tables": TableBlock, "unparsed": Unparsed}
+        return records_frame([r.to_dict() for r in records[what]], kinds[what])
 
 
 def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:
@@ -100,11 +114,27 @@ def hold_low_confidence(indicators: list[Indicator], unparsed: list[Unparsed]) -
         if ind.confidence is not None and ind.confidence < LOW_CONFIDENCE:
             unparsed.append(
                 Unparsed(ind.doc, ind.table, ind.line, f"{ind.name} | {ind.value}", "low-confidence",
-                         ind.page, ind.row, ind.source, ind.confidence)
+                         page=ind.page, row=ind.row, source=ind.source, confidence=ind.confidence)
             )
         else:
             kept.append(ind)
     return kept
+
+
+def fill_identity(doc: Document, tables: list[TableBlock], indicators: list[Indicator], unparsed: list[Unparsed]) -> None:
+    """Carry the document's identity, the tables' department and year, and the record ids onto
+    every record."""
+    by_index = {t.index: t for t in tables}
+    for t in tables:
+        t.doc, t.doc_hash, t.department = doc.name, doc.sha256, department_of(t)
+    for ind in indicators:
+        table = by_index.get(ind.table)
+        ind.doc, ind.doc_hash = doc.name, doc.sha256
+        if table is not None:
+            ind.department, ind.year = table.department, table.year or doc.year
+    for u in unparsed:
+        u.doc, u.doc_hash = doc.name, doc.sha256
+    assign_ids(indicators)
 
 
 def scan_document(doc: Document, classify: bool = True) -> ScanResult:
@@ -123,27 +153,92 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
         result.unparsed += unparsed
     result.problems += check_extracted(doc, tables)
     result.tables = tables
+    fill_identity(doc, tables, result.indicators, result.unparsed)
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
     if classify:
         fill_labels(result.indicators, doc.year)
     return result
 
 
-def scan_file(path: str | Path, classify: bool = True) -> ScanResult:
+def file_hash(path: str | Path) -> str:
+    """First 16 hex digits of the sha256 of the file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def scan_file(path: str | Path, classify: bool = True, doc: str | None = None) -> ScanResult:
+    """Scan one file; `doc` names it in the records (default: its base name)."""
     try:
-        return scan_document(read_document(path), classify=classify)
+        document = read_document(path)
+        document.name = doc or document.name
+        document.sha256 = file_hash(path)
+        return scan_document(document, classify=classify)
     except InputError as err:
         return ScanResult(problems=[err], files=[str(path)])
+    except OSError as err:  # permission denied, a file gone while scanning, ...
+        return ScanResult(problems=[InputError(str(path), f"unreadable: {err.strerror or err}")], files=[str(path)])
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file of a scan: its path, its `doc` name, and why it is skipped (None: scanned)."""
+
+    path: Path
+    doc: str
+    skipped: str | None = None
+
+
+def scan_root(paths: list[Path]) -> Path:
+    """The directory document names are relative to: the one directory given, else the deepest
+    directory holding every path given (a file counts by its directory)."""
+    dirs = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths]
+    return Path(os.path.commonpath(dirs)) if dirs else Path.cwd()
+
+
+def inputs(paths: Iterable[str | Path]) -> list[Input]:
+    """The files of a scan, in order: files as named, directories walked recursively (sorted).
+    Unsupported files inside a directory are listed as skipped, with why; hidden files and
+    directories (".name") are left out."""
+    given = [Path(p) for p in paths]
+    root = scan_root([p for p in given if p.exists()])
+    out: list[Input] = []
+    seen: set[Path] = set()
+
+    def name(f: Path) -> str:
+        try:
+            return f.resolve().relative_to(root).as_posix()
+        except ValueError:  # not under the root (a missing path): as given
+            return f.as_posix()
+
+    for p in given:
+        files = [p]
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not any(
+                part.startswith(".") for part in f.relative_to(p).parts))
+        for f in files:
+            key = f.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            skipped = None
+            if p.is_dir() and not supported(f):
+                skipped = f"unsupported file type {f.suffix or '(none)'!r}"
+            out.append(Input(f, name(f), skipped))
+    return out
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """The files named, directories walked recursively (supported types only, sorted)."""
-    for path in paths:
-        p = Path(path)
-        if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and supported(f))
-        else:
-            yield p
+    """The files a scan reads (supported files of the directories, and every file named)."""
+    for i in inputs(paths):
+        if i.skipped is None:
+            yield i.path
+
+
+def skipped_result(i: Input) -> ScanResult:
+    return ScanResult(problems=[InputError(str(i.path), i.skipped or "skipped")], skipped=[str(i.path)])
 
 
 def scan(paths: str | Path | Iterable[str | Path], classify: bool = True) -> ScanResult:
@@ -151,23 +246,7 @@ def scan(paths: str | Path | Iterable[str | Path], classify: bool = True) -> Sca
     if isinstance(paths, (str, Path)):
         paths = [paths]
     result = ScanResult()
-    paths = list(paths)
-    for f in iter_files(paths):
-        result.extend(scan_file(f, classify=classify))
-    result.problems += skipped_files(paths)
+    for i in inputs(paths):
+        result.extend(skipped_result(i) if i.skipped else scan_file(i.path, classify=classify, doc=i.doc))
     return result
 
-
-def skipped_files(paths: Iterable[str | Path]) -> list[InputError]:
-    """A problem for every file inside the directories named that no reader takes, saying why."""
-    from .read import not_read
-
-    out = []
-    for path in paths:
-        p = Path(path)
-        if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file()):
-                reason = not_read(f)
-                if reason is not None:
-                    out.append(InputError(str(f), reason))
-    return out

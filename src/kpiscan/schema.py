@@ -84,8 +84,8 @@ def plan(cls: type) -> tuple[tuple[str, Col, type | None], ...]:
         module = sys.modules[cls.__module__]
         if meta.flat_prefix is not None:
             nested = getattr(module, str(f.type).split("|")[0].strip())
-        elif meta.items is not None:
-            nested = getattr(module, meta.items)
+        elif meta.items is not None:  # a list of records; of its own class (Target.others) too
+            nested = cls if meta.items == cls.__name__ else getattr(module, meta.items)
         out.append((f.name, meta, nested))
     return tuple(out)
 

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import InputError
 from .model import Indicator, Line, TableBlock, Target, Unparsed
 
-FORMAT = 1  # bump when the layout below changes; the cache treats other formats as misses
+FORMAT = 2  # bump when the layout below changes; the cache treats other formats as misses
 
 
 def target_from_dict(d: dict[str, Any] | None) -> Target | None:

@@ -45,26 +45,49 @@ def write_parquet(records: list[dict[str, Any]], path: Path, cls: type = Indicat
     pq.write_table(schema.arrow_table(cls, records), path)
 
 
-def write_outputs(result: Any, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
-    """indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out`; returns what was written."""
-    out.mkdir(parents=True, exist_ok=True)
-    records = result.records()
-    written: dict[str, Path] = {}
-    target = out / f"indicators.{fmt}"
+def write_records(dicts: list[dict[str, Any]], cls: type, path: Path, fmt: str) -> Path:
+    """`to_dict()` dicts of one record type as path (jsonl nested; csv and parquet flat)."""
     if fmt == "jsonl":
-        with target.open("w", encoding="utf-8") as fh:
-            write_jsonl(records, fh)
+        with path.open("w", encoding="utf-8") as fh:
+            write_jsonl(dicts, fh)
     elif fmt == "csv":
-        write_csv(records, target)
+        write_csv(dicts, path, cls)
     elif fmt == "parquet":
-        write_parquet(records, target)
+        write_parquet(dicts, path, cls)
     else:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    written["indicators"] = target
-    with (out / "tables.jsonl").open("w", encoding="utf-8") as fh:
-        write_jsonl((t.to_dict() for t in result.tables), fh)
-    written["tables"] = out / "tables.jsonl"
-    with (out / "unparsed.jsonl").open("w", encoding="utf-8") as fh:
-        write_jsonl((u.to_dict() for u in result.unparsed), fh)
-    written["unparsed"] = out / "unparsed.jsonl"
+    return path
+
+
+def write_outputs(result: Any, out: Path, fmt: str = "jsonl") -> dict[str, Path]:
+    """indicators.<fmt>, tables.<fmt>, unparsed.<fmt> and problems.jsonl in `out` (tables.jsonl
+    and unparsed.jsonl, nested, whatever the format); returns what was written."""
+    from .model import TableBlock, Unparsed
+    from .serialize import problem_to_dict
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {"indicators": write_records(result.records(), Indicator, out / f"indicators.{fmt}", fmt)}
+    for name, cls, records in (("tables", TableBlock, result.tables), ("unparsed", Unparsed, result.unparsed)):
+        dicts = [r.to_dict() for r in records]
+        written[name] = write_records(dicts, cls, out / f"{name}.jsonl", "jsonl")
+        if fmt != "jsonl":
+            written[f"{name}.{fmt}"] = write_records(dicts, cls, out / f"{name}.{fmt}", fmt)
+    skipped = set(getattr(result, "skipped", []))
+    problems = [dict(problem_to_dict(p), skipped=p.path in skipped) for p in result.problems]
+    written["problems"] = write_records(problems, dict, out / "problems.jsonl", "jsonl")
+    return written
+
+
+def write_review(review: Any, out: Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+    """findings, table_scores and document_scores of a `Review` in `out`, as Parquet and CSV."""
+    from .review import DocumentScore, Finding, TableScore
+
+    written = []
+    for name, cls, records in (("findings", Finding, review.findings), ("table_scores", TableScore, review.tables),
+                               ("document_scores", DocumentScore, review.documents)):
+        dicts = [r.to_dict() for r in records]
+        for fmt in formats:
+            written.append(write_records(dicts, cls, out / f"{name}.{fmt}", fmt))
     return written

@@ -34,6 +34,11 @@ _VAGUE_REASON = {
     "showcase": "descriptive-phrase-not-a-target",
 }
 _TEMPORAL_REASON = {"date": "concrete-date", "deadline": "deadline", "period": "period", "frequency": "frequency"}
+# Target kinds whose label the rubric fixes (docs/classifier.md): a relative target ("不低于上年",
+# "高于全省平均水平") names its baseline, so it is checkable from records, not vague; the reviewer
+# still needs the baseline figure
+_KIND_RULES = {"relative": ("quantitative", ["relative-to-baseline", "relative-without-baseline-figure"])}
+RELATIVE_CODE = "relative-without-baseline-figure"
 
 _EDGES = " 。.,，;；:：、\"'“”()（）"
 
@@ -58,7 +63,8 @@ def name_as_value(name: str) -> str | None:
 
 
 def certain(item: Item) -> tuple[str, list[str]] | None:
-    """(malformed, [code]) where the rubric is certain; None where the model should decide."""
+    """(label, [codes]) where the rubric is certain (malformed, or a kind of _KIND_RULES); None where
+    the model should decide."""
     value, name = _key(item.value), _key(item.name)
     if not value or item.target.kind == "empty":
         return "malformed", ["missing-value"]
@@ -71,7 +77,8 @@ def certain(item: Item) -> tuple[str, list[str]] | None:
         return "malformed", ["name-is-a-period"]
     if shape == "value":
         return "malformed", ["name-is-a-value"]
-    return None
+    rule = _KIND_RULES.get(item.target.kind)
+    return (rule[0], list(rule[1])) if rule else None
 
 
 def unit_mismatch(item: Item) -> bool:
@@ -94,7 +101,10 @@ def explain(item: Item, label: str, hits: Hits | None = None) -> list[str]:
     hits = hits if hits is not None else term_hits(item.value)
     t, cues = item.target, name_cues(item.name)
     if label == "quantitative":
+        if t.kind in _KIND_RULES:
+            return list(_KIND_RULES[t.kind][1])
         codes = ["checkable-number"] if t.kind == "quantity" else ["number-read-by-model"]
+        codes += [RELATIVE_CODE] if t.baseline is not None else []  # "较上年增长5%"
         return codes + (["unit-mismatch-for-category"] if unit_mismatch(item) else [])
     if label == "temporal":
         if t.kind in _TEMPORAL_REASON:

@@ -32,14 +32,6 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
-def not_read(path: Path) -> str | None:
-    """Why a file found in a directory is not read (None when it is): for `problems`."""
-    if path.suffix.lower() in READERS:
-        return None
-    known = " ".join(sorted(READERS))
-    return f"not read: unsupported file type {path.suffix or '(none)'!r}; known: {known}"
-
-
 def read_document(path: str | Path) -> Document:
     p = Path(path)
     if not p.exists():

@@ -22,6 +22,8 @@ def write_report(result, out: Path, review: Review | None = None) -> dict[str, o
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in (out / "docs").glob("*.html"):  # pages of an earlier run: only this run's stay
+        stale.unlink()
     review = review or review_all(result.tables, result.indicators)
     facts = gather(result.tables, result.indicators, review)
     problems = [str(p) for p in getattr(result, "problems", [])]

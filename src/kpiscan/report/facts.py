@@ -33,8 +33,9 @@ class Facts:
     tables: list[TableBlock]
     indicators: list[Indicator]
     review: Review
-    # (doc, table, line) -> finding codes touching that line
-    codes_at: dict[tuple[str, int, int], list[str]] = field(default_factory=dict)
+    # record id -> codes of the findings about that record (findings point at record ids, so a
+    # finding on one half's indicator never lands on the other half's on the same line)
+    codes_at: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def docs(self) -> list[str]:
@@ -47,18 +48,19 @@ class Facts:
         return [i for i in self.indicators if i.doc == doc and (table is None or i.table == table)]
 
     def line_codes(self, ind: Indicator) -> list[str]:
-        return self.codes_at.get((ind.doc, ind.table, ind.line), [])
+        """Codes of the findings about this indicator record."""
+        return self.codes_at.get(ind.id or "", [])
 
 
 def gather(tables: list[TableBlock], indicators: list[Indicator], review: Review) -> Facts:
     facts = Facts(tables=tables, indicators=indicators, review=review)
-    codes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    codes: dict[str, list[str]] = defaultdict(list)
     for f in review.findings:
         if f.code in ("flagged-share",):
             continue  # names every flagged row; the row's own label says it better
-        for line in f.lines:
-            if f.code not in codes[(f.doc, f.table, line)]:
-                codes[(f.doc, f.table, line)].append(f.code)
+        for record in f.records:
+            if f.code not in codes[record]:
+                codes[record].append(f.code)
     facts.codes_at = dict(codes)
     return facts
 

@@ -76,10 +76,11 @@ def grid(facts: Facts, indicators: list[Indicator]) -> list[GridRow]:
     for ind in indicators:
         row = open_by_line.get(ind.line)
         if row is None or getattr(row, ind.period) is not None:
-            row = GridRow(line=ind.line, level1=ind.level1, level2=ind.level2, codes=list(facts.line_codes(ind)))
+            row = GridRow(line=ind.line, level1=ind.level1, level2=ind.level2, codes=[])
             rows.append(row)
             open_by_line[ind.line] = row
         setattr(row, ind.period, ind)
+        row.codes += [c for c in facts.line_codes(ind) if c not in row.codes]
     rows.sort(key=lambda r: r.line)
     previous: list[GridRow | None] = [None, *rows]
     for prev, row in zip(previous, rows):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import regex
 
-from ..constants import DATED_KINDS, HALVES
+from ..constants import DATED_KINDS, FLAGGED_LABELS, HALVES, Label
 from ..layout import level1_of, level2_of, norm
-from ..model import Indicator, TableBlock, Target
+from ..model import Indicator, TableBlock, Target, assign_ids
 from .findings import Finding, make, merge_same
 from .vocab import mentions, units_of_kind
 
@@ -86,11 +87,16 @@ class Context:
     def doc(self) -> str:
         return self.table.doc
 
-    def finding(self, code: str, lines: list[int], **kw) -> Finding:
-        return make(code, self.doc, self.table.index, lines, **kw)
+    def finding(self, code: str, rows: list[Row] | None = None, lines: list[int] | None = None, **kw: Any) -> Finding:
+        """A finding about `rows` (their records and lines), or about the table (its first line)."""
+        rows = rows or []
+        found = make(code, self.doc, self.table.index, lines or [r.ind.line for r in rows] or [self.table.line],
+                     records=[r.ind.id for r in rows if r.ind.id], **kw)
+        found.doc_hash = self.table.doc_hash
+        return found
 
-    def per_row(self, code: str, row: Row, **facts) -> Finding:
-        return self.finding(code, [row.ind.line], name=row.ind.name, value=row.ind.value, **facts)
+    def per_row(self, code: str, row: Row, **facts: Any) -> Finding:
+        return self.finding(code, [row], name=row.ind.name, value=row.ind.value, **facts)
 
     @cached_property
     def halves(self) -> list[str]:
@@ -127,21 +133,39 @@ class Context:
 
 def check_categories(ctx: Context) -> list[Finding]:
     if not ctx.rows:
-        return [ctx.finding("no-indicators", [ctx.table.line])]
+        return [ctx.finding("no-indicators")]
     level1s = {r.ind.level1 for r in ctx.rows}
     level2s = {r.ind.level2 for r in ctx.rows}
     out = []
-    line = [ctx.table.line]
     if "产出指标" not in level1s and not (level2s & {"数量指标", "质量指标", "时效指标"}):
-        out.append(ctx.finding("missing-output-category", line))
+        out.append(ctx.finding("missing-output-category"))
     if "效益指标" not in level1s:
-        out.append(ctx.finding("missing-benefit-category", line))
+        out.append(ctx.finding("missing-benefit-category"))
     if "满意度指标" not in level1s:
-        out.append(ctx.finding("missing-satisfaction-category", line))
+        out.append(ctx.finding("missing-satisfaction-category"))
     for level2, en in (("成本指标", "cost (成本)"), ("时效指标", "time (时效)")):
         if level2 not in level2s:
-            out.append(ctx.finding("missing-cost-or-time-category", line, category=level2, category_en=en))
+            out.append(ctx.finding("missing-cost-or-time-category", category=level2, category_en=en))
     return out
+
+
+def check_measurable_benefit(ctx: Context) -> list[Finding]:
+    """At least one 效益指标 a reviewer can check at year end: labelled quantitative, temporal or
+    binary by the classifier (without labels: a quantity or a date). A table whose benefits are
+    all vague ("有效提升", "明显改善"), or that has none, promises nothing checkable."""
+    if not ctx.rows:
+        return []
+    benefits = [r for r in ctx.rows if r.ind.level1 == "效益指标"]
+    if any(measurable(r) for r in benefits):
+        return []
+    return [ctx.finding("no-measurable-benefit", benefits, count=len({r.ind.line for r in benefits}))]
+
+
+def measurable(row: Row) -> bool:
+    """The classifier's reading when there is one (not vague, not malformed); else the value's kind."""
+    if row.ind.label is not None:
+        return row.ind.label not in FLAGGED_LABELS
+    return row.target.kind == "quantity" or row.target.kind in DATED_KINDS
 
 
 def check_halves(ctx: Context) -> list[Finding]:
@@ -157,13 +181,13 @@ def check_halves(ctx: Context) -> list[Finding]:
     for half, mine, other in (("implementation", impl, annual), ("annual", annual, impl)):
         for key, row in mine.items():
             if key and key not in other:
-                out.append(ctx.finding("halves-disagree-only-in-one-half", [row.ind.line], period=half,
+                out.append(ctx.finding("halves-disagree-only-in-one-half", [row], period=half,
                                        magnitude=weight, name=row.ind.name, half=half))
     if ctx.same_scope:
         for key, left in impl.items():
             right = annual.get(key)
             if right is not None and not same_target(left, right):
-                out.append(ctx.finding("halves-disagree-value", [left.ind.line, right.ind.line],
+                out.append(ctx.finding("halves-disagree-value", [left, right],
                                        name=left.ind.name, value_implementation=left.ind.value,
                                        value_annual=right.ind.value))
     return out
@@ -190,7 +214,7 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         named = "both" if ctx.same_scope and len(ctx.halves) == 2 else half
         costs = [r for r in ctx.in_half(half)
                  if r.ind.level2 == "成本指标" and r.is_money and not r.target.per and r.bound is not None]
-        facts = dict(half=named, funding=money(funding), period=half if named != "both" else "")
+        facts: dict[str, Any] = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
         for r in costs:
             bound = r.bound or 0.0  # costs keep rows with a bound
@@ -207,7 +231,7 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         if not exceeded and not has_total and len(items) >= 2:
             total = sum(r.bound or 0.0 for r in items)
             if total > funding + MONEY_TOLERANCE:
-                out.append(ctx.finding("cost-exceeds-funding", [r.ind.line for r in items], **facts,
+                out.append(ctx.finding("cost-exceeds-funding", items, **facts,
                                        value=f"合计 {money(total)}元"))
     return out
 
@@ -242,18 +266,30 @@ def rate_above_100(t: Target) -> bool:
 
 
 def check_measurable_units(ctx: Context) -> list[Finding]:
+    """Units a category asks for. One source of truth with the classifier: where it labelled a row,
+    its reading decides whether the value is a time (a `temporal` label is dated: "重阳节、春节"),
+    and a reason code it gave for the row is raised here too, so a label and a finding never
+    disagree."""
     out = []
     for r in ctx.rows:
         t, ind = r.target, r.ind
         if not ind.value.strip():
             continue  # an empty value is the classifier's "malformed", counted in flagged-share
-        if ind.level2 == "时效指标" and not has_date(t):
+        if "time-indicator-without-date" in ind.reasons or (ind.level2 == "时效指标" and not dated(r)):
             out.append(ctx.per_row("time-indicator-without-date", r))
         if ind.level2 == "成本指标" and t.unit not in units_of_kind("money"):
             out.append(ctx.per_row("cost-indicator-without-money-unit", r))
-        if ind.level1 == "满意度指标" and t.unit != RATIO:
+        if "satisfaction-without-percentage" in ind.reasons or (ind.level1 == "满意度指标" and t.unit != RATIO):
             out.append(ctx.per_row("satisfaction-without-percentage", r))
+        if t.baseline is not None:  # "不低于上年", "较上年增长5%": checkable only with that figure
+            out.append(ctx.per_row("relative-without-baseline-figure", r, baseline=t.baseline))
     return out
+
+
+def dated(row: Row) -> bool:
+    """The row's value says when: the classifier labelled it temporal, or (whatever the label) its
+    Target is a date, deadline, period, frequency or a span of time ("≤30天", "3个工作日")."""
+    return row.ind.label == Label.TEMPORAL or has_date(row.target)
 
 
 def has_date(t: Target) -> bool:
@@ -268,8 +304,7 @@ def check_duplicates(ctx: Context) -> list[Finding]:
         if key:
             groups[(r.ind.period, key)].append(r)
     return [
-        ctx.finding("duplicate-indicator", [r.ind.line for r in rows], period=half,
-                    name=rows[0].ind.name, count=len(rows))
+        ctx.finding("duplicate-indicator", rows, period=half, name=rows[0].ind.name, count=len(rows))
         for (half, _), rows in groups.items()
         if len(rows) > 1
     ]
@@ -287,12 +322,17 @@ def check_names(ctx: Context) -> list[Finding]:
 
 
 def check_flagged_share(ctx: Context) -> list[Finding]:
-    labelled = [r for r in ctx.rows if r.ind.label is not None]
-    flagged = [r for r in labelled if r.ind.flagged]
+    """The share of distinct indicators (printed rows: both halves of a row are one indicator)
+    labelled vague or malformed; a row counts as flagged when either half is."""
+    labelled: dict[int, list[Row]] = defaultdict(list)
+    for r in ctx.rows:
+        if r.ind.label is not None:
+            labelled[r.ind.line].append(r)
+    flagged = [rows for rows in labelled.values() if any(r.ind.flagged for r in rows)]
     if not labelled or not flagged:
         return []
     share = len(flagged) / len(labelled)
-    return [ctx.finding("flagged-share", [r.ind.line for r in flagged], magnitude=share,
+    return [ctx.finding("flagged-share", [r for rows in flagged for r in rows if r.ind.flagged], magnitude=share,
                         flagged=len(flagged), total=len(labelled), percent=round(100 * share))]
 
 
@@ -334,6 +374,7 @@ def last_project_year(ctx: Context, year: int) -> int | None:
 
 CHECKS = (
     check_categories,
+    check_measurable_benefit,
     check_halves,
     check_cost_against_funding,
     check_plausible_targets,
@@ -349,6 +390,7 @@ def review_table(table: TableBlock, indicators: list[Indicator]) -> list[Finding
     """All findings of one table. `indicators` may hold other tables' records: only those linked
     to this table by (doc, table) are read."""
     mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
+    assign_ids(mine)
     ctx = Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
     findings: list[Finding] = []
     for check in CHECKS:

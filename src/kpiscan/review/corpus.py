@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import Indicator, TableBlock
 from .checks import review_table
@@ -21,6 +22,19 @@ class Review:
 
     def document(self, doc: str) -> DocumentScore | None:
         return next((d for d in self.documents if d.doc == doc), None)
+
+    def to_frame(self, what: str = "findings") -> Any:
+        """A pandas DataFrame of "findings", "tables" (table scores) or "documents" (document
+        scores): the columns and types of findings.parquet, table_scores.parquet, document_scores.parquet."""
+        from ..write import records_frame
+
+        kinds: dict[str, tuple[type, list[Any]]] = {
+            "findings": (Finding, self.findings), "tables": (TableScore, self.tables), "documents": (DocumentScore, self.documents),
+        }
+        if what not in kinds:
+            raise ValueError(f"to_frame: what must be one of {', '.join(kinds)}")
+        cls, records = kinds[what]
+        return records_frame([r.to_dict() for r in records], cls)
 
 
 def review_all(tables: list[TableBlock], indicators: list[Indicator]) -> Review:

@@ -43,6 +43,8 @@ class Finding(Record):
     lines: list[int] = col(type="list<int64>", factory=list, caption="源行 lines", width=16, wrap=True)
     period: str = ""  # the half concerned, "" when the whole table
     points: float = col(0.0, "float64", caption="扣分 points", width=7)  # the deduction asked for, before the per-code cap
+    records: list[str] = col(type="list<string>", factory=list)  # ids of the indicator records concerned (Indicator.id)
+    doc_hash: str | None = None
 
 
 @cache
@@ -73,7 +75,7 @@ def criteria_en() -> dict[str, str]:
 
 
 def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "", magnitude: float = 1.0,
-         **facts: Any) -> Finding:
+         records: list[str] | None = None, **facts: Any) -> Finding:
     """A finding of `code`, its message filled from `facts` (half names filled in both languages)."""
     rule = rules()[code]
     if "half" in facts:
@@ -90,18 +92,21 @@ def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "",
         lines=sorted(set(lines)),
         period=period,
         points=round(rule.points * magnitude, 2),
+        records=list(dict.fromkeys(records or [])),
     )
 
 
 def merge_same(findings: list[Finding]) -> list[Finding]:
     """One finding per (code, message): the two halves of a project table usually print the same
-    indicator on one source line, and a reviewer wants one remark for it, not two."""
+    indicator on one source line, and a reviewer wants one remark for it, not two (it names the
+    records of both halves)."""
     merged: dict[tuple[str, str], Finding] = {}
     for f in findings:
         key = (f.code, f.message)
         if key in merged:
             kept = merged[key]
             kept.lines = sorted(set(kept.lines) | set(f.lines))
+            kept.records = list(dict.fromkeys(kept.records + f.records))
             if kept.period != f.period:
                 kept.period = ""
         else:

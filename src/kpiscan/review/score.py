@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import mean
 
-from ..model import Indicator, TableBlock
+from ..model import Indicator, TableBlock, department_of
 from ..schema import Record, col, record
 from .findings import Finding, criteria, rules
 
@@ -37,9 +37,12 @@ class TableScore(Record):
     score: float = col(type="float64", caption="得分 score", width=8)
     criteria: dict[str, float] = col(type="json")  # criterion -> points kept
     deductions: list[Deduction] = col(type="json", items="Deduction", factory=list)
-    n_indicators: int = col(0, "int32", caption="指标数 indicators", width=9)
-    n_flagged: int = col(0, "int32", caption="存疑数 flagged", width=8)
+    n_indicators: int = col(0, "int32", caption="指标数 indicators", width=9)  # indicator records (one per row and half)
+    n_flagged: int = col(0, "int32", caption="存疑数 flagged", width=8)  # flagged records
     n_findings: int = col(0, "int32", caption="发现数 findings", width=8)
+    n_rows: int = col(0, "int32")  # printed indicator rows (both halves of a row: one)
+    n_flagged_rows: int = col(0, "int32")  # printed rows with a flagged half
+    doc_hash: str | None = None
 
 
 @record
@@ -52,12 +55,9 @@ class DocumentScore(Record):
     n_indicators: int = col(type="int32", caption="指标数 indicators", width=9)
     n_flagged: int = col(type="int32", caption="存疑数 flagged", width=8)
     n_findings: int = col(type="int32", caption="发现数 findings", width=8)
-
-
-def department_of(table: TableBlock) -> str:
-    """The 主管部门 as a reviewer names it: "601-晋城经济技术开发区管理委员会" -> the name."""
-    text = table.fields.get("主管部门") or table.fields.get("部门名称") or (table.project if table.kind == "department" else "")
-    return text.split("-", 1)[1].strip() if "-" in text and text.split("-", 1)[0].strip().isdigit() else text.strip()
+    n_rows: int = col(0, "int32")  # printed indicator rows
+    n_flagged_rows: int = col(0, "int32")
+    doc_hash: str | None = None
 
 
 def deductions(findings: list[Finding]) -> list[Deduction]:
@@ -104,6 +104,9 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
         n_indicators=len(mine),
         n_flagged=sum(1 for i in mine if i.flagged),
         n_findings=len(findings),
+        n_rows=len({i.line for i in mine}),
+        n_flagged_rows=len({i.line for i in mine if i.flagged}),
+        doc_hash=table.doc_hash,
     )
 
 
@@ -122,4 +125,7 @@ def score_document(scores: list[TableScore]) -> DocumentScore:
         n_indicators=sum(s.n_indicators for s in scores),
         n_flagged=sum(s.n_flagged for s in scores),
         n_findings=sum(s.n_findings for s in scores),
+        n_rows=sum(s.n_rows for s in scores),
+        n_flagged_rows=sum(s.n_flagged_rows for s in scores),
+        doc_hash=scores[0].doc_hash,
     )

@@ -1,15 +1,28 @@
 """Reading numbers: Arabic with thousands separators, Chinese numerals, scale words."""
 from __future__ import annotations
 
+import math
+
 from kpiscan.values.vocab import vocabulary
+
+
+class NumberTooLarge(ValueError):
+    """A printed number no float holds ("1" and 400 zeros): parse_value keeps such a value as text."""
 
 
 def arabic(text: str) -> float:
     """"1,234.5" -> 1234.5 (full-width digits were folded before the grammar ran)."""
-    return float(text.replace(",", ""))
+    return float(text.replace(",", ""))  # inf for "1" and 400 zeros: `clean` refuses it
 
 
-def chinese(text: str) -> int:
+def finite(value: float, text: str) -> float:
+    """`value`, or NumberTooLarge when it overflowed to inf (never inf or NaN in a Target)."""
+    if not math.isfinite(value):
+        raise NumberTooLarge(f"number out of range: {text[:40]}…")
+    return value
+
+
+def chinese(text: str) -> float:
     """A Chinese numeral: "三" 3, "十二" 12, "两百" 200, "一万二千" 12000, "二〇二四" 2024.
 
     Digits written one after another are positional ("二〇二四"); 十/百/千 multiply the digit
@@ -32,7 +45,10 @@ def chinese(text: str) -> int:
             total = (total + section + digit or 1) * value
             section = digit = 0
         previous_role = role
-    return total + section + digit
+    try:
+        return float(total + section + digit)
+    except OverflowError:
+        raise NumberTooLarge(f"number out of range: {text[:40]}…") from None
 
 
 def _largest_section(total: int) -> int:
@@ -43,7 +59,7 @@ def number(text: str) -> float:
     """An Arabic or a Chinese numeral."""
     if text[0].isdigit() or text[0] == ".":
         return arabic(text)
-    return float(chinese(text))
+    return chinese(text)
 
 
 def scale(text: str | None) -> float:
@@ -59,4 +75,7 @@ def scale(text: str | None) -> float:
 
 def clean(value: float) -> float:
     """Round away float noise from scaling ("13.93万" is 139300, not 139299.99999999997)."""
-    return round(value, 6)
+    rounded = round(value, 6)
+    if rounded - rounded:  # inf - inf is NaN, which is true; a finite number gives 0.0
+        raise NumberTooLarge(f"number out of range: {value}")
+    return rounded

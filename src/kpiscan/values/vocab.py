@@ -35,6 +35,9 @@ class Vocabulary:
     time_words: dict[str, list[str]]  # role -> words
     month_parts: dict[str, int | None]  # 上旬 -> 10, 下旬 -> None (the month's end)
     qualitative: dict[str, str]  # printed word -> normalised text
+    baseline_words: dict[str, dict[str, str]]  # role (against/baseline/level/compared) -> word -> baseline
+    changes: dict[str, str]  # change word -> increase / decrease
+    named_days: dict[str, tuple[int, int]]  # 国庆 -> (10, 1): named days with a fixed Gregorian date
 
     @property
     def scaled_units(self) -> list[str]:
@@ -77,4 +80,16 @@ def vocabulary() -> Vocabulary:
             r["word"]: (int(r["value"]) if r["value"] else None) for r in time_rows if r["role"] == "part"
         },
         qualitative={r["word"]: r["text"] for r in table("qualitative.tsv")},
+        baseline_words=_by_role(table("baselines.tsv")),
+        changes={r["word"]: r["change"] for r in table("changes.tsv")},
+        named_days={
+            r["term"]: (int(r["date"][:2]), int(r["date"][3:])) for r in table("anchor_terms.tsv") if r.get("date")
+        },
     )
+
+
+def _by_role(rows: tuple[dict[str, str], ...]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {"against": {}, "baseline": {}, "level": {}, "compared": {}}
+    for r in rows:
+        out[r["role"]][r["word"]] = r["baseline"]
+    return out
