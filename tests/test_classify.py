@@ -147,15 +147,95 @@ def test_model_is_shipped_small():
     assert MODEL_PATH.stat().st_size < 1_000_000
 
 
-def test_model_loads_lazily():
+def test_model_loads_lazily_and_scores_without_sklearn():
     code = (
         "import sys, kpiscan, kpiscan.classify\n"
-        "assert 'sklearn' not in sys.modules and 'joblib' not in sys.modules, 'heavy import at import time'\n"
         "assert kpiscan.classify.load_model.cache_info().currsize == 0\n"
-        "kpiscan.classify.classify_one('人数', '3人')\n"
-        "assert 'sklearn' in sys.modules\n"
+        "assert kpiscan.classify.classify_one('人数', '3人').label == 'quantitative'\n"
+        "heavy = sorted(m for m in ('sklearn', 'scipy', 'joblib', 'pandas') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _fitted_and_exported(examples):
+    from kpiscan.classify import features
+    from kpiscan.classify.linear import LinearModel
+    from kpiscan.classify.scoring import INPUTS, ArrayClassifier
+    from kpiscan.classify.training import fit
+
+    model = fit(examples)
+    return model, ArrayClassifier(LinearModel(json.loads(json.dumps(model.export())), INPUTS, features.words))
+
+
+def test_exported_arrays_give_the_fitted_probabilities():
+    """The JSON export scored with numpy gives scikit-learn's probabilities, bit for bit, on gold
+    items (the model is fitted on a sample to stay quick; the slow test does the full corpus)."""
+    from kpiscan.classify.training import gold_files, read_gold
+
+    examples = read_gold(gold_files(GOLD))
+    fitted, exported = _fitted_and_exported(examples[::6])
+    items = [e.item for e in examples[1::3]]
+    assert np.array_equal(fitted.model_proba(items), exported.model_proba(items))
+    assert fitted.decide(items) == exported.decide(items)
+
+
+def test_manifest_matches_the_shipped_model_and_names_an_edited_lexicon(tmp_path, monkeypatch, caplog):
+    import shutil
+
+    from kpiscan import lexicon
+    from kpiscan.classify.manifest import check, drift, manifest_path
+
+    manifest = json.loads(manifest_path(MODEL_PATH).read_text(encoding="utf-8"))
+    assert {"trained_with", "gold", "lexicons", "parameters", "lodo", "sha256"} <= set(manifest)
+    assert "vague_terms.tsv" in manifest["lexicons"] and manifest["trained_with"]["scikit-learn"]
+    assert drift(MODEL_PATH) == []
+    copy = tmp_path / "lexicons"
+    shutil.copytree(lexicon.lexicon_dir(), copy)
+    with (copy / "vague_terms.tsv").open("a", encoding="utf-8") as fh:
+        fh.write("含混其词\t3\thedge\tpart\n")
+    monkeypatch.setenv("KPISCAN_LEXICONS", str(copy))
+    with caplog.at_level("WARNING", logger="kpiscan.classify"):
+        problems = check("measurability", MODEL_PATH)
+    assert problems == ["lexicons edited since training: vague_terms.tsv"]
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "\n" not in line and "vague_terms.tsv" in line and "kpiscan train --out" in line
+
+
+def test_train_refuses_to_overwrite_the_packaged_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from kpiscan.classify import PACKAGED_MODELS
+    from kpiscan.cli import app
+
+    before = MODEL_PATH.read_bytes()
+    for args in (["train"], ["train", "--out", str(PACKAGED_MODELS)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code != 0 and ("--force" in result.output)
+    assert MODEL_PATH.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_retraining_reproduces_the_shipped_model(tmp_path):
+    """`kpiscan train --out DIR` on corpora/gold writes a model that labels every gold item as the
+    shipped model does, its probabilities within 1e-6 (lbfgs under another BLAS thread count may
+    move the last bits), and whose exported arrays give the scikit-learn pipeline's probabilities
+    exactly."""
+    from typer.testing import CliRunner
+
+    from kpiscan.classify.scoring import ArrayClassifier
+    from kpiscan.classify.training import gold_files, read_gold
+    from kpiscan.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--gold", str(GOLD), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    items = [e.item for e in read_gold(gold_files(GOLD))]
+    retrained, shipped = ArrayClassifier.load(tmp_path / MODEL_PATH.name), ArrayClassifier.load(MODEL_PATH)
+    new, old = retrained.model_proba(items), shipped.model_proba(items)
+    np.testing.assert_allclose(new, old, rtol=0, atol=1e-6)
+    assert [d[0] for d in retrained.decide(items)] == [d[0] for d in shipped.decide(items)]
+    fitted, exported = _fitted_and_exported(read_gold(gold_files(GOLD)))
+    assert np.array_equal(fitted.model_proba(items), exported.model_proba(items))
 
 
 def test_cli_classify():

@@ -127,3 +127,20 @@ def test_title_without_table_and_half_recognised_table_say_where(tmp_path):
     result = scan_file(g, classify=False)
     assert [p.line for p in result.problems] == [2] and "half-recognised" in str(result.problems[0])
     assert [u.text for u in result.unparsed] == ["孤立的一段文字"]
+
+
+def test_template_files_are_well_formed():
+    """Every template file loads (known layout, known roles), lists each caption once, and can read
+    a name (or a 二级 column holding it) and a value."""
+    from kpiscan import lexicon
+    from kpiscan.templates import templates
+
+    loaded = templates()
+    assert {t.name for t in loaded} >= {"side_by_side", "single", "stacked", "extra_columns", "two_level", "flat_export"}
+    for t in loaded:
+        rows = [r for r in lexicon.table(f"templates/{t.name}.tsv") if r["what"] == "caption"]
+        captions = [r["text"] for r in rows]
+        assert len(captions) == len(set(captions)), t.name
+        roles = set(t.captions.values())
+        assert "name" in roles and roles & {"value", "value-number"}, t.name
+        assert (t.layout == "stacked") == bool(t.blocks), t.name

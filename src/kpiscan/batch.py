@@ -21,6 +21,7 @@ Dask (`dask="tcp://host:8786"`, `"local"`, `"local:N"` or a `distributed.Client`
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -224,6 +225,11 @@ def _run_serial(todo, classify, finish):
 
 
 def _run_processes(todo, classify, finish, workers):
+    if classify:  # load the model and jieba once here: forked workers start with them
+        from .classify import preload
+
+        with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
+            preload()
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     try:
         pending = {pool.submit(scan_one_dict, f, classify, doc): i for i, f, doc in todo}

@@ -283,23 +283,34 @@ def report(
 @user_errors
 def train(
     gold: Path = typer.Option(Path("corpora/gold"), "--gold", help="directory of gold *.jsonl files"),
-    out: Optional[Path] = typer.Option(None, "--out", help="where to write the fitted model (default: inside the package)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="directory to write the fitted models and their manifests into"),
+    force: bool = typer.Option(False, "--force", help="allow writing into the installed package's models/ (replacing the shipped models)"),
     evaluate: bool = typer.Option(False, "--evaluate", help="also print leave-one-document-out scores beside the lexicon baseline"),
 ) -> None:
-    """Fit the measurability classifier on the gold labels (deterministic) and save it."""
-    from .classify import MODEL_PATH
-    from .classify.training import evaluation_text, fit, gold_files, read_gold, save, speed
+    """Fit the measurability and category models on the gold labels (deterministic) and save them
+    as JSON arrays with a manifest. Use them with KPISCAN_MODELS=DIR."""
+    from .classify import PACKAGED_MODELS
+    from .classify.training import evaluation_text, speed
+    from .classify.training import train as train_models
 
+    if out is None and not force:
+        _fail("error: say where to write the models: --out DIR (or --force to replace the packaged models)")
+    target = out or PACKAGED_MODELS
+    if target.resolve() == PACKAGED_MODELS.resolve() and not force:
+        _fail(f"error: {target} holds the packaged models; add --force to replace them")
     try:
-        examples = read_gold(gold_files(gold))
+        model, path, examples = train_models(gold, target)
     except FileNotFoundError as err:
         _fail(f"error: {err}")
-    target = out or MODEL_PATH
-    model = fit(examples)
-    size = save(model, target)
-    typer.echo(f"trained on {len(examples)} indicators -> {target} ({size / 1024:.1f} KiB)")
+    except ImportError as err:
+        _fail(f"error: training needs scikit-learn ({err}): pip install 'kpiscan[train]'")
+    typer.echo(f"trained on {len(examples)} indicators -> {path} ({path.stat().st_size / 1024:.1f} KiB) + manifest")
+    from .classify.category import train as train_category
+
+    cat_path, n = train_category(gold, target)
+    typer.echo(f"category model on {n} indicators -> {cat_path} ({cat_path.stat().st_size / 1024:.1f} KiB) + manifest")
     if evaluate:
-        typer.echo(evaluation_text(examples, target))
+        typer.echo(evaluation_text(examples, path))
         rate = speed(model, [e.item for e in examples])
         typer.echo(f"speed: {rate:,.0f} indicators/s (model.decide over {len(examples)} parsed items)")
 

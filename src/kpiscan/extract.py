@@ -61,9 +61,10 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
         if as_l1 and as_l2:
-            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly
+            # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly,
+            # unless it stands in the 二级 column ("成本指标 | 社会成本指标 | 100": a 二级 and its name)
             following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
-            if level2_of(following) and not level1_of(following):
+            if level2_of(following) and not level1_of(following) and col not in label_cols:
                 tokens.append(Token(col, L1, cell, level1=as_l1))
             else:
                 tokens.append(Token(col, L2, cell, *as_l2))
@@ -113,7 +114,7 @@ def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
 
 def header_layout(header: Line) -> tuple[int | None, tuple[int, ...]]:
     """(first column of the right half, the 二级 columns) from the indicator caption row."""
-    keys = [(i, norm(c)) for i, c in enumerate(header.cells) if c]
+    keys = [(i, templates.caption_key(c)) for i, c in enumerate(header.cells) if c]  # "三级指标(年度)" too
     names = [i for i, k in keys if k == "三级指标"] or [i for i, k in keys if k == "指标值"]
     label_cols = tuple(i for i, k in keys if k == "二级指标")
     if len(names) >= 2:
@@ -128,7 +129,7 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
     if halves == 1:
         _fill(left, labelled)
         return left, right
-    cut = _label_cut(labelled)
+    cut = _label_cut(labelled, right_col)
     if cut is None:
         cut = _text_cut(labelled, right_col)
     _fill(left, labelled[:cut])
@@ -136,11 +137,17 @@ def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tup
     return left, right
 
 
-def _label_cut(tokens: list[Token]) -> int | None:
+def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
     """Index of the 二级 label that opens the right half: one after text, or a second label
-    (not the same label printed again right after the first: 一级 and 二级 columns both print it)."""
+    (not the same label printed again right after the first: 一级 and 二级 columns both print it;
+    unless it stands in the right half's columns: "数量指标 | | | 数量指标 | name | value")."""
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
-    if len(labels) >= 2 and labels[1] == labels[0] + 1 and tokens[labels[1]].level2 == tokens[labels[0]].level2:
+    if (
+        len(labels) >= 2
+        and labels[1] == labels[0] + 1
+        and tokens[labels[1]].level2 == tokens[labels[0]].level2
+        and not (right_col is not None and tokens[labels[0]].col < right_col <= tokens[labels[1]].col)
+    ):
         labels.pop(1)
     seen_text = False
     for i, t in enumerate(tokens):
@@ -306,6 +313,11 @@ def place_centred_labels(pairs: list[Pair]) -> list[Pair]:
                 continue  # benefit categories share too many words for cues to decide
             if any(out[at[j]].labelled for j in range(k + 1, below_k)):
                 continue
+            # a group is contiguous: the rows between this one and the label go with it too
+            # ("…课时比例 | 70%" stays 数量 when the row under it, "开设课程数量 | 220", does)
+            between = [out[at[j]] for j in range(k + 1, below_k)]
+            if any(_cue_score(b, below.level2[0]) <= _cue_score(b, b.level2[0]) for b in between):
+                continue
             if _cue_score(pair, below.level2[0]) > _cue_score(pair, pair.level2[0]):
                 out[i] = replace(pair, level2=below.level2, level2_source="meaning")
     return out
@@ -360,24 +372,31 @@ def strip_numbering(pairs: list[Pair]) -> list[Pair]:
     carrying the form's placeholder ("受助对象满意度(≥**%)"): the name without them."""
     out = []
     for p in pairs:
-        name = _PLACEHOLDER.sub("", _NUMBERED.sub("", p.name)) if p.dropped is None else p.name
+        marked = p.dropped is None and ("指标" in p.name or "*" in p.name)
+        name = _PLACEHOLDER.sub("", _NUMBERED.sub("", p.name)) if marked else p.name
         out.append(replace(p, name=name, name_raw=p.name_raw or p.name) if name and name != p.name else p)
     return out
 
 
-_UNFILLED_VALUE = regex.compile(r"^[≥≤≧≦<>＜＞=]*\s*(?:\*+)?\s*[%％‰]?\p{Han}{0,2}(?:/\p{Han}{1,2})?$")
+_COMPARATORS = "≥≤≧≦<>＜＞="
+_BARE_END = "0123456789万亿千"  # a number the unit column completes: "100" + "%", "10万" + "元"
+_NUMERIC_CELL = regex.compile(r"[\d,.]+")
 
 
 def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
     """A template row left unfilled: a placeholder name ("……", "具体指标") or a value that is only
     a unit or a comparator ("公里", "≧ %", "**人"); set aside as unparsed, not a record."""
     out = []
+    units = _units()
     for p in pairs:
         value = norm(p.value)
+        if value and (value[0].isdigit() or len(value) > 6):
+            out.append(p)  # a number, or words: filled in
+            continue
         unfilled = (
             bool(value)
             and not any(ch.isdigit() for ch in value)
-            and ("*" in value or bool(regex.match(r"^[≥≤≧≦<>＜＞=]", value)) or value in _units())
+            and ("*" in value or value[0] in _COMPARATORS or value in units)
         ) or norm(p.name).strip(".…") == ""
         out.append(replace(p, dropped="unfilled-template") if unfilled and p.dropped is None else p)
     return out
@@ -426,6 +445,8 @@ class _Reader:
     pairs: list[Pair] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
     previous_row: list[Pair] = field(default_factory=list)
+    has_side: bool = False  # the template has columns other than label, name and value
+    blocks_seen: frozenset[str] = frozenset()  # the block captions (长期/年度绩效指标) the table prints
 
     @property
     def halves(self) -> int:
@@ -439,8 +460,7 @@ def _caption_row(reader: _Reader, line: Line) -> None:
     """The caption row: column positions, and (the first time) the template of the table."""
     reader.right_col, reader.label_cols = header_layout(line)
     table = reader.table
-    words = frozenset(norm(c) for row in table.body for c in row.cells if c)
-    m = templates.match(line.cells, words)
+    m = templates.match(line.cells, reader.blocks_seen)
     if reader.match is None:
         table.layout, table.caption_line, table.unknown_captions = m.template.name, line.number, m.unknown
         if table.kind == "department":
@@ -453,6 +473,7 @@ def _caption_row(reader: _Reader, line: Line) -> None:
             reader.periods = ("annual",)
     reader.match = m
     reader.width = len(line.cells)
+    reader.has_side = bool(set(m.columns.values()) & (templates.SIDE_ROLES - {"skip"}))
 
 
 def _block_of(reader: _Reader, line: Line) -> Line:
@@ -474,55 +495,83 @@ def _project_row(reader: _Reader, line: Line) -> tuple[Line, dict[str, str]]:
     export's 单位名称/项目名称 …) out of a row by position; a value split over 符号 | 数值 | 单位 is
     joined into one. A row wider than the caption row was shifted: its positions are not trusted."""
     m = reader.match
-    if m is None or not (set(m.columns.values()) & templates.SIDE_ROLES) or len(line.cells) > reader.width:
+    if m is None or not reader.has_side or len(line.cells) > reader.width:
         return line, {}
     cells = list(line.cells)
     side: dict[str, str] = {}
+    natures: list[str] = []
     value_at = None
     for i, c in enumerate(cells):
         role = m.columns.get(i)
         if role in ("value", "value-number") and value_at is None:
             value_at = i
-        if c and role in templates.SIDE_ROLES and role != "skip":
+        if c and role == "nature":
+            natures.append(c)
+        elif c and role in templates.SIDE_ROLES and role != "skip":
             side[role] = f"{side[role]} {c}" if role in side else c
+        if c and role in templates.SIDE_ROLES and role != "skip":
             cells[i] = ""
-    sign = side.pop("value-sign", "")
-    nature = side.get("nature", "")
-    if not sign and nature and regex.fullmatch(r"[≥≤≧≦<>＜＞=]+", norm(nature)):
-        sign = nature
+    # two nature columns: 指标性质 printing the comparator and 指标方向性 the direction
+    # ("≥ | 95 | % | 10 | 正向指标"): the comparator signs the value, the word names the direction
+    signs = [n for n in natures if all(ch in _COMPARATORS for ch in norm(n))]
+    words = [n for n in natures if n not in signs]
+    if natures:
+        side["nature"] = words[0] if words else signs[0]
+    sign = side.pop("value-sign", "") or (signs[0] if signs else "")
     unit = side.pop("value-unit", "")
     number = side.pop("value-number", "")
     if value_at is not None:
         value = cells[value_at] or number
-        if value and sign and not regex.match(r"^[≥≤≧≦<>＜＞=约]", norm(value)):
+        if value and sign and norm(value)[0] not in _COMPARATORS + "约":
             value = sign + value
-        if value and unit and not norm(value).endswith(norm(unit)) and any(ch.isdigit() for ch in value):
+        # the unit column completes a bare number ("100 | %"), never a value printed with its own
+        # unit ("28.8万元 | %") or a word ("应保尽保 | %"); a number in it is no unit (a spreadsheet's
+        # date serial printed in both cells: "44,561 | 44,561")
+        if value and unit and norm(value)[-1] in _BARE_END and not _NUMERIC_CELL.fullmatch(norm(unit)):
             value = value + unit
         cells[value_at] = value
     return Line(line.number, line.text, tuple(cells), line.page), side
 
 
-def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
-    """One indicator row: tokens, halves, the label each half carries, its name and value."""
-    line = _block_of(reader, line)
-    filled = [c for c in line.cells if c]
-    if filled and norm(filled[0]) in _SUBTOTAL:
-        reader.lost(line, " | ".join(filled), "subtotal")  # 合计 / 小计 of a system export
-        return
+def _row_cells(reader: _Reader, line: Line, caption: bool) -> tuple[Line, dict[str, str]] | None:
+    """The cells of a row the token reader reads, and the texts of its side columns; None for a
+    row that is set aside whole (a 合计 / 小计 row of an export)."""
+    if reader.blocks_seen:
+        line = _block_of(reader, line)
+    first = next((c for c in line.cells if c), "")
+    if first and len(first) <= 3 and norm(first) in _SUBTOTAL:
+        reader.lost(line, " | ".join(c for c in line.cells if c), "subtotal")
+        return None
     if caption:
         # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
-        side: dict[str, str] = {}
         line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
-    else:
-        line, side = _project_row(reader, line)
+        return line, {}
+    line, side = _project_row(reader, line)
     for key in ("org", "project"):
         if side.get(key):
             reader.carried[key] = side[key]
+    return line, side
+
+
+def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
+    """One indicator row: tokens, halves, the label each half carries, its name and value."""
+    prepared = _row_cells(reader, line, caption)
+    if prepared is None:
+        return
+    line, side = prepared
     tokens = tokenize_row(line, reader.label_cols)
     if not tokens:
         if side.get("standard") or side.get("note"):
             reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
+        elif side.get("budget"):
+            # an export's unit or department row: its name and its total, no indicator
+            # ("820-马踏镇部门 | | 8,827,620.53")
+            reader.lost(line, " | ".join(side.get(k, "") for k in ("org", "project", "budget") if side.get(k)), "subtotal")
         return
+    if (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
+        # labels and a 评分标准 but no indicator ("效益指标 | 经济效益指标 | | | 未达指标值酌情扣分"):
+        # the labels still govern the rows below, the text is kept as an unparsed row
+        reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
     if _continues_values(tokens, reader.previous_row):
         # a row wrapped by the converter: its values belong to the names of the row above
         for pair, token in zip([p for p in reader.previous_row if not p.value], tokens):
@@ -540,38 +589,44 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     for h, half in enumerate(sides[:halves]):
         if printed[h] is not None:
             reader.current[h] = printed[h]
-        texts = [t for t in half.texts if t.kind == TEXT]
-        stray = [t for t in half.texts if t.kind != TEXT]
-        if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
-            # "服务对象满意度 | >95%": the category word is the only name this value has
-            texts = [half.label, texts[0]]
-        if not texts:
-            continue
-        level2 = reader.current[h]
-        if level2 is None:
-            reader.lost(line, " | ".join(t.text for t in texts), "no-category")
-            continue
-        texts = _drop_repeats(texts)
-        at = _name_position(texts)
-        period = reader.block_period if halves == 1 and reader.block_period else reader.periods[h]
-        reader.pairs.append(
-            Pair(
-                line.number, period, level2, texts[at].text,
-                texts[at + 1].text if len(texts) > at + 1 else "",
-                labelled=printed[h] is not None, half=h, project=reader.carried.get("project"), side=side,
-                level2_source="printed" if printed[h] is not None else "inherited",
-            )
-        )
-        for extra in texts[:at] + texts[at + 2 :] + stray:
-            reader.lost(line, extra.text, "extra-cell")
+        _read_half(reader, line, h, half, printed[h] is not None, side)
     reader.previous_row = reader.pairs[row_start:]
+
+
+def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, side: dict[str, str]) -> None:
+    """The name and value of one half of a row, under the label its half carries."""
+    texts = [t for t in half.texts if t.kind == TEXT]
+    stray = [t for t in half.texts if t.kind != TEXT]
+    if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
+        # "服务对象满意度 | >95%": the category word is the only name this value has
+        texts = [half.label, texts[0]]
+    if not texts:
+        return
+    level2 = reader.current[h]
+    if level2 is None:
+        reader.lost(line, " | ".join(t.text for t in texts), "no-category")
+        return
+    texts = _drop_repeats(texts)
+    at = _name_position(texts)
+    period = reader.block_period if reader.halves == 1 and reader.block_period else reader.periods[h]
+    value = texts[at + 1].text if len(texts) > at + 1 else ""
+    reader.pairs.append(
+        Pair(
+            line.number, period, level2, texts[at].text, value, labelled=labelled, half=h,
+            project=reader.carried.get("project"), side=side, level2_source="printed" if labelled else "inherited",
+        )
+    )
+    for extra in texts[:at] + texts[at + 2 :] + stray:
+        reader.lost(line, extra.text, "extra-cell")
 
 
 def read_rows(table: TableBlock) -> _Reader:
     """Every row of the table's indicator block, read with the template of its caption row."""
     reader = _Reader(table, table.periods)
+    blocks = templates.block_words()
+    reader.blocks_seen = frozenset(k for line in table.body for c in line.cells if c and (k := norm(c)) in blocks)
     for line in table.body:
-        caption = is_indicator_header([c for c in line.cells if c])
+        caption = is_indicator_header(line.cells)
         if caption:
             _caption_row(reader, line)
         # a caption row is read too: a converter may print the first 二级 label into it
@@ -589,9 +644,11 @@ _WEIGHT = regex.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
 
 def _indicator(table: TableBlock, p: Pair) -> Indicator:
     level2, level1 = p.level2
-    weight = _WEIGHT.match(norm(p.side.get("weight", "")))
-    nature = norm(p.side.get("nature", ""))
-    standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
+    weight = standard = nature = None
+    if p.side:
+        weight = _WEIGHT.match(norm(p.side.get("weight", "")))
+        nature = norm(p.side.get("nature", ""))
+        standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
     return Indicator(
         doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
         project=p.project or table.project, period=p.period, level1=level1, level2=level2,

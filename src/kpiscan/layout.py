@@ -60,15 +60,16 @@ def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
 
-# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）"
-_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]$")
+# a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）", or by its score
+# range: "成本指标(0-20)分"
+_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]分?$")
 
 
 @_memo
 def level2_of(cell: str) -> tuple[str, str] | None:
     """(canonical level2, level1) when the cell is a 二级 label, full, annotated or truncated."""
     key = norm(cell)
-    if key.endswith(")"):
+    if key.endswith((")", ")分")):
         key = _ANNOTATION.sub("", key)
     variants = _level2_variants()
     hit = variants.get(key)
@@ -115,7 +116,7 @@ def looks_like_value(cell: str) -> bool:
 @_memo
 def level1_of(cell: str) -> str | None:
     key = norm(cell)
-    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith(")") else key)
+    return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith((")", ")分")) else key)
 
 
 @_memo
@@ -123,26 +124,35 @@ def is_column_header(cell: str) -> bool:
     return norm(cell) in layout_words("column_header")
 
 
-def is_indicator_header(cells: list[str]) -> bool:
+def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
     """The caption row of the indicator block (一级指标 | 二级指标 | 三级指标 | 指标值 …): the captions
     the templates in lexicons/templates/ know decide (`templates.is_caption_row`)."""
-    from .templates import is_caption_row
-
-    return is_caption_row(cells)
+    return _templates.is_caption_row(cells)
 
 
 @_memo
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
+    if _SIGN_OFF.search(key):
+        return True  # an office's seal and date blank: "财政绩效管理科室(盖章) 年 月 日"
     # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
     # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
     return len(key) >= 2 and any(key == w or (len(w) <= _SHORT_FOOTER and w.startswith(key)) for w in layout_words("footer"))
 
 
+_SIGN_OFF = regex.compile(r"盖章[)）]?年月日$")
+
+
+_FOOTER_LABEL = regex.compile(r"([^\s:：]+)\s*[:：]")
+
+
 def is_footer_row(cells: list[str]) -> bool:
-    """The 负责人/经办人/联系电话/填报日期 row that closes a table."""
+    """The 负责人/经办人/联系电话/填报日期 row that closes a table, also printed as one line of text
+    ("填表人: … 联系电话: … 填报日期:")."""
     hits = sum(is_footer(c) for c in cells)
+    if hits < 2 and len(cells) == 1:
+        hits = sum(is_footer(label) for label in _FOOTER_LABEL.findall(cells[0]))
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
@@ -211,3 +221,7 @@ def is_mojibake(text: str) -> bool:
     # A mojibake line may be cut mid-character, so allow one broken sequence at its end.
     repaired = raw.decode("utf-8", errors="replace")
     return repaired.count("\ufffd") <= 1 and repaired != text and len(repaired) < len(text)
+
+
+# templates.py reads captions with the functions above: imported last, so the cycle resolves
+from . import templates as _templates  # noqa: E402

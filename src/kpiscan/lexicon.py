@@ -22,7 +22,17 @@ def lexicon_dir() -> Path:
     return Path(str(files("kpiscan") / "lexicons"))
 
 
+# every lexicon read in this process, by name: a trained model's manifest lists (and hashes) them
+_READ: set[str] = set()
+
+
+def read_names() -> frozenset[str]:
+    """The lexicons this process has read so far."""
+    return frozenset(_READ)
+
+
 def path(name: str) -> Path:
+    _READ.add(name)
     p = lexicon_dir() / name
     if not p.exists():
         raise FileNotFoundError(f"lexicon {name!r} not found in {lexicon_dir()} (set KPISCAN_LEXICONS)")

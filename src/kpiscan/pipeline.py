@@ -137,7 +137,15 @@ def fill_identity(doc: Document, tables: list[TableBlock], indicators: list[Indi
     assign_ids(indicators)
 
 
-def scan_document(doc: Document, classify: bool = True) -> ScanResult:
+def level2_by_meaning(indicators: list[Indicator], tables: list[TableBlock]) -> list[Indicator]:
+    """Rows whose printed 二级 label its table makes suspect go to the category their meaning and
+    neighbours support (kpiscan.classify.category.reassign_level2); clean prints are kept."""
+    from .classify.category import reassign_level2
+
+    return reassign_level2(indicators, tables)
+
+
+def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True) -> ScanResult:
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
@@ -155,6 +163,8 @@ def scan_document(doc: Document, classify: bool = True) -> ScanResult:
     result.tables = tables
     fill_identity(doc, tables, result.indicators, result.unparsed)
     fill_targets(result.indicators, {t.index: t.year or doc.year for t in tables})
+    if by_meaning:
+        result.indicators = level2_by_meaning(result.indicators, tables)
     if classify:
         fill_labels(result.indicators, doc.year)
     return result
@@ -169,13 +179,13 @@ def file_hash(path: str | Path) -> str:
     return h.hexdigest()[:16]
 
 
-def scan_file(path: str | Path, classify: bool = True, doc: str | None = None) -> ScanResult:
+def scan_file(path: str | Path, classify: bool = True, doc: str | None = None, by_meaning: bool = True) -> ScanResult:
     """Scan one file; `doc` names it in the records (default: its base name)."""
     try:
         document = read_document(path)
         document.name = doc or document.name
         document.sha256 = file_hash(path)
-        return scan_document(document, classify=classify)
+        return scan_document(document, classify=classify, by_meaning=by_meaning)
     except InputError as err:
         return ScanResult(problems=[err], files=[str(path)])
     except OSError as err:  # permission denied, a file gone while scanning, ...

@@ -29,6 +29,7 @@ from .layout import (
     title_kind,
 )
 from .model import Document, Line, TableBlock
+from .templates import block_words
 
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 _DEPT_CODE = regex.compile(r"^\s*\d+\s*[-－—]\s*")
@@ -43,6 +44,8 @@ _HALVES = HALVES
 class State(StrEnum):
     """Where the segmenter stands in a document."""
 
+    __hash__ = str.__hash__  # Enum's own hash is a Python call: these key dicts on every line
+
     SEEKING = "seeking"  # no table open yet
     HEADER = "header"  # a table's header fields (项目名称 … 总体目标)
     BODY = "body"  # its indicator rows
@@ -51,6 +54,8 @@ class State(StrEnum):
 
 class Event(StrEnum):
     """What a line is, decided in this order (the first that holds)."""
+
+    __hash__ = str.__hash__
 
     NOISE = "noise"  # empty, a watermark, a page number, mojibake
     YEAR = "year"  # "(2024年度)" under a title
@@ -102,7 +107,7 @@ def is_section_heading(line: Line) -> bool:
     return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
 
 
-_NOTE = regex.compile(r"^(注|说明|备注)[:：]")
+_NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
@@ -205,14 +210,16 @@ def _is_name_row(cells: list[str]) -> bool:
     return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
 
-def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
+def _block_facts(lines: list[Line], all_cells: list[list[str]] | None = None) -> dict[int, tuple[bool, bool]]:
     """For each 项目名称 row: (is a 绩效目标表 header, its block has a footer).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     facts: dict[int, tuple[bool, bool]] = {}
-    rows = [(line, cells) for line in lines if (cells := _cells(line)) and not is_noise(line)]
+    if all_cells is None:
+        all_cells = [_cells(line) for line in lines]
+    rows = [(line, cells) for line, cells in zip(lines, all_cells) if cells and not is_noise(line)]
     for i, (line, cells) in enumerate(rows):
         if not _is_name_row(cells):
             continue
@@ -220,7 +227,9 @@ def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
             title_kind(rows[i - 1][1][0]) == "project"
             or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
         )
-        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]]
+        # the header fields on the next rows, or beside the name on its own row
+        # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
+        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
         footer = False
         for _, later in rows[i + 1 :]:
@@ -233,7 +242,11 @@ def _block_facts(lines: list[Line]) -> dict[int, tuple[bool, bool]]:
     return facts
 
 
-def line_event(line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]]) -> Event:
+def line_event(
+    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event)
+) -> Event:
+    """The first event that holds for the line, among those the current state listens to (the
+    others are not tested: ROW stands for them)."""
     if not cells or is_noise(line):
         return Event.NOISE
     first = cells[0]
@@ -246,13 +259,13 @@ def line_event(line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]
         return Event.TITLE_PROJECT
     if _is_name_row(cells) and blocks.get(line.number, (False, False))[0]:
         return Event.NAME_ROW
-    if is_footer_row(cells):
+    if Event.FOOTER in listens and is_footer_row(cells):
         return Event.FOOTER
-    if is_indicator_header(cells):
+    if Event.CAPTION in listens and is_indicator_header(line.cells):
         return Event.CAPTION
-    if is_section_heading(line) or is_prose(line):
+    if Event.END_TEXT in listens and (is_section_heading(line) or is_prose(line)):
         return Event.END_TEXT
-    if len(cells) == 1 and _FILL_DATE.match(norm(first)):
+    if Event.FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
         return Event.FILL_DATE
     return Event.ROW
 
@@ -386,7 +399,9 @@ class _Segmenter:
         if table.kind == "department" and not table.project and _department_cell(cells):
             table.fields["部门名称"] = _department_cell(cells)
             table.project = _department_name(table.fields["部门名称"])
-        elif _starts_indicator_rows(cells):
+        elif _starts_indicator_rows(cells) or all(norm(c) in block_words() for c in cells):
+            # indicator rows printed without their caption row (a continuation page), or a stacked
+            # layout's block caption (长期绩效指标) on a line of its own above its caption row
             table.body.append(line)
             return State.BODY
         else:
@@ -400,7 +415,9 @@ class _Segmenter:
 
 
 _A = _Segmenter
-# The grammar: (state, event) -> action. Events not listed for a state fall to (None, event).
+# The grammar: (state, event) -> action; (None, event) holds in every state. A state does not test
+# the events it has no transition for: its lines come as ROW (in HEADER a heading or a date is a
+# header line; in BODY a repeated caption row is a row), other states skip them.
 TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, list[str]], State]] = {
     (None, Event.NOISE): _A.skip,
     (None, Event.YEAR): _A.year,
@@ -412,26 +429,39 @@ TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, list[s
     (State.CLOSED, Event.FILL_DATE): _A.fill_date,
     (State.HEADER, Event.FOOTER): _A.footer,
     (State.HEADER, Event.CAPTION): _A.caption_in_header,
-    (State.HEADER, Event.END_TEXT): _A.header_row,
-    (State.HEADER, Event.FILL_DATE): _A.header_row,
     (State.HEADER, Event.ROW): _A.header_row,
     (State.BODY, Event.FOOTER): _A.footer,
     (State.BODY, Event.END_TEXT): _A.end_text,
-    (State.BODY, Event.CAPTION): _A.body,
     (State.BODY, Event.FILL_DATE): _A.body,
     (State.BODY, Event.ROW): _A.body,
 }
 
 
+# the events each state has a transition for (the others need not be tested on its lines)
+LISTENS: dict[State, frozenset[Event]] = {
+    state: frozenset(e for (s, e) in TRANSITIONS if s is None or s == state) for state in State
+}
+
+
+# TRANSITIONS as one lookup per (state, event), the events of any state first
+_ACTIONS: dict[State, dict[Event, Callable[[_Segmenter, Line, list[str]], State]]] = {
+    state: {e: TRANSITIONS.get((None, e)) or TRANSITIONS.get((state, e), _Segmenter.skip) for e in Event}
+    for state in State
+}
+_WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, State.CLOSED)}
+
+
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    seg = _Segmenter(doc, _block_facts(doc.lines))
-    for line in doc.lines:
-        cells = _cells(line)
-        event = line_event(line, cells, seg.blocks)
-        state = seg.state
-        action = TRANSITIONS.get((None, event)) or TRANSITIONS.get((state, event), _Segmenter.skip)
-        new_state = action(seg, line, cells)
+    all_cells = [_cells(line) for line in doc.lines]
+    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells))
+    for line, cells in zip(doc.lines, all_cells):
+        state = seg.current.state if seg.current is not None else State.SEEKING
+        listens = LISTENS[state]
+        if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
+            listens = _WITHOUT_CAPTION[state]  # a caption row opens a table only under a title
+        event = line_event(line, cells, seg.blocks, listens)
+        new_state = _ACTIONS[state][event](seg, line, cells)
         if seg.current is not None:
             seg.current.state = new_state
     if seg.current is not None:

@@ -85,8 +85,9 @@ def block_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 14)
 def caption_key(cell: str) -> str:
-    """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note."""
-    key = norm(cell).rstrip(":")
+    """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note;
+    "*指标值" also without the required-field mark forms print before a caption."""
+    key = norm(cell).rstrip(":").lstrip("*★")
     if key in _all_captions():
         return key
     bare = _BRACKETED.sub("", key)
@@ -97,18 +98,27 @@ def caption_roles(cell: str) -> frozenset[str]:
     return _all_captions().get(caption_key(cell), frozenset())
 
 
-def is_caption_row(cells: list[str]) -> bool:
+def is_caption_row(cells: list[str] | tuple[str, ...]) -> bool:
     """An indicator caption row: 三级指标, or a value caption with a name or 二级 caption
     (一级指标 | 二级指标 | 指标内容 | 指标值, 一级指标 | 二级指标 | 当年预期实现值 …)."""
+    if not any("指" in c or "值" in c for c in cells):
+        return False  # every caption row has an 指标 or a 值 caption: most rows stop here
+    return _is_caption_row(tuple(cells))
+
+
+@lru_cache(maxsize=1 << 12)
+def _is_caption_row(cells: tuple[str, ...]) -> bool:
+    # memoised: the segmenter and the extractor ask about the same rows
+    captions = _all_captions()
     roles: set[str] = set()
-    keys = set()
     for c in cells:
         key = caption_key(c)
-        keys.add(key)
-        roles |= _all_captions().get(key, frozenset())
-    if "三级指标" in keys:
-        return True
-    return bool(roles & VALUE_ROLES) and "level2" in roles and ("name" in roles or "二级指标" in keys)
+        if key == "三级指标":
+            return True
+        hit = captions.get(key)
+        if hit:
+            roles |= hit
+    return bool(roles & VALUE_ROLES) and "level2" in roles and ("name" in roles or any(caption_key(c) == "二级指标" for c in cells))
 
 
 @dataclass(frozen=True)

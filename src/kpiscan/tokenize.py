@@ -10,7 +10,7 @@ Nothing here downloads: jieba's bundled dictionary is local. The segmenter is ou
 from __future__ import annotations
 
 import logging
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import jieba
@@ -61,8 +61,19 @@ def segmenter() -> jieba.Tokenizer:
 
 
 def tokens(text: str) -> list[str]:
-    """The words of `text` (whitespace dropped): the fast path, no spaCy."""
-    return [w for w in segmenter().cut(text, HMM=True) if w.strip()]
+    """The words of `text` (whitespace dropped): the fast path, no spaCy. Memoised per text."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(w for w in segmenter().cut(text, HMM=True) if w.strip())
+
+
+def preload() -> None:
+    """Build the segmenter (jieba's dictionary and the user words, ~0.8 s CPU) now. A parent that
+    calls this before forking its workers pays it once; each worker then starts with it loaded."""
+    segmenter()
 
 
 _PIPELINE_NAMES = ("get_nlp", "parse_doc", "mark_values", "VALUES_KEY")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from . import schema
+from .cellsafe import defuse
 from .model import Indicator
 
 FLAT_COLUMNS = tuple(schema.flat_columns(Indicator))
@@ -27,11 +28,11 @@ def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
 
 
 def write_csv(records: Iterable[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
-    # utf-8-sig so that Excel opens the Chinese text correctly
+    # utf-8-sig so that Excel opens the Chinese text correctly; text cells defused (kpiscan.cellsafe)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=schema.flat_columns(cls))
         writer.writeheader()
-        writer.writerows(schema.flat_row(cls, r, lists="join") for r in records)
+        writer.writerows({k: defuse(v) for k, v in schema.flat_row(cls, r, lists="join").items()} for r in records)
 
 
 def records_frame(records: Iterable[dict[str, Any]], cls: type = Indicator) -> Any:

@@ -4,24 +4,41 @@
     classify_one(name, value, level2=None, year=None)   one indicator
     baseline_assess(indicators, year=None)              the lexicon-only baseline, for comparison
 
-The fitted model (src/kpiscan/models/classifier.joblib, written by `kpiscan train`) loads on the
-first call, never at import. Modules: terms (lexicons), rules (certain rules, reason codes,
-baseline), features, estimator (the scikit-learn estimator), training (fit, LODO evaluation).
+The fitted model (src/kpiscan/models/measurability.json: arrays and vocabularies, with
+measurability.manifest.json beside it, both written by `kpiscan train`) loads on the first call,
+never at import, and is scored with numpy alone (scikit-learn is needed only to train). Loading
+checks the manifest and logs one line when the lexicons it was trained with have changed.
+`KPISCAN_MODELS=DIR` reads the models from DIR instead of the package.
+Modules: terms (lexicons), rules (certain rules, reason codes, baseline), features, scoring (the
+decision and the exported model), linear (array scoring), manifest, category (level2 by meaning),
+estimator and export (scikit-learn, training only), training (fit, LODO evaluation).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ..model import Indicator
 from .item import item_of, item_of_indicator
 from .rules import DECIDED_BY_MODEL, DECIDED_BY_RULE, FLAGGED, LABELS, baseline, explain
+from .scoring import ArrayClassifier, RuledDecisions
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "classifier.joblib"
+PACKAGED_MODELS = Path(__file__).resolve().parents[1] / "models"
+MODEL_FILE = "measurability.json"
+MODEL_PATH = PACKAGED_MODELS / MODEL_FILE
 
-__all__ = ["LABELS", "MODEL_PATH", "Verdict", "assess", "baseline_assess", "classify_one", "load_model"]
+__all__ = ["LABELS", "MODEL_PATH", "Verdict", "assess", "baseline_assess", "classify_one", "load_model",
+           "model_dir", "preload"]
+
+
+def model_dir() -> Path:
+    """Where the fitted models are read from: $KPISCAN_MODELS when set, else the package's models/."""
+    env = os.environ.get("KPISCAN_MODELS")
+    return Path(env) if env else PACKAGED_MODELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,28 +48,42 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)
     proba: float | None = None  # the model's probability of `label`; None when a rule decided
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "flagged": self.flagged, "reasons": list(self.reasons), "proba": self.proba}
 
 
 @cache
-def load_model(path: Path = MODEL_PATH):
-    """The fitted MeasurabilityClassifier, read once."""
-    import joblib
+def load_model(path: Path | None = None) -> ArrayClassifier:
+    """The fitted measurability model (exported arrays, no scikit-learn), read once; its manifest is
+    checked against the lexicons in use (one logged line when they differ)."""
+    from .manifest import check
 
-    if not Path(path).exists():
-        raise FileNotFoundError(f"no fitted classifier at {path}: run `kpiscan train`")
-    return joblib.load(path)
+    path = Path(path) if path is not None else model_dir() / MODEL_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no fitted classifier at {path}: run `kpiscan train --out DIR`")
+    model = ArrayClassifier.load(path)
+    check("measurability", path)
+    return model
 
 
-def assess(indicators: Sequence[Indicator], year: int | None = None, model=None) -> list[Verdict]:
+def preload() -> None:
+    """Load what every scan needs once (the model, jieba's dictionary): call it in a parent process
+    before forking workers, or once per worker where the platform spawns them."""
+    from ..tokenize import preload as preload_tokenizer
+
+    preload_tokenizer()
+    load_model()
+
+
+def assess(indicators: Sequence[Indicator], year: int | None = None,
+           model: RuledDecisions | None = None) -> list[Verdict]:
     """A Verdict per indicator, in order. Uses each indicator's target when filled, else parses
     its value with `year`. Does not modify the indicators."""
     items = [item_of_indicator(ind, year) for ind in indicators]
     if not items:
         return []
     model = model if model is not None else load_model()
-    verdicts = []
+    verdicts: list[Verdict] = []
     for item, (label, proba, rule_codes) in zip(items, model.decide(items)):
         if rule_codes is not None:
             reasons = list(rule_codes) + [DECIDED_BY_RULE]
@@ -71,7 +102,7 @@ def classify_one(name: str, value: str, level2: str | None = None, year: int | N
 
 def baseline_assess(indicators: Sequence[Indicator], year: int | None = None) -> list[Verdict]:
     """The lexicon-only baseline (rules and term lists, no learning) as Verdicts."""
-    out = []
+    out: list[Verdict] = []
     for ind in indicators:
         label, reasons = baseline(item_of_indicator(ind, year))
         out.append(Verdict(label, label in FLAGGED, reasons, None))

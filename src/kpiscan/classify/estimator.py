@@ -6,15 +6,17 @@
       value words, name words (jieba)       -> TfidfVectorizer
 
 With `use_rules` (the default) the certain rules of rules.certain() override the model, and
-predict_proba gives those rows all their mass on the rule's label. `lexicon_dropout` adds, at fit
+predict_proba gives those rows all their mass on the rule's label (scoring.RuledDecisions, shared
+with the exported model that `kpiscan scan` loads). `lexicon_dropout` adds, at fit
 time, copies of a share of the training items with their value's term hits hidden, so the model
 also learns to read a value from its characters and words: a value whose word the lexicons lack
 (a document we have not seen) then falls to the n-grams, not to a blind default.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -26,10 +28,11 @@ from sklearn.preprocessing import FunctionTransformer
 
 from . import features
 from .item import Item
-from .rules import LABELS, certain
+from .rules import LABELS
+from .scoring import RuledDecisions
 
 
-def _texts(func) -> FunctionTransformer:
+def _texts(func: Callable[..., Any]) -> FunctionTransformer:
     return FunctionTransformer(func, validate=False)
 
 
@@ -59,7 +62,7 @@ def _hidden(item: Item) -> features.HiddenTermsItem:
     return features.HiddenTermsItem(**{f.name: getattr(item, f.name) for f in fields(Item)})
 
 
-class MeasurabilityClassifier(ClassifierMixin, BaseEstimator):
+class MeasurabilityClassifier(RuledDecisions, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Labels Items quantitative / temporal / binary / vague / malformed (docs/gold-spec.md)."""
 
     def __init__(self, C: float = 1.0, use_rules: bool = True, lexicon_dropout: float = 0.3,
@@ -80,6 +83,12 @@ class MeasurabilityClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(LABELS)
         return self
 
+    def export(self) -> dict[str, Any]:
+        """The fitted model as arrays and vocabularies (classify.linear), for the shipped JSON."""
+        from .export import export_pipeline
+
+        return export_pipeline(self.pipeline_)
+
     def model_proba(self, X: Sequence[Item]) -> np.ndarray:
         """The learned model's probabilities alone (columns in LABELS order), no rules."""
         raw = self.pipeline_.predict_proba(list(X))
@@ -87,34 +96,6 @@ class MeasurabilityClassifier(ClassifierMixin, BaseEstimator):
         for j, label in enumerate(self.pipeline_.classes_):
             out[:, LABELS.index(label)] = raw[:, j]
         return out
-
-    def decide(self, X: Sequence[Item]) -> list[tuple[str, float | None, list[str] | None]]:
-        """Per item (label, model probability or None, rule codes or None when the model decided)."""
-        X = list(X)
-        rules = [certain(i) if self.use_rules else None for i in X]
-        todo = [k for k, r in enumerate(rules) if r is None]
-        proba = self.model_proba([X[k] for k in todo]) if todo else np.zeros((0, len(LABELS)))
-        out: list[tuple[str, float | None, list[str] | None]] = [
-            (r[0], None, r[1]) if r else ("", None, None) for r in rules
-        ]
-        for row, k in zip(proba, todo):
-            j = int(row.argmax())
-            out[k] = (LABELS[j], float(row[j]), None)
-        return out
-
-    def predict_proba(self, X: Sequence[Item]) -> np.ndarray:
-        X = list(X)
-        proba = self.model_proba(X)
-        if self.use_rules:
-            for k, item in enumerate(X):
-                rule = certain(item)
-                if rule:
-                    proba[k] = 0.0
-                    proba[k, LABELS.index(rule[0])] = 1.0
-        return proba
-
-    def predict(self, X: Sequence[Item]) -> np.ndarray:
-        return np.array([label for label, _, _ in self.decide(X)])
 
 
 def _drop_stop_words(pipeline: Pipeline) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..constants import DATED_KINDS
 from ..layout import norm
 from .item import Item, unit_kind
-from .rules import DATED_KINDS, baseline_label, name_as_value
+from .rules import baseline_label, name_as_value
 from .terms import MAX_STRENGTH, Hits, name_cues, term_hits
 
 # An Item whose lexicon hits are hidden: training copies teach the model to read values whose

@@ -8,12 +8,14 @@ Every code is listed, with its meaning, in docs/classifier.md.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..constants import DATED_KINDS, FLAGGED_LABELS
 from ..constants import LABELS as LABELS  # re-exported: kpiscan.classify.LABELS
 from ..layout import level1_of, level2_of, norm
 from ..values import find_values
 from .item import Item, unit_kind
-from .terms import Hits, name_cues, term_hits
+from .terms import TEXT_MEMO, Hits, name_cues, term_hits
 
 FLAGGED = FLAGGED_LABELS
 
@@ -47,8 +49,10 @@ def _key(text: str) -> str:
     return norm(text).strip(_EDGES)
 
 
+@lru_cache(maxsize=TEXT_MEMO)
 def name_as_value(name: str) -> str | None:
-    """"period" / "value" when the whole name is a date, period, frequency or quantity ("2024全年")."""
+    """"period" / "value" when the whole name is a date, period, frequency or quantity ("2024全年");
+    memoised per name."""
     key = _key(name)
     if not key:
         return None
@@ -65,20 +69,29 @@ def name_as_value(name: str) -> str | None:
 def certain(item: Item) -> tuple[str, list[str]] | None:
     """(label, [codes]) where the rubric is certain (malformed, or a kind of _KIND_RULES); None where
     the model should decide."""
-    value, name = _key(item.value), _key(item.name)
-    if not value or item.target.kind == "empty":
-        return "malformed", ["missing-value"]
-    if value == name:
-        return "malformed", ["value-repeats-name"]
-    if level2_of(value) or level1_of(value):
-        return "malformed", ["value-repeats-category"]
-    shape = name_as_value(item.name)
-    if shape == "period":
-        return "malformed", ["name-is-a-period"]
-    if shape == "value":
-        return "malformed", ["name-is-a-value"]
+    code = _certain_code(item.value, item.name, item.target.kind == "empty")
+    if code is not None:
+        return "malformed", [code]
     rule = _KIND_RULES.get(item.target.kind)
     return (rule[0], list(rule[1])) if rule else None
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def _certain_code(value_text: str, name_text: str, empty: bool) -> str | None:
+    """The certain rule's reason code for one (value, name), memoised: the rules read only these."""
+    value, name = _key(value_text), _key(name_text)
+    if not value or empty:
+        return "missing-value"
+    if value == name:
+        return "value-repeats-name"
+    if level2_of(value) or level1_of(value):
+        return "value-repeats-category"
+    shape = name_as_value(name_text)
+    if shape == "period":
+        return "name-is-a-period"
+    if shape == "value":
+        return "name-is-a-value"
+    return None
 
 
 def unit_mismatch(item: Item) -> bool:
@@ -117,9 +130,9 @@ def explain(item: Item, label: str, hits: Hits | None = None) -> list[str]:
         return ["verifiable-state-word"] + (["close-to-vague"] if term.strength == 1 else [])
     if label == "vague":
         return _vague_reasons(item, hits, cues)
-    codes = certain(item)
-    if codes:
-        return codes[1]
+    rule = certain(item)
+    if rule:
+        return rule[1]
     return ["value-repeats-part-of-name"] if _key(item.value) in _key(item.name) else ["not-a-usable-indicator"]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .. import lexicon
 from ..layout import norm
@@ -76,14 +76,18 @@ def masked(texts: frozenset[str]) -> Iterator[None]:
     """Within the block, the lexicons lack `texts` (normalised terms)."""
     global _MASKED
     saved, _MASKED = _MASKED, frozenset(texts)
-    all_terms.cache_clear()
-    _longest.cache_clear()
+    _clear()
     try:
         yield
     finally:
         _MASKED = saved
-        all_terms.cache_clear()
-        _longest.cache_clear()
+        _clear()
+
+
+def _clear() -> None:
+    all_terms.cache_clear()
+    _longest.cache_clear()
+    term_hits.cache_clear()
 
 
 @cache
@@ -91,14 +95,20 @@ def _longest() -> int:
     return max(len(t) for t in all_terms())
 
 
+# memo sizes: one entry per distinct text, bounded so a province-wide batch stays flat in memory
+TEXT_MEMO = 1 << 16
+
+
+@lru_cache(maxsize=TEXT_MEMO)
 def term_hits(text: str) -> Hits:
-    """Leftmost-longest term hits in `text` (normalised first)."""
+    """Leftmost-longest term hits in `text` (normalised first); memoised per text."""
     key = norm(text)
     terms = all_terms()
     whole = terms.get(key)
     if whole is not None:
         return Hits((whole,))
-    found, i, longest = [], 0, _longest()
+    found: list[Term] = []
+    i, longest = 0, _longest()
     while i < len(key):
         for size in range(min(longest, len(key) - i), 0, -1):
             term = terms.get(key[i : i + size])
@@ -116,7 +126,8 @@ def _cues() -> tuple[tuple[str, str, bool], ...]:
     return tuple((norm(r["cue"]), r["kind"], r.get("where") == "end") for r in lexicon.table(CUES_FILE))
 
 
+@lru_cache(maxsize=TEXT_MEMO)
 def name_cues(name: str) -> frozenset[str]:
-    """Kinds of target the name asks for: {"rate", "time", "cost", "satisfaction", ...}."""
+    """Kinds of target the name asks for: {"rate", "time", "cost", "satisfaction", ...}; memoised."""
     key = norm(name).rstrip("。.，,；;：:）)")
     return frozenset(kind for cue, kind, at_end in _cues() if (key.endswith(cue) if at_end else cue in key))

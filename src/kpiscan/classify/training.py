@@ -10,10 +10,15 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .item import Item, item_of
 from .rules import FLAGGED, LABELS, baseline
 from .terms import masked, term_hits
+
+if TYPE_CHECKING:
+    from .estimator import MeasurabilityClassifier
+    from .scoring import RuledDecisions
 
 RANDOM_STATE = 0
 
@@ -44,19 +49,47 @@ def gold_files(gold_dir: Path) -> list[Path]:
     return files
 
 
-def fit(examples: Sequence[Example]):
+def fit(examples: Sequence[Example]) -> MeasurabilityClassifier:
     from .estimator import MeasurabilityClassifier
 
     return MeasurabilityClassifier(random_state=RANDOM_STATE).fit([e.item for e in examples], [e.label for e in examples])
 
 
-def save(model, out: Path) -> int:
-    """Write the fitted model with joblib (compressed); its size in bytes."""
-    import joblib
-
+def save(model: Any, out: Path) -> int:
+    """Write the fitted model's arrays and vocabularies as JSON (classify.linear); its size in bytes."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, out, compress=3)
+    out.write_text(json.dumps(model.export(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     return out.stat().st_size
+
+
+def lodo_figures(examples: Sequence[Example]) -> dict[str, float]:
+    """The plain leave-one-document-out figures the manifest records."""
+    model_scores, base_scores, _ = leave_one_document_out(examples)
+    return {
+        "model_macro_f1": round(model_scores.macro_f1(), 4), "model_flagged_f1": round(model_scores.flagged_f1(), 4),
+        "baseline_macro_f1": round(base_scores.macro_f1(), 4),
+        "baseline_flagged_f1": round(base_scores.flagged_f1(), 4),
+        "documents": len({e.doc for e in examples}),
+    }
+
+
+def train(gold_dir: Path, out_dir: Path) -> tuple[Any, Path, list[Example]]:
+    """Fit on every gold file of `gold_dir`, write out_dir/measurability.json and its manifest
+    (versions, gold and lexicon hashes, parameters, LODO figures); (model, path, examples)."""
+    from .. import lexicon
+    from . import MODEL_FILE
+    from .manifest import build, write
+
+    files = gold_files(gold_dir)
+    examples = read_gold(files)
+    model = fit(examples)
+    path = Path(out_dir) / MODEL_FILE
+    save(model, path)
+    figures = lodo_figures(examples)
+    params = {k: v for k, v in model.get_params().items()}
+    write(build("measurability", path, gold=files, lexicons=lexicon.read_names(), parameters=params,
+                lodo=figures, examples=len(examples)), path)
+    return model, path, examples
 
 
 @dataclass
@@ -68,7 +101,7 @@ class Scores:
     def report(self) -> str:
         from sklearn.metrics import classification_report
 
-        return classification_report(self.gold, self.predicted, labels=list(LABELS), digits=3, zero_division=0)
+        return str(classification_report(self.gold, self.predicted, labels=list(LABELS), digits=3, zero_division=0))
 
     def confusion(self) -> str:
         from sklearn.metrics import confusion_matrix
@@ -95,7 +128,7 @@ def unseen_terms(train: Sequence[Example], test: Sequence[Example], keep_stronge
     keep_strongest: keep the strength-3 terms (the rubric's own words — 合格, 提升, 及时 … — and
     words that can only be a direction or praise), which a lexicon written without any corpus has.
     """
-    def used(examples):
+    def used(examples: Sequence[Example]) -> set[str]:
         return {t.text for e in examples for t in term_hits(e.item.value).terms
                 if not (keep_strongest and t.strength >= 3)}
 
@@ -129,7 +162,7 @@ def leave_one_document_out(
     return Scores("model", gold, model_pred), Scores("baseline", gold, base_pred), errors
 
 
-def speed(model, items: Sequence[Item], repeat: int = 3) -> float:
+def speed(model: RuledDecisions, items: Sequence[Item], repeat: int = 3) -> float:
     """Indicators per second of model.decide (Targets already parsed), best of `repeat`."""
     model.decide(items[:10])  # warm up the tokenizer
     best = float("inf")
@@ -162,12 +195,3 @@ def evaluation_text(examples: Sequence[Example], model_path: Path | None = None)
     if model_path is not None and model_path.exists():
         lines.append(f"\nmodel file {model_path}: {model_path.stat().st_size / 1024:.1f} KiB on disk")
     return "\n".join(lines)
-
-
-def macro_scores(examples: Sequence[Example]) -> dict[str, float]:
-    """LODO figures as numbers (for tests and benches)."""
-    model_scores, base_scores, _ = leave_one_document_out(examples)
-    return {
-        "model_macro_f1": model_scores.macro_f1(), "model_flagged_f1": model_scores.flagged_f1(),
-        "baseline_macro_f1": base_scores.macro_f1(), "baseline_flagged_f1": base_scores.flagged_f1(),
-    }

@@ -12,7 +12,9 @@ from markupsafe import Markup, escape
 LABEL_W = 190  # room for a Chinese label of ~12 characters
 BAR_H = 18
 GAP = 6
-FONT = "font-family=\"'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif\" font-size=\"12\""
+# the CJK fallback list of report.css: macOS, Windows, Linux faces
+FONT = ("font-family=\"'PingFang SC','Hiragino Sans GB','Microsoft YaHei','DengXian','SimHei','Noto Sans CJK SC',"
+        "'Source Han Sans SC','WenQuanYi Micro Hei',sans-serif\" font-size=\"12\"")
 PALETTE = {
     "quantitative": "#2e7d32", "temporal": "#1565c0", "binary": "#6a1b9a", "vague": "#ef6c00",
     "malformed": "#c62828", "unlabelled": "#9e9e9e",

@@ -1,20 +1,27 @@
-"""What the reports show, computed once from a scan and its review: per-line finding codes,
-per-document and per-department flagged shares, label counts per level2, vague terms.
+"""What the reports show, computed once from a scan and its review, one document at a time.
 
-The xlsx and HTML writers only lay these out.
+`documents(tables, indicators, review)` groups everything by document and table in one pass
+(linear in records and findings) and yields a `DocFacts` per document: its tables, each table's
+indicators, findings and score, and the finding codes per (table, source line, half). `Overview`
+accumulates, document by document, the corpus figures of index.html (per-level2 label counts,
+vague wordings, finding counts, score bands, flagged share per document and department), so the
+writers hold one document's records at a time besides the running totals.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
 from ..constants import LABELS as LABELS  # re-exported for the writers
 from ..constants import level2_order
 from ..layout import norm
 from ..model import Indicator, TableBlock
 from ..review import Finding, Review, department_of
+from ..review.score import DocumentScore, TableScore
 
 LEVEL2_ORDER = level2_order()
+ROW_CODES_SKIPPED = ("flagged-share",)  # names every flagged row; the row's own label says it better
 
 
 @dataclass
@@ -29,93 +36,141 @@ class Share:
 
 
 @dataclass
-class Facts:
-    tables: list[TableBlock]
+class TableFacts:
+    table: TableBlock
     indicators: list[Indicator]
-    review: Review
-    # record id -> codes of the findings about that record (findings point at record ids, so a
-    # finding on one half's indicator never lands on the other half's on the same line)
-    codes_at: dict[str, list[str]] = field(default_factory=dict)
+    findings: list[Finding]
+    score: TableScore | None
+    department: str
+    # indicator record id -> the findings about that record (findings point at record ids, so a
+    # finding about one half's indicator never lands on the other half's on the same line)
+    at: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def findings_at(self, ind: Indicator) -> list[Finding]:
+        """The findings about this indicator record (this half of this row)."""
+        return self.at.get(ind.id or "", [])
+
+    def codes_of(self, ind: Indicator) -> list[str]:
+        return list(dict.fromkeys(f.code for f in self.findings_at(ind)))
+
+
+@dataclass
+class DocFacts:
+    doc: str
+    tables: list[TableFacts]
+    score: DocumentScore | None
 
     @property
-    def docs(self) -> list[str]:
-        return list(dict.fromkeys(t.doc for t in self.tables))
+    def indicators(self) -> Iterator[Indicator]:
+        for t in self.tables:
+            yield from t.indicators
 
-    def tables_of(self, doc: str) -> list[TableBlock]:
-        return [t for t in self.tables if t.doc == doc]
-
-    def indicators_of(self, doc: str, table: int | None = None) -> list[Indicator]:
-        return [i for i in self.indicators if i.doc == doc and (table is None or i.table == table)]
-
-    def line_codes(self, ind: Indicator) -> list[str]:
-        """Codes of the findings about this indicator record."""
-        return self.codes_at.get(ind.id or "", [])
+    @property
+    def n_indicators(self) -> int:
+        return sum(len(t.indicators) for t in self.tables)
 
 
-def gather(tables: list[TableBlock], indicators: list[Indicator], review: Review) -> Facts:
-    facts = Facts(tables=tables, indicators=indicators, review=review)
-    codes: dict[str, list[str]] = defaultdict(list)
+def _findings_at(findings: list[Finding]) -> dict[str, list[Finding]]:
+    at: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.code in ROW_CODES_SKIPPED:
+            continue
+        for record in dict.fromkeys(f.records):
+            at[record].append(f)
+    return dict(at)
+
+
+def documents(tables: Iterable[TableBlock], indicators: Iterable[Indicator], review: Review) -> Iterator[DocFacts]:
+    """One DocFacts per document, in the order the tables come; a single grouping pass."""
+    inds: dict[tuple[str, int], list[Indicator]] = defaultdict(list)
+    for i in indicators:
+        inds[(i.doc, i.table)].append(i)
+    found: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for f in review.findings:
-        if f.code in ("flagged-share",):
-            continue  # names every flagged row; the row's own label says it better
-        for record in f.records:
-            if f.code not in codes[record]:
-                codes[record].append(f.code)
-    facts.codes_at = dict(codes)
-    return facts
+        found[(f.doc, f.table)].append(f)
+    scores = {(s.doc, s.table): s for s in review.tables}
+    doc_scores = {d.doc: d for d in review.documents}
+    per_doc: dict[str, list[TableBlock]] = defaultdict(list)
+    for t in tables:
+        per_doc[t.doc].append(t)
+    for doc, blocks in per_doc.items():
+        yield DocFacts(doc=doc, score=doc_scores.get(doc), tables=[
+            TableFacts(table=t, indicators=inds.pop((doc, t.index), []), findings=found.get((doc, t.index), []),
+                       score=scores.get((doc, t.index)), department=department_of(t) or "(未注明)",
+                       at=_findings_at(found.get((doc, t.index), [])))
+            for t in blocks
+        ])
 
 
-def labelled(indicators: list[Indicator]) -> bool:
-    return any(i.label is not None for i in indicators)
+@dataclass
+class Overview:
+    """The corpus figures of index.html, added to one document at a time."""
 
+    documents: list[DocumentScore] = field(default_factory=list)
+    n_tables: int = 0
+    n_indicators: int = 0
+    n_rows: int = 0  # printed indicator rows (both halves of one source line count once)
+    n_labelled: int = 0
+    n_flagged: int = 0
+    n_findings: int = 0
+    table_scores: list[float] = field(default_factory=list)
+    by_doc: list[Share] = field(default_factory=list)
+    by_department: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    per_level2: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    vague: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
 
-def flagged_share_by(indicators: list[Indicator], key) -> list[Share]:
-    """Flagged / labelled indicators per key(indicator), largest share first."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for i in indicators:
-        if i.label is None:
-            continue
-        c = counts[key(i)]
-        c[0] += int(i.flagged)
-        c[1] += 1
-    shares = [Share(k, f, t) for k, (f, t) in counts.items()]
-    return sorted(shares, key=lambda s: (-s.share, s.key))
+    def add(self, d: DocFacts) -> None:
+        if d.score is not None:
+            self.documents.append(d.score)
+        flagged = labelled = 0
+        for t in d.tables:
+            self.n_tables += 1
+            if t.score is not None:
+                self.table_scores.append(t.score.score)
+            self.n_findings += len(t.findings)
+            self.codes.update(f.code for f in t.findings)
+            dept = self.by_department[t.department]
+            seen_vague: set[int] = set()
+            self.n_rows += len({i.line for i in t.indicators})
+            for i in t.indicators:
+                self.per_level2[i.level2][i.label or "unlabelled"] += 1
+                if i.label is None:
+                    continue
+                labelled += 1
+                flagged += int(i.flagged)
+                dept[0] += int(i.flagged)
+                dept[1] += 1
+                if i.label == "vague" and i.line not in seen_vague:
+                    seen_vague.add(i.line)  # both halves print the same row: one reviewer reading
+                    text = norm((i.target.text if i.target is not None and i.target.text else i.value) or "")
+                    if text:
+                        self.vague[text] += 1
+        self.n_indicators += d.n_indicators
+        self.n_labelled += labelled
+        self.n_flagged += flagged
+        if labelled:
+            self.by_doc.append(Share(d.doc, flagged, labelled))
 
+    def flagged_by_doc(self) -> list[Share]:
+        return sorted(self.by_doc, key=lambda s: (-s.share, s.key))
 
-def department_by_table(tables: list[TableBlock]) -> dict[tuple[str, int], str]:
-    return {(t.doc, t.index): department_of(t) or "(未注明)" for t in tables}
+    def flagged_by_department(self) -> list[Share]:
+        shares = [Share(k, f, t) for k, (f, t) in self.by_department.items() if t]
+        return sorted(shares, key=lambda s: (-s.share, s.key))
 
+    def labels_per_level2(self) -> list[tuple[str, dict[str, int]]]:
+        """(level2, {label: count}) in the canonical level2 order; unlabelled rows count as "unlabelled"."""
+        order = [l2 for l2 in LEVEL2_ORDER if l2 in self.per_level2]
+        order += sorted(set(self.per_level2) - set(LEVEL2_ORDER))
+        return [(l2, dict(self.per_level2[l2])) for l2 in order]
 
-def labels_per_level2(indicators: list[Indicator]) -> list[tuple[str, dict[str, int]]]:
-    """(level2, {label: count}) in the canonical level2 order; unlabelled rows count as "unlabelled"."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for i in indicators:
-        counts[i.level2][i.label or "unlabelled"] += 1
-    order = [l2 for l2 in LEVEL2_ORDER if l2 in counts] + sorted(set(counts) - set(LEVEL2_ORDER))
-    return [(l2, dict(counts[l2])) for l2 in order]
+    def vague_terms(self, top: int = 15) -> list[tuple[str, int]]:
+        """The most common wording of vague targets (Target.text, else the value), once per row."""
+        return self.vague.most_common(top)
 
-
-def vague_terms(indicators: list[Indicator], top: int = 15) -> list[tuple[str, int]]:
-    """The most common wording of vague targets: the normalised qualitative text of each vague
-    indicator (its Target.text, else its value), counted once per source line and table."""
-    seen: set[tuple[str, int, int]] = set()
-    counts: Counter = Counter()
-    for i in indicators:
-        if i.label != "vague":
-            continue
-        key = (i.doc, i.table, i.line)
-        if key in seen:
-            continue  # both halves print the same row: one reviewer reading
-        seen.add(key)
-        text = (i.target.text if i.target is not None and i.target.text else i.value) or ""
-        text = norm(text)
-        if text:
-            counts[text] += 1
-    return counts.most_common(top)
-
-
-def finding_counts(findings: list[Finding]) -> list[tuple[str, int]]:
-    return Counter(f.code for f in findings).most_common()
+    def finding_counts(self) -> list[tuple[str, int]]:
+        return self.codes.most_common()
 
 
 def score_histogram(scores: list[float], width: int = 10) -> list[tuple[str, int]]:

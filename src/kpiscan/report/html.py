@@ -1,12 +1,21 @@
 """DIR/index.html (corpus overview with charts) and DIR/docs/<doc>.html (each table as reviewers
-know it: header fields, both halves side by side, weak rows highlighted, findings, score).
+know it: header fields, both halves side by side with each half's reasons under it, weak rows
+highlighted, findings, score), written one document at a time.
 
-Static and offline: jinja2 templates, charts as inline SVG, one small bundled stylesheet and
-script copied to DIR/static/. Every page records script errors into its <body> attributes
-(data-js-errors) so a headless browser test can see them without a DevTools connection.
+Static and offline: jinja2 templates (autoescaped), charts as inline SVG, one small bundled
+stylesheet and script copied to DIR/static/. The document pages have a search box and filters
+(label, 二级指标, code, weak rows only) that keep table headers, halves and category labels; tables
+fold (closed by default in a document of more than COLLAPSE_ABOVE indicators). Past
+INDEX_PAGE_DOCS documents, index.html lists the lowest-scoring documents and links to pages of
+the full list (DIR/documents/page-N.html); the per-document chart shows the top CHART_DOCS.
+Every page records script errors into its <body> (data-js-errors) so a headless browser test
+can see them without a DevTools connection. Re-running into the same DIR removes the pages of
+documents no longer reported.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,28 +27,29 @@ from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
 from ..review import criteria, rules
 from ..review.findings import criteria_en
-from . import charts
-from .facts import (
-    LABELS,
-    Facts,
-    department_by_table,
-    finding_counts,
-    flagged_share_by,
-    labels_per_level2,
-    score_histogram,
-    vague_terms,
-)
+from . import charts, codes
+from .facts import LABELS, LEVEL2_ORDER, DocFacts, Overview, TableFacts, score_histogram
 
 HERE = Path(__file__).parent
 HEADER_KEYS = ("项目名称", "部门名称", "主管部门", "实施单位", "项目属性", "项目期", "填报日期")
 TEXT_KEYS = ("项目概况", "立项依据", "项目设立必要性", "保证项目实施的制度、措施", "项目实施计划", "部门职责", "部门战略目标")
 FUND_KEYS = fund_keys()
 FUND_NAMES = {"total": fund_names()["total"]}
+COLLAPSE_ABOVE = 300  # indicators in a document past which its tables start folded
+INDEX_PAGE_DOCS = 200  # documents listed per page of the document list
+CHART_DOCS = 25  # bars in the per-document and per-department charts past that many
+_UNSAFE = re.compile(r"[^\w.\-]")
 
 
 def page_name(doc: str) -> str:
-    """The file of a document's page inside DIR/docs/ (the doc's base name + .html)."""
-    return doc.replace("/", "_") + ".html"
+    """The file of a document's page inside DIR/docs/: the doc + ".html" when it is a plain file
+    name; else (a relative path, odd characters, a very long name) a safe form of it plus a hash
+    of the whole doc, so "2023/a.txt" and "2023_a.txt" never share a page."""
+    safe = _UNSAFE.sub("_", doc)
+    if safe == doc and len(doc.encode()) <= 150:
+        return doc + ".html"
+    digest = hashlib.sha1(doc.encode()).hexdigest()[:10]
+    return f"{safe[-80:]}-{digest}.html"
 
 
 def page_href(doc: str) -> str:
@@ -53,34 +63,45 @@ class GridRow:
     line: int
     level1: str
     level2: str
-    implementation: Indicator | None = None
-    annual: Indicator | None = None
-    codes: list[str] = field(default_factory=list)
+    halves: dict[str, Indicator] = field(default_factory=dict)
+    codes: dict[str, list[str]] = field(default_factory=dict)  # half -> finding codes on that half
     show_level1: bool = True
     show_level2: bool = True
 
     @property
-    def reasons(self) -> list[str]:
-        """The classifier's reason codes of both halves, each once."""
-        both = [r for i in (self.implementation, self.annual) if i is not None for r in i.reasons]
-        return list(dict.fromkeys(both))
+    def page(self) -> int | None:
+        """The printed page of the row (PDF input), when the reader gave one."""
+        return next((p for i in self.halves.values() if (p := getattr(i, "page", None))), None)
 
     @property
     def weak(self) -> bool:
-        return any(i is not None and i.flagged for i in (self.implementation, self.annual))
+        return any(i.flagged for i in self.halves.values())
+
+    @property
+    def noted(self) -> bool:
+        return any(self.codes.values())
+
+    @property
+    def labels(self) -> str:
+        return " ".join(dict.fromkeys(i.label for i in self.halves.values() if i.label))
+
+    @property
+    def all_codes(self) -> str:
+        both = [r for i in self.halves.values() for r in i.reasons] + [c for cs in self.codes.values() for c in cs]
+        return " ".join(dict.fromkeys(both))
 
 
-def grid(facts: Facts, indicators: list[Indicator]) -> list[GridRow]:
+def grid(t: TableFacts) -> list[GridRow]:
     rows: list[GridRow] = []
     open_by_line: dict[int, GridRow] = {}
-    for ind in indicators:
+    for ind in t.indicators:
         row = open_by_line.get(ind.line)
-        if row is None or getattr(row, ind.period) is not None:
-            row = GridRow(line=ind.line, level1=ind.level1, level2=ind.level2, codes=[])
+        if row is None or ind.period in row.halves:
+            row = GridRow(line=ind.line, level1=ind.level1, level2=ind.level2)
             rows.append(row)
             open_by_line[ind.line] = row
-        setattr(row, ind.period, ind)
-        row.codes += [c for c in facts.line_codes(ind) if c not in row.codes]
+        row.halves[ind.period] = ind
+        row.codes[ind.period] = t.codes_of(ind)
     rows.sort(key=lambda r: r.line)
     previous: list[GridRow | None] = [None, *rows]
     for prev, row in zip(previous, rows):
@@ -100,7 +121,8 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = lambda v: "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
     env.filters["pct"] = lambda v: f"{100 * v:.0f}%"
-    env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href)
+    env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
+                       zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"))
     return env
 
 
@@ -111,79 +133,112 @@ def copy_static(out: Path) -> None:
             shutil.copyfile(f, out / "static" / f.name)
 
 
-def write_document_pages(facts: Facts, out: Path, env: Environment | None = None) -> list[Path]:
-    env = env or _env()
-    template = env.get_template("doc.html")
-    (out / "docs").mkdir(parents=True, exist_ok=True)
-    departments = department_by_table(facts.tables)
-    scores = {(s.doc, s.table): s for s in facts.review.tables}
-    written = []
-    for doc in facts.docs:
-        tables = []
-        for t in facts.tables_of(doc):
-            inds = facts.indicators_of(doc, t.index)
-            tables.append(dict(
-                table=t, department=departments[(t.doc, t.index)], score=scores[(t.doc, t.index)],
-                rows=grid(facts, inds), halves=[h for h in HALVES if any(i.period == h for i in inds)] or ["annual"],
-                findings=facts.review.findings_of(doc, t.index), funds=funds_rows(t),
-                funds_impl="implementation" in t.funds,
-                header=[(k, t.fields[k]) for k in HEADER_KEYS if t.fields.get(k)],
-                texts=[(k, t.fields[k]) for k in TEXT_KEYS if t.fields.get(k)],
-                goals=(t.fields.get("总体目标_implementation", ""), t.fields.get("总体目标_annual", "")),
-                n_flagged=sum(i.flagged for i in inds),
-            ))
-        path = out / "docs" / page_name(doc)
-        path.write_text(template.render(doc=doc, doc_score=facts.review.document(doc), tables=tables,
-                                        root="../"), encoding="utf-8")
-        written.append(path)
-    return written
+def _table_view(t: TableFacts) -> dict:
+    table = t.table
+    halves = [h for h in table.periods if any(i.period == h for i in t.indicators)]
+    halves += [h for h in HALVES if h not in halves and any(i.period == h for i in t.indicators)]
+    return dict(
+        table=table, department=t.department, score=t.score, rows=grid(t), halves=halves or ["annual"],
+        findings=t.findings, funds=funds_rows(table), funds_impl="implementation" in table.funds,
+        header=[(k, table.fields[k]) for k in HEADER_KEYS if table.fields.get(k)],
+        texts=[(k, table.fields[k]) for k in TEXT_KEYS if table.fields.get(k)],
+        goals=(table.fields.get("总体目标_implementation", ""), table.fields.get("总体目标_annual", "")),
+        n_indicators=len(t.indicators), n_flagged=sum(i.flagged for i in t.indicators),
+    )
 
 
-def overview_charts(facts: Facts) -> dict[str, object]:
-    inds = facts.indicators
-    departments = department_by_table(facts.tables)
-    by_doc = flagged_share_by(inds, lambda i: i.doc)
-    by_dept = flagged_share_by(inds, lambda i: departments.get((i.doc, i.table), "(未注明)"))
+def _filters(d: DocFacts) -> dict[str, list[str]]:
+    labels: set[str] = set()
+    level2: set[str] = set()
+    found: dict[str, None] = {}
+    for t in d.tables:
+        for i in t.indicators:
+            if i.label:
+                labels.add(i.label)
+            level2.add(i.level2)
+            for r in i.reasons:
+                found.setdefault(r, None)
+        for f in t.findings:
+            found.setdefault(f.code, None)
+    return dict(
+        labels=[x for x in LABELS if x in labels],
+        level2=[x for x in LEVEL2_ORDER if x in level2] + sorted(level2 - set(LEVEL2_ORDER)),
+        codes=sorted(found),
+    )
+
+
+class HtmlReport:
+    """Writes the pages one document at a time: `add(doc_facts)` ..., then `close(overview, problems)`."""
+
+    def __init__(self, out: Path, page_docs: int = INDEX_PAGE_DOCS):
+        self.out, self.page_docs = Path(out), page_docs
+        self.env = _env()
+        self.doc_template = self.env.get_template("doc.html")
+        (self.out / "docs").mkdir(parents=True, exist_ok=True)
+        copy_static(self.out)
+        self.pages: list[Path] = []
+
+    def add(self, d: DocFacts) -> Path:
+        tables = [_table_view(t) for t in d.tables]
+        path = self.out / "docs" / page_name(d.doc)
+        html = self.doc_template.render(doc=d.doc, doc_score=d.score, tables=tables, filters=_filters(d),
+                                        n_indicators=d.n_indicators, collapsed=d.n_indicators > COLLAPSE_ABOVE,
+                                        root="../")
+        path.write_text(html, encoding="utf-8")
+        self.pages.append(path)
+        return path
+
+    def close(self, overview: Overview, problems: list) -> dict[str, object]:
+        documents = overview.documents
+        paged = len(documents) > self.page_docs
+        lists: list[Path] = []
+        if paged:
+            (self.out / "documents").mkdir(exist_ok=True)
+            template = self.env.get_template("documents.html")
+            n_pages = -(-len(documents) // self.page_docs)
+            for k in range(n_pages):
+                path = self.out / "documents" / f"page-{k + 1}.html"
+                path.write_text(template.render(
+                    documents=documents[k * self.page_docs:(k + 1) * self.page_docs], page=k + 1, n_pages=n_pages,
+                    first=k * self.page_docs + 1, total=len(documents), root="../"), encoding="utf-8")
+                lists.append(path)
+        shown = sorted(documents, key=lambda s: (s.score, s.doc))[:20] if paged else documents
+        summary = dict(
+            documents=len(documents), tables=overview.n_tables, indicators=overview.n_indicators,
+            rows=overview.n_rows, flagged=overview.n_flagged, labelled=overview.n_labelled,
+            mean_score=round(sum(overview.table_scores) / len(overview.table_scores), 1) if overview.table_scores else None,
+            findings=overview.n_findings,
+        )
+        index = self.out / "index.html"
+        index.write_text(self.env.get_template("index.html").render(
+            summary=summary, documents=shown, paged=paged, lists=[p.name for p in lists],
+            charts=overview_charts(overview), problems=[str(p) for p in problems], root=""), encoding="utf-8")
+        self._remove_stale(set(self.pages) | set(lists))
+        return {"index": index, "docs": list(self.pages), "lists": lists}
+
+    def _remove_stale(self, written: set[Path]) -> None:
+        """Pages left by an earlier report into the same directory for documents not in this one."""
+        for folder in ("docs", "documents"):
+            for page in (self.out / folder).glob("*.html") if (self.out / folder).is_dir() else ():
+                if page not in written:
+                    page.unlink()
+
+
+def overview_charts(o: Overview) -> dict[str, object]:
+    by_doc, by_dept = o.flagged_by_doc(), o.flagged_by_department()
     pct = lambda v: f"{100 * v:.0f}%"  # noqa: E731
-    per_level2 = labels_per_level2(inds)
-    segments = [l for l in (*LABELS, "unlabelled") if any(l in c for _, c in per_level2)]
+    per_level2 = o.labels_per_level2()
+    segments = [lab for lab in (*LABELS, "unlabelled") if any(lab in c for _, c in per_level2)]
     return {
         "labels_per_level2": charts.stacked_hbars(per_level2, segments, "labels per level2 / 各二级指标的可衡量性"),
-        "flagged_by_doc": charts.hbars([(s.key, s.share) for s in by_doc], "flagged share per document", pct, 1.0,
-                                       label_w=230),
-        "flagged_by_department": charts.hbars([(s.key, s.share) for s in by_dept[:25]],
+        "flagged_by_doc": charts.hbars([(s.key, s.share) for s in by_doc[:CHART_DOCS]], "flagged share per document",
+                                       pct, 1.0, label_w=230),
+        "flagged_by_department": charts.hbars([(s.key, s.share) for s in by_dept[:CHART_DOCS]],
                                               "flagged share per department", pct, 1.0, label_w=230),
-        "scores": charts.vbars(score_histogram([s.score for s in facts.review.tables]), "table scores"),
-        "vague_terms": charts.hbars(vague_terms(inds), "most common vague terms"),
-        "findings": charts.hbars(finding_counts(facts.review.findings), "findings per code", label_w=250),
+        "scores": charts.vbars(score_histogram(o.table_scores), "table scores"),
+        "vague_terms": charts.hbars(o.vague_terms(), "most common vague terms"),
+        "findings": charts.hbars(o.finding_counts(), "findings per code", label_w=250),
         "by_doc": by_doc,
         "by_dept": by_dept,
+        "top": CHART_DOCS,
     }
-
-
-def write_index(facts: Facts, out: Path, problems: list[str] | None = None, env: Environment | None = None) -> Path:
-    env = env or _env()
-    inds = facts.indicators
-    labelled = [i for i in inds if i.label is not None]
-    tables = facts.review.tables
-    summary = dict(
-        documents=len(facts.docs), tables=len(facts.tables), indicators=len(inds),
-        flagged=sum(i.flagged for i in labelled), labelled=len(labelled),
-        mean_score=round(sum(s.score for s in tables) / len(tables), 1) if tables else None,
-        findings=len(facts.review.findings),
-    )
-    path = out / "index.html"
-    path.write_text(env.get_template("index.html").render(
-        summary=summary, documents=facts.review.documents, charts=overview_charts(facts),
-        problems=problems or [], root="",
-    ), encoding="utf-8")
-    return path
-
-
-def write_html(facts: Facts, out: Path, problems: list[str] | None = None) -> dict[str, object]:
-    env = _env()
-    out.mkdir(parents=True, exist_ok=True)
-    copy_static(out)
-    pages = write_document_pages(facts, out, env)
-    index = write_index(facts, out, problems, env)
-    return {"index": index, "docs": pages}

@@ -1,127 +1,298 @@
-"""DIR/kpiscan-review.xlsx for reviewers: indicators (flagged rows filled, reasons and source line),
-findings, scores per table and per document. Each sheet has a frozen, filtered header, column
-widths that fit Chinese text, and a CJK font so Excel/WPS pick a face that has the glyphs."""
+"""The reviewer's workbook: DIR/kpiscan-review.xlsx (and -2, -3, … parts at scale).
+
+Sheet 指标 Indicators, one row per indicator half: a short location (文档, 表, 行 linked to the
+row's anchor on its HTML page), then 三级指标 and 指标值 (those five columns and the header
+frozen), the label, the reason codes with their Chinese texts, the findings on that half of the
+row with theirs, a 审核意见 drop-down (同意 / 修改 / 退回) and a 备注 column for the reviewer,
+then the rest of the record. Red rows are flagged (vague or malformed), yellow rows carry a
+finding. Sheet 说明 Legend explains the colours and every code in Chinese with its rubric
+criterion; 发现 Findings, 评分 Scores; in the first workbook also 文档 Documents (every document,
+with the workbook that holds its rows) and 问题 Problems (files skipped or failed, and why).
+Every sheet prints landscape, fit to the page width, its header row repeated.
+
+At scale: written with XlsxWriter in constant-memory mode (each row flushed to disk as it is
+written), one document at a time. Parts: a workbook holds whole documents up to ROWS_PER_PART
+indicator rows, then the next part starts (kpiscan-review-2.xlsx, …); a document larger than a
+part alone continues in the next. ROWS_PER_PART is 65,000 because Excel keeps at most 65,530
+hyperlinks per worksheet (and every row links to its page), which is also far under the
+1,048,576-row limit. Parts rather than one workbook per document: a province is ~50,000
+documents, and 50,000 files are worse to handle (and slower to write) than ~400 parts whose first
+workbook lists every document and the part that holds it; a reviewer filters one document by the
+文档 column.
+
+Every text cell is written as a string, never a formula; a text that a spreadsheet would read as
+a formula (= + - @ tab CR first, kpiscan.cellsafe) gets Excel's quote-prefix flag as well.
+"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from .. import schema
+from ..cellsafe import formula_like
 from ..model import Indicator
-from ..review import criteria
-from .facts import Facts, department_by_table
+from ..review import criteria, rules
+from . import codes
+from .facts import DocFacts
 
+XLSX_NAME = "kpiscan-review.xlsx"
+ROWS_PER_PART = 65_000  # Excel: at most 65,530 hyperlinks per worksheet; rows: 1,048,576
+MAX_LINKS = 65_530
 FONT_NAME = "Microsoft YaHei"
-FLAGGED_FILL = PatternFill("solid", start_color="FFF4CCCC", end_color="FFF4CCCC")  # light red
-FINDING_FILL = PatternFill("solid", start_color="FFFFF2CC", end_color="FFFFF2CC")  # light yellow
-HEADER_FILL = PatternFill("solid", start_color="FF1F4E79", end_color="FF1F4E79")
-SEVERITY_FILL = {"error": FLAGGED_FILL, "warning": FINDING_FILL}
-BODY_FONT = Font(name=FONT_NAME, size=10)
-HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFFFF")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
+RED = "#F4CCCC"  # flagged: vague or malformed
+YELLOW = "#FFF2CC"  # not flagged, but a finding on this row
+HEADER_BG = "#1F4E79"
+VERDICTS = ["同意", "修改", "退回"]
+HALF_ZH = {"implementation": "实施期", "annual": "年度"}
 
-# (header, width in characters, wrap): the captions and widths declared on Indicator (kpiscan.schema),
-# the table's department after the project, the finding codes of the row last
-_DECLARED = schema.xlsx_columns(Indicator)
-_AFTER_PROJECT = [c for c, *_ in _DECLARED].index("项目 project") + 1
-INDICATOR_FIELDS = [c[3] for c in _DECLARED]
-INDICATOR_COLUMNS = [
-    *[c[:3] for c in _DECLARED[:_AFTER_PROJECT]], ("主管部门 department", 22, True),
-    *[c[:3] for c in _DECLARED[_AFTER_PROJECT:]], ("发现 findings", 30, True),
+# (header, width in characters, wrap). First the reviewer's columns (a short location, the name and
+# value, the verdicts), then every other captioned field declared on Indicator (kpiscan.schema:
+# caption, width, wrap), the table's 主管部门 after the project.
+HEAD_COLUMNS = [
+    ("文档 doc", 16, False), ("表 table", 5, False), ("行 line", 6, False),
+    ("三级指标 name", 30, True), ("指标值 value", 18, True),
+    ("半表 half", 7, False), ("标签 label", 9, False), ("存疑 flagged", 6, False),
+    ("原因 reasons", 22, True), ("原因说明", 30, True), ("发现 findings", 22, True), ("发现说明", 36, True),
+    ("审核意见 verdict", 10, False), ("备注 note", 24, True),
 ]
+_HAS_PAGE = "page" in schema.flat_columns(Indicator)  # the reader's printed page (PDF), once declared
+if _HAS_PAGE:
+    HEAD_COLUMNS.insert(3, ("页 page", 5, False))
+_IN_HEAD = {"doc", "table", "line", "page", "name", "value", "period", "label", "flagged", "reasons"}
+TAIL_FIELDS: list[str] = []
+_TAIL: list[tuple[str, int, bool]] = []
+for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
+    if _column in _IN_HEAD:
+        continue
+    TAIL_FIELDS.append(_column)
+    _TAIL.append((_caption, _width, _wrap))
+    if _column == "project":
+        TAIL_FIELDS.append("department")
+        _TAIL.append(("主管部门 department", 20, True))
+INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
+FROZEN_COLUMNS = [c[0] for c in INDICATOR_COLUMNS].index("指标值 value") + 1  # 文档, 表, 行, (页,) 三级指标, 指标值
+VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
+FINDING_COLUMNS = [
+    ("文档 doc", 16, False), ("表 table", 5, False), ("项目 project", 26, True), ("代码 code", 26, False),
+    ("发现 finding", 22, True), ("严重度 severity", 8, False), ("准则 criterion", 12, False),
+    ("扣分 points", 6, False), ("说明 message", 60, True), ("行 lines", 14, True), ("半表 half", 7, False),
+]
+SCORE_COLUMNS_HEAD = [
+    ("文档 doc", 16, False), ("表 table", 5, False), ("表行 table_line", 7, False), ("类型 kind", 9, False),
+    ("项目 project", 28, True), ("主管部门 department", 20, True), ("年度 year", 6, False), ("得分 score", 7, False),
+]
+SCORE_COLUMNS_TAIL = [("指标数 indicators", 8, False), ("存疑数 flagged", 7, False), ("发现数 findings", 7, False),
+                      ("扣分明细 deductions", 48, True)]
+DOC_COLUMNS_TAIL = [("表数 tables", 6, False), ("指标数 indicators", 8, False), ("存疑数 flagged", 7, False),
+                    ("发现数 findings", 7, False), ("工作簿 workbook", 22, False)]
+PROBLEM_COLUMNS = [("文件 file", 50, True), ("行 line", 6, False), ("问题 problem", 80, True)]
 
 
-def _style(wb: Workbook, wrap: bool, fill: PatternFill | None) -> str:
-    """A named style per (wrap, fill): cells refer to it by name, which openpyxl writes far faster
-    than a font, alignment and fill set on each of ~40,000 cells."""
-    name = f"kpiscan-{'wrap' if wrap else 'top'}-{fill.start_color.rgb if fill else 'plain'}"
-    if name not in wb.named_styles:
-        style = NamedStyle(name=name, font=BODY_FONT, alignment=WRAP if wrap else TOP)
-        if fill is not None:
-            style.fill = fill
-        wb.add_named_style(style)
-    return name
+def part_name(k: int) -> str:
+    return XLSX_NAME if k == 1 else XLSX_NAME.replace(".xlsx", f"-{k}.xlsx")
 
 
-def _sheet(wb: Workbook, title: str, columns: list[tuple[str, int, bool]], rows: list[list], fills: list | None = None):
-    ws = wb.create_sheet(title)
-    ws.append([c[0] for c in columns])
-    for cell in ws[1]:
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
-    for row in rows:
-        ws.append(row)
-    for idx, (_, width, _wrap) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    wraps = [c[2] for c in columns]
-    for r_idx, row in enumerate(ws.iter_rows(min_row=2), start=0):
-        fill = fills[r_idx] if fills else None
-        names = [_style(wb, wrap, fill) for wrap in wraps]
-        for cell, name in zip(row, names):
-            cell.style = name
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    return ws
+class _Sheet:
+    """One worksheet written row by row (constant memory), with its header, widths, filter, print set-up."""
+
+    def __init__(self, book: "_Book", title: str, columns: list[tuple[str, int, bool]], freeze_cols: int = 0):
+        self.book, self.columns = book, columns
+        self.ws = book.wb.add_worksheet(title)
+        self.wraps = [c[2] for c in columns]
+        self.row = 0
+        self.links = 0
+        self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
+        for k, (head, width, _) in enumerate(columns):
+            self.ws.set_column(k, k, width)
+            self.ws.write_string(0, k, head, book.header)
+        self.ws.set_row(0, 30)
+        self.ws.freeze_panes(1, freeze_cols)
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
+        self.ws.fit_to_pages(1, 0)  # one page wide, as many long as needed
+        self.ws.repeat_rows(0)
+
+    def add(self, values: list[Any], fill: str | None = None, link: tuple[int, str] | None = None) -> None:
+        """Append a row; `link` = (column, url): that cell becomes a hyperlink showing its value."""
+        self.row += 1
+        r = self.row
+        for k, v in enumerate(values):
+            if v is None or v == "":
+                if fill:
+                    self.ws.write_blank(r, k, None, self.book.fmt(fill, self.wraps[k]))
+                continue
+            fmt = self.book.fmt(fill, self.wraps[k], quote=formula_like(v))
+            if link is not None and link[0] == k and self.links < MAX_LINKS:
+                self.links += 1
+                link_fmt = self.book.fmt(fill, False, link=True)
+                self.ws.write_url(r, k, link[1], link_fmt, string=str(v))
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    self.ws.write_number(r, k, v, link_fmt)  # the link stays; the cell keeps its number
+            elif isinstance(v, bool):
+                self.ws.write_string(r, k, "是" if v else "", fmt)
+            elif isinstance(v, (int, float)):
+                self.ws.write_number(r, k, v, fmt)
+            else:
+                self.ws.write_string(r, k, str(v), fmt)
+
+    def finish(self) -> None:
+        last = max(self.row, 1)
+        self.ws.autofilter(0, 0, last, len(self.columns) - 1)
+        for col, options in self.choices.items():
+            self.ws.data_validation(1, col, last, col, {
+                "validate": "list", "source": options, "error_type": "stop",
+                "input_title": "审核意见", "input_message": " / ".join(options)})
 
 
-def indicator_rows(facts: Facts) -> tuple[list[list], list]:
-    departments = department_by_table(facts.tables)
-    rows, fills = [], []
-    for i in facts.indicators:
-        codes = facts.line_codes(i)
-        flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
-        flat["flagged"] = "是" if i.flagged else ""
-        flat["reasons"] = "; ".join(i.reasons)
-        cells = [flat[c] for c in INDICATOR_FIELDS]
-        rows.append([*cells[:_AFTER_PROJECT], departments.get((i.doc, i.table), ""), *cells[_AFTER_PROJECT:],
-                     "; ".join(codes)])
-        fills.append(FLAGGED_FILL if i.flagged else (FINDING_FILL if codes else None))
-    return rows, fills
+class _Book:
+    def __init__(self, path: Path):
+        self.path = path
+        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                                  "strings_to_urls": False, "strings_to_numbers": False})
+        self.header = self.wb.add_format({"bold": True, "font_name": FONT_NAME, "font_size": 10, "font_color": "#FFFFFF",
+                                          "bg_color": HEADER_BG, "text_wrap": True, "valign": "top", "border": 1})
+        self._formats: dict[tuple, Any] = {}
+
+    def fmt(self, fill: str | None, wrap: bool, quote: bool = False, link: bool = False):
+        key = (fill, wrap, quote, link)
+        if key not in self._formats:
+            spec: dict[str, Any] = {"font_name": FONT_NAME, "font_size": 10, "valign": "top"}
+            if wrap:
+                spec["text_wrap"] = True
+            if fill:
+                spec.update(bg_color=fill, pattern=1)
+            if quote:
+                spec["quote_prefix"] = True
+            if link:
+                spec.update(font_color="#1558A6", underline=1)
+            self._formats[key] = self.wb.add_format(spec)
+        return self._formats[key]
 
 
-def write_xlsx(facts: Facts, path: Path) -> Path:
-    wb = Workbook()
-    wb.remove(wb.active)
-    rows, fills = indicator_rows(facts)
-    _sheet(wb, "指标 Indicators", INDICATOR_COLUMNS, rows, fills)
-
-    finding_columns = [
-        ("文档 doc", 16, False), ("表 table", 6, False), ("项目 project", 28, True), ("代码 code", 30, False),
-        ("严重度 severity", 9, False), ("准则 criterion", 13, False), ("扣分 points", 7, False),
-        ("说明 message", 70, True), ("源行 lines", 16, True),
+def legend_rows() -> list[list[Any]]:
+    """The 说明 sheet: colours, the reviewer's columns, the rubric and every code in Chinese."""
+    rules_ = rules()
+    rows: list[list[Any]] = [
+        ["颜色", "", "红色：存疑（标签为含糊 vague 或格式不当 malformed）——请核对或退回。", ""],
+        ["颜色", "", "黄色：未存疑，但这一行（这一半表）有审核发现——请看“发现说明”。", ""],
+        ["颜色", "", "无底色：可衡量，没有发现。", ""],
+        ["列", "审核意见", "下拉选择：同意 / 修改 / 退回；备注写修改意见。", ""],
+        ["列", "行", "点击打开该指标在 HTML 报告中的位置（docs/ 目录须与本工作簿放在一起）。", ""],
+        ["评分", "", "每张表满分 100：各准则从其分值开始，每条发现从所属准则扣分（每种代码每表有上限），"
+                     "准则不低于 0；文档得分为其各表得分的平均。", ""],
     ]
-    projects = {(t.doc, t.index): t.project for t in facts.tables}
-    found = facts.review.findings
-    _sheet(wb, "发现 Findings", finding_columns, [
-        [f.doc, f.table, projects.get((f.doc, f.table), ""), f.code, f.severity, f.criterion, f.points, f.message,
-         ", ".join(map(str, f.lines))]
-        for f in found
-    ], [SEVERITY_FILL.get(f.severity) for f in found])
+    for crit, weight in criteria().items():
+        rows.append(["准则", crit, f"{codes.zh(crit, 'criterion')}（{weight:g} 分）", crit])
+    for c in codes.legend():
+        if c.kind == "criterion":
+            continue
+        text = c.zh
+        if c.kind == "finding" and c.code in rules_:
+            r = rules_[c.code]
+            text += f"（{r.severity}，每次扣 {r.points:g} 分，每表至多 {r.cap:g} 分）"
+        rows.append([codes.KIND_ZH[c.kind], c.code, text, c.criterion])
+    return rows
 
-    crit = list(criteria())
-    score_columns = [
-        ("文档 doc", 16, False), ("表 table", 6, False), ("表行 table_line", 8, False), ("类型 kind", 9, False),
-        ("项目 project", 30, True), ("主管部门 department", 22, True), ("年度 year", 7, False),
-        ("得分 score", 8, False), *[(f"{c}", 10, False) for c in crit], ("指标数 indicators", 9, False),
-        ("存疑数 flagged", 8, False), ("发现数 findings", 8, False), ("扣分明细 deductions", 50, True),
-    ]
-    _sheet(wb, "评分 Scores", score_columns, [
-        [s.doc, s.table, s.table_line, s.kind, s.project, s.department, s.year, s.score,
-         *[s.criteria[c] for c in crit], s.n_indicators, s.n_flagged, s.n_findings,
-         "; ".join(f"{d.code} −{d.points:g}" for d in s.deductions)]
-        for s in facts.review.tables
-    ])
 
-    doc_columns = [("文档 doc", 28, False), ("得分 score", 8, False), *[(c, 10, False) for c in crit],
-                   ("表数 tables", 7, False), ("指标数 indicators", 9, False), ("存疑数 flagged", 8, False),
-                   ("发现数 findings", 8, False)]
-    _sheet(wb, "文档 Documents", doc_columns, [
-        [d.doc, d.score, *[d.criteria[c] for c in crit], d.n_tables, d.n_indicators, d.n_flagged, d.n_findings]
-        for d in facts.review.documents
-    ])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+class XlsxReport:
+    """Writes the workbook(s) one document at a time: `add(doc_facts)` ..., then `close(problems)`."""
+
+    def __init__(self, out: Path, page_of: Callable[[str], str], rows_per_part: int = ROWS_PER_PART):
+        self.out, self.page_of, self.rows_per_part = Path(out), page_of, min(rows_per_part, ROWS_PER_PART)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.parts: list[Path] = []
+        self.first: _Book | None = None
+        self.book: _Book | None = None
+        self.crit = list(criteria())
+        self._open_part()
+
+    # ---------------------------------------------------------------- parts
+    def _open_part(self) -> None:
+        if self.book is not None and self.book is not self.first:
+            self._close_book(self.book)
+        k = len(self.parts) + 1
+        path = self.out / part_name(k)
+        book = _Book(path)
+        self.parts.append(path)
+        self.indicators = _Sheet(book, "指标 Indicators", INDICATOR_COLUMNS, FROZEN_COLUMNS)
+        self.indicators.ws.activate()
+        self.indicators.choices[VERDICT_COLUMN] = VERDICTS
+        legend = _Sheet(book, "说明 Legend", [("类型 kind", 10, False), ("代码 code", 30, False),
+                                              ("中文说明", 80, True), ("准则 criterion", 14, False)])
+        for row in legend_rows():
+            fill = RED if row[2].startswith("红色") else YELLOW if row[2].startswith("黄色") else None
+            legend.add(row, fill)
+        legend.finish()
+        self.findings = _Sheet(book, "发现 Findings", FINDING_COLUMNS, 1)
+        self.scores = _Sheet(book, "评分 Scores", [*SCORE_COLUMNS_HEAD, *[(c, 9, False) for c in self.crit],
+                                                  *SCORE_COLUMNS_TAIL], 1)
+        book.sheets = [self.indicators, self.findings, self.scores]  # type: ignore[attr-defined]
+        if self.first is None:
+            self.first = book
+            self.documents = _Sheet(book, "文档 Documents", [("文档 doc", 28, False), ("得分 score", 7, False),
+                                                            *[(c, 9, False) for c in self.crit], *DOC_COLUMNS_TAIL], 1)
+        self.book = book
+
+    def _room(self, rows: int) -> bool:
+        return self.indicators.row == 0 or self.indicators.row + rows <= self.rows_per_part
+
+    def _close_book(self, book: _Book) -> None:
+        for sheet in book.sheets:  # type: ignore[attr-defined]
+            sheet.finish()
+        if book is self.first:
+            self.documents.finish()
+        book.wb.close()
+
+    # ---------------------------------------------------------------- rows
+    def add(self, d: DocFacts) -> None:
+        if not self._room(d.n_indicators):
+            self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
+        page = "docs/" + self.page_of(d.doc)
+        for t in d.tables:
+            table = t.table
+            for i in t.indicators:
+                if self.indicators.row >= self.rows_per_part:
+                    self._open_part()  # one document alone larger than a part
+                found = t.findings_at(i)
+                code_list = list(dict.fromkeys(f.code for f in found))
+                flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
+                flat["department"] = t.department
+                row = [
+                    i.doc, i.table, i.line, *([flat.get("page")] if _HAS_PAGE else []), i.name, i.value,
+                    HALF_ZH.get(i.period, i.period),
+                    codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
+                    "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
+                    "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
+                    None, None,
+                    *[flat.get(c) for c in TAIL_FIELDS],
+                ]
+                fill = RED if i.flagged else (YELLOW if found else None)
+                self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
+            for f in t.findings:
+                self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
+                                   f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
+                                   HALF_ZH.get(f.period, "")],
+                                  RED if f.severity == "error" else YELLOW if f.severity == "warning" else None)
+            s = t.score
+            if s is not None:
+                self.scores.add([s.doc, s.table, s.table_line, s.kind, s.project, s.department, s.year, s.score,
+                                 *[s.criteria[c] for c in self.crit], s.n_indicators, s.n_flagged, s.n_findings,
+                                 "; ".join(f"{x.code} −{x.points:g}" for x in s.deductions)])
+        if d.score is not None:
+            ds = d.score
+            self.documents.add([ds.doc, ds.score, *[ds.criteria[c] for c in self.crit], ds.n_tables, ds.n_indicators,
+                                ds.n_flagged, ds.n_findings, self.parts[-1].name], link=(0, f"external:{page}"))
+
+    def close(self, problems: list[Any]) -> list[Path]:
+        assert self.first is not None and self.book is not None
+        sheet = _Sheet(self.first, "问题 Problems", PROBLEM_COLUMNS, 0)
+        for p in problems:
+            path, line, message = (getattr(p, "path", None), getattr(p, "line", None), getattr(p, "message", None))
+            sheet.add([path, line, message] if message is not None else [str(p), None, None])
+        sheet.finish()
+        if self.book is not self.first:
+            self._close_book(self.book)
+        self._close_book(self.first)
+        return list(self.parts)

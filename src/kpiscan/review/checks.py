@@ -316,8 +316,34 @@ def check_names(ctx: Context) -> list[Finding]:
         ind = r.ind
         if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or name_key(ind.name) in ("指标", "三级指标")):
             out.append(ctx.per_row("name-repeats-category", r))
-        if ind.level2 == "数量指标" and (r.is_money or mentions(ind.name, "input")):
+        if money_or_input_as_output(r):
             out.append(ctx.per_row("money-or-input-as-output", r))
+    return out
+
+
+def money_or_input_as_output(r: Row) -> bool:
+    return r.ind.level2 == "数量指标" and (r.is_money or mentions(r.ind.name, "input"))
+
+
+def check_category_mismatch(ctx: Context) -> list[Finding]:
+    """A row printed cleanly under one 二级 category that a confident category model files under
+    another ("劳务费支付时间 | 4月底前" under 成本指标): 相关性/明确性, whose question is whether each
+    indicator sits in the right category; the target itself may be fine (适当性 is about its level).
+    Rows the scan already moved by meaning (level2_source "meaning"), and money under 数量指标
+    (money-or-input-as-output says it), are not reported again."""
+    rows = [r for r in ctx.rows if r.ind.value.strip() and r.ind.level2_source != "meaning"
+            and not money_or_input_as_output(r)]
+    if not rows:
+        return []
+    try:
+        from ..classify.category import suggest
+    except ImportError:  # the classifier is not installed: nothing to compare with
+        return []
+    out = []
+    for r, hit in zip(rows, suggest([(r.ind, r.target) for r in rows])):
+        if hit is not None:
+            out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
+                                   percent=round(100 * hit[1])))
     return out
 
 
@@ -381,6 +407,7 @@ CHECKS = (
     check_measurable_units,
     check_duplicates,
     check_names,
+    check_category_mismatch,
     check_flagged_share,
     check_dates_in_year,
 )

@@ -1,0 +1,24 @@
+"""Spreadsheet formula-injection guard for every cell kpiscan writes to CSV or xlsx (issue 15).
+
+An indicator name printed as "=HYPERLINK(...)" or "@SUM(...)" must reach a reviewer's Excel/WPS
+as text, never as a live formula. The rule is OWASP's (CSV Injection; ASVS 5.0 V1.2.10): a text
+cell whose first character is = + - @, a tab, a carriage return or a NUL is prefixed with a single
+quote ('), and the CSV writer quotes fields as RFC 4180 says (the csv module does). The xlsx writer
+stores such cells as strings (never formulas) with Excel's quote-prefix flag (the cell shows the
+text unchanged and stays text when edited); CSV has no flag, so the quote is written in front.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def formula_like(value: Any) -> bool:
+    """A str that a spreadsheet would read as a formula: "=1+1", "+86…", "-x", "@SUM(A1)"."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def defuse(value: Any) -> Any:
+    """The value with a leading ' when `formula_like` (CSV); anything else unchanged (numbers too)."""
+    return "'" + value if formula_like(value) else value

@@ -1,0 +1,128 @@
+"""Category by meaning (issue 12): the level2 model, the post-extraction pass and the review's
+category-mismatch finding."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from kpiscan.classify import category
+from kpiscan.model import Indicator, Line, TableBlock
+from kpiscan.review import review_table, rules
+from kpiscan.values import parse_value
+
+FIXTURE = Path(__file__).parent / "fixtures" / "category_mismatch.tsv"
+HEADER = ("绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值")
+
+
+def block(rows: list[tuple[str, ...]], first: int = 20) -> TableBlock:
+    """A two-half table whose body is the header then `rows` (cells), numbered from `first`."""
+    body = [Line(first - 1, "\t".join(HEADER), HEADER)]
+    body += [Line(first + k, "\t".join(cells), cells) for k, cells in enumerate(rows)]
+    return TableBlock(doc="t.txt", index=1, line=1, kind="project", title="项目支出绩效目标表", body=body, year=2025)
+
+
+def record(line: int, level1: str, level2: str, name: str, value: str, period: str = "implementation") -> Indicator:
+    return Indicator(doc="t.txt", table=1, table_line=1, kind="project", project="p", period=period, level1=level1,
+                     level2=level2, name=name, value=value, line=line, target=parse_value(value, 2025))
+
+
+def test_model_gives_a_distribution_over_the_categories():
+    model = category.load_category_model()
+    items = [category.item_of("设备采购完成时间", "2025年6月底前"), category.item_of("群众满意度", "≥90%")]
+    p = model.proba(items)
+    assert p.shape == (2, len(model.classes)) and np.allclose(p.sum(axis=1), 1.0)
+    assert [model.classes[j] for j in p.argmax(axis=1)] == ["时效指标", "服务对象满意度指标"]
+
+
+def test_clean_print_wins():
+    rows = [("", "产出指标", "数量指标", "培训人数", "≥200人", "数量指标", "培训人数", "≥200人"),
+            ("", "", "时效指标", "培训完成时间", "2025年9月底前", "时效指标", "培训完成时间", "2025年9月底前"),
+            ("", "", "成本指标", "培训费用", "≤8万元", "成本指标", "培训费用", "≤8万元")]
+    inds = [record(20 + k, "产出指标", r[2], r[3], r[4], h) for k, r in enumerate(rows) for h in ("implementation", "annual")]
+    assert category.reassign_level2(inds, [block(rows)]) == inds
+
+
+def test_a_deadline_under_cost_goes_to_time_and_the_input_is_not_modified():
+    rows = [("", "产出指标", "时效指标", "资金拨付时间", "2025年6月底前", "", "", ""),
+            ("", "", "成本指标", "设备验收时间", "2025年10月底前", "", "", ""),
+            ("", "", "", "设备购置成本", "≤20万元", "", "", "")]
+    inds = [record(20, "产出指标", "时效指标", "资金拨付时间", "2025年6月底前"),
+            record(21, "产出指标", "成本指标", "设备验收时间", "2025年10月底前"),
+            record(22, "产出指标", "成本指标", "设备购置成本", "≤20万元")]
+    before = [i.to_dict() for i in inds]
+    out, done = category.moves(inds, [block(rows)])
+    assert [i.to_dict() for i in inds] == before
+    assert [(m.index, m.rule, m.after) for m in done] == [(1, "label-contradicts-value", "时效指标")]
+    assert [i.level2 for i in out] == ["时效指标", "时效指标", "成本指标"]
+    assert out[1].level2_source == "meaning" and out[0].level2_source == inds[0].level2_source
+
+
+def test_labels_dumped_on_one_row_the_row_takes_the_one_its_meaning_supports():
+    # "效益指标 | 经济效益 | | 社会效益 | 群众满意度 | ≥95%" shape: three labels printed on one row of
+    # a two-half table; the row's own category is among them
+    rows = [("效益指标", "经济效益指标", "", "生态效益指标", "", "社会效益指标", "带动就业人数", "≥30人")]
+    inds = [record(20, "效益指标", "经济效益指标", "带动就业人数", "≥30人", "annual")]
+    out, done = category.moves(inds, [block(rows)])
+    assert [m.rule for m in done] == ["labels-dumped-on-row"]
+    assert out[0].level2 == "社会效益指标"
+
+
+def test_a_label_standing_in_the_level1_column_is_not_trusted():
+    rows = [("", "产出指标", "质量指标", "验收合格率", "100%", "", "", ""),
+            ("", "成本指标", "设备安装验收", "合格", "", "", "", ""),
+            ("", "", "时效指标", "完成时间", "2025年12月底前", "", "", "")]
+    inds = [record(20, "产出指标", "质量指标", "验收合格率", "100%"),
+            record(21, "产出指标", "成本指标", "设备安装验收", "合格"),
+            record(22, "产出指标", "时效指标", "完成时间", "2025年12月底前")]
+    out, done = category.moves(inds, [block(rows)])
+    assert [(m.rule, m.after) for m in done] == [("label-out-of-column", "质量指标")]
+
+
+def _hand_set() -> list[dict[str, str]]:
+    with FIXTURE.open(encoding="utf-8") as fh:
+        return list(csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"))
+
+
+def test_category_mismatch_precision_on_the_hand_labelled_set():
+    rows = _hand_set()
+    found = category.suggest([(record(1, "", r["level2"], r["name"], r["value"]),
+                               parse_value(r["value"], 2025)) for r in rows])
+    flagged = [(r, hit) for r, hit in zip(rows, found) if hit is not None]
+    right = [r for r, hit in flagged if r["mismatch"] == "yes" and hit[0] == r["belongs"]]
+    precision = len(right) / len(flagged)
+    recall = len(right) / sum(r["mismatch"] == "yes" for r in rows)
+    assert precision >= 0.9 and recall >= 0.8, (precision, recall)
+
+
+def test_category_mismatch_is_a_table_driven_finding():
+    rule = rules()["category-mismatch"]
+    assert rule.criterion == "相关性/明确性"
+    t = block([])
+    t.funds = {}
+    inds = [record(30, "产出指标", "成本指标", "设备采购完成时间", "2025年6月底前")]
+    (finding,) = [f for f in review_table(t, inds) if f.code == "category-mismatch"]
+    assert "时效指标" in finding.message and finding.lines == [30]
+    moved = [dataclasses.replace(inds[0], level2_source="meaning")]
+    assert not [f for f in review_table(t, moved) if f.code == "category-mismatch"]
+
+
+def test_a_scan_without_the_classifier_stays_light():
+    """The meaning pass runs on every scan; on corpora/ some rows are suspect, so the category model
+    loads, but jieba's dictionary does not (it costs each worker process about a second)."""
+    import subprocess
+    import sys
+
+    corpus = Path(__file__).resolve().parents[1] / "corpora"
+    code = (
+        "import sys\n"
+        "from kpiscan.pipeline import scan\n"
+        f"result = scan({str(corpus)!r}, classify=False)\n"
+        "assert any(i.level2_source == 'meaning' for i in result.indicators)\n"
+        "tok = sys.modules.get('kpiscan.tokenize')\n"
+        "assert tok is None or tok.segmenter.cache_info().currsize == 0, 'jieba dictionary loaded'\n"
+        "assert not [m for m in ('sklearn', 'scipy') if m in sys.modules]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
