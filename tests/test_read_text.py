@@ -57,7 +57,7 @@ def test_budget_year_from_title(tmp_path):
         ("blank.txt", b"\n \n", "empty file", None),
         ("binary.txt", b"abc\n\x00\x01\x02", "binary file", 2),
         ("bad.txt", "项目名称\n指标值\n".encode("utf-8") + b"\xff\xfe\xfa\xfb\x81\n", "undecodable", 3),
-        ("image.png", b"\x89PNG", "unsupported file type", None),
+        ("archive.zip", b"PK\x03\x04", "unsupported file type", None),  # .png is read by OCR now
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path, name, data, message, line):
