@@ -7,6 +7,9 @@ python3 -m pip install -q -e ".[test]"
 # a registry outage must not hide every other test: without chromium the browser tests skip,
 # and say why
 bash scripts/install-browser.sh || echo "warning: chromium could not be installed; the browser tests will skip" >&2
+# LibreOffice (.doc/.xls tests and conversions), poppler's pdftoppm and a CJK font (rasterised
+# scans for the OCR test): without them those tests skip, and say why
+bash scripts/install-office.sh || echo "warning: LibreOffice/poppler could not be installed; the .doc/.xls and OCR tests will skip" >&2
 # habits first: lint (with the complexity cap) and type checks, configured in pyproject.toml
 python3 -m ruff check src tests bench
 python3 -m mypy

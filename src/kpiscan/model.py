@@ -27,6 +27,7 @@ class Line:
     text: str
     cells: tuple[str, ...]
     page: int | None = None
+    confidence: float | None = None  # OCR: the lowest recognition confidence of the row's cells
 
     @property
     def filled(self) -> list[tuple[int, str]]:
@@ -131,6 +132,13 @@ class Indicator(Record):
     doc_hash: str | None = None  # first 16 hex digits of the sha256 of the document's bytes
     department: str | None = None  # the table's 主管部门 without its code (department_of)
     year: int | None = col(None, "int32")  # the table's budget year
+    # where a reviewer finds the row in the file they hold (docs/extraction.md "Pages"): the 1-based
+    # page (PDF page, OCR page, workbook sheet; None for text, HTML, Word) and the row's rank among
+    # the rows read from that page; `line` keeps the reader's running number
+    page: int | None = col(None, "int32", caption="页 page", width=5)
+    row: int | None = col(None, "int32", caption="页内行 row", width=7)
+    source: str | None = col(None, "string")  # "ocr" for rows read by OCR from a scan or image
+    confidence: float | None = col(None, "float64", caption="识别置信度 confidence", width=9)  # OCR: the row's weakest cell
 
 
 @record
@@ -144,6 +152,10 @@ class Unparsed(Record):
     text: str = col(type="string")
     reason: str = col(type="string")
     doc_hash: str | None = None
+    page: int | None = col(None, "int32")  # as Indicator.page
+    row: int | None = col(None, "int32")  # as Indicator.row
+    source: str | None = col(None, "string")  # "ocr"
+    confidence: float | None = col(None, "float64")  # OCR: the row's weakest cell
 
 
 def department_of(table: TableBlock) -> str:

@@ -24,7 +24,7 @@ from . import lexicon
 from .errors import InputError
 from .extract import check_extracted, extract_table
 from .layout import is_watermark, norm
-from .model import Document, Indicator, TableBlock, Unparsed, assign_ids, department_of
+from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
 from .segment import check_tables, segment
 
@@ -74,6 +74,57 @@ def fill_labels(indicators: list[Indicator], year: int | None) -> None:
 
     for ind, verdict in zip(indicators, assess(indicators, year=year)):
         ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
+
+
+LOW_CONFIDENCE = 0.80  # an OCR row whose weakest cell the recogniser scored below this is unparsed
+
+
+def page_ranks(doc: Document) -> dict[tuple[int | None, int], int]:
+    """(page, line number) -> the rank of that line among the lines of its page (1-based)."""
+    rank: dict[tuple[int | None, int], int] = {}
+    seen: dict[int | None, int] = {}
+    for line in doc.lines:
+        if line.page is None:
+            continue
+        seen[line.page] = seen.get(line.page, 0) + 1
+        rank.setdefault((line.page, line.number), seen[line.page])
+    return rank
+
+
+def locate(
+    table: TableBlock,
+    records: list[Indicator] | list[Unparsed],
+    ranks: dict[tuple[int | None, int], int],
+    lines: dict[int, Line],
+) -> None:
+    """Fill `page`, `row` and, for OCR rows, `source`/`confidence` of one table's records from the
+    Lines they were read from: a number is looked up among the table's own body lines first (a
+    workbook numbers rows per sheet, so a number alone can repeat across sheets), then among
+    `lines`, the document's lines by number."""
+    own = {line.number: line for line in table.body}
+    for rec in records:
+        line = own.get(rec.line) or lines.get(rec.line)
+        if line is None:
+            continue
+        if line.page is not None:
+            rec.page, rec.row = line.page, ranks.get((line.page, line.number))
+        if line.confidence is not None:
+            rec.source, rec.confidence = "ocr", line.confidence
+
+
+def hold_low_confidence(indicators: list[Indicator], unparsed: list[Unparsed]) -> list[Indicator]:
+    """OCR rows read with low confidence go to unparsed (reason "low-confidence"), with their page
+    and row, instead of standing as indicators a reviewer would trust; the others are returned."""
+    kept = []
+    for ind in indicators:
+        if ind.confidence is not None and ind.confidence < LOW_CONFIDENCE:
+            unparsed.append(
+                Unparsed(ind.doc, ind.table, ind.line, f"{ind.name} | {ind.value}", "low-confidence",
+                         page=ind.page, row=ind.row, source=ind.source, confidence=ind.confidence)
+            )
+        else:
+            kept.append(ind)
+    return kept
 
 
 def fill_identity(doc: Document, tables: list[TableBlock], indicators: list[Indicator], unparsed: list[Unparsed]) -> None:
@@ -182,10 +233,16 @@ def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True)
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
+    paged = any(line.page is not None or line.confidence is not None for line in doc.lines)
+    ranks = page_ranks(doc) if paged else {}
+    by_number = {line.number: line for line in reversed(doc.lines)} if paged else {}
     for table in tables:
         cut = _over_limit(table)
         indicators, unparsed = extract_table(table)
-        result.indicators += indicators
+        if paged:
+            locate(table, indicators, ranks, by_number)
+            locate(table, unparsed, ranks, by_number)
+        result.indicators += hold_low_confidence(indicators, unparsed)
         result.unparsed += unparsed + cut
         table.n_unparsed += len(cut)
     result.problems += check_extracted(doc, tables)
@@ -320,3 +377,4 @@ def scan(paths: str | Path | Iterable[str | Path], classify: bool = True) -> Sca
     for i in inputs(paths):
         result.extend(skipped_result(i) if i.skipped else scan_file(i.path, classify=classify, doc=i.doc))
     return result
+

@@ -31,12 +31,13 @@ def unparsed_from_dict(d: dict[str, Any]) -> Unparsed:
 
 
 def line_to_list(line: Line) -> list[Any]:
-    return [line.number, line.text, list(line.cells), line.page]
+    out: list[Any] = [line.number, line.text, list(line.cells), line.page]
+    return out + [line.confidence] if line.confidence is not None else out
 
 
 def line_from_list(row: list[Any]) -> Line:
-    number, text, cells, page = row
-    return Line(number=number, text=text, cells=tuple(cells), page=page)
+    number, text, cells, page, *rest = row
+    return Line(number=number, text=text, cells=tuple(cells), page=page, confidence=rest[0] if rest else None)
 
 
 def table_to_dict(table: TableBlock) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Document
 
-# suffix -> (module, function); modules import lazily so pdfplumber/openpyxl load only when needed
+# suffix -> (module, function); modules import lazily so pdfium/openpyxl/OCR load only when needed
 READERS: dict[str, tuple[str, str]] = {
     ".txt": ("kpiscan.read.text", "read_text"),
     ".md": ("kpiscan.read.text", "read_text"),
@@ -16,6 +16,15 @@ READERS: dict[str, tuple[str, str]] = {
     ".xlsx": ("kpiscan.read.xlsx", "read_xlsx"),
     ".html": ("kpiscan.read.html", "read_html"),
     ".htm": ("kpiscan.read.html", "read_html"),
+    ".docx": ("kpiscan.read.office", "read_docx"),
+    ".doc": ("kpiscan.read.office", "read_doc"),
+    ".xls": ("kpiscan.read.office", "read_xls"),
+    # page images, read by OCR (optional extra kpiscan[ocr])
+    ".png": ("kpiscan.read.ocr", "read_image"),
+    ".jpg": ("kpiscan.read.ocr", "read_image"),
+    ".jpeg": ("kpiscan.read.ocr", "read_image"),
+    ".tif": ("kpiscan.read.ocr", "read_image"),
+    ".tiff": ("kpiscan.read.ocr", "read_image"),
 }
 
 

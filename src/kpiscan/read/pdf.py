@@ -1,4 +1,5 @@
-"""Reader for PDF files with a text layer, using pdfplumber.
+"""Reader for PDF files: with a text layer through pdfium (`pdfium.py`; pdfplumber, the former
+engine, stays selectable as engine="pdfplumber" to measure against), without one by OCR (`ocr.py`).
 
 Each page gives two kinds of rows, interleaved top to bottom by their vertical position:
 
@@ -36,6 +37,7 @@ TABLE_SETTINGS: dict[str, Any] = {
     "intersection_tolerance": 3,
 }
 
+ENGINE = "pdfium"  # "pdfplumber": the former engine, slower, kept to measure against
 _GAP_FACTOR = 1.0  # a gap wider than this many font sizes starts a new cell in a text line
 
 
@@ -92,40 +94,53 @@ def _page_rows(page: Any) -> list[tuple[float, float, tuple[str, ...]]]:
     return rows
 
 
-def read_pdf(path: str | Path) -> Document:
-    """Read a PDF's tables and text into numbered Lines (see the module docstring)."""
+def _plumber_pages(p: Path):
+    """(page number, rows) of every page, by pdfplumber (the former engine, kept to measure)."""
     import pdfplumber  # imported here so other readers do not pay for pdfminer
 
+    with pdfplumber.open(p) as pdf:
+        if not pdf.pages:
+            raise InputError(str(p), "PDF has no pages")
+        for page_no, page in enumerate(pdf.pages, start=1):
+            page = page.dedupe_chars()  # fake-bold PDFs print every character twice
+            yield page_no, (_page_rows(page) if page.chars else None)
+
+
+def read_pdf(path: str | Path, engine: str | None = None) -> Document:
+    """Read a PDF's tables and text into numbered Lines (see the module docstring)."""
     p = Path(path)
     head = load_bytes(p, limit=1024)
     if b"%PDF-" not in head:
         raise InputError(str(p), "not a PDF file (no %PDF- header)")
-
+    engine = engine or ENGINE
     lines: list[Line] = []
     any_chars = False
     try:
-        with pdfplumber.open(p) as pdf:
-            if not pdf.pages:
-                raise InputError(str(p), "PDF has no pages")
-            for page_no, page in enumerate(pdf.pages, start=1):
-                page = page.dedupe_chars()  # fake-bold PDFs print every character twice
-                if not page.chars:
+        if engine == "pdfplumber":
+            pages = _plumber_pages(p)
+        else:
+            from .pdfium import pages as pdfium_pages
+
+            pages = pdfium_pages(p)
+        for page_no, rows in pages:
+            if rows is None:
+                continue
+            any_chars = True
+            rows.sort(key=lambda r: (round(r[0], 1), r[1]))
+            for _top, _x0, cells in rows:
+                if not cells:
                     continue
-                any_chars = True
-                rows = _page_rows(page)
-                rows.sort(key=lambda r: (round(r[0], 1), r[1]))
-                for _top, _x0, cells in rows:
-                    if not cells:
-                        continue
-                    lines.append(
-                        Line(number=len(lines) + 1, text="\t".join(cells), cells=cells, page=page_no)
-                    )
+                lines.append(
+                    Line(number=len(lines) + 1, text="\t".join(cells), cells=cells, page=page_no)
+                )
     except InputError:
         raise
-    except Exception as e:  # pdfminer raises many types for damaged, encrypted or odd files
+    except Exception as e:  # pdfminer and pdfium raise many types for damaged or odd files
         raise InputError(str(p), _describe(e)) from None
     if not any_chars:
-        raise InputError(str(p), "no text layer (scanned PDF?)")
+        from .ocr import read_scanned_pdf
+
+        return read_scanned_pdf(p)
 
     # the budget year is filled in by read_document, as for every format
     return Document(path=str(p), name=p.name, lines=lines, encoding="utf-8")
@@ -134,7 +149,7 @@ def read_pdf(path: str | Path) -> Document:
 def _describe(e: Exception) -> str:
     inner = e.args[0] if e.args and isinstance(e.args[0], Exception) else e
     name = type(inner).__name__
-    if "Password" in name or "Encrypt" in name:
+    if "Password" in name or "Encrypt" in name or "password" in str(inner).lower():
         return "encrypted PDF (password required)"
     text = str(inner).strip() or name
     return "unreadable PDF: " + text.splitlines()[0][:200]

@@ -1,0 +1,340 @@
+"""Scanned PDFs and page images (.png, .jpg): table structure from the ruling lines (OpenCV), text by
+OCR (RapidOCR's PP-OCR recogniser on ONNX Runtime; its wheel carries the models, nothing is
+downloaded). Optional extra `kpiscan[ocr]`; without it a scan is a one-line error naming the file.
+
+A page image is made grey, deskewed by the median angle of its long horizontal rules, and its
+ruling lines found by morphological opening with long thin kernels (horizontal and vertical).
+The line segments make tables exactly as a PDF's path objects do (`pdfium.tables`: snapped edges,
+merged cells where a rule is missing, a merged cell's text on its first row). Inside each cell,
+the text lines are the bands of ink of its horizontal projection; every band is cut out and read
+by the recogniser, all bands of a page in one batch (no text detector runs: the rules already say
+where text can be). Ink outside the tables is cut into lines the same way over the page's width.
+
+Every Line gets `confidence`: the lowest recogniser score of its cells. The scan marks records
+from such lines `source: "ocr"` with that confidence, and sends rows below
+`pipeline.LOW_CONFIDENCE` to unparsed with their page and row.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..model import Document, Line
+from .cells import unwrap_cell
+
+INK_LEVEL = 150  # grey levels (0-255) below this are ink
+RENDER_DPI = 200  # a scanned PDF's pages are rendered at this resolution for OCR
+_MISSING = "needs OCR: install the optional extra kpiscan[ocr] (rapidocr-onnxruntime, opencv-python-headless)"
+
+
+def _require(path: Path) -> tuple[Any, Any]:
+    try:
+        import cv2
+        import numpy as np
+        from rapidocr_onnxruntime import RapidOCR  # noqa: F401
+    except ImportError:
+        raise InputError(str(path), _MISSING) from None
+    return cv2, np
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    # one thread: a batch of documents is parallel over processes, one core each
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+
+
+def _recognise(crops: list[Any]) -> list[tuple[str, float]]:
+    if not crops:
+        return []
+    results, _elapsed = _engine().text_rec(crops)
+    return [(text, float(score)) for text, score in results]
+
+
+# ------------------------------------------------------------------------------------- geometry
+
+
+def _deskew(gray: Any, cv2: Any, np: Any) -> Any:
+    """The page turned so its long horizontal rules are level (skews within ±5 degrees)."""
+    ink = cv2.threshold(gray, INK_LEVEL, 255, cv2.THRESH_BINARY_INV)[1]
+    w = gray.shape[1]
+    lines = cv2.HoughLinesP(ink, 1, np.pi / 1800, threshold=w // 4, minLineLength=w // 4, maxLineGap=8)
+    if lines is None:
+        return gray
+    angles = [
+        np.degrees(np.arctan2(y1 - y0, x1 - x0))
+        for x0, y0, x1, y1 in lines.reshape(-1, 4)
+        if abs(np.degrees(np.arctan2(y1 - y0, x1 - x0))) < 5
+    ]
+    if not angles:
+        return gray
+    angle = float(np.median(angles))
+    if abs(angle) < 0.05:
+        return gray
+    h = gray.shape[0]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _rules(ink: Any, cv2: Any, np: Any, dpi: float) -> tuple[list, list, Any]:
+    """Horizontal (y, x0, x1) and vertical (x, y0, y1) rules in pixels, and the mask of both."""
+    span = max(int(dpi * 0.35), 10)  # a rule runs at least about 9 mm
+    # thickened across, so a rule still left a little aslant by the deskew survives the opening
+    thick_h = cv2.dilate(ink, np.ones((3, 1), np.uint8))
+    thick_v = cv2.dilate(ink, np.ones((1, 3), np.uint8))
+    horizontal_mask = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (span, 1)))
+    vertical_mask = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, span // 2)))
+    horizontal: list[tuple[float, float, float]] = []
+    vertical: list[tuple[float, float, float]] = []
+    for mask, out, is_h in ((horizontal_mask, horizontal, True), (vertical_mask, vertical, False)):
+        n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for x, y, w, h, _area in stats[1:n]:
+            if is_h:
+                out.append((y + h / 2, float(x), float(x + w)))
+            else:
+                out.append((x + w / 2, float(y), float(y + h)))
+    return horizontal, vertical, cv2.bitwise_or(horizontal_mask, vertical_mask)
+
+
+def _bands(ink: Any, np: Any, min_height: int) -> list[tuple[int, int]]:
+    """(top, bottom) of the runs of rows that hold ink (text lines), merging tiny gaps."""
+    rows = np.flatnonzero(ink.sum(axis=1) > 0)
+    if rows.size == 0:
+        return []
+    bands: list[list[int]] = []
+    for r in rows:
+        if bands and r - bands[-1][1] <= 2:
+            bands[-1][1] = int(r)
+        else:
+            bands.append([int(r), int(r)])
+    return [(a, b + 1) for a, b in bands if b + 1 - a >= min_height]
+
+
+def _columns(ink: Any, np: Any, gap: int) -> list[tuple[int, int]]:
+    """(left, right) of the runs of ink columns of a text line, split at gaps wider than `gap`."""
+    cols = np.flatnonzero(ink.sum(axis=0) > 0)
+    if cols.size == 0:
+        return []
+    runs: list[list[int]] = []
+    for c in cols:
+        if runs and c - runs[-1][1] <= gap:
+            runs[-1][1] = int(c)
+        else:
+            runs.append([int(c), int(c)])
+    return [(a, b + 1) for a, b in runs]
+
+
+class _Cuts:
+    """The text-line crops of one page image and where each came from."""
+
+    def __init__(self, gray: Any, text_ink: Any, dpi: float) -> None:
+        self.gray, self.text_ink = gray, text_ink
+        self.min_h = max(int(dpi / 72 * 3), 3)  # a text line is at least ~3 pt high
+        self.pad = max(int(dpi / 72 * 1.5), 2)
+        self.crops: list[Any] = []
+        # (table or -1, row, col, band index, top, x0, line full to the right edge) of each crop
+        self.where: list[tuple[int, int, int, int, float, float, bool]] = []
+
+    def cut(self, region: Any, x0: int, y0: int, key: tuple[int, int, int], gap: int | None) -> None:
+        import cv2
+        import numpy as np
+
+        pad = self.pad
+        for b, (top, bottom) in enumerate(_bands(region, np, self.min_h)):
+            line = region[top:bottom]
+            inked = np.flatnonzero(line.sum(axis=0))
+            pieces = _columns(line, np, gap) if gap else [(int(inked[0]), int(inked[-1]) + 1)]
+            for left, right in pieces:
+                crop = self.gray[max(y0 + top - pad, 0) : y0 + bottom + pad, max(x0 + left - pad, 0) : x0 + right + pad]
+                if crop.size == 0:
+                    continue
+                self.crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
+                # a line whose ink reaches near the region's right edge was wrapped by the width
+                full = region.shape[1] - right < 1.5 * (bottom - top)
+                self.where.append((*key, b, float(y0 + top), float(x0 + left), full))
+
+    def cut_table(self, t: int, table: Any, covered: Any) -> None:
+        """The crops of every merged cell of a table; marks the table's area as covered."""
+        groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for r in range(table.rows):
+            for c in range(table.cols):
+                groups.setdefault(table.cell[r * table.cols + c][:2], []).append((r, c))
+        for anchor, members in groups.items():
+            y0 = int(table.ys[min(m[0] for m in members)]) + 2
+            y1 = int(table.ys[max(m[0] for m in members) + 1]) - 1
+            x0 = int(table.xs[min(m[1] for m in members)]) + 2
+            x1 = int(table.xs[max(m[1] for m in members) + 1]) - 1
+            if y1 > y0 and x1 > x0 and self.text_ink[y0:y1, x0:x1].any():
+                self.cut(self.text_ink[y0:y1, x0:x1], x0, y0, (t, anchor[0], anchor[1]), None)
+        x0, y0, x1, y1 = (int(v) for v in table.bbox)
+        covered[max(y0 - self.pad, 0) : y1 + self.pad, max(x0 - self.pad, 0) : x1 + self.pad] = 255
+
+
+def _table_rows(found: list[Any], cells: dict) -> list[tuple[float, float, tuple[str, ...], float]]:
+    rows = []
+    for t, table in enumerate(found):
+        for r in range(table.rows):
+            texts_row, scores = [], []
+            for c in range(table.cols):
+                parts = sorted(cells.get((t, r, c), []))
+                texts_row.append(unwrap_cell("".join(p[3] + ("" if p[5] else "\n") for p in parts)))
+                scores += [p[4] for p in parts if p[3]]
+            while texts_row and not texts_row[-1]:
+                texts_row.pop()
+            if texts_row:
+                rows.append((table.ys[r], table.xs[0], tuple(texts_row), min(scores) if scores else 0.0))
+    return rows
+
+
+def _loose_rows(loose: list[tuple[float, float, str, float]]) -> list[tuple[float, float, tuple[str, ...], float]]:
+    """Text outside the tables: the pieces of one band make the cells of one line."""
+    by_band: dict[float, list[tuple[float, str, float]]] = {}
+    for top, x0, text, score in loose:
+        by_band.setdefault(top, []).append((x0, text, score))
+    rows = []
+    for top, pieces in by_band.items():
+        pieces.sort()
+        cells = tuple(unwrap_cell(p[1]) for p in pieces if unwrap_cell(p[1]))
+        if cells:
+            rows.append((top, pieces[0][0], cells, min(p[2] for p in pieces)))
+    return rows
+
+
+def image_lines(gray: Any, dpi: float, page: int, start: int = 1) -> list[Line]:
+    """The Lines of one page image (grey, 0-255), numbered from `start`."""
+    import cv2
+    import numpy as np
+
+    from .pdfium import tables
+
+    gray = _deskew(gray, cv2, np)
+    # ink is what is darker than mid grey: a light watermark or stamp tint behind the table is not
+    ink = cv2.threshold(gray, INK_LEVEL, 255, cv2.THRESH_BINARY_INV)[1]
+    horizontal, vertical, rules = _rules(ink, cv2, np, dpi)
+    text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 3), np.uint8))))
+    text_ink = cv2.morphologyEx(text_ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # speckle noise
+    found = tables(horizontal, vertical, 3.0 * dpi / 72)
+    cuts = _Cuts(gray, text_ink, dpi)
+    covered = np.zeros_like(text_ink)
+    for t, table in enumerate(found):
+        cuts.cut_table(t, table, covered)
+    outside = cv2.bitwise_and(text_ink, cv2.bitwise_not(covered))
+    cuts.cut(outside, 0, 0, (-1, 0, 0), int(dpi / 72 * 10))  # gaps over ~1 character split cells
+
+    cells: dict[tuple[int, int, int], list[tuple[int, float, float, str, float, bool]]] = {}
+    loose: list[tuple[float, float, str, float]] = []
+    for (t, r, c, b, top, x0, full), (text, score) in zip(cuts.where, _recognise(cuts.crops)):
+        if t < 0:
+            loose.append((top, x0, text, score))
+        else:
+            cells.setdefault((t, r, c), []).append((b, top, x0, text, score, full))
+    rows = _table_rows(found, cells) + _loose_rows(loose)
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [
+        Line(number=start + i, text="\t".join(cells_), cells=cells_, page=page, confidence=round(score, 3))
+        for i, (_top, _x0, cells_, score) in enumerate(rows)
+    ]
+
+
+# -------------------------------------------------------------------------------------- readers
+
+
+def read_scanned_pdf(path: Path) -> Document:
+    """A PDF without a text layer: each page rendered at RENDER_DPI and read by OCR."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        if not _has_images(pdf):
+            raise InputError(str(path), "no text layer (scanned PDF?) and no page image to read")
+        cv2, np = _require(path)
+        lines: list[Line] = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                gray, dpi = _page_image(page, cv2, np)
+            finally:
+                page.close()
+            lines += image_lines(gray, dpi, i + 1, len(lines) + 1)
+    finally:
+        pdf.close()
+    if not lines:
+        raise InputError(str(path), "no text layer (scanned PDF?) and OCR found no text")
+    return Document(path=str(path), name=path.name, lines=lines, encoding="ocr")
+
+
+def _page_image(page: Any, cv2: Any, np: Any) -> tuple[Any, float]:
+    """The page as a grey image and its resolution: a scan's own pixels when the page is one image
+    (rendering would resample them and blur thin rules), else the page rendered at RENDER_DPI."""
+    import pypdfium2.raw as c
+
+    images = list(page.get_objects(filter=[c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+    width_pt = page.get_width()
+    if len(images) == 1:
+        left, _bottom, right, _top = images[0].get_bounds()
+        if right - left >= 0.9 * width_pt:
+            try:
+                bitmap = images[0].get_bitmap(render=False)
+                gray = _grey(bitmap.to_numpy(), cv2)
+                if page.get_rotation() % 360:
+                    turns = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+                    gray = cv2.rotate(gray, turns[page.get_rotation() % 360])
+                return np.ascontiguousarray(gray), gray.shape[1] * 72.0 / max(right - left, 1.0)
+            except Exception:  # noqa: BLE001 - an image pdfium cannot decode raw: render the page
+                pass
+    bitmap = page.render(scale=RENDER_DPI / 72, grayscale=True)
+    return np.ascontiguousarray(_grey(bitmap.to_numpy(), cv2)), float(RENDER_DPI)
+
+
+def _grey(a: Any, cv2: Any) -> Any:
+    if a.ndim == 3:
+        if a.shape[2] == 1:
+            return a[:, :, 0]
+        return cv2.cvtColor(a, cv2.COLOR_BGR2GRAY if a.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
+    return a
+
+
+def _has_images(pdf: Any) -> bool:
+    import pypdfium2.raw as c
+
+    for i in range(len(pdf)):
+        page = pdf[i]
+        try:
+            if any(True for _ in page.get_objects(filter=[c.FPDF_PAGEOBJ_IMAGE], max_depth=3)):
+                return True
+        finally:
+            page.close()
+    return False
+
+
+def read_image(path: str | Path) -> Document:
+    """A page image (.png, .jpg, .jpeg, .tif): one page read by OCR; its dpi from the file when
+    it records one, else 200."""
+    p = Path(path)
+    cv2, np = _require(p)
+    data = np.fromfile(str(p), dtype=np.uint8)
+    if data.size == 0:
+        raise InputError(str(p), "empty file")
+    gray = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise InputError(str(p), "unreadable image")
+    lines = image_lines(gray, _dpi(p), 1)
+    if not lines:
+        raise InputError(str(p), "OCR found no text in the image")
+    return Document(path=str(p), name=p.name, lines=lines, encoding="ocr")
+
+
+def _dpi(path: Path) -> float:
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            dpi = im.info.get("dpi")
+        if dpi and dpi[0] and 50 <= float(dpi[0]) <= 1200:
+            return float(dpi[0])
+    except Exception:  # noqa: BLE001 - no recorded resolution: the default
+        pass
+    return 200.0

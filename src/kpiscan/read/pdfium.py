@@ -1,0 +1,470 @@
+"""PDF pages read with pdfium (pypdfium2): characters with their boxes, and the ruling lines of the
+tables from the page's path objects. About twenty times less CPU than pdfplumber's pure-Python
+layout work for the same rows (bench/bench_read.py).
+
+Everything is placed in display coordinates (x to the right, `top` downwards, as the page is shown
+after its /Rotate), so a landscape table printed on a portrait page turned by /Rotate 90 reads as on
+a landscape page.
+
+Tables. Path segments that are horizontal or vertical and at least 2 pt long are ruling lines
+(stroked lines, or the thin filled rectangles office suites draw); their positions are snapped
+together within `SNAP` points and collinear pieces joined. Lines that touch make one table. Its
+column edges are the x of its vertical lines and its row edges the y of its horizontal lines; two
+neighbouring grid cells with no ruling line between them are one merged cell. A merged cell's text
+belongs to its top-left grid cell (so a label centred in a tall merged cell stands on the merged
+cell's first row, as in the text conversions), the other grid cells read "". A merged cell cut by a
+page break is two cells, one on each page.
+
+Characters. A character whose baseline is turned by an angle that is not a multiple of 90 degrees
+(a diagonal watermark) is dropped; so are whitespace and characters pdfium generates. A character
+printed twice at the same place (fake bold) counts once. Inside a cell, characters are grouped into
+lines by their vertical centre; a line that runs up to the cell's right edge was wrapped by the
+cell's width, so the next line continues it without a space ("≥9" / "0%" -> "≥90%"); other line
+breaks follow `cells.unwrap_cell` (dropped between CJK characters, a space otherwise). Outside the
+tables, characters make text lines split into cells at gaps wider than about one character, as
+with pdfplumber (`pdf._split_text_line`).
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+from bisect import bisect_right
+from pathlib import Path
+from typing import Any, Iterator
+
+from .cells import unwrap_cell
+
+SNAP = 3.0  # points: ruling lines closer than this are one line
+MIN_RULE = 2.0  # points: shorter path segments are not ruling lines
+_AXIS = 1.0  # points: a segment whose ends differ less than this in y (x) is horizontal (vertical)
+_ANGLE = math.radians(2)
+
+Row = tuple[float, float, tuple[str, ...]]
+
+
+class _Char:
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "size")
+
+    def __init__(self, text: str, x0: float, x1: float, top: float, bottom: float, size: float):
+        self.text, self.x0, self.x1, self.top, self.bottom, self.size = text, x0, x1, top, bottom, size
+
+    def __getitem__(self, key: str) -> Any:  # read like pdfplumber's char dicts
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+
+def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
+    """(page number, rows) of every page; rows is None for a page without characters. A table row
+    that a page break split (office suites let a row break across pages) is joined back: see
+    `_continues`."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        n = len(pdf)
+        if n == 0:
+            from ..errors import InputError
+
+            raise InputError(str(path), "PDF has no pages")
+        held: tuple[int, list[Row] | None, _Ends | None] | None = None
+        for i in range(n):
+            page = pdf[i]
+            try:
+                rows, ends = page_rows(page)
+            finally:
+                page.close()
+            if held is not None:
+                if held[2] is not None and ends is not None and rows is not None and held[1] is not None:
+                    _join_split_row(held[1], held[2], rows, ends)
+                yield held[0], held[1]
+            held = (i + 1, rows, ends)
+        if held is not None:
+            yield held[0], held[1]
+    finally:
+        pdf.close()
+
+
+class _Ends:
+    """Where a page's tables end and begin: the bottom-most and top-most table rows (their index
+    in the page's rows, column edges, cells, and per cell whether its last line is full)."""
+
+    __slots__ = ("last", "first")
+
+    def __init__(self) -> None:
+        self.last: tuple[int, list[float], list[str], list[bool]] | None = None
+        self.first: tuple[int, list[float], list[str]] | None = None
+
+
+def _continues(last: tuple[int, list[float], list[str], list[bool]], first: tuple[int, list[float], list[str]]) -> bool:
+    """The first table row of a page continues the last table row of the page before when the
+    tables have the same columns and the new row has text only where the old row's cell ends in a
+    full line (its text was still running when the page ended)."""
+    _i, xs_a, cells_a, full = last
+    _j, xs_b, cells_b = first
+    if len(xs_a) != len(xs_b) or any(abs(a - b) > SNAP for a, b in zip(xs_a, xs_b)):
+        return False
+    filled = [c for c, text in enumerate(cells_b) if text]
+    return bool(filled) and all(cells_a[c] and full[c] for c in filled)
+
+
+def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
+    from .pdf import _trim
+
+    if ends_a.last is None or ends_b.first is None or not _continues(ends_a.last, ends_b.first):
+        return
+    i, _xs, cells_a, full = ends_a.last
+    j, _xs_b, cells_b = ends_b.first
+    joined = [
+        a if not b else (a + b if full[c] else unwrap_cell(a + "\n" + b))
+        for c, (a, b) in enumerate(zip(cells_a, cells_b))
+    ]
+    top, x0, _cells = rows_a[i]
+    rows_a[i] = (top, x0, _trim(joined))
+    rows_b[j] = (rows_b[j][0], rows_b[j][1], ())  # emptied: dropped by the reader
+
+
+# ----------------------------------------------------------------------------------- geometry
+
+
+def _display(page: Any) -> Any:
+    """A function mapping user-space (x, y) to display (x, top) for this page's rotation."""
+    left, bottom, right, top = page.get_bbox()
+    rot = page.get_rotation() % 360
+    if rot == 90:
+        return lambda x, y: (y - bottom, x - left)
+    if rot == 180:
+        return lambda x, y: (right - x, y - bottom)
+    if rot == 270:
+        return lambda x, y: (top - y, right - x)
+    return lambda x, y: (x - left, top - y)
+
+
+def _chars(page: Any, to_display: Any) -> list[_Char]:
+    import pypdfium2.raw as c
+
+    textpage = page.get_textpage()
+    try:
+        tp = textpage.raw
+        n = c.FPDFText_CountChars(tp)
+        rot = math.radians(page.get_rotation() % 360)
+        box = c.FS_RECTF()
+        out: list[_Char] = []
+        seen: set[tuple[str, int, int]] = set()
+        for i in range(n):
+            code = c.FPDFText_GetUnicode(tp, i)
+            if code < 32 or code in (0xFFFE, 0xFFFF) or c.FPDFText_IsGenerated(tp, i) == 1:
+                continue  # line ends and the spaces pdfium puts in by itself
+            angle = c.FPDFText_GetCharAngle(tp, i)
+            if angle >= 0:
+                off = (angle - rot) % (math.pi / 2)
+                if _ANGLE < off < math.pi / 2 - _ANGLE:
+                    continue  # a diagonal watermark
+            # the loose box (advance width, ascent to descent): a glyph's tight box would put "一"
+            # on a line of its own and open gaps around "、"
+            c.FPDFText_GetLooseCharBox(tp, i, box)
+            x0, y0 = to_display(box.left, box.bottom)
+            x1, y1 = to_display(box.right, box.top)
+            if x0 > x1:
+                x0, x1 = x1, x0
+            if y0 > y1:
+                y0, y1 = y1, y0
+            text = " " if code in (0xA0, 0x3000) else chr(code)
+            key = (text, round(x0), round(y0))
+            if key in seen:
+                continue  # fake bold: the same character printed again over itself
+            seen.add(key)
+            size = c.FPDFText_GetFontSize(tp, i) or (y1 - y0) or 1.0
+            out.append(_Char(text, x0, x1, y0, y1, size))
+        return out
+    finally:
+        textpage.close()
+
+
+def _segments(page: Any, to_display: Any) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Horizontal (top, x0, x1) and vertical (x, top0, top1) ruling-line segments of the page."""
+    import pypdfium2.raw as c
+
+    horizontal: list[tuple[float, float, float]] = []
+    vertical: list[tuple[float, float, float]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    m = c.FS_MATRIX()
+
+    def walk(objects: list[Any], parent: tuple[float, ...]) -> None:
+        for obj in objects:
+            kind = c.FPDFPageObj_GetType(obj)
+            c.FPDFPageObj_GetMatrix(obj, m)
+            mat = _compose((m.a, m.b, m.c, m.d, m.e, m.f), parent)
+            if kind == c.FPDF_PAGEOBJ_FORM:
+                k = c.FPDFFormObj_CountObjects(obj)
+                walk([c.FPDFFormObj_GetObject(obj, j) for j in range(k)], mat)
+                continue
+            if kind != c.FPDF_PAGEOBJ_PATH:
+                continue
+            a, b, cc, d, e, f = mat
+            start = prev = None
+            for j in range(c.FPDFPath_CountSegments(obj)):
+                seg = c.FPDFPath_GetPathSegment(obj, j)
+                c.FPDFPathSegment_GetPoint(seg, x, y)
+                pt = to_display(a * x.value + cc * y.value + e, b * x.value + d * y.value + f)
+                if c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO:
+                    start = prev = pt
+                    continue
+                if prev is not None:
+                    _add(prev, pt, horizontal, vertical)
+                prev = pt
+                if c.FPDFPathSegment_GetClose(seg) and start is not None:
+                    _add(pt, start, horizontal, vertical)
+                    prev = start
+
+    page_raw = page.raw
+    count = c.FPDFPage_CountObjects(page_raw)
+    walk([c.FPDFPage_GetObject(page_raw, i) for i in range(count)], (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
+    return horizontal, vertical
+
+
+def _compose(m: tuple[float, ...], parent: tuple[float, ...]) -> tuple[float, ...]:
+    """The matrix `m` (object in its parent's space) followed by `parent` (parent in page space)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = parent
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _add(p: tuple[float, float], q: tuple[float, float], horizontal: list, vertical: list) -> None:
+    (x0, y0), (x1, y1) = p, q
+    if abs(y1 - y0) < _AXIS and abs(x1 - x0) >= MIN_RULE:
+        horizontal.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+    elif abs(x1 - x0) < _AXIS and abs(y1 - y0) >= MIN_RULE:
+        vertical.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+
+
+def _snap(values: list[float], snap: float = SNAP) -> dict[float, float]:
+    """Each value -> the mean of its cluster (values within SNAP of their neighbour)."""
+    out: dict[float, float] = {}
+    cluster: list[float] = []
+    for v in sorted(set(values)):
+        if cluster and v - cluster[-1] > snap:
+            mean = sum(cluster) / len(cluster)
+            out.update((u, mean) for u in cluster)
+            cluster = []
+        cluster.append(v)
+    if cluster:
+        mean = sum(cluster) / len(cluster)
+        out.update((u, mean) for u in cluster)
+    return out
+
+
+def _join(segments: list[tuple[float, float, float]], snap: float = SNAP) -> list[tuple[float, float, float]]:
+    """Collinear segments (same snapped position) that overlap or nearly touch, joined."""
+    out: list[tuple[float, float, float]] = []
+    for pos, a, b in sorted(segments):
+        if out and out[-1][0] == pos and a <= out[-1][2] + snap:
+            out[-1] = (pos, out[-1][1], max(out[-1][2], b))
+        else:
+            out.append((pos, a, b))
+    return out
+
+
+def _merged_cells(xs: list[float], ys: list[float], horizontal: list, vertical: list, snap: float) -> Any:
+    """Union-find over the grid cells (row * cols + col): neighbours with no rule between them
+    are joined. Returns the `find` function giving each grid cell's representative."""
+    rows, cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(rows * cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def ruled(segments: list, a: float, b: float) -> bool:
+        return any(s[1] <= a + snap and s[2] >= b - snap for s in segments)
+
+    by_x: dict[float, list] = {}
+    for v in vertical:
+        by_x.setdefault(v[0], []).append(v)
+    by_y: dict[float, list] = {}
+    for h in horizontal:
+        by_y.setdefault(h[0], []).append(h)
+    for r in range(rows):
+        for col in range(cols):
+            i = r * cols + col
+            if col + 1 < cols and not ruled(by_x.get(xs[col + 1], []), ys[r], ys[r + 1]):
+                parent[find(i + 1)] = find(i)
+            if r + 1 < rows and not ruled(by_y.get(ys[r + 1], []), xs[col], xs[col + 1]):
+                parent[find(i + cols)] = find(i)
+    return find
+
+
+class _Table:
+    """A ruled table: its grid edges and, per grid cell, the merged cell it belongs to."""
+
+    def __init__(self, horizontal: list, vertical: list, snap: float = SNAP) -> None:
+        self.xs = sorted({v[0] for v in vertical})
+        self.ys = sorted({h[0] for h in horizontal})
+        self.bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+        rows, cols = len(self.ys) - 1, len(self.xs) - 1
+        find = _merged_cells(self.xs, self.ys, horizontal, vertical, snap)
+        self.rows, self.cols = rows, cols
+        groups: dict[int, list[int]] = {}
+        for i in range(rows * cols):
+            groups.setdefault(find(i), []).append(i)
+        # every grid cell -> (anchor row, anchor col, right edge of the merged cell)
+        self.cell: list[tuple[int, int, float]] = [(0, 0, 0.0)] * (rows * cols)
+        for members in groups.values():
+            r0 = min(i // cols for i in members)
+            c0 = min(i % cols for i in members if i // cols == r0)
+            right = self.xs[max(i % cols for i in members) + 1]
+            for i in members:
+                self.cell[i] = (r0, c0, right)
+
+    def locate(self, x: float, y: float) -> tuple[int, int, float] | None:
+        x0, y0, x1, y1 = self.bbox
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return None
+        col = min(max(bisect_right(self.xs, x) - 1, 0), self.cols - 1)
+        row = min(max(bisect_right(self.ys, y) - 1, 0), self.rows - 1)
+        return self.cell[row * self.cols + col]
+
+
+def tables(horizontal: list, vertical: list, snap: float = SNAP) -> list[_Table]:
+    """The ruled tables drawn by horizontal (y, x0, x1) and vertical (x, y0, y1) line segments."""
+    ys = _snap([h[0] for h in horizontal], snap)
+    xs = _snap([v[0] for v in vertical], snap)
+    horizontal = _join([(ys[p], a, b) for p, a, b in horizontal], snap)
+    vertical = _join([(xs[p], a, b) for p, a, b in vertical], snap)
+    # the lines that touch one another make one table
+    n = len(horizontal) + len(vertical)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (hy, hx0, hx1) in enumerate(horizontal):
+        for j, (vx, vy0, vy1) in enumerate(vertical):
+            if hx0 - snap <= vx <= hx1 + snap and vy0 - snap <= hy <= vy1 + snap:
+                parent[find(len(horizontal) + j)] = find(i)
+    groups: dict[int, tuple[list, list]] = {}
+    for i, h in enumerate(horizontal):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vertical):
+        groups.setdefault(find(len(horizontal) + j), ([], []))[1].append(v)
+    return [
+        _Table(hs, vs, snap)
+        for hs, vs in groups.values()
+        if len({h[0] for h in hs}) >= 2 and len({v[0] for v in vs}) >= 2
+    ]
+
+
+# ----------------------------------------------------------------------------------------- text
+
+
+def _lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters grouped into printed lines (top to bottom), each sorted left to right."""
+    lines: list[list[_Char]] = []
+    bounds: list[tuple[float, float]] = []
+    for ch in sorted(chars, key=lambda ch: (ch.top + ch.bottom) / 2):
+        mid = (ch.top + ch.bottom) / 2
+        if lines and bounds[-1][0] <= mid <= bounds[-1][1]:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+            bounds.append((ch.top, ch.bottom))
+    for line in lines:
+        line.sort(key=lambda ch: ch.x0)
+    return lines
+
+
+def _cjk(text: str) -> bool:
+    return "\u2e80" <= text <= "\u9fff" or "\uf900" <= text <= "\ufaff" or "\uff00" <= text <= "\uffef"
+
+
+def _line_text(line: list[_Char]) -> str:
+    """A printed line's text: a gap wider than a quarter of the font size is a word space, but
+    between a CJK and a Latin character only a gap over half of it (office suites set a quarter
+    em of Asian/Western spacing there: "2023 年" is printed, "2023年" was written)."""
+    out: list[str] = []
+    prev: _Char | None = None
+    for ch in line:
+        size = max(prev.size, ch.size, 1.0) if prev is not None else 1.0
+        factor = 0.5 if prev is not None and _cjk(prev.text) != _cjk(ch.text) else 0.25
+        if prev is not None and ch.x0 - prev.x1 > factor * size and prev.text != " ":
+            out.append(" ")
+        out.append(ch.text)
+        prev = ch
+    return "".join(out)
+
+
+def _cell_text(chars: list[_Char], right: float) -> tuple[str, bool]:
+    """A cell's text, its lines joined (see the module docstring for the wrapped-line rule), and
+    whether its last line runs up to the cell's right edge.
+
+    A line is full when the next line's first character (for the last line: its own last one)
+    would not have fitted in the room left before the edge, allowing for the cell's padding."""
+    lines = _lines(chars)
+    parts: list[str] = []
+    full = False
+    for k, line in enumerate(lines):
+        parts.append(_line_text(line))
+        nxt = lines[k + 1][0] if k + 1 < len(lines) else line[-1]
+        room = right - line[-1].x1
+        full = room < (nxt.x1 - nxt.x0) + 0.6 * nxt.size
+        parts.append("" if full else "\n")
+    return unwrap_cell("".join(parts[:-1]) if parts else ""), full
+
+
+def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
+    """(top, x0, cells) of the page's table rows and outside text lines, unsorted, and where its
+    tables end and begin (`_Ends`)."""
+    from .pdf import _split_text_line, _trim
+
+    to_display = _display(page)
+    chars = _chars(page, to_display)
+    if not chars:
+        return None, None
+    found = tables(*_segments(page, to_display))
+    outside: list[_Char] = []
+    in_cells: dict[tuple[int, int, int], list[_Char]] = {}
+    rights: dict[tuple[int, int, int], float] = {}
+    for ch in chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        for t, table in enumerate(found):
+            hit = table.locate(cx, cy)
+            if hit is not None:
+                key = (t, hit[0], hit[1])
+                in_cells.setdefault(key, []).append(ch)
+                rights[key] = hit[2]
+                break
+        else:
+            outside.append(ch)
+    rows: list[Row] = []
+    ends = _Ends()
+    top_row = bottom_row = None
+    for t, table in enumerate(found):
+        for r in range(table.rows):
+            read = [
+                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)]) if (t, r, col) in in_cells else ("", False)
+                for col in range(table.cols)
+            ]
+            trimmed = _trim([text for text, _full in read])
+            if not trimmed:
+                continue
+            rows.append((table.ys[r], table.xs[0], trimmed))
+            cells = [text for text, _full in read]
+            if top_row is None or table.ys[r] < top_row:
+                top_row = table.ys[r]
+                ends.first = (len(rows) - 1, table.xs, cells)
+            if bottom_row is None or table.ys[r] > bottom_row:
+                bottom_row = table.ys[r]
+                ends.last = (len(rows) - 1, table.xs, cells, [full for _text, full in read])
+    for line in _lines(outside):
+        cells = _split_text_line(line)  # type: ignore[arg-type]  # _Char reads like pdfplumber's dicts
+        top = min(ch.top for ch in line)
+        rows.append((top, line[0].x0, _trim(cells)))
+        if top_row is not None and top < top_row:
+            ends.first = None  # text above the first table: the page does not go on with a row
+    return rows, ends
