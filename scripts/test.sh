@@ -3,6 +3,8 @@
 # ruff, mypy and the test suite. This is the README's test command and what .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the README's virtual environment when it exists (and none is active): install and test there
+if [ -z "${VIRTUAL_ENV:-}" ] && [ -x .venv/bin/python3 ]; then PATH="$PWD/.venv/bin:$PATH"; fi
 python3 -m pip install -q -e ".[test]"
 # a registry outage must not hide every other test: without chromium the browser tests skip,
 # and say why
