@@ -98,7 +98,11 @@ def test_unfilled_template_rows_and_subtotals_are_unparsed_not_records():
     result = scan_file(FIXTURES / "header_variants" / "input.txt", classify=False)
     assert sorted(u.reason for u in result.unparsed) == ["unfilled-template"] * 3
     flat = scan_file(FIXTURES / "flat_export" / "input.txt", classify=False)
-    assert sorted(u.reason for u in flat.unparsed) == ["subtotal", "subtotal"]
+    assert sorted(u.reason for u in flat.unparsed if u.reason != "unplaced-cell") == ["subtotal", "subtotal"]
+    # a project's own cells (unit, budget, goal) are kept; its name and the captions are placed
+    kept = {u.text for u in flat.unparsed if u.reason == "unplaced-cell"}
+    assert not kept & ({i.project for i in flat.indicators} | {"预算数", "项目名称", "单位名称"})
+    assert {"350.00", "保障校园安全"} <= kept
 
 
 def test_layout_no_template_knows_is_read_and_reported(tmp_path):

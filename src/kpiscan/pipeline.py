@@ -27,6 +27,7 @@ from .layout import is_watermark, norm
 from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
 from .segment import check_tables, segment
+from .templates import caption_roles
 
 
 @dataclass
@@ -201,7 +202,7 @@ def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Ind
     captions = _captions()
     near: dict[tuple[int, int], list[str]] = {}
     for i in indicators:
-        near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2) if x)
+        near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2, i.project) if x)
     for u in unparsed:
         near.setdefault((u.table, u.line), []).append(u.text)
     out: list[Unparsed] = []
@@ -217,7 +218,7 @@ def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Ind
             around = "\0".join(_PUNCT.sub("", norm(x)) for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ()))
             for cell in line.cells:
                 key = _PUNCT.sub("", norm(cell))
-                if not key or key in captions or key in around or (number not in body and key in fields):
+                if not key or key in captions or key in around or (number not in body and key in fields) or caption_roles(cell):
                     continue
                 amount = norm(cell).replace(",", "")  # only the thousands separators: "3,186&,000" is not an amount
                 if _AMOUNT.match(amount) and float(amount) in amounts:

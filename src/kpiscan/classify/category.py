@@ -361,19 +361,28 @@ def _candidates(rule: str, row: Row, half: list[Row], pos: int, current: list[In
         return set(row.line_labels)
     if rule == "label-left-above":
         return set(half[pos - 1].line_labels) | {mine}
-    near = {current[r.index].level2 for r in half if r is not row and abs(r.line - row.line) <= 2}
+    # the half is sorted by line: its rows within two lines stand next to pos
+    lo = pos
+    while lo > 0 and half[lo - 1].line >= row.line - 2:
+        lo -= 1
+    hi = pos + 1
+    while hi < len(half) and half[hi].line <= row.line + 2:
+        hi += 1
+    near = {current[r.index].level2 for r in half[lo:hi] if r is not row}
     allowed = near | set(row.line_labels) | {mine}
     return allowed - {mine} if rule == "label-contradicts-value" else allowed
 
 
 def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> list[list[Row]]:
     by_table = {(t.doc, t.index): t for t in tables}
+    # each table's body rows by line, built once: the first row printed on a line
+    rows_of = {key: {ln.number: ln.cells for ln in reversed(t.body)} for key, t in by_table.items()}
     halves: dict[tuple[str, int, str], list[Row]] = {}
     for k, ind in enumerate(indicators):
         table = by_table.get((ind.doc, ind.table))
         if table is None:
             continue
-        cells = next((ln.cells for ln in table.body if ln.number == ind.line), ())
+        cells = rows_of[(ind.doc, ind.table)].get(ind.line, ())
         labels, columns = _labels(cells)
         row = Row(k, ind.line, labels, columns, _level1_column(table), len(table.periods))
         halves.setdefault((ind.doc, ind.table, ind.period), []).append(row)
