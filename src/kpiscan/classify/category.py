@@ -204,14 +204,9 @@ class Example:
 
 def read_examples(paths: Iterable[Path]) -> list[Example]:
     """Gold rows as (name, value, Target) -> level2; the gold's level2 is the category by meaning."""
-    out = []
-    for path in sorted(paths):
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    r = json.loads(line)
-                    out.append(Example(r["doc"], item_of(r["name"], r["value"]), r["level2"]))
-    return out
+    from ..evaluate import read_jsonl
+
+    return [Example(r["doc"], item_of(r["name"], r["value"]), r["level2"]) for r in read_jsonl(sorted(paths))]
 
 
 def lexicon_examples() -> list[Example]:

@@ -32,14 +32,12 @@ class Example:
 
 
 def read_gold(paths: Iterable[Path]) -> list[Example]:
-    out = []
-    for path in sorted(paths):
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    r = json.loads(line)
-                    out.append(Example(r["doc"], r["line"], item_of(r["name"], r["value"], r.get("level2")), r["label"]))
-    return out
+    from ..evaluate import read_jsonl
+
+    return [
+        Example(r["doc"], r["line"], item_of(r["name"], r["value"], r.get("level2")), r["label"])
+        for r in read_jsonl(sorted(paths))
+    ]
 
 
 def gold_files(gold_dir: Path) -> list[Path]:
