@@ -16,11 +16,11 @@ estimator and export (scikit-learn, training only), training (fit, LODO evaluati
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model import Indicator
 from .item import item_of, item_of_indicator
@@ -52,18 +52,26 @@ class Verdict:
         return {"label": self.label, "flagged": self.flagged, "reasons": list(self.reasons), "proba": self.proba}
 
 
-@cache
-def load_model(path: Path | None = None) -> ArrayClassifier:
-    """The fitted measurability model (exported arrays, no scikit-learn), read once; its manifest is
+M = TypeVar("M")
+
+
+def load_checked(kind: str, what: str, file: str, load: Callable[[Path], M], path: Path | None = None) -> M:
+    """A shipped (or $KPISCAN_MODELS, or given) model of `kind`, loaded with `load`; its manifest is
     checked against the lexicons in use (one logged line when they differ)."""
     from .manifest import check
 
-    path = Path(path) if path is not None else model_dir() / MODEL_FILE
+    path = Path(path) if path is not None else model_dir() / file
     if not path.exists():
-        raise FileNotFoundError(f"no fitted classifier at {path}: run `kpiscan train --out DIR`")
-    model = ArrayClassifier.load(path)
-    check("measurability", path)
+        raise FileNotFoundError(f"no {what} at {path}: run `kpiscan train --out DIR`")
+    model = load(path)
+    check(kind, path)
     return model
+
+
+@cache
+def load_model(path: Path | None = None) -> ArrayClassifier:
+    """The fitted measurability model (exported arrays, no scikit-learn), read once."""
+    return load_checked("measurability", "fitted classifier", MODEL_FILE, ArrayClassifier.load, path)
 
 
 def preload() -> None:

@@ -138,15 +138,9 @@ class CategoryModel:
 @cache
 def load_category_model(path: Path | None = None) -> CategoryModel:
     """The shipped (or $KPISCAN_MODELS) category model, read once; its manifest checked."""
-    from . import model_dir
-    from .manifest import check
+    from . import load_checked
 
-    path = Path(path) if path is not None else model_dir() / MODEL_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no category model at {path}: run `kpiscan train --out DIR`")
-    model = CategoryModel.load(path)
-    check("category", path)
-    return model
+    return load_checked("category", "category model", MODEL_FILE, CategoryModel.load, path)
 
 
 def _available_model() -> CategoryModel | None:
