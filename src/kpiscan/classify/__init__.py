@@ -19,7 +19,6 @@ estimator and export (scikit-learn, training only), training (fit, LODO evaluati
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +27,7 @@ from typing import Any, TypeVar
 
 from ..model import Indicator
 from .item import Item, item_key, item_of, item_of_indicator
+from .memo import MEMO_ENV, Decided, VerdictMemo, memo_enabled
 from .rules import DECIDED_BY_MODEL, DECIDED_BY_RULE, FLAGGED, LABELS, baseline, explain
 from .scoring import ArrayClassifier, RuledDecisions
 
@@ -87,9 +87,6 @@ def preload() -> None:
     load_model()
 
 
-Decided = tuple[str, bool, tuple[str, ...], float | None]  # a Verdict's fields, reasons as a tuple
-
-
 def _decided(model: RuledDecisions, items: Sequence[Item]) -> list[Decided]:
     """(label, flagged, reasons, proba) per item from `model`: the certain rules, else the model."""
     out: list[Decided] = []
@@ -102,56 +99,12 @@ def _decided(model: RuledDecisions, items: Sequence[Item]) -> list[Decided]:
     return out
 
 
-MEMO_ENV = "KPISCAN_CLASSIFY_MEMO"  # "0": no verdict memo
-VERDICT_MEMO = 1 << 15  # entries (~0.5 KiB each with their texts): a bounded memo, flat in corpus size
-
-
-class VerdictMemo:
-    """A bounded least-recently-used map from item_key to a decided verdict, with hit counts.
-    (functools.lru_cache memoises one call at a time; the model scores the misses of a document
-    in one batch.)"""
-
-    def __init__(self, maxsize: int = VERDICT_MEMO) -> None:
-        self.maxsize = maxsize
-        self.entries: OrderedDict[tuple[object, ...], Decided] = OrderedDict()
-        self.hits = self.misses = 0
-        self.model: object = None  # the model the entries were decided by
-
-    def of(self, model: object) -> VerdictMemo:
-        """This memo for `model`: emptied when another model (a reloaded one) decides from now on."""
-        if model is not self.model:
-            self.entries.clear()
-            self.model = model
-        return self
-
-    def get(self, key: tuple[object, ...]) -> Decided | None:
-        found = self.entries.get(key)
-        if found is not None:
-            self.entries.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[object, ...], decided: Decided) -> None:
-        self.entries[key] = decided
-        if len(self.entries) > self.maxsize:
-            self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.hits = self.misses = 0
-
-    def stats(self) -> str:
-        total = self.hits + self.misses
-        rate = f"{self.hits / total:.1%}" if total else "-"
-        return f"{self.hits} hits / {total} items ({rate}), {len(self.entries)} entries (bound {self.maxsize})"
-
-
 verdict_memo = VerdictMemo()
 
 
 def memo_stats() -> str:
     """The verdict memo's hit rate in this process, for benchmarks."""
-    on = os.environ.get(MEMO_ENV, "1") != "0"
-    return verdict_memo.stats() if on else f"off ({MEMO_ENV}=0)"
+    return verdict_memo.stats() if memo_enabled() else f"off ({MEMO_ENV}=0)"
 
 
 def assess(indicators: Sequence[Indicator], year: int | None = None,
@@ -165,7 +118,7 @@ def assess(indicators: Sequence[Indicator], year: int | None = None,
     memo = None
     if model is None:
         model = load_model()
-        memo = verdict_memo.of(model) if os.environ.get(MEMO_ENV, "1") != "0" else None
+        memo = verdict_memo.of(model) if memo_enabled() else None
     if memo is None:
         decided = _decided(model, items)
     else:
