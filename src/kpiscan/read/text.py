@@ -168,7 +168,7 @@ def split_cells(text: str) -> tuple[str, ...]:
     elif "\t" in text:
         raw = text.split("\t")
     else:
-        raw = [_MD_HEADING.sub("", stripped)]
+        raw = [_MD_HEADING.sub("", stripped) if stripped.startswith("#") else stripped]
     cells = merge_embedded(raw)
     while cells and not cells[-1]:
         cells.pop()
