@@ -63,11 +63,14 @@ class ScanResult:
 
 
 def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:
-    """Parse every value, a missing year taken from its table's budget year."""
-    from .values import parse_value
+    """Parse every value, a missing year taken from its table's budget year (through the value
+    memo unless KPISCAN_CLASSIFY_MEMO=0: the same Targets either way)."""
+    from .classify.memo import memo_enabled
+    from .values import parse_value, parse_value_memo
 
+    parse = parse_value_memo if memo_enabled() else parse_value
     for ind in indicators:
-        ind.target = parse_value(ind.value, years.get(ind.table))
+        ind.target = parse(ind.value, years.get(ind.table))
 
 
 def fill_labels(indicators: list[Indicator], year: int | None) -> None:
