@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from ..model import Indicator, Target
@@ -45,15 +46,21 @@ def _target_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Target))
 
 
+@cache
+def _target_reader() -> tuple[attrgetter, tuple[int, ...]]:
+    """All of a Target's fields in one call, and the positions of its list fields (per, others)."""
+    lists = tuple(i for i, f in enumerate(fields(Target)) if f.default_factory is list)
+    return attrgetter(*_target_fields()), lists
+
+
 def target_key(target: Target) -> tuple[Any, ...]:
     """Every field of the Target as a hashable tuple (lists as tuples, `others` as their keys):
     two Targets with the same key are read the same way by every rule and feature."""
-    out: list[Any] = []
-    for name in _target_fields():
-        v = getattr(target, name)
-        if isinstance(v, list):
-            v = tuple(target_key(x) if isinstance(x, Target) else x for x in v)
-        out.append(v)
+    read, lists = _target_reader()
+    out = list(read(target))
+    for i in lists:
+        v = out[i]
+        out[i] = tuple(target_key(x) if isinstance(x, Target) else x for x in v) if v else ()
     return tuple(out)
 
 
