@@ -160,6 +160,8 @@ def check_binary(data: bytes, path: str) -> None:
 def split_cells(text: str) -> tuple[str, ...]:
     """Cells of one line: markdown pipes, else tabs, else the line as one cell."""
     stripped = text.strip()
+    if not stripped:  # a blank line (or only tabs): no cells
+        return ()
     if stripped.startswith("|") and stripped.count("|") >= 2:
         if _MD_SEPARATOR.match(stripped):
             return ()
@@ -246,7 +248,7 @@ def read_text(path: str | Path) -> Document:
             notes.append((i, "line-over-limit", raw))
             lines.append(Line(number=i, text="", cells=()))
         else:
-            lines.append(Line(number=i, text=raw, cells=split_cells(raw)))
+            lines.append(Line(i, raw, split_cells(raw)))  # positional: a frozen Line builds faster
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
