@@ -3,7 +3,7 @@ Not a test: run it by hand (figures of issue 10).
 
     python bench/bench_read.py [--formats pdf-emb,pdf,pdf-lo,docx,xlsx,xls,doc,scan]
                                [--engines pdfium,pdfium@597cf30,pdfplumber,docling-parse,docling-parse-native]
-                               [--repeat 3] [--slow-repeat 1] [--cjk-font FILE]
+                               [--repeat 3] [--slow-repeat 1] [--cjk-font FILE] [--reuse-lo]
                                [--dpi 200,150] [--scan-pages N] [--work DIR]
 
 For every corpus document (corpora/NNN_*.txt with gold corpora/gold/NNN.gold.jsonl) the text is
@@ -65,6 +65,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per PDF (the minimum is kept)")
     ap.add_argument("--slow-repeat", type=int, default=1, help="the same for pdfplumber and docling-parse")
     ap.add_argument("--cjk-font", default="", help="TrueType CJK font embedded in the pdf-emb rendering")
+    ap.add_argument("--reuse-lo", action="store_true",
+                    help="use the LibreOffice-printed PDFs already in --work/lo (printing the long .docx "
+                         "renderings takes minutes)")
     ap.add_argument("--dpi", default="200,150")
     ap.add_argument("--scan-pages", type=int, default=0)
     ap.add_argument("--work", default="")
@@ -96,7 +99,7 @@ def main() -> None:
     for txt, gold in docs:
         lines = txt.read_text(encoding="utf-8").split("\n")
         print(f"{txt.name}:")
-        made = renderings(lines, txt.stem, formats, work, args.cjk_font)
+        made = renderings(lines, txt.stem, formats, work, args.cjk_font, args.reuse_lo)
         for fmt in [f for f in formats if f in made]:
             measure(fmt, made[fmt], txt, gold, engines, add, speed)
         if "scan" in formats:
@@ -121,21 +124,24 @@ PDF_LABELS = {
 }
 
 
-def renderings(lines: list[str], stem: str, formats: list[str], work: Path, cjk_font: str = "") -> dict[str, Path]:
+def renderings(lines: list[str], stem: str, formats: list[str], work: Path, cjk_font: str = "",
+               reuse_lo: bool = False) -> dict[str, Path]:
     made: dict[str, Path] = {}
+    lo = work / "lo" / f"{stem}.pdf"
+    reuse_lo = reuse_lo and "pdf-lo" in formats and lo.exists()
     if "pdf" in formats or "scan" in formats:
         made["pdf"] = render.render_pdf(lines, work / f"{stem}.pdf", render.Options(rotate_every=4))
     if "pdf-emb" in formats:
         made["pdf-emb"] = render.render_pdf(
             lines, work / f"{stem}-emb.pdf", render.Options(rotate_every=4, font_file=cjk_font)
         )
-    if "docx" in formats or "doc" in formats or "pdf-lo" in formats:
+    if "docx" in formats or "doc" in formats or ("pdf-lo" in formats and not reuse_lo):
         made["docx"] = render.render_docx(lines, work / f"{stem}.docx")
     if "xlsx" in formats or "xls" in formats:
         made["xlsx"] = render.render_xlsx(lines, work / f"{stem}.xlsx")
     if "pdf-lo" in formats:
         # the .docx printed to PDF by LibreOffice: embedded fonts, rows split across pages
-        made["pdf-lo"] = render.convert(made["docx"], "pdf", work / "lo")
+        made["pdf-lo"] = lo if reuse_lo else render.convert(made["docx"], "pdf", work / "lo")
     if "doc" in formats:
         made["doc"] = render.convert(made["docx"], "doc", work / "doc")
     if "xls" in formats:
