@@ -7,17 +7,18 @@ Not a test: run it by hand (figures of issue 10).
                                [--dpi 200,150] [--scan-pages N] [--work DIR]
 
 For every corpus document (corpora/NNN_*.txt with gold corpora/gold/NNN.gold.jsonl) the text is
-rendered by tests/render.py into each format, scanned with kpiscan (classify off: the readers are
-measured, not the classifier), and its records scored against the gold exactly as `kpiscan eval`
+rendered by tests/render.py into each format, scanned with kpiscan (classify off for the non-PDF
+formats: the readers are measured, not the classifier), and its records scored against the gold exactly as `kpiscan eval`
 does (the rendering's records are scored under the text file's name). PDF speed (bench/pdf_speed.py):
 pages per CPU second of this process end to end (`scan_file` with the classifier, as `kpiscan scan`
 after start-up), reader only, and chars + lines only, per engine, before and after, in one run; a
 PDF's F1 per engine is scored on the records of its first end-to-end run. PDF renderings:
 "pdf-emb" draws with a CJK TrueType font embedded as a subset (as real disclosures are: office
 suites embed their fonts; --cjk-font, default `render.cjk_truetype_font`), "pdf" with the
-unembedded STSong-Light (worst case: pdfium looks for a substitute font on every page). Scans: the PDFs rasterised by pdftoppm at each dpi with a 0.4 degree skew and noise,
-wrapped as image-only PDFs, read by OCR; the first --scan-pages pages holding indicator tables of
-each document (all pages when 0). Format "pdf-lo": the .docx rendering printed to PDF by
+unembedded STSong-Light (worst case: pdfium looks for a substitute font on every page). Scans: the
+PDFs rasterised by pdftoppm at each dpi with a 0.4 degree skew and noise, wrapped as image-only
+PDFs, read by OCR; the first --scan-pages pages holding indicator tables of each document (all
+pages when 0). Format "pdf-lo": the .docx rendering printed to PDF by
 LibreOffice (embedded fonts, table rows split across pages), both engines.
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import pdf_speed  # noqa: E402
+
 import render  # noqa: E402
 from kpiscan.evaluate import read_jsonl, score  # noqa: E402
 from kpiscan.pipeline import scan_file  # noqa: E402

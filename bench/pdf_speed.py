@@ -236,13 +236,10 @@ class Speed:
         for fmt in labels:
             for name in dict.fromkeys(n for f, n, _l in self.cpu if f == fmt):
                 pages = self.pages.get((fmt, name), 0)
-
-                def rate(level: str) -> str:
-                    cpu = self.cpu.get((fmt, name, level))
-                    return f"{pages / cpu:.1f}" if cpu else "-"
-
+                rates = [self.cpu.get((fmt, name, level)) for level in ("end-to-end", "reader", "chars+lines")]
+                e2e, reader, layer = [f"{pages / cpu:.1f}" if cpu else "-" for cpu in rates]
                 score = f1.get(f"{fmt}/{name}")
                 print(f"  {fmt:<8} {name:<22} {pages:>5} {(f'{score:.4f}' if score is not None else '-'):>7} "
-                      f"{rate('end-to-end'):>11} {rate('reader'):>8} {rate('chars+lines'):>12}")
+                      f"{e2e:>11} {reader:>8} {layer:>12}")
         for fmt, label in labels.items():
             print(f"  {fmt}: {label}")

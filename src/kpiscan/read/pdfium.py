@@ -152,8 +152,11 @@ def _bare(func: Any, restype: Any) -> Any:
     without releasing the GIL (PYFUNCTYPE): half the cost of a call, which is most of the reader's
     time when called for every character and path segment. The caller passes C types: handles
     (pointers), Python ints for C ints, byref() for out-parameters."""
-    f = ctypes.PYFUNCTYPE(restype)(ctypes.cast(func, ctypes.c_void_p).value)
-    f.argtypes = None
+    address = ctypes.cast(func, ctypes.c_void_p).value
+    if address is None:
+        raise RuntimeError(f"pdfium has no {func.__name__}")
+    f = ctypes.PYFUNCTYPE(restype)(address)
+    f.argtypes = None  # type: ignore[assignment]  # no conversion: see above
     return f
 
 
