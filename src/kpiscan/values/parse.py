@@ -6,8 +6,9 @@ builder below turns the match into a Target. Text with no form is qualitative (o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields
 from functools import cache, lru_cache
+from operator import attrgetter
 
 import regex
 
@@ -69,8 +70,21 @@ def _memo_parse(text: str, year: int | None) -> Target:
 
 
 def _fresh(target: Target) -> Target:
-    """A copy of `target` that shares no list with it."""
-    return replace(target, per=list(target.per), others=[_fresh(t) for t in target.others])
+    """A copy of `target` that shares no list with it (its fields read in one call: a Target is
+    copied for every value of a scan)."""
+    read, lists = _target_fields()
+    values = list(read(target))
+    for i in lists:
+        values[i] = [_fresh(x) if isinstance(x, Target) else x for x in values[i]]
+    return Target(*values)
+
+
+@cache
+def _target_fields() -> tuple[attrgetter, tuple[int, ...]]:
+    """All of a Target's fields in one call (in __init__ order), and the positions of its lists."""
+    declared = [f for f in fields(Target) if f.init]
+    lists = tuple(i for i, f in enumerate(declared) if f.default_factory is list)
+    return attrgetter(*(f.name for f in declared)), lists
 
 
 def parse_strict(text: str, year: int | None = None) -> Target:
