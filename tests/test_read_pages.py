@@ -186,3 +186,90 @@ def test_image_without_ocr_extra_is_one_line_error(tmp_path: Path, monkeypatch) 
     result = scan_file(path)
     assert len(result.problems) == 1
     assert str(result.problems[0]).startswith(f"{path}: needs OCR: install the optional extra kpiscan[ocr]")
+
+
+# ---------------------------------------------------------------- rows split by a page break
+# Real rows (corpora/000 line 1570-1571, 001 line 855, 003 line 586, 002 line 499) laid out as an
+# office suite prints a tall table: a row that does not fit at the bottom of a page is split, the
+# lines of each cell that fit stay on the old page (top-aligned), the rest go on at the top of the
+# next page; the value column is narrow ("2.32元/吨" is broken before "元/吨", which the suite keeps
+# together although "元" alone would have fitted).
+SPLIT_TABLE = [
+    # (page, cells as printed: each cell's lines)
+    (1, [["一级指标"], ["二级指标"], ["三级指标"], ["指标值"]]),
+    # a row with a minimum height (Word's "at least" row height): room for a line below its text
+    (1, [["产出指标"], ["数量指标"], ["办公用房", "租赁面积"], ["398.55", "平方米", ""]]),
+    (2, [[], [], ["人员培训", "人次"], ["≥15人"]]),
+    (2, [[], ["质量指标"], ["6针-", "2000日"], ["100%"]]),
+    (2, [[], ["成本指标"], ["污水处理"], ["2.32"]]),  # split: goes on on page 3
+    (3, [[], [], ["成本"], ["元/吨"]]),
+    (3, [[], ["时效指标"], ["调研工作", "及时性"], ["及时"]]),
+]
+SPLIT_TEXT = [
+    "一级指标\t二级指标\t三级指标\t指标值",
+    "产出指标\t数量指标\t办公用房租赁面积\t398.55平方米",
+    "\t\t人员培训人次\t≥15人",
+    "\t质量指标\t6针-2000日\t100%",
+    "\t成本指标\t污水处理成本\t2.32元/吨",
+    "\t时效指标\t调研工作及时性\t及时",
+]
+
+
+def draw_split_table(path: Path, rows=SPLIT_TABLE, extra_edge_on: int = 3) -> Path:
+    """Draw `rows` as ruled table parts, one part per page at the page's top, each row as tall as
+    its tallest cell; on page `extra_edge_on` a last row splits the value column in two (a page's
+    grid then has an edge the other pages lack)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    import render
+
+    font, size, lead, pad = render.FONT, render.CELL_SIZE, render.CELL_LEADING, render.PAD
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    value_w = pdfmetrics.stringWidth("2.32元", font, size) + 2 * pad + 3
+    widths = [4 * size + 2 * pad + 1, 4 * size + 2 * pad + 1, 4 * size + 2 * pad + 1, value_w]
+    xs = [36.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    c = canvas.Canvas(str(path), pagesize=(595.28, 841.89))
+    for page in sorted({p for p, _ in rows}):
+        y = 800.0
+        top = y
+        part = [cells for p, cells in rows if p == page]
+        if page == extra_edge_on:
+            mid = (xs[3] + xs[4]) / 2
+            part = part + [[["负责人:"], [], ["填报日期:"], ["2024"]]]
+        c.setLineWidth(0.5)
+        c.setFont(font, size)
+        for k, cells in enumerate(part):
+            h = max([len(lines) for lines in cells] + [1]) * lead + 2 * pad
+            c.line(xs[0], y, xs[-1], y)
+            for col, lines in enumerate(cells):
+                for n, text in enumerate(lines):
+                    c.drawString(xs[col] + pad, y - pad - (n + 1) * lead + 2.5, text)
+            if page == extra_edge_on and k == len(part) - 1:
+                c.line(mid, y, mid, y - h)
+            y -= h
+        c.line(xs[0], y, xs[-1], y)
+        for x in xs:
+            c.line(x, top, x, y)
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_row_split_by_page_break_is_joined(tmp_path: Path) -> None:
+    """The split row is one row again (no space where "2.32" meets "元/吨", the hyphen ending a
+    printed line kept), the rows that only happen to start a page are not joined to the row
+    before, and the page of a joined row is the page it starts on."""
+    pytest.importorskip("reportlab")
+    from kpiscan.read.pdf import read_pdf
+    from kpiscan.read.text import split_cells
+
+    doc = read_pdf(draw_split_table(tmp_path / "split.pdf"))
+    got = [l.cells for l in doc.lines if not l.cells[0].startswith("负责人")]
+    assert got == [split_cells(t) for t in SPLIT_TEXT]
+    pages = {l.cells[2]: l.page for l in doc.lines if len(l.cells) > 2}
+    assert pages["污水处理成本"] == 2 and pages["人员培训人次"] == 2 and pages["调研工作及时性"] == 3

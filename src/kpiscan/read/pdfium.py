@@ -16,7 +16,8 @@ cell's first row, as in the text conversions), the other grid cells read "". A m
 page break is two cells, one on each page.
 
 Characters. A character whose baseline is turned by an angle that is not a multiple of 90 degrees
-(a diagonal watermark) is dropped; so are whitespace and characters pdfium generates. A character
+(a diagonal watermark) is dropped; so are whitespace and characters pdfium generates (a hyphen
+ending a line, which pdfium marks as 0x02, is the printed "-"). A character
 printed twice at the same place (fake bold) counts once. Inside a cell, characters are grouped into
 lines by their vertical centre; a line that runs up to the cell's right edge was wrapped by the
 cell's width, so the next line continues it without a space ("≥9" / "0%" -> "≥90%"); other line
@@ -87,39 +88,78 @@ def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
 
 
 class _Ends:
-    """Where a page's tables end and begin: the bottom-most and top-most table rows (their index
-    in the page's rows, column edges, cells, and per cell whether its last line is full)."""
+    """Where a page's tables end and begin: the bottom-most table row (its index in the page's
+    rows, column edges, cells, and per cell its last printed line's last character and the room
+    left after it before the cell's right edge) and the top-most one (index, column edges, cells,
+    and per cell its first printed line)."""
 
     __slots__ = ("last", "first")
 
     def __init__(self) -> None:
-        self.last: tuple[int, list[float], list[str], list[bool]] | None = None
-        self.first: tuple[int, list[float], list[str]] | None = None
+        self.last: tuple[int, list[tuple[float, float]], list[str], list[tuple[_Char, float, float] | None]] | None = None
+        self.first: tuple[int, list[tuple[float, float]], list[str], list[list[_Char] | None]] | None = None
 
 
-def _continues(last: tuple[int, list[float], list[str], list[bool]], first: tuple[int, list[float], list[str]]) -> bool:
-    """The first table row of a page continues the last table row of the page before when the
-    tables have the same columns and the new row has text only where the old row's cell ends in a
-    full line (its text was still running when the page ended)."""
-    _i, xs_a, cells_a, full = last
-    _j, xs_b, cells_b = first
-    if len(xs_a) != len(xs_b) or any(abs(a - b) > SNAP for a, b in zip(xs_a, xs_b)):
-        return False
-    filled = [c for c, text in enumerate(cells_b) if text]
-    return bool(filled) and all(cells_a[c] and full[c] for c in filled)
+def _columns(spans_a: list[tuple[float, float]], spans_b: list[tuple[float, float]]) -> list[int] | None:
+    """For each grid column of a table row continued on a new page (`spans_b`: per grid column
+    the left and right edges of the cell covering it), the grid column of the row on the page
+    before (`spans_a`) whose cell has the same edges; None unless the two rows have the same cells
+    (the two parts of a row split by a page break have the same vertical borders, though each page's
+    grid may draw fewer or more column edges than the other)."""
+    def same(p: tuple[float, float], q: tuple[float, float]) -> bool:
+        return abs(p[0] - q[0]) <= SNAP and abs(p[1] - q[1]) <= SNAP
+
+    out: list[int] = []
+    for span in spans_b:
+        k = next((k for k, other in enumerate(spans_a) if same(span, other)), None)
+        if k is None:
+            return None
+        out.append(k)
+    if not all(any(same(other, spans_b[c]) for c in range(len(spans_b))) for other in spans_a):
+        return None
+    return out
+
+
+def _continues(last: tuple[int, list[tuple[float, float]], list[str], list[tuple[_Char, float, float] | None]],
+               first: tuple[int, list[tuple[float, float]], list[str], list[list[_Char] | None]]) -> list[int] | None:
+    """The first table row of a page continues the last table row of the page before (an office
+    suite let the row break across the pages) when the two rows have the same cells (`_columns`)
+    and the new row has text only in cells whose text on the old page was still running when the
+    page ended: its last line is full (`_full`) and reaches the bottom of the cell (no room for
+    another line below it). Returns the column map of `_columns`, else None."""
+    _i, spans_a, cells_a, tails = last
+    _j, spans_b, cells_b, heads = first
+    cols = _columns(spans_a, spans_b)
+    if cols is None:
+        return None
+    filled = [(cols[c], heads[c]) for c, text in enumerate(cells_b) if text]
+    if not filled:
+        return None
+    for k, head in filled:
+        tail = tails[k]
+        if not cells_a[k] or tail is None or not head:
+            return None
+        last, right_room, below = tail
+        if below >= last.bottom - last.top or not _full(last, right_room, head):
+            return None  # another line would have fitted below or after the cell's last one
+    return cols
 
 
 def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
     from .pdf import _trim
 
-    if ends_a.last is None or ends_b.first is None or not _continues(ends_a.last, ends_b.first):
+    if ends_a.last is None or ends_b.first is None:
         return
-    i, _xs, cells_a, full = ends_a.last
-    j, _xs_b, cells_b = ends_b.first
-    joined = [
-        a if not b else (a + b if full[c] else unwrap_cell(a + "\n" + b))
-        for c, (a, b) in enumerate(zip(cells_a, cells_b))
-    ]
+    cols = _continues(ends_a.last, ends_b.first)
+    if cols is None:
+        return
+    i, _xs, cells_a, tails = ends_a.last
+    j, _xs_b, cells_b, heads = ends_b.first
+    joined = list(cells_a)
+    for c, b in enumerate(cells_b):
+        k, tail, head = cols[c], tails[cols[c]], heads[c]
+        if b and tail is not None and head:
+            joined[k] = joined[k] + b  # every such cell ends in a full line (`_continues`)
     top, x0, _cells = rows_a[i]
     rows_a[i] = (top, x0, _trim(joined))
     rows_b[j] = (rows_b[j][0], rows_b[j][1], ())  # emptied: dropped by the reader
@@ -154,6 +194,8 @@ def _chars(page: Any, to_display: Any) -> list[_Char]:
         seen: set[tuple[str, int, int]] = set()
         for i in range(n):
             code = c.FPDFText_GetUnicode(tp, i)
+            if code == 2:
+                code = 0x2D  # pdfium's mark for a hyphen ending a line: the printed "-"
             if code < 32 or code in (0xFFFE, 0xFFFF) or c.FPDFText_IsGenerated(tp, i) == 1:
                 continue  # line ends and the spaces pdfium puts in by itself
             angle = c.FPDFText_GetCharAngle(tp, i)
@@ -319,6 +361,10 @@ class _Table:
             for i in members:
                 self.cell[i] = (r0, c0, right)
 
+    def spans(self, row: int) -> list[tuple[float, float]]:
+        """Per grid column of `row`, the left and right edges of the (merged) cell covering it."""
+        return [(self.xs[c0], right) for _r0, c0, right in self.cell[row * self.cols : (row + 1) * self.cols]]
+
     def locate(self, x: float, y: float) -> tuple[int, int, float] | None:
         x0, y0, x1, y1 = self.bbox
         if not (x0 <= x <= x1 and y0 <= y <= y1):
@@ -399,22 +445,54 @@ def _line_text(line: list[_Char]) -> str:
     return "".join(out)
 
 
-def _cell_text(chars: list[_Char], right: float) -> tuple[str, bool]:
-    """A cell's text, its lines joined (see the module docstring for the wrapped-line rule), and
-    whether its last line runs up to the cell's right edge.
+# characters a line never starts with (closing brackets and punctuation, "/", "%", hyphens: UAX #14
+# classes CL, CP, EX, IS, NS, SY, PO, HY): a line break falls before the character they follow
+_NO_START = frozenset("，。、；：？！）》」』】〕〉,.;:?!)]}%‰℃/-－·…～\u201d\u2019")
+# characters a line never ends with (opening brackets, UAX #14 OP; and "/", which office suites
+# keep with the characters around it: "元/吨", "人/天")
+_NO_END = frozenset("（《「『【〔〈([{/\u201c\u2018")
 
-    A line is full when the next line's first character (for the last line: its own last one)
-    would not have fitted in the room left before the edge, allowing for the cell's padding."""
+
+def _unit(line: list[_Char]) -> float:
+    """Width of a printed line's first unbreakable run: its first character with the characters
+    a line break cannot fall before or after ("元/吨" of "元/吨", "2150" of "2150元")."""
+    k = 1
+    while k < len(line):
+        prev, ch = line[k - 1].text, line[k].text
+        if ch in _NO_START or prev in _NO_END or (prev != " " and ch != " " and not _cjk(prev) and not _cjk(ch)):
+            k += 1
+        else:
+            break
+    return line[k - 1].x1 - line[0].x0
+
+
+def _full(last: _Char, room: float, nxt: list[_Char]) -> bool:
+    """Whether a printed line ending with `last`, `room` points before its cell's right edge, was
+    wrapped by the cell's width before the line `nxt`: the next line's first unbreakable run
+    (`_unit`) would not have fitted, allowing for the cell's padding; or it ends with a hyphen or an
+    opening bracket, after which a line breaks inside a word. Between two Latin characters
+    a line breaks at a space, unless a word alone overfills it: there only the next character
+    counts."""
+    if last.text in _NO_END or last.text in "-‐–":
+        return True  # a line broken after a hyphen or "/" breaks inside a word: no space was there
+    first = nxt[0]
+    need = first.x1 - first.x0 if not _cjk(last.text) and not _cjk(first.text) else _unit(nxt)
+    return room < need + 0.6 * max(first.size, 1.0)
+
+
+def _cell_text(chars: list[_Char], right: float, bottom: float) -> tuple[str, tuple[_Char, float, float], list[_Char]]:
+    """A cell's text, its lines joined (see the module docstring for the wrapped-line rule); its
+    last line's last character with the room left after it before the cell's right edge and the
+    room left below the line before the cell's bottom edge; and its first line (`_Ends`)."""
     lines = _lines(chars)
     parts: list[str] = []
-    full = False
     for k, line in enumerate(lines):
         parts.append(_line_text(line))
-        nxt = lines[k + 1][0] if k + 1 < len(lines) else line[-1]
-        room = right - line[-1].x1
-        full = room < (nxt.x1 - nxt.x0) + 0.6 * nxt.size
-        parts.append("" if full else "\n")
-    return unwrap_cell("".join(parts[:-1]) if parts else ""), full
+        if k + 1 < len(lines):
+            parts.append("" if _full(line[-1], right - line[-1].x1, lines[k + 1]) else "\n")
+    last = lines[-1][-1]
+    below = bottom - max(ch.bottom for ch in lines[-1])
+    return unwrap_cell("".join(parts)), (last, right - last.x1, below), lines[0]
 
 
 def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
@@ -447,20 +525,20 @@ def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
     for t, table in enumerate(found):
         for r in range(table.rows):
             read = [
-                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)]) if (t, r, col) in in_cells else ("", False)
+                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)], table.ys[r + 1]) if (t, r, col) in in_cells else None
                 for col in range(table.cols)
             ]
-            trimmed = _trim([text for text, _full in read])
+            cells = [cell[0] if cell else "" for cell in read]
+            trimmed = _trim(list(cells))
             if not trimmed:
                 continue
             rows.append((table.ys[r], table.xs[0], trimmed))
-            cells = [text for text, _full in read]
             if top_row is None or table.ys[r] < top_row:
                 top_row = table.ys[r]
-                ends.first = (len(rows) - 1, table.xs, cells)
+                ends.first = (len(rows) - 1, table.spans(r), cells, [cell[2] if cell else None for cell in read])
             if bottom_row is None or table.ys[r] > bottom_row:
                 bottom_row = table.ys[r]
-                ends.last = (len(rows) - 1, table.xs, cells, [full for _text, full in read])
+                ends.last = (len(rows) - 1, table.spans(r), cells, [cell[1] if cell else None for cell in read])
     for line in _lines(outside):
         cells = _split_text_line(line)  # type: ignore[arg-type]  # _Char reads like pdfplumber's dicts
         top = min(ch.top for ch in line)
