@@ -273,3 +273,27 @@ def test_row_split_by_page_break_is_joined(tmp_path: Path) -> None:
     assert got == [split_cells(t) for t in SPLIT_TEXT]
     pages = {l.cells[2]: l.page for l in doc.lines if len(l.cells) > 2}
     assert pages["污水处理成本"] == 2 and pages["人员培训人次"] == 2 and pages["调研工作及时性"] == 3
+
+
+def levels(result) -> list[tuple[str, ...]]:
+    return sorted((i.period, i.name, i.value, i.level1 or "", i.level2 or "") for i in result.indicators)
+
+
+def test_merged_label_centred_on_next_page(tmp_path: Path) -> None:
+    """A label centred in a merged cell that a page break cuts is printed on the new page, below
+    the rows of its cell printed on the page before: those rows take the label too (一级 and 二级 as
+    in the text conversion). The department table of corpora/000 (lines 553-651: 二级 cells of up
+    to 18 rows), with page breaks forced after every N rows, N where the label of a cut cell falls
+    on the new page."""
+    pytest.importorskip("reportlab")
+    import render
+
+    lines = corpus_lines(553, 651)
+    text = tmp_path / "dept.txt"
+    text.write_text("\n".join(lines), encoding="utf-8")
+    expected = levels(scan_file(text, classify=False))
+    assert len(expected) >= 60
+    for rows in (12, 14, 16, 18, 26):
+        options = render.Options(max_rows_per_page=rows, watermark=False, rotate_every=0)
+        pdf = render.render_pdf(lines, tmp_path / f"t{rows}.pdf", options)
+        assert levels(scan_file(pdf, classify=False)) == expected, rows

@@ -58,8 +58,9 @@ class _Char:
 
 def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
     """(page number, rows) of every page; rows is None for a page without characters. A table row
-    that a page break split (office suites let a row break across pages) is joined back: see
-    `_continues`."""
+    that a page break split (office suites let a row break across pages) is joined back (see
+    `_continues`); a merged cell's label printed on the next page goes back to the cell's first
+    row (see `_carry_labels`)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
@@ -78,7 +79,8 @@ def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
                 page.close()
             if held is not None:
                 if held[2] is not None and ends is not None and rows is not None and held[1] is not None:
-                    _join_split_row(held[1], held[2], rows, ends)
+                    if not _join_split_row(held[1], held[2], rows, ends):
+                        _carry_labels(held[1], held[2], rows, ends)
                 yield held[0], held[1]
             held = (i + 1, rows, ends)
         if held is not None:
@@ -93,9 +95,13 @@ class _Ends:
     left after it before the cell's right edge) and the top-most one (index, column edges, cells,
     and per cell its first printed line)."""
 
-    __slots__ = ("last", "first")
+    __slots__ = ("last", "first", "bottom", "top")
 
     def __init__(self) -> None:
+        # the bottom-most and top-most tables: the table, its grid rows -> index in the page's rows,
+        # and the characters of its merged cells by anchor (grid row, grid column)
+        self.bottom: tuple[_Table, dict[int, int], dict[tuple[int, int], list[_Char]]] | None = None
+        self.top: tuple[_Table, dict[int, int], dict[tuple[int, int], list[_Char]]] | None = None
         self.last: tuple[int, list[tuple[float, float]], list[str], list[tuple[_Char, float, float] | None]] | None = None
         self.first: tuple[int, list[tuple[float, float]], list[str], list[list[_Char] | None]] | None = None
 
@@ -145,14 +151,14 @@ def _continues(last: tuple[int, list[tuple[float, float]], list[str], list[tuple
     return cols
 
 
-def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
+def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> bool:
     from .pdf import _trim
 
     if ends_a.last is None or ends_b.first is None:
-        return
+        return False
     cols = _continues(ends_a.last, ends_b.first)
     if cols is None:
-        return
+        return False
     i, _xs, cells_a, tails = ends_a.last
     j, _xs_b, cells_b, heads = ends_b.first
     joined = list(cells_a)
@@ -163,6 +169,84 @@ def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b:
     top, x0, _cells = rows_a[i]
     rows_a[i] = (top, x0, _trim(joined))
     rows_b[j] = (rows_b[j][0], rows_b[j][1], ())  # emptied: dropped by the reader
+    return True
+
+
+def _carry_labels(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
+    """A merged cell cut by a page break whose label, centred in the whole cell, is printed on the
+    new page: its label goes back to the cell's first row on the page before, where the text
+    conversions have it, so the rows printed before the label take it.
+
+    The cell's part at the bottom of the old page's table has no text; the first row of the new
+    page's table after the repeated caption rows has a cell with the same left and right edges
+    whose text is not centred in its part (for the whole cell of height hA + hB centred, the text's
+    middle is (hB - hA) / 2 below the part's top, or the text is pushed down to the part's top, or,
+    when the cell runs on to a third page, below the part's middle; in a cell that starts on the
+    new page it is hB / 2 below, within a quarter line); and the table centres its cells' text vertically (`_centred`: where cells are
+    top-aligned, a label stands at the top of its cell, on the old page)."""
+    from ..layout import is_indicator_header
+    from .pdf import _trim
+
+    if ends_a.bottom is None or ends_b.top is None or ends_b.first is None:
+        return
+    ta, index_a, chars_a = ends_a.bottom
+    tb, index_b, chars_b = ends_b.top
+    seen = {cells for _t, _x, cells in rows_a}
+    rb = next(
+        (r for r in sorted(index_b) if rows_b[index_b[r]][2] not in seen
+         and not is_indicator_header([c for c in rows_b[index_b[r]][2] if c])),
+        None,
+    )
+    if rb is None or not _centred(tb, chars_b):
+        return
+    ra = ta.rows - 1
+    for c in range(ta.cols):
+        r0a, c0a, right_a = ta.cell[ra * ta.cols + c]
+        if c != c0a or (r0a, c0a) in chars_a:
+            continue  # not the cell's first column, or the cell has text on the old page
+        cb = bisect_right(tb.xs, ta.xs[c0a] + SNAP) - 1
+        if cb < 0 or cb >= tb.cols or abs(tb.xs[cb] - ta.xs[c0a]) > SNAP:
+            continue
+        r0b, c0b, right_b = tb.cell[rb * tb.cols + cb]
+        label = chars_b.get((rb, cb))
+        if (r0b, c0b) != (rb, cb) or abs(right_b - right_a) > SNAP or not label:
+            continue
+        end_b = rb
+        while end_b + 1 < tb.rows and tb.cell[(end_b + 1) * tb.cols + cb][:2] == (rb, cb):
+            end_b += 1
+        h_b = tb.ys[end_b + 1] - tb.ys[rb]
+        middle = (min(ch.top for ch in label) + max(ch.bottom for ch in label)) / 2 - tb.ys[rb]
+        off = middle - h_b / 2
+        if abs(off) < 0.25 * max(ch.bottom - ch.top for ch in label) or (off > 0 and end_b < tb.rows - 1):
+            continue  # centred in its own part: a cell that starts on the new page
+        target = next((index_a[r] for r in range(r0a, ra + 1) if r in index_a), None)
+        if target is None:
+            continue
+        j = index_b[rb]
+        cells_b = list(rows_b[j][2])
+        if c0b >= len(cells_b) or not cells_b[c0b]:
+            continue
+        top, x0, cells = rows_a[target]
+        cells_a = list(cells) + [""] * (c0a + 1 - len(cells))
+        cells_a[c0a] = cells_b[c0b]
+        rows_a[target] = (top, x0, _trim(cells_a))
+        cells_b[c0b] = ""
+        rows_b[j] = (rows_b[j][0], rows_b[j][1], _trim(cells_b))
+
+
+def _centred(table: _Table, anchors: dict[tuple[int, int], list[_Char]]) -> bool:
+    """Whether the table centres text vertically in its cells: of its one-row cells with room for
+    another line, more have their text nearer the row's middle than its top."""
+    votes = 0
+    for (r, c), chars in anchors.items():
+        if r + 1 < table.rows and table.cell[(r + 1) * table.cols + c][:2] == (r, c):
+            continue  # a cell spanning rows
+        top, bottom = min(ch.top for ch in chars), max(ch.bottom for ch in chars)
+        y0, y1 = table.ys[r], table.ys[r + 1]
+        if (y1 - y0) - (bottom - top) < bottom - top:
+            continue  # the text fills its row: no telling
+        votes += 1 if abs((top + bottom) / 2 - (y0 + y1) / 2) < top - y0 else -1
+    return votes > 0
 
 
 # ----------------------------------------------------------------------------------- geometry
@@ -495,6 +579,39 @@ def _cell_text(chars: list[_Char], right: float, bottom: float) -> tuple[str, tu
     return unwrap_cell("".join(parts)), (last, right - last.x1, below), lines[0]
 
 
+def _table_rows(found: list[_Table], in_cells: dict[tuple[int, int, int], list[_Char]],
+                rights: dict[tuple[int, int, int], float], rows: list[Row], ends: _Ends) -> float | None:
+    """Append the tables' non-empty rows to `rows`, fill `ends`; the top of the top-most row."""
+    from .pdf import _trim
+
+    top_row = bottom_row = None
+    for t, table in enumerate(found):
+        index: dict[int, int] = {}
+        anchors = {(r, c): chs for (tt, r, c), chs in in_cells.items() if tt == t}
+        if ends.top is None or table.ys[0] < ends.top[0].ys[0]:
+            ends.top = (table, index, anchors)
+        if ends.bottom is None or table.ys[-1] > ends.bottom[0].ys[-1]:
+            ends.bottom = (table, index, anchors)
+        for r in range(table.rows):
+            read = [
+                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)], table.ys[r + 1]) if (t, r, col) in in_cells else None
+                for col in range(table.cols)
+            ]
+            cells = [cell[0] if cell else "" for cell in read]
+            trimmed = _trim(list(cells))
+            if not trimmed:
+                continue
+            index[r] = len(rows)
+            rows.append((table.ys[r], table.xs[0], trimmed))
+            if top_row is None or table.ys[r] < top_row:
+                top_row = table.ys[r]
+                ends.first = (len(rows) - 1, table.spans(r), cells, [cell[2] if cell else None for cell in read])
+            if bottom_row is None or table.ys[r] > bottom_row:
+                bottom_row = table.ys[r]
+                ends.last = (len(rows) - 1, table.spans(r), cells, [cell[1] if cell else None for cell in read])
+    return top_row
+
+
 def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
     """(top, x0, cells) of the page's table rows and outside text lines, unsorted, and where its
     tables end and begin (`_Ends`)."""
@@ -521,28 +638,11 @@ def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
             outside.append(ch)
     rows: list[Row] = []
     ends = _Ends()
-    top_row = bottom_row = None
-    for t, table in enumerate(found):
-        for r in range(table.rows):
-            read = [
-                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)], table.ys[r + 1]) if (t, r, col) in in_cells else None
-                for col in range(table.cols)
-            ]
-            cells = [cell[0] if cell else "" for cell in read]
-            trimmed = _trim(list(cells))
-            if not trimmed:
-                continue
-            rows.append((table.ys[r], table.xs[0], trimmed))
-            if top_row is None or table.ys[r] < top_row:
-                top_row = table.ys[r]
-                ends.first = (len(rows) - 1, table.spans(r), cells, [cell[2] if cell else None for cell in read])
-            if bottom_row is None or table.ys[r] > bottom_row:
-                bottom_row = table.ys[r]
-                ends.last = (len(rows) - 1, table.spans(r), cells, [cell[1] if cell else None for cell in read])
+    top_row = _table_rows(found, in_cells, rights, rows, ends)
     for line in _lines(outside):
         cells = _split_text_line(line)  # type: ignore[arg-type]  # _Char reads like pdfplumber's dicts
         top = min(ch.top for ch in line)
         rows.append((top, line[0].x0, _trim(cells)))
         if top_row is not None and top < top_row:
-            ends.first = None  # text above the first table: the page does not go on with a row
+            ends.first = ends.top = None  # text above the first table: the page does not go on with a row
     return rows, ends
