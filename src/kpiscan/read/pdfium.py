@@ -145,8 +145,8 @@ def _continues(last: tuple[int, list[tuple[float, float]], list[str], list[tuple
         tail = tails[k]
         if not cells_a[k] or tail is None or not head:
             return None
-        last, right_room, below = tail
-        if below >= last.bottom - last.top or not _full(last, right_room, head):
+        end, right_room, below = tail
+        if below >= end.bottom - end.top or not _full(end, right_room, head):
             return None  # another line would have fitted below or after the cell's last one
     return cols
 
