@@ -5,6 +5,7 @@ tests/render.py into each format; the records must equal the text reader's.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -297,3 +298,36 @@ def test_merged_label_centred_on_next_page(tmp_path: Path) -> None:
         options = render.Options(max_rows_per_page=rows, watermark=False, rotate_every=0)
         pdf = render.render_pdf(lines, tmp_path / f"t{rows}.pdf", options)
         assert levels(scan_file(pdf, classify=False)) == expected, rows
+
+
+def test_reports_show_the_page_of_pdf_records(tmp_path: Path) -> None:
+    """The workbook's 页 column and the HTML document page show 第N页 for records read from a PDF
+    (the page each was printed on) and nothing for a text source."""
+    pytest.importorskip("reportlab")
+    from openpyxl import load_workbook
+
+    import render
+    from kpiscan.report import XLSX_NAME, write_report
+    from kpiscan.report.html import page_name
+
+    text = tmp_path / "table.txt"
+    text.write_text("\n".join(corpus_lines()), encoding="utf-8")
+    pdf = render.render_pdf(corpus_lines(), tmp_path / "table.pdf", render.Options(max_rows_per_page=7))
+    for source in (pdf, text):
+        result = scan_file(source, classify=False)
+        out = tmp_path / f"report-{source.suffix[1:]}"
+        write_report(result, out)
+        ws = load_workbook(out / XLSX_NAME)["指标 Indicators"]
+        header = [c.value.split()[-1] for c in ws[1]]
+        got = sorted((r[header.index("name")].value, r[header.index("page")].value)
+                     for r in ws.iter_rows(min_row=2))
+        html = (out / "docs" / page_name(source.name)).read_text(encoding="utf-8")
+        if source is pdf:
+            assert got == sorted((i.name, f"第{i.page}页") for i in result.indicators)
+            assert len({p for _n, p in got}) >= 2
+            for i in result.indicators:  # the row's anchor cell carries its page
+                row = html.split(f'id="t{i.table}-L{i.line}"')[1].split("</tr>")[0]
+                assert f"第{i.page}页" in row
+        else:
+            assert {p for _n, p in got} == {None}
+            assert not re.search(r"第\d+页", html)
