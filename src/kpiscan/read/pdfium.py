@@ -13,7 +13,9 @@ column edges are the x of its vertical lines and its row edges the y of its hori
 neighbouring grid cells with no ruling line between them are one merged cell. A merged cell's text
 belongs to its top-left grid cell (so a label centred in a tall merged cell stands on the merged
 cell's first row, as in the text conversions), the other grid cells read "". A merged cell cut by a
-page break is two cells, one on each page.
+page break is two cells, one on each page; when its label, centred in the whole cell, is printed on
+the new page, it goes back to the cell's first row (`_carry_labels`). A row that a page break split
+(office suites let a row break across pages) is one row again (`_continues`).
 
 Characters. A character whose baseline is turned by an angle that is not a multiple of 90 degrees
 (a diagonal watermark) is dropped; so are whitespace and characters pdfium generates (a hyphen
