@@ -24,13 +24,15 @@ the cache format are all the same. Files that failed (no tables, only problems) 
 
 Failures: `scan_file` reports bad input as `InputError`s in `problems`. An unexpected exception
 inside the scan of one file (a bug) is also reported as a problem of that file, "internal error:
-<Type>: <message> (at file:line in function)"; a file that runs past `file_timeout` seconds is
-reported and skipped; a worker process that dies costs only the files it held.
+<Type>: <message> (at file:line in function)"; a file that runs past `file_timeout` CPU seconds is
+reported and skipped, in every mode and even inside C code (files then scan in worker processes
+under a kernel CPU limit: `scanproc`); a worker process that dies costs only the file it held.
 
 Dask (`dask="tcp://host:8786"`, `"env"` (DASK_SCHEDULER_ADDRESS), `"local"`, `"local:N"` or a
 `distributed.Client`): `dask_files="send"` ships each file's bytes to the worker (no shared
-filesystem needed); `"shared"` sends absolute paths, checked up front on every worker. dask is
-imported only here, only when asked for.
+filesystem needed); `"shared"` sends absolute paths, checked up front on every worker. Each Dask
+worker scans in helper processes (`dask worker --preload kpiscan.daskworker` starts them with the
+model loaded). dask is imported only here, only when asked for.
 """
 
 from __future__ import annotations
