@@ -301,9 +301,9 @@ def _start_cluster(tmp: Path, procs: list) -> str:
         c.wait_for_workers(2, timeout=120)
     time.sleep(1)
     while True:  # the helpers have loaded the model when they stop using CPU
-        a = sum(_cpu_by_role(procs).values())
+        a = _cpu_by_role(procs)["helpers"]
         time.sleep(2)
-        if sum(_cpu_by_role(procs).values()) - a < 0.1:
+        if a > 0 and _cpu_by_role(procs)["helpers"] - a < 0.05:
             return address
 
 
@@ -335,7 +335,10 @@ def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
             if p.poll() is None:
                 os.killpg(p.pid, _signal.SIGTERM)
         for p in procs:
-            p.wait(timeout=30)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, _signal.SIGKILL)
     return _dask_report(k, size, len(files) * k, serial_cpu, serial_out, started, runs)
 
 

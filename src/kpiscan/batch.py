@@ -41,6 +41,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import signal
 import sys
 import tempfile
@@ -490,9 +491,10 @@ def check_shared(client, files: list[Path]) -> None:
                 )
 
 
-def dask_task(args: tuple) -> dict:
+def dask_task(args: tuple) -> bytes:
     """A Dask task: `scan_part(*args)` in a helper process of the worker (`scanproc.run_task`),
-    where the file's budget holds even inside C code and the model is loaded once per worker."""
+    where the file's budget holds even inside C code and the model is loaded once per worker; the
+    part comes back pickled, as the helper sent it (its streams JSONL text, ready to write)."""
     from .scanproc import run_task
 
     return run_task(args)
@@ -533,7 +535,7 @@ class _Dask:
         fut = next(self.done)
         i, path = self.index.pop(fut.key)
         try:
-            part = fut.result()
+            part = pickle.loads(fut.result())
         except Exception as err:
             part = problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}")
         fut.release()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import pickle
 import queue
 import signal
 import socket
@@ -156,8 +157,9 @@ class ScanPool:
     """`workers` processes, one file each at a time; a worker that runs past a file's budget or
     dies costs that file only (reported as a problem of it) and is replaced."""
 
-    def __init__(self, workers: int, start: str = "fork", die_with_parent: bool = True) -> None:
-        self.size, self.start, self.die_with_parent = workers, start, die_with_parent
+    def __init__(self, workers: int, start: str = "fork", die_with_parent: bool = True, raw: bool = False) -> None:
+        """`raw`: parts are handed back as the pickled bytes the worker sent (passed on unread)."""
+        self.size, self.start, self.die_with_parent, self.raw = workers, start, die_with_parent, raw
         self.idle: list[_Worker] = []
         self.busy: dict[Connection, tuple[_Worker, Any, tuple, float]] = {}
         self.queue: deque[tuple[Any, tuple]] = deque()
@@ -198,17 +200,19 @@ class ScanPool:
         ends = [t + a[2] + grace(a[2]) for _, _, a, t in self.busy.values() if a[2]]
         return max(0.0, min(ends) - time.monotonic()) if ends else None
 
-    def wait(self) -> list[tuple[Any, dict]]:
-        out: list[tuple[Any, dict]] = []
+    def wait(self) -> list[tuple[Any, Any]]:
+        out: list[tuple[Any, Any]] = []
         while not out:
             if not self.busy:
                 raise RuntimeError("ScanPool.wait with nothing submitted")
             for ready in wait(list(self.busy), self._deadline()):
                 w, key, args, _ = self.busy.pop(ready)  # type: ignore[call-overload]
                 try:
-                    part: dict = w.conn.recv()
+                    data = w.conn.recv_bytes()
+                    part = data if self.raw else pickle.loads(data)
                 except (EOFError, OSError):
                     part = self._lost(w, args)
+                    part = pickle.dumps(part) if self.raw else part
                 else:
                     self.idle.append(w)
                 out.append((key, part))
@@ -241,18 +245,19 @@ def warm_helpers(n: int) -> None:
     thread that lives as long as the worker (they die with it)."""
     main = threading.current_thread() is threading.main_thread()
     for _ in range(n):
-        pool = ScanPool(1, start="spawn", die_with_parent=main)
+        pool = ScanPool(1, start="spawn", die_with_parent=main, raw=True)
         pool.warm()
         _helpers.put(pool)
 
 
-def run_task(args: tuple) -> dict:
+def run_task(args: tuple) -> bytes:
     """`batch.scan_part(*args)` in one of this process's helpers (started on first use when no
-    preload started them); the helper is replaced when it ran past the budget or died."""
+    preload started them), as the pickled bytes the helper sent (this process does not unpickle
+    and pickle them again); the helper is replaced when it ran past the budget or died."""
     try:
         pool = _helpers.get_nowait()
     except queue.Empty:
-        pool = ScanPool(1, start="spawn", die_with_parent=False)
+        pool = ScanPool(1, start="spawn", die_with_parent=False, raw=True)
     try:
         pool.submit(0, args)
         ((_, part),) = pool.wait()
