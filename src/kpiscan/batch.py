@@ -419,7 +419,9 @@ class _Processes:
 
             with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
                 preload()
-        self.pool = ScanPool(workers, start="fork")
+        import multiprocessing
+
+        self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
         self.pool.submit(i, (str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc))
