@@ -324,6 +324,9 @@ def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
     try:
         address = _start_cluster(tmp, procs)
         started = _cpu_by_role(procs)
+        time.sleep(10)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
+        idle = sum(_cpu_by_role(procs).values()) - sum(started.values())
+        started["idle_cpu_per_s"] = idle / 10
         runs = []
         for label in ("first run (cold)", "second run (warm)"):
             out = dask_out.with_name(f"{dask_out.name}-{len(runs)}")
@@ -357,13 +360,14 @@ def _dask_report(k: int, size: float, n: int, serial_cpu: float, serial_out: Pat
     )
     print(
         "  cluster start (scheduler, worker boot, helpers importing kpiscan + loading jieba and the model): "
-        + ", ".join(f"{r} {v:.2f}" for r, v in started.items())
-        + f" CPU s; kpiscan's part ~= helpers {started['helpers']:.2f}"
+        + ", ".join(f"{r} {started[r]:.2f}" for r in ("scheduler", "workers", "helpers"))
+        + f" CPU s; kpiscan's part ~= helpers {started['helpers']:.2f}; idle cluster: {started['idle_cpu_per_s']:.3f} CPU s per wall s"
     )
     for label, out, wall, client_cpu, roles, rss in runs:
         same = all((serial_out / f).read_bytes() == (out / f).read_bytes() for f in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
         total = client_cpu + sum(roles.values())
         cold = total + started["helpers"]
+        idle = started["idle_cpu_per_s"] * wall  # what the cluster would have used doing nothing
         result["runs"].append(
             {
                 "what": label,
@@ -376,6 +380,8 @@ def _dask_report(k: int, size: float, n: int, serial_cpu: float, serial_out: Pat
                 "wall": wall,
                 "client_rss_MiB": rss,
                 "identical": same,
+                "idle_cpu_in_wall": idle,
+                "overhead_less_idle": (total - idle) / serial_cpu,
             }
         )
         print(
@@ -383,7 +389,8 @@ def _dask_report(k: int, size: float, n: int, serial_cpu: float, serial_out: Pat
             + " + ".join(f"{r} {v:.2f}" for r, v in roles.items())
             + f" = {total:.2f} CPU s -> {total / serial_cpu:.3f}x serial"
             + (f"; with the helpers' start {cold:.2f} -> {cold / serial_cpu:.3f}x" if label.startswith("first") else "")
-            + f"; wall {wall:.2f} s; client peak RSS {rss:.1f} MiB; outputs byte-identical: {same}"
+            + f"; wall {wall:.2f} s (idle cluster over that wall: {idle:.2f} CPU s; without it {(total - idle) / serial_cpu:.3f}x)"
+            + f"; client peak RSS {rss:.1f} MiB; outputs byte-identical: {same}"
         )
     return result
 
