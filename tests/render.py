@@ -56,6 +56,7 @@ class Options:
     page_numbers: bool = True
     rules_as_rects: bool = False  # cell borders as thin filled rectangles (office-suite style)
     max_rows_per_page: int = 0  # force page breaks inside tables (0: only when the page is full)
+    page_per_table: bool = False  # each title block after a table starts a new page (as scans are filed)
 
 
 @dataclass
@@ -323,8 +324,13 @@ class _Pdf:
 
 def render_pdf(lines: list[str], path: Path, options: Options | None = None) -> Path:
     """Draw the text conversion's lines as a printed disclosure (see the module docstring)."""
-    pdf = _Pdf(Path(path), options or Options())
+    options = options or Options()
+    pdf = _Pdf(Path(path), options)
+    previous = None
     for block in blocks(lines):
+        if options.page_per_table and block.kind == "text" and previous == "table":
+            pdf.new_page()
+        previous = block.kind
         if block.kind == "text":
             pdf.text(block.rows[0][0])
         else:
