@@ -7,7 +7,8 @@ Not a test: run it by hand (figures of issue 10, scanned part).
 The test set. Every corpus document (corpora/NNN_*.txt, gold corpora/gold/NNN.gold.jsonl) is
 rendered by tests/render.py as a ruled-table PDF (landscape, every 4th page a portrait page turned
 by /Rotate 90, merged label cells, wrapped values, watermark, page numbers). Its pages are
-rasterised by pdftoppm at each dpi (grey), turned by a skew of 0.5 to 1.0 degrees (sign and size
+rasterised by pdftoppm at each dpi (grey; the PDF's unembedded STSong-Light printed with
+--font, by default Noto Serif CJK SC, a mainland 宋体 face), turned by a skew of 0.5 to 1.0 degrees (sign and size
 drawn per page from a seeded generator) and given gaussian noise, then wrapped as an image-only
 PDF (no text layer) and scanned with kpiscan end to end (read by OCR, segment, extract, values;
 classify off).
@@ -121,7 +122,7 @@ def subset_pdf(pdf: Path, pages: list[int], out: Path) -> Path:
 
 
 def scanned_pdf(pdf: Path, pages: list[int], dpi: int, work: Path, skew: tuple[float, float],
-                noise: float) -> Path:
+                noise: float, family: str | None) -> Path:
     import numpy as np
 
     images: list[Path] = []
@@ -130,7 +131,8 @@ def scanned_pdf(pdf: Path, pages: list[int], dpi: int, work: Path, skew: tuple[f
         rng = np.random.default_rng(1000 + p)
         angle = float(rng.uniform(*skew)) * (1 if rng.random() < 0.5 else -1)
         done = sorted(outdir.glob("p-*.png"))
-        images += done or render.rasterise(pdf, outdir, dpi, skew=angle, noise=noise, seed=p, first=p, last=p)
+        images += done or render.rasterise(pdf, outdir, dpi, skew=angle, noise=noise, seed=p, first=p, last=p,
+                                            family=family)
     return render.images_to_pdf(images, work / f"scan{dpi}.pdf", dpi)
 
 
@@ -141,6 +143,8 @@ def main() -> None:
     ap.add_argument("--docs", default="", help="comma-separated document numbers (default: all)")
     ap.add_argument("--skew", default="0.5,1.0", help="skew range in degrees (sign drawn per page)")
     ap.add_argument("--noise", type=float, default=10.0, help="gaussian noise, grey levels")
+    ap.add_argument("--font", default="Noto Serif CJK SC",
+                    help="font poppler prints the PDF's STSong-Light with ('': fontconfig's choice)")
     ap.add_argument("--work", default="", help="keeps renderings and page images between runs")
     ap.add_argument("--errors", type=int, default=0, help="print up to N missed and spurious records")
     args = ap.parse_args()
@@ -149,7 +153,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     dpis = [int(d) for d in args.dpi.split(",") if d]  # "": the page choice and its check only
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])  # g p m held pages cpu
-    print(f"work: {work}; skew {skew[0]}-{skew[1]} deg, noise {args.noise}")
+    print(f"work: {work}; skew {skew[0]}-{skew[1]} deg, noise {args.noise}, font {args.font or 'fontconfig'}")
     for txt, gold_path in corpus([d for d in args.docs.split(",") if d]):
         gold = read_jsonl([gold_path])
         wd = work / txt.stem
@@ -166,7 +170,7 @@ def main() -> None:
         print(f"{txt.name}: {len(pages)} pages {pages} hold {len(scope)} of {len(gold)} gold records"
               f" ({unpaired} unpaired); text layer of these pages: F1 {ref.f1:.4f} (predicted {ref.predicted}, matched {ref.matched})")
         for dpi in dpis:
-            scanned = scanned_pdf(pdf, pages, dpi, wd, skew, args.noise)
+            scanned = scanned_pdf(pdf, pages, dpi, wd, skew, args.noise, args.font or None)
             cpu = time.process_time()
             doc = read_document(scanned)
             result = pipeline.scan_document(doc, classify=False)

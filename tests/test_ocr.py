@@ -17,6 +17,19 @@ from kpiscan.evaluate import score
 CORPUS = Path(__file__).resolve().parents[1] / "corpora"
 
 
+def test_caption_misread_by_ocr_is_spelled_as_the_caption() -> None:
+    """Cells the recogniser read from bench/bench_ocr.py's scans of corpora/000 (page 25, 200 dpi):
+    a known caption but for a confused character becomes that caption; names and running text
+    are left as read even where they hold a confusable character."""
+    from kpiscan.read.ocr import caption_fix
+
+    assert caption_fix("部內名称") == "部门名称"
+    assert caption_fix("主管部內及代码") == "主管部门及代码"
+    assert caption_fix("内设职能部门数") == "内设职能部门数"  # a caption as printed
+    assert caption_fix("部內基本信息") == "部內基本信息"  # no caption it could be
+    assert caption_fix("平均内部收益率") == "平均内部收益率"  # an indicator name
+
+
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory):
     """(text reader's result, OCR Document of the scan) of the table's two printed pages."""

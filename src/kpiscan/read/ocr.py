@@ -179,10 +179,19 @@ class _Cuts:
             line = region[top:bottom]
             inked = np.flatnonzero(line.sum(axis=0))
             pieces = _columns(line, np, gap) if gap else [(int(inked[0]), int(inked[-1]) + 1)]
+            # a margin of one character (a line's height) each side, within the region so a
+            # cell's rules stay out, and under half the gap that splits loose text: a serif "一",
+            # "-" or the bars of "≥" printed light at 150 dpi are not ink, and a crop cut at the
+            # ink's extent would lose them
+            side = max(pad, min(bottom - top, gap // 2 if gap else bottom - top))
             for left, right in pieces:
-                crop = self.gray[max(y0 + top - pad, 0) : y0 + bottom + pad, max(x0 + left - pad, 0) : x0 + right + pad]
+                a, z = max(left - side, 0), min(right + side, region.shape[1])
+                crop = self.gray[max(y0 + top - pad, 0) : y0 + bottom + pad, x0 + a : x0 + z]
                 if crop.size == 0:
                     continue
+                # where the region's edge cut the margin short, white paper makes it up: text
+                # printed close to a cell's rule keeps its first and last strokes
+                crop = cv2.copyMakeBorder(crop, 0, 0, side - (left - a), side - (z - right), cv2.BORDER_CONSTANT, value=255)
                 self.crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
                 # a line whose ink reaches near the region's right edge was wrapped by the width
                 full = region.shape[1] - right < 1.5 * (bottom - top)
@@ -205,6 +214,48 @@ class _Cuts:
         covered[max(y0 - self.pad, 0) : y1 + self.pad, max(x0 - self.pad, 0) : x1 + self.pad] = 255
 
 
+@lru_cache(maxsize=1)
+def _captions() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The printed captions a cell may be (normalised), and the OCR confusions: read -> meant."""
+    from .. import lexicon
+    from ..layout import norm
+
+    known = {norm(r["caption"]).rstrip(":") for r in lexicon.table("header_fields.tsv")}
+    known |= {norm(r["text"]) for r in lexicon.table("table_layout.tsv")}
+    known |= {norm(r["variant"]) for r in lexicon.table("categories.tsv")}
+    known |= {norm(r["variant"]) for r in lexicon.table("level1.tsv")}
+    confusions: dict[str, tuple[str, ...]] = {}
+    for r in lexicon.table("ocr_confusions.tsv"):
+        confusions[r["read"]] = (*confusions.get(r["read"], ()), r["meant"])
+    return frozenset(known), confusions
+
+
+def caption_fix(cell: str, limit: int = 3) -> str:
+    """A cell read by OCR as a known caption but for characters the recogniser confuses
+    (lexicons/ocr_confusions.tsv), spelled as that caption: "部內名称" -> "部门名称". Any other cell
+    is returned as read."""
+    from itertools import product
+
+    from ..layout import norm
+
+    known, confusions = _captions()
+    key = norm(cell)
+    bare = key.rstrip(":")
+    if not bare or bare in known:
+        return cell
+    spots = [i for i, ch in enumerate(bare) if ch in confusions]
+    if not spots or len(spots) > limit:
+        return cell
+    chars = list(bare)
+    for choice in product(*[(bare[i], *confusions[bare[i]]) for i in spots]):
+        for i, ch in zip(spots, choice):
+            chars[i] = ch
+        fixed = "".join(chars)
+        if fixed != bare and fixed in known:
+            return fixed + key[len(bare):]
+    return cell
+
+
 def _table_rows(found: list[Any], cells: dict) -> list[tuple[float, float, tuple[str, ...], float]]:
     rows = []
     for t, table in enumerate(found):
@@ -212,7 +263,7 @@ def _table_rows(found: list[Any], cells: dict) -> list[tuple[float, float, tuple
             texts_row, scores = [], []
             for c in range(table.cols):
                 parts = sorted(cells.get((t, r, c), []))
-                texts_row.append(unwrap_cell("".join(p[3] + ("" if p[5] else "\n") for p in parts)))
+                texts_row.append(caption_fix(unwrap_cell("".join(p[3] + ("" if p[5] else "\n") for p in parts))))
                 scores += [p[4] for p in parts if p[3]]
             while texts_row and not texts_row[-1]:
                 texts_row.pop()
@@ -229,7 +280,7 @@ def _loose_rows(loose: list[tuple[float, float, str, float]]) -> list[tuple[floa
     rows = []
     for top, pieces in by_band.items():
         pieces.sort()
-        cells = tuple(unwrap_cell(p[1]) for p in pieces if unwrap_cell(p[1]))
+        cells = tuple(caption_fix(unwrap_cell(p[1])) for p in pieces if unwrap_cell(p[1]))
         if cells:
             rows.append((top, pieces[0][0], cells, min(p[2] for p in pieces)))
     return rows
@@ -285,7 +336,12 @@ def read_scanned_pdf(path: Path) -> Document:
         cv2, np = _require(path)
         lines: list[Line] = []
         for i in range(len(pdf)):
-            page = pdf[i]
+            try:
+                page = pdf[i]
+            except Exception as e:  # noqa: BLE001 - pdfium.PdfiumError: a damaged page
+                from .pdf import _describe
+
+                raise InputError(str(path), f"page {i + 1}: {_describe(e)}") from None
             try:
                 gray, dpi = _page_image(page, cv2, np)
             finally:
