@@ -42,7 +42,6 @@ def scanned(tmp_path_factory):
     if not found:
         pytest.skip("corpora/000_*.txt not present")
     import render
-
     from kpiscan.read import read_document
 
     lines = found[0].read_text(encoding="utf-8").split("\n")[651:683]
