@@ -6,12 +6,13 @@ Not a test: run it by hand (figures of issue 10, scanned part).
 
 The test set. Every corpus document (corpora/NNN_*.txt, gold corpora/gold/NNN.gold.jsonl) is
 rendered by tests/render.py as a ruled-table PDF (landscape, every 4th page a portrait page turned
-by /Rotate 90, merged label cells, wrapped values, watermark, page numbers). Its pages are
-rasterised by pdftoppm at each dpi (grey; the PDF's unembedded STSong-Light printed with
---font, by default Noto Serif CJK SC, a mainland 宋体 face), turned by a skew of 0.5 to 1.0 degrees (sign and size
-drawn per page from a seeded generator) and given gaussian noise, then wrapped as an image-only
-PDF (no text layer) and scanned with kpiscan end to end (read by OCR, segment, extract, values;
-classify off).
+by /Rotate 90, merged label cells, wrapped values, watermark, page numbers; each table's title
+block starts a new page, as scans are filed). Its pages are rasterised by pdftoppm at each dpi
+(grey; the PDF's unembedded STSong-Light printed with --font, by default Noto Serif CJK SC, a
+mainland 宋体 face: left to fontconfig it is Noto Sans CJK JP, whose 门 the recogniser reads as
+内), turned by a skew of 0.5 to 1.0 degrees (sign and size drawn per page from a seeded generator)
+and given gaussian noise (--noise, grey levels), then wrapped as an image-only PDF (no text layer)
+and scanned with kpiscan end to end (read by OCR, segment, extract, values; classify off).
 
 Which pages. The PDF's own text layer is read once (F1 1.000 against the gold), and each gold
 record is paired with the text-layer record of the same key (period, project, name, value; in

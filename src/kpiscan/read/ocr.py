@@ -6,9 +6,11 @@ A page image is made grey, deskewed by the median angle of its long horizontal r
 ruling lines found by morphological opening with long thin kernels (horizontal and vertical).
 The line segments make tables exactly as a PDF's path objects do (`pdfium.tables`: snapped edges,
 merged cells where a rule is missing, a merged cell's text on its first row). Inside each cell,
-the text lines are the bands of ink of its horizontal projection; every band is cut out and read
-by the recogniser, all bands of a page in one batch (no text detector runs: the rules already say
-where text can be). Ink outside the tables is cut into lines the same way over the page's width.
+the text lines are the bands of ink of its horizontal projection; every band is cut out with a
+margin of one character and read by the recogniser, one crop per run (no text detector runs: the
+rules already say where text can be). Ink outside the tables is cut into lines the same way over
+the page's width. A cell that reads as a known caption but for confusable characters
+(lexicons/ocr_confusions.tsv) is spelled as that caption (`caption_fix`).
 
 Every Line gets `confidence`: the lowest recogniser score of its cells. The scan marks records
 from such lines `source: "ocr"` with that confidence, and sends rows below
