@@ -145,6 +145,7 @@ class Options:
     page_numbers: bool = True
     rules_as_rects: bool = False  # cell borders as thin filled rectangles (office-suite style)
     max_rows_per_page: int = 0  # force page breaks inside tables (0: only when the page is full)
+    page_per_table: bool = False  # each title block after a table starts a new page (as scans are filed)
     font_file: str = ""  # a TrueType CJK font to embed (subset) instead of the unembedded STSong-Light
 
 
@@ -434,7 +435,11 @@ def render_pdf(lines: list[str], path: Path, options: Options | None = None) -> 
         embed_font(options.font_file)
     try:
         pdf = _Pdf(Path(path), options)
+        previous = None
         for block in blocks(lines):
+            if options.page_per_table and block.kind == "text" and previous == "table":
+                pdf.new_page()
+            previous = block.kind
             if block.kind == "text":
                 pdf.text(block.rows[0][0])
             else:
@@ -545,9 +550,15 @@ def convert(path: Path, fmt: str, outdir: Path) -> Path:
 
 
 def rasterise(pdf: Path, outdir: Path, dpi: int, skew: float = 0.0, noise: float = 0.0,
-              seed: int = 0, first: int | None = None, last: int | None = None) -> list[Path]:
+              seed: int = 0, first: int | None = None, last: int | None = None,
+              family: str | None = None) -> list[Path]:
     """Page images of a PDF as a scanner gives them: pdftoppm at `dpi`, turned by `skew` degrees,
-    with gaussian noise of standard deviation `noise` (grey levels)."""
+    with gaussian noise of standard deviation `noise` (grey levels). `family`: the installed font
+    (fontconfig name) poppler prints the unembedded STSong-Light with, e.g. "Noto Serif CJK SC" as
+    a mainland 宋体 prints (left to fontconfig, it may take a Japanese or Traditional glyph form:
+    Noto Sans CJK JP draws 门 with an upright dot)."""
+    import os
+
     import cv2
     import numpy as np
 
@@ -557,7 +568,22 @@ def rasterise(pdf: Path, outdir: Path, dpi: int, skew: float = 0.0, noise: float
         cmd += ["-f", str(first)]
     if last:
         cmd += ["-l", str(last)]
-    subprocess.run([*cmd, str(pdf), str(outdir / "p")], check=True, capture_output=True, timeout=600)
+    env = None
+    if family:
+        conf = outdir / "fonts.conf"
+        conf.write_text(
+            '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+            '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+            + "".join(
+                f'<match target="pattern"><test name="family"><string>{name}</string></test>'
+                f'<edit name="family" mode="prepend" binding="strong"><string>{family}</string></edit></match>'
+                for name in ("STSong", "STSong-Light")
+            )
+            + "</fontconfig>",
+            encoding="utf-8",
+        )
+        env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    subprocess.run([*cmd, str(pdf), str(outdir / "p")], check=True, capture_output=True, timeout=600, env=env)
     rng = np.random.default_rng(seed)
     pages = sorted(outdir.glob("p-*.png"))
     for p in pages:
