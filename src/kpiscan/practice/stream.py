@@ -11,8 +11,8 @@ What pass 1 keeps (and so what grows with the corpus):
 - the library builder's aggregates (families.LibraryBuilder): per distinct (二级指标, name key)
   counts, and the numbers of its targets (8 bytes per target) for the quantiles;
 - per project table with a budget year (years.link_projects needs every one to link consecutive
-  years): a `TableKey` (doc, index, line, project, year, department, annual funds, the offset of
-  its part), and its indicator set, interned (identical sets are one object);
+  years): a `TableKey` (doc, index, line, project, year, department, annual funds, its indicator
+  set interned (identical sets are one object), the offset of its part): about 0.3 KiB a table;
 - per boilerplate group (department, year, indicator set): how many project tables carry it and
   the first MAX_NAMED + 1 of them (what the message names).
 The document names of the library (`Library.docs`, for peer values) are the other per-document
@@ -50,6 +50,7 @@ class TableKey:
     year: int | None
     department: str
     funds: float | None  # years.annual_funds
+    items: frozenset  # its indicator set (families.indicator_sets), interned
     at: Any = None  # where its part is (for `load`)
 
 
@@ -61,9 +62,8 @@ class PracticeCorpus:
     def __init__(self, library: Library | None = None) -> None:
         self.given = library
         self.builder = LibraryBuilder() if library is None else None
-        self.docs: set[str] = set()  # documents with indicators (library_for: the scan's own from MIN_DOCS)
+        self.docs: set[str] = set()  # documents with indicators, up to MIN_DOCS (library_for: the scan's own from there)
         self.sets: dict[frozenset, frozenset] = {}  # interned indicator sets
-        self.set_of: dict[tuple[str, int], frozenset] = {}  # project tables with a year
         self.by_dept: dict[str, dict[int, list[TableKey]]] = defaultdict(lambda: defaultdict(list))
         self.groups: dict[tuple, list] = {}  # (department, year, set) -> [count, first MAX_NAMED + 1 (doc, index, project)]
         self.library: Library | None = None
@@ -84,7 +84,8 @@ class PracticeCorpus:
         rows = printed_rows(indicators)
         if self.builder is not None:
             self.builder.add(rows)
-        self.docs.update(_intern(i.doc) for i in indicators)
+        if len(self.docs) < MIN_DOCS:
+            self.docs.update(i.doc for i in indicators)
         sets = self._sets(rows)
         for t in tables:
             if t.kind != "project":
@@ -97,10 +98,8 @@ class PracticeCorpus:
                 if len(group[1]) <= MAX_NAMED:
                     group[1].append((t.doc, t.index, t.project))
             if t.year and t.project.strip():
-                key = TableKey(_intern(t.doc), t.index, t.line, _intern(t.project), t.year, dept, annual_funds(t), at)
+                key = TableKey(_intern(t.doc), t.index, t.line, _intern(t.project), t.year, dept, annual_funds(t), s, at)
                 self.by_dept[dept][t.year].append(key)
-                if s:
-                    self.set_of[(key.doc, t.index)] = s
 
     def finish(self) -> Library:
         """After pass 1: the library (the given one, else the scan's own when it holds at least
@@ -117,7 +116,8 @@ class PracticeCorpus:
             ordered = sorted(years)
             for y0, y1 in zip(ordered, ordered[1:]):
                 before, after = years[y0], years[y1]
-                for i, j, score in _assign(before, after, LINK_SCORE, self.set_of):
+                sets = {(k.doc, k.index): k.items for k in (*before, *after)}
+                for i, j, score in _assign(before, after, LINK_SCORE, sets):
                     b, a = before[i], after[j]
                     if not b.funds or not a.funds:
                         continue  # check_years compares nothing without both years' funds
@@ -125,7 +125,6 @@ class PracticeCorpus:
                     self.links_to.setdefault((a.doc, a.index), []).append((n, link, b))
                     n += 1
         self.by_dept.clear()
-        self.set_of.clear()
         return self.library
 
     # ------------------------------------------------------------------ pass 2
