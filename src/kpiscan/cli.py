@@ -299,7 +299,8 @@ def report(
     written: dict[str, Any] = report_scan(paths, out, classify=classify, workers=workers, library=lib, stats=stats,
                                           show_progress=None if Verbosity.level else False)
     say(
-        f"{stats.files} files, {stats.tables} tables, {counts(stats)}, {written['n_findings']} findings -> {written['xlsx']}, {written['index']}, "
+        f"{stats.files} files, {stats.tables} tables, {counts(stats)}, {written['n_findings']} findings -> "
+        f"{written['xlsx']}, {written['index']}, "
         f"{len(written['docs'])} pages in {out / 'docs'}"
     )
     say("wrote " + ", ".join(str(p) for p in written["tabular"]), 2)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from ..model import Indicator, TableBlock, department_of
 from ..review.findings import Finding, make, merge_same
@@ -117,7 +117,7 @@ class PracticeCorpus:
             for y0, y1 in zip(ordered, ordered[1:]):
                 before, after = years[y0], years[y1]
                 sets = {(k.doc, k.index): k.items for k in (*before, *after)}
-                for i, j, score in _assign(before, after, LINK_SCORE, sets):
+                for i, j, score in _assign(before, after, LINK_SCORE, sets):  # type: ignore[arg-type]  # duck: doc, index, project
                     b, a = before[i], after[j]
                     if not b.funds or not a.funds:
                         continue  # check_years compares nothing without both years' funds

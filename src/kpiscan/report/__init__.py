@@ -74,8 +74,8 @@ class ReportWriter:
         from ..practice.report import family_ranges_svg, library_frame
 
         try:
-            self.overview.family_ranges = family_ranges_svg((), library, families=families)  # type: ignore[attr-defined]
-            self.xlsx.library = library_frame((), library, families=families)
+            self.overview.family_ranges = family_ranges_svg([], library, families=families)  # type: ignore[attr-defined]
+            self.xlsx.library = library_frame([], library, families=families)
             parts = self.xlsx.close(problems)
             for old in self.out.glob(XLSX_NAME.replace(".xlsx", "-*.xlsx")):
                 if old not in parts:
