@@ -18,8 +18,10 @@ Measures on one core (the process and its children pinned to one CPU where the O
     byte-identical), side by side in the same run with bench/positional_reader.py (a 40-line positional reader, the floor) on the same
     files: CPU per MB of each and their ratio (target <= 6x), peak RSS against 1x (target <= 1.10);
   * dask (issue 13): the same `scan --out` on the 16x copies through a real `dask scheduler` and
-    two `dask worker` processes started here: CPU of client + scheduler + workers (psutil) against
-    the serial scan's CPU (target < 1.15x), and whether the outputs are byte-identical.
+    two `dask worker --preload kpiscan.daskworker` processes started here: CPU of client, scheduler,
+    workers and their scan helpers (psutil), cold (first run) and warm (second run), against the
+    serial scan's CPU (mean of one run before and one after; target < 1.15x), and whether the
+    outputs are byte-identical; the cluster's start (the helpers loading the model) apart.
 Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
 subprocesses). On a shared machine wall time carries other people's load, so throughput per core
 (MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
@@ -275,13 +277,58 @@ def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]
     return out
 
 
-def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
-    """Serial `scan --out` against the same through a real scheduler and two workers (CPU of every
-    process of the cluster, measured with psutil just before it is stopped)."""
-    import json as _json
-    import signal as _signal
-
+def _cpu_by_role(procs: list) -> dict[str, float]:
+    """CPU s so far of the scheduler (procs[0]), the dask worker processes and their scan helpers."""
     import psutil
+
+    t = {"scheduler": 0.0, "workers": 0.0, "helpers": 0.0}
+    for n, p in enumerate(procs):
+        ps = psutil.Process(p.pid)
+        for q in [ps, *ps.children(recursive=True)]:
+            ct = q.cpu_times()
+            role = "scheduler" if n == 0 else "workers" if q.pid == p.pid else "helpers"
+            t[role] += ct.user + ct.system
+    return t
+
+
+def _start_cluster(tmp: Path, procs: list) -> str:
+    """A scheduler and two `dask worker --preload kpiscan.daskworker` (appended to `procs`), ready
+    and idle (the helpers have loaded the model); the scheduler address."""
+    import json as _json
+
+    from distributed import Client
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    info = tmp / "scheduler.json"
+    info.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "dask"]
+    quiet = dict(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    procs.append(
+        subprocess.Popen(
+            [*cmd, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)], **quiet
+        )
+    )
+    while not info.exists():
+        time.sleep(0.2)
+    time.sleep(0.3)
+    address = _json.loads(info.read_text())["address"]
+    for name in ("a", "b"):
+        worker = [*cmd, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name]
+        procs.append(subprocess.Popen([*worker, "--preload", "kpiscan.daskworker"], cwd=tmp, **quiet))
+    with Client(address, timeout="60s") as c:
+        c.wait_for_workers(2, timeout=120)
+    time.sleep(1)
+    while True:  # the helpers have loaded the model when they stop using CPU
+        a = _cpu_by_role(procs)["helpers"]
+        time.sleep(2)
+        if a > 0 and _cpu_by_role(procs)["helpers"] - a < 0.05:
+            return address
+
+
+def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
+    """Serial `scan --out` against the same through a real scheduler and two workers started with
+    `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil)."""
+    import signal as _signal
 
     size = mb(files) * k
     d = replicate(files, k, tmp / "rep")
@@ -289,93 +336,77 @@ def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
     for o in (serial_out, dask_out):
         shutil.rmtree(o, ignore_errors=True)
     _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)))
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    info = tmp / "scheduler.json"
-    info.unlink(missing_ok=True)
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dask",
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--no-dashboard",
-                "--scheduler-file",
-                str(info),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    ]
+    procs: list = []
     try:
-        while not info.exists():
-            time.sleep(0.2)
-        time.sleep(0.3)
-        address = _json.loads(info.read_text())["address"]
-        for name in ("a", "b"):
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name],
-                    env=env,
-                    cwd=tmp,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )
-        from distributed import Client
-
-        with Client(address, timeout="60s") as c:
-            c.wait_for_workers(2, timeout=120)
-
-        def cluster_cpu() -> float:
-            t = 0.0
-            for p in procs:
-                ps = psutil.Process(p.pid)
-                for q in [ps, *ps.children(recursive=True)]:
-                    ct = q.cpu_times()
-                    t += ct.user + ct.system
-            return t
-
+        address = _start_cluster(tmp, procs)
+        started = _cpu_by_role(procs)
+        time.sleep(10)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
+        idle = sum(_cpu_by_role(procs).values()) - sum(started.values())
+        started["idle_cpu_per_s"] = idle / 10
         runs = []
-        for label in ("cold workers (first run: each worker imports kpiscan, loads the model)", "warm workers (second run)"):
+        for label in ("first run (cold)", "second run (warm)"):
             out = dask_out.with_name(f"{dask_out.name}-{len(runs)}")
             shutil.rmtree(out, ignore_errors=True)
-            before = cluster_cpu()
+            before = _cpu_by_role(procs)
             wall, client_cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(out), "--dask", address))
-            runs.append((label, out, wall, client_cpu, cluster_cpu() - before, rss))
+            after = _cpu_by_role(procs)
+            runs.append((label, out, wall, client_cpu, {r: after[r] - before[r] for r in after}, rss))
+        # the serial scan again, after: the mean of the two is the base (the machine's load drifts)
+        shutil.rmtree(serial_out, ignore_errors=True)
+        _, serial_after, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)))
+        print(f"  serial `scan --out` CPU s before the Dask runs {serial_cpu:.2f}, after {serial_after:.2f}: base = their mean")
+        serial_cpu = (serial_cpu + serial_after) / 2
     finally:
         for p in reversed(procs):
             if p.poll() is None:
                 os.killpg(p.pid, _signal.SIGTERM)
         for p in procs:
-            p.wait(timeout=30)
-    result = {"copies": k, "MB": size, "serial_cpu": serial_cpu, "runs": []}
-    print(f"dask, {k}x ({size:.2f} MB), a real scheduler + 2 workers (1 thread each); serial `scan --out`: {serial_cpu:.2f} CPU s")
-    for label, out, wall, client_cpu, cluster, rss in runs:
-        same = all((serial_out / n).read_bytes() == (out / n).read_bytes() for n in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
-        total = client_cpu + cluster
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, _signal.SIGKILL)
+    return _dask_report(k, size, len(files) * k, serial_cpu, serial_out, started, runs)
+
+
+def _dask_report(k: int, size: float, n: int, serial_cpu: float, serial_out: Path, started: dict, runs: list) -> dict:
+    result = {"copies": k, "MB": size, "files": n, "serial_cpu": serial_cpu, "start": started, "runs": []}
+    print(
+        f"dask, {k}x ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each, --preload "
+        f"kpiscan.daskworker); serial `scan --out` (mean of before and after): {serial_cpu:.2f} CPU s"
+    )
+    print(
+        "  cluster start (scheduler, worker boot, helpers importing kpiscan + loading jieba and the model): "
+        + ", ".join(f"{r} {started[r]:.2f}" for r in ("scheduler", "workers", "helpers"))
+        + f" CPU s; kpiscan's part ~= helpers {started['helpers']:.2f}; idle cluster: {started['idle_cpu_per_s']:.3f} CPU s per wall s"
+    )
+    for label, out, wall, client_cpu, roles, rss in runs:
+        same = all((serial_out / f).read_bytes() == (out / f).read_bytes() for f in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
+        total = client_cpu + sum(roles.values())
+        cold = total + started["helpers"]
+        idle = started["idle_cpu_per_s"] * wall  # what the cluster would have used doing nothing
         result["runs"].append(
             {
                 "what": label,
                 "client_cpu": client_cpu,
-                "scheduler_workers_cpu": cluster,
+                **roles,
                 "dask_cpu": total,
                 "overhead": total / serial_cpu,
+                "with_helper_start": cold,
+                "overhead_with_helper_start": cold / serial_cpu,
                 "wall": wall,
                 "client_rss_MiB": rss,
                 "identical": same,
+                "idle_cpu_in_wall": idle,
+                "overhead_less_idle": (total - idle) / serial_cpu,
             }
         )
         print(
-            f"  {label}: client {client_cpu:.2f} + scheduler/workers {cluster:.2f} = {total:.2f} CPU s -> "
-            f"{total / serial_cpu:.3f}x serial; wall {wall:.2f} s; client peak RSS {rss:.1f} MiB; outputs byte-identical: {same}"
+            f"  {label}: client {client_cpu:.2f} + "
+            + " + ".join(f"{r} {v:.2f}" for r, v in roles.items())
+            + f" = {total:.2f} CPU s -> {total / serial_cpu:.3f}x serial"
+            + (f"; with the helpers' start {cold:.2f} -> {cold / serial_cpu:.3f}x" if label.startswith("first") else "")
+            + f"; wall {wall:.2f} s (idle cluster over that wall: {idle:.2f} CPU s; without it {(total - idle) / serial_cpu:.3f}x)"
+            + f"; client peak RSS {rss:.1f} MiB; outputs byte-identical: {same}"
         )
     return result
 

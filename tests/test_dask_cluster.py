@@ -1,6 +1,8 @@
-"""Dask on a real cluster: a `dask scheduler` and two `dask worker` processes on localhost, started
-here as a user would start them (their own working directory, kpiscan importable from this tree),
-one of them killed in the middle of a run."""
+"""Dask on a real cluster: a `dask scheduler` and two `dask worker --preload kpiscan.daskworker`
+processes on localhost, started here as a user would start them (their own working directory,
+kpiscan importable from this tree), one of them killed in the middle of a run. Their PYTHONPATH
+also holds tests/dask_site, whose sitecustomize makes the scan of a file named burnc* spend
+minutes inside one C call (see tests/test_file_timeout.py): --file-timeout must end it there."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import pytest
 
 import kpiscan.batch as batch
 from kpiscan.batch import BatchStats, iter_parts
+from kpiscan.scanproc import timeout_message
+from test_hardening import big_table
 
 distributed = pytest.importorskip("distributed")
 
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 
 def _dask(*args: str, cwd: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests" / "dask_site")])}
     return subprocess.Popen(
         [sys.executable, "-m", "dask", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True
     )
@@ -73,6 +77,8 @@ def cluster(tmp_path_factory):
                 name,
                 "--death-timeout",
                 "60",
+                "--preload",
+                "kpiscan.daskworker",
                 cwd=tmp / "w",
                 log=tmp / f"{name}.log",
             )
@@ -123,6 +129,23 @@ def test_shared_files_checked_up_front_with_one_clear_error():
     with pytest.raises(ValueError) as err:
         batch.check_shared(Client(), [f])
     assert str(err.value).startswith(f"worker tcp://10.0.0.7:4242 cannot read {f} (--dask-files shared needs")
+
+
+def test_file_timeout_ends_a_file_stuck_in_c_and_the_workers_go_on(cluster, many):
+    """A file stuck in one C call and a huge table (slow in Python), 1 CPU s each: both reported
+    as timed out, every other file identical to serial, both workers still there."""
+    address, _ = cluster
+    serial = list(iter_parts([many], classify=False, show_progress=False))
+    shutil.copy(many / f"00_{SMALL[0]}", many / "burnc.txt")
+    (many / "big.txt").write_text(big_table(20000), encoding="utf-8")
+    with distributed.Client(address) as client:
+        start = time.monotonic()
+        parts = list(iter_parts([many], classify=False, dask=client, file_timeout=1, show_progress=False))
+        assert time.monotonic() - start < 120  # the C call alone takes minutes
+        assert len(client.nthreads()) == 2
+    timed_out = {Path(p["files"][0]).name: p["problems"] for p in parts if Path(p["files"][0]).name in ("burnc.txt", "big.txt")}
+    assert timed_out == {n: [{"path": str(many / n), "message": timeout_message(1), "line": None}] for n in ("burnc.txt", "big.txt")}
+    assert [p for p in parts if Path(p["files"][0]).name not in timed_out] == serial
 
 
 def test_a_worker_killed_mid_run_costs_nothing(cluster, many):

@@ -93,7 +93,7 @@ def test_file_timeout_reports_the_file_and_goes_on(tmp_path, corpora, monkeypatc
     result = run_scan([tmp_path], classify=False, workers=workers, file_timeout=1, show_progress=False)
     assert time.monotonic() - start < 120
     assert [str(p) for p in result.problems] == [
-        f"{tmp_path / 'slow.txt'}: took more than 1 CPU s (--file-timeout): skipped, no records written for it"
+        f"{tmp_path / 'slow.txt'}: timed out after 1 s (--file-timeout, CPU seconds): skipped, no records written for it"
     ]
     assert {i.doc for i in result.indicators} == {SMALL}
 

@@ -33,6 +33,7 @@ def criteria() -> set[str]:
 
 # file -> (key columns, {column: allowed values (a set) or a full-match pattern, or None: required only})
 SPECS: dict[str, tuple[tuple[str, ...], dict]] = {
+    "ocr_confusions.tsv": (("read", "meant"), {"read": re.compile(r"."), "meant": re.compile(r"."), "example": None}),
     "anchor_terms.tsv": (("term",), {"term": None, "kind": {"festival", "anniversary", "season"},
                                       "date": re.compile(r"|(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")}),
     "baselines.tsv": (("word", "role"), {"word": None, "role": {"against", "baseline", "level", "compared"},

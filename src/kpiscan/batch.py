@@ -24,13 +24,15 @@ the cache format are all the same. Files that failed (no tables, only problems) 
 
 Failures: `scan_file` reports bad input as `InputError`s in `problems`. An unexpected exception
 inside the scan of one file (a bug) is also reported as a problem of that file, "internal error:
-<Type>: <message> (at file:line in function)"; a file that runs past `file_timeout` seconds is
-reported and skipped; a worker process that dies costs only the files it held.
+<Type>: <message> (at file:line in function)"; a file that runs past `file_timeout` CPU seconds is
+reported and skipped, in every mode and even inside C code (files then scan in worker processes
+under a kernel CPU limit: `scanproc`); a worker process that dies costs only the file it held.
 
 Dask (`dask="tcp://host:8786"`, `"env"` (DASK_SCHEDULER_ADDRESS), `"local"`, `"local:N"` or a
 `distributed.Client`): `dask_files="send"` ships each file's bytes to the worker (no shared
-filesystem needed); `"shared"` sends absolute paths, checked up front on every worker. dask is
-imported only here, only when asked for.
+filesystem needed); `"shared"` sends absolute paths, checked up front on every worker. Each Dask
+worker scans in helper processes (`dask worker --preload kpiscan.daskworker` starts them with the
+model loaded). dask is imported only here, only when asked for.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import signal
 import sys
 import tempfile
@@ -46,8 +49,6 @@ import threading
 import time
 import traceback
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -291,7 +292,9 @@ def scan_one(path: str | Path, classify: bool = True, timeout: float | None = No
         with time_limit(timeout):
             return scan_file(path, classify=classify, doc=doc)
     except FileTimeout:
-        message = f"took more than {timeout:g} CPU s (--file-timeout): skipped, no records written for it"
+        from .scanproc import timeout_message
+
+        message = timeout_message(timeout or 0)
     except Exception as err:  # a bug in a stage: report it for this file, go on with the others
         message = f"internal error: {type(err).__name__}: {err}{_where(err)}"
     return ScanResult(problems=[InputError(str(path), message)], files=[str(path)])
@@ -319,10 +322,11 @@ def scan_part(
         return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode), str(copy), given)
 
 
-def _worker_init() -> None:
-    """Worker processes: Ctrl-C is the parent's to handle, and they die with their parent."""
+def _worker_init(die_with_parent: bool = True) -> None:
+    """Worker processes: Ctrl-C is the parent's to handle, and they die with their parent (the
+    thread that started them, on Linux: so not for helpers started from a Dask task's thread)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
+    if die_with_parent and sys.platform.startswith("linux"):
         import ctypes
 
         try:
@@ -381,6 +385,8 @@ class _Tracker:
 
 
 class _Serial:
+    """In this process (no --file-timeout: nothing to enforce)."""
+
     window = 1
 
     def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
@@ -399,47 +405,32 @@ class _Serial:
 
 
 class _Processes:
-    """A ProcessPoolExecutor; a worker that dies (killed, out of memory) costs its files only:
-    they are reported as problems and a new pool takes the rest."""
+    """Worker processes forked from this one (`scanproc.ScanPool`): one with --file-timeout and no
+    --workers (the budget holds even inside C code: the worker is ended, this process goes on),
+    N with --workers N. A worker that dies or runs past a file's budget costs that file only."""
 
     def __init__(self, workers: int, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
-        self.workers, self.classify, self.timeout, self.encode = workers, classify, timeout, encode
-        self.window = max(4, 2 * workers)
-        self.pending: dict[Any, tuple[int, Input]] = {}
+        from .scanproc import ScanPool
+
+        self.classify, self.timeout, self.encode = classify, timeout, encode
+        self.window = 1 if workers == 1 else max(4, 2 * workers)
         if classify:  # load the model and jieba once here: forked workers start with them
             from .classify import preload
 
             with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
                 preload()
-        self.pool = self._pool()
+        import multiprocessing
 
-    def _pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init)
+        self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
-        fut = self.pool.submit(scan_part, str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc)
-        self.pending[fut] = (i, inp)
+        self.pool.submit(i, (str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc))
 
     def wait(self) -> list[tuple[int, dict]]:
-        done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-        out, broken = [], False
-        for fut in done:
-            i, inp = self.pending.pop(fut)
-            try:
-                out.append((i, fut.result()))
-            except BrokenProcessPool:
-                broken = True
-                out.append((i, problem_part(inp.path, "the worker process scanning it died (killed or out of memory)")))
-        if broken:  # every future of a broken pool fails: resubmit the others to a new pool
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._pool()
-            again, self.pending = list(self.pending.values()), {}
-            for i, inp in again:
-                self.submit(i, inp)
-        return out
+        return self.pool.wait()
 
     def close(self, ok: bool) -> None:
-        self.pool.shutdown(wait=ok, cancel_futures=True)
+        self.pool.close(ok)
 
 
 def dask_address(spec: str) -> str:
@@ -502,6 +493,15 @@ def check_shared(client, files: list[Path]) -> None:
                 )
 
 
+def dask_task(args: tuple) -> bytes:
+    """A Dask task: `scan_part(*args)` in a helper process of the worker (`scanproc.run_task`),
+    where the file's budget holds even inside C code and the model is loaded once per worker; the
+    part comes back pickled, as the helper sent it (its streams JSONL text, ready to write)."""
+    from .scanproc import run_task
+
+    return run_task(args)
+
+
 class _Dask:
     """Futures submitted one file at a time, at most `window` in flight, released once read.
     Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway (KilledWorker
@@ -524,10 +524,10 @@ class _Dask:
             except InputError as err:  # unreadable here: reported as the serial scan would
                 self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
-            fut = self.client.submit(scan_part, str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc, pure=False)
+            args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc)
         else:
-            path_there = str(path.absolute())
-            fut = self.client.submit(scan_part, path_there, self.classify, self.timeout, None, str(path), self.encode, inp.doc, pure=False)
+            args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc)
+        fut = self.client.submit(dask_task, args, pure=False)
         self.index[fut.key] = (i, path)
         self.done.add(fut)
 
@@ -537,7 +537,7 @@ class _Dask:
         fut = next(self.done)
         i, path = self.index.pop(fut.key)
         try:
-            part = fut.result()
+            part = pickle.loads(fut.result())
         except Exception as err:
             part = problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}")
         fut.release()
@@ -570,6 +570,8 @@ def _runner(
     if workers > 1 and n > 1:
         stats.mode = "processes"
         return _Processes(min(workers, n), classify, timeout, encode), None
+    if timeout:  # one worker process, so that a file stuck in C code can be ended
+        return _Processes(1, classify, timeout, encode), None
     return _Serial(classify, timeout, encode), None
 
 

@@ -32,7 +32,8 @@ from .model import Document, Line, TableBlock
 from .templates import block_words
 
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
-_DEPT_CODE = regex.compile(r"^\s*\d+\s*[-－—]\s*")
+# "601-晋城…", and "604侯马…" as OCR reads it when the thin dash is lost
+_DEPT_CODE = regex.compile(r"^\s*\d+\s*(?:[-－—]\s*|(?=\p{Han}))")
 _NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
 _FILL_DATE = regex.compile(r"^\d{8,14}$")
 # the caption under a title: "(2024年度)", "（2024）年度"
