@@ -392,21 +392,22 @@ class Move:
     proba: float
 
 
-PROBA_MEMO = VerdictMemo()  # item_key -> the category model's probabilities of one suspect row
+PROBA_MEMO: VerdictMemo[FloatArray] = VerdictMemo()  # item_key -> the category model's probabilities of one suspect row
 
 
 def _proba_of(model: CategoryModel, item: Item) -> FloatArray:
     """model.proba of one item, through a bounded memo unless KPISCAN_CLASSIFY_MEMO=0 (a province
     repeats its suspect rows; an entry is a one-item result, so the same numbers either way)."""
     if not memo_enabled():
-        return model.proba([item])[0]
+        fresh: FloatArray = model.proba([item])[0]
+        return fresh
     memo, key = PROBA_MEMO.of(model), item_key(item)
     p = memo.get(key)
     if p is None:
         memo.misses += 1
         p = model.proba([item])[0]
         p.flags.writeable = False
-        memo.put(key, p)  # type: ignore[arg-type]
+        memo.put(key, p)
     else:
         memo.hits += 1
     return p

@@ -1,12 +1,11 @@
 """What the classifier looks at for one indicator: name, value, level2 and the parsed Target."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from functools import cache
-from operator import attrgetter
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import Indicator, Target
+from ..schema import field_reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +40,11 @@ def unit_kind(target: Target) -> str:
     return vocabulary().unit_kinds.get(target.unit, "other")
 
 
-@cache
-def _target_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Target))
-
-
-@cache
-def _target_reader() -> tuple[attrgetter, tuple[int, ...]]:
-    """All of a Target's fields in one call, and the positions of its list fields (per, others)."""
-    lists = tuple(i for i, f in enumerate(fields(Target)) if f.default_factory is list)
-    return attrgetter(*_target_fields()), lists
-
 
 def target_key(target: Target) -> tuple[Any, ...]:
     """Every field of the Target as a hashable tuple (lists as tuples, `others` as their keys):
     two Targets with the same key are read the same way by every rule and feature."""
-    read, lists = _target_reader()
+    read, lists = field_reader(Target)
     out = list(read(target))
     for i in lists:
         v = out[i]

@@ -6,13 +6,12 @@ builder below turns the match into a Target. Text with no form is qualitative (o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields
 from functools import cache, lru_cache
-from operator import attrgetter
 
 import regex
 
 from kpiscan.model import Target
+from kpiscan.schema import field_reader
 from kpiscan.values import numbers
 from kpiscan.values.grammar import (
     NUMERIC_FORMS,
@@ -72,19 +71,12 @@ def _memo_parse(text: str, year: int | None) -> Target:
 def _fresh(target: Target) -> Target:
     """A copy of `target` that shares no list with it (its fields read in one call: a Target is
     copied for every value of a scan)."""
-    read, lists = _target_fields()
+    read, lists = field_reader(Target)
     values = list(read(target))
     for i in lists:
         values[i] = [_fresh(x) if isinstance(x, Target) else x for x in values[i]]
     return Target(*values)
 
-
-@cache
-def _target_fields() -> tuple[attrgetter, tuple[int, ...]]:
-    """All of a Target's fields in one call (in __init__ order), and the positions of its lists."""
-    declared = [f for f in fields(Target) if f.init]
-    lists = tuple(i for i, f in enumerate(declared) if f.default_factory is list)
-    return attrgetter(*(f.name for f in declared)), lists
 
 
 def parse_strict(text: str, year: int | None = None) -> Target:
