@@ -19,7 +19,9 @@ import kpiscan.batch as batch
 import kpiscan.pipeline as pipeline
 from kpiscan.batch import run_scan
 from kpiscan.cli import app
-from kpiscan.pipeline import scan_file
+from kpiscan.pipeline import scan_document, scan_file
+from kpiscan.read import read_document
+from nothing_lost import unaccounted
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = "001_ac55e88fbc470c63.txt"
@@ -175,3 +177,82 @@ def test_a_garbled_amount_is_kept_as_text_not_silently_read(tmp_path):
     f.write_text(big_table(9).replace("\t200,000\t", "\t200&,000\t", 1), encoding="utf-8")
     result = scan_file(f, classify=False)
     assert "200&,000" in {u.text for u in result.unparsed}
+
+
+def test_a_split_fund_amount_is_not_placed_by_zeros_elsewhere(tmp_path, corpora):
+    """Fuzz seed 1, mutant 8256: the annual amount "100,000" of corpora/001 split into the cells
+    "100" and ",000". The fund reader takes 100; ",000" is no amount (its zeros only look like the
+    0 of a fund or the zeros inside 200,000) and must come back as an unplaced cell."""
+    lines = (corpora / SMALL).read_text(encoding="utf-8").split("\n")
+    k = next(i for i, line in enumerate(lines) if line.startswith("项目资金") and line.rstrip("\t").endswith("\t100,000"))
+    lines[k] = lines[k].rstrip("\t")[: -len("100,000")] + "100\t,000"
+    f = tmp_path / "split.txt"
+    f.write_text("\n".join(lines), encoding="utf-8")
+    doc = read_document(f)
+    result = scan_document(doc, classify=False)
+    assert [(u.line, u.text) for u in result.unparsed if u.reason == "unplaced-cell" and u.line == k + 1] == [(k + 1, ",000")]
+    assert unaccounted(doc, result) == []
+
+
+def _cut_and_printed_again(lines: list[str], name_row: int) -> tuple[list[str], int, int]:
+    """The project table whose 项目名称 row is lines[name_row] cut after half of its indicator
+    rows (the rest and its footer gone), then printed again whole from its title: (the new lines,
+    the 1-based line of the last row kept, the 1-based line where the 项目名称 starts again)."""
+    title = next(i for i in range(name_row, max(name_row - 8, -1), -1) if "绩效目标表" in lines[i])
+    caption = next(i for i in range(name_row, name_row + 40) if "\t一级指标\t" in lines[i])
+    footer = next(i for i in range(caption, caption + 80) if lines[i].startswith("负责人"))
+    keep = caption + 1 + max(1, (footer - caption - 1) // 2)
+    out = lines[:keep] + [""] + lines[title:]
+    return out, keep, keep + 1 + (name_row - title) + 1
+
+
+def test_a_table_cut_off_where_its_name_starts_again_is_truncated_and_no_row_lost(tmp_path, corpora):
+    """Every project table of corpora/001 cut in the middle of its rows and printed again whole
+    (the next page repeats its 项目名称): two tables, the first reported truncated at its last
+    row, every row of both read and nothing unaccounted. Before, the cut rows and the whole table
+    were merged into one table without a word."""
+
+    lines = (corpora / SMALL).read_text(encoding="utf-8").split("\n")
+    whole = scan_document(read_document(corpora / SMALL), classify=False)
+    projects = {t.line for t in whole.tables if t.kind == "project"}
+    heads = [k for k, line in enumerate(lines) if line.startswith("项目名称\t") and k + 1 in projects]
+    assert len(heads) >= 10
+    for k in heads:
+        text, last, again = _cut_and_printed_again(lines, k)
+        f = tmp_path / f"cut{k}.txt"
+        f.write_text("\n".join(text), encoding="utf-8")
+        doc = read_document(f)
+        result = scan_document(doc, classify=False)
+        name = lines[k].split("\t")[2]
+        assert [str(p) for p in result.problems] == [
+            f"{f}:{last}: truncated table: {name!r} stops before its footer (负责人/填报日期); "
+            f"the same 项目名称 starts again at line {again}; its rows so far are kept"
+        ]
+        assert len(result.tables) == len(whole.tables) + 1
+        cut = next(t for t in result.tables if t.line == k + 1)
+        assert not cut.has_footer and cut.end_line == last
+        # the rows kept are read as indicators of the cut table, the table printed again whole
+        kept = {i.line for i in result.indicators if i.table == cut.index} | {u.line for u in result.unparsed if u.table == cut.index}
+        assert {n for n in range(last - 1, last + 1) if lines[n - 1].strip("\t")} <= kept
+        assert sum(t.n_indicators for t in result.tables) >= sum(t.n_indicators for t in whole.tables)
+        assert unaccounted(doc, result) == []
+
+
+def test_a_cut_table_and_its_namesake_with_other_funds_stay_apart(tmp_path, corpora):
+    """corpora/003 prints three tables named 北石店污水处理厂运营费 (other funds each). The first cut
+    after four rows (its other rows and footer gone) is truncated, not page 1 of the second."""
+
+    src = "003_f95fad87d006b4da.txt"
+    lines = (corpora / src).read_text(encoding="utf-8").split("\n")
+    heads = [k for k, line in enumerate(lines) if line.startswith("项目名称\t\t北石店污水处理厂运营费")]
+    caption = next(i for i in range(heads[0], heads[0] + 40) if lines[i].startswith("绩效指标"))
+    footer = next(i for i in range(caption, caption + 40) if lines[i].startswith("负责人"))
+    text = lines[: caption + 5] + lines[footer + 1 :]
+    f = tmp_path / src
+    f.write_text("\n".join(text), encoding="utf-8")
+    result = scan_document(read_document(f), classify=False)
+    tables = [t for t in result.tables if t.project == "北石店污水处理厂运营费"]
+    assert [(t.pages, t.has_footer) for t in tables] == [(1, False), (1, True), (1, True)]
+    assert [t.n_indicators for t in tables][0] == 8  # four rows, two halves
+    assert [p.line for p in result.problems] == [caption + 5]
+    assert "the same 项目名称 starts again" in str(result.problems[0])

@@ -710,6 +710,16 @@ def check_extracted(doc: Document, tables: list[TableBlock]) -> list[InputError]
                 "footer (负责人/填报日期); its rows so far are kept",
                 last.body[-1].number,
             ))
+    for t, nxt in zip(tables, tables[1:]):
+        # a table cut off where the next one starts (the same 项目名称 again: segment.restarts)
+        if t.body and not t.has_footer and t.layout in footed:
+            again = "the same 项目名称 starts again" if t.kind == "project" and t.project == nxt.project else "the next table starts"
+            problems.append(InputError(
+                doc_path,
+                f"truncated table: {t.project or t.title!r} stops before its footer (负责人/填报日期); "
+                f"{again} at line {nxt.line}; its rows so far are kept",
+                t.body[-1].number,
+            ))
     for t in tables:
         if t.unknown_captions:
             problems.append(InputError(

@@ -196,7 +196,12 @@ def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Ind
     A cell counts as placed when it is a caption of the layout vocabulary, when its text is part
     of a record, an unparsed text or a fund amount of its own line or the line above or below
     (a value printed under its caption, a name wrapped onto two lines), or part of a header field
-    (head and footer lines). Page furniture (watermarks, page numbers) is not content. Linear in
+    (head and footer lines). "Its text" is what is really in the cell (`layout.norm`: NFKC, no
+    whitespace): a cell is found inside a kept text as printed, or, punctuation aside, only when
+    what it holds is a whole kept text or long enough to be one (MIN_LOOSE characters); a bare
+    "000" or "1" is never placed by turning up somewhere inside "200,000" or a date. A cell is a
+    fund amount only when it is printed as a number (digits, thousands separators every three
+    digits): ",000" is not 0. Page furniture (watermarks, page numbers) is not content. Linear in
     cells: each line compares only with the texts of its own neighbourhood.
     """
     captions = _captions()
@@ -209,25 +214,50 @@ def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Ind
     by_number = {line.number: line for line in doc.lines}
     for t in tables:
         body = {line.number for line in t.body}
-        fields = "\0".join(_PUNCT.sub("", norm(x)) for x in (t.title, t.project, *t.fields, *t.fields.values()) if x)
+        fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
         amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
         for number in range(t.line, max(t.end_line, t.line) + 1):
             line = by_number.get(number)
             if line is None or not any(line.cells) or is_watermark(line.text):
                 continue
-            around = "\0".join(_PUNCT.sub("", norm(x)) for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ()))
+            around = _Kept([x for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ())])
             for cell in line.cells:
-                key = _PUNCT.sub("", norm(cell))
-                if not key or key in captions or key in around or (number not in body and key in fields) or caption_roles(cell):
+                text = norm(cell)
+                key = _PUNCT.sub("", text)
+                if not key or key in captions or around.holds(text, key) or (number not in body and fields.holds(text, key)):
                     continue
-                amount = norm(cell).replace(",", "")  # only the thousands separators: "3,186&,000" is not an amount
-                if _AMOUNT.match(amount) and float(amount) in amounts:
+                if caption_roles(cell) or _amount(text) in amounts:
                     continue
                 out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
     return out
 
 
-_AMOUNT = regex.compile(r"^\d+(?:\.\d+)?$")
+MIN_LOOSE = 4  # characters a cell holds (punctuation aside) before it may match a kept text loosely
+
+
+class _Kept:
+    """The kept texts of a neighbourhood, in the two forms a cell is looked up in."""
+
+    def __init__(self, texts: list[str]) -> None:
+        forms = [norm(x) for x in texts if x]
+        self.printed = "\0".join(forms)
+        bare = [_PUNCT.sub("", x) for x in forms]
+        self.bare = "\0".join(bare)
+        self.whole = set(bare)
+
+    def holds(self, text: str, key: str) -> bool:
+        """`text` (a cell as printed) inside a kept text, or `key` (its letters and digits) a whole
+        kept text or, when it is MIN_LOOSE characters or more, inside one."""
+        return text in self.printed or key in self.whole or (len(key) >= MIN_LOOSE and key in self.bare)
+
+
+# a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0")
+_AMOUNT = regex.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def _amount(text: str) -> float | None:
+    """The value of a cell printed as an amount; None for anything else."""
+    return float(text.replace(",", "")) if _AMOUNT.match(text) else None
 
 
 def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True) -> ScanResult:
