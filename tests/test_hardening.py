@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import kpiscan
 import kpiscan.batch as batch
 import kpiscan.pipeline as pipeline
+import kpiscan.read.text as text
 from kpiscan.batch import run_scan
 from kpiscan.cli import app
 from kpiscan.pipeline import scan_document, scan_file
@@ -146,15 +147,48 @@ def test_time_linear_in_table_rows(tmp_path):
     assert sizes[8000] / sizes[1000] < 8 * 2
 
 
-def test_rows_past_the_table_limit_kept_as_unparsed(tmp_path, monkeypatch):
+def test_rows_past_the_table_limit_kept_as_text_nothing_lost(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "MAX_TABLE_ROWS", 20)
+    monkeypatch.setattr(pipeline, "CHUNK_LINES", 10)
+    monkeypatch.setattr(text, "CHUNK_LINES", 10)
     f = tmp_path / "t.txt"
     f.write_text(big_table(50), encoding="utf-8")
-    result = scan_file(f, classify=False)
-    cut = [u for u in result.unparsed if u.reason.startswith("table-row-limit")]
-    assert len(cut) == 31 and all(u.table == 1 for u in cut)  # 51 body rows: the caption row and 50
-    assert result.tables[0].n_unparsed == 31
+    doc = read_document(f)
+    result = scan_document(doc, classify=False)
+    cut = [u for u in result.unparsed if u.reason == "table-row-limit"]
+    # 51 body rows (the caption row and 50): 31 past the limit, 10 rows a record
+    assert [u.text.count("\n") + 1 for u in cut] == [10, 10, 10, 1] and all(u.table == 1 for u in cut)
+    assert result.tables[0].n_unparsed == 4
     assert max(i.line for i in result.indicators) < min(u.line for u in cut)
+    assert not [u for u in result.unparsed if u.reason == "unplaced-cell"]
+    assert unaccounted(doc, result) == []
+    first = min(u.line for u in cut)
+    assert [str(p) for p in result.problems] == [
+        f"{f}:{first}: table-row-limit: table '聘用律师费' has more than 20 rows; rows from line {first} to {first + 30} "
+        "are not read as indicators, kept as text (table-row-limit, 10 rows a record)"
+    ]
+
+
+def test_lines_past_the_line_limit_kept_as_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(text, "MAX_LINES", 30)
+    monkeypatch.setattr(pipeline, "MAX_LINES", 30)
+    monkeypatch.setattr(text, "CHUNK_LINES", 10)
+    monkeypatch.setattr(pipeline, "CHUNK_LINES", 10)
+    f = tmp_path / "t.txt"
+    source = big_table(50)
+    f.write_text(source, encoding="utf-8")
+    doc = read_document(f)
+    assert len(doc.lines) == 30
+    result = scan_document(doc, classify=False)
+    kept = [u for u in result.unparsed if u.reason == "line-limit"]
+    assert "\n".join(u.text for u in kept) == "\n".join(source.split("\n")[30:])
+    n = source.count("\n") + 1
+    assert [u.line for u in kept] == list(range(31, n + 1, 10)) and {u.table for u in kept} == {1}
+    assert [str(p) for p in result.problems] == [
+        f"{f}:31: line-limit: lines past the first 30 of a document are not read as table rows; "
+        f"kept as text in {len(range(31, n + 1, 10))} unparsed records (line-limit, 10 lines each)"
+    ]
+    assert unaccounted(doc, result) == []
 
 
 def test_undecodable_line_in_a_table_is_an_unparsed_record_the_rest_read(tmp_path):

@@ -20,6 +20,7 @@ from . import lexicon, templates
 from .errors import InputError
 from .layout import is_bare_value, is_column_header, is_indicator_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
 from .model import Document, Indicator, Line, TableBlock, Unparsed
+from .read.text import LINE_LIMIT
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
@@ -703,7 +704,7 @@ def check_extracted(doc: Document, tables: list[TableBlock]) -> list[InputError]
     if tables and tables[-1].body and not tables[-1].has_footer and tables[-1].layout in footed:
         last = tables[-1]
         after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
-        if not after:
+        if not after and not any(reason == LINE_LIMIT for _, reason, _ in doc.notes):  # cut by the reader's limit: said there
             problems.append(InputError(
                 doc_path,
                 f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
