@@ -156,15 +156,15 @@ def test_rows_past_the_table_limit_kept_as_text_nothing_lost(tmp_path, monkeypat
     doc = read_document(f)
     result = scan_document(doc, classify=False)
     cut = [u for u in result.unparsed if u.reason == "table-row-limit"]
-    # 51 body rows (the caption row and 50): 31 past the limit, 10 rows a record
-    assert [u.text.count("\n") + 1 for u in cut] == [10, 10, 10, 1] and all(u.table == 1 for u in cut)
-    assert result.tables[0].n_unparsed == 4
+    # 51 body rows (the caption row and 50): 30 past the limit, 10 rows a record
+    assert [u.text.count("\n") + 1 for u in cut] == [10, 10, 10] and all(u.table == 1 for u in cut)
+    assert result.tables[0].n_unparsed == 3
     assert max(i.line for i in result.indicators) < min(u.line for u in cut)
     assert not [u for u in result.unparsed if u.reason == "unplaced-cell"]
     assert unaccounted(doc, result) == []
     first = min(u.line for u in cut)
     assert [str(p) for p in result.problems] == [
-        f"{f}:{first}: table-row-limit: table '聘用律师费' has more than 20 rows; rows from line {first} to {first + 30} "
+        f"{f}:{first}: table-row-limit: table '聘用律师费' has more than 20 rows; rows from line {first} to {first + 29} "
         "are not read as indicators, kept as text (table-row-limit, 10 rows a record)"
     ]
 

@@ -23,7 +23,7 @@ import regex
 from . import lexicon
 from .errors import InputError
 from .extract import check_extracted, extract_table
-from .layout import is_watermark, norm
+from .layout import is_indicator_header, is_watermark, norm
 from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
 from .read.text import CHUNK_LINES, LINE_LIMIT, MAX_LINES, kept_as_text
@@ -153,7 +153,7 @@ def level2_by_meaning(indicators: list[Indicator], tables: list[TableBlock]) -> 
     return reassign_level2(indicators, tables)
 
 
-MAX_TABLE_ROWS = 50_000  # rows of one table read as indicators; the rest kept as text (_over_limit)
+MAX_TABLE_ROWS = 100_000  # rows of one table (its caption row aside) read; the rest kept as text (_over_limit)
 TABLE_ROW_LIMIT = "table-row-limit"  # the reason of those records
 
 
@@ -165,9 +165,10 @@ def _table_of(tables: list[TableBlock], line: int) -> int:
 def _over_limit(table: TableBlock) -> tuple[list[Unparsed], tuple[int, int] | None]:
     """Rows of a table past MAX_TABLE_ROWS, cut off its body: kept as text, CHUNK_LINES rows an
     unparsed record (read.text.kept_as_text), and the (first, last) line numbers they cover."""
-    if len(table.body) <= MAX_TABLE_ROWS:
+    limit = MAX_TABLE_ROWS + (1 if table.body and is_indicator_header(table.body[0].cells) else 0)
+    if len(table.body) <= limit:
         return [], None
-    rest, table.body = table.body[MAX_TABLE_ROWS:], table.body[:MAX_TABLE_ROWS]
+    rest, table.body = table.body[limit:], table.body[:limit]
     kept = kept_as_text([(line.number, line.text) for line in rest], TABLE_ROW_LIMIT)
     return [Unparsed(table.doc, table.index, n, text, reason) for n, reason, text in kept], (rest[0].number, rest[-1].number)
 
