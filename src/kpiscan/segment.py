@@ -402,12 +402,13 @@ class _Segmenter:
         block = self.blocks[line.number]
         has_footer = block.footer
         cur = self.current
+        footed = cur is not None and self.footers.get(cur.table.index, False)
         if (
             cur is not None
             and cur.table.kind == "project"
             and norm(cur.table.project) == norm(name)
-            and not (self.footers.get(cur.table.index) and has_footer)
-            and not (not self.footers.get(cur.table.index) and restarts(cur, block))
+            and not (footed and has_footer)  # two complete namesakes
+            and (footed or not restarts(cur, block))  # a table cut off, then started again
         ):
             cur.table.pages += 1
             self.footers[cur.table.index] = self.footers.get(cur.table.index, False) or has_footer
