@@ -248,6 +248,16 @@ def unplaced_cells(
         near.setdefault((u.table, u.line), []).append(u.text)
     out: list[Unparsed] = []
     by_number = {line.number: line for line in doc.lines}
+    memo: dict[tuple[int, int], _Kept] = {}
+
+    def kept(table: int, line: int) -> _Kept:
+        """The kept texts of one line's records, normalised once (three lines ask for them)."""
+        if (table, line) not in memo:
+            if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
+                memo.clear()
+            memo[(table, line)] = _Kept(near.get((table, line), []))
+        return memo[(table, line)]
+
     for t in tables:
         body = {line.number for line in t.body}
         fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
@@ -259,15 +269,20 @@ def unplaced_cells(
             line = by_number.get(number)
             if line is None or not any(line.cells) or is_watermark(line.text):
                 continue
-            around = _Kept([x for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ())])
+            around = [kept(t.index, k) for k in (number - 1, number, number + 1)]
             for cell in line.cells:
                 text = norm(cell)
                 key = _PUNCT.sub("", text)
-                if not key or key in captions or around.holds(text, key) or (number not in body and fields.holds(text, key)):
-                    continue
-                if caption_roles(cell) or _amount(text) in amounts:
-                    continue
-                out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
+                placed = (
+                    not key
+                    or key in captions
+                    or any(a.holds(text, key) for a in around)
+                    or (number not in body and fields.holds(text, key))
+                    or bool(caption_roles(cell))
+                    or _amount(text) in amounts
+                )
+                if not placed:
+                    out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
     return out
 
 
