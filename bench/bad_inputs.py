@@ -2,7 +2,9 @@
 code, its one-line message and what was kept. Writes docs/bad-inputs.md (the doc is this script's
 output; tests/test_bad_inputs_doc.py re-runs a few cases and checks the doc says what they do).
 
-    PYTHONPATH=src python bench/bad_inputs.py [--only NAME,NAME] [--write docs/bad-inputs.md]
+    PYTHONPATH=src python bench/bad_inputs.py [--only "NAME;NAME"] [--write docs/bad-inputs.md]
+
+(with --only and --write, the other rows of the doc are kept as they are: a re-run of a few cases)
 
 Each case is built from real text of corpora/001 (one project table: 聘用律师费, and the whole
 document) or from a few bytes, in a fresh temporary directory; the scan runs there in a new
@@ -189,11 +191,18 @@ def _empty_cells(tmp: Path) -> list[str]:
 def _zip_bomb(tmp: Path) -> list[str]:
     """A sheet of 1 GiB of spaces that deflates to about 1 MB."""
     name = "zip-bomb.xlsx"
-    _xlsx(tmp, name, {"xl/worksheets/sheet1.xml": _SHEET_HEAD + _SHEET_TAIL})
-    with zipfile.ZipFile(tmp / name, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet2.xml", "w", force_zip64=True) as fh:
-        chunk = b" " * (1 << 20)
-        for _ in range(1024):
-            fh.write(chunk)
+    _xlsx(tmp, name, {})
+    with zipfile.ZipFile(tmp / name) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    with zipfile.ZipFile(tmp / name, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in parts.items():
+            z.writestr(k, v)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(_SHEET_HEAD.encode())
+            chunk = b" " * (1 << 20)
+            for _ in range(1024):
+                fh.write(chunk)
+            fh.write(_SHEET_TAIL.encode())
     return [name]
 
 
@@ -345,26 +354,36 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def table(outcomes: list[tuple[Case, Outcome]]) -> str:
+def parse_rows(text: str) -> dict[str, str]:
+    """input -> its whole row of the doc's table (kept when only some cases run again)."""
+    return {line.strip("|").split(" | ")[0].strip().replace("\\|", "|"): line for line in text.splitlines() if _is_row(line)}
+
+
+def _is_row(line: str) -> bool:
+    return line.startswith("| ") and not line.startswith(("| input", "|---"))
+
+
+def table(outcomes: list[tuple[Case, Outcome]], old: dict[str, str] | None = None) -> str:
     from kpiscan.pipeline import MAX_TABLE_ROWS
     from kpiscan.read.text import CHUNK_LINES, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_LINES
 
     head = HEAD.format(
         max_line=MAX_LINE_CHARS, max_lines=MAX_LINES, max_rows=MAX_TABLE_ROWS, max_bytes=MAX_FILE_BYTES // 2**20, chunk=CHUNK_LINES
     )
-    rows = [
-        f"| {_cell(c.name)} | {o.exit} | `{_cell(o.message)}` | {_cell(o.kept)} | {o.cpu:.1f} |" if o.message != "–"
+    new = {
+        c.name: f"| {_cell(c.name)} | {o.exit} | `{_cell(o.message)}` | {_cell(o.kept)} | {o.cpu:.1f} |" if o.message != "–"
         else f"| {_cell(c.name)} | {o.exit} | – | {_cell(o.kept)} | {o.cpu:.1f} |"
         for c, o in outcomes
-    ]
-    return head + "\n".join(rows) + "\n"
+    }
+    rows = [new.get(c.name) or (old or {}).get(c.name) for c in CASES]
+    return head + "\n".join(r for r in rows if r) + "\n"
 
 
 def parse_doc(text: str) -> dict[str, tuple[int, str]]:
     """input -> (exit, message) of the doc's table."""
     out = {}
     for line in text.splitlines():
-        if not line.startswith("| ") or line.startswith("| input") or line.startswith("|---"):
+        if not _is_row(line):
             continue
         cells = [c.strip() for c in line.strip("|").split(" | ")]
         out[cells[0].replace("\\|", "|")] = (int(cells[1]), cells[2].strip("`").replace("\\|", "|"))
@@ -383,7 +402,8 @@ def main() -> None:
         print(f"{case.name}: exit {o.exit}: {o.message} | {o.kept} | {o.cpu:.1f} CPU s", flush=True)
         outcomes.append((case, o))
     if args.write:
-        args.write.write_text(table(outcomes), encoding="utf-8")
+        old = parse_rows(args.write.read_text(encoding="utf-8")) if args.only and args.write.exists() else None
+        args.write.write_text(table(outcomes, old), encoding="utf-8")
 
 
 if __name__ == "__main__":

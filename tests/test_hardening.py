@@ -290,3 +290,22 @@ def test_a_cut_table_and_its_namesake_with_other_funds_stay_apart(tmp_path, corp
     assert [t.n_indicators for t in tables][0] == 8  # four rows, two halves
     assert [p.line for p in result.problems] == [caption + 5]
     assert "the same 项目名称 starts again" in str(result.problems[0])
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    """A zip bomb: parts that unpack to more than MAX_FILE_BYTES (here 1 MiB: 70 cells of 30,000
+    spaces, 2 MiB that zip to a few KB) are refused from the sizes the archive declares."""
+    from openpyxl import Workbook
+
+    import kpiscan.read.xlsx as xlsx
+
+    wb = Workbook()
+    for row in range(1, 71):
+        wb.active.cell(row, 1, "项目名称" + " " * 30_000 + str(row))
+    wb.save(tmp_path / "bomb.xlsx")
+    assert (tmp_path / "bomb.xlsx").stat().st_size < 100_000
+    monkeypatch.setattr(xlsx, "MAX_FILE_BYTES", 1 << 20)
+    result = scan_file(tmp_path / "bomb.xlsx", classify=False)
+    assert [str(p) for p in result.problems] == [
+        f"{tmp_path / 'bomb.xlsx'}: workbook unpacks to 2 MiB, over the 1 MiB limit (a zip bomb?): skipped"
+    ]
