@@ -1,17 +1,24 @@
 """Readers against the gold: corpora/ rendered as PDF, DOCX, XLSX, XLS, DOC and scanned pages.
 Not a test: run it by hand (figures of issue 10).
 
-    python bench/bench_read.py [--formats pdf,docx,xlsx,xls,doc,scan] [--engines pdfium,pdfplumber]
+    python bench/bench_read.py [--formats pdf-emb,pdf,pdf-lo,docx,xlsx,xls,doc,scan]
+                               [--engines pdfium,pdfium@597cf30,pdfplumber,docling-parse,docling-parse-native]
+                               [--repeat 3] [--slow-repeat 1] [--cjk-font FILE] [--reuse-lo]
                                [--dpi 200,150] [--scan-pages N] [--work DIR]
 
 For every corpus document (corpora/NNN_*.txt with gold corpora/gold/NNN.gold.jsonl) the text is
-rendered by tests/render.py into each format, scanned with kpiscan (classify off: the readers are
-measured, not the classifier), and its records scored against the gold exactly as `kpiscan eval`
-does (the rendering's records are scored under the text file's name). PDF speed is pages per CPU
-second of this process for `scan_file` end to end (read, segment, extract, values), per engine, in
-one run. Scans: the PDFs rasterised by pdftoppm at each dpi with a 0.4 degree skew and noise,
-wrapped as image-only PDFs, read by OCR; the first --scan-pages pages holding indicator tables of
-each document (all pages when 0). Format "pdf-lo": the .docx rendering printed to PDF by
+rendered by tests/render.py into each format, scanned with kpiscan (classify off for the non-PDF
+formats: the readers are measured, not the classifier), and its records scored against the gold exactly as `kpiscan eval`
+does (the rendering's records are scored under the text file's name). PDF speed (bench/pdf_speed.py):
+pages per CPU second of this process end to end (`scan_file` with the classifier, as `kpiscan scan`
+after start-up), reader only, and chars + lines only, per engine, before and after, in one run; a
+PDF's F1 per engine is scored on the records of its first end-to-end run. PDF renderings:
+"pdf-emb" draws with a CJK TrueType font embedded as a subset (as real disclosures are: office
+suites embed their fonts; --cjk-font, default `render.cjk_truetype_font`), "pdf" with the
+unembedded STSong-Light (worst case: pdfium looks for a substitute font on every page). Scans: the
+PDFs rasterised by pdftoppm at each dpi with a 0.4 degree skew and noise, wrapped as image-only
+PDFs, read by OCR; the first --scan-pages pages holding indicator tables of each document (all
+pages when 0). Format "pdf-lo": the .docx rendering printed to PDF by
 LibreOffice (embedded fonts, table rows split across pages), both engines.
 """
 from __future__ import annotations
@@ -25,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
+
+import pdf_speed  # noqa: E402
 
 import render  # noqa: E402
 from kpiscan.evaluate import read_jsonl, score  # noqa: E402
@@ -53,8 +62,14 @@ def f1_of(path: Path, txt: Path, gold: Path) -> tuple[float, int, int, int, obje
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--formats", default="pdf,docx,xlsx,xls,doc")
-    ap.add_argument("--engines", default="pdfium,pdfplumber")
+    ap.add_argument("--formats", default="pdf-emb,pdf,docx,xlsx,xls,doc")
+    ap.add_argument("--engines", default=f"pdfium,pdfium@{pdf_speed.BEFORE},pdfplumber,docling-parse,docling-parse-native")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs per PDF (the minimum is kept)")
+    ap.add_argument("--slow-repeat", type=int, default=1, help="the same for pdfplumber and docling-parse")
+    ap.add_argument("--cjk-font", default="", help="TrueType CJK font embedded in the pdf-emb rendering")
+    ap.add_argument("--reuse-lo", action="store_true",
+                    help="use the LibreOffice-printed PDFs already in --work/lo (printing the long .docx "
+                         "renderings takes minutes)")
     ap.add_argument("--dpi", default="200,150")
     ap.add_argument("--scan-pages", type=int, default=0)
     ap.add_argument("--work", default="")
@@ -64,6 +79,17 @@ def main() -> None:
     work = Path(args.work or tempfile.mkdtemp(prefix="kpiscan-read-"))
     work.mkdir(parents=True, exist_ok=True)
     docs = [d for d in corpus() if not args.docs or d[0].name[:3] in args.docs.split(",")]
+    if "pdf-emb" in formats:
+        text = "".join(txt.read_text(encoding="utf-8") for txt, _gold in docs) + render.WATERMARK
+        args.cjk_font = args.cjk_font or render.cjk_truetype_font(text, work / "cjk-font.ttf") or ""
+        if not args.cjk_font:
+            print("pdf-emb: no CJK font reportlab can embed on this machine (TrueType outlines needed): skipped")
+            formats.remove("pdf-emb")
+        else:
+            print(f"pdf-emb: CJK font embedded (subset): {args.cjk_font}")
+    engines = [e for e in args.engines.split(",") if pdf_speed.available(e)]
+    print(f"PDF engines: {', '.join(engines)} (not installed: {set(args.engines.split(',')) - set(engines) or 'none'})")
+    speed = pdf_speed.Speed(args.repeat, args.slow_repeat)
     totals: dict[str, list[int]] = {}
 
     def add(key: str, g: int, p: int, m: int) -> None:
@@ -72,13 +98,12 @@ def main() -> None:
         t[1] += p
         t[2] += m
 
-    pages_cpu: dict[str, list[float]] = {}
     for txt, gold in docs:
         lines = txt.read_text(encoding="utf-8").split("\n")
         print(f"{txt.name}:")
-        made = renderings(lines, txt.stem, formats, work)
+        made = renderings(lines, txt.stem, formats, work, args.cjk_font, args.reuse_lo)
         for fmt in [f for f in formats if f in made]:
-            measure(fmt, made[fmt], txt, gold, args.engines.split(","), add, pages_cpu)
+            measure(fmt, made[fmt], txt, gold, engines, add, speed)
         if "scan" in formats:
             scan(made["pdf"], txt, gold, work, args, add)
     print("\ntotals (micro F1 over the documents):")
@@ -86,21 +111,39 @@ def main() -> None:
         prec, rec = (m / p if p else 0.0), (m / g if g else 0.0)
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         print(f"  {key}: F1 {f1:.4f}  gold {g} predicted {p} matched {m}")
-    for engine, (n, cpu) in pages_cpu.items():
-        print(f"  pdf pages/s per core [{engine}]: {n:.0f} pages / {cpu:.2f} CPU s = {n / cpu:.1f}")
+    if speed.cpu:
+        f1 = {}
+        for key, (g, p, m) in totals.items():
+            prec, rec = (m / p if p else 0.0), (m / g if g else 0.0)
+            f1[key] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        speed.report({f: PDF_LABELS[f] for f in PDF_LABELS if f in formats}, f1)
 
 
-def renderings(lines: list[str], stem: str, formats: list[str], work: Path) -> dict[str, Path]:
+PDF_LABELS = {
+    "pdf-emb": "reportlab rendering, CJK font embedded (subset), as real disclosures",
+    "pdf": "reportlab rendering, CJK font NOT embedded: worst case (pdfium substitutes a system font on every page)",
+    "pdf-lo": "the .docx rendering printed to PDF by LibreOffice (fonts embedded, rows split across pages)",
+}
+
+
+def renderings(lines: list[str], stem: str, formats: list[str], work: Path, cjk_font: str = "",
+               reuse_lo: bool = False) -> dict[str, Path]:
     made: dict[str, Path] = {}
+    lo = work / "lo" / f"{stem}.pdf"
+    reuse_lo = reuse_lo and "pdf-lo" in formats and lo.exists()
     if "pdf" in formats or "scan" in formats:
         made["pdf"] = render.render_pdf(lines, work / f"{stem}.pdf", render.Options(rotate_every=4))
-    if "docx" in formats or "doc" in formats or "pdf-lo" in formats:
+    if "pdf-emb" in formats:
+        made["pdf-emb"] = render.render_pdf(
+            lines, work / f"{stem}-emb.pdf", render.Options(rotate_every=4, font_file=cjk_font)
+        )
+    if "docx" in formats or "doc" in formats or ("pdf-lo" in formats and not reuse_lo):
         made["docx"] = render.render_docx(lines, work / f"{stem}.docx")
     if "xlsx" in formats or "xls" in formats:
         made["xlsx"] = render.render_xlsx(lines, work / f"{stem}.xlsx")
     if "pdf-lo" in formats:
         # the .docx printed to PDF by LibreOffice: embedded fonts, rows split across pages
-        made["pdf-lo"] = render.convert(made["docx"], "pdf", work / "lo")
+        made["pdf-lo"] = lo if reuse_lo else render.convert(made["docx"], "pdf", work / "lo")
     if "doc" in formats:
         made["doc"] = render.convert(made["docx"], "doc", work / "doc")
     if "xls" in formats:
@@ -108,28 +151,22 @@ def renderings(lines: list[str], stem: str, formats: list[str], work: Path) -> d
     return made
 
 
-def measure(fmt: str, path: Path, txt: Path, gold: Path, engines: list[str], add, pages_cpu) -> None:
-    """F1 of one rendering; for PDFs per engine, with pages per CPU second."""
-    import kpiscan.read.pdf as pdf
-
-    if fmt not in ("pdf", "pdf-lo"):
+def measure(fmt: str, path: Path, txt: Path, gold: Path, engines: list[str], add, speed) -> None:
+    """F1 of one rendering; for PDFs per engine, with pages per CPU second (bench/pdf_speed.py)."""
+    if fmt not in PDF_LABELS:
         f1, g, p, m, (cpu, _r) = f1_of(path, txt, gold)
         add(fmt, g, p, m)
         print(f"  {fmt}: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); {cpu:.2f} CPU s")
         return
-    import pypdfium2
-
-    n_pages = len(pypdfium2.PdfDocument(str(path)))
-    for engine in engines:
-        pdf.ENGINE = engine
-        f1, g, p, m, (cpu, _r) = f1_of(path, txt, gold)
-        add(f"{fmt}/{engine}", g, p, m)
-        pc = pages_cpu.setdefault(f"{fmt}/{engine}", [0.0, 0.0])
-        pc[0] += n_pages
-        pc[1] += cpu
-        print(f"  {fmt}[{engine}]: F1 {f1:.4f} (gold {g}, predicted {p}, matched {m}); "
-              f"{n_pages} pages in {cpu:.2f} CPU s = {n_pages / cpu:.1f} pages/s")
-    pdf.ENGINE = engines[0]
+    speed.warm_up(path, engines)
+    results = speed.measure(fmt, path, engines)
+    for engine, result in results.items():
+        if result.problems:
+            print(f"    problems: {[str(p) for p in result.problems][:3]}")
+        records = [dict(r, doc=txt.name) for r in result.records()]
+        s = score(read_jsonl([gold]), records)[0]
+        add(f"{fmt}/{engine}", s.gold, s.predicted, s.matched)
+        print(f"  {fmt}[{engine}]: F1 {s.f1:.4f} (gold {s.gold}, predicted {s.predicted}, matched {s.matched})")
 
 
 def scan(pdf_path: Path, txt: Path, gold: Path, work: Path, args, add) -> None:

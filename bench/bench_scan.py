@@ -13,8 +13,9 @@ Measures on one core (the process and its children pinned to one CPU where the O
   * how time grows with corpus size: the corpus files copied 1x, 4x, 16x under different names;
   * 1 vs 2 worker processes (and a 2-process Dask LocalCluster) on the 4x corpus (unpinned).
   * scale (issue 13): `kpiscan scan COPIES --out` (classify on, the default) as a subprocess on
-    1x/16x/64x copies, CPU seconds and peak RSS of that process (wait4), side by side in the same
-    run with bench/positional_reader.py (a 40-line positional reader, the floor) on the same
+    1x/16x/64x copies, CPU seconds and peak RSS of that process (wait4), again with the verdict
+    memo off (KPISCAN_CLASSIFY_MEMO=0: what is structural, not repetition; the outputs must be
+    byte-identical), side by side in the same run with bench/positional_reader.py (a 40-line positional reader, the floor) on the same
     files: CPU per MB of each and their ratio (target <= 6x), peak RSS against 1x (target <= 1.10);
   * dask (issue 13): the same `scan --out` on the 16x copies through a real `dask scheduler` and
     two `dask worker` processes started here: CPU of client + scheduler + workers (psutil) against
@@ -219,23 +220,31 @@ def kpiscan_cmd(*args: str) -> list[str]:
 
 
 def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]:
-    """`kpiscan scan --out` and the positional reader on each number of copies, same run."""
+    """`kpiscan scan --out` (verdict memo on, and off: KPISCAN_CLASSIFY_MEMO=0) and the positional
+    reader on each number of copies, same run. The memo's share grows with the copies (a copy
+    repeats every item); the memo-off column is the structural cost."""
     size = mb(files)
     positional = str(ROOT / "bench" / "positional_reader.py")
     print(
-        f"{'scale: subprocesses, classify on':34} {'MB':>6} {'files':>6} {'cpu s':>7} {'s/MB':>6} {'RSS MiB':>8} {'xRSS1':>6}"
-        f" | {'pos cpu':>7} {'pos s/MB':>8} {'pos RSS':>7} | {'ratio':>5}"
+        f"{'scale: subprocesses, classify on':26} {'MB':>6} {'files':>5} {'cpu s':>7} {'s/MB':>6} {'RSS MiB':>7} {'xRSS1':>5}"
+        f" | {'no-memo':>7} {'s/MB':>6} | {'pos cpu':>7} {'pos s/MB':>8} {'pos RSS':>7} | {'ratio':>5} {'no-memo':>7}"
     )
     out, base = [], None
+    no_memo = {**os.environ, "KPISCAN_CLASSIFY_MEMO": "0"}
     for k in copies:
         d = replicate(files, k, tmp / "rep")
         m = size * k
-        o = tmp / f"scale-out-{k}"
+        o, o2 = tmp / f"scale-out-{k}", tmp / f"scale-out-nomemo-{k}"
         shutil.rmtree(o, ignore_errors=True)
+        shutil.rmtree(o2, ignore_errors=True)
         wall, cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(o)))
+        _, cpu0, rss0 = run_child(kpiscan_cmd("scan", str(d), "--out", str(o2)), env=no_memo)
         pwall, pcpu, prss = run_child([sys.executable, positional, str(d), str(tmp / f"pos-{k}.jsonl")])
         base = base or rss
         n = sum(1 for _ in (o / "indicators.jsonl").open(encoding="utf-8"))
+        same = all((o / f).read_bytes() == (o2 / f).read_bytes() for f in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
+        if not same:
+            raise SystemExit(f"{k}x: the outputs with and without the verdict memo differ")
         r = {
             "copies": k,
             "MB": m,
@@ -246,16 +255,23 @@ def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]
             "cpu_per_MB": cpu / m,
             "peak_rss_MiB": rss,
             "rss_vs_1x": rss / base,
+            "no_memo_cpu": cpu0,
+            "no_memo_cpu_per_MB": cpu0 / m,
+            "no_memo_rss_MiB": rss0,
             "positional_cpu": pcpu,
             "positional_cpu_per_MB": pcpu / m,
             "positional_rss_MiB": prss,
             "ratio": cpu / pcpu,
+            "no_memo_ratio": cpu0 / pcpu,
+            "outputs_identical": same,
         }
         out.append(r)
         print(
-            f"{f'{k}x scan --out':34} {m:6.2f} {len(files) * k:6d} {cpu:7.2f} {cpu / m:6.3f} {rss:8.1f} {rss / base:6.2f}"
-            f" | {pcpu:7.2f} {pcpu / m:8.3f} {prss:7.1f} | {cpu / pcpu:5.1f}"
+            f"{f'{k}x scan --out':26} {m:6.2f} {len(files) * k:5d} {cpu:7.2f} {cpu / m:6.3f} {rss:7.1f} {rss / base:5.2f}"
+            f" | {cpu0:7.2f} {cpu0 / m:6.3f} | {pcpu:7.2f} {pcpu / m:8.3f} {prss:7.1f} | {cpu / pcpu:5.1f} {cpu0 / pcpu:7.1f}"
         )
+    print("  ratio: scan CPU / positional reader CPU on the same files (target <= 6); no-memo: KPISCAN_CLASSIFY_MEMO=0;"
+          " outputs with and without the memo byte-identical")
     return out
 
 

@@ -11,7 +11,10 @@ parse_money, then parse_time, then extract_money, and keep the first answer.
 --before REV (a git revision, e.g. main or HEAD~3): the parse_value of that revision is loaded
 beside this one (its src/kpiscan copied to a temporary package `kpiscan_before`, with its own
 lexicons) and the two are timed in 10 alternating rounds in this one process, best round of each:
-the before/after figures of a change, on the same machine load.
+the before/after figures of a change, on the same machine load. It also times, in fresh
+interpreters (alternating, median of --compile-runs), what compiling the grammar costs: the first
+parse_value of a process, and the first find_values after it (what a scan with the classifier
+compiles: name_as_value reads names with find_values).
 
 Accuracy: the rows of tests/specs/values.tsv marked bench=1 (hand-checked; the one file of value
 cases the tests read too), scored on kind, op, value, unit, per, date and period (a row is right
@@ -90,6 +93,31 @@ def load_before(rev: str, into: Path):
     from kpiscan_before.values import parse_value as before  # type: ignore[import-not-found]
 
     return before
+
+
+_FIRST_CALLS = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from {package}.values import parse_value, find_values
+from {package}.values.vocab import vocabulary
+vocabulary()
+t0 = time.process_time(); parse_value("≥95%", 2024); t1 = time.process_time()
+list(find_values("2024全年")); t2 = time.process_time()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def first_calls(package: str, path: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """Median CPU seconds of the first parse_value and then the first find_values of a fresh
+    process (the lexicons read before the clock starts), per package, runs alternating."""
+    times: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        for name, (pkg, where) in {"before": (package, path), "after": ("kpiscan", ROOT / "src")}.items():
+            out = subprocess.run([sys.executable, "-c", _FIRST_CALLS.format(package=pkg), str(where)], check=True,
+                                 capture_output=True, text=True).stdout.split()
+            times.setdefault(name, []).append((float(out[0]), float(out[1])))
+    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    return {k: (med([a for a, _ in v]), med([b for _, b in v])) for k, v in times.items()}
 
 
 def interleaved(fns: dict, inputs: list, min_calls: int, rounds: int = 10) -> dict[str, float]:
@@ -216,6 +244,7 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--show", action="store_true", help="list the subset rows each parser gets wrong")
     parser.add_argument("--before", metavar="REV", help="also time parse_value of this git revision, interleaved")
+    parser.add_argument("--compile-runs", type=int, default=5, help="fresh processes per tree for the compile times")
     args = parser.parse_args()
     if args.before:
         with tempfile.TemporaryDirectory() as tmp:
@@ -229,6 +258,12 @@ def main() -> None:
                   f"corpus values, {args.calls:,} calls each:")
             for name, value in best.items():
                 print(f"  {name:24} {value:10,.0f}")
+            compile_times = first_calls("kpiscan_before", Path(tmp), args.compile_runs)
+            print(f"grammar compile, CPU s in a fresh process (median of {args.compile_runs}, alternating):")
+            print(f"  {'':24} {'1st parse_value':>15} {'then 1st find_values':>21}")
+            for name, (first, find) in compile_times.items():
+                label = f"before ({args.before})" if name == "before" else "after (this tree)"
+                print(f"  {label:24} {first:15.3f} {find:21.3f}")
         return
 
     inputs = corpus_values()

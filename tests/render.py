@@ -36,13 +36,100 @@ WATERMARK = "内部资料 仅供参考"
 
 def embed_font(path: str) -> None:
     """Draw with a TrueType font embedded in the PDF (as office suites do) instead of the
-    unembedded STSong-Light, e.g. /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf."""
+    unembedded STSong-Light, e.g. /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf.
+    reportlab embeds the subset of the glyphs drawn."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     global FONT
-    pdfmetrics.registerFont(TTFont("Embedded", path))
-    FONT = "Embedded"
+    name = "Embedded-" + Path(path).stem
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, path))
+    FONT = name
+
+
+_FONT_PROBE = "0%≥中年"  # digits, the value signs and CJK: a disclosure's font has them all
+
+
+def cjk_truetype_font(text: str, out: Path) -> str | None:
+    """A TrueType CJK font reportlab can embed, covering `text` and ASCII. reportlab embeds
+    TrueType outlines only: a CJK .ttf/.ttc on the machine that covers digits and "≥" is used as
+    it is; otherwise Noto Sans CJK SC (scripts/install-office.sh installs it as CFF-outline .ttc) is
+    cut down to the characters of `text` and its outlines converted to TrueType quadratics with
+    fontTools (cu2qu), written to `out`. (Droid Sans Fallback, the TrueType CJK font LibreOffice
+    pulls in, has no Latin digits: drawn with it "2024年" loses its digits.) None when neither is
+    there."""
+    from fontTools.ttLib import TTFont as Font
+
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "file", "family", "index"], capture_output=True,
+                                text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    entries = []
+    for line in listed.splitlines():
+        file, _, rest = line.partition(":")
+        index = int(rest.rsplit("index=", 1)[1]) if "index=" in rest else 0
+        entries.append((file.strip(), index, rest))
+    for file, index, _family in sorted(entries):
+        font = Font(file, fontNumber=index, lazy=True)
+        if "glyf" in font and all(ord(ch) in font.getBestCmap() for ch in _FONT_PROBE):
+            return file
+    noto = [(f, i) for f, i, family in entries if "Sans CJK SC" in family and "Mono" not in family]
+    noto.sort(key=lambda fi: ("Bold" in fi[0], fi[0]))
+    if not noto:
+        return None
+    if out.exists():
+        return str(out)
+    from fontTools import subset
+
+    font = Font(noto[0][0], fontNumber=noto[0][1])
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text) | set(map(chr, range(32, 127))) | set(_FONT_PROBE))))
+    subsetter.subset(font)
+    _cff_to_glyf(font)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    font.save(str(out))
+    return str(out)
+
+
+def _cff_to_glyf(font) -> None:
+    """Replace a font's CFF outlines by TrueType (quadratic) ones, after fontTools' otf2ttf."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    glyphs = font.getGlyphSet()
+    quadratic = {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        quadratic[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = quadratic
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    glyf.compile(font)
+    hmtx = font["hmtx"]
+    for name, glyph in glyf.glyphs.items():
+        hmtx[name] = (hmtx[name][0], getattr(glyph, "xMin", 0))
+    font["maxp"] = maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for name in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, name, 0)
+    maxp.compile(font)
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
+    font.sfntVersion = "\000\001\000\000"
 
 
 @dataclass
@@ -56,6 +143,7 @@ class Options:
     page_numbers: bool = True
     rules_as_rects: bool = False  # cell borders as thin filled rectangles (office-suite style)
     max_rows_per_page: int = 0  # force page breaks inside tables (0: only when the page is full)
+    font_file: str = ""  # a TrueType CJK font to embed (subset) instead of the unembedded STSong-Light
 
 
 @dataclass
@@ -323,13 +411,21 @@ class _Pdf:
 
 def render_pdf(lines: list[str], path: Path, options: Options | None = None) -> Path:
     """Draw the text conversion's lines as a printed disclosure (see the module docstring)."""
-    pdf = _Pdf(Path(path), options or Options())
-    for block in blocks(lines):
-        if block.kind == "text":
-            pdf.text(block.rows[0][0])
-        else:
-            pdf.table(block.rows)
-    pdf.save()
+    global FONT
+    options = options or Options()
+    unembedded = FONT
+    if options.font_file:
+        embed_font(options.font_file)
+    try:
+        pdf = _Pdf(Path(path), options)
+        for block in blocks(lines):
+            if block.kind == "text":
+                pdf.text(block.rows[0][0])
+            else:
+                pdf.table(block.rows)
+        pdf.save()
+    finally:
+        FONT = unembedded
     return Path(path)
 
 

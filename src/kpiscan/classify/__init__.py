@@ -9,6 +9,9 @@ measurability.manifest.json beside it, both written by `kpiscan train`) loads on
 never at import, and is scored with numpy alone (scikit-learn is needed only to train). Loading
 checks the manifest and logs one line when the lexicons it was trained with have changed.
 `KPISCAN_MODELS=DIR` reads the models from DIR instead of the package.
+Verdicts of the shipped model are memoised per process (`VerdictMemo`, a bounded LRU keyed by
+name, value, level2 and the Target's fields: a province repeats its indicators, one per half and
+year after year); `KPISCAN_CLASSIFY_MEMO=0` turns the memo off (same records, for measuring).
 Modules: terms (lexicons), rules (certain rules, reason codes, baseline), features, scoring (the
 decision and the exported model), linear (array scoring), manifest, category (level2 by meaning),
 estimator and export (scikit-learn, training only), training (fit, LODO evaluation).
@@ -23,7 +26,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..model import Indicator
-from .item import item_of, item_of_indicator
+from .item import Item, item_key, item_of, item_of_indicator
+from .memo import MEMO_ENV, Decided, VerdictMemo, memo_enabled
 from .rules import DECIDED_BY_MODEL, DECIDED_BY_RULE, FLAGGED, LABELS, baseline, explain
 from .scoring import ArrayClassifier, RuledDecisions
 
@@ -31,8 +35,8 @@ PACKAGED_MODELS = Path(__file__).resolve().parents[1] / "models"
 MODEL_FILE = "measurability.json"
 MODEL_PATH = PACKAGED_MODELS / MODEL_FILE
 
-__all__ = ["LABELS", "MODEL_PATH", "Verdict", "assess", "baseline_assess", "classify_one", "load_model",
-           "model_dir", "preload"]
+__all__ = ["LABELS", "MODEL_PATH", "Verdict", "VerdictMemo", "assess", "baseline_assess", "classify_one",
+           "load_model", "memo_stats", "model_dir", "preload", "verdict_memo"]
 
 
 def model_dir() -> Path:
@@ -83,29 +87,61 @@ def preload() -> None:
     load_model()
 
 
+def _decided(model: RuledDecisions, items: Sequence[Item]) -> list[Decided]:
+    """(label, flagged, reasons, proba) per item from `model`: the certain rules, else the model."""
+    out: list[Decided] = []
+    for item, (label, proba, rule_codes) in zip(items, model.decide(items)):
+        if rule_codes is not None:
+            reasons = tuple(rule_codes) + (DECIDED_BY_RULE,)
+        else:
+            reasons = tuple(explain(item, label)) + (DECIDED_BY_MODEL,)
+        out.append((label, label in FLAGGED, reasons, proba))
+    return out
+
+
+verdict_memo = VerdictMemo()
+
+
+def memo_stats() -> str:
+    """The verdict memo's hit rate in this process, for benchmarks."""
+    return verdict_memo.stats() if memo_enabled() else f"off ({MEMO_ENV}=0)"
+
+
 def assess(indicators: Sequence[Indicator], year: int | None = None,
            model: RuledDecisions | None = None) -> list[Verdict]:
     """A Verdict per indicator, in order. Uses each indicator's target when filled, else parses
-    its value with `year`. Does not modify the indicators."""
+    its value with `year`. Does not modify the indicators. With the shipped model (`model` None),
+    verdicts come from the process's memo where the same item was decided before."""
     items = [item_of_indicator(ind, year) for ind in indicators]
     if not items:
         return []
-    model = model if model is not None else load_model()
-    verdicts: list[Verdict] = []
-    for item, (label, proba, rule_codes) in zip(items, model.decide(items)):
-        if rule_codes is not None:
-            reasons = list(rule_codes) + [DECIDED_BY_RULE]
-        else:
-            reasons = explain(item, label) + [DECIDED_BY_MODEL]
-        verdicts.append(Verdict(label, label in FLAGGED, reasons, proba))
-    return verdicts
+    memo = None
+    if model is None:
+        model = load_model()
+        memo = verdict_memo.of(model) if memo_enabled() else None
+    if memo is None:
+        decided = _decided(model, items)
+    else:
+        keys = [item_key(i) for i in items]
+        found: list[Decided | None] = []
+        todo: dict[tuple[object, ...], Item] = {}  # the misses, each distinct item once
+        for key, item in zip(keys, items):
+            hit = memo.get(key)
+            found.append(hit)
+            if hit is None:
+                todo.setdefault(key, item)
+        fresh = dict(zip(todo, _decided(model, list(todo.values()))))
+        for key, d in fresh.items():
+            memo.put(key, d)
+        memo.hits += len(items) - len(todo)  # every item not scored here (a repeat in this batch too)
+        memo.misses += len(todo)
+        decided = [d if d is not None else fresh[key] for d, key in zip(found, keys)]
+    return [Verdict(label, flagged, list(reasons), proba) for label, flagged, reasons, proba in decided]
 
 
 def classify_one(name: str, value: str, level2: str | None = None, year: int | None = None) -> Verdict:
-    item = item_of(name, value, level2, year)
-    label, proba, rule_codes = load_model().decide([item])[0]
-    reasons = list(rule_codes) + [DECIDED_BY_RULE] if rule_codes is not None else explain(item, label) + [DECIDED_BY_MODEL]
-    return Verdict(label, label in FLAGGED, reasons, proba)
+    label, flagged, reasons, proba = _decided(load_model(), [item_of(name, value, level2, year)])[0]
+    return Verdict(label, flagged, list(reasons), proba)
 
 
 def baseline_assess(indicators: Sequence[Indicator], year: int | None = None) -> list[Verdict]:

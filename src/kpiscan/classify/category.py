@@ -366,6 +366,7 @@ def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> li
     by_table = {(t.doc, t.index): t for t in tables}
     # each table's body rows by line, built once: the first row printed on a line
     rows_of = {key: {ln.number: ln.cells for ln in reversed(t.body)} for key, t in by_table.items()}
+    level1_columns = {key: _level1_column(t) for key, t in by_table.items()}
     halves: dict[tuple[str, int, str], list[Row]] = {}
     for k, ind in enumerate(indicators):
         table = by_table.get((ind.doc, ind.table))
@@ -373,7 +374,7 @@ def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> li
             continue
         cells = rows_of[(ind.doc, ind.table)].get(ind.line, ())
         labels, columns = _labels(cells)
-        row = Row(k, ind.line, labels, columns, _level1_column(table), len(table.periods))
+        row = Row(k, ind.line, labels, columns, level1_columns[(ind.doc, ind.table)], len(table.periods))
         halves.setdefault((ind.doc, ind.table, ind.period), []).append(row)
     return [sorted(h, key=lambda r: (r.line, r.index)) for h in halves.values()]
 

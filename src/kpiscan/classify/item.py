@@ -1,7 +1,9 @@
 """What the classifier looks at for one indicator: name, value, level2 and the parsed Target."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
+from typing import Any
 
 from ..model import Indicator, Target
 
@@ -36,3 +38,25 @@ def unit_kind(target: Target) -> str:
     from ..values.vocab import vocabulary
 
     return vocabulary().unit_kinds.get(target.unit, "other")
+
+
+@cache
+def _target_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Target))
+
+
+def target_key(target: Target) -> tuple[Any, ...]:
+    """Every field of the Target as a hashable tuple (lists as tuples, `others` as their keys):
+    two Targets with the same key are read the same way by every rule and feature."""
+    out: list[Any] = []
+    for name in _target_fields():
+        v = getattr(target, name)
+        if isinstance(v, list):
+            v = tuple(target_key(x) if isinstance(x, Target) else x for x in v)
+        out.append(v)
+    return tuple(out)
+
+
+def item_key(item: Item) -> tuple[Any, ...]:
+    """What a verdict depends on: (name, value, level2, the Target's fields)."""
+    return (item.name, item.value, item.level2, target_key(item.target))

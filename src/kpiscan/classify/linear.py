@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ class _Block:
     sublinear_tf: bool = False
     norm: str | None = None
     idf: FloatArray | None = None
+    idf_values: list[float] | None = None  # idf as Python floats, for the row arithmetic
 
     def rows(self, values: Sequence[Any], words: Callable[[str], list[str]]) -> list[tuple[list[int], list[float]]]:
         """Per input, (columns, values) in the order scikit-learn stores them."""
@@ -84,31 +86,47 @@ class _Block:
         return [self.offset + c for c in cols], [found[c] for c in cols]
 
     def _tfidf_row(self, text: str, words: Callable[[str], list[str]]) -> tuple[list[int], list[float]]:
+        # scikit-learn's arithmetic element by element in Python floats (the same IEEE operations
+        # in the same order as its arrays: counts, log(tf) + 1, * idf, / l2 norm), without the
+        # cost of numpy calls on rows of a few terms
         if self.lowercase:
             text = text.lower()
         terms = char_ngrams(text, *self.ngram_range) if self.analyzer == "char" else words(text)
         counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
         for term in terms:
-            col = self.vocabulary.get(term)
+            col = vocabulary.get(term)
             if col is not None:
                 counts[col] = counts.get(col, 0) + 1
         if not counts:
             return [], []
         cols = sorted(counts)
-        data = np.array([counts[c] for c in cols], dtype=np.float64)
+        idf = self.idf_values
+        assert idf is not None
         if self.sublinear_tf:
-            np.log(data, data)
-            data += 1.0
-        assert self.idf is not None
-        data *= self.idf[cols]
+            data = [(_log(counts[c]) + 1.0) * idf[c] for c in cols]
+        else:
+            data = [float(counts[c]) * idf[c] for c in cols]
         if self.norm == "l2":
             total = 0.0
-            for x in data.tolist():
+            for x in data:
                 total += x * x
             total = math.sqrt(total)
             if total != 0.0:
-                data /= total
-        return [self.offset + c for c in cols], data.tolist()
+                data = [x / total for x in data]
+        offset = self.offset
+        return [offset + c for c in cols], data
+
+
+
+_LOGS: list[float] = []
+
+
+def _log(count: int) -> float:
+    """numpy's log of a term count >= 1 (what np.log gives in scikit-learn's arrays), from a table."""
+    if count > len(_LOGS):
+        _LOGS[:] = np.log(np.arange(1, max(64, 2 * count) + 1, dtype=np.float64)).tolist()
+    return _LOGS[count - 1]
 
 
 class LinearModel:
@@ -131,7 +149,7 @@ class LinearModel:
                 name=b["name"], input=b["input"], kind=b["type"], offset=offset, vocabulary=dict(b["vocabulary"]),
                 analyzer=b.get("analyzer", ""), ngram_range=tuple(b.get("ngram_range", (1, 1))),  # type: ignore[arg-type]
                 lowercase=bool(b.get("lowercase", False)), sublinear_tf=bool(b.get("sublinear_tf", False)),
-                norm=b.get("norm"), idf=idf,
+                norm=b.get("norm"), idf=idf, idf_values=idf.tolist() if idf is not None else None,
             ))
             offset += len(b["vocabulary"])
         if offset != self.coef_t.shape[0]:
@@ -159,10 +177,13 @@ class LinearModel:
                 per_row_cols[k].extend(cols)
                 per_row_vals[k].extend(vals)
         out = np.zeros((n, len(self.classes)), dtype=np.float64)
-        for k in range(n):
-            if per_row_cols[k]:
-                products = np.array(per_row_vals[k])[:, None] * self.coef_t[per_row_cols[k]]
-                out[k] = np.add.reduce(products, axis=0)
+        # all rows at once: np.add.at adds each product to its row in order, one after another,
+        # as np.add.reduce over one row's products did (np.add.reduceat sums in another order)
+        rows = np.repeat(np.arange(n), [len(c) for c in per_row_cols])
+        if len(rows):
+            columns = np.fromiter(chain.from_iterable(per_row_cols), dtype=np.intp, count=len(rows))
+            values = np.fromiter(chain.from_iterable(per_row_vals), dtype=np.float64, count=len(rows))
+            np.add.at(out, rows, values[:, None] * self.coef_t[columns])
         return out + self.intercept
 
     def proba(self, items: Sequence[Any]) -> FloatArray:

@@ -27,6 +27,7 @@ with pdfplumber (`pdf._split_text_line`).
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 from bisect import bisect_right
 from pathlib import Path
@@ -141,41 +142,103 @@ def _display(page: Any) -> Any:
     return lambda x, y: (x - left, top - y)
 
 
-def _chars(page: Any, to_display: Any) -> list[_Char]:
+class _Handle(ctypes.c_void_p):
+    """A pdfium handle returned by a `_bare` function: kept as a pointer (a plain c_void_p result
+    would come back as an int, which ctypes would pass on as a 32-bit C int)."""
+
+
+def _bare(func: Any, restype: Any) -> Any:
+    """pypdfium2's binding `func` called without ctypes' per-argument conversion (argtypes) and
+    without releasing the GIL (PYFUNCTYPE): half the cost of a call, which is most of the reader's
+    time when called for every character and path segment. The caller passes C types: handles
+    (pointers), Python ints for C ints, byref() for out-parameters."""
+    address = ctypes.cast(func, ctypes.c_void_p).value
+    if address is None:
+        raise RuntimeError(f"pdfium has no {func.__name__}")
+    f = ctypes.PYFUNCTYPE(restype)(address)
+    f.argtypes = None  # type: ignore[assignment]  # no conversion: see above
+    return f
+
+
+@functools.cache
+def _api() -> Any:
+    """The pdfium functions called per character, page object and path segment, as `_bare`."""
+    import types
+
     import pypdfium2.raw as c
 
+    i, f, d, h = ctypes.c_int, ctypes.c_float, ctypes.c_double, _Handle
+    return types.SimpleNamespace(
+        count_chars=_bare(c.FPDFText_CountChars, i),
+        unicode=_bare(c.FPDFText_GetUnicode, ctypes.c_uint),
+        is_generated=_bare(c.FPDFText_IsGenerated, i),
+        angle=_bare(c.FPDFText_GetCharAngle, f),
+        loose_box=_bare(c.FPDFText_GetLooseCharBox, i),
+        font_size=_bare(c.FPDFText_GetFontSize, d),
+        count_objects=_bare(c.FPDFPage_CountObjects, i),
+        get_object=_bare(c.FPDFPage_GetObject, h),
+        object_type=_bare(c.FPDFPageObj_GetType, i),
+        matrix=_bare(c.FPDFPageObj_GetMatrix, i),
+        form_count=_bare(c.FPDFFormObj_CountObjects, i),
+        form_object=_bare(c.FPDFFormObj_GetObject, h),
+        count_segments=_bare(c.FPDFPath_CountSegments, i),
+        segment=_bare(c.FPDFPath_GetPathSegment, h),
+        point=_bare(c.FPDFPathSegment_GetPoint, i),
+        segment_type=_bare(c.FPDFPathSegment_GetType, i),
+        segment_close=_bare(c.FPDFPathSegment_GetClose, i),
+        PATH=c.FPDF_PAGEOBJ_PATH,
+        FORM=c.FPDF_PAGEOBJ_FORM,
+        MOVETO=c.FPDF_SEGMENT_MOVETO,
+        RECTF=c.FS_RECTF,
+        MATRIX=c.FS_MATRIX,
+    )
+
+
+def _chars(page: Any, to_display: Any) -> list[_Char]:
+    """The page's characters. Four pdfium calls per character (`_api`); pdfium generates only
+    spaces and line ends (line ends are dropped as control characters), so only a space is asked
+    whether it was generated."""
+    api = _api()
+    unicode, is_generated, char_angle, loose_box, font_size = (
+        api.unicode, api.is_generated, api.angle, api.loose_box, api.font_size
+    )
     textpage = page.get_textpage()
     try:
         tp = textpage.raw
-        n = c.FPDFText_CountChars(tp)
+        n = api.count_chars(tp)
         rot = math.radians(page.get_rotation() % 360)
-        box = c.FS_RECTF()
+        quarter = math.pi / 2
+        box = api.RECTF()
+        pbox = ctypes.byref(box)
         out: list[_Char] = []
         seen: set[tuple[str, int, int]] = set()
         for i in range(n):
-            code = c.FPDFText_GetUnicode(tp, i)
-            if code < 32 or code in (0xFFFE, 0xFFFF) or c.FPDFText_IsGenerated(tp, i) == 1:
-                continue  # line ends and the spaces pdfium puts in by itself
-            angle = c.FPDFText_GetCharAngle(tp, i)
+            code = unicode(tp, i)
+            if code <= 32:
+                if code < 32 or is_generated(tp, i) == 1:
+                    continue  # line ends and the spaces pdfium puts in by itself
+            elif code == 0xFFFE or code == 0xFFFF:
+                continue
+            angle = char_angle(tp, i)
             if angle >= 0:
-                off = (angle - rot) % (math.pi / 2)
-                if _ANGLE < off < math.pi / 2 - _ANGLE:
+                off = (angle - rot) % quarter
+                if _ANGLE < off < quarter - _ANGLE:
                     continue  # a diagonal watermark
             # the loose box (advance width, ascent to descent): a glyph's tight box would put "一"
             # on a line of its own and open gaps around "、"
-            c.FPDFText_GetLooseCharBox(tp, i, box)
+            loose_box(tp, i, pbox)
             x0, y0 = to_display(box.left, box.bottom)
             x1, y1 = to_display(box.right, box.top)
             if x0 > x1:
                 x0, x1 = x1, x0
             if y0 > y1:
                 y0, y1 = y1, y0
-            text = " " if code in (0xA0, 0x3000) else chr(code)
+            text = " " if code == 0xA0 or code == 0x3000 else chr(code)
             key = (text, round(x0), round(y0))
             if key in seen:
                 continue  # fake bold: the same character printed again over itself
             seen.add(key)
-            size = c.FPDFText_GetFontSize(tp, i) or (y1 - y0) or 1.0
+            size = font_size(tp, i) or (y1 - y0) or 1.0
             out.append(_Char(text, x0, x1, y0, y1, size))
         return out
     finally:
@@ -184,43 +247,49 @@ def _chars(page: Any, to_display: Any) -> list[_Char]:
 
 def _segments(page: Any, to_display: Any) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
     """Horizontal (top, x0, x1) and vertical (x, top0, top1) ruling-line segments of the page."""
-    import pypdfium2.raw as c
-
+    api = _api()
+    object_type, matrix, count_segments, segment, point, segment_type, segment_close = (
+        api.object_type, api.matrix, api.count_segments, api.segment, api.point, api.segment_type,
+        api.segment_close,
+    )
+    PATH, FORM, MOVETO = api.PATH, api.FORM, api.MOVETO
     horizontal: list[tuple[float, float, float]] = []
     vertical: list[tuple[float, float, float]] = []
     x, y = ctypes.c_float(), ctypes.c_float()
-    m = c.FS_MATRIX()
+    px, py = ctypes.byref(x), ctypes.byref(y)
+    m = api.MATRIX()
+    pm = ctypes.byref(m)
 
     def walk(objects: list[Any], parent: tuple[float, ...]) -> None:
         for obj in objects:
-            kind = c.FPDFPageObj_GetType(obj)
-            c.FPDFPageObj_GetMatrix(obj, m)
+            kind = object_type(obj)
+            if kind != PATH and kind != FORM:
+                continue  # text, images, shadings
+            matrix(obj, pm)
             mat = _compose((m.a, m.b, m.c, m.d, m.e, m.f), parent)
-            if kind == c.FPDF_PAGEOBJ_FORM:
-                k = c.FPDFFormObj_CountObjects(obj)
-                walk([c.FPDFFormObj_GetObject(obj, j) for j in range(k)], mat)
-                continue
-            if kind != c.FPDF_PAGEOBJ_PATH:
+            if kind == FORM:
+                k = api.form_count(obj)
+                walk([api.form_object(obj, ctypes.c_ulong(j)) for j in range(k)], mat)
                 continue
             a, b, cc, d, e, f = mat
             start = prev = None
-            for j in range(c.FPDFPath_CountSegments(obj)):
-                seg = c.FPDFPath_GetPathSegment(obj, j)
-                c.FPDFPathSegment_GetPoint(seg, x, y)
+            for j in range(count_segments(obj)):
+                seg = segment(obj, j)
+                point(seg, px, py)
                 pt = to_display(a * x.value + cc * y.value + e, b * x.value + d * y.value + f)
-                if c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO:
+                if segment_type(seg) == MOVETO:
                     start = prev = pt
                     continue
                 if prev is not None:
                     _add(prev, pt, horizontal, vertical)
                 prev = pt
-                if c.FPDFPathSegment_GetClose(seg) and start is not None:
+                if segment_close(seg) and start is not None:
                     _add(pt, start, horizontal, vertical)
                     prev = start
 
     page_raw = page.raw
-    count = c.FPDFPage_CountObjects(page_raw)
-    walk([c.FPDFPage_GetObject(page_raw, i) for i in range(count)], (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
+    count = api.count_objects(page_raw)
+    walk([api.get_object(page_raw, i) for i in range(count)], (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
     return horizontal, vertical
 
 

@@ -128,9 +128,12 @@ def _alternatives() -> list[tuple[str, str]]:
         # "1月/次", "3天/次": one occurrence every N cycles
         ("every_n", rf"(?P<n>{NUMBER}|{p['cnum']})?个?(?P<cycle>\L<period>)/(?P<count>{NUMBER}|{p['cnum']})?\L<occurrence>"),
         # "每季度", "按月支付", "每月1次", "每年不少于2次", "每四个月支付一次", "每人500元", "每人每月500元"
+        # (the amount is written once: a cycle word, or a unit that needs one, then the amount;
+        # else the cycle word alone)
         ("every", rf"""\L<every>(?P<n>{NUMBER}|{p['cnum']})?个?
-            (?: (?P<cycle>\L<period>)(?:\p{{Han}}{{0,4}}?{p['quantity']})?
-              | (?P<cycle>\L<unit>)(?:\L<every>(?P<cycle2>\L<unit>))?\p{{Han}}{{0,2}}?{p['quantity']} )"""),
+            (?: (?: (?P<cycle>\L<period>)\p{{Han}}{{0,4}}?
+                  | (?P<cycle>\L<unit>)(?:\L<every>(?P<cycle2>\L<unit>))?\p{{Han}}{{0,2}}? ) {p['quantity']}
+              | (?P<cycle>\L<period>) )"""),
         # "2024-2026年", "2024年至2025年"
         ("years", rf"(?P<y1>{YEAR})年?\L<to>(?P<y2>{YEAR})年度?(?!\d)"),
         # "7月至8月", "2024年3月-6月", "1-3月"

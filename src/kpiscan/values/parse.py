@@ -167,10 +167,9 @@ def find_values(text: str, year: int | None = None) -> Iterator[tuple[int, int, 
     A quantity's span includes the change, baseline and per-unit read before it ("较上年增长5%")."""
     folded = fold(text)
     positions = kept_positions(text)
-    grammar = compiled()
     v = vocabulary()
     last_end = 0
-    for match in grammar.pattern.finditer(folded):
+    for grammar, match in _matches(folded):
         first = match.start()
         try:
             target = _build(Groups(match, grammar), "", year)
@@ -182,6 +181,25 @@ def find_values(text: str, year: int | None = None) -> Iterator[tuple[int, int, 
         start, end = positions[first], positions[match.end() - 1] + 1
         target.raw = text[start:end]
         yield start, end, target
+
+
+def _matches(folded: str) -> Iterator[tuple[Grammar, regex.Match[str]]]:
+    """The matches of every form, left to right, as one pattern of all forms would find them
+    (at each position a numbered form before `relative`), from parse_value's two grammars: a
+    process that classifies then compiles no third grammar (the one of all forms: 0.3 s)."""
+    _, numbered, relative = _grammars()
+    pos = 0
+    while pos <= len(folded):
+        found = numbered.pattern.search(folded, pos)
+        other = relative.pattern.search(folded, pos)  # no endpos: it would cut the lookaheads short
+        if other is not None and (found is None or other.start() < found.start()):
+            found, grammar = other, relative
+        elif found is not None:
+            grammar = numbered
+        else:
+            return
+        yield grammar, found
+        pos = found.end() if found.end() > found.start() else found.end() + 1
 
 
 # per grammar (keyed by the id of its group index, cached for the process): the forms it has, in

@@ -1,0 +1,104 @@
+"""What makes classifying cheap must not change a verdict (issue 13): the per-process verdict memo
+(on and off give the same records, its bound holds, a changed Target is a different item)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import kpiscan.classify as classify
+from kpiscan.classify import VerdictMemo, assess
+from kpiscan.classify.item import item_key, item_of
+from kpiscan.model import Indicator
+from kpiscan.values import parse_value
+
+GOLD = Path(__file__).resolve().parents[1] / "corpora" / "gold"
+
+
+def _gold_indicators(limit: int = 600) -> list[Indicator]:
+    """Real rows of corpora/gold (every file, in order), as the pipeline hands them to assess."""
+    out: list[Indicator] = []
+    for path in sorted(GOLD.glob("*.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            r = json.loads(line)
+            out.append(Indicator(doc=r["doc"], table=1, table_line=1, kind="project", project="p", period=r["period"],
+                                 level1=r["level1"], level2=r["level2"], name=r["name"], value=r["value"], line=1,
+                                 target=parse_value(r["value"], 2024)))
+    step = max(1, len(out) // limit)
+    return out[::step]
+
+
+def _dicts(verdicts) -> list[dict]:
+    return [v.to_dict() for v in verdicts]
+
+
+def test_memo_on_and_off_give_the_same_verdicts(monkeypatch):
+    inds = _gold_indicators()
+    monkeypatch.setenv(classify.MEMO_ENV, "0")
+    off = _dicts(assess(inds))
+    monkeypatch.setenv(classify.MEMO_ENV, "1")
+    classify.verdict_memo.clear()
+    cold = _dicts(assess(inds))
+    hits_before = classify.verdict_memo.hits
+    warm = _dicts(assess(inds))
+    assert off == cold == warm
+    # the second pass was answered from the memo, item for item
+    assert classify.verdict_memo.hits - hits_before == len(inds)
+    # the rows repeat (a row per half): the memo holds fewer entries than there are rows
+    assert 0 < len(classify.verdict_memo.entries) < len(inds)
+
+
+def test_memo_bound_is_respected_and_evicts_least_recently_used(monkeypatch):
+    monkeypatch.setenv(classify.MEMO_ENV, "1")
+    small = VerdictMemo(maxsize=7)
+    monkeypatch.setattr(classify, "verdict_memo", small)
+    inds = _gold_indicators(200)
+    first = _dicts(assess(inds))
+    assert len(small.entries) == 7
+    assert len({item_key(item_of(i.name, i.value, i.level2, None, i.target)) for i in inds}) > 7
+    assert _dicts(assess(inds)) == first  # evicted items are scored again, to the same verdicts
+    assert len(small.entries) == 7
+    memo = VerdictMemo(maxsize=2)
+    memo.put(("a",), ("vague", True, (), None))
+    memo.put(("b",), ("vague", True, (), None))
+    assert memo.get(("a",)) is not None  # "a" used: "b" is now the least recently used
+    memo.put(("c",), ("vague", True, (), None))
+    assert list(memo.entries) == [("a",), ("c",)]
+
+
+def test_a_different_target_is_a_different_item():
+    # the same printed value read with two budget years: two Targets, two memo keys
+    a, b = parse_value("12月底前", 2024), parse_value("12月底前", 2025)
+    assert a.date != b.date
+    ka = item_key(item_of("完成时间", "12月底前", "时效指标", None, a))
+    kb = item_key(item_of("完成时间", "12月底前", "时效指标", None, b))
+    assert ka != kb and hash(ka) != hash(kb)
+    # a Target with several targets keys on them too
+    many = parse_value("1600人、200人")
+    assert many.others, "the value grammar reads two targets here"
+    assert item_key(item_of("人数", "1600人、200人", "数量指标", None, many)) != item_key(
+        item_of("人数", "1600人、200人", "数量指标", None, parse_value("1600人")))
+
+
+def test_memoised_verdicts_do_not_share_their_reasons(monkeypatch):
+    monkeypatch.setenv(classify.MEMO_ENV, "1")
+    ind = Indicator(doc="t", table=1, table_line=1, kind="project", project="p", period="annual", level1="效益指标",
+                    level2="社会效益指标", name="服务水平", value="提升", line=1)
+    first = assess([ind, ind])
+    first[0].reasons.append("changed by a caller")
+    assert "changed by a caller" not in first[1].reasons
+    assert "changed by a caller" not in assess([ind])[0].reasons
+
+
+@pytest.mark.parametrize("memo", ["0", "1"])
+def test_scan_records_are_the_same_with_and_without_the_memo(memo, monkeypatch, tmp_path):
+    from kpiscan.pipeline import scan_file
+
+    corpus = Path(__file__).resolve().parents[1] / "corpora"
+    path = sorted(corpus.glob("*.txt"))[2]  # the smallest document
+    monkeypatch.setenv(classify.MEMO_ENV, "0")
+    want = [i.to_dict() for i in scan_file(path).indicators]
+    monkeypatch.setenv(classify.MEMO_ENV, memo)
+    assert [i.to_dict() for i in scan_file(path).indicators] == want
+    assert [i.to_dict() for i in scan_file(path).indicators] == want
