@@ -276,6 +276,44 @@ def test_row_split_by_page_break_is_joined(tmp_path: Path) -> None:
     assert pages["污水处理成本"] == 2 and pages["人员培训人次"] == 2 and pages["调研工作及时性"] == 3
 
 
+# A merged label cell cut by a page break at a row border, its text running on over the break (as
+# LibreOffice prints the .docx rendering of corpora/003: lines 1494-1497 of its 再生水利用 table,
+# page 96-97): "生态效益", merged over its row and the next, wraps in its narrow column and its last
+# character is printed on the new page, in the first row there, beside that row's own label.
+RUNNING_LABEL_TABLE = [
+    (1, [["一级指标"], ["二级指标"], ["三级指标"], ["指标值"]]),
+    (1, [["效益指标"], ["社会效益"], ["有序推动", "再生水利", "用工作"], ["推动"]]),
+    (1, [["生态效"], [], [], []]),
+    (2, [["益"], ["可持续", "影响"], [], []]),
+    (2, [["满意度指", "标"], ["服务对象", "满意度"], ["公众满意", "度"], [">90%"]]),
+]
+RUNNING_LABEL_TEXT = [
+    "一级指标\t二级指标\t三级指标\t指标值",
+    "效益指标\t社会效益\t有序推动再生水利用工作\t推动",
+    "生态效益",
+    "\t可持续影响",
+    "满意度指标\t服务对象满意度\t公众满意度\t>90%",
+]
+
+
+def test_merged_label_running_on_over_page_break(tmp_path: Path) -> None:
+    """The label's characters printed on the new page go back to its cell on the old page; the
+    new page's first row keeps its own cells (a new row, not the old one split); the page's first
+    cells that do not run on (the old cell's last line not full) are not joined."""
+    pytest.importorskip("reportlab")
+    from kpiscan.read.pdf import read_pdf
+    from kpiscan.read.text import split_cells
+
+    doc = read_pdf(draw_split_table(tmp_path / "running.pdf", RUNNING_LABEL_TABLE, extra_edge_on=0))
+    assert [l.cells for l in doc.lines] == [split_cells(t) for t in RUNNING_LABEL_TEXT]
+    assert [l.page for l in doc.lines if l.cells[0] in ("生态效益", "")] == [1, 2]
+    # a cell whose last line on the old page has room for the next page's first characters ended
+    # there: the new page's first row is read as printed
+    short = [(p, [["生态"], [], [], []] if cells[0] == ["生态效"] else cells) for p, cells in RUNNING_LABEL_TABLE]
+    doc = read_pdf(draw_split_table(tmp_path / "short.pdf", short, extra_edge_on=0))
+    assert [l.cells for l in doc.lines][2:4] == [("生态",), ("益", "可持续影响")]
+
+
 def levels(result) -> list[tuple[str, ...]]:
     return sorted((i.period, i.name, i.value, i.level1 or "", i.level2 or "") for i in result.indicators)
 

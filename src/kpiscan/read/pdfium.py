@@ -15,7 +15,9 @@ belongs to its top-left grid cell (so a label centred in a tall merged cell stan
 cell's first row, as in the text conversions), the other grid cells read "". A merged cell cut by a
 page break is two cells, one on each page; when its label, centred in the whole cell, is printed on
 the new page, it goes back to the cell's first row (`_carry_labels`). A row that a page break split
-(office suites let a row break across pages) is one row again (`_continues`).
+(office suites let a row break across pages) is one row again (`_continues`); a merged label
+cell cut at a row border whose text runs on over the break gives the text printed on the new page
+back to its part on the old page (`_carry_running_cells`).
 
 Characters. A character whose baseline is turned by an angle that is not a multiple of 90 degrees
 (a diagonal watermark) is dropped; so are whitespace and characters pdfium generates (a hyphen
@@ -83,6 +85,7 @@ def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
             if held is not None:
                 if held[2] is not None and ends is not None and rows is not None and held[1] is not None:
                     if not _join_split_row(held[1], held[2], rows, ends):
+                        _carry_running_cells(held[1], held[2], rows, ends)
                         _carry_labels(held[1], held[2], rows, ends)
                 yield held[0], held[1]
             held = (i + 1, rows, ends)
@@ -144,14 +147,20 @@ def _continues(last: tuple[int, list[tuple[float, float]], list[str], list[tuple
     filled = [(cols[c], heads[c]) for c, text in enumerate(cells_b) if text]
     if not filled:
         return None
-    for k, head in filled:
-        tail = tails[k]
-        if not cells_a[k] or tail is None or not head:
-            return None
-        end, right_room, below = tail
-        if below >= end.bottom - end.top or not _full(end, right_room, head):
-            return None  # another line would have fitted below or after the cell's last one
+    if not all(cells_a[k] and _runs_on(tails[k], head) for k, head in filled):
+        return None
     return cols
+
+
+def _runs_on(tail: tuple[_Char, float, float] | None, head: list[_Char] | None) -> bool:
+    """Whether a cell's text at the bottom of a page (`tail`: its last line's last character, the
+    room after it and the room below it) runs on in the cell of the same edges at the top of the
+    next page (`head`: that cell's first line): its last line is full (`_full`) and reaches the
+    bottom of the cell (no room for another line below it)."""
+    if tail is None or not head:
+        return False
+    end, right_room, below = tail
+    return below < end.bottom - end.top and _full(end, right_room, head)
 
 
 def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> bool:
@@ -172,6 +181,42 @@ def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b:
     top, x0, _cells = rows_a[i]
     rows_a[i] = (top, x0, _trim(joined))
     rows_b[j] = (rows_b[j][0], rows_b[j][1], ())  # emptied: dropped by the reader
+    return True
+
+
+def _carry_running_cells(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> bool:
+    """A merged label cell cut by a page break at a row border, its text running on over the break:
+    the new page's first row is the next row of the table (it has text in other cells, which start
+    there), and the label cell's text printed on the new page goes back to the cell's part on the
+    old page. Printed case (the .docx rendering of corpora/003 printed by LibreOffice): the old page
+    ends with the row "生态效 | | | | 生态效益" whose first cell, merged over two rows, wraps
+    "生态效益" in its narrow column; the new page begins "益 | 可持续影响 | | | 可持续影响": the
+    rows are "生态效益 | | | | 生态效益" and " | 可持续影响 | | | 可持续影响".
+
+    The two rows have the same cells (`_columns`); the running cells (text on both pages, the old
+    part's last line full and at the cell's bottom: `_runs_on`) all stand left of the new row's
+    other filled cells (the label columns of a hierarchy come first); when every filled cell runs
+    on, the row itself was split (`_join_split_row`)."""
+    from .pdf import _trim
+
+    if ends_a.last is None or ends_b.first is None:
+        return False
+    i, spans_a, cells_a, tails = ends_a.last
+    j, spans_b, cells_b, heads = ends_b.first
+    cols = _columns(spans_a, spans_b)
+    if cols is None:
+        return False
+    filled = [c for c, text in enumerate(cells_b) if text]
+    running = [c for c in filled if cells_a[cols[c]] and _runs_on(tails[cols[c]], heads[c])]
+    others = [c for c in filled if c not in running]
+    if not running or not others or max(running) > min(others):
+        return False
+    joined, rest = list(cells_a), list(cells_b)
+    for c in running:
+        joined[cols[c]] += rest[c]  # the old part ends in a full line (`_runs_on`): no space
+        rest[c] = ""
+    rows_a[i] = (rows_a[i][0], rows_a[i][1], _trim(joined))
+    rows_b[j] = (rows_b[j][0], rows_b[j][1], _trim(rest))
     return True
 
 
