@@ -258,6 +258,26 @@ def caption_fix(cell: str, limit: int = 3) -> str:
     return cell
 
 
+_QUOTES = (("“", "”"), ("‘", "’"))  # (opening, closing) curly quotes
+
+
+def pair_quotes(cell: str) -> str:
+    """The curly quotes of a cell read by OCR, opening and closing in turn: the recogniser tells a
+    quote from text but not its side from a few thin pixels ("开展”五四”纪念活动" -> "开展“五四”纪念活动").
+    A cell of printed Chinese pairs its quotes; a lone quote is taken as opening (a name cut after
+    it, as printed)."""
+    for opening, closing in _QUOTES:
+        if opening not in cell and closing not in cell:
+            continue
+        chars, side = list(cell), 0
+        for i, ch in enumerate(chars):
+            if ch in (opening, closing):
+                chars[i] = (opening, closing)[side]
+                side ^= 1
+        cell = "".join(chars)
+    return cell
+
+
 def _table_rows(found: list[Any], cells: dict) -> list[tuple[float, float, tuple[str, ...], float]]:
     rows = []
     for t, table in enumerate(found):
@@ -265,7 +285,7 @@ def _table_rows(found: list[Any], cells: dict) -> list[tuple[float, float, tuple
             texts_row, scores = [], []
             for c in range(table.cols):
                 parts = sorted(cells.get((t, r, c), []))
-                texts_row.append(caption_fix(unwrap_cell("".join(p[3] + ("" if p[5] else "\n") for p in parts))))
+                texts_row.append(pair_quotes(caption_fix(unwrap_cell("".join(p[3] + ("" if p[5] else "\n") for p in parts)))))
                 scores += [p[4] for p in parts if p[3]]
             while texts_row and not texts_row[-1]:
                 texts_row.pop()
@@ -282,7 +302,7 @@ def _loose_rows(loose: list[tuple[float, float, str, float]]) -> list[tuple[floa
     rows = []
     for top, pieces in by_band.items():
         pieces.sort()
-        cells = tuple(caption_fix(unwrap_cell(p[1])) for p in pieces if unwrap_cell(p[1]))
+        cells = tuple(pair_quotes(caption_fix(unwrap_cell(p[1]))) for p in pieces if unwrap_cell(p[1]))
         if cells:
             rows.append((top, pieces[0][0], cells, min(p[2] for p in pieces)))
     return rows
