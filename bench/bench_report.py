@@ -1,20 +1,22 @@
-"""Report cost against scan cost (issue 13, "Report at scale"). Not a test: run it by hand.
+"""Report cost and memory against scan cost (issue 13, "Report at scale"). Not a test: run it by hand.
 
-    python bench/bench_report.py [--times 1 16] [--corpus corpora] [--baseline-src DIR] [--json OUT]
-                                 [--docs 1000]
+    python bench/bench_report.py [--times 1 16 64] [--corpus corpora] [--baseline-src DIR]
+                                 [--baseline-times 1 16] [--json OUT] [--docs 1000]
 
-For each size (the corpus files copied N times under different names) and each source tree (this
-checkout's src/, and --baseline-src, e.g. an export of main's src/, for a before/after in the same
-run), one fresh interpreter pinned to one core runs, in order:
-  1. `run_scan(copies, classify=<classifier available>)`  -> scan CPU s, peak RSS after the scan
-  2. `write_report(result, TMP)`                             -> report CPU s, peak RSS after the report
-and prints CPU seconds (user+sys, from getrusage), the peak RSS (ru_maxrss) after each step, the
-report/scan CPU ratio (target: <= 2 on 16x) and the size of index.html and of the xlsx files.
-The review (findings and scores) is part of the report step, as in `kpiscan report`.
+For each size (the corpus files copied N times under different names) one fresh interpreter
+pinned to one core runs each command as a user would, in the same run:
+  - `kpiscan scan COPIES --out TMP`                 (this tree)
+  - `kpiscan report COPIES --out TMP`               (this tree: streaming, kpiscan.report.report_scan)
+  - `kpiscan report COPIES --out TMP`               (--baseline-src, e.g. a copy of main's src/ from
+                                                    before the change, at --baseline-times sizes)
+and prints CPU seconds (user+sys, getrusage of that process, imports included) and its peak RSS
+(ru_maxrss), the report's CPU over the scan's (`ratio`, target <= 2 at 16x; `extra` = (report -
+scan) / scan: what the report adds to scanning), the size of index.html and the number of xlsx
+parts. The bound: peak RSS of `report` at 64x against 1x, and per added document.
 
 --docs N (this tree only): the 1x scan result copied in memory under N document names (no scan),
-then reported: the size of index.html and of one page of the document list when the documents
-outnumber a page, the report CPU per document and the peak RSS.
+then reported with write_report: the size of index.html and of one page of the document list
+when the documents outnumber a page, the report CPU per document and the peak RSS.
 """
 from __future__ import annotations
 
@@ -34,32 +36,14 @@ import json, os, resource, sys
 from pathlib import Path
 if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-from kpiscan.batch import run_scan
-from kpiscan.report import write_report
+from kpiscan.cli import app
 try:
-    from kpiscan.classify import MODEL_PATH
-    classify = MODEL_PATH.exists()
-except ImportError:
-    classify = False
-
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime, r.ru_maxrss / 1024
-
-corpus, out = Path(sys.argv[1]), Path(sys.argv[2])
-c0, m0 = cpu()
-result = run_scan([corpus], classify=classify, show_progress=False)
-c1, m1 = cpu()
-write_report(result, out)
-c2, m2 = cpu()
-xlsx = sorted(out.glob("*.xlsx"))
-print(json.dumps({
-    "classify": classify, "files": len(result.files), "indicators": len(result.indicators),
-    "scan_cpu": round(c1 - c0, 2), "report_cpu": round(c2 - c1, 2),
-    "rss_start_mib": round(m0), "rss_after_scan_mib": round(m1), "rss_after_report_mib": round(m2),
-    "index_kb": round((out / "index.html").stat().st_size / 1024, 1),
-    "xlsx_files": len(xlsx), "xlsx_kb": round(sum(p.stat().st_size for p in xlsx) / 1024, 1),
-}))
+    app(sys.argv[1:], standalone_mode=False)
+    code = 0
+except SystemExit as exit:
+    code = exit.code
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"code": code, "cpu": round(r.ru_utime + r.ru_stime, 2), "rss_mib": round(r.ru_maxrss / 1024, 1)}))
 """
 
 
@@ -111,20 +95,30 @@ def replicate(corpus: Path, times: int, dest: Path) -> Path:
     return dest
 
 
-def run_one(src: Path, corpus: Path, out: Path) -> dict:
+def run_cli(src: Path, args: list[str]) -> dict:
     env = dict(os.environ, PYTHONPATH=str(src))
-    proc = subprocess.run([sys.executable, "-c", WORKER, str(corpus), str(out)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", WORKER, "-q", *args], capture_output=True,
                           text=True, env=env, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(f"bench worker failed ({src}):\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"bench worker failed ({src} {args}):\n{proc.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def outputs(out: Path) -> dict:
+    xlsx = sorted(out.glob("*.xlsx"))
+    index = out / "index.html"
+    return {"docs": len(list((out / "docs").glob("*.html"))) if (out / "docs").is_dir() else None,
+            "index_kb": round(index.stat().st_size / 1024, 1) if index.exists() else None,
+            "xlsx_parts": len(xlsx)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpora")
-    ap.add_argument("--times", type=int, nargs="+", default=[1, 16])
-    ap.add_argument("--baseline-src", type=Path, help="another src/ tree to measure in the same run (before)")
+    ap.add_argument("--times", type=int, nargs="+", default=[1, 16, 64])
+    ap.add_argument("--baseline-src", type=Path, help="another src/ tree whose `kpiscan report` is measured in the same run (before)")
+    ap.add_argument("--baseline-times", type=int, nargs="+", default=[1, 16], help="the sizes the baseline runs at")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--docs", type=int, help="report the 1x scan copied under this many document names")
     args = ap.parse_args()
@@ -137,27 +131,41 @@ def main() -> None:
                 raise SystemExit(proc.stderr[-2000:])
             print(proc.stdout.strip())
         return
-    trees = [("this", ROOT / "src")] + ([("baseline", args.baseline_src)] if args.baseline_src else [])
+    head = ("times", "mb", "docs", "command", "tree", "cpu_s", "peak_rss_mib", "ratio", "extra", "index_kb", "xlsx_parts")
+    print("\t".join(head), flush=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="kpiscan-bench-report-") as tmp:
         tmp = Path(tmp)
         for times in args.times:
             corpus = replicate(args.corpus, times, tmp / f"x{times}")
             size = sum(p.stat().st_size for p in corpus.iterdir()) / 2**20
-            for name, src in trees:
-                out = tmp / f"out-{name}-{times}"
-                r = run_one(src, corpus, out)
-                r.update(tree=name, times=times, mb=round(size, 2),
-                         ratio=round(r["report_cpu"] / r["scan_cpu"], 2) if r["scan_cpu"] else None)
+            runs = [("scan", "this", ROOT / "src"), ("report", "this", ROOT / "src")]
+            if args.baseline_src and times in args.baseline_times:
+                runs.append(("report", "baseline", args.baseline_src))
+            scan_cpu = None
+            for command, tree, src in runs:
+                out = tmp / f"out-{command}-{tree}-{times}"
+                r = run_cli(src, [command, str(corpus), "--out", str(out)])
+                if command == "scan":
+                    scan_cpu = r["cpu"]
+                r.update(times=times, mb=round(size, 2), command=command, tree=tree, cpu_s=r["cpu"], peak_rss_mib=r["rss_mib"],
+                         ratio=round(r["cpu"] / scan_cpu, 2) if command == "report" and scan_cpu else None,
+                         extra=round((r["cpu"] - scan_cpu) / scan_cpu, 2) if command == "report" and scan_cpu else None,
+                         **(outputs(out) if command == "report" else {"docs": len(list(corpus.iterdir())), "index_kb": None,
+                                                                     "xlsx_parts": None}))
                 rows.append(r)
+                print("\t".join(str(r[h]) for h in head), flush=True)
                 shutil.rmtree(out, ignore_errors=True)
-    head = ("tree", "times", "mb", "files", "indicators", "scan_cpu", "report_cpu", "ratio",
-            "rss_after_scan_mib", "rss_after_report_mib", "index_kb", "xlsx_files", "xlsx_kb")
-    print("\t".join(head))
-    for r in rows:
-        print("\t".join(str(r[h]) for h in head))
-    print(f"classify: {rows[0]['classify']}; CPU s = user+sys of one pinned process; "
-          "RSS = peak (ru_maxrss) after that step; ratio = report CPU / scan CPU (target <= 2 at 16x)")
+            shutil.rmtree(corpus, ignore_errors=True)
+    print("CPU s = user+sys of one process pinned to one core (imports included); peak RSS = its ru_maxrss; "
+          "ratio = report CPU / scan --out CPU (target <= 2 at 16x); extra = (report - scan) / scan")
+    mine = {r["times"]: r for r in rows if r["command"] == "report" and r["tree"] == "this"}
+    if len(mine) > 1:
+        lo, hi = mine[min(mine)], mine[max(mine)]
+        added = hi["docs"] - lo["docs"]
+        print(f"report peak RSS {max(mine)}x / {min(mine)}x: {hi['peak_rss_mib'] / lo['peak_rss_mib']:.3f} "
+              f"({hi['peak_rss_mib'] - lo['peak_rss_mib']:+.1f} MiB over {added} more documents: "
+              f"{1024 * (hi['peak_rss_mib'] - lo['peak_rss_mib']) / max(added, 1):.1f} KiB per document)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

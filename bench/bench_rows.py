@@ -5,7 +5,9 @@
 One project table of corpora/001 with its indicator block repeated to N rows (names numbered so
 no two rows are the same), scanned by `kpiscan scan FILE --out` in a fresh process (classify off
 and on up to --classify-max rows): CPU seconds, CPU per row and peak RSS (GNU time). --million
-also scans a table of 1,000,000 rows and a file of 1,000,000 name-only rows.
+also scans a table of 1,000,000 rows, a file of 1,000,000 name-only rows and an .xlsx of 1,000,000
+empty-string cells (bench/bad_inputs.py builds it); past read.text.MAX_LINES lines and
+pipeline.MAX_TABLE_ROWS rows of a table the rest is kept as text (the summary's unparsed count).
 """
 
 from __future__ import annotations
@@ -69,13 +71,17 @@ def main() -> None:
         sizes = [int(n) for n in args.rows.split(",")]
         cases = [(n, False, False) for n in sizes] + [(n, True, False) for n in sizes if n <= args.classify_max]
         if args.million:
-            cases += [(1_000_000, False, False), (1_000_000, False, True)]
+            cases += [(1_000_000, False, False), (1_000_000, False, True), (1_000_000, False, "xlsx")]
         for n, classify, names_only in cases:
             f = tmp / f"t{n}{'n' if names_only else ''}.txt"
-            if not f.exists():
+            if names_only == "xlsx":
+                from bad_inputs import _empty_cells
+
+                f = tmp / _empty_cells(tmp)[0]
+            elif not f.exists():
                 f.write_text(table_text(n, names_only), encoding="utf-8")
             cpu, rss, summary = run(f, tmp / "out", classify)
-            label = f"{n:9,d}" + (" names" if names_only else "")
+            label = f"{n:9,d}" + {False: "", True: " names", "xlsx": " empty xlsx cells"}[names_only]
             net = (cpu - base[classify]) / n * 1000
             print(f"{label:>9} {f.stat().st_size / 1e6:6.1f} {'on' if classify else 'off':>8} {cpu:8.2f} {net:10.3f} {rss:8.1f}  {summary}")
 

@@ -1,6 +1,8 @@
 """A seeded mutation fuzzer over corpora/ (issue 15), used by tests/test_fuzz.py and on demand:
 
-    PYTHONPATH=src:tests python tests/fuzz_corpora.py --mutants 10000 --seed 1 [--budget 3600]
+    PYTHONPATH=src:tests python tests/fuzz_corpora.py --mutants 10000 --seed 1 [--budget 3600] [--start K]
+
+(--start K: the mutants K, K+1, ... of the seed's sequence, so one sequence can run in shards.)
 
 Each mutant is a window of a corpus document (20 to 400 lines around a table; every tenth mutant
 the whole document) with 1 to 4 mutations: bytes flipped, inserted or deleted; a line duplicated,
@@ -251,17 +253,22 @@ def check(path: Path, counts: Counts, label: str) -> None:
             counts.examples.append(f"lost {lost[:3]}: {label}")
 
 
-def run(seed: int, mutants: int, budget_s: float | None = None, keep: Path | None = None, progress: int = 0) -> Counts:
-    """Scan `mutants` mutants (or as many as fit in `budget_s` seconds of wall time)."""
+def run(
+    seed: int, mutants: int, budget_s: float | None = None, keep: Path | None = None, progress: int = 0, start: int = 0
+) -> Counts:
+    """Scan `mutants` mutants (or as many as fit in `budget_s` seconds of wall time), from the
+    `start`th of the seed's sequence (the ones before are drawn, not scanned)."""
     rng = random.Random(seed)
     docs = corpus()
     counts = Counts()
-    start = time.monotonic()
+    first, began = start, time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kpiscan-fuzz-") as tmp:
-        for k in range(mutants):
-            if budget_s is not None and time.monotonic() - start > budget_s:
-                break
+        for k in range(first + mutants):
             name, data = mutant(rng, docs)
+            if k < first:
+                continue
+            if budget_s is not None and time.monotonic() - began > budget_s:
+                break
             path = Path(tmp) / f"m{k:06d}_{name}"
             path.write_bytes(data)
             before = len(counts.examples)
@@ -270,8 +277,8 @@ def run(seed: int, mutants: int, budget_s: float | None = None, keep: Path | Non
                 keep.mkdir(parents=True, exist_ok=True)
                 (keep / path.name).write_bytes(data)
             path.unlink()
-            if progress and (k + 1) % progress == 0:
-                print(f"after {k + 1}: {counts.line()}", flush=True)
+            if progress and (k + 1 - first) % progress == 0:
+                print(f"after {k + 1 - first} (mutants {first}..{k}): {counts.line()}", flush=True)
     return counts
 
 
@@ -281,10 +288,11 @@ def main() -> None:
     ap.add_argument("--mutants", type=int, default=10_000)
     ap.add_argument("--budget", type=float, default=None, help="stop after this many seconds")
     ap.add_argument("--keep", type=Path, default=None, help="write failing mutants here")
+    ap.add_argument("--start", type=int, default=0, help="begin at this mutant of the seed's sequence")
     args = ap.parse_args()
     start = time.monotonic()
     cpu = time.process_time()
-    counts = run(args.seed, args.mutants, args.budget, args.keep, progress=500)
+    counts = run(args.seed, args.mutants, args.budget, args.keep, progress=500, start=args.start)
     print(counts.line())
     print(f"{time.monotonic() - start:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     for e in counts.examples[:20]:

@@ -7,6 +7,9 @@ captions (the layout vocabulary: header captions, column headers, footer caption
 Matching is on `layout.norm` forms: a cell counts as kept when its text is inside one of the
 table's kept texts (a field value that spans merged cells, a name completed from a wrapped line),
 or is a caption of the vocabulary or a prefix of one (a caption cut short by a narrow column).
+Punctuation aside, a cell counts only when it is a whole kept text or holds LOOSE characters or
+more: "000" of a cell ",000" is not kept because "200,000" or a date holds three zeros, and a fund
+amount counts only when the cell is printed as a number.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ import regex
 from kpiscan import lexicon
 from kpiscan.layout import norm
 
-_NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
+_NUMBER = regex.compile(r"^[-+]?(\d{1,3}([,，]\d{3})+|\d+)(\.\d+)?$")
+LOOSE = 4
 _PUNCT = regex.compile(r"[\p{P}\p{S}]+")
 
 
@@ -58,14 +62,16 @@ def unaccounted(doc, result) -> list[tuple[int, str]]:
     for t in result.tables:
         kept = [t.title, t.project, *t.fields, *t.fields.values(), *by_table.get(t.index, [])]
         blob = "\0".join(norm(x) for x in kept if x)
-        bare_blob = "\0".join(_bare(x) for x in kept if x)
+        bare = [_bare(x) for x in kept if x]
+        bare_blob, whole = "\0".join(bare), set(bare)
         amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
         for line in lines:
             if not (t.line <= line.number <= max(t.end_line, t.line)):
                 continue
             for cell in line.cells:
                 n = norm(cell)
-                if not n or n in blob or _bare(n) in bare_blob or _caption(n, vocab):
+                b = _bare(n)
+                if not n or n in blob or b in whole or (len(b) >= LOOSE and b in bare_blob) or _caption(n, vocab):
                     continue
                 if _NUMBER.match(n) and float(n.replace(",", "").replace("，", "")) in amounts:
                     continue

@@ -6,8 +6,10 @@ rendering that gives back the same cells gives back the same records; what chang
 a reader of the printed form must see through:
 
 * ruled tables whose label columns are merged cells (an empty cell under a label is part of the
-  label's cell), with the label vertically centred in its merged cell, so that where a page break
-  cuts the merged cell the label may stand on the next page below rows that belong to it;
+  label's cell, up to the sign-off row), with the label vertically centred in its merged cell (the
+  cell's last row grown to hold it), so that where a page break cuts the merged cell the label may
+  stand on the next page below rows that belong to it (a cell whose label would fit in neither
+  part goes to the next page whole);
 * tables continued across pages, the indicator caption row repeated on each continuation page;
 * narrow value columns, so "≥90%" wraps inside its cell ("≥9" / "0%");
 * landscape pages, either as a landscape media box or as a portrait page with /Rotate 90;
@@ -22,7 +24,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpiscan.layout import is_indicator_header
+from kpiscan.layout import is_footer_row, is_indicator_header
 from kpiscan.read.text import split_cells
 
 FONT = "STSong-Light"  # a CID font every PDF reader maps; poppler renders it with a system CJK font
@@ -212,6 +214,7 @@ def _spans(rows: list[tuple[str, ...]], ncols: int, merge: bool) -> dict[tuple[i
                     and not (c < len(rows[r + n]) and rows[r + n][c])
                     and any(rows[r + n][c + 1 :])
                     and not is_indicator_header([x for x in rows[r + n] if x])
+                    and not is_footer_row([x for x in rows[r + n] if x])  # the sign-off row closes the block
                 ):
                     n += 1
                 if n > 1:
@@ -339,6 +342,10 @@ class _Pdf:
             + 2 * PAD
             for i in range(len(rows))
         ]
+        for (r, col), n in spans.items():  # a merged cell grows its last row to hold its label
+            need = CELL_LEADING * len(wrapped[r][col]) + 2 * PAD - sum(heights[r : r + n])
+            if need > 0:
+                heights[r + n - 1] += need
         header = next((i for i, r in enumerate(rows) if is_indicator_header([x for x in r if x])), None)
         # lay the rows out on pages: (page number, row index, top y)
         placed: list[tuple[int, int, float]] = []
@@ -347,12 +354,21 @@ class _Pdf:
         for i, h in enumerate(heights):
             full = self.o.max_rows_per_page and rows_here >= self.o.max_rows_per_page
             if self.y - h < MARGIN + 12 or full:
-                self._draw(rows, wrapped, xs, spans, covered, placed, heights)
+                # a merged cell whose label would fit in neither part goes to the new page whole
+                # (no printer draws a label over the rules of the rows below it)
+                first = min((r for (r, col), n in spans.items() if r < i < r + n
+                             and CELL_LEADING * len(wrapped[r][col]) + 2 * PAD
+                             > max(sum(heights[r:i]), sum(heights[i : r + n]))
+                             and any(p[1] < r and p[1] != header for p in placed)), default=i)
+                self._draw(rows, wrapped, xs, spans, covered, [p for p in placed if p[1] < first], heights)
                 placed = []
                 self.new_page()
                 rows_here = 0
-                if self.o.repeat_header and header is not None and header < i:
+                if self.o.repeat_header and header is not None and header < first:
                     self._place(header, heights, placed)
+                for k in range(first, i):
+                    self._place(k, heights, placed)
+                    rows_here += 1
             self._place(i, heights, placed)
             rows_here += 1
         self._draw(rows, wrapped, xs, spans, covered, placed, heights)

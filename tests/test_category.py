@@ -126,3 +126,25 @@ def test_a_scan_without_the_classifier_stays_light():
         "assert not [m for m in ('sklearn', 'scipy') if m in sys.modules]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_suspect_row_memo_gives_the_same_moves_and_probabilities_as_scoring_afresh(monkeypatch):
+    # every table of the corpus through the pass with the memo on (twice: the second pass answered
+    # from it) and off: the same records and moves, the probabilities equal to the bit
+    from kpiscan.pipeline import read_document, scan_document
+
+    corpus = Path(__file__).resolve().parents[1] / "corpora"
+    docs = [scan_document(read_document(p), classify=False, by_meaning=False) for p in sorted(corpus.glob("*.txt"))]
+    category.PROBA_MEMO.clear()
+    on = [category.moves(d.indicators, d.tables) for d in docs]
+    hits, misses = category.PROBA_MEMO.hits, category.PROBA_MEMO.misses
+    again = [category.moves(d.indicators, d.tables) for d in docs]
+    monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", "0")
+    off = [category.moves(d.indicators, d.tables) for d in docs]
+    assert sum(len(done) for _, done in off) > 0  # the corpus has suspect rows that move
+    # the corpus repeats suspect rows (hits in the first pass); the second pass is all hits
+    assert hits > 0 and misses > 0
+    assert category.PROBA_MEMO.misses == misses and category.PROBA_MEMO.hits == 2 * hits + misses
+    for (a, ma), (b, mb), (c, mc) in zip(on, again, off):
+        assert [i.to_dict() for i in a] == [i.to_dict() for i in b] == [i.to_dict() for i in c]
+        assert ma == mb == mc

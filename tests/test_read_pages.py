@@ -5,6 +5,7 @@ tests/render.py into each format; the records must equal the text reader's.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -186,3 +187,147 @@ def test_image_without_ocr_extra_is_one_line_error(tmp_path: Path, monkeypatch) 
     result = scan_file(path)
     assert len(result.problems) == 1
     assert str(result.problems[0]).startswith(f"{path}: needs OCR: install the optional extra kpiscan[ocr]")
+
+
+# ---------------------------------------------------------------- rows split by a page break
+# Real rows (corpora/000 line 1570-1571, 001 line 855, 003 line 586, 002 line 499) laid out as an
+# office suite prints a tall table: a row that does not fit at the bottom of a page is split, the
+# lines of each cell that fit stay on the old page (top-aligned), the rest go on at the top of the
+# next page; the value column is narrow ("2.32元/吨" is broken before "元/吨", which the suite keeps
+# together although "元" alone would have fitted).
+SPLIT_TABLE = [
+    # (page, cells as printed: each cell's lines)
+    (1, [["一级指标"], ["二级指标"], ["三级指标"], ["指标值"]]),
+    # a row with a minimum height (Word's "at least" row height): room for a line below its text
+    (1, [["产出指标"], ["数量指标"], ["办公用房", "租赁面积"], ["398.55", "平方米", ""]]),
+    (2, [[], [], ["人员培训", "人次"], ["≥15人"]]),
+    (2, [[], ["质量指标"], ["6针-", "2000日"], ["100%"]]),
+    (2, [[], ["成本指标"], ["污水处理"], ["2.32"]]),  # split: goes on on page 3
+    (3, [[], [], ["成本"], ["元/吨"]]),
+    (3, [[], ["时效指标"], ["调研工作", "及时性"], ["及时"]]),
+]
+SPLIT_TEXT = [
+    "一级指标\t二级指标\t三级指标\t指标值",
+    "产出指标\t数量指标\t办公用房租赁面积\t398.55平方米",
+    "\t\t人员培训人次\t≥15人",
+    "\t质量指标\t6针-2000日\t100%",
+    "\t成本指标\t污水处理成本\t2.32元/吨",
+    "\t时效指标\t调研工作及时性\t及时",
+]
+
+
+def draw_split_table(path: Path, rows=SPLIT_TABLE, extra_edge_on: int = 3) -> Path:
+    """Draw `rows` as ruled table parts, one part per page at the page's top, each row as tall as
+    its tallest cell; on page `extra_edge_on` a last row splits the value column in two (a page's
+    grid then has an edge the other pages lack)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    import render
+
+    font, size, lead, pad = render.FONT, render.CELL_SIZE, render.CELL_LEADING, render.PAD
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    value_w = pdfmetrics.stringWidth("2.32元", font, size) + 2 * pad + 3
+    widths = [4 * size + 2 * pad + 1, 4 * size + 2 * pad + 1, 4 * size + 2 * pad + 1, value_w]
+    xs = [36.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    c = canvas.Canvas(str(path), pagesize=(595.28, 841.89))
+    for page in sorted({p for p, _ in rows}):
+        y = 800.0
+        top = y
+        part = [cells for p, cells in rows if p == page]
+        if page == extra_edge_on:
+            mid = (xs[3] + xs[4]) / 2
+            part = part + [[["负责人:"], [], ["填报日期:"], ["2024"]]]
+        c.setLineWidth(0.5)
+        c.setFont(font, size)
+        for k, cells in enumerate(part):
+            h = max([len(lines) for lines in cells] + [1]) * lead + 2 * pad
+            c.line(xs[0], y, xs[-1], y)
+            for col, lines in enumerate(cells):
+                for n, text in enumerate(lines):
+                    c.drawString(xs[col] + pad, y - pad - (n + 1) * lead + 2.5, text)
+            if page == extra_edge_on and k == len(part) - 1:
+                c.line(mid, y, mid, y - h)
+            y -= h
+        c.line(xs[0], y, xs[-1], y)
+        for x in xs:
+            c.line(x, top, x, y)
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_row_split_by_page_break_is_joined(tmp_path: Path) -> None:
+    """The split row is one row again (no space where "2.32" meets "元/吨", the hyphen ending a
+    printed line kept), the rows that only happen to start a page are not joined to the row
+    before, and the page of a joined row is the page it starts on."""
+    pytest.importorskip("reportlab")
+    from kpiscan.read.pdf import read_pdf
+    from kpiscan.read.text import split_cells
+
+    doc = read_pdf(draw_split_table(tmp_path / "split.pdf"))
+    got = [l.cells for l in doc.lines if not l.cells[0].startswith("负责人")]
+    assert got == [split_cells(t) for t in SPLIT_TEXT]
+    pages = {l.cells[2]: l.page for l in doc.lines if len(l.cells) > 2}
+    assert pages["污水处理成本"] == 2 and pages["人员培训人次"] == 2 and pages["调研工作及时性"] == 3
+
+
+def levels(result) -> list[tuple[str, ...]]:
+    return sorted((i.period, i.name, i.value, i.level1 or "", i.level2 or "") for i in result.indicators)
+
+
+def test_merged_label_centred_on_next_page(tmp_path: Path) -> None:
+    """A label centred in a merged cell that a page break cuts is printed on the new page, below
+    the rows of its cell printed on the page before: those rows take the label too (一级 and 二级 as
+    in the text conversion). The department table of corpora/000 (lines 553-651: 二级 cells of up
+    to 18 rows), with page breaks forced after every N rows, N where the label of a cut cell falls
+    on the new page."""
+    pytest.importorskip("reportlab")
+    import render
+
+    lines = corpus_lines(553, 651)
+    text = tmp_path / "dept.txt"
+    text.write_text("\n".join(lines), encoding="utf-8")
+    expected = levels(scan_file(text, classify=False))
+    assert len(expected) >= 60
+    for rows in (12, 14, 16, 18, 26):
+        options = render.Options(max_rows_per_page=rows, watermark=False, rotate_every=0)
+        pdf = render.render_pdf(lines, tmp_path / f"t{rows}.pdf", options)
+        assert levels(scan_file(pdf, classify=False)) == expected, rows
+
+
+def test_reports_show_the_page_of_pdf_records(tmp_path: Path) -> None:
+    """The workbook's 页 column and the HTML document page show 第N页 for records read from a PDF
+    (the page each was printed on) and nothing for a text source."""
+    pytest.importorskip("reportlab")
+    from openpyxl import load_workbook
+
+    import render
+    from kpiscan.report import XLSX_NAME, write_report
+    from kpiscan.report.html import page_name
+
+    text = tmp_path / "table.txt"
+    text.write_text("\n".join(corpus_lines()), encoding="utf-8")
+    pdf = render.render_pdf(corpus_lines(), tmp_path / "table.pdf", render.Options(max_rows_per_page=7))
+    for source in (pdf, text):
+        result = scan_file(source, classify=False)
+        out = tmp_path / f"report-{source.suffix[1:]}"
+        write_report(result, out)
+        ws = load_workbook(out / XLSX_NAME)["指标 Indicators"]
+        header = [c.value.split()[-1] for c in ws[1]]
+        got = sorted((r[header.index("name")].value, r[header.index("page")].value)
+                     for r in ws.iter_rows(min_row=2))
+        html = (out / "docs" / page_name(source.name)).read_text(encoding="utf-8")
+        if source is pdf:
+            assert got == sorted((i.name, f"第{i.page}页") for i in result.indicators)
+            assert len({p for _n, p in got}) >= 2
+            for i in result.indicators:  # the row's anchor cell carries its page
+                row = html.split(f'id="t{i.table}-L{i.line}"')[1].split("</tr>")[0]
+                assert f"第{i.page}页" in row
+        else:
+            assert {p for _n, p in got} == {None}
+            assert not re.search(r"第\d+页", html)

@@ -41,3 +41,24 @@ def test_every_form_reads_the_cycle_and_the_amount():
     for text, (kind, value, unit, per) in cases.items():
         t = parse_value(text, 2024)
         assert (t.kind, t.value, t.unit, t.per) == (kind, value, unit, per), (text, t)
+
+
+def test_value_memo_gives_the_same_targets_as_parsing_afresh_and_a_fresh_copy_each_call():
+    from kpiscan.values import parse_value_memo
+    from kpiscan.values.parse import _memo_parse
+
+    # every tab-separated cell of the corpus, twice (the second pass is answered from the memo)
+    cells = [c for path in sorted(CORPUS.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() for c in line.split("\t") if c.strip()]
+    cells += ["1600人、200人", "本科500元/月、硕士2000元/月", "较上年增长5%"]
+    _memo_parse.cache_clear()
+    for year in (None, 2024):
+        for _ in range(2):
+            for text in cells:
+                assert parse_value_memo(text, year) == parse_value(text, year), text
+    assert _memo_parse.cache_info().hits >= len(cells)
+    # a caller that changes its Target (or a list inside it) does not change the next caller's
+    first = parse_value_memo("1600人、200人", 2024)
+    first.unit, first.per, first.others[0].value = "x", ["y"], -1.0
+    again = parse_value_memo("1600人、200人", 2024)
+    assert again == parse_value("1600人、200人", 2024) and again.unit == "人" and again.others[0].value == 200.0

@@ -95,10 +95,9 @@ def report_problems(result: Any, single_file: bool, strict: bool = False) -> int
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another scan holds --out; try again later
 
 
-def counts(indicators: list[Any]) -> str:
-    """What the indicator count counts: printed rows, and records (one per row and half)."""
-    rows = len({(i.doc, i.table, i.line) for i in indicators})
-    return f"{rows} indicator rows ({len(indicators)} indicator records, one per half)"
+def counts(stats: Any) -> str:
+    """What the indicator count of a run (BatchStats) counts: printed rows, and records (one per row and half)."""
+    return f"{stats.rows} indicator rows ({stats.indicators} indicator records, one per half)"
 
 
 def _version(value: bool) -> None:
@@ -187,7 +186,7 @@ def scan(  # noqa: C901 (one option per line; the body only dispatches)
         _fail(f"error: --dask {dask}: {err}")
     single = len(paths) == 1 and not paths[0].is_dir()  # a FIFO or a dangling link named alone is one file too
     if out is not None:
-        rows = f"{stats.rows} indicator rows ({stats.indicators} indicator records, one per half)"
+        rows = counts(stats)
         say(
             f"{stats.files} files{f' ({stats.cached} from cache)' if stats.cached else ''}"
             f"{f', {len(stats.skipped)} skipped' if stats.skipped else ''}, {stats.tables} tables, "
@@ -279,10 +278,10 @@ def report(
     strict: bool = typer.Option(False, "--strict", help="exit non-zero when any file failed"),
 ) -> None:
     """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports,
-    and the findings and scores as Parquet and CSV (findings.*, table_scores.*, document_scores.*)."""
-    from .batch import run_scan
-    from .report import write_report
-    from .write import write_review
+    and the findings and scores as Parquet and CSV (findings.*, table_scores.*, document_scores.*).
+    Streaming: memory does not grow with the number of documents (kpiscan.report.report_parts)."""
+    from .batch import BatchStats
+    from .report import report_scan
 
     check_out(out)
     classify = _classifier_ready()
@@ -296,18 +295,17 @@ def report(
             lib = Library.read(library)
         except (OSError, ValueError) as err:
             _fail(f"error: --library {library}: {err}")
-    result = run_scan(paths, classify=classify, workers=workers, show_progress=None if Verbosity.level else False)
-    written: dict[str, Any] = write_report(result, out, library=lib)
-    review = written["review"]
-    tabular = write_review(review, out)
+    stats = BatchStats()
+    written: dict[str, Any] = report_scan(paths, out, classify=classify, workers=workers, library=lib, stats=stats,
+                                          show_progress=None if Verbosity.level else False)
     say(
-        f"{len(result.files)} files, {len(result.tables)} tables, {counts(result.indicators)}, "
-        f"{len(review.findings)} findings -> {written['xlsx']}, {written['index']}, "
+        f"{stats.files} files, {stats.tables} tables, {counts(stats)}, {written['n_findings']} findings -> "
+        f"{written['xlsx']}, {written['index']}, "
         f"{len(written['docs'])} pages in {out / 'docs'}"
     )
-    say("wrote " + ", ".join(str(p) for p in tabular), 2)
+    say("wrote " + ", ".join(str(p) for p in written["tabular"]), 2)
     single = len(paths) == 1 and paths[0].is_file()
-    raise typer.Exit(report_problems(result, single, strict))
+    raise typer.Exit(report_problems(stats, single, strict))
 
 
 @app.command("train")

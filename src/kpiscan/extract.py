@@ -20,6 +20,7 @@ from . import lexicon, templates
 from .errors import InputError
 from .layout import is_bare_value, is_column_header, is_indicator_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
 from .model import Document, Indicator, Line, TableBlock, Unparsed
+from .read.text import LINE_LIMIT
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
@@ -703,12 +704,22 @@ def check_extracted(doc: Document, tables: list[TableBlock]) -> list[InputError]
     if tables and tables[-1].body and not tables[-1].has_footer and tables[-1].layout in footed:
         last = tables[-1]
         after = [line for line in doc.lines if line.number > last.end_line and line.text.strip()]
-        if not after:
+        if not after and not any(reason == LINE_LIMIT for _, reason, _ in doc.notes):  # cut by the reader's limit: said there
             problems.append(InputError(
                 doc_path,
                 f"truncated table: {last.project or last.title!r} stops at the end of the file before its "
                 "footer (负责人/填报日期); its rows so far are kept",
                 last.body[-1].number,
+            ))
+    for t, nxt in zip(tables, tables[1:]):
+        # a table cut off where the next one starts (the same 项目名称 again: segment.restarts)
+        if t.body and not t.has_footer and t.layout in footed:
+            again = "the same 项目名称 starts again" if t.kind == "project" and t.project == nxt.project else "the next table starts"
+            problems.append(InputError(
+                doc_path,
+                f"truncated table: {t.project or t.title!r} stops before its footer (负责人/填报日期); "
+                f"{again} at line {nxt.line}; its rows so far are kept",
+                t.body[-1].number,
             ))
     for t in tables:
         if t.unknown_captions:

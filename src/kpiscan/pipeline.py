@@ -23,9 +23,10 @@ import regex
 from . import lexicon
 from .errors import InputError
 from .extract import check_extracted, extract_table
-from .layout import is_watermark, norm
+from .layout import is_indicator_header, is_watermark, norm
 from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
+from .read.text import CHUNK_LINES, LINE_LIMIT, MAX_LINES, kept_as_text
 from .segment import check_tables, segment
 from .templates import caption_roles
 
@@ -63,11 +64,14 @@ class ScanResult:
 
 
 def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:
-    """Parse every value, a missing year taken from its table's budget year."""
-    from .values import parse_value
+    """Parse every value, a missing year taken from its table's budget year (through the value
+    memo unless KPISCAN_CLASSIFY_MEMO=0: the same Targets either way)."""
+    from .classify.memo import memo_enabled
+    from .values import parse_value, parse_value_memo
 
+    parse = parse_value_memo if memo_enabled() else parse_value
     for ind in indicators:
-        ind.target = parse_value(ind.value, years.get(ind.table))
+        ind.target = parse(ind.value, years.get(ind.table))
 
 
 def fill_labels(indicators: list[Indicator], year: int | None) -> None:
@@ -152,7 +156,8 @@ def level2_by_meaning(indicators: list[Indicator], tables: list[TableBlock]) -> 
     return reassign_level2(indicators, tables)
 
 
-MAX_TABLE_ROWS = 200_000  # indicator rows of one table read; the rest are kept as unparsed records
+MAX_TABLE_ROWS = 100_000  # rows of one table (its caption row aside) read; the rest kept as text (_over_limit)
+TABLE_ROW_LIMIT = "table-row-limit"  # the reason of those records
 
 
 def _table_of(tables: list[TableBlock], line: int) -> int:
@@ -160,13 +165,39 @@ def _table_of(tables: list[TableBlock], line: int) -> int:
     return next((t.index for t in tables if t.line <= line <= max(t.end_line, t.line)), 0)
 
 
-def _over_limit(table: TableBlock) -> list[Unparsed]:
-    """Rows of a table past MAX_TABLE_ROWS: cut off the body, kept as unparsed records."""
-    if len(table.body) <= MAX_TABLE_ROWS:
-        return []
-    rest, table.body = table.body[MAX_TABLE_ROWS:], table.body[:MAX_TABLE_ROWS]
-    reason = f"table-row-limit: rows past the first {MAX_TABLE_ROWS:,} of a table are not read as indicators"
-    return [Unparsed(table.doc, table.index, line.number, line.text, reason) for line in rest if line.text.strip()]
+def _over_limit(table: TableBlock) -> tuple[list[Unparsed], tuple[int, int] | None]:
+    """Rows of a table past MAX_TABLE_ROWS, cut off its body: kept as text, CHUNK_LINES rows an
+    unparsed record (read.text.kept_as_text), and the (first, last) line numbers they cover."""
+    limit = MAX_TABLE_ROWS + (1 if table.body and is_indicator_header(table.body[0].cells) else 0)
+    if len(table.body) <= limit:
+        return [], None
+    rest, table.body = table.body[limit:], table.body[:limit]
+    kept = kept_as_text([(line.number, line.text) for line in rest], TABLE_ROW_LIMIT)
+    return [Unparsed(table.doc, table.index, n, text, reason) for n, reason, text in kept], (rest[0].number, rest[-1].number)
+
+
+def limit_problems(doc: Document, tables: list[TableBlock], cut: dict[int, tuple[int, int]]) -> list[InputError]:
+    """One line per limit an absurd input reached: the document's MAX_LINES, a table's
+    MAX_TABLE_ROWS (what was read, and how the rest is kept)."""
+    problems = []
+    rest = [n for n, reason, _ in doc.notes if reason == LINE_LIMIT]
+    if rest:
+        problems.append(InputError(
+            doc.path,
+            f"line-limit: lines past the first {MAX_LINES:,} of a document are not read as table rows; "
+            f"kept as text in {len(rest):,} unparsed records ({LINE_LIMIT}, {CHUNK_LINES:,} lines each)",
+            rest[0],
+        ))
+    by_index = {t.index: t for t in tables}
+    for index, (first, last) in cut.items():
+        t = by_index[index]
+        problems.append(InputError(
+            doc.path,
+            f"table-row-limit: table {t.project or t.title!r} has more than {MAX_TABLE_ROWS:,} rows; rows from "
+            f"line {first} to {last} are not read as indicators, kept as text ({TABLE_ROW_LIMIT}, {CHUNK_LINES:,} rows a record)",
+            first,
+        ))
+    return problems
 
 
 _PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
@@ -189,16 +220,29 @@ def _captions() -> frozenset[str]:
     return frozenset(words)
 
 
-def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Indicator], unparsed: list[Unparsed]) -> list[Unparsed]:
+def unplaced_cells(
+    doc: Document,
+    tables: list[TableBlock],
+    indicators: list[Indicator],
+    unparsed: list[Unparsed],
+    cut: dict[int, tuple[int, int]] | None = None,
+) -> list[Unparsed]:
     """The safety net of "nothing lost": every non-empty cell on a table's lines that no stage
     placed, as an unparsed record (reason "unplaced-cell").
 
     A cell counts as placed when it is a caption of the layout vocabulary, when its text is part
     of a record, an unparsed text or a fund amount of its own line or the line above or below
     (a value printed under its caption, a name wrapped onto two lines), or part of a header field
-    (head and footer lines). Page furniture (watermarks, page numbers) is not content. Linear in
-    cells: each line compares only with the texts of its own neighbourhood.
+    (head and footer lines). "Its text" is what is really in the cell (`layout.norm`: NFKC, no
+    whitespace): a cell is found inside a kept text as printed, or, punctuation aside, only when
+    what it holds is a whole kept text or long enough to be one (MIN_LOOSE characters); a bare
+    "000" or "1" is never placed by turning up somewhere inside "200,000" or a date. A cell is a
+    fund amount only when it is printed as a number (digits, thousands separators every three
+    digits): ",000" is not 0. Page furniture (watermarks, page numbers) is not content. The rows
+    of a table past its row limit (`cut`: table -> first and last line) are kept whole already.
+    Linear in cells: each line compares only with the texts of its own neighbourhood.
     """
+    cut = cut or {}
     captions = _captions()
     near: dict[tuple[int, int], list[str]] = {}
     for i in indicators:
@@ -207,27 +251,70 @@ def unplaced_cells(doc: Document, tables: list[TableBlock], indicators: list[Ind
         near.setdefault((u.table, u.line), []).append(u.text)
     out: list[Unparsed] = []
     by_number = {line.number: line for line in doc.lines}
+    memo: dict[tuple[int, int], _Kept] = {}
+
+    def kept(table: int, line: int) -> _Kept:
+        """The kept texts of one line's records, normalised once (three lines ask for them)."""
+        if (table, line) not in memo:
+            if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
+                memo.clear()
+            memo[(table, line)] = _Kept(near.get((table, line), []))
+        return memo[(table, line)]
+
     for t in tables:
         body = {line.number for line in t.body}
-        fields = "\0".join(_PUNCT.sub("", norm(x)) for x in (t.title, t.project, *t.fields, *t.fields.values()) if x)
+        fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
         amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
+        skip = cut.get(t.index, (0, -1))
         for number in range(t.line, max(t.end_line, t.line) + 1):
+            if skip[0] <= number <= skip[1]:
+                continue
             line = by_number.get(number)
             if line is None or not any(line.cells) or is_watermark(line.text):
                 continue
-            around = "\0".join(_PUNCT.sub("", norm(x)) for k in (number - 1, number, number + 1) for x in near.get((t.index, k), ()))
+            around = [kept(t.index, k) for k in (number - 1, number, number + 1)]
             for cell in line.cells:
-                key = _PUNCT.sub("", norm(cell))
-                if not key or key in captions or key in around or (number not in body and key in fields) or caption_roles(cell):
-                    continue
-                amount = norm(cell).replace(",", "")  # only the thousands separators: "3,186&,000" is not an amount
-                if _AMOUNT.match(amount) and float(amount) in amounts:
-                    continue
-                out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
+                text = norm(cell)
+                key = _PUNCT.sub("", text)
+                placed = (
+                    not key
+                    or key in captions
+                    or any(a.holds(text, key) for a in around)
+                    or (number not in body and fields.holds(text, key))
+                    or bool(caption_roles(cell))
+                    or _amount(text) in amounts
+                )
+                if not placed:
+                    out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
     return out
 
 
-_AMOUNT = regex.compile(r"^\d+(?:\.\d+)?$")
+MIN_LOOSE = 4  # characters a cell holds (punctuation aside) before it may match a kept text loosely
+
+
+class _Kept:
+    """The kept texts of a neighbourhood, in the two forms a cell is looked up in."""
+
+    def __init__(self, texts: list[str]) -> None:
+        forms = [norm(x) for x in texts if x]
+        self.printed = "\0".join(forms)
+        bare = [_PUNCT.sub("", x) for x in forms]
+        self.bare = "\0".join(bare)
+        self.whole = set(bare)
+
+    def holds(self, text: str, key: str) -> bool:
+        """`text` (a cell as printed) inside a kept text, or `key` (its letters and digits) a whole
+        kept text or, when it is MIN_LOOSE characters or more, inside one."""
+        return text in self.printed or key in self.whole or (len(key) >= MIN_LOOSE and key in self.bare)
+
+
+# a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0")
+_AMOUNT = regex.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def _amount(text: str) -> float | None:
+    """The value of a cell printed as an amount; None for anything else."""
+    return float(text.replace(",", "")) if _AMOUNT.match(text) else None
 
 
 def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True) -> ScanResult:
@@ -237,20 +324,27 @@ def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True)
     paged = any(line.page is not None or line.confidence is not None for line in doc.lines)
     ranks = page_ranks(doc) if paged else {}
     by_number = {line.number: line for line in reversed(doc.lines)} if paged else {}
+    cut: dict[int, tuple[int, int]] = {}
     for table in tables:
-        cut = _over_limit(table)
+        rest, span = _over_limit(table)
+        if span is not None:
+            cut[table.index] = span
         indicators, unparsed = extract_table(table)
         if paged:
             locate(table, indicators, ranks, by_number)
             locate(table, unparsed, ranks, by_number)
         result.indicators += hold_low_confidence(indicators, unparsed)
-        result.unparsed += unparsed + cut
-        table.n_unparsed += len(cut)
-    result.problems += check_extracted(doc, tables)
+        result.unparsed += unparsed + rest
+        table.n_unparsed += len(rest)
+    result.problems += check_extracted(doc, tables) + limit_problems(doc, tables, cut)
     # what the reader could not read as text (a line in no known encoding, a cut-off last
-    # character, an over-long line): kept as unparsed records with its line
-    result.unparsed += [Unparsed(doc.name, _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes]
-    swept = unplaced_cells(doc, tables, result.indicators, result.unparsed)
+    # character, an over-long line, the lines past the line limit: of the table they cut, when
+    # it was still open): kept as unparsed records with its line
+    last_open = tables[-1].index if tables and not tables[-1].has_footer else 0
+    result.unparsed += [
+        Unparsed(doc.name, last_open if reason == LINE_LIMIT else _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes
+    ]
+    swept = unplaced_cells(doc, tables, result.indicators, result.unparsed, cut)
     for u in swept:
         next(t for t in tables if t.index == u.table).n_unparsed += 1
     result.unparsed += swept

@@ -23,6 +23,7 @@ import datetime as _dt
 import sys
 from dataclasses import MISSING, Field, dataclass, fields
 from functools import cache
+from operator import attrgetter
 from typing import Any, Callable, TypeVar
 
 SCHEMA_VERSION = "1"  # bump when a flat column changes type or meaning (not when one is added)
@@ -91,6 +92,15 @@ def plan(cls: type) -> tuple[tuple[str, Col, type | None], ...]:
 
 
 # ------------------------------------------------------------------------------------ to/from dict
+
+
+@cache
+def field_reader(cls: type) -> tuple[attrgetter[Any], tuple[int, ...]]:
+    """All of a record's init fields in one call (in __init__ order, so `cls(*read(x))` copies x),
+    and the positions of its list fields: a Target is read for every value of a scan."""
+    declared = [f for f in fields(cls) if f.init]
+    lists = tuple(i for i, f in enumerate(declared) if f.default_factory is list)
+    return attrgetter(*(f.name for f in declared)), lists
 
 
 def _copy(value: Any) -> Any:

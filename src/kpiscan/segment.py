@@ -3,13 +3,16 @@
 A logical table starts at its 项目名称 row (department tables: at their title) and ends at its
 footer (负责人/填报日期), at the next table, or at the next section heading. A block whose 项目名称
 repeats the previous table's is that table continued on another page, unless both blocks carry a
-footer of their own: two complete tables that merely share a name stay separate.
+footer of their own (two complete tables that merely share a name stay separate), or the previous
+block stops before its footer and the new one starts the table again (`restarts`: other fund
+amounts, or indicator rows the table has already read): the previous one was cut off, a truncated
+table (extract.check_extracted reports it), and the new block is a table of its own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import regex
 
@@ -78,6 +81,15 @@ class _Open:
     state: State = State.HEADER
     money_scale: float = 1.0
     half_captions: set[str] = field(default_factory=set)  # 实施期目标 / 年度目标 seen in the header
+    row_keys: set[tuple[str, ...]] = field(default_factory=set)  # row_key of body[:keyed] (asked for by restarts)
+    keyed: int = 0
+
+    def read_rows(self) -> set[tuple[str, ...]]:
+        """The row_key of every body row so far (each row keyed once, however often asked)."""
+        body = self.table.body
+        self.row_keys.update(row_key(_cells(line)) for line in body[self.keyed :])
+        self.keyed = len(body)
+        return self.row_keys
 
 
 _CAPTION_COLON = regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")
@@ -214,15 +226,38 @@ def _is_name_row(cells: list[str]) -> bool:
     return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
 
+class Block(NamedTuple):
+    """What the segmenter knows ahead about the block a 项目名称 row heads."""
+
+    headed: bool  # a 绩效目标表 header: a title above it, or header fields (主管部门/实施单位/项目属性) under it
+    footer: bool  # the block reaches a footer (负责人/填报日期) before the next table
+    head: tuple[tuple[str, ...], ...] = ()  # the cells of its header rows (the name row first), to its indicator rows
+    rows: frozenset[tuple[str, ...]] = frozenset()  # row_key of its first RESTART_ROWS indicator rows
+
+
+HEAD_ROWS = 40  # header rows of a block kept to compare with the table it may continue
+RESTART_ROWS = 3  # indicator rows of a block compared with the rows its table has read
+
+
+def row_key(cells: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """An indicator row as compared across pages: its cells without 一级/二级 labels (a page may
+    print a merged label again or not), empty when no cell holds a letter (a row of numbers)."""
+    key = tuple(norm(c) for c in cells if c and not (level1_of(c) or level2_of(c)))
+    return key if any(_LETTER.search(k) for k in key) else ()
+
+
+_LETTER = regex.compile(r"\p{L}")
+
+
 def _block_facts(
     lines: list[Line], all_cells: list[list[str]] | None = None, noise: list[bool] | None = None
-) -> dict[int, tuple[bool, bool]]:
-    """For each 项目名称 row: (is a 绩效目标表 header, its block has a footer).
+) -> dict[int, Block]:
+    """For each 项目名称 row: the Block it heads.
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
-    facts: dict[int, tuple[bool, bool]] = {}
+    facts: dict[int, Block] = {}
     if all_cells is None:
         all_cells = [_cells(line) for line in lines]
     if noise is None:
@@ -240,20 +275,41 @@ def _block_facts(
         # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
         nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
-        footer = False
-        for j in range(i + 1, len(rows)):
-            later = rows[j][1]
-            if names[j] or (len(later) <= 2 and title_kind(later[0])):
-                break
-            if is_footer_row(later):
-                footer = True
-                break
-        facts[line.number] = (headed, footer)
+        footer, head, keys = _read_ahead(rows, names, i)
+        facts[line.number] = Block(headed, footer, head, keys)
     return facts
 
 
+def _read_ahead(
+    rows: list[tuple[Line, list[str]]], names: list[bool], i: int
+) -> tuple[bool, tuple[tuple[str, ...], ...], frozenset[tuple[str, ...]]]:
+    """From the 项目名称 row rows[i] to the next table: (a footer reached, the header rows up to
+    HEAD_ROWS, the row_key of the first RESTART_ROWS indicator rows)."""
+    head: list[tuple[str, ...]] = [tuple(rows[i][1])]
+    keys: list[tuple[str, ...]] = []
+    in_rows = False
+    for j in range(i + 1, len(rows)):
+        line, cells = rows[j]
+        if names[j] or (len(cells) <= 2 and title_kind(cells[0])):
+            break
+        if is_footer_row(cells):
+            return True, tuple(head), frozenset(keys)
+        if len(keys) >= RESTART_ROWS:
+            continue  # only the footer is looked for now
+        if in_rows:
+            keys += [k for k in (row_key(cells),) if k]
+        elif is_indicator_header(line.cells):
+            in_rows = True
+        elif _starts_indicator_rows(cells):  # rows printed without their caption row
+            in_rows = True
+            keys += [k for k in (row_key(cells),) if k]
+        elif len(head) < HEAD_ROWS:
+            head.append(tuple(cells))
+    return False, tuple(head), frozenset(keys)
+
+
 def line_event(
-    line: Line, cells: list[str], blocks: dict[int, tuple[bool, bool]], listens: frozenset[Event] = frozenset(Event),
+    line: Line, cells: list[str], blocks: dict[int, Block], listens: frozenset[Event] = frozenset(Event),
     noisy: bool | None = None,
 ) -> Event:
     """The first event that holds for the line, among those the current state listens to (the
@@ -268,7 +324,8 @@ def line_event(
         return Event.TITLE_DEPARTMENT
     if kind == "project":
         return Event.TITLE_PROJECT
-    if blocks.get(line.number, (False, False))[0] and _is_name_row(cells):
+    block = blocks.get(line.number)
+    if block is not None and block.headed and _is_name_row(cells):
         return Event.NAME_ROW
     if Event.FOOTER in listens and is_footer_row(cells):
         return Event.FOOTER
@@ -290,7 +347,7 @@ class _Segmenter:
     """The segmenter's state over one document; each action is one transition of the grammar."""
 
     doc: Document
-    blocks: dict[int, tuple[bool, bool]]
+    blocks: dict[int, Block]
     tables: list[TableBlock] = field(default_factory=list)
     footers: dict[int, bool] = field(default_factory=dict)  # table index -> one of its blocks had a footer
     current: _Open | None = None
@@ -340,15 +397,19 @@ class _Segmenter:
 
     def name_row(self, line: Line, cells: list[str]) -> State:
         """项目名称 starts a project table, or continues the open one on a new page (same name,
-        not both blocks with a footer of their own)."""
+        not both blocks with a footer of their own, and the new block does not start the open
+        table again: see `restarts`)."""
         name = cells[1] if len(cells) > 1 and field_key(cells[1]) is None else ""
-        has_footer = self.blocks[line.number][1]
+        block = self.blocks[line.number]
+        has_footer = block.footer
         cur = self.current
+        footed = cur is not None and self.footers.get(cur.table.index, False)
         if (
             cur is not None
             and cur.table.kind == "project"
             and norm(cur.table.project) == norm(name)
-            and not (self.footers.get(cur.table.index) and has_footer)
+            and not (footed and has_footer)  # two complete namesakes
+            and (footed or not restarts(cur, block))  # a table cut off, then started again
         ):
             cur.table.pages += 1
             self.footers[cur.table.index] = self.footers.get(cur.table.index, False) or has_footer
@@ -423,6 +484,44 @@ class _Segmenter:
         """The caption row ends the header: the indicator rows follow."""
         self.current.table.body.append(line)  # type: ignore[union-attr]
         return State.BODY
+
+
+def restarts(open_: _Open, block: Block) -> bool:
+    """A block under the same 项目名称 as an open table that stopped before its footer starts that
+    table (or a namesake) again, rather than continuing it on a new page, when (in this order):
+
+    1. other-funds: its header states a fund amount other than the table's
+       (实施期资金总额 1,752,400 read, the new block says 22,580,000: another table of that name);
+    2. rows-again: one of its first indicator rows repeats, cell for cell (一级/二级 labels
+       aside), a row the table has already read (the same table printed again after a cut).
+
+    A continuation page repeats the header as printed (a page may leave amounts blank) and goes on
+    with rows not read yet, so neither holds for it.
+    """
+    return any(rule(open_, block) for _, rule in RESTART_RULES)
+
+
+def _other_funds(open_: _Open, block: Block) -> bool:
+    table = open_.table
+    scratch = _Open(TableBlock(doc=table.doc, index=0, line=0, kind="project", title="", periods=table.periods))
+    scratch.table.pages = table.pages
+    for cells in block.head:
+        _parse_header_row(scratch, list(cells))
+    return any(
+        money is not None and table.funds.get(half, {}).get(key) not in (None, money)
+        for half, amounts in scratch.table.funds.items()
+        for key, money in amounts.items()
+    )
+
+
+def _rows_again(open_: _Open, block: Block) -> bool:
+    return bool(block.rows) and not block.rows.isdisjoint(open_.read_rows())
+
+
+RESTART_RULES: list[tuple[str, Callable[[_Open, Block], bool]]] = [
+    ("other-funds", _other_funds),
+    ("rows-again", _rows_again),
+]
 
 
 _A = _Segmenter

@@ -99,7 +99,7 @@ def _decided(model: RuledDecisions, items: Sequence[Item]) -> list[Decided]:
     return out
 
 
-verdict_memo = VerdictMemo()
+verdict_memo: VerdictMemo[Decided] = VerdictMemo()
 
 
 def memo_stats() -> str:

@@ -28,8 +28,9 @@ from .. import lexicon
 from ..constants import DATED_KINDS
 from ..layout import level2_of, norm
 from ..model import Indicator, TableBlock, Target
-from .item import Item, item_of, unit_kind
+from .item import Item, item_key, item_of, unit_kind
 from .linear import FloatArray, Inputs, LinearModel
+from .memo import VerdictMemo, memo_enabled
 from .terms import TEXT_MEMO, name_cues
 
 WORDS_FILE = "category_words.tsv"
@@ -368,12 +369,15 @@ def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> li
     rows_of = {key: {ln.number: ln.cells for ln in reversed(t.body)} for key, t in by_table.items()}
     level1_columns = {key: _level1_column(t) for key, t in by_table.items()}
     halves: dict[tuple[str, int, str], list[Row]] = {}
+    labels_of: dict[tuple[str, int, int], tuple[tuple[str, ...], tuple[int, ...]]] = {}  # a line's, once
     for k, ind in enumerate(indicators):
         table = by_table.get((ind.doc, ind.table))
         if table is None:
             continue
-        cells = rows_of[(ind.doc, ind.table)].get(ind.line, ())
-        labels, columns = _labels(cells)
+        at = (ind.doc, ind.table, ind.line)
+        if at not in labels_of:
+            labels_of[at] = _labels(rows_of[(ind.doc, ind.table)].get(ind.line, ()))
+        labels, columns = labels_of[at]
         row = Row(k, ind.line, labels, columns, level1_columns[(ind.doc, ind.table)], len(table.periods))
         halves.setdefault((ind.doc, ind.table, ind.period), []).append(row)
     return [sorted(h, key=lambda r: (r.line, r.index)) for h in halves.values()]
@@ -386,6 +390,27 @@ class Move:
     before: str
     after: str
     proba: float
+
+
+PROBA_MEMO: VerdictMemo[FloatArray] = VerdictMemo()  # item_key -> the category model's probabilities of one suspect row
+
+
+def _proba_of(model: CategoryModel, item: Item) -> FloatArray:
+    """model.proba of one item, through a bounded memo unless KPISCAN_CLASSIFY_MEMO=0 (a province
+    repeats its suspect rows; an entry is a one-item result, so the same numbers either way)."""
+    if not memo_enabled():
+        fresh: FloatArray = model.proba([item])[0]
+        return fresh
+    memo, key = PROBA_MEMO.of(model), item_key(item)
+    p = memo.get(key)
+    if p is None:
+        memo.misses += 1
+        p = model.proba([item])[0]
+        p.flags.writeable = False
+        memo.put(key, p)
+    else:
+        memo.hits += 1
+    return p
 
 
 def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],
@@ -402,7 +427,7 @@ def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],
             model = model or _available_model()
             if model is None:
                 return current, done
-            p = model.proba([item_of(ind.name, ind.value, None, None, ind.target)])[0]
+            p = _proba_of(model, item_of(ind.name, ind.value, None, None, ind.target))
             scored = [(float(p[model.classes.index(c)]), c)
                       for c in _candidates(rule, row, half, pos, current) if c in model.classes]
             if not scored:

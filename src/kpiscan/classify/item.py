@@ -1,11 +1,11 @@
 """What the classifier looks at for one indicator: name, value, level2 and the parsed Target."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import Indicator, Target
+from ..schema import field_reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +40,15 @@ def unit_kind(target: Target) -> str:
     return vocabulary().unit_kinds.get(target.unit, "other")
 
 
-@cache
-def _target_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Target))
-
 
 def target_key(target: Target) -> tuple[Any, ...]:
     """Every field of the Target as a hashable tuple (lists as tuples, `others` as their keys):
     two Targets with the same key are read the same way by every rule and feature."""
-    out: list[Any] = []
-    for name in _target_fields():
-        v = getattr(target, name)
-        if isinstance(v, list):
-            v = tuple(target_key(x) if isinstance(x, Target) else x for x in v)
-        out.append(v)
+    read, lists = field_reader(Target)
+    out = list(read(target))
+    for i in lists:
+        v = out[i]
+        out[i] = tuple(target_key(x) if isinstance(x, Target) else x for x in v) if v else ()
     return tuple(out)
 
 

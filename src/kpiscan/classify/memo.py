@@ -11,38 +11,41 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from typing import Generic, TypeVar
 
 Decided = tuple[str, bool, tuple[str, ...], float | None]  # a Verdict's fields, reasons as a tuple
 
 MEMO_ENV = "KPISCAN_CLASSIFY_MEMO"  # "0": no verdict memo
+V = TypeVar("V")
 VERDICT_MEMO = 1 << 15  # entries (~0.5 KiB each with their texts): a bounded memo, flat in corpus size
 
 
-class VerdictMemo:
-    """A bounded least-recently-used map from item_key to a decided verdict, with hit counts.
+class VerdictMemo(Generic[V]):
+    """A bounded least-recently-used map from item_key to a decided verdict (or another value
+    decided once per item, such as the category model's probabilities), with hit counts.
     (functools.lru_cache memoises one call at a time; the model scores the misses of a document
     in one batch.)"""
 
     def __init__(self, maxsize: int = VERDICT_MEMO) -> None:
         self.maxsize = maxsize
-        self.entries: OrderedDict[tuple[object, ...], Decided] = OrderedDict()
+        self.entries: OrderedDict[tuple[object, ...], V] = OrderedDict()
         self.hits = self.misses = 0
         self.model: object = None  # the model the entries were decided by
 
-    def of(self, model: object) -> VerdictMemo:
+    def of(self, model: object) -> VerdictMemo[V]:
         """This memo for `model`: emptied when another model (a reloaded one) decides from now on."""
         if model is not self.model:
             self.entries.clear()
             self.model = model
         return self
 
-    def get(self, key: tuple[object, ...]) -> Decided | None:
+    def get(self, key: tuple[object, ...]) -> V | None:
         found = self.entries.get(key)
         if found is not None:
             self.entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[object, ...], decided: Decided) -> None:
+    def put(self, key: tuple[object, ...], decided: V) -> None:
         self.entries[key] = decided
         if len(self.entries) > self.maxsize:
             self.entries.popitem(last=False)

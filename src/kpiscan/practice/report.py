@@ -28,22 +28,23 @@ def families_of_scan(indicators: list[Indicator], library: Library) -> set[str]:
     return {f for f in (library.family_of(r.level2, r.name, r.dim) for r in printed_rows(indicators)) if f}
 
 
-def library_frame(indicators: list[Indicator], library: Library | None = None):
+def library_frame(indicators: list[Indicator], library: Library | None = None, families: set[str] | None = None):
     """The workbook sheet: one row per family and unit (members joined, quantiles), the
-    families of this scan's indicators first."""
+    families of this scan's indicators first (`families`: those, when already known)."""
     library = library if library is not None else library_for(indicators)
     frame = library_sheet(library)
-    mine = families_of_scan(indicators, library)
+    mine = families if families is not None else families_of_scan(indicators, library)
     frame.insert(0, "in_scan", frame["family_id"].isin(mine))
     return frame.sort_values(["in_scan", "count"], ascending=[False, False], kind="stable")
 
 
 def family_ranges_svg(indicators: list[Indicator], library: Library | None = None, top: int = CHART_FAMILIES,
-                      width: int = 620) -> Markup:
+                      width: int = 620, families: set[str] | None = None) -> Markup:
     """Rate targets (%) of the most common families: q10-q90 as a line, q25-q75 as a box, the
-    median as a tick, with the number of targets; inline SVG, no script."""
+    median as a tick, with the number of targets; inline SVG, no script. `families`: the
+    families of the scan's indicators, when already known."""
     library = library if library is not None else library_for(indicators)
-    mine = families_of_scan(indicators, library)
+    mine = families if families is not None else families_of_scan(indicators, library)
     fam = library.families
     rows = fam[(fam["unit"] == "%") & (fam["n_targets"] >= 3) & fam["family_id"].isin(mine)]
     rows = rows.sort_values("n_targets", ascending=False).head(top)

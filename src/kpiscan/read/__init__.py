@@ -45,8 +45,9 @@ def read_document(path: str | Path) -> Document:
     module, function = entry
     reader = getattr(import_module(module), function)
     doc: Document = reader(p)
-    if doc.year is None:
-        from .text import budget_year
+    from .text import budget_year, cap_lines
 
+    cap_lines(doc)  # at most MAX_LINES lines read as rows, whatever the format
+    if doc.year is None:
         doc.year = budget_year(doc.lines)
     return doc

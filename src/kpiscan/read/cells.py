@@ -53,7 +53,12 @@ def merge_embedded(cells: list[str]) -> list[str]:
     Where the embedded texts repeat the cells that follow (the usual converter artefact) they are
     dropped; otherwise they are spliced in as cells of their own, so no text is lost.
     """
-    if "<" not in "".join(cells):
+    joined = "".join(cells)
+    if "<" not in joined:
+        if "&" not in joined and "  " not in joined and joined.isprintable():
+            # the common row: no tag, entity, whitespace run or control/wide space in any cell,
+            # so clean_cell of each cell is its strip (one test for the row instead of one a cell)
+            return [c.strip() for c in cells]
         return [clean_cell(c) if c else "" for c in cells]
     out: list[str] = []
     for i, raw in enumerate(cells):

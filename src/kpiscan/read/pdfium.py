@@ -13,10 +13,13 @@ column edges are the x of its vertical lines and its row edges the y of its hori
 neighbouring grid cells with no ruling line between them are one merged cell. A merged cell's text
 belongs to its top-left grid cell (so a label centred in a tall merged cell stands on the merged
 cell's first row, as in the text conversions), the other grid cells read "". A merged cell cut by a
-page break is two cells, one on each page.
+page break is two cells, one on each page; when its label, centred in the whole cell, is printed on
+the new page, it goes back to the cell's first row (`_carry_labels`). A row that a page break split
+(office suites let a row break across pages) is one row again (`_continues`).
 
 Characters. A character whose baseline is turned by an angle that is not a multiple of 90 degrees
-(a diagonal watermark) is dropped; so are whitespace and characters pdfium generates. A character
+(a diagonal watermark) is dropped; so are whitespace and characters pdfium generates (a hyphen
+ending a line, which pdfium marks as 0x02, is the printed "-"). A character
 printed twice at the same place (fake bold) counts once. Inside a cell, characters are grouped into
 lines by their vertical centre; a line that runs up to the cell's right edge was wrapped by the
 cell's width, so the next line continues it without a space ("≥9" / "0%" -> "≥90%"); other line
@@ -58,8 +61,9 @@ class _Char:
 
 def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
     """(page number, rows) of every page; rows is None for a page without characters. A table row
-    that a page break split (office suites let a row break across pages) is joined back: see
-    `_continues`."""
+    that a page break split (office suites let a row break across pages) is joined back (see
+    `_continues`); a merged cell's label printed on the next page goes back to the cell's first
+    row (see `_carry_labels`)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
@@ -78,7 +82,8 @@ def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
                 page.close()
             if held is not None:
                 if held[2] is not None and ends is not None and rows is not None and held[1] is not None:
-                    _join_split_row(held[1], held[2], rows, ends)
+                    if not _join_split_row(held[1], held[2], rows, ends):
+                        _carry_labels(held[1], held[2], rows, ends)
                 yield held[0], held[1]
             held = (i + 1, rows, ends)
         if held is not None:
@@ -88,42 +93,163 @@ def pages(path: Path) -> Iterator[tuple[int, list[Row] | None]]:
 
 
 class _Ends:
-    """Where a page's tables end and begin: the bottom-most and top-most table rows (their index
-    in the page's rows, column edges, cells, and per cell whether its last line is full)."""
+    """Where a page's tables end and begin: the bottom-most table row (its index in the page's
+    rows, column edges, cells, and per cell its last printed line's last character and the room
+    left after it before the cell's right edge) and the top-most one (index, column edges, cells,
+    and per cell its first printed line)."""
 
-    __slots__ = ("last", "first")
+    __slots__ = ("last", "first", "bottom", "top")
 
     def __init__(self) -> None:
-        self.last: tuple[int, list[float], list[str], list[bool]] | None = None
-        self.first: tuple[int, list[float], list[str]] | None = None
+        # the bottom-most and top-most tables: the table, its grid rows -> index in the page's rows,
+        # and the characters of its merged cells by anchor (grid row, grid column)
+        self.bottom: tuple[_Table, dict[int, int], dict[tuple[int, int], list[_Char]]] | None = None
+        self.top: tuple[_Table, dict[int, int], dict[tuple[int, int], list[_Char]]] | None = None
+        self.last: tuple[int, list[tuple[float, float]], list[str], list[tuple[_Char, float, float] | None]] | None = None
+        self.first: tuple[int, list[tuple[float, float]], list[str], list[list[_Char] | None]] | None = None
 
 
-def _continues(last: tuple[int, list[float], list[str], list[bool]], first: tuple[int, list[float], list[str]]) -> bool:
-    """The first table row of a page continues the last table row of the page before when the
-    tables have the same columns and the new row has text only where the old row's cell ends in a
-    full line (its text was still running when the page ended)."""
-    _i, xs_a, cells_a, full = last
-    _j, xs_b, cells_b = first
-    if len(xs_a) != len(xs_b) or any(abs(a - b) > SNAP for a, b in zip(xs_a, xs_b)):
-        return False
-    filled = [c for c, text in enumerate(cells_b) if text]
-    return bool(filled) and all(cells_a[c] and full[c] for c in filled)
+def _columns(spans_a: list[tuple[float, float]], spans_b: list[tuple[float, float]]) -> list[int] | None:
+    """For each grid column of a table row continued on a new page (`spans_b`: per grid column
+    the left and right edges of the cell covering it), the grid column of the row on the page
+    before (`spans_a`) whose cell has the same edges; None unless the two rows have the same cells
+    (the two parts of a row split by a page break have the same vertical borders, though each page's
+    grid may draw fewer or more column edges than the other)."""
+    def same(p: tuple[float, float], q: tuple[float, float]) -> bool:
+        return abs(p[0] - q[0]) <= SNAP and abs(p[1] - q[1]) <= SNAP
+
+    out: list[int] = []
+    for span in spans_b:
+        k = next((k for k, other in enumerate(spans_a) if same(span, other)), None)
+        if k is None:
+            return None
+        out.append(k)
+    if not all(any(same(other, spans_b[c]) for c in range(len(spans_b))) for other in spans_a):
+        return None
+    return out
 
 
-def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
+def _continues(last: tuple[int, list[tuple[float, float]], list[str], list[tuple[_Char, float, float] | None]],
+               first: tuple[int, list[tuple[float, float]], list[str], list[list[_Char] | None]]) -> list[int] | None:
+    """The first table row of a page continues the last table row of the page before (an office
+    suite let the row break across the pages) when the two rows have the same cells (`_columns`)
+    and the new row has text only in cells whose text on the old page was still running when the
+    page ended: its last line is full (`_full`) and reaches the bottom of the cell (no room for
+    another line below it). Returns the column map of `_columns`, else None."""
+    _i, spans_a, cells_a, tails = last
+    _j, spans_b, cells_b, heads = first
+    cols = _columns(spans_a, spans_b)
+    if cols is None:
+        return None
+    filled = [(cols[c], heads[c]) for c, text in enumerate(cells_b) if text]
+    if not filled:
+        return None
+    for k, head in filled:
+        tail = tails[k]
+        if not cells_a[k] or tail is None or not head:
+            return None
+        end, right_room, below = tail
+        if below >= end.bottom - end.top or not _full(end, right_room, head):
+            return None  # another line would have fitted below or after the cell's last one
+    return cols
+
+
+def _join_split_row(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> bool:
     from .pdf import _trim
 
-    if ends_a.last is None or ends_b.first is None or not _continues(ends_a.last, ends_b.first):
-        return
-    i, _xs, cells_a, full = ends_a.last
-    j, _xs_b, cells_b = ends_b.first
-    joined = [
-        a if not b else (a + b if full[c] else unwrap_cell(a + "\n" + b))
-        for c, (a, b) in enumerate(zip(cells_a, cells_b))
-    ]
+    if ends_a.last is None or ends_b.first is None:
+        return False
+    cols = _continues(ends_a.last, ends_b.first)
+    if cols is None:
+        return False
+    i, _xs, cells_a, tails = ends_a.last
+    j, _xs_b, cells_b, heads = ends_b.first
+    joined = list(cells_a)
+    for c, b in enumerate(cells_b):
+        k, tail, head = cols[c], tails[cols[c]], heads[c]
+        if b and tail is not None and head:
+            joined[k] = joined[k] + b  # every such cell ends in a full line (`_continues`)
     top, x0, _cells = rows_a[i]
     rows_a[i] = (top, x0, _trim(joined))
     rows_b[j] = (rows_b[j][0], rows_b[j][1], ())  # emptied: dropped by the reader
+    return True
+
+
+def _carry_labels(rows_a: list[Row], ends_a: _Ends, rows_b: list[Row], ends_b: _Ends) -> None:
+    """A merged cell cut by a page break whose label, centred in the whole cell, is printed on the
+    new page: its label goes back to the cell's first row on the page before, where the text
+    conversions have it, so the rows printed before the label take it.
+
+    The cell's part at the bottom of the old page's table has no text; the first row of the new
+    page's table after the repeated caption rows has a cell with the same left and right edges
+    whose text is not centred in its part (for the whole cell of height hA + hB centred, the text's
+    middle is (hB - hA) / 2 below the part's top, or the text is pushed down to the part's top, or,
+    when the cell runs on to a third page, below the part's middle; in a cell that starts on the
+    new page it is hB / 2 below, within a quarter line); and the table centres its cells' text vertically (`_centred`: where cells are
+    top-aligned, a label stands at the top of its cell, on the old page)."""
+    from ..layout import is_indicator_header
+    from .pdf import _trim
+
+    if ends_a.bottom is None or ends_b.top is None or ends_b.first is None:
+        return
+    ta, index_a, chars_a = ends_a.bottom
+    tb, index_b, chars_b = ends_b.top
+    seen = {cells for _t, _x, cells in rows_a}
+    rb = next(
+        (r for r in sorted(index_b) if rows_b[index_b[r]][2] not in seen
+         and not is_indicator_header([c for c in rows_b[index_b[r]][2] if c])),
+        None,
+    )
+    if rb is None or not _centred(tb, chars_b):
+        return
+    ra = ta.rows - 1
+    for c in range(ta.cols):
+        r0a, c0a, right_a = ta.cell[ra * ta.cols + c]
+        if c != c0a or (r0a, c0a) in chars_a:
+            continue  # not the cell's first column, or the cell has text on the old page
+        cb = bisect_right(tb.xs, ta.xs[c0a] + SNAP) - 1
+        if cb < 0 or cb >= tb.cols or abs(tb.xs[cb] - ta.xs[c0a]) > SNAP:
+            continue
+        r0b, c0b, right_b = tb.cell[rb * tb.cols + cb]
+        label = chars_b.get((rb, cb))
+        if (r0b, c0b) != (rb, cb) or abs(right_b - right_a) > SNAP or not label:
+            continue
+        end_b = rb
+        while end_b + 1 < tb.rows and tb.cell[(end_b + 1) * tb.cols + cb][:2] == (rb, cb):
+            end_b += 1
+        h_b = tb.ys[end_b + 1] - tb.ys[rb]
+        middle = (min(ch.top for ch in label) + max(ch.bottom for ch in label)) / 2 - tb.ys[rb]
+        off = middle - h_b / 2
+        if abs(off) < 0.25 * max(ch.bottom - ch.top for ch in label) or (off > 0 and end_b < tb.rows - 1):
+            continue  # centred in its own part: a cell that starts on the new page
+        target = next((index_a[r] for r in range(r0a, ra + 1) if r in index_a), None)
+        if target is None:
+            continue
+        j = index_b[rb]
+        cells_b = list(rows_b[j][2])
+        if c0b >= len(cells_b) or not cells_b[c0b]:
+            continue
+        top, x0, cells = rows_a[target]
+        cells_a = list(cells) + [""] * (c0a + 1 - len(cells))
+        cells_a[c0a] = cells_b[c0b]
+        rows_a[target] = (top, x0, _trim(cells_a))
+        cells_b[c0b] = ""
+        rows_b[j] = (rows_b[j][0], rows_b[j][1], _trim(cells_b))
+
+
+def _centred(table: _Table, anchors: dict[tuple[int, int], list[_Char]]) -> bool:
+    """Whether the table centres text vertically in its cells: of its one-row cells with room for
+    another line, more have their text nearer the row's middle than its top."""
+    votes = 0
+    for (r, c), chars in anchors.items():
+        if r + 1 < table.rows and table.cell[(r + 1) * table.cols + c][:2] == (r, c):
+            continue  # a cell spanning rows
+        top, bottom = min(ch.top for ch in chars), max(ch.bottom for ch in chars)
+        y0, y1 = table.ys[r], table.ys[r + 1]
+        if (y1 - y0) - (bottom - top) < bottom - top:
+            continue  # the text fills its row: no telling
+        votes += 1 if abs((top + bottom) / 2 - (y0 + y1) / 2) < top - y0 else -1
+    return votes > 0
 
 
 # ----------------------------------------------------------------------------------- geometry
@@ -214,6 +340,8 @@ def _chars(page: Any, to_display: Any) -> list[_Char]:
         seen: set[tuple[str, int, int]] = set()
         for i in range(n):
             code = unicode(tp, i)
+            if code == 2:
+                code = 0x2D  # pdfium's mark for a hyphen ending a line: the printed "-"
             if code <= 32:
                 if code < 32 or is_generated(tp, i) == 1:
                     continue  # line ends and the spaces pdfium puts in by itself
@@ -388,6 +516,10 @@ class _Table:
             for i in members:
                 self.cell[i] = (r0, c0, right)
 
+    def spans(self, row: int) -> list[tuple[float, float]]:
+        """Per grid column of `row`, the left and right edges of the (merged) cell covering it."""
+        return [(self.xs[c0], right) for _r0, c0, right in self.cell[row * self.cols : (row + 1) * self.cols]]
+
     def locate(self, x: float, y: float) -> tuple[int, int, float] | None:
         x0, y0, x1, y1 = self.bbox
         if not (x0 <= x <= x1 and y0 <= y <= y1):
@@ -468,22 +600,87 @@ def _line_text(line: list[_Char]) -> str:
     return "".join(out)
 
 
-def _cell_text(chars: list[_Char], right: float) -> tuple[str, bool]:
-    """A cell's text, its lines joined (see the module docstring for the wrapped-line rule), and
-    whether its last line runs up to the cell's right edge.
+# characters a line never starts with (closing brackets and punctuation, "/", "%", hyphens: UAX #14
+# classes CL, CP, EX, IS, NS, SY, PO, HY): a line break falls before the character they follow
+_NO_START = frozenset("，。、；：？！）》」』】〕〉,.;:?!)]}%‰℃/-－·…～\u201d\u2019")
+# characters a line never ends with (opening brackets, UAX #14 OP; and "/", which office suites
+# keep with the characters around it: "元/吨", "人/天")
+_NO_END = frozenset("（《「『【〔〈([{/\u201c\u2018")
 
-    A line is full when the next line's first character (for the last line: its own last one)
-    would not have fitted in the room left before the edge, allowing for the cell's padding."""
+
+def _unit(line: list[_Char]) -> float:
+    """Width of a printed line's first unbreakable run: its first character with the characters
+    a line break cannot fall before or after ("元/吨" of "元/吨", "2150" of "2150元")."""
+    k = 1
+    while k < len(line):
+        prev, ch = line[k - 1].text, line[k].text
+        if ch in _NO_START or prev in _NO_END or (prev != " " and ch != " " and not _cjk(prev) and not _cjk(ch)):
+            k += 1
+        else:
+            break
+    return line[k - 1].x1 - line[0].x0
+
+
+def _full(last: _Char, room: float, nxt: list[_Char]) -> bool:
+    """Whether a printed line ending with `last`, `room` points before its cell's right edge, was
+    wrapped by the cell's width before the line `nxt`: the next line's first unbreakable run
+    (`_unit`) would not have fitted, allowing for the cell's padding; or it ends with a hyphen or an
+    opening bracket, after which a line breaks inside a word. Between two Latin characters
+    a line breaks at a space, unless a word alone overfills it: there only the next character
+    counts."""
+    if last.text in _NO_END or last.text in "-‐–":
+        return True  # a line broken after a hyphen or "/" breaks inside a word: no space was there
+    first = nxt[0]
+    need = first.x1 - first.x0 if not _cjk(last.text) and not _cjk(first.text) else _unit(nxt)
+    return room < need + 0.6 * max(first.size, 1.0)
+
+
+def _cell_text(chars: list[_Char], right: float, bottom: float) -> tuple[str, tuple[_Char, float, float], list[_Char]]:
+    """A cell's text, its lines joined (see the module docstring for the wrapped-line rule); its
+    last line's last character with the room left after it before the cell's right edge and the
+    room left below the line before the cell's bottom edge; and its first line (`_Ends`)."""
     lines = _lines(chars)
     parts: list[str] = []
-    full = False
     for k, line in enumerate(lines):
         parts.append(_line_text(line))
-        nxt = lines[k + 1][0] if k + 1 < len(lines) else line[-1]
-        room = right - line[-1].x1
-        full = room < (nxt.x1 - nxt.x0) + 0.6 * nxt.size
-        parts.append("" if full else "\n")
-    return unwrap_cell("".join(parts[:-1]) if parts else ""), full
+        if k + 1 < len(lines):
+            parts.append("" if _full(line[-1], right - line[-1].x1, lines[k + 1]) else "\n")
+    last = lines[-1][-1]
+    below = bottom - max(ch.bottom for ch in lines[-1])
+    return unwrap_cell("".join(parts)), (last, right - last.x1, below), lines[0]
+
+
+def _table_rows(found: list[_Table], in_cells: dict[tuple[int, int, int], list[_Char]],
+                rights: dict[tuple[int, int, int], float], rows: list[Row], ends: _Ends) -> float | None:
+    """Append the tables' non-empty rows to `rows`, fill `ends`; the top of the top-most row."""
+    from .pdf import _trim
+
+    top_row = bottom_row = None
+    for t, table in enumerate(found):
+        index: dict[int, int] = {}
+        anchors = {(r, c): chs for (tt, r, c), chs in in_cells.items() if tt == t}
+        if ends.top is None or table.ys[0] < ends.top[0].ys[0]:
+            ends.top = (table, index, anchors)
+        if ends.bottom is None or table.ys[-1] > ends.bottom[0].ys[-1]:
+            ends.bottom = (table, index, anchors)
+        for r in range(table.rows):
+            read = [
+                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)], table.ys[r + 1]) if (t, r, col) in in_cells else None
+                for col in range(table.cols)
+            ]
+            cells = [cell[0] if cell else "" for cell in read]
+            trimmed = _trim(list(cells))
+            if not trimmed:
+                continue
+            index[r] = len(rows)
+            rows.append((table.ys[r], table.xs[0], trimmed))
+            if top_row is None or table.ys[r] < top_row:
+                top_row = table.ys[r]
+                ends.first = (len(rows) - 1, table.spans(r), cells, [cell[2] if cell else None for cell in read])
+            if bottom_row is None or table.ys[r] > bottom_row:
+                bottom_row = table.ys[r]
+                ends.last = (len(rows) - 1, table.spans(r), cells, [cell[1] if cell else None for cell in read])
+    return top_row
 
 
 def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
@@ -512,28 +709,11 @@ def page_rows(page: Any) -> tuple[list[Row] | None, _Ends | None]:
             outside.append(ch)
     rows: list[Row] = []
     ends = _Ends()
-    top_row = bottom_row = None
-    for t, table in enumerate(found):
-        for r in range(table.rows):
-            read = [
-                _cell_text(in_cells[(t, r, col)], rights[(t, r, col)]) if (t, r, col) in in_cells else ("", False)
-                for col in range(table.cols)
-            ]
-            trimmed = _trim([text for text, _full in read])
-            if not trimmed:
-                continue
-            rows.append((table.ys[r], table.xs[0], trimmed))
-            cells = [text for text, _full in read]
-            if top_row is None or table.ys[r] < top_row:
-                top_row = table.ys[r]
-                ends.first = (len(rows) - 1, table.xs, cells)
-            if bottom_row is None or table.ys[r] > bottom_row:
-                bottom_row = table.ys[r]
-                ends.last = (len(rows) - 1, table.xs, cells, [full for _text, full in read])
+    top_row = _table_rows(found, in_cells, rights, rows, ends)
     for line in _lines(outside):
         cells = _split_text_line(line)  # type: ignore[arg-type]  # _Char reads like pdfplumber's dicts
         top = min(ch.top for ch in line)
         rows.append((top, line[0].x0, _trim(cells)))
         if top_row is not None and top < top_row:
-            ends.first = None  # text above the first table: the page does not go on with a row
+            ends.first = ends.top = None  # text above the first table: the page does not go on with a row
     return rows, ends

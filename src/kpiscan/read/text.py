@@ -32,6 +32,9 @@ _BOMS = (
 )
 _WIDE = (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2))
 MAX_LINE_CHARS = 1_000_000  # a longer line is kept whole as an unparsed record, not split into cells
+MAX_LINES = 200_000  # lines of a document read as table rows; the rest kept as text (kept_as_text)
+CHUNK_LINES = 1_000  # lines past MAX_LINES (or a table's MAX_TABLE_ROWS) per unparsed record
+LINE_LIMIT = "line-limit"  # the reason of those records
 
 
 @dataclass
@@ -160,6 +163,8 @@ def check_binary(data: bytes, path: str) -> None:
 def split_cells(text: str) -> tuple[str, ...]:
     """Cells of one line: markdown pipes, else tabs, else the line as one cell."""
     stripped = text.strip()
+    if not stripped:  # a blank line (or only tabs): no cells
+        return ()
     if stripped.startswith("|") and stripped.count("|") >= 2:
         if _MD_SEPARATOR.match(stripped):
             return ()
@@ -168,7 +173,7 @@ def split_cells(text: str) -> tuple[str, ...]:
     elif "\t" in text:
         raw = text.split("\t")
     else:
-        raw = [_MD_HEADING.sub("", stripped)]
+        raw = [_MD_HEADING.sub("", stripped) if stripped.startswith("#") else stripped]
     cells = merge_embedded(raw)
     while cells and not cells[-1]:
         cells.pop()
@@ -236,17 +241,45 @@ def load_bytes(p: Path, limit: int | None = None) -> bytes:
     return data
 
 
+def kept_as_text(numbered: list[tuple[int, str]], reason: str = LINE_LIMIT) -> list[tuple[int, str, str]]:
+    """Lines not read as table rows, kept whole: (the first line's number, `reason`, the texts of
+    CHUNK_LINES lines joined by LF) per CHUNK_LINES lines; blank runs leave no record. Records of
+    a thousand lines keep a million-line file's rest in memory as its text, not as a million
+    records (nothing is lost: every line's text is in one record)."""
+    out = []
+    for k in range(0, len(numbered), CHUNK_LINES):
+        chunk = numbered[k : k + CHUNK_LINES]
+        text = "\n".join(t for _, t in chunk)
+        if text.strip():
+            out.append((chunk[0][0], reason, text))
+    return out
+
+
+def cap_lines(doc: Document) -> Document:
+    """A document of more than MAX_LINES lines: the lines past it are kept as text (notes of
+    reason LINE_LIMIT, CHUNK_LINES lines each), not read as table rows. Every reader's document
+    passes here (read_document); the text reader caps before splitting cells."""
+    if len(doc.lines) > MAX_LINES:
+        rest, doc.lines = doc.lines[MAX_LINES:], doc.lines[:MAX_LINES]
+        doc.notes = sorted(doc.notes + kept_as_text([(line.number, line.text) for line in rest]))
+    return doc
+
+
 def read_text(path: str | Path) -> Document:
     p = Path(path)
     data = load_bytes(p)
     decoded = decode_text(data, str(p))
+    del data
     lines, notes = [], decoded.notes
+    if len(decoded.lines) > MAX_LINES:  # the rest is never split into cells
+        notes += kept_as_text(list(enumerate(decoded.lines[MAX_LINES:], start=MAX_LINES + 1)))
+        del decoded.lines[MAX_LINES:]
     for i, raw in enumerate(decoded.lines, start=1):
         if len(raw) > MAX_LINE_CHARS:
             notes.append((i, "line-over-limit", raw))
             lines.append(Line(number=i, text="", cells=()))
         else:
-            lines.append(Line(number=i, text=raw, cells=split_cells(raw)))
+            lines.append(Line(i, raw, split_cells(raw)))  # positional: a frozen Line builds faster
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc

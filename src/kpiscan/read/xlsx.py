@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import unwrap_cell
-from .text import load_bytes
+from .text import MAX_FILE_BYTES, load_bytes
 
 
 def format_number(value: int | float) -> str:
@@ -70,6 +70,7 @@ def read_xlsx(path: str | Path) -> Document:
         raise InputError(str(p), "not an .xlsx workbook (old .xls format, or password-protected)")
     if not zipfile.is_zipfile(p):
         raise InputError(str(p), "not an .xlsx workbook (not a zip archive)")
+    check_unpacked_size(p)
 
     lines: list[Line] = []
     try:
@@ -98,6 +99,22 @@ def read_xlsx(path: str | Path) -> Document:
 
     # the budget year is filled in by read_document, as for every format
     return Document(path=str(p), name=p.name, lines=lines, encoding="utf-8")
+
+
+def check_unpacked_size(p: Path) -> None:
+    """A workbook whose parts unpack to more than MAX_FILE_BYTES is refused before any is read (a
+    zip bomb: a sheet of a gigabyte of spaces zips to a megabyte, and the XML parser would hold it
+    all). The sizes the archive declares bound what zipfile unpacks, so they are checked."""
+    try:
+        with zipfile.ZipFile(p) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as e:
+        raise InputError(str(p), f"unreadable .xlsx workbook: {_describe(e)}") from None
+    if total > MAX_FILE_BYTES:
+        raise InputError(
+            str(p),
+            f"workbook unpacks to {total / 2**20:,.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit (a zip bomb?): skipped",
+        )
 
 
 def _describe(e: Exception) -> str:

@@ -1,56 +1,248 @@
 """Reviewer and batch reports of a scan: DIR/kpiscan-review.xlsx (-2, -3, … parts at scale),
-DIR/index.html, DIR/docs/<doc>.html.
+DIR/index.html, DIR/docs/<doc>.html (and, from `report_scan`, findings/table_scores/
+document_scores as Parquet and CSV).
 
-    written = write_report(scan_result, Path("out"))   # reviews the scan, writes everything
+    written = report_scan(paths, Path("out"))          # scan and report, streaming (`kpiscan report`)
+    written = report_parts(parts, Path("out"))         # the same from batch parts (iter_parts)
+    written = write_report(scan_result, Path("out"))   # a ScanResult already in memory
 
-`write_report` takes anything with `.tables` and `.indicators` (a `ScanResult`; `.problems` when
-it has them), and an optional ready `Review` (else it runs `review_all`). Records are grouped by
-document and table once (facts.documents) and each document is written to the workbook and its
-page before the next: besides the scan and its review, the report holds one document's rows and
-the running totals of the overview.
+Bounded memory (`report_parts`): two passes over the scan, one document at a time.
+1. Each part (one input file: its tables and indicator records) is appended to a spool file in
+   DIR (tables and indicators as JSON lines, removed at the end) and added to the corpus pass of
+   the practice findings (kpiscan.practice.stream.PracticeCorpus: library aggregates, one key per
+   project table, boilerplate groups), then dropped.
+2. The spool is read back part by part: the part's practice findings and review (findings and
+   scores), then its rows of the workbook, its page, its rows of the tabular outputs and its share
+   of the overview's running totals (facts.Overview: counts and top-N lists); then dropped. A year
+   finding needs the linked earlier table: its part is read back from the spool by offset.
+What grows with the corpus besides the files written: PracticeCorpus's per-table keys and per-name
+aggregates, the page names (about 100 bytes per document), the problems of failed files. Never
+the records of more than the part in hand (and a linked earlier part).
 """
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any, Iterable
 
 from ..review import Review, review_all
 from .facts import DocFacts, Overview, documents
 from .html import INDEX_PAGE_DOCS, HtmlReport, page_name
 from .xlsx import ROWS_PER_PART, XLSX_NAME, XlsxReport
 
+TABULAR = ("parquet", "csv")  # the formats of findings.*, table_scores.*, document_scores.*
+
+
+class ReportWriter:
+    """The report files, written a few documents at a time: `add(tables, indicators, review)`
+    with whole documents and their review, ..., then `close(problems, library, families)`."""
+
+    def __init__(self, out: Path, rows_per_part: int = ROWS_PER_PART, page_docs: int = INDEX_PAGE_DOCS,
+                 tabular: tuple[str, ...] = (), keep_review: bool = False) -> None:
+        from ..review import DocumentScore, Finding, TableScore
+        from ..write import _Sink
+
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.html = HtmlReport(self.out, page_docs)
+        self.xlsx = XlsxReport(self.out, page_name, rows_per_part)
+        self.overview = Overview()
+        self.review = Review() if keep_review else None
+        self.sinks = [(kind, _Sink(self.out / f"{name}.{fmt}", cls, fmt))
+                      for name, kind, cls in (("findings", "findings", Finding), ("table_scores", "tables", TableScore),
+                                              ("document_scores", "documents", DocumentScore))
+                      for fmt in tabular]
+
+    def add(self, tables: list, indicators: list, review: Review) -> None:
+        for d in documents(tables, indicators, review):
+            self.xlsx.add(d)
+            self.html.add(d)
+            self.overview.add(d)
+        for kind, sink in self.sinks:
+            records = getattr(review, kind)
+            if records:
+                sink.add([r.to_dict() for r in records])
+        if self.review is not None:
+            self.review.findings += review.findings
+            self.review.tables += review.tables
+            self.review.documents += review.documents
+
+    def close(self, problems: list, library: Any, families: set[str]) -> dict[str, object]:
+        """Write the overview, the summary sheets and the 指标库 (`library`, the scan's `families`
+        first); rename the tabular outputs into place."""
+        from ..practice.report import family_ranges_svg, library_frame
+
+        try:
+            self.overview.family_ranges = family_ranges_svg([], library, families=families)  # type: ignore[attr-defined]
+            self.xlsx.library = library_frame([], library, families=families)
+            parts = self.xlsx.close(problems)
+            for old in self.out.glob(XLSX_NAME.replace(".xlsx", "-*.xlsx")):
+                if old not in parts:
+                    old.unlink()  # a part of an earlier, larger report into the same directory
+            written: dict[str, object] = {"xlsx": parts[0], "xlsx_parts": parts}
+            written.update(self.html.close(self.overview, problems))
+        except BaseException:
+            self.abort()
+            raise
+        tabular = []
+        for _, sink in self.sinks:
+            sink.close(True)
+            tabular.append(sink.final)
+        written["tabular"] = tabular
+        written["n_findings"] = self.overview.n_findings
+        if self.review is not None:
+            written["review"] = self.review
+        return written
+
+    def abort(self) -> None:
+        """Remove the temporary files (the spool of the document list, unfinished tabular outputs)."""
+        self.html.spool.close()
+        self.html.spool_path.unlink(missing_ok=True)
+        for _, sink in self.sinks:
+            sink.close(False)
+        self.sinks = []
+
+
+def split_documents(tables: list, indicators: list) -> list[tuple[list, list]]:
+    """(tables, indicators) per document, in the order the documents' tables come (documents
+    with indicators but no table last)."""
+    by_doc: dict[str, tuple[list, list]] = {}
+    for t in tables:
+        by_doc.setdefault(t.doc, ([], []))[0].append(t)
+    for i in indicators:
+        by_doc.setdefault(i.doc, ([], []))[1].append(i)
+    return list(by_doc.values())
+
 
 def write_report(result, out: Path, review: Review | None = None, rows_per_part: int = ROWS_PER_PART,
                  page_docs: int = INDEX_PAGE_DOCS, library=None) -> dict[str, object]:
-    """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`.
-    The practice findings (kpiscan.practice) join the review; `library`: the Library peers are
-    compared with (default: the scan's own when it holds enough documents, else the built-in one)."""
-    from ..practice import practice_findings
-    from ..practice.report import family_ranges_svg, library_for, library_frame
+    """Review the scan (unless `review` is given) and write the xlsx and HTML reports into `out`;
+    `written["review"]` is the review. The practice findings (kpiscan.practice) join the review;
+    `library`: the Library peers are compared with (default: the scan's own when it holds enough
+    documents, else the built-in one). `result`: anything with `.tables` and `.indicators`
+    (`.problems` when it has them), in memory; see `report_parts` for a corpus that is not."""
+    from ..pipeline import ScanResult
+    from ..practice.report import families_of_scan, library_for
+    from ..practice.stream import PracticeCorpus
+
+    writer = ReportWriter(Path(out), rows_per_part, page_docs, keep_review=True)
+    problems = list(getattr(result, "problems", []))
+    try:
+        if review is not None:
+            library = library if library is not None else library_for(result.indicators)
+            families = families_of_scan(result.indicators, library)
+            writer.add(result.tables, result.indicators, review)
+        else:
+            parts = split_documents(result.tables, result.indicators)
+            corpus = PracticeCorpus(library)
+            for k, (tables, indicators) in enumerate(parts):
+                corpus.add(tables, indicators, at=k)
+            library = corpus.finish()
+            for tables, indicators in parts:
+                extra = corpus.findings(tables, indicators, lambda k: ScanResult(tables=parts[k][0], indicators=parts[k][1]))
+                writer.add(tables, indicators, review_all(tables, indicators, extra=extra))
+            families = corpus.families
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close(problems, library, families)
+
+
+class PartSpool:
+    """The parts of a scan in a temporary file of DIR, for the report's second pass: per part a
+    header line (files, problems, skipped, counts) then its tables and indicator records as JSON
+    lines (unparsed rows are not reported). `write(part)` returns the part's offset; `results()`
+    reads the parts back in order, `load(offset)` one part, each as a ScanResult."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = Path(out) / f".kpiscan-report-parts.{os.getpid()}.tmp"
+        self.fh = self.path.open("w+b")
+
+    def write(self, part: dict) -> int:
+        from ..batch import stream_text
+
+        at = self.fh.tell()
+        texts = {k: stream_text(part, k) for k in ("tables", "indicators")}
+        header = {k: v for k, v in part.items() if k not in ("tables", "indicators", "unparsed")}
+        header["lines"] = {k: v.count("\n") for k, v in texts.items()}
+        self.fh.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
+        for k in ("tables", "indicators"):
+            self.fh.write(texts[k].encode())
+        return at
+
+    def _read(self, fh) -> Any:
+        from ..serialize import result_from_dict
+
+        line = fh.readline()
+        if not line:
+            return None
+        header = json.loads(line)
+        streams = {k: [json.loads(fh.readline()) for _ in range(n)] for k, n in header.pop("lines").items()}
+        result = result_from_dict({**header, **streams, "unparsed": []})
+        result.skipped = list(header.get("skipped") or [])
+        return result
+
+    def results(self) -> Iterable[Any]:
+        self.fh.flush()
+        with self.path.open("rb") as fh:
+            while (result := self._read(fh)) is not None:
+                yield result
+
+    def load(self, at: int) -> Any:
+        self.fh.flush()
+        with self.path.open("rb") as fh:
+            fh.seek(at)
+            return self._read(fh)
+
+    def close(self) -> None:
+        self.fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+def report_parts(parts: Iterable[dict], out: Path, library=None, rows_per_part: int = ROWS_PER_PART,
+                 page_docs: int = INDEX_PAGE_DOCS, tabular: tuple[str, ...] = TABULAR) -> dict[str, object]:
+    """The report of a scan given as batch parts (`kpiscan.batch.iter_parts`, one per file, each
+    holding whole documents), in bounded memory (see the module notes). Writes the xlsx and HTML
+    reports and findings/table_scores/document_scores in each `tabular` format; returns what
+    was written (and "n_findings"; no review: it is in the files)."""
+    from ..batch import part_result
+    from ..practice.stream import PracticeCorpus
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    library = library if library is not None else library_for(result.indicators)
-    if review is None:
-        extra = practice_findings(result.tables, result.indicators, library)
-        review = review_all(result.tables, result.indicators, extra=extra)
-    problems = list(getattr(result, "problems", []))
-    html = HtmlReport(out, page_docs)
-    xlsx = XlsxReport(out, page_name, rows_per_part)
-    overview = Overview()
-    overview.family_ranges = family_ranges_svg(result.indicators, library)  # type: ignore[attr-defined]
-    xlsx.library = library_frame(result.indicators, library)
-    for d in documents(result.tables, result.indicators, review):
-        xlsx.add(d)
-        html.add(d)
-        overview.add(d)
-    parts = xlsx.close(problems)
-    for old in out.glob(XLSX_NAME.replace(".xlsx", "-*.xlsx")):
-        if old not in parts:
-            old.unlink()  # a part of an earlier, larger report into the same directory
-    written: dict[str, object] = {"xlsx": parts[0], "xlsx_parts": parts}
-    written.update(html.close(overview, problems))
-    written["review"] = review
-    return written
+    spool = PartSpool(out)
+    problems: list = []
+    try:
+        corpus = PracticeCorpus(library)
+        for part in parts:
+            result = part_result({**part, "unparsed": []})  # not reported
+            problems += result.problems
+            corpus.add(result.tables, result.indicators, at=spool.write(part))
+        library = corpus.finish()
+        writer = ReportWriter(out, rows_per_part, page_docs, tabular)
+        try:
+            for result in spool.results():
+                extra = corpus.findings(result.tables, result.indicators, spool.load)
+                writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra))
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.close(problems, library, corpus.families)
+    finally:
+        spool.close()
 
 
-__all__ = ["DocFacts", "Overview", "XLSX_NAME", "documents", "write_report"]
+def report_scan(paths: Iterable, out: Path, classify: bool = True, workers: int = 1, library=None,
+                stats: Any = None, show_progress: bool | None = None, **options: Any) -> dict[str, object]:
+    """Scan `paths` (kpiscan.batch.iter_parts: `workers`, `stats`, progress) and report them with
+    `report_parts`: the records are never all in memory."""
+    from ..batch import iter_parts
+
+    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress,
+                       encode=("tables", "indicators"))
+    return report_parts(parts, out, library, **options)
+
+
+__all__ = ["DocFacts", "Overview", "ReportWriter", "XLSX_NAME", "documents", "report_parts", "report_scan",
+           "split_documents", "write_report"]

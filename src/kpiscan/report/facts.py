@@ -5,12 +5,14 @@
 indicators, findings and score, and the finding codes per (table, source line, half). `Overview`
 accumulates, document by document, the corpus figures of index.html (per-level2 label counts,
 vague wordings, finding counts, score bands, flagged share per document and department), so the
-writers hold one document's records at a time besides the running totals.
+writers hold one document's records at a time besides the running totals, which are bounded
+(counts and top-N lists; see Overview).
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Iterable, Iterator
 
 from ..constants import LABELS as LABELS  # re-exported for the writers
@@ -102,19 +104,46 @@ def documents(tables: Iterable[TableBlock], indicators: Iterable[Indicator], rev
         ])
 
 
+TOP_DOCS = 25  # documents kept for the flagged-share chart (the highest shares)
+LOWEST_DOCS = 20  # documents kept for index.html when the list is paged (the lowest scores)
+VAGUE_KEEP = 20_000  # distinct vague wordings counted; past that the rarer half is dropped
+
+
+def _keep(items: list, key, n: int) -> list:
+    """The first `n` of `items` in `key` order, once the list holds twice that (amortised trim)."""
+    if len(items) >= 2 * n:
+        items.sort(key=key)
+        del items[n:]
+    return items
+
+
+def _by_share(s: Share) -> tuple[float, str]:
+    return (-s.share, s.key)
+
+
+def _by_score(d: DocumentScore) -> tuple[float, str]:
+    return (d.score, d.doc)
+
+
 @dataclass
 class Overview:
-    """The corpus figures of index.html, added to one document at a time."""
+    """The corpus figures of index.html, added to one document at a time. Bounded: counts, the
+    table scores as a count per score (one decimal: at most 1,001 values), the TOP_DOCS highest
+    flagged shares and the LOWEST_DOCS lowest-scored documents, one entry per department, per
+    二级指标 and label, per finding code, and at most VAGUE_KEEP vague wordings (exact below that;
+    past it the rarer half is dropped now and then, so the top of the list can undercount)."""
 
-    documents: list[DocumentScore] = field(default_factory=list)
+    n_documents: int = 0
     n_tables: int = 0
     n_indicators: int = 0
     n_rows: int = 0  # printed indicator rows (both halves of one source line count once)
     n_labelled: int = 0
     n_flagged: int = 0
     n_findings: int = 0
-    table_scores: list[float] = field(default_factory=list)
-    by_doc: list[Share] = field(default_factory=list)
+    table_scores: Counter = field(default_factory=Counter)  # score -> tables
+    n_by_doc: int = 0  # documents with a labelled indicator
+    top_docs: list[Share] = field(default_factory=list)
+    lowest: list[DocumentScore] = field(default_factory=list)
     by_department: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     per_level2: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     vague: Counter = field(default_factory=Counter)
@@ -122,12 +151,14 @@ class Overview:
 
     def add(self, d: DocFacts) -> None:
         if d.score is not None:
-            self.documents.append(d.score)
+            self.n_documents += 1
+            self.lowest.append(d.score)
+            _keep(self.lowest, _by_score, LOWEST_DOCS)
         flagged = labelled = 0
         for t in d.tables:
             self.n_tables += 1
             if t.score is not None:
-                self.table_scores.append(t.score.score)
+                self.table_scores[t.score.score] += 1
             self.n_findings += len(t.findings)
             self.codes.update(f.code for f in t.findings)
             dept = self.by_department[t.department]
@@ -146,14 +177,31 @@ class Overview:
                     text = norm((i.target.text if i.target is not None and i.target.text else i.value) or "")
                     if text:
                         self.vague[text] += 1
+        if len(self.vague) > VAGUE_KEEP:
+            self.vague = Counter(dict(self.vague.most_common(VAGUE_KEEP // 2)))
         self.n_indicators += d.n_indicators
         self.n_labelled += labelled
         self.n_flagged += flagged
         if labelled:
-            self.by_doc.append(Share(d.doc, flagged, labelled))
+            self.n_by_doc += 1
+            self.top_docs.append(Share(d.doc, flagged, labelled))
+            _keep(self.top_docs, _by_share, TOP_DOCS)
 
     def flagged_by_doc(self) -> list[Share]:
-        return sorted(self.by_doc, key=lambda s: (-s.share, s.key))
+        """The TOP_DOCS documents of highest flagged share (of `n_by_doc`), highest first."""
+        return sorted(self.top_docs, key=_by_share)[:TOP_DOCS]
+
+    def lowest_documents(self) -> list[DocumentScore]:
+        """The LOWEST_DOCS documents of lowest score, lowest first."""
+        return sorted(self.lowest, key=_by_score)[:LOWEST_DOCS]
+
+    def mean_score(self) -> float | None:
+        """The mean table score, exact (scores have one decimal), to one decimal."""
+        n = sum(self.table_scores.values())
+        if not n:
+            return None
+        tenths = sum(round(score * 10) * k for score, k in self.table_scores.items())
+        return float(round(Fraction(tenths, 10 * n), 1))
 
     def flagged_by_department(self) -> list[Share]:
         shares = [Share(k, f, t) for k, (f, t) in self.by_department.items() if t]
@@ -173,8 +221,11 @@ class Overview:
         return self.codes.most_common()
 
 
-def score_histogram(scores: list[float], width: int = 10) -> list[tuple[str, int]]:
-    """Counts per score band: "0–9", ..., "90–100"."""
-    bands = Counter(min(int(s // width), 100 // width - 1) for s in scores)
+def score_histogram(scores: Iterable[float] | Counter, width: int = 10) -> list[tuple[str, int]]:
+    """Counts per score band: "0–9", ..., "90–100" (`scores`: the scores, or a count per score)."""
+    counts = scores if isinstance(scores, Counter) else Counter(scores)
+    bands: Counter = Counter()
+    for s, k in counts.items():
+        bands[min(int(s // width), 100 // width - 1)] += k
     return [(f"{b * width}–{b * width + width - 1 if b < 100 // width - 1 else 100}", bands.get(b, 0))
             for b in range(100 // width)]

@@ -15,10 +15,13 @@ documents no longer reported.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,7 +32,7 @@ from ..practice.report import goal_clauses
 from ..review import criteria, rules
 from ..review.findings import criteria_en
 from . import charts, codes
-from .facts import LABELS, LEVEL2_ORDER, DocFacts, Overview, TableFacts, score_histogram
+from .facts import LABELS, LEVEL2_ORDER, TOP_DOCS, DocFacts, Overview, TableFacts, score_histogram
 
 HERE = Path(__file__).parent
 HEADER_KEYS = ("项目名称", "部门名称", "主管部门", "实施单位", "项目属性", "项目期", "填报日期")
@@ -38,7 +41,7 @@ FUND_KEYS = fund_keys()
 FUND_NAMES = {"total": fund_names()["total"]}
 COLLAPSE_ABOVE = 300  # indicators in a document past which its tables start folded
 INDEX_PAGE_DOCS = 200  # documents listed per page of the document list
-CHART_DOCS = 25  # bars in the per-document and per-department charts past that many
+CHART_DOCS = TOP_DOCS  # bars in the per-document and per-department charts past that many
 _UNSAFE = re.compile(r"[^\w.\-]")
 
 
@@ -170,7 +173,10 @@ def _filters(d: DocFacts) -> dict[str, list[str]]:
 
 
 class HtmlReport:
-    """Writes the pages one document at a time: `add(doc_facts)` ..., then `close(overview, problems)`."""
+    """Writes the pages one document at a time: `add(doc_facts)` ..., then `close(overview, problems)`.
+    Holds the names of the pages written (for the stale-page sweep and the caller) and nothing
+    else per document: the document scores of the list pages go to a temporary file in DIR
+    (pickled, one after the other) and are read back in order when the list is written."""
 
     def __init__(self, out: Path, page_docs: int = INDEX_PAGE_DOCS):
         self.out, self.page_docs = Path(out), page_docs
@@ -178,7 +184,9 @@ class HtmlReport:
         self.doc_template = self.env.get_template("doc.html")
         (self.out / "docs").mkdir(parents=True, exist_ok=True)
         copy_static(self.out)
-        self.pages: list[Path] = []
+        self.pages: list[str] = []  # file names in DIR/docs
+        self.spool_path = self.out / f".kpiscan-documents.{os.getpid()}.tmp"
+        self.spool = self.spool_path.open("wb")
 
     def add(self, d: DocFacts) -> Path:
         tables = [_table_view(t) for t in d.tables]
@@ -187,36 +195,64 @@ class HtmlReport:
                                         n_indicators=d.n_indicators, collapsed=d.n_indicators > COLLAPSE_ABOVE,
                                         root="../")
         path.write_text(html, encoding="utf-8")
-        self.pages.append(path)
+        self.pages.append(path.name)
+        if d.score is not None:
+            pickle.dump(d.score, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
+    def _documents(self) -> Iterator[list]:
+        """The document scores in the order added, `page_docs` at a time."""
+        self.spool.close()
+        chunk: list = []
+        with self.spool_path.open("rb") as fh:
+            while True:
+                try:
+                    chunk.append(pickle.load(fh))
+                except EOFError:
+                    break
+                if len(chunk) == self.page_docs:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
     def close(self, overview: Overview, problems: list) -> dict[str, object]:
-        documents = overview.documents
-        paged = len(documents) > self.page_docs
+        try:
+            return self._close(overview, problems)
+        finally:
+            self.spool.close()
+            self.spool_path.unlink(missing_ok=True)
+
+    def _close(self, overview: Overview, problems: list) -> dict[str, object]:
+        total = overview.n_documents
+        paged = total > self.page_docs
         lists: list[Path] = []
-        if paged:
+        shown: list = []
+        n_pages = -(-total // self.page_docs)
+        for k, documents in enumerate(self._documents()):
+            if not paged:
+                shown = documents
+                continue
             (self.out / "documents").mkdir(exist_ok=True)
-            template = self.env.get_template("documents.html")
-            n_pages = -(-len(documents) // self.page_docs)
-            for k in range(n_pages):
-                path = self.out / "documents" / f"page-{k + 1}.html"
-                path.write_text(template.render(
-                    documents=documents[k * self.page_docs:(k + 1) * self.page_docs], page=k + 1, n_pages=n_pages,
-                    first=k * self.page_docs + 1, total=len(documents), root="../"), encoding="utf-8")
-                lists.append(path)
-        shown = sorted(documents, key=lambda s: (s.score, s.doc))[:20] if paged else documents
+            path = self.out / "documents" / f"page-{k + 1}.html"
+            path.write_text(self.env.get_template("documents.html").render(
+                documents=documents, page=k + 1, n_pages=n_pages, first=k * self.page_docs + 1, total=total,
+                root="../"), encoding="utf-8")
+            lists.append(path)
+        if paged:
+            shown = overview.lowest_documents()
         summary = dict(
-            documents=len(documents), tables=overview.n_tables, indicators=overview.n_indicators,
+            documents=total, tables=overview.n_tables, indicators=overview.n_indicators,
             rows=overview.n_rows, flagged=overview.n_flagged, labelled=overview.n_labelled,
-            mean_score=round(sum(overview.table_scores) / len(overview.table_scores), 1) if overview.table_scores else None,
-            findings=overview.n_findings,
+            mean_score=overview.mean_score(), findings=overview.n_findings,
         )
         index = self.out / "index.html"
         index.write_text(self.env.get_template("index.html").render(
             summary=summary, documents=shown, paged=paged, lists=[p.name for p in lists],
             charts=overview_charts(overview), problems=[str(p) for p in problems], root=""), encoding="utf-8")
-        self._remove_stale(set(self.pages) | set(lists))
-        return {"index": index, "docs": list(self.pages), "lists": lists}
+        docs = self.out / "docs"
+        self._remove_stale({docs / name for name in self.pages} | set(lists))
+        return {"index": index, "docs": [docs / name for name in self.pages], "lists": lists}
 
     def _remove_stale(self, written: set[Path]) -> None:
         """Pages left by an earlier report into the same directory for documents not in this one."""
@@ -241,7 +277,7 @@ def overview_charts(o: Overview) -> dict[str, object]:
         "vague_terms": charts.hbars(o.vague_terms(), "most common vague terms"),
         "findings": charts.hbars(o.finding_counts(), "findings per code", label_w=250),
         "family_ranges": getattr(o, "family_ranges", ""),  # set by write_report (kpiscan.practice)
-        "by_doc": by_doc,
+        "n_by_doc": o.n_by_doc,
         "by_dept": by_dept,
         "top": CHART_DOCS,
     }

@@ -1,7 +1,7 @@
 """The reviewer's workbook: DIR/kpiscan-review.xlsx (and -2, -3, … parts at scale).
 
 Sheet 指标 Indicators, one row per indicator half: a short location (文档, 表, 行 linked to the
-row's anchor on its HTML page), then 三级指标 and 指标值 (those five columns and the header
+row's anchor on its HTML page, and 页 "第N页" for a record read from a PDF), then 三级指标 and 指标值 (those five columns and the header
 frozen), the label, the reason codes with their Chinese texts, the findings on that half of the
 row with theirs, a 审核意见 drop-down (同意 / 修改 / 退回) and a 备注 column for the reviewer,
 then the rest of the record. Red rows are flagged (vague or malformed), yellow rows carry a
@@ -59,7 +59,14 @@ HEAD_COLUMNS = [
 ]
 _HAS_PAGE = "page" in schema.flat_columns(Indicator)  # the reader's printed page (PDF), once declared
 if _HAS_PAGE:
-    HEAD_COLUMNS.insert(3, ("页 page", 5, False))
+    HEAD_COLUMNS.insert(3, ("页 page", 7, False))
+
+
+def page_zh(page: int | None) -> str | None:
+    """The printed page as a reviewer reads it in the PDF they hold: 第3页; nothing for text sources."""
+    return f"第{page}页" if page else None
+
+
 _IN_HEAD = {"doc", "table", "line", "page", "name", "value", "period", "label", "flagged", "reasons"}
 TAIL_FIELDS: list[str] = []
 _TAIL: list[tuple[str, int, bool]] = []
@@ -261,7 +268,7 @@ class XlsxReport:
                 flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
                 flat["department"] = t.department
                 row = [
-                    i.doc, i.table, i.line, *([flat.get("page")] if _HAS_PAGE else []), i.name, i.value,
+                    i.doc, i.table, i.line, *([page_zh(flat.get("page"))] if _HAS_PAGE else []), i.name, i.value,
                     HALF_ZH.get(i.period, i.period),
                     codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
                     "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),

@@ -99,10 +99,12 @@ def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "",
 def merge_same(findings: list[Finding]) -> list[Finding]:
     """One finding per (code, message): the two halves of a project table usually print the same
     indicator on one source line, and a reviewer wants one remark for it, not two (it names the
-    records of both halves)."""
-    merged: dict[tuple[str, str], Finding] = {}
+    records of both halves). Within one document only: a remark never absorbs another
+    document's (copies of one document each keep theirs, and a report written document by
+    document merges the same)."""
+    merged: dict[tuple[str, str, str], Finding] = {}
     for f in findings:
-        key = (f.code, f.message)
+        key = (f.doc, f.code, f.message)
         if key in merged:
             kept = merged[key]
             kept.lines = sorted(set(kept.lines) | set(f.lines))

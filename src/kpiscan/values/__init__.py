@@ -9,6 +9,6 @@
 from __future__ import annotations
 
 from kpiscan.values.describe import describe
-from kpiscan.values.parse import find_values, iso, parse_strict, parse_value
+from kpiscan.values.parse import find_values, iso, parse_strict, parse_value, parse_value_memo
 
-__all__ = ["describe", "find_values", "iso", "parse_strict", "parse_value"]
+__all__ = ["describe", "find_values", "iso", "parse_strict", "parse_value", "parse_value_memo"]

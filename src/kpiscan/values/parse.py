@@ -6,11 +6,12 @@ builder below turns the match into a Target. Text with no form is qualitative (o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 
 from kpiscan.model import Target
+from kpiscan.schema import field_reader
 from kpiscan.values import numbers
 from kpiscan.values.grammar import (
     NUMERIC_FORMS,
@@ -48,6 +49,34 @@ def parse_value(text: str, year: int | None = None) -> Target:
     except Exception:  # noqa: BLE001 — the contract is "never raises"; the raw text survives
         raw = text if isinstance(text, str) else repr(text)
         return Target(raw=raw, kind="qualitative", text=raw)
+
+
+VALUE_MEMO = 1 << 15  # (text, year) entries: bounded, flat in corpus size
+
+
+def parse_value_memo(text: str, year: int | None = None) -> Target:
+    """parse_value through a bounded per-process memo (issue 13: a province prints the same
+    values again and again, "100%", "≥95%", "2024年12月"): the same Target, a fresh copy each
+    call (a caller may change its own)."""
+    if not isinstance(text, str):
+        return parse_value(text, year)
+    return _fresh(_memo_parse(text, year))
+
+
+@lru_cache(maxsize=VALUE_MEMO)
+def _memo_parse(text: str, year: int | None) -> Target:
+    return parse_value(text, year)
+
+
+def _fresh(target: Target) -> Target:
+    """A copy of `target` that shares no list with it (its fields read in one call: a Target is
+    copied for every value of a scan)."""
+    read, lists = field_reader(Target)
+    values = list(read(target))
+    for i in lists:
+        values[i] = [_fresh(x) if isinstance(x, Target) else x for x in values[i]]
+    return Target(*values)
+
 
 
 def parse_strict(text: str, year: int | None = None) -> Target:
