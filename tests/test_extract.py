@@ -257,6 +257,7 @@ def test_page_furniture_inside_a_table_is_not_an_indicator(tmp_path):
     body = (
         "\t产出指标\t数量指标\t巡逻\t≥9次\t数量指标\t巡逻\t≥9次\n"
         "- 23 -\n仅供内部审核\n第5页/共60页\n"
+        "24-\n-25\n"  # page numbers read by OCR that lost one thin dash
         "\t\t\t接访\t≥3次\t\t接访\t≥3次\n"
     )
     result = scan_file(write_doc(tmp_path, HEAD.format(name="x") + body + FOOT), classify=False)

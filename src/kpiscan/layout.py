@@ -161,12 +161,14 @@ def is_footer_row(cells: list[str]) -> bool:
 _TITLE_YEAR = regex.compile(r"[(（]?\s*(?:20\d\d)?\s*年度?\s*[)）]?$")
 _TITLE_MAX = 60  # characters: a title, not a sentence that mentions one
 
-_PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
+# "- 23 -", "第5页/共60页"; a scan's OCR may lose one of the thin dashes: "23-", "-23"
+_PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]?|\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
 
 
 @_memo
 def is_watermark(text: str) -> bool:
-    """Page furniture: a watermark line, or a page number ("- 23 -", "第5页")."""
+    """Page furniture: a watermark line, or a page number ("- 23 -", "第5页", "23-" when
+    OCR lost a dash)."""
     key = norm(text)
     return key in layout_words("watermark") or bool(_PAGE_NUMBER.match(key))
 
