@@ -20,7 +20,7 @@ import pytest
 import kpiscan.batch as batch
 from kpiscan.batch import BatchStats, iter_parts
 from kpiscan.scanproc import timeout_message
-from test_hardening import big_table
+from table_synth import table_text as big_table
 
 distributed = pytest.importorskip("distributed")
 

@@ -23,7 +23,7 @@ import pytest
 
 from kpiscan.batch import run_scan
 from kpiscan.scanproc import cpu_ceiling, timeout_message
-from test_hardening import big_table
+from table_synth import table_text as big_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ("001_ac55e88fbc470c63.txt", "002_5c711d4843627377.txt")

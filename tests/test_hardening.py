@@ -23,26 +23,11 @@ from kpiscan.cli import app
 from kpiscan.pipeline import scan_document, scan_file
 from kpiscan.read import read_document
 from nothing_lost import unaccounted
+from table_synth import table_text as big_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = "001_ac55e88fbc470c63.txt"
 
-
-def big_table(rows: int) -> str:
-    """One project table of corpora/001 with its indicator block repeated to `rows` rows (names
-    numbered so that no two rows are the same)."""
-    src = (ROOT / "corpora" / SMALL).read_text(encoding="utf-8").split("\n")
-    h = next(i for i, line in enumerate(src) if line.startswith("绩效指标\t一级指标"))
-    f = next(i for i in range(h, h + 40) if src[i].startswith("负责人"))
-    t = next(i for i in range(h, 0, -1) if src[i].startswith("项目名称"))
-    block, body = src[h + 1 : f], []
-    for i in range(rows):
-        cells = block[i % len(block)].split("\t")
-        for c in (3, 6):
-            if len(cells) > c and cells[c]:
-                cells[c] += str(i // len(block))
-        body.append("\t".join(cells))
-    return "\n".join(["2024年度部门预算", *src[t - 4 : h + 1], *body, src[f], ""])
 
 
 def test_special_files_skipped_and_listed(tmp_path, corpora):
