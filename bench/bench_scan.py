@@ -47,6 +47,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from dask_local import start_cluster, stop_cluster  # noqa: E402  (the cluster tests/test_dask_cluster.py starts)
+
 TARGET_MB_S = 1.0
 
 
@@ -294,29 +297,7 @@ def _cpu_by_role(procs: list) -> dict[str, float]:
 def _start_cluster(tmp: Path, procs: list) -> str:
     """A scheduler and two `dask worker --preload kpiscan.daskworker` (appended to `procs`), ready
     and idle (the helpers have loaded the model); the scheduler address."""
-    import json as _json
-
-    from distributed import Client
-
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    info = tmp / "scheduler.json"
-    info.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "dask"]
-    quiet = dict(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    procs.append(
-        subprocess.Popen(
-            [*cmd, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)], **quiet
-        )
-    )
-    while not info.exists():
-        time.sleep(0.2)
-    time.sleep(0.3)
-    address = _json.loads(info.read_text())["address"]
-    for name in ("a", "b"):
-        worker = [*cmd, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name]
-        procs.append(subprocess.Popen([*worker, "--preload", "kpiscan.daskworker"], cwd=tmp, **quiet))
-    with Client(address, timeout="60s") as c:
-        c.wait_for_workers(2, timeout=120)
+    address, _ = start_cluster(tmp, procs)
     time.sleep(1)
     while True:  # the helpers have loaded the model when they stop using CPU
         a = _cpu_by_role(procs)["helpers"]
@@ -328,7 +309,6 @@ def _start_cluster(tmp: Path, procs: list) -> str:
 def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
     """Serial `scan --out` against the same through a real scheduler and two workers started with
     `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil)."""
-    import signal as _signal
 
     size = mb(files) * k
     d = replicate(files, k, tmp / "rep")
@@ -357,14 +337,7 @@ def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
         print(f"  serial `scan --out` CPU s before the Dask runs {serial_cpu:.2f}, after {serial_after:.2f}: base = their mean")
         serial_cpu = (serial_cpu + serial_after) / 2
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                os.killpg(p.pid, _signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, _signal.SIGKILL)
+        stop_cluster(procs)
     return _dask_report(k, size, len(files) * k, serial_cpu, serial_out, started, runs)
 
 

@@ -6,18 +6,16 @@ minutes inside one C call (see tests/test_file_timeout.py): --file-timeout must 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import kpiscan.batch as batch
+from dask_local import start_cluster, stop_cluster
 from kpiscan.batch import BatchStats, iter_parts
 from kpiscan.scanproc import timeout_message
 from table_synth import table_text as big_table
@@ -29,72 +27,15 @@ SMALL = ("001_ac55e88fbc470c63.txt", "002_5c711d4843627377.txt")
 pytestmark = pytest.mark.slow
 
 
-def _dask(*args: str, cwd: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests" / "dask_site")])}
-    return subprocess.Popen(
-        [sys.executable, "-m", "dask", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True
-    )
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """(scheduler address, {name: worker process}); stopped at the end, by pid."""
     tmp = tmp_path_factory.mktemp("cluster")
-    (tmp / "w").mkdir()
-    info = tmp / "scheduler.json"
-    procs = [
-        _dask(
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(info),
-            cwd=tmp / "w",
-            log=tmp / "s.log",
-        )
-    ]
+    procs: list = []
     try:
-        deadline = time.time() + 90
-        while not info.exists() and time.time() < deadline:
-            time.sleep(0.2)
-        assert info.exists(), (tmp / "s.log").read_text()
-        time.sleep(0.3)
-        address = json.loads(info.read_text())["address"]
-        workers = {}
-        for name in ("a", "b"):
-            workers[name] = _dask(
-                "worker",
-                "--scheduler-file",
-                str(info),
-                "--nthreads",
-                "1",
-                "--no-nanny",
-                "--no-dashboard",
-                "--name",
-                name,
-                "--death-timeout",
-                "60",
-                "--preload",
-                "kpiscan.daskworker",
-                cwd=tmp / "w",
-                log=tmp / f"{name}.log",
-            )
-            procs.append(workers[name])
-        with distributed.Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=120)
-        yield address, workers
+        yield start_cluster(tmp, procs, [ROOT / "src", ROOT / "tests" / "dask_site"], logs=True)
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+        stop_cluster(procs, timeout=20)
 
 
 @pytest.fixture()
