@@ -169,15 +169,21 @@ def test_same_file_named_another_way_is_reported_as_named_now(docs, tmp_path, mo
     assert result.files == [SMALL[0]]
 
 
-def test_interrupted_run_keeps_finished_files(docs, tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
+def _interrupted_at(name: str):
+    """scan_file, but Ctrl-C arrives while the file `name` is scanned."""
 
     def interrupted(path, classify=True, doc=None):
-        if Path(path).name == SMALL[1]:
+        if Path(path).name == name:
             raise KeyboardInterrupt
         return scan_file(path, classify=classify, doc=doc)
 
-    monkeypatch.setattr(batch, "scan_file", interrupted)
+    return interrupted
+
+
+def test_interrupted_run_keeps_finished_files(docs, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+
+    monkeypatch.setattr(batch, "scan_file", _interrupted_at(SMALL[1]))
     with pytest.raises(KeyboardInterrupt):
         run_scan([docs], classify=False, cache_dir=cache)
 
@@ -369,12 +375,7 @@ def test_in_flight_files_bounded(tmp_path, corpora, monkeypatch, workers):
 def test_killed_run_leaves_no_half_written_output(docs, tmp_path, monkeypatch):
     out = tmp_path / "out"
 
-    def interrupted(path, classify=True, doc=None):
-        if Path(path).name == SMALL[1]:
-            raise KeyboardInterrupt
-        return scan_file(path, classify=classify, doc=doc)
-
-    monkeypatch.setattr(batch, "scan_file", interrupted)
+    monkeypatch.setattr(batch, "scan_file", _interrupted_at(SMALL[1]))
     with pytest.raises(KeyboardInterrupt):
         batch.scan_to_outputs([docs], out, classify=False, show_progress=False)
     assert sorted(p.name for p in out.iterdir()) == [CACHE_DIRNAME, batch.LOCK_NAME]  # no output, no temp file
