@@ -151,32 +151,18 @@ def _rules(ink: Any, cv2: Any, np: Any, dpi: float) -> tuple[list, list, Any]:
     return horizontal, vertical, cv2.bitwise_or(horizontal_mask, vertical_mask)
 
 
-def _bands(ink: Any, np: Any, min_height: int) -> list[tuple[int, int]]:
-    """(top, bottom) of the runs of rows that hold ink (text lines), merging tiny gaps."""
-    rows = np.flatnonzero(ink.sum(axis=1) > 0)
-    if rows.size == 0:
-        return []
-    bands: list[list[int]] = []
-    for r in rows:
-        if bands and r - bands[-1][1] <= 2:
-            bands[-1][1] = int(r)
-        else:
-            bands.append([int(r), int(r)])
-    return [(a, b + 1) for a, b in bands if b + 1 - a >= min_height]
-
-
-def _columns(ink: Any, np: Any, gap: int) -> list[tuple[int, int]]:
-    """(left, right) of the runs of ink columns of a text line, split at gaps wider than `gap`."""
-    cols = np.flatnonzero(ink.sum(axis=0) > 0)
-    if cols.size == 0:
-        return []
+def _runs(ink: Any, np: Any, axis: int, gap: int, min_length: int = 1) -> list[tuple[int, int]]:
+    """(start, end) of the runs of inked rows (axis 1: text lines, top to bottom) or inked columns
+    (axis 0: the pieces of a text line, left to right), merging gaps of up to `gap` pixels and
+    keeping runs at least `min_length` long."""
+    inked = np.flatnonzero(ink.sum(axis=axis) > 0)
     runs: list[list[int]] = []
-    for c in cols:
-        if runs and c - runs[-1][1] <= gap:
-            runs[-1][1] = int(c)
+    for i in inked:
+        if runs and i - runs[-1][1] <= gap:
+            runs[-1][1] = int(i)
         else:
-            runs.append([int(c), int(c)])
-    return [(a, b + 1) for a, b in runs]
+            runs.append([int(i), int(i)])
+    return [(a, b + 1) for a, b in runs if b + 1 - a >= min_length]
 
 
 def _despeckle(ink: Any, cv2: Any, np: Any, dpi: float) -> Any:
@@ -205,10 +191,10 @@ class _Cuts:
         import numpy as np
 
         pad = self.pad
-        for b, (top, bottom) in enumerate(_bands(region, np, self.min_h)):
+        for b, (top, bottom) in enumerate(_runs(region, np, 1, 2, self.min_h)):
             line = region[top:bottom]
             inked = np.flatnonzero(line.sum(axis=0))
-            pieces = _columns(line, np, gap) if gap else [(int(inked[0]), int(inked[-1]) + 1)]
+            pieces = _runs(line, np, 0, gap) if gap else [(int(inked[0]), int(inked[-1]) + 1)]
             # a margin of one character (a line's height) each side, within the region so a
             # cell's rules stay out, and under half the gap that splits loose text: a serif "一",
             # "-" or the bars of "≥" printed light at 150 dpi are not ink, and a crop cut at the
