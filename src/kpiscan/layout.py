@@ -152,9 +152,9 @@ _FOOTER_LABEL = regex.compile(r"(?<![^\s:：])([^\s:：]++)\s*[:：]")
 def is_footer_row(cells: list[str]) -> bool:
     """The 负责人/经办人/联系电话/填报日期 row that closes a table, also printed as one line of text
     ("填表人: … 联系电话: … 填报日期:")."""
-    hits = sum(is_footer(c) for c in cells)
-    if hits < 2 and len(cells) == 1:
-        hits = sum(is_footer(label) for label in _FOOTER_LABEL.findall(cells[0]))
+    hits = sum(map(is_footer, cells))
+    if hits < 2 and len(cells) == 1 and (":" in cells[0] or "：" in cells[0]):  # labels end at a colon
+        hits = sum(map(is_footer, _FOOTER_LABEL.findall(cells[0])))
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 

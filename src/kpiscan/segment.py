@@ -73,6 +73,14 @@ class Event(StrEnum):
     ROW = "row"  # anything else: a header field row or an indicator row
 
 
+# Python 3.11 looks an enum member up through its class at ~0.1 µs a time: the per-line code reads
+# the members it tests from these names
+_E_NOISE, _E_YEAR, _E_NAME_ROW, _E_FOOTER, _E_CAPTION, _E_END_TEXT, _E_FILL_DATE, _E_ROW = (
+    Event.NOISE, Event.YEAR, Event.NAME_ROW, Event.FOOTER, Event.CAPTION, Event.END_TEXT, Event.FILL_DATE, Event.ROW
+)
+_TITLE_EVENTS = {"department": Event.TITLE_DEPARTMENT, "project": Event.TITLE_PROJECT}  # by title_kind
+
+
 @dataclass
 class _Open:
     """The table being built, with the segmenter's state for it."""
@@ -98,10 +106,12 @@ _CAPTION_COLON = regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")
 def _cells(line: Line) -> list[str]:
     """The non-empty cells; a caption printed with its value in one cell ("项目名称：聘用律师费")
     is split into the two cells other layouts print."""
+    filled = list(filter(None, line.cells))
+    joined = "".join(filled)
+    if "：" not in joined and ":" not in joined:  # no caption with its value: most lines
+        return filled
     out: list[str] = []
-    for cell in line.cells:
-        if not cell:
-            continue
+    for cell in filled:
         m = _CAPTION_COLON.match(cell) if ("：" in cell or ":" in cell) else None
         if m and field_key(m.group(1)):
             out += [m.group(1), m.group(2)]
@@ -315,27 +325,26 @@ def line_event(
     """The first event that holds for the line, among those the current state listens to (the
     others are not tested: ROW stands for them). `noisy`: is_noise(line), when the caller has it."""
     if not cells or (is_noise(line) if noisy is None else noisy):
-        return Event.NOISE
+        return _E_NOISE
     first = cells[0]
-    if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
-        return Event.YEAR
-    kind = title_kind(first) if len(cells) <= 2 else None
-    if kind == "department":
-        return Event.TITLE_DEPARTMENT
-    if kind == "project":
-        return Event.TITLE_PROJECT
+    if len(cells) <= 2:  # a year caption or a title stands alone (a title may have a blank beside it)
+        if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
+            return _E_YEAR
+        kind = title_kind(first)
+        if kind is not None:
+            return _TITLE_EVENTS[kind]
     block = blocks.get(line.number)
     if block is not None and block.headed and _is_name_row(cells):
-        return Event.NAME_ROW
-    if Event.FOOTER in listens and is_footer_row(cells):
-        return Event.FOOTER
-    if Event.CAPTION in listens and is_indicator_header(line.cells):
-        return Event.CAPTION
-    if Event.END_TEXT in listens and (is_section_heading(line, cells) or is_prose(line, cells)):
-        return Event.END_TEXT
-    if Event.FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
-        return Event.FILL_DATE
-    return Event.ROW
+        return _E_NAME_ROW
+    if _E_FOOTER in listens and is_footer_row(cells):
+        return _E_FOOTER
+    if _E_CAPTION in listens and is_indicator_header(line.cells):
+        return _E_CAPTION
+    if _E_END_TEXT in listens and (is_section_heading(line, cells) or is_prose(line, cells)):
+        return _E_END_TEXT
+    if _E_FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
+        return _E_FILL_DATE
+    return _E_ROW
 
 
 # a caption row opens a table on evidence when a 绩效目标 title stands this few lines above it
@@ -558,21 +567,33 @@ _ACTIONS: dict[State, dict[Event, Callable[[_Segmenter, Line, list[str]], State]
     state: {e: TRANSITIONS.get((None, e)) or TRANSITIONS.get((state, e), _Segmenter.skip) for e in Event}
     for state in State
 }
-_WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, State.CLOSED)}
+# the events each state listens to while no title is pending: a caption row opens a table only
+# under a title
+_UNTITLED: dict[State, frozenset[Event]] = {
+    s: LISTENS[s] - {Event.CAPTION} if s in (State.SEEKING, State.CLOSED) else LISTENS[s] for s in State
+}
 
 
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    all_cells = [_cells(line) for line in doc.lines]
-    noise = [is_noise(line) for line in doc.lines]  # once per line: both passes below ask
-    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells, noise))
-    for line, cells, noisy in zip(doc.lines, all_cells, noise):
-        state = seg.current.state if seg.current is not None else State.SEEKING
-        listens = LISTENS[state]
-        if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
-            listens = _WITHOUT_CAPTION[state]  # a caption row opens a table only under a title
-        event = line_event(line, cells, seg.blocks, listens, noisy)
-        new_state = _ACTIONS[state][event](seg, line, cells)
+    lines = doc.lines
+    all_cells = [_cells(line) for line in lines]
+    # once per line with cells (both passes below ask; a line without cells is noise anyway)
+    noise = [bool(cells) and is_noise(line) for line, cells in zip(lines, all_cells)]
+    seg = _Segmenter(doc, _block_facts(lines, all_cells, noise))
+    skip, seeking = _Segmenter.skip, State.SEEKING
+    for line, cells, noisy in zip(lines, all_cells, noise):
+        cur = seg.current
+        state = cur.state if cur is not None else seeking
+        if not cells or noisy:
+            event = _E_NOISE
+        else:
+            listens = (LISTENS if seg.pending_title is not None else _UNTITLED)[state]
+            event = line_event(line, cells, seg.blocks, listens, False)
+        action = _ACTIONS[state][event]
+        if action is skip:  # the state stays
+            continue
+        new_state = action(seg, line, cells)
         if seg.current is not None:
             seg.current.state = new_state
     if seg.current is not None:

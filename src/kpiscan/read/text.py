@@ -15,7 +15,7 @@ import regex
 
 from ..errors import InputError
 from ..model import Document, Line
-from .cells import merge_embedded
+from .cells import is_plain, merge_embedded
 
 _MD_SEPARATOR = regex.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _MD_HEADING = regex.compile(r"^#{1,6}\s+")
@@ -162,6 +162,19 @@ def check_binary(data: bytes, path: str) -> None:
 
 def split_cells(text: str) -> tuple[str, ...]:
     """Cells of one line: markdown pipes, else tabs, else the line as one cell."""
+    if "|" not in text:  # no markdown row (most lines): a plain line's cells are its stripped pieces
+        if "\t" in text:
+            body = text.rstrip()  # trailing blank cells are dropped anyway
+            if not body:
+                return ()
+            if is_plain(body.replace("\t", "")):
+                return tuple(map(str.strip, body.split("\t")))
+        else:
+            one = text.strip()
+            if one[:1] == "#":
+                one = _MD_HEADING.sub("", one)
+            if is_plain(one):
+                return (one,) if one else ()
     stripped = text.strip()
     if not stripped:  # a blank line (or only tabs): no cells
         return ()
