@@ -259,21 +259,29 @@ def row_key(cells: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 _LETTER = regex.compile(r"\p{L}")
 
 
-def _block_facts(
-    lines: list[Line], all_cells: list[list[str]] | None = None, noise: list[bool] | None = None
-) -> dict[int, Block]:
-    """For each 项目名称 row: the Block it heads.
+def _rows(lines: list[Line]) -> list[tuple[Line, list[str]]]:
+    """The lines that can be table rows, with their `_cells`: not empty, not noise. The others are
+    skipped in every state (TRANSITIONS: NOISE -> skip), so both passes of `segment` read these."""
+    rows = []
+    for line in lines:
+        if line.cells:
+            cells = _cells(line)
+            if cells and not is_noise(line):
+                rows.append((line, cells))
+    return rows
+
+
+def _block_facts(rows: list[tuple[Line, list[str]]]) -> dict[int, Block]:
+    """For each 项目名称 row: the Block it heads (`rows`: `_rows` of the document).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     facts: dict[int, Block] = {}
-    if all_cells is None:
-        all_cells = [_cells(line) for line in lines]
-    if noise is None:
-        noise = [is_noise(line) for line in lines]
-    rows = [(line, cells) for line, cells, noisy in zip(lines, all_cells, noise) if cells and not noisy]
-    names = [_is_name_row(cells) for _, cells in rows]  # once per row: the scan below revisits rows
+    names = [False] * len(rows)  # once per row: the scan below revisits rows
+    for i, (_, cells) in enumerate(rows):
+        if field_key(cells[0]) == "项目名称":  # the one test of _is_name_row most rows fail
+            names[i] = _is_name_row(cells)
     for i, (line, cells) in enumerate(rows):
         if not names[i]:
             continue
@@ -572,25 +580,19 @@ _ACTIONS: dict[State, dict[Event, Callable[[_Segmenter, Line, list[str]], State]
 _UNTITLED: dict[State, frozenset[Event]] = {
     s: LISTENS[s] - {Event.CAPTION} if s in (State.SEEKING, State.CLOSED) else LISTENS[s] for s in State
 }
+assert all(_ACTIONS[s][Event.NOISE] is _Segmenter.skip for s in State), "segment() reads only _rows"
 
 
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    lines = doc.lines
-    all_cells = [_cells(line) for line in lines]
-    # once per line with cells (both passes below ask; a line without cells is noise anyway)
-    noise = [bool(cells) and is_noise(line) for line, cells in zip(lines, all_cells)]
-    seg = _Segmenter(doc, _block_facts(lines, all_cells, noise))
+    rows = _rows(doc.lines)  # the other lines are NOISE, skipped in every state
+    seg = _Segmenter(doc, _block_facts(rows))
     skip, seeking = _Segmenter.skip, State.SEEKING
-    for line, cells, noisy in zip(lines, all_cells, noise):
+    for line, cells in rows:
         cur = seg.current
         state = cur.state if cur is not None else seeking
-        if not cells or noisy:
-            event = _E_NOISE
-        else:
-            listens = (LISTENS if seg.pending_title is not None else _UNTITLED)[state]
-            event = line_event(line, cells, seg.blocks, listens, False)
-        action = _ACTIONS[state][event]
+        listens = (LISTENS if seg.pending_title is not None else _UNTITLED)[state]
+        action = _ACTIONS[state][line_event(line, cells, seg.blocks, listens, False)]
         if action is skip:  # the state stays
             continue
         new_state = action(seg, line, cells)
