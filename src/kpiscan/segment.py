@@ -122,7 +122,8 @@ def _cells(line: Line) -> list[str]:
 
 def is_noise(line: Line) -> bool:
     """Page furniture: watermarks and lines mangled by a wrong decoding upstream."""
-    return is_watermark(line.text) or is_mojibake(line.text.strip())
+    text = line.text
+    return is_watermark(text) or (not text.isascii() and is_mojibake(text.strip()))  # ASCII is never mojibake
 
 
 def is_section_heading(line: Line, cells: list[str] | None = None) -> bool:
@@ -139,8 +140,10 @@ _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a li
 def is_prose(line: Line, cells: list[str] | None = None) -> bool:
     """Running text after a table (a note, a paragraph): one cell, no cell separators at all.
     `cells`: _cells(line), when the caller has them."""
+    if len(_cells(line) if cells is None else cells) != 1:
+        return False
     text = line.text.strip()
-    if "\t" in text or text.startswith("|") or len(_cells(line) if cells is None else cells) != 1:
+    if "\t" in text or text.startswith("|"):
         return False
     return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
 
@@ -488,7 +491,7 @@ class _Segmenter:
         if table.kind == "department" and not table.project and _department_cell(cells):
             table.fields["部门名称"] = _department_cell(cells)
             table.project = _department_name(table.fields["部门名称"])
-        elif _starts_indicator_rows(cells) or all(norm(c) in block_words() for c in cells):
+        elif _starts_indicator_rows(cells) or block_words().issuperset(map(norm, cells)):
             # indicator rows printed without their caption row (a continuation page), or a stacked
             # layout's block caption (长期绩效指标) on a line of its own above its caption row
             table.body.append(line)
@@ -607,9 +610,10 @@ def segment(doc: Document) -> list[TableBlock]:
 
 def _starts_indicator_rows(cells: list[str]) -> bool:
     """A row that can only be an indicator row: it carries a 一级 or 二级 category label."""
-    if any(is_half_caption(c) for c in cells) or field_key(cells[0]) is not None:
+    if field_key(cells[0]) is not None or any(map(is_half_caption, cells)):
         return False
-    return any(level1_of(c) or level2_of(c) or is_column_header(c) for c in cells[:4])
+    head = cells[:4]
+    return any(map(level1_of, head)) or any(map(level2_of, head)) or any(map(is_column_header, head))
 
 
 def check_tables(doc: Document, tables: list[TableBlock]) -> list[InputError]:

@@ -283,16 +283,16 @@ def read_text(path: str | Path) -> Document:
     data = load_bytes(p)
     decoded = decode_text(data, str(p))
     del data
-    lines, notes = [], decoded.notes
-    if len(decoded.lines) > MAX_LINES:  # the rest is never split into cells
-        notes += kept_as_text(list(enumerate(decoded.lines[MAX_LINES:], start=MAX_LINES + 1)))
-        del decoded.lines[MAX_LINES:]
-    for i, raw in enumerate(decoded.lines, start=1):
-        if len(raw) > MAX_LINE_CHARS:
-            notes.append((i, "line-over-limit", raw))
-            lines.append(Line(number=i, text="", cells=()))
-        else:
-            lines.append(Line(i, raw, split_cells(raw)))  # positional: a frozen Line builds faster
+    texts, notes = decoded.lines, decoded.notes
+    if len(texts) > MAX_LINES:  # the rest is never split into cells
+        notes += kept_as_text(list(enumerate(texts[MAX_LINES:], start=MAX_LINES + 1)))
+        del texts[MAX_LINES:]
+    if max(map(len, texts), default=0) > MAX_LINE_CHARS:  # such a line is kept whole, as a note
+        for i, raw in enumerate(texts):
+            if len(raw) > MAX_LINE_CHARS:
+                notes.append((i + 1, "line-over-limit", raw))
+                texts[i] = ""  # its Line: no text, no cells
+    lines = [Line(i, raw, split_cells(raw)) for i, raw in enumerate(texts, start=1)]  # positional: faster
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
