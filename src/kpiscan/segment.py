@@ -178,7 +178,7 @@ def _parse_header_row(open_: _Open, cells: list[str]) -> None:
     table = open_.table
     if not cells:
         return
-    halves = {norm(c) for c in cells if is_half_caption(c)}
+    halves = {norm(c) for c in cells if is_half_caption(c)} if any(map(is_half_caption, cells)) else set()
     open_.half_captions |= halves
     if len(halves) >= 2:
         # a row of column captions (实施期目标 | 年度目标), not a caption and its prose

@@ -57,11 +57,13 @@ def merge_embedded(cells: list[str]) -> list[str]:
     Where the embedded texts repeat the cells that follow (the usual converter artefact) they are
     dropped; otherwise they are spliced in as cells of their own, so no text is lost.
     """
-    joined = "".join(cells)
+    stripped = list(map(str.strip, cells))
+    joined = "".join(stripped)
     if "<" not in joined:
         if is_plain(joined):
-            # the common row: clean_cell of each cell is its strip (one test for the row, not one a cell)
-            return list(map(str.strip, cells))
+            # the common row: clean_cell of each cell is its strip (one test for the row, not one a
+            # cell; whitespace at a cell's ends, also a run or a wide space, goes with the strip)
+            return stripped
         return [clean_cell(c) if c else "" for c in cells]
     out: list[str] = []
     for i, raw in enumerate(cells):

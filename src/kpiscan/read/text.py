@@ -168,8 +168,9 @@ def split_cells(text: str) -> tuple[str, ...]:
             body = text.rstrip()  # trailing blank cells are dropped anyway
             if not body:
                 return ()
-            if is_plain(body.replace("\t", "")):
-                return tuple(map(str.strip, body.split("\t")))
+            cells = tuple(map(str.strip, body.split("\t")))
+            if is_plain("".join(cells)):
+                return cells
         else:
             one = text.strip()
             if one[:1] == "#":
@@ -183,7 +184,8 @@ def split_cells(text: str) -> tuple[str, ...]:
         if _MD_SEPARATOR.match(stripped):
             return ()
         inner = stripped[1:-1] if stripped.endswith("|") else stripped[1:]
-        raw = [c.replace("\\|", "|") for c in _PIPE_SPLIT.split(inner)]
+        # str.split when no pipe is escaped: every pipe separates
+        raw = [c.replace("\\|", "|") for c in _PIPE_SPLIT.split(inner)] if "\\|" in inner else inner.split("|")
     elif "\t" in text:
         raw = text.split("\t")
     else:
