@@ -199,7 +199,7 @@ def split_cells(text: str) -> tuple[str, ...]:
 def budget_year(lines: list[Line]) -> int | None:
     """The document's budget year: the first "20XX年度" in its opening lines (its title)."""
     for line in lines[:400]:
-        m = _BUDGET_YEAR.search(line.text)
+        m = _BUDGET_YEAR.search(line.text) if "年度" in line.text else None
         if m:
             return int(m.group(1))
     return None
@@ -322,7 +322,7 @@ def read_text(path: str | Path) -> Document:
             if len(raw) > MAX_LINE_CHARS:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
-    lines = [make_line(i, raw, split_cells(raw)) for i, raw in enumerate(texts, start=1)]
+    lines = [make_line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
