@@ -168,9 +168,9 @@ def split_cells(text: str) -> tuple[str, ...]:
             body = text.rstrip()  # trailing blank cells are dropped anyway
             if not body:
                 return ()
-            cells = tuple(map(str.strip, body.split("\t")))
-            if is_plain("".join(cells)):
-                return cells
+            pieces = tuple(map(str.strip, body.split("\t")))
+            if is_plain("".join(pieces)):
+                return pieces
         else:
             one = text.strip()
             if one[:1] == "#":
