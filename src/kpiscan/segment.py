@@ -118,23 +118,16 @@ def _split_captions(filled: list[str]) -> list[str]:
     return out
 
 
-def is_section_heading(line: Line, cells: list[str] | None = None) -> bool:
-    """`cells`: _cells(line), when the caller has them."""
-    if cells is None:
-        cells = _cells(line)
-    return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
-
-
 _NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
-def is_prose(line: Line, cells: list[str] | None = None) -> bool:
-    """Running text after a table (a note, a paragraph): one cell, no cell separators at all.
-    `cells`: _cells(line), when the caller has them."""
-    if len(_cells(line) if cells is None else cells) != 1:
-        return False
-    text = line.text.strip()
+def is_end_text(text: str) -> bool:
+    """The text of a one-cell row that ends a table: a section heading ("三、…", "## …", "第二部分"),
+    or running text (a note, a paragraph: no cell separators at all)."""
+    text = text.strip()
+    if _SECTION_HEADING.match(text):
+        return True
     if "\t" in text or text.startswith("|"):
         return False
     return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
@@ -288,7 +281,7 @@ def row_facts(line: Line, cells: list[str], key: str | None) -> int:
                 facts = _F_YEAR
             if _FILL_DATE.match(key1):
                 facts |= _F_FILL_DATE
-            if is_section_heading(line, cells) or is_prose(line, cells):
+            if is_end_text(line.text):
                 facts |= _F_END_TEXT
         kind = title_kind(first)
         if kind is not None:
@@ -326,7 +319,7 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     for line in lines:  # _cells of each line, written out: the one pass over all lines
         if not line.cells:
             continue
-        cells = [c for c in line.cells if c]
+        cells = list(filter(None, line.cells))
         if not cells:
             continue
         joined = "".join(cells)
@@ -349,9 +342,8 @@ def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     blocks: dict[int, Block] = {}
-    for i, f in enumerate(facts):
-        if not f & _F_NAME:
-            continue
+    names = [i for i, f in enumerate(facts) if f & _F_NAME]
+    for i in names:
         line, cells, _ = rows[i]
         titled = i > 0 and len(rows[i - 1][1]) <= 2 and (
             title_kind(rows[i - 1][1][0]) == "project"
@@ -363,9 +355,9 @@ def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
         footer, head, keys = _read_ahead(rows, facts, i)
         blocks[line.number] = Block(headed, footer, head, keys)
-    for i, f in enumerate(facts):  # NAME_ROW: a 项目名称 row whose block is headed
-        if f & _F_NAME and blocks[rows[i][0].number].headed:
-            facts[i] = f | _F_NAME_ROW
+    for i in names:  # NAME_ROW: a 项目名称 row whose block is headed
+        if blocks[rows[i][0].number].headed:
+            facts[i] |= _F_NAME_ROW
     return blocks
 
 
@@ -628,21 +620,17 @@ _UNTITLED: dict[State, frozenset[Event]] = {
     s: LISTENS[s] - {Event.CAPTION} if s in (State.SEEKING, State.CLOSED) else LISTENS[s] for s in State
 }
 assert all(_ACTIONS[s][Event.NOISE] is _Segmenter.skip for s in State), "segment() reads only _rows"
-# (titled, state) -> a row's facts -> its action: line_event and _ACTIONS, looked up once per row
-_DISPATCH: dict[bool, dict[State, list[_Action]]] = {
-    titled: {
-        s: [_ACTIONS[s][line_event(facts, (LISTENS if titled else _UNTITLED)[s])] for facts in range(_EVENTS + 1)]
-        for s in State
-    }
-    for titled in (False, True)
-}
-# (titled, state) -> the facts tested on demand that the state listens to
-_TESTS: dict[bool, dict[State, int]] = {
-    titled: {
-        s: (_F_FOOTER_TESTED if Event.FOOTER in listens[s] else 0) | (_F_CAPTION_TESTED if Event.CAPTION in listens[s] else 0)
-        for s in State
-    }
-    for titled, listens in ((False, _UNTITLED), (True, LISTENS))
+# state -> (untitled, titled) -> (the facts tested on demand it listens to, a row's facts -> its
+# action): line_event and _ACTIONS, looked up once per row
+_STEPS: dict[State, tuple[tuple[int, list[_Action]], tuple[int, list[_Action]]]] = {
+    s: tuple(  # type: ignore[misc]
+        (
+            (_F_FOOTER_TESTED if Event.FOOTER in listens[s] else 0) | (_F_CAPTION_TESTED if Event.CAPTION in listens[s] else 0),
+            [_ACTIONS[s][line_event(facts, listens[s])] for facts in range(_EVENTS + 1)],
+        )
+        for listens in (_UNTITLED, LISTENS)
+    )
+    for s in State
 }
 
 
@@ -653,13 +641,11 @@ def segment(doc: Document) -> list[TableBlock]:
     skip, seeking = _Segmenter.skip, State.SEEKING
     for j, (line, cells, _) in enumerate(rows):
         cur = seg.current
-        state = cur.state if cur is not None else seeking
-        titled = seg.pending_title is not None
+        tests, actions = _STEPS[cur.state if cur is not None else seeking][seg.pending_title is not None]
         f = facts[j]
-        tests = _TESTS[titled][state]
         if tests & ~f:
             f = tested_facts(rows, facts, j, tests)
-        action = _DISPATCH[titled][state][f & _EVENTS]
+        action = actions[f & _EVENTS]
         if action is skip:  # the state stays
             continue
         new_state = action(seg, line, cells)
