@@ -35,6 +35,7 @@ from .model import Document, Line, TableBlock
 from .templates import block_words
 
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+_HEADING_STARTS = frozenset("#一二三四五六七八九十第")  # the characters a _SECTION_HEADING starts with
 # "601-晋城…", and "604侯马…" as OCR reads it when the thin dash is lost
 _DEPT_CODE = regex.compile(r"^\s*\d+\s*(?:[-－—]\s*|(?=\p{Han}))")
 _NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
@@ -126,7 +127,7 @@ def is_end_text(text: str) -> bool:
     """The text of a one-cell row that ends a table: a section heading ("三、…", "## …", "第二部分"),
     or running text (a note, a paragraph: no cell separators at all)."""
     text = text.strip()
-    if _SECTION_HEADING.match(text):
+    if text[:1] in _HEADING_STARTS and _SECTION_HEADING.match(text):
         return True
     if "\t" in text or text.startswith("|"):
         return False
@@ -275,11 +276,11 @@ def row_facts(line: Line, cells: list[str], key: str | None) -> int:
     n = len(cells)
     facts = 0
     if n <= 2:  # a year caption or a title stands alone (a title may have a blank beside it)
-        if n == 1:
+        if n == 1:  # (each regex tried only where its pattern can start: "年" in a year caption)
             key1 = norm(first)
-            if _TABLE_YEAR.match(key1):
+            if "年" in key1 and _TABLE_YEAR.match(key1):
                 facts = _F_YEAR
-            if _FILL_DATE.match(key1):
+            if key1[:1].isdecimal() and _FILL_DATE.match(key1):
                 facts |= _F_FILL_DATE
             if is_end_text(line.text):
                 facts |= _F_END_TEXT
