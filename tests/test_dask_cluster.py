@@ -122,8 +122,9 @@ def test_files_go_in_batches_and_the_preload_quietens_the_cluster(cluster, many)
 
         client.submit = counting
         parts = list(iter_parts([many], classify=False, dask=client, show_progress=False))
-        workers = client.run(lambda dask_worker: {k: v.callback_time for k, v in dask_worker.periodic_callbacks.items()})
-        scheduler = client.run_on_scheduler(lambda dask_scheduler: {k: v.callback_time for k, v in dask_scheduler.periodic_callbacks.items()})
+        workers = client.run(lambda dask_worker: {k: c.callback_time for k, c in dask_worker.periodic_callbacks.items()})
+        scheduler = client.run_on_scheduler(lambda dask_scheduler: {k: c.callback_time for k, c in
+                                                                    dask_scheduler.periodic_callbacks.items()})
     assert parts == serial
     assert sum(batches) == 16 and 4 <= len(batches) < 16 and max(batches) > 1  # empty.txt: reported by the client
     quiet = dict(QUIET)
