@@ -462,7 +462,9 @@ def dask_client(spec: str):
         n = int(spec.split(":", 1)[1]) if ":" in spec else (os.cpu_count() or 1)
         if n < 1:
             raise ValueError(f"--dask {spec}: the number of workers must be at least 1")
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        preload = ["kpiscan.daskworker"]  # as on a real cluster: helpers warm at worker start, both quietened
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR,
+                               preload=preload, scheduler_kwargs={"preload": preload})
         client = Client(cluster)
 
         def close() -> None:
