@@ -266,20 +266,25 @@ def unplaced_cells(
         fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
         amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
         skip = cut.get(t.index, (0, -1))
+        # the kept texts of each line as printed, one string: a cell found in its line's or a
+        # neighbour's is placed (most cells; the _Kept forms are built only for the others)
+        printed = {k: "\0".join(norm(x) for x in near.get((t.index, k), ())) for k in range(t.line - 1, max(t.end_line, t.line) + 2)}
         for number in range(t.line, max(t.end_line, t.line) + 1):
             if skip[0] <= number <= skip[1]:
                 continue
             line = by_number.get(number)
             if line is None or not any(line.cells) or is_watermark(line.text):
                 continue
-            around = [kept(t.index, k) for k in (number - 1, number, number + 1)]
+            around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
             for cell in line.cells:
                 text = norm(cell)
-                key = _PUNCT.sub("", text)
+                if text in around and "\0" not in text:
+                    continue
+                key = _bare(text)
                 placed = (
                     not key
                     or key in captions
-                    or any(a.holds(text, key) for a in around)
+                    or any(kept(t.index, k).holds(text, key) for k in (number - 1, number, number + 1))
                     or (number not in body and fields.holds(text, key))
                     or bool(caption_roles(cell))
                     or _amount(text) in amounts
@@ -289,23 +294,40 @@ def unplaced_cells(
     return out
 
 
+def _bare(text: str) -> str:
+    """`text` without punctuation, symbols and spaces (letters and digits only: as it is)."""
+    return text if text.isalnum() else _PUNCT.sub("", text)
+
+
 MIN_LOOSE = 4  # characters a cell holds (punctuation aside) before it may match a kept text loosely
 
 
 class _Kept:
-    """The kept texts of a neighbourhood, in the two forms a cell is looked up in."""
+    """The kept texts of a neighbourhood, in the two forms a cell is looked up in: as printed
+    (`printed`), and without punctuation (`bare`, `whole`), the second built only when a cell is
+    not found as printed (most cells are)."""
+
+    __slots__ = ("printed", "_forms", "_bare", "_whole")
 
     def __init__(self, texts: list[str]) -> None:
-        forms = [norm(x) for x in texts if x]
-        self.printed = "\0".join(forms)
-        bare = [_PUNCT.sub("", x) for x in forms]
-        self.bare = "\0".join(bare)
-        self.whole = set(bare)
+        self._forms = [norm(x) for x in texts if x]
+        self.printed = "\0".join(self._forms)
+        self._bare: str | None = None
+        self._whole: set[str] = set()
+
+    def _loose(self) -> str:
+        if self._bare is None:
+            bare = [_bare(x) for x in self._forms]
+            self._bare, self._whole = "\0".join(bare), set(bare)
+        return self._bare
 
     def holds(self, text: str, key: str) -> bool:
         """`text` (a cell as printed) inside a kept text, or `key` (its letters and digits) a whole
         kept text or, when it is MIN_LOOSE characters or more, inside one."""
-        return text in self.printed or key in self.whole or (len(key) >= MIN_LOOSE and key in self.bare)
+        if text in self.printed:
+            return True
+        bare = self._loose()
+        return key in self._whole or (len(key) >= MIN_LOOSE and key in bare)
 
 
 # a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0")
