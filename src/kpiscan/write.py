@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import IO, Any, Iterable
 
+import orjson
+
 from . import schema
 from .cellsafe import defuse
 from .model import Indicator
@@ -45,8 +47,14 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def json_line(record: dict) -> str:
-    """One record as strict JSON (no bare Infinity/NaN: a non-finite number is written as null;
-    its printed text stays in `value` and `target.raw`) and a newline."""
+    """One record as strict JSON in UTF-8 (no bare Infinity/NaN: a non-finite number is written as
+    null; its printed text stays in `value` and `target.raw`) and a newline. Encoded by orjson
+    (compact, keys in order, non-finite floats as null); what orjson refuses (an integer past 64
+    bits, a key that is not a string, a lone surrogate) by the standard library, to the same JSON."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        pass
     try:
         return _ENCODE(record) + "\n"
     except ValueError:
