@@ -76,12 +76,14 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
             tokens.append(Token(col, L1, cell, level1=as_l1))
         elif is_column_header(cell):
             tokens.append(Token(col, HDR, cell))
-        elif _short_label_place(col, cell, label_cols, short_labels, tokens) and (weak := weak_level2_of(cell)):
+        elif label_cols and _short_label_place(col, cell, label_cols, short_labels, tokens) and (weak := weak_level2_of(cell)):
             short_labels.add(norm(cell))
             tokens.append(Token(col, L2, cell, *weak))
-        else:
+        elif " " in cell:
             tokens.extend(_split_merged_label(col, cell))
-    return _names_that_look_like_labels(tokens)
+        else:
+            tokens.append(Token(col, TEXT, cell))  # one word: no label merged into it
+    return _names_that_look_like_labels(tokens) if len(tokens) > 2 else tokens
 
 
 def _short_label_place(

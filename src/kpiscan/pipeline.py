@@ -281,13 +281,13 @@ def unplaced_cells(
                 if text in around and "\0" not in text:
                     continue
                 key = _bare(text)
-                placed = (
+                placed = (  # the cheap tests first
                     not key
                     or key in captions
-                    or any(kept(t.index, k).holds(text, key) for k in (number - 1, number, number + 1))
-                    or (number not in body and fields.holds(text, key))
                     or bool(caption_roles(cell))
                     or _amount(text) in amounts
+                    or (number not in body and fields.holds(text, key))
+                    or any(kept(t.index, k).holds(text, key) for k in (number - 1, number, number + 1))
                 )
                 if not placed:
                     out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))

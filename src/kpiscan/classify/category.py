@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -269,9 +269,9 @@ def kind_defined() -> frozenset[str]:
     return frozenset(level2 for level2, _ in conflicts())
 
 
-@dataclass(frozen=True)
-class Row:
-    """One indicator of a half, with what its table prints around it."""
+class Row(NamedTuple):
+    """One indicator of a half, with what its table prints around it (a tuple: one is made for
+    every record of a scan)."""
 
     index: int  # into the indicator list
     line: int
