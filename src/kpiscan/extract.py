@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import regex
 
@@ -25,8 +25,9 @@ from .read.text import LINE_LIMIT
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One non-empty cell of a row as the reader takes it (a tuple: one is made per cell)."""
+
     col: int
     kind: str
     text: str

@@ -273,10 +273,13 @@ def unplaced_cells(
             if skip[0] <= number <= skip[1]:
                 continue
             line = by_number.get(number)
-            if line is None or not any(line.cells) or is_watermark(line.text):
+            if line is None or not any(line.cells):
                 continue
             around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
+            lost: list[str] = []
             for cell in line.cells:
+                if not cell:
+                    continue
                 text = norm(cell)
                 if text in around and "\0" not in text:
                     continue
@@ -290,7 +293,9 @@ def unplaced_cells(
                     or any(kept(t.index, k).holds(text, key) for k in (number - 1, number, number + 1))
                 )
                 if not placed:
-                    out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
+                    lost.append(cell)
+            if lost and not is_watermark(line.text):  # asked only of a line with a cell left over
+                out += [Unparsed(doc.name, t.index, number, cell, "unplaced-cell") for cell in lost]
     return out
 
 
