@@ -100,7 +100,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
     the streams named in `encode` as JSONL text, encoded straight from the records (no list of
     dicts in between: a file of a million rows holds one form at a time)."""
-    from .write import json_line
+    from .write import json_lines
 
     part: dict[str, Any] = {
         "format": FORMAT,
@@ -115,7 +115,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
         },
     }
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
-        part[k] = "".join(json_line(x.to_dict()) for x in items) if k in encode else [x.to_dict() for x in items]
+        part[k] = json_lines(items) if k in encode else [x.to_dict() for x in items]
     return part
 
 

@@ -244,6 +244,9 @@ def unplaced_cells(
     """
     cut = cut or {}
     captions = _captions()
+    # cell -> (its letters and digits, whether it is placed wherever it stands: a caption of the
+    # layout vocabulary or punctuation only); tables repeat their captions
+    known: dict[str, tuple[str, bool]] = {}
     near: dict[tuple[int, int], list[str]] = {}
     for i in indicators:
         near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2, i.project) if x)
@@ -268,7 +271,7 @@ def unplaced_cells(
         skip = cut.get(t.index, (0, -1))
         # the kept texts of each line as printed, one string: a cell found in its line's or a
         # neighbour's is placed (most cells; the _Kept forms are built only for the others)
-        printed = {k: "\0".join(norm(x) for x in near.get((t.index, k), ())) for k in range(t.line - 1, max(t.end_line, t.line) + 2)}
+        printed = {k: "\0".join(map(norm, near.get((t.index, k), ()))) for k in range(t.line - 1, max(t.end_line, t.line) + 2)}
         for number in range(t.line, max(t.end_line, t.line) + 1):
             if skip[0] <= number <= skip[1]:
                 continue
@@ -283,11 +286,12 @@ def unplaced_cells(
                 text = norm(cell)
                 if text in around and "\0" not in text:
                     continue
-                key = _bare(text)
+                if cell not in known:  # what a cell is wherever it stands: asked once per document
+                    key = _bare(text)
+                    known[cell] = (key, not key or key in captions or bool(caption_roles(cell)))
+                key, vocabulary = known[cell]
                 placed = (  # the cheap tests first
-                    not key
-                    or key in captions
-                    or bool(caption_roles(cell))
+                    vocabulary
                     or _amount(text) in amounts
                     or (number not in body and fields.holds(text, key))
                     or any(kept(t.index, k).holds(text, key) for k in (number - 1, number, number + 1))

@@ -15,7 +15,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Sequence
 
 import orjson
 
@@ -59,6 +59,19 @@ def json_line(record: dict) -> str:
         return _ENCODE(record) + "\n"
     except ValueError:
         return _ENCODE(_finite(record)) + "\n"
+
+
+def json_lines(records: Sequence[Any]) -> str:
+    """Records (of one class) as JSONL, `json_line(r.to_dict())` each: encoded straight from the
+    records when their class's to_dict is its fields (schema.encodes_as_fields), else through
+    to_dict."""
+    cls = type(records[0]) if records else None
+    if cls is not None and schema.encodes_as_fields(cls) and all(type(r) is cls for r in records):
+        try:
+            return b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records).decode()
+        except TypeError:  # orjson.JSONEncodeError: what it refuses goes through json_line
+            pass
+    return "".join(json_line(r.to_dict()) for r in records)
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
