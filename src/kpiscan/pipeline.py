@@ -280,9 +280,7 @@ def unplaced_cells(
                 continue
             around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
             lost: list[str] = []
-            for cell in line.cells:
-                if not cell:
-                    continue
+            for cell in filter(None, line.cells):
                 text = norm(cell)
                 if text in around and "\0" not in text:
                     continue

@@ -420,8 +420,10 @@ def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],
     done: list[Move] = []
     for half in _halves(indicators, tables):
         for pos, row in enumerate(half):
-            rule = next((name for name, test in RULES if test(row, half, pos, current)), None)
-            if rule is None:
+            for rule, test in RULES:  # the first rule that holds
+                if test(row, half, pos, current):
+                    break
+            else:
                 continue
             ind = current[row.index]
             model = model or _available_model()

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..model import Indicator, Target
 from ..schema import field_reader
+from ..values.vocab import vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,6 @@ def unit_kind(target: Target) -> str:
     """ratio / money / count / time / ... of the Target's base unit ("" when it has none)."""
     if not target.unit:
         return ""
-    from ..values.vocab import vocabulary
-
     return vocabulary().unit_kinds.get(target.unit, "other")
 
 
