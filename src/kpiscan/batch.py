@@ -18,9 +18,10 @@ number of futures (each released once written).
 
 Cache: with `cache_dir`, each file's part is written there (a JSON line, then its streams' JSONL
 text as written to the outputs) as soon as it is done, so Ctrl-C keeps the finished files. With
-`resume=True` a file whose entry matches is loaded instead of scanned. An entry matches when the file's resolved path, size and content hash (sha1), the kpiscan
-version, a fingerprint of the kpiscan code and lexicons (their content), the `classify` flag and
-the cache format are all the same. Files that failed (no tables, only problems) are not cached.
+`resume=True` a file whose entry matches is loaded instead of scanned. An entry matches when the
+file's resolved path, size and content hash (sha1), the kpiscan version, a fingerprint of the
+kpiscan code and lexicons (their content), the `classify` flag and the cache format are all the
+same. Files that failed (no tables, only problems) are not cached.
 
 Failures: `scan_file` reports bad input as `InputError`s in `problems`. An unexpected exception
 inside the scan of one file (a bug) is also reported as a problem of that file, "internal error:

@@ -65,8 +65,8 @@ def json_lines(records: Sequence[Any]) -> str:
     """Records (of one class) as JSONL, `json_line(r.to_dict())` each: encoded straight from the
     records when their class's to_dict is its fields (schema.encodes_as_fields), else through
     to_dict."""
-    cls = type(records[0]) if records else None
-    if cls is not None and schema.encodes_as_fields(cls) and all(type(r) is cls for r in records):
+    cls: type = type(records[0]) if records else dict
+    if records and schema.encodes_as_fields(cls) and all(type(r) is cls for r in records):
         try:
             return b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records).decode()
         except TypeError:  # orjson.JSONEncodeError: what it refuses goes through json_line

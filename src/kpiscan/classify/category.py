@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -269,9 +269,10 @@ def kind_defined() -> frozenset[str]:
     return frozenset(level2 for level2, _ in conflicts())
 
 
-class Row(NamedTuple):
-    """One indicator of a half, with what its table prints around it (a tuple: one is made for
-    every record of a scan)."""
+@dataclass(slots=True)
+class Row:
+    """One indicator of a half, with what its table prints around it (one is made for every
+    record of a scan: not frozen, whose __init__ costs twice as much)."""
 
     index: int  # into the indicator list
     line: int
@@ -340,6 +341,14 @@ RULES: tuple[tuple[str, Test], ...] = (
     ("label-out-of-column", label_out_of_column),
     ("label-left-above", label_left_above),
 )
+
+
+def _first_rule(row: Row, half: list[Row], pos: int, current: list[Indicator]) -> str | None:
+    """The name of the first of RULES that holds for the row; None when its label is trusted."""
+    for name, test in RULES:
+        if test(row, half, pos, current):
+            return name
+    return None
 
 
 def _candidates(rule: str, row: Row, half: list[Row], pos: int, current: list[Indicator]) -> set[str]:
@@ -420,10 +429,8 @@ def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],
     done: list[Move] = []
     for half in _halves(indicators, tables):
         for pos, row in enumerate(half):
-            for rule, test in RULES:  # the first rule that holds
-                if test(row, half, pos, current):
-                    break
-            else:
+            rule = _first_rule(row, half, pos, current)
+            if rule is None:
                 continue
             ind = current[row.index]
             model = model or _available_model()
