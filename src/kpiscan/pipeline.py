@@ -75,10 +75,10 @@ def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> N
 
 
 def fill_labels(indicators: list[Indicator], year: int | None) -> None:
-    from .classify import assess
+    from .classify import decide
 
-    for ind, verdict in zip(indicators, assess(indicators, year=year)):
-        ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
+    for ind, (label, flagged, reasons, _) in zip(indicators, decide(indicators, year=year)):
+        ind.label, ind.flagged, ind.reasons = label, flagged, list(reasons)
 
 
 LOW_CONFIDENCE = 0.80  # an OCR row whose weakest cell the recogniser scored below this is unparsed

@@ -54,3 +54,10 @@ def target_key(target: Target) -> tuple[Any, ...]:
 def item_key(item: Item) -> tuple[Any, ...]:
     """What a verdict depends on: (name, value, level2, the Target's fields)."""
     return (item.name, item.value, item.level2, target_key(item.target))
+
+
+def indicator_key(ind: Indicator, year: int | None = None) -> tuple[Any, ...]:
+    """item_key(item_of_indicator(ind, year)) without making the Item (a memo looks most up)."""
+    if ind.target is None:
+        return item_key(item_of_indicator(ind, year))
+    return (ind.name or "", ind.value or "", ind.level2 or "", target_key(ind.target))
