@@ -28,10 +28,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import re
+
 import xlsxwriter
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from .. import schema
-from ..cellsafe import formula_like
+from ..cellsafe import FORMULA_START, formula_like
 from ..model import Indicator
 from ..review import criteria, rules
 from . import codes
@@ -79,6 +82,39 @@ for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
         TAIL_FIELDS.append("department")
         _TAIL.append(("主管部门 department", 20, True))
 INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
+_DEPARTMENT = TAIL_FIELDS.index("department")
+
+
+def _tail_reader() -> Callable[[Indicator], list[Any]]:
+    """The TAIL_FIELDS of an Indicator as `schema.flat_row(Indicator, i.to_dict())` gives them
+    (each is a scalar field or a scalar of its target: read from the record, no dict between)."""
+    from operator import attrgetter
+
+    attr_of: dict[tuple[type, str], tuple[str, type | None]] = {}
+    for cls in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
+        for name, meta, nested in schema.plan(cls):
+            attr_of[(cls, meta.key)] = (name, nested)
+    paths = {column: (path, meta) for column, path, meta in schema._flat_plan(Indicator)}
+    getters: list[Callable[[Any], Any]] = []
+    for column in TAIL_FIELDS:
+        path, meta = paths[column]
+        if meta.derived is not None and meta.flat == meta.derived[0] or meta.type.startswith("list") or meta.type == "json":
+            raise TypeError(f"xlsx tail column {column} is not a plain value")
+        cls: type | None = Indicator
+        names = []
+        for key in path:
+            name, nested = attr_of[(cls, key)]  # type: ignore[index]
+            names.append(name)
+            cls = nested
+        if len(names) == 1:
+            getters.append(attrgetter(names[0]))
+        else:
+            first, rest = names[0], attrgetter(".".join(names[1:]))
+            getters.append(lambda x, first=first, rest=rest: None if (y := getattr(x, first)) is None else rest(y))
+    return lambda i: [g(i) for g in getters]
+
+
+_tail = _tail_reader()
 FROZEN_COLUMNS = [c[0] for c in INDICATOR_COLUMNS].index("指标值 value") + 1  # 文档, 表, 行, (页,) 三级指标, 指标值
 VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
 FINDING_COLUMNS = [
@@ -101,15 +137,60 @@ def part_name(k: int) -> str:
     return XLSX_NAME if k == 1 else XLSX_NAME.replace(".xlsx", f"-{k}.xlsx")
 
 
+# A text cell XlsxWriter writes unchanged: no XML escape, no control character or _xHHHH_ to
+# escape, no leading or trailing space to preserve (xmlwriter.xml_escapes, re_control_chars_1/2,
+# utility RE_LEADING/TRAILING_WHITESPACE), not a rich string. Anything else takes XlsxWriter's path.
+_NOT_PLAIN = re.compile(r'["&<>\n\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+
+
+class FastWorksheet(Worksheet):
+    """XlsxWriter's worksheet with a faster constant-memory cell writer: a formatted plain text,
+    number or blank cell is written as the same XML `Worksheet._write_cell` writes for it, in one
+    string (tests/test_report_xlsx_fast.py compares the two on every kind of cell); every other
+    cell goes through XlsxWriter's own writer."""
+
+    _refs: dict[int, str] = {}
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        fmt = cell.format
+        kind = type(cell)
+        if fmt is None or not self.constant_memory or kind not in _FAST_KINDS:
+            return super()._write_cell(row, col, cell)
+        if kind is CellStringTuple:
+            text = cell.string
+            if _NOT_PLAIN.search(text):
+                return super()._write_cell(row, col, cell)
+            ref = self._refs.get(col) or self._ref(col)
+            self.fh.write(f'<c r="{ref}{row + 1}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t>{text}</t></is></c>')
+        elif kind is CellNumberTuple:
+            ref = self._refs.get(col) or self._ref(col)
+            self.fh.write(f'<c r="{ref}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+        else:
+            ref = self._refs.get(col) or self._ref(col)
+            self.fh.write(f'<c r="{ref}{row + 1}" s="{fmt._get_xf_index()}"/>')
+        return None
+
+    @classmethod
+    def _ref(cls, col: int) -> str:
+        from xlsxwriter.utility import xl_col_to_name
+
+        cls._refs[col] = ref = xl_col_to_name(col)
+        return ref
+
+
+_FAST_KINDS = (CellStringTuple, CellNumberTuple, CellBlankTuple)
+
+
 class _Sheet:
     """One worksheet written row by row (constant memory), with its header, widths, filter, print set-up."""
 
     def __init__(self, book: "_Book", title: str, columns: list[tuple[str, int, bool]], freeze_cols: int = 0):
         self.book, self.columns = book, columns
-        self.ws = book.wb.add_worksheet(title)
+        self.ws = book.wb.add_worksheet(title, FastWorksheet)
         self.wraps = [c[2] for c in columns]
         self.row = 0
         self.links = 0
+        self._by_fill: dict[str | None, list] = {}
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
         for k, (head, width, _) in enumerate(columns):
             self.ws.set_column(k, k, width)
@@ -121,28 +202,42 @@ class _Sheet:
         self.ws.fit_to_pages(1, 0)  # one page wide, as many long as needed
         self.ws.repeat_rows(0)
 
+    def _formats(self, fill: str | None) -> list:
+        """The format of each column's cells on a row of this fill (no quote prefix)."""
+        found = self._by_fill.get(fill)
+        if found is None:
+            found = self._by_fill[fill] = [self.book.fmt(fill, wrap) for wrap in self.wraps]
+        return found
+
     def add(self, values: list[Any], fill: str | None = None, link: tuple[int, str] | None = None) -> None:
         """Append a row; `link` = (column, url): that cell becomes a hyperlink showing its value."""
         self.row += 1
         r = self.row
+        ws = self.ws
+        formats = self._formats(fill)
+        link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
         for k, v in enumerate(values):
             if v is None or v == "":
                 if fill:
-                    self.ws.write_blank(r, k, None, self.book.fmt(fill, self.wraps[k]))
+                    ws.write_blank(r, k, None, formats[k])
                 continue
-            fmt = self.book.fmt(fill, self.wraps[k], quote=formula_like(v))
-            if link is not None and link[0] == k and self.links < MAX_LINKS:
+            kind = type(v)
+            if k == link_at:
                 self.links += 1
                 link_fmt = self.book.fmt(fill, False, link=True)
-                self.ws.write_url(r, k, link[1], link_fmt, string=str(v))
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    self.ws.write_number(r, k, v, link_fmt)  # the link stays; the cell keeps its number
-            elif isinstance(v, bool):
-                self.ws.write_string(r, k, "是" if v else "", fmt)
-            elif isinstance(v, (int, float)):
-                self.ws.write_number(r, k, v, fmt)
+                ws.write_url(r, k, link[1], link_fmt, string=str(v))  # type: ignore[index]
+                if kind is int or kind is float or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                    ws.write_number(r, k, v, link_fmt)  # the link stays; the cell keeps its number
+            elif kind is str:
+                ws.write_string(r, k, v, self.book.fmt(fill, self.wraps[k], quote=True) if v.startswith(FORMULA_START)
+                                else formats[k])
+            elif kind is bool:
+                ws.write_string(r, k, "是" if v else "", formats[k])
+            elif kind is int or kind is float or isinstance(v, (int, float)):
+                ws.write_number(r, k, v, formats[k])
             else:
-                self.ws.write_string(r, k, str(v), fmt)
+                text = str(v)
+                ws.write_string(r, k, text, self.book.fmt(fill, self.wraps[k], quote=formula_like(v)))
 
     def finish(self) -> None:
         last = max(self.row, 1)
@@ -265,16 +360,16 @@ class XlsxReport:
                     self._open_part()  # one document alone larger than a part
                 found = t.findings_at(i)
                 code_list = list(dict.fromkeys(f.code for f in found))
-                flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
-                flat["department"] = t.department
+                tail = _tail(i)
+                tail[_DEPARTMENT] = t.department
                 row = [
-                    i.doc, i.table, i.line, *([page_zh(flat.get("page"))] if _HAS_PAGE else []), i.name, i.value,
+                    i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
                     HALF_ZH.get(i.period, i.period),
                     codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
                     "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
                     "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
                     None, None,
-                    *[flat.get(c) for c in TAIL_FIELDS],
+                    *tail,
                 ]
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
