@@ -8,7 +8,7 @@ document_scores as Parquet and CSV).
 
 Bounded memory (`report_parts`): two passes over the scan, one document at a time.
 1. Each part (one input file: its tables and indicator records) is appended to a spool file in
-   DIR (tables and indicators as JSON lines, removed at the end) and added to the corpus pass of
+   DIR (its records pickled as decoded, removed at the end) and added to the corpus pass of
    the practice findings (kpiscan.practice.stream.PracticeCorpus: library aggregates, one key per
    project table, boilerplate groups), then dropped.
 2. The spool is read back part by part: the part's practice findings and review (findings and
@@ -21,8 +21,8 @@ the records of more than the part in hand (and a linked earlier part).
 """
 from __future__ import annotations
 
-import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -150,50 +150,36 @@ def write_report(result, out: Path, review: Review | None = None, rows_per_part:
 
 
 class PartSpool:
-    """The parts of a scan in a temporary file of DIR, for the report's second pass: per part a
-    header line (files, problems, skipped, counts) then its tables and indicator records as JSON
-    lines (unparsed rows are not reported). `write(part)` returns the part's offset; `results()`
-    reads the parts back in order, `load(offset)` one part, each as a ScanResult."""
+    """The parts of a scan in a temporary file of DIR, for the report's second pass: each part's
+    ScanResult (tables without body rows, indicator records; unparsed rows are not reported),
+    pickled as the first pass decoded it, so the second pass reads records back without decoding
+    JSON again (the file is this process's own, written and read by it, removed at the end).
+    `write(result)` returns the part's offset; `results()` reads the parts back in order,
+    `load(offset)` one part, each as a ScanResult."""
 
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / f".kpiscan-report-parts.{os.getpid()}.tmp"
         self.fh = self.path.open("w+b")
 
-    def write(self, part: dict) -> int:
-        from ..batch import stream_text
-
+    def write(self, result: Any) -> int:
         at = self.fh.tell()
-        texts = {k: stream_text(part, k) for k in ("tables", "indicators")}
-        header = {k: v for k, v in part.items() if k not in ("tables", "indicators", "unparsed")}
-        header["lines"] = {k: v.count("\n") for k, v in texts.items()}
-        self.fh.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
-        for k in ("tables", "indicators"):
-            self.fh.write(texts[k].encode())
+        pickle.dump(result, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
         return at
-
-    def _read(self, fh) -> Any:
-        from ..serialize import result_from_dict
-
-        line = fh.readline()
-        if not line:
-            return None
-        header = json.loads(line)
-        streams = {k: [json.loads(fh.readline()) for _ in range(n)] for k, n in header.pop("lines").items()}
-        result = result_from_dict({**header, **streams, "unparsed": []})
-        result.skipped = list(header.get("skipped") or [])
-        return result
 
     def results(self) -> Iterable[Any]:
         self.fh.flush()
         with self.path.open("rb") as fh:
-            while (result := self._read(fh)) is not None:
-                yield result
+            while True:
+                try:
+                    yield pickle.load(fh)
+                except EOFError:
+                    return
 
     def load(self, at: int) -> Any:
         self.fh.flush()
         with self.path.open("rb") as fh:
             fh.seek(at)
-            return self._read(fh)
+            return pickle.load(fh)
 
     def close(self) -> None:
         self.fh.close()
@@ -218,7 +204,7 @@ def report_parts(parts: Iterable[dict], out: Path, library=None, rows_per_part: 
         for part in parts:
             result = part_result({**part, "unparsed": []})  # not reported
             problems += result.problems
-            corpus.add(result.tables, result.indicators, at=spool.write(part))
+            corpus.add(result.tables, result.indicators, at=spool.write(result))
         library = corpus.finish()
         writer = ReportWriter(out, rows_per_part, page_docs, tabular)
         try:
