@@ -1,6 +1,6 @@
 """The report's fast cell writer (kpiscan.report.xlsx.FastWorksheet) writes the same workbook as
 XlsxWriter's own Worksheet, byte for byte in every part of the file, for every kind of cell the
-report writes and the ones it hands back to XlsxWriter (escapes, control characters, spaces to
+report writes (also stored a row at once with put_row) and the ones it hands back to XlsxWriter (escapes, control characters, spaces to
 preserve, cells without a format, links, numbers, blanks)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 import zipfile
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from kpiscan.report.xlsx import FastWorksheet
 
@@ -32,20 +32,34 @@ def _book(path, cls) -> None:
     ws.set_row(0, 30)
     rng = random.Random(13)
     for r in range(1, 400):
+        stored = []  # FastWorksheet.put_row: plain cells with a format, stored at once
         for c in range(30):
             pick = rng.random()
             fmt = rng.choice([plain, wrap, quote, None])
+            at_once = cls is FastWorksheet and fmt is not None
             if pick < 0.55:
-                ws.write_string(r, c, rng.choice(TEXTS) + rng.choice(["", str(r)]), fmt)
+                text = rng.choice(TEXTS) + rng.choice(["", str(r)])
+                if at_once and len(text) < 16383:
+                    stored.append((c, CellStringTuple(text, fmt)))
+                else:
+                    ws.write_string(r, c, text, fmt)
             elif pick < 0.75:
-                ws.write_number(r, c, rng.choice(NUMBERS), fmt)
+                if at_once:
+                    stored.append((c, CellNumberTuple(rng.choice(NUMBERS), fmt)))
+                else:
+                    ws.write_number(r, c, rng.choice(NUMBERS), fmt)
             elif pick < 0.85:
-                ws.write_blank(r, c, None, fmt or plain)
+                if at_once:
+                    stored.append((c, CellBlankTuple(fmt)))
+                else:
+                    ws.write_blank(r, c, None, fmt or plain)
             elif pick < 0.9:
                 ws.write_url(r, c, f"external:docs/p{r}.html#t1-L{c}", fmt, string=str(r))
                 ws.write_number(r, c, r, fmt)
             elif pick < 0.93:
                 ws.write_boolean(r, c, bool(r % 2), fmt)
+        if stored:
+            ws.put_row(r, stored)
     ws.autofilter(0, 0, 399, 29)
     wb.close()
 

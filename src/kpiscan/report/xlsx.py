@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import re
+from math import isfinite
 
 import xlsxwriter
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -151,24 +152,72 @@ class FastWorksheet(Worksheet):
 
     _refs: dict[int, str] = {}
 
-    def _write_cell(self, row: int, col: int, cell) -> None:
+    def _cell_xml(self, row: int, col: int, cell) -> str | None:
+        """The XML `Worksheet._write_cell` writes for a formatted plain cell, None for another."""
         fmt = cell.format
         kind = type(cell)
-        if fmt is None or not self.constant_memory or kind not in _FAST_KINDS:
-            return super()._write_cell(row, col, cell)
+        if fmt is None:
+            return None
         if kind is CellStringTuple:
             text = cell.string
             if _NOT_PLAIN.search(text):
-                return super()._write_cell(row, col, cell)
-            ref = self._refs.get(col) or self._ref(col)
-            self.fh.write(f'<c r="{ref}{row + 1}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t>{text}</t></is></c>')
-        elif kind is CellNumberTuple:
-            ref = self._refs.get(col) or self._ref(col)
-            self.fh.write(f'<c r="{ref}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
-        else:
-            ref = self._refs.get(col) or self._ref(col)
-            self.fh.write(f'<c r="{ref}{row + 1}" s="{fmt._get_xf_index()}"/>')
+                return None
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t>{text}</t></is></c>'
+        if kind is CellNumberTuple:
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+        if kind is CellBlankTuple:
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}"/>'
         return None
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        xml = self._cell_xml(row, col, cell) if self.constant_memory else None
+        if xml is None:
+            return super()._write_cell(row, col, cell)
+        self.fh.write(xml)
+        return None
+
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        """Worksheet._write_single_row (constant memory: write the previous row, start the next)
+        with the row's plain cells written in one string."""
+        row_num = self.previous_row
+        if not self.table.get(row_num):
+            return super()._write_single_row(current_row_num)  # nothing to write, or row attributes only
+        self.previous_row = current_row_num
+        if row_num not in self.row_info:
+            self._write_row(row_num, None)
+        else:
+            self._write_row(row_num, None, self.row_info[row_num])
+        cells = self.table[row_num]
+        out: list[str] = []
+        for col_num in sorted(cells):  # every stored column lies in dim_colmin..dim_colmax
+            cell = cells[col_num]
+            xml = self._cell_xml(row_num, col_num, cell)
+            if xml is None:
+                if out:
+                    self.fh.write("".join(out))
+                    out = []
+                super()._write_cell(row_num, col_num, cell)
+            else:
+                out.append(xml)
+        if out:
+            self.fh.write("".join(out))
+        self._xml_end_tag("row")
+        self.table.clear()
+        return None
+
+    def put_row(self, row: int, cells: list[tuple[int, Any]]) -> None:
+        """Store a row's cells (column, CellStringTuple/CellNumberTuple/CellBlankTuple), columns
+        ascending, as `write_string`/`write_number`/`write_blank` store them: the caller passes
+        only finite numbers, strings under half Excel's length limit and blanks with a format."""
+        if not cells:
+            return
+        if self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
+            raise IndexError(f"row {row} is outside the worksheet")
+        if row > self.previous_row:
+            self._write_single_row(row)
+        table = self.table[row]
+        for col, cell in cells:
+            table[col] = cell
 
     @classmethod
     def _ref(cls, col: int) -> str:
@@ -179,6 +228,7 @@ class FastWorksheet(Worksheet):
 
 
 _FAST_KINDS = (CellStringTuple, CellNumberTuple, CellBlankTuple)
+_LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
 
 
 class _Sheet:
@@ -216,28 +266,42 @@ class _Sheet:
         ws = self.ws
         formats = self._formats(fill)
         link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
+        cells: list[tuple[int, Any]] = []  # stored at once (FastWorksheet.put_row)
+        rest: list[tuple[int, Any]] = []  # the link, and what XlsxWriter checks or converts itself
         for k, v in enumerate(values):
             if v is None or v == "":
                 if fill:
-                    ws.write_blank(r, k, None, formats[k])
+                    cells.append((k, CellBlankTuple(formats[k])))
                 continue
             kind = type(v)
+            if k == link_at:
+                rest.append((k, v))
+            elif kind is str:
+                if len(v) > _LONG:
+                    rest.append((k, v))
+                else:
+                    cells.append((k, CellStringTuple(v, self.book.fmt(fill, self.wraps[k], quote=True)
+                                                     if v.startswith(FORMULA_START) else formats[k])))
+            elif kind is bool:
+                cells.append((k, CellStringTuple("是" if v else "", formats[k])))
+            elif (kind is int or kind is float) and isfinite(v):
+                cells.append((k, CellNumberTuple(v, formats[k])))
+            else:
+                rest.append((k, v))
+        ws.put_row(r, cells)
+        for k, v in rest:
             if k == link_at:
                 self.links += 1
                 link_fmt = self.book.fmt(fill, False, link=True)
                 ws.write_url(r, k, link[1], link_fmt, string=str(v))  # type: ignore[index]
-                if kind is int or kind is float or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, k, v, link_fmt)  # the link stays; the cell keeps its number
-            elif kind is str:
-                ws.write_string(r, k, v, self.book.fmt(fill, self.wraps[k], quote=True) if v.startswith(FORMULA_START)
-                                else formats[k])
-            elif kind is bool:
+            elif isinstance(v, bool):
                 ws.write_string(r, k, "是" if v else "", formats[k])
-            elif kind is int or kind is float or isinstance(v, (int, float)):
+            elif isinstance(v, (int, float)):
                 ws.write_number(r, k, v, formats[k])
             else:
-                text = str(v)
-                ws.write_string(r, k, text, self.book.fmt(fill, self.wraps[k], quote=formula_like(v)))
+                ws.write_string(r, k, str(v), self.book.fmt(fill, self.wraps[k], quote=formula_like(v)))
 
     def finish(self) -> None:
         last = max(self.row, 1)
