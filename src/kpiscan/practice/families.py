@@ -62,8 +62,11 @@ def practice_words(role: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda w: (-len(w), w)))
 
 
+_SPACES = regex.compile(r"\s+")
+
+
 def norm(text: str) -> str:
-    return regex.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
 def normalise_name(name: str) -> str:
@@ -93,11 +96,15 @@ def family_key(name: str) -> tuple[str, bool]:
 
     "办公设备验收合格率" -> ("合格率", True); "企业满意度" -> ("满意度", True);
     "2025年污水处理量" -> ("污水处理量", False)."""
-    key = normalise_name(name)
+    return key_of(normalise_name(name))
+
+
+def key_of(normalised: str) -> tuple[str, bool]:
+    """`family_key` of a name already normalised (`normalise_name`)."""
     for head in practice_words("pooled_head"):
-        if key.endswith(head):
+        if normalised.endswith(head):
             return _same_as().get(head, head), True
-    return key, False
+    return normalised, False
 
 
 @cache
@@ -140,6 +147,7 @@ class Row:
     dim: str | None
     period: str
     ids: tuple[str, ...] = ()  # the ids of its indicator records (both halves where printed twice)
+    normalised: str = ""  # normalise_name(name)
 
 
 def unit_label(target) -> str | None:
@@ -172,7 +180,8 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     for k, ind in best.items():
         if not ind.name.strip():
             continue
-        key, pooled = family_key(ind.name)
+        normalised = normalise_name(ind.name)
+        key, pooled = key_of(normalised)
         t = ind.target
         unit = unit_label(t) if t is not None and t.kind == "quantity" else None
         dim = dimension(t.unit) if t is not None and unit else None
@@ -180,6 +189,7 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
             pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
             number=number_of(t), unit=unit, dim=dim, period=ind.period, ids=tuple(ids.get(k, ())),
+            normalised=normalised,
         ))
     return rows
 
@@ -194,7 +204,7 @@ def rows_by_table(indicators: Iterable[Indicator]) -> dict[tuple[str, int], list
 
 def indicator_sets(indicators: Iterable[Indicator]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
     """Each table's indicator set: its (category, normalised name) pairs."""
-    return {k: frozenset((r.level2, normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
+    return {k: frozenset((r.level2, r.normalised or normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
 
 
 # ------------------------------------------------------------------ clustering
@@ -456,7 +466,7 @@ class LibraryBuilder:
             self.keys[(r.level2, r.key, r.pooled)] += 1
             if r.dim:
                 self.dims[k][r.dim] += 1
-            self.names[k][normalise_name(r.name)] += 1
+            self.names[k][r.normalised or normalise_name(r.name)] += 1
             if (r.doc, *k) not in seen:
                 seen.add((r.doc, *k))
                 self.doc_count[k] += 1

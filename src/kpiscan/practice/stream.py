@@ -76,7 +76,7 @@ class PracticeCorpus:
         """families.indicator_sets of these rows, interned."""
         pairs: dict[tuple[str, int], set] = defaultdict(set)
         for r in rows:
-            pairs[(r.doc, r.table)].add((r.level2, normalise_name(r.name)))
+            pairs[(r.doc, r.table)].add((r.level2, r.normalised or normalise_name(r.name)))
         return {k: self.sets.setdefault(frozenset(v), frozenset(v)) for k, v in pairs.items()}
 
     def add(self, tables: list[TableBlock], indicators: list[Indicator], at: Any = None) -> None:
