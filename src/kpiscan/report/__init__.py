@@ -54,8 +54,9 @@ class ReportWriter:
                                               ("document_scores", "documents", DocumentScore))
                       for fmt in tabular]
 
-    def add(self, tables: list, indicators: list, review: Review) -> None:
-        for d in documents(tables, indicators, review):
+    def add(self, tables: list, indicators: list, review: Review, goals: dict | None = None) -> None:
+        """`goals`: the tables' goal clauses as the practice findings matched them (else matched here)."""
+        for d in documents(tables, indicators, review, goals):
             self.xlsx.add(d)
             self.html.add(d)
             self.overview.add(d)
@@ -140,8 +141,10 @@ def write_report(result, out: Path, review: Review | None = None, rows_per_part:
                 corpus.add(tables, indicators, at=k)
             library = corpus.finish()
             for tables, indicators in parts:
-                extra = corpus.findings(tables, indicators, lambda k: ScanResult(tables=parts[k][0], indicators=parts[k][1]))
-                writer.add(tables, indicators, review_all(tables, indicators, extra=extra))
+                goals: dict = {}
+                extra = corpus.findings(tables, indicators, lambda k: ScanResult(tables=parts[k][0], indicators=parts[k][1]),
+                                        goals)
+                writer.add(tables, indicators, review_all(tables, indicators, extra=extra), goals)
             families = corpus.families
     except BaseException:
         writer.abort()
@@ -209,8 +212,9 @@ def report_parts(parts: Iterable[dict], out: Path, library=None, rows_per_part: 
         writer = ReportWriter(out, rows_per_part, page_docs, tabular)
         try:
             for result in spool.results():
-                extra = corpus.findings(result.tables, result.indicators, spool.load)
-                writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra))
+                goals: dict = {}
+                extra = corpus.findings(result.tables, result.indicators, spool.load, goals)
+                writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra), goals)
         except BaseException:
             writer.abort()
             raise
