@@ -194,10 +194,10 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     return rows
 
 
-def rows_by_table(indicators: Iterable[Indicator]) -> dict[tuple[str, int], list[Row]]:
-    """The printed rows of each (doc, table)."""
+def rows_by_table(indicators: Iterable[Indicator], rows: list[Row] | None = None) -> dict[tuple[str, int], list[Row]]:
+    """The printed rows of each (doc, table) (`rows`: the indicators' printed_rows, when made already)."""
     out: dict[tuple[str, int], list[Row]] = defaultdict(list)
-    for r in printed_rows(indicators):
+    for r in printed_rows(indicators) if rows is None else rows:
         out[(r.doc, r.table)].append(r)
     return dict(out)
 
