@@ -224,7 +224,7 @@ class CharTfidf:
 
     def __init__(self) -> None:
         self.vocabulary_: dict[str, int] = {}
-        self.idf_ = None
+        self.idf_: Any = None
 
     @staticmethod
     def _grams(text: str) -> list[str]:

@@ -26,11 +26,10 @@ a formula (= + - @ tab CR first, kpiscan.cellsafe) gets Excel's quote-prefix fla
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
-
 import re
 from math import isfinite
+from pathlib import Path
+from typing import Any, Callable
 
 import xlsxwriter
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -92,28 +91,34 @@ def _tail_reader() -> Callable[[Indicator], list[Any]]:
     (each is a scalar field or a scalar of its target: read from the record, no dict between)."""
     from operator import attrgetter
 
-    attr_of: dict[tuple[type, str], tuple[str, type | None]] = {}
-    for cls in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
-        for name, meta, nested in schema.plan(cls):
-            attr_of[(cls, meta.key)] = (name, nested)
+    attr_of: dict[tuple[type, str | None], tuple[str, type | None]] = {}
+    for record in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
+        for name, meta, nested in schema.plan(record):
+            attr_of[(record, meta.key)] = (name, nested)
     paths = {column: (path, meta) for column, path, meta in schema._flat_plan(Indicator)}
     getters: list[Callable[[Any], Any]] = []
     for column in TAIL_FIELDS:
         path, meta = paths[column]
         if meta.derived is not None and meta.flat == meta.derived[0] or meta.type.startswith("list") or meta.type == "json":
             raise TypeError(f"xlsx tail column {column} is not a plain value")
-        cls: type | None = Indicator
+        at: type | None = Indicator
         names = []
         for key in path:
-            name, nested = attr_of[(cls, key)]  # type: ignore[index]
+            name, at = attr_of[(at, key)]  # type: ignore[index]
             names.append(name)
-            cls = nested
         if len(names) == 1:
             getters.append(attrgetter(names[0]))
         else:
-            first, rest = names[0], attrgetter(".".join(names[1:]))
-            getters.append(lambda x, first=first, rest=rest: None if (y := getattr(x, first)) is None else rest(y))
+            getters.append(_nested_getter(names[0], attrgetter(".".join(names[1:]))))
     return lambda i: [g(i) for g in getters]
+
+
+def _nested_getter(first: str, rest: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """x.first.rest, None when x.first is None (an indicator without a target)."""
+    def get(x: Any) -> Any:
+        y = getattr(x, first)
+        return None if y is None else rest(y)
+    return get
 
 
 _tail = _tail_reader()
@@ -163,7 +168,8 @@ class FastWorksheet(Worksheet):
             text = cell.string
             if _NOT_PLAIN.search(text):
                 return None
-            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}" t="inlineStr"><is><t>{text}</t></is></c>'
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}" t="inlineStr">' \
+                   f'<is><t>{text}</t></is></c>'
         if kind is CellNumberTuple:
             return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
         if kind is CellBlankTuple:
@@ -180,7 +186,7 @@ class FastWorksheet(Worksheet):
     def _write_single_row(self, current_row_num: int = 0) -> None:
         """Worksheet._write_single_row (constant memory: write the previous row, start the next)
         with the row's plain cells written in one string."""
-        row_num = self.previous_row
+        row_num: int = self.previous_row  # type: ignore[has-type]
         if not self.table.get(row_num):
             return super()._write_single_row(current_row_num)  # nothing to write, or row attributes only
         self.previous_row = current_row_num
@@ -228,7 +234,6 @@ class FastWorksheet(Worksheet):
         return ref
 
 
-_FAST_KINDS = (CellStringTuple, CellNumberTuple, CellBlankTuple)
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
 
 
@@ -263,46 +268,54 @@ class _Sheet:
     def add(self, values: list[Any], fill: str | None = None, link: tuple[int, str] | None = None) -> None:
         """Append a row; `link` = (column, url): that cell becomes a hyperlink showing its value."""
         self.row += 1
-        r = self.row
-        ws = self.ws
-        formats = self._formats(fill)
         link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
-        cells: list[tuple[int, Any]] = []  # stored at once (FastWorksheet.put_row)
-        rest: list[tuple[int, Any]] = []  # the link, and what XlsxWriter checks or converts itself
+        cells, rest = self._cells(values, fill, link_at)
+        self.ws.put_row(self.row, cells)
+        for k, v in rest:
+            if k == link_at:
+                self._link(k, v, fill, link[1])  # type: ignore[index]
+            else:
+                self._write(k, v, fill)
+
+    def _cells(self, values: list[Any], fill: str | None, link_at: int) -> tuple[list, list]:
+        """(the row's cells stored at once by FastWorksheet.put_row, (column, value) of the link and
+        of what XlsxWriter checks or converts itself: long texts, other types, NaN)."""
+        formats = self._formats(fill)
+        cells: list[tuple[int, Any]] = []
+        rest: list[tuple[int, Any]] = []
         for k, v in enumerate(values):
             if v is None or v == "":
                 if fill:
                     cells.append((k, CellBlankTuple(formats[k])))
                 continue
             kind = type(v)
-            if k == link_at:
+            if k == link_at or (kind is str and len(v) > _LONG):
                 rest.append((k, v))
             elif kind is str:
-                if len(v) > _LONG:
-                    rest.append((k, v))
-                else:
-                    cells.append((k, CellStringTuple(v, self.book.fmt(fill, self.wraps[k], quote=True)
-                                                     if v.startswith(FORMULA_START) else formats[k])))
+                quoted = v.startswith(FORMULA_START)
+                cells.append((k, CellStringTuple(v, self.book.fmt(fill, self.wraps[k], quote=True) if quoted else formats[k])))
             elif kind is bool:
                 cells.append((k, CellStringTuple("是" if v else "", formats[k])))
             elif (kind is int or kind is float) and isfinite(v):
                 cells.append((k, CellNumberTuple(v, formats[k])))
             else:
                 rest.append((k, v))
-        ws.put_row(r, cells)
-        for k, v in rest:
-            if k == link_at:
-                self.links += 1
-                link_fmt = self.book.fmt(fill, False, link=True)
-                ws.write_url(r, k, link[1], link_fmt, string=str(v))  # type: ignore[index]
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    ws.write_number(r, k, v, link_fmt)  # the link stays; the cell keeps its number
-            elif isinstance(v, bool):
-                ws.write_string(r, k, "是" if v else "", formats[k])
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, k, v, formats[k])
-            else:
-                ws.write_string(r, k, str(v), self.book.fmt(fill, self.wraps[k], quote=formula_like(v)))
+        return cells, rest
+
+    def _link(self, k: int, v: Any, fill: str | None, url: str) -> None:
+        self.links += 1
+        link_fmt = self.book.fmt(fill, False, link=True)
+        self.ws.write_url(self.row, k, url, link_fmt, string=str(v))
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            self.ws.write_number(self.row, k, v, link_fmt)  # the link stays; the cell keeps its number
+
+    def _write(self, k: int, v: Any, fill: str | None) -> None:
+        if isinstance(v, bool):
+            self.ws.write_string(self.row, k, "是" if v else "", self._formats(fill)[k])
+        elif isinstance(v, (int, float)):
+            self.ws.write_number(self.row, k, v, self._formats(fill)[k])
+        else:
+            self.ws.write_string(self.row, k, str(v), self.book.fmt(fill, self.wraps[k], quote=formula_like(v)))
 
     def finish(self) -> None:
         last = max(self.row, 1)
