@@ -30,6 +30,37 @@ def test_html_in_cells_removed_and_embedded_copies_dropped():
     assert split_embedded("<b>第一部分 概况</b>") == ("第一部分 概况", [])
 
 
+def test_plain_lines_split_as_the_general_path_does():
+    """split_cells' quick path (a line with no pipe, tag, entity, space run or control character
+    splits into its stripped pieces) gives what merge_embedded gives for the same pieces."""
+    import random
+
+    from kpiscan.read.cells import clean_cell
+
+    rng = random.Random(13)
+    pieces = ["\t", " ", "  ", "指标", "≥95%", "<p>", "&amp;", "#", "## ", "\u3000", "\x0b", "a", ":", "|"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        if "|" in text or text.strip().startswith("#"):  # markdown rows and headings: tested above
+            continue
+        raw = text.split("\t") if "\t" in text else [text.strip()]
+        want = [clean_cell(c) for c in raw] if "<" not in text else merge_embedded(raw)
+        while want and not want[-1]:
+            want.pop()
+        assert split_cells(text) == tuple(want), repr(text)
+
+
+def test_lines_made_by_the_reader_equal_line_objects():
+    from kpiscan.model import Line
+    from kpiscan.read.text import make_line
+
+    line = make_line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费"))
+    assert line == Line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费"))
+    assert (line.page, line.confidence) == (None, None) and hash(line) == hash(Line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费")))
+    with pytest.raises(AttributeError):
+        line.number = 8  # still frozen
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -16,11 +16,12 @@ Bounded: at most `window` files are in flight or waiting for an earlier file to 
 worker, at least 4), so memory does not grow with the corpus and a Dask client holds a bounded
 number of futures (each released once written).
 
-Cache: with `cache_dir`, each file's part is written there as JSON as soon as it is done, so Ctrl-C
-keeps the finished files. With `resume=True` a file whose entry matches is loaded instead of
-scanned. An entry matches when the file's resolved path, size and content hash (sha1), the kpiscan
-version, a fingerprint of the kpiscan code and lexicons (their content), the `classify` flag and
-the cache format are all the same. Files that failed (no tables, only problems) are not cached.
+Cache: with `cache_dir`, each file's part is written there (a JSON line, then its streams' JSONL
+text as written to the outputs) as soon as it is done, so Ctrl-C keeps the finished files. With
+`resume=True` a file whose entry matches is loaded instead of scanned. An entry matches when the
+file's resolved path, size and content hash (sha1), the kpiscan version, a fingerprint of the
+kpiscan code and lexicons (their content), the `classify` flag and the cache format are all the
+same. Files that failed (no tables, only problems) are not cached.
 
 Failures: `scan_file` reports bad input as `InputError`s in `problems`. An unexpected exception
 inside the scan of one file (a bug) is also reported as a problem of that file, "internal error:
@@ -60,7 +61,7 @@ from .read.text import check_regular, load_bytes
 from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
-CACHE_FORMAT = 2  # entries hold parts (no table bodies); bump when the part layout changes
+CACHE_FORMAT = 3  # entries hold parts (no table bodies), streams as JSONL text; bump when the layout changes
 LOCK_NAME = ".kpiscan.lock"
 DASK_FILES = ("send", "shared")
 
@@ -100,7 +101,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
     the streams named in `encode` as JSONL text, encoded straight from the records (no list of
     dicts in between: a file of a million rows holds one form at a time)."""
-    from .write import json_line
+    from .write import json_lines
 
     part: dict[str, Any] = {
         "format": FORMAT,
@@ -115,7 +116,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
         },
     }
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
-        part[k] = "".join(json_line(x.to_dict()) for x in items) if k in encode else [x.to_dict() for x in items]
+        part[k] = json_lines(items) if k in encode else [x.to_dict() for x in items]
     return part
 
 
@@ -221,28 +222,40 @@ class ScanCache:
         if key is None:
             return None
         try:
-            entry = json.loads(self._entry(path).read_text(encoding="utf-8"))
-            if entry.get("key") != key:
-                return None
-            part = entry["part"]
-        except (OSError, ValueError, KeyError, TypeError):
+            with self._entry(path).open(encoding="utf-8", newline="") as fh:
+                entry = json.loads(fh.readline())
+                if entry.get("key") != key:
+                    return None
+                part, sizes, text = entry["part"], entry["sizes"], fh.read()
+            if sum(sizes.values()) != len(text):
+                return None  # cut short
+            at = 0
+            for k in STREAMS:
+                part[k], at = text[at : at + sizes[k]], at + sizes[k]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, stale, or unreadable: scan again
         return _renamed(part, entry.get("given"), str(path))
 
     def store(self, path: Path, key: dict[str, Any] | None, part: dict[str, Any]) -> bool:
-        """Write the entry atomically; False when not cached (failed file, unreadable key)."""
+        """Write the entry atomically; False when not cached (failed file, unreadable key). An
+        entry is one JSON line (the key, the part without its streams, each stream's length) and
+        then the streams' JSONL text as it is (encoded once, for the outputs and the cache)."""
         if key is None or not part["n"]["tables"]:
             return False
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._entry(path)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        with tmp.open("w", encoding="utf-8") as fh:  # one stream encoded at a time
-            fh.write(f'{{"key": {json.dumps(key)}, "given": {json.dumps(str(path), ensure_ascii=False)}, "part": {{')
-            fh.write(", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in part.items() if k not in STREAMS))
+        streams = {k: stream_text(part, k) for k in STREAMS}
+        head = {
+            "key": key,
+            "given": str(path),
+            "part": {k: v for k, v in part.items() if k not in STREAMS},
+            "sizes": {k: len(v) for k, v in streams.items()},
+        }
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(json.dumps(head) + "\n")
             for k in STREAMS:
-                fh.write(f', "{k}": ')
-                fh.write(json.dumps(part[k], ensure_ascii=False))
-            fh.write("}}")
+                fh.write(streams[k])
         os.replace(tmp, target)
         return True
 

@@ -30,7 +30,10 @@ _memo = lru_cache(maxsize=1 << 16)
 @_memo
 def norm(text: str) -> str:
     """NFKC with all whitespace removed: the form every vocabulary lookup uses."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFKC", text).replace("\t", " ")
+    # printable text has no whitespace but the ASCII space (line ends, wide and no-break spaces are
+    # not printable): removing it (and the tabs, made spaces) is a replace, not a regex pass
+    return text.replace(" ", "") if text.isprintable() else _SPACE.sub("", text)
 
 
 @cache
@@ -56,6 +59,20 @@ def _field_captions() -> dict[str, str]:
     return {norm(r["caption"]).rstrip(":"): r["key"] for r in lexicon.table("header_fields.tsv")}
 
 
+_MIN_FIELD_PREFIX = 5  # characters of a truncated header caption ("实施期资金" of 实施期资金总额)
+
+
+@cache
+def _field_prefixes() -> dict[str, str]:
+    """Each prefix of _MIN_FIELD_PREFIX or more characters of a caption -> the key of the first
+    caption (in lexicon order) that starts with it: one lookup for a truncated caption."""
+    out: dict[str, str] = {}
+    for caption, key in _field_captions().items():
+        for n in range(_MIN_FIELD_PREFIX, len(caption) + 1):
+            out.setdefault(caption[:n], key)
+    return out
+
+
 def layout_words(role: str) -> frozenset[str]:
     return _layout_words().get(role, frozenset())
 
@@ -71,15 +88,22 @@ def level2_of(cell: str) -> tuple[str, str] | None:
     key = norm(cell)
     if key.endswith((")", ")分")):
         key = _ANNOTATION.sub("", key)
-    variants = _level2_variants()
-    hit = variants.get(key)
+    hit = _level2_variants().get(key)
     if hit:
         return hit
-    if len(key) >= _MIN_TRUNCATED:
-        for variant, value in variants.items():
-            if variant.startswith(key) and variant.endswith("指标") and len(variant) - len(key) <= _MAX_LOST:
-                return value
-    return None
+    return _level2_truncated().get(key) if len(key) >= _MIN_TRUNCATED else None
+
+
+@cache
+def _level2_truncated() -> dict[str, tuple[str, str]]:
+    """A "…指标" variant less its last 1.._MAX_LOST characters -> its (level2, level1), the first
+    variant in lexicon order for a shared prefix."""
+    out: dict[str, tuple[str, str]] = {}
+    for variant, value in _level2_variants().items():
+        if variant.endswith("指标"):
+            for lost in range(1, _MAX_LOST + 1):
+                out.setdefault(variant[:-lost], value)
+    return out
 
 
 @_memo
@@ -138,7 +162,14 @@ def is_footer(cell: str) -> bool:
         return True  # an office's seal and date blank: "财政绩效管理科室(盖章) 年 月 日"
     # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
     # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
-    return len(key) >= 2 and any(key == w or (len(w) <= _SHORT_FOOTER and w.startswith(key)) for w in layout_words("footer"))
+    return len(key) >= 2 and key in _footer_keys()
+
+
+@cache
+def _footer_keys() -> frozenset[str]:
+    """The footer captions, and the prefixes of two characters or more of the short ones."""
+    words = layout_words("footer")
+    return words | {w[:n] for w in words if len(w) <= _SHORT_FOOTER for n in range(2, len(w))}
 
 
 _SIGN_OFF = regex.compile(r"盖章[)）]?年月日$")
@@ -152,9 +183,9 @@ _FOOTER_LABEL = regex.compile(r"(?<![^\s:：])([^\s:：]++)\s*[:：]")
 def is_footer_row(cells: list[str]) -> bool:
     """The 负责人/经办人/联系电话/填报日期 row that closes a table, also printed as one line of text
     ("填表人: … 联系电话: … 填报日期:")."""
-    hits = sum(is_footer(c) for c in cells)
-    if hits < 2 and len(cells) == 1:
-        hits = sum(is_footer(label) for label in _FOOTER_LABEL.findall(cells[0]))
+    hits = sum(map(is_footer, cells))
+    if hits < 2 and len(cells) == 1 and (":" in cells[0] or "：" in cells[0]):  # labels end at a colon
+        hits = sum(map(is_footer, _FOOTER_LABEL.findall(cells[0])))
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
@@ -199,15 +230,10 @@ def field_key(cell: str) -> str | None:
     key = norm(cell).rstrip(":")
     if not key:
         return None
-    captions = _field_captions()
-    hit = captions.get(key)
+    hit = _field_captions().get(key)
     if hit:
         return hit
-    if len(key) >= 5:
-        for caption, value in captions.items():
-            if caption.startswith(key):
-                return value
-    return None
+    return _field_prefixes().get(key) if len(key) >= _MIN_FIELD_PREFIX else None
 
 
 @_memo

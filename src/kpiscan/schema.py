@@ -135,6 +135,15 @@ def _make_to_dict(cls: type) -> Callable[[Any], dict[str, Any]]:
     return fn
 
 
+@cache
+def encodes_as_fields(cls: type) -> bool:
+    """True when `to_dict()` is the record's own fields under their own names, in field order
+    (none renamed or left out; nested records alike): an encoder that writes a dataclass's fields
+    (orjson) then writes the to_dict() JSON from the record itself (Indicator, Unparsed; not
+    TableBlock, whose `index` is written as "table" and whose body rows are left out)."""
+    return all(meta.key == name and (nested is None or nested is cls or encodes_as_fields(nested)) for name, meta, nested in plan(cls))
+
+
 def _default(f: Field[Any]) -> Any:
     return f.default_factory() if callable(f.default_factory) else f.default
 

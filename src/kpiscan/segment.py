@@ -73,6 +73,14 @@ class Event(StrEnum):
     ROW = "row"  # anything else: a header field row or an indicator row
 
 
+# Python 3.11 looks an enum member up through its class at ~0.1 µs a time: the per-line code reads
+# the members it tests from these names
+_E_NOISE, _E_YEAR, _E_NAME_ROW, _E_FOOTER, _E_CAPTION, _E_END_TEXT, _E_FILL_DATE, _E_ROW = (
+    Event.NOISE, Event.YEAR, Event.NAME_ROW, Event.FOOTER, Event.CAPTION, Event.END_TEXT, Event.FILL_DATE, Event.ROW
+)
+_TITLE_EVENTS = {"department": Event.TITLE_DEPARTMENT, "project": Event.TITLE_PROJECT}  # by title_kind
+
+
 @dataclass
 class _Open:
     """The table being built, with the segmenter's state for it."""
@@ -98,10 +106,12 @@ _CAPTION_COLON = regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")
 def _cells(line: Line) -> list[str]:
     """The non-empty cells; a caption printed with its value in one cell ("项目名称：聘用律师费")
     is split into the two cells other layouts print."""
+    filled = list(filter(None, line.cells))
+    joined = "".join(filled)
+    if "：" not in joined and ":" not in joined:  # no caption with its value: most lines
+        return filled
     out: list[str] = []
-    for cell in line.cells:
-        if not cell:
-            continue
+    for cell in filled:
         m = _CAPTION_COLON.match(cell) if ("：" in cell or ":" in cell) else None
         if m and field_key(m.group(1)):
             out += [m.group(1), m.group(2)]
@@ -112,7 +122,8 @@ def _cells(line: Line) -> list[str]:
 
 def is_noise(line: Line) -> bool:
     """Page furniture: watermarks and lines mangled by a wrong decoding upstream."""
-    return is_watermark(line.text) or is_mojibake(line.text.strip())
+    text = line.text
+    return is_watermark(text) or (not text.isascii() and is_mojibake(text.strip()))  # ASCII is never mojibake
 
 
 def is_section_heading(line: Line, cells: list[str] | None = None) -> bool:
@@ -129,8 +140,10 @@ _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a li
 def is_prose(line: Line, cells: list[str] | None = None) -> bool:
     """Running text after a table (a note, a paragraph): one cell, no cell separators at all.
     `cells`: _cells(line), when the caller has them."""
+    if len(_cells(line) if cells is None else cells) != 1:
+        return False
     text = line.text.strip()
-    if "\t" in text or text.startswith("|") or len(_cells(line) if cells is None else cells) != 1:
+    if "\t" in text or text.startswith("|"):
         return False
     return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
 
@@ -165,7 +178,7 @@ def _parse_header_row(open_: _Open, cells: list[str]) -> None:
     table = open_.table
     if not cells:
         return
-    halves = {norm(c) for c in cells if is_half_caption(c)}
+    halves = {norm(c) for c in cells if is_half_caption(c)} if any(map(is_half_caption, cells)) else set()
     open_.half_captions |= halves
     if len(halves) >= 2:
         # a row of column captions (实施期目标 | 年度目标), not a caption and its prose
@@ -249,21 +262,29 @@ def row_key(cells: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 _LETTER = regex.compile(r"\p{L}")
 
 
-def _block_facts(
-    lines: list[Line], all_cells: list[list[str]] | None = None, noise: list[bool] | None = None
-) -> dict[int, Block]:
-    """For each 项目名称 row: the Block it heads.
+def _rows(lines: list[Line]) -> list[tuple[Line, list[str]]]:
+    """The lines that can be table rows, with their `_cells`: not empty, not noise. The others are
+    skipped in every state (TRANSITIONS: NOISE -> skip), so both passes of `segment` read these."""
+    rows = []
+    for line in lines:
+        if line.cells:
+            cells = _cells(line)
+            if cells and not is_noise(line):
+                rows.append((line, cells))
+    return rows
+
+
+def _block_facts(rows: list[tuple[Line, list[str]]]) -> dict[int, Block]:
+    """For each 项目名称 row: the Block it heads (`rows`: `_rows` of the document).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     facts: dict[int, Block] = {}
-    if all_cells is None:
-        all_cells = [_cells(line) for line in lines]
-    if noise is None:
-        noise = [is_noise(line) for line in lines]
-    rows = [(line, cells) for line, cells, noisy in zip(lines, all_cells, noise) if cells and not noisy]
-    names = [_is_name_row(cells) for _, cells in rows]  # once per row: the scan below revisits rows
+    names = [False] * len(rows)  # once per row: the scan below revisits rows
+    for i, (_, cells) in enumerate(rows):
+        if field_key(cells[0]) == "项目名称":  # the one test of _is_name_row most rows fail
+            names[i] = _is_name_row(cells)
     for i, (line, cells) in enumerate(rows):
         if not names[i]:
             continue
@@ -315,27 +336,26 @@ def line_event(
     """The first event that holds for the line, among those the current state listens to (the
     others are not tested: ROW stands for them). `noisy`: is_noise(line), when the caller has it."""
     if not cells or (is_noise(line) if noisy is None else noisy):
-        return Event.NOISE
+        return _E_NOISE
     first = cells[0]
-    if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
-        return Event.YEAR
-    kind = title_kind(first) if len(cells) <= 2 else None
-    if kind == "department":
-        return Event.TITLE_DEPARTMENT
-    if kind == "project":
-        return Event.TITLE_PROJECT
+    if len(cells) <= 2:  # a year caption or a title stands alone (a title may have a blank beside it)
+        if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
+            return _E_YEAR
+        kind = title_kind(first)
+        if kind is not None:
+            return _TITLE_EVENTS[kind]
     block = blocks.get(line.number)
     if block is not None and block.headed and _is_name_row(cells):
-        return Event.NAME_ROW
-    if Event.FOOTER in listens and is_footer_row(cells):
-        return Event.FOOTER
-    if Event.CAPTION in listens and is_indicator_header(line.cells):
-        return Event.CAPTION
-    if Event.END_TEXT in listens and (is_section_heading(line, cells) or is_prose(line, cells)):
-        return Event.END_TEXT
-    if Event.FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
-        return Event.FILL_DATE
-    return Event.ROW
+        return _E_NAME_ROW
+    if _E_FOOTER in listens and is_footer_row(cells):
+        return _E_FOOTER
+    if _E_CAPTION in listens and is_indicator_header(line.cells):
+        return _E_CAPTION
+    if _E_END_TEXT in listens and (is_section_heading(line, cells) or is_prose(line, cells)):
+        return _E_END_TEXT
+    if _E_FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
+        return _E_FILL_DATE
+    return _E_ROW
 
 
 # a caption row opens a table on evidence when a 绩效目标 title stands this few lines above it
@@ -471,7 +491,7 @@ class _Segmenter:
         if table.kind == "department" and not table.project and _department_cell(cells):
             table.fields["部门名称"] = _department_cell(cells)
             table.project = _department_name(table.fields["部门名称"])
-        elif _starts_indicator_rows(cells) or all(norm(c) in block_words() for c in cells):
+        elif _starts_indicator_rows(cells) or block_words().issuperset(map(norm, cells)):
             # indicator rows printed without their caption row (a continuation page), or a stacked
             # layout's block caption (长期绩效指标) on a line of its own above its caption row
             table.body.append(line)
@@ -558,21 +578,27 @@ _ACTIONS: dict[State, dict[Event, Callable[[_Segmenter, Line, list[str]], State]
     state: {e: TRANSITIONS.get((None, e)) or TRANSITIONS.get((state, e), _Segmenter.skip) for e in Event}
     for state in State
 }
-_WITHOUT_CAPTION = {s: LISTENS[s] - {Event.CAPTION} for s in (State.SEEKING, State.CLOSED)}
+# the events each state listens to while no title is pending: a caption row opens a table only
+# under a title
+_UNTITLED: dict[State, frozenset[Event]] = {
+    s: LISTENS[s] - {Event.CAPTION} if s in (State.SEEKING, State.CLOSED) else LISTENS[s] for s in State
+}
+assert all(_ACTIONS[s][Event.NOISE] is _Segmenter.skip for s in State), "segment() reads only _rows"
 
 
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    all_cells = [_cells(line) for line in doc.lines]
-    noise = [is_noise(line) for line in doc.lines]  # once per line: both passes below ask
-    seg = _Segmenter(doc, _block_facts(doc.lines, all_cells, noise))
-    for line, cells, noisy in zip(doc.lines, all_cells, noise):
-        state = seg.current.state if seg.current is not None else State.SEEKING
-        listens = LISTENS[state]
-        if state in (State.SEEKING, State.CLOSED) and seg.pending_title is None:
-            listens = _WITHOUT_CAPTION[state]  # a caption row opens a table only under a title
-        event = line_event(line, cells, seg.blocks, listens, noisy)
-        new_state = _ACTIONS[state][event](seg, line, cells)
+    rows = _rows(doc.lines)  # the other lines are NOISE, skipped in every state
+    seg = _Segmenter(doc, _block_facts(rows))
+    skip, seeking = _Segmenter.skip, State.SEEKING
+    for line, cells in rows:
+        cur = seg.current
+        state = cur.state if cur is not None else seeking
+        listens = (LISTENS if seg.pending_title is not None else _UNTITLED)[state]
+        action = _ACTIONS[state][line_event(line, cells, seg.blocks, listens, False)]
+        if action is skip:  # the state stays
+            continue
+        new_state = action(seg, line, cells)
         if seg.current is not None:
             seg.current.state = new_state
     if seg.current is not None:
@@ -584,9 +610,10 @@ def segment(doc: Document) -> list[TableBlock]:
 
 def _starts_indicator_rows(cells: list[str]) -> bool:
     """A row that can only be an indicator row: it carries a 一级 or 二级 category label."""
-    if any(is_half_caption(c) for c in cells) or field_key(cells[0]) is not None:
+    if field_key(cells[0]) is not None or any(map(is_half_caption, cells)):
         return False
-    return any(level1_of(c) or level2_of(c) or is_column_header(c) for c in cells[:4])
+    head = cells[:4]
+    return any(map(level1_of, head)) or any(map(level2_of, head)) or any(map(is_column_header, head))
 
 
 def check_tables(doc: Document, tables: list[TableBlock]) -> list[InputError]:

@@ -101,7 +101,8 @@ def caption_roles(cell: str) -> frozenset[str]:
 def is_caption_row(cells: list[str] | tuple[str, ...]) -> bool:
     """An indicator caption row: 三级指标, or a value caption with a name or 二级 caption
     (一级指标 | 二级指标 | 指标内容 | 指标值, 一级指标 | 二级指标 | 当年预期实现值 …)."""
-    if not any("指" in c or "值" in c for c in cells):
+    joined = "".join(cells)
+    if "指" not in joined and "值" not in joined:
         return False  # every caption row has an 指标 or a 值 caption: most rows stop here
     return _is_caption_row(tuple(cells))
 

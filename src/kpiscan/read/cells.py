@@ -20,14 +20,18 @@ _CJK = r"\p{Han}\p{Block=CJK_Symbols_and_Punctuation}\p{Block=Halfwidth_and_Full
 _CJK_BREAK = regex.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 
 
+def is_plain(text: str) -> bool:
+    """No tag, entity, whitespace run or control/wide space: `clean_cell` of the text (of each
+    piece of it, split anywhere) is its strip. Most cells and most rows are plain."""
+    return "<" not in text and "&" not in text and "  " not in text and text.isprintable()
+
+
 def clean_cell(text: str) -> str:
     """Remove tags and entities, collapse whitespace runs to one space, trim."""
     if text.isspace() or not text:
         return ""
-    if "  " not in text and text.isprintable():
-        # quick path, most cells: no tag or entity and no whitespace but single ASCII spaces
-        if "<" not in text and "&" not in text:
-            return text.strip()
+    if is_plain(text):  # quick path, most cells
+        return text.strip()
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
@@ -53,12 +57,13 @@ def merge_embedded(cells: list[str]) -> list[str]:
     Where the embedded texts repeat the cells that follow (the usual converter artefact) they are
     dropped; otherwise they are spliced in as cells of their own, so no text is lost.
     """
-    joined = "".join(cells)
+    stripped = list(map(str.strip, cells))
+    joined = "".join(stripped)
     if "<" not in joined:
-        if "&" not in joined and "  " not in joined and joined.isprintable():
-            # the common row: no tag, entity, whitespace run or control/wide space in any cell,
-            # so clean_cell of each cell is its strip (one test for the row instead of one a cell)
-            return [c.strip() for c in cells]
+        if is_plain(joined):
+            # the common row: clean_cell of each cell is its strip (one test for the row, not one a
+            # cell; whitespace at a cell's ends, also a run or a wide space, goes with the strip)
+            return stripped
         return [clean_cell(c) if c else "" for c in cells]
     out: list[str] = []
     for i, raw in enumerate(cells):

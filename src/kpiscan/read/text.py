@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+from typing import Callable
 
 import regex
 
 from ..errors import InputError
 from ..model import Document, Line
-from .cells import merge_embedded
+from .cells import is_plain, merge_embedded
 
 _MD_SEPARATOR = regex.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _MD_HEADING = regex.compile(r"^#{1,6}\s+")
@@ -162,6 +163,20 @@ def check_binary(data: bytes, path: str) -> None:
 
 def split_cells(text: str) -> tuple[str, ...]:
     """Cells of one line: markdown pipes, else tabs, else the line as one cell."""
+    if "|" not in text:  # no markdown row (most lines): a plain line's cells are its stripped pieces
+        if "\t" in text:
+            body = text.rstrip()  # trailing blank cells are dropped anyway
+            if not body:
+                return ()
+            pieces = tuple(map(str.strip, body.split("\t")))
+            if is_plain("".join(pieces)):
+                return pieces
+        else:
+            one = text.strip()
+            if one[:1] == "#":
+                one = _MD_HEADING.sub("", one)
+            if is_plain(one):
+                return (one,) if one else ()
     stripped = text.strip()
     if not stripped:  # a blank line (or only tabs): no cells
         return ()
@@ -169,7 +184,8 @@ def split_cells(text: str) -> tuple[str, ...]:
         if _MD_SEPARATOR.match(stripped):
             return ()
         inner = stripped[1:-1] if stripped.endswith("|") else stripped[1:]
-        raw = [c.replace("\\|", "|") for c in _PIPE_SPLIT.split(inner)]
+        # str.split when no pipe is escaped: every pipe separates
+        raw = [c.replace("\\|", "|") for c in _PIPE_SPLIT.split(inner)] if "\\|" in inner else inner.split("|")
     elif "\t" in text:
         raw = text.split("\t")
     else:
@@ -183,7 +199,7 @@ def split_cells(text: str) -> tuple[str, ...]:
 def budget_year(lines: list[Line]) -> int | None:
     """The document's budget year: the first "20XX年度" in its opening lines (its title)."""
     for line in lines[:400]:
-        m = _BUDGET_YEAR.search(line.text)
+        m = _BUDGET_YEAR.search(line.text) if "年度" in line.text else None
         if m:
             return int(m.group(1))
     return None
@@ -265,21 +281,48 @@ def cap_lines(doc: Document) -> Document:
     return doc
 
 
+def _line_maker() -> Callable[[int, str, tuple[str, ...]], Line]:
+    """`Line(number, text, cells)`, its other fields at their defaults, built at half the cost:
+    a frozen dataclass's __init__ sets each field through object.__setattr__, this sets its slots
+    directly (the text reader makes one Line per source line). Any field after `cells` must have
+    a plain default (checked here, and against Line() in tests/test_read_text.py)."""
+    fs = fields(Line)
+    if [f.name for f in fs[:3]] != ["number", "text", "cells"] or any(f.default is MISSING for f in fs[3:]):
+        raise TypeError("Line's fields changed: update read.text._line_maker")
+    set_number, set_text, set_cells = (getattr(Line, f.name).__set__ for f in fs[:3])
+    rest = tuple((getattr(Line, f.name).__set__, f.default) for f in fs[3:])
+    new = object.__new__
+
+    def make(number: int, text: str, cells: tuple[str, ...]) -> Line:
+        line = new(Line)
+        set_number(line, number)
+        set_text(line, text)
+        set_cells(line, cells)
+        for set_field, default in rest:
+            set_field(line, default)
+        return line
+
+    return make
+
+
+make_line = _line_maker()
+
+
 def read_text(path: str | Path) -> Document:
     p = Path(path)
     data = load_bytes(p)
     decoded = decode_text(data, str(p))
     del data
-    lines, notes = [], decoded.notes
-    if len(decoded.lines) > MAX_LINES:  # the rest is never split into cells
-        notes += kept_as_text(list(enumerate(decoded.lines[MAX_LINES:], start=MAX_LINES + 1)))
-        del decoded.lines[MAX_LINES:]
-    for i, raw in enumerate(decoded.lines, start=1):
-        if len(raw) > MAX_LINE_CHARS:
-            notes.append((i, "line-over-limit", raw))
-            lines.append(Line(number=i, text="", cells=()))
-        else:
-            lines.append(Line(i, raw, split_cells(raw)))  # positional: a frozen Line builds faster
+    texts, notes = decoded.lines, decoded.notes
+    if len(texts) > MAX_LINES:  # the rest is never split into cells
+        notes += kept_as_text(list(enumerate(texts[MAX_LINES:], start=MAX_LINES + 1)))
+        del texts[MAX_LINES:]
+    if max(map(len, texts), default=0) > MAX_LINE_CHARS:  # such a line is kept whole, as a note
+        for i, raw in enumerate(texts):
+            if len(raw) > MAX_LINE_CHARS:
+                notes.append((i + 1, "line-over-limit", raw))
+                texts[i] = ""  # its Line: no text, no cells
+    lines = [make_line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
