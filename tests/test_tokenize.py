@@ -46,3 +46,31 @@ def test_value_span_with_spaces_maps_back_to_the_text():
 
 def test_qualitative_text_has_no_value_span():
     assert list(get_nlp()("社会效益明显提升").spans["values"]) == []
+
+
+def test_jieba_dictionary_copy_is_jiebas_own(tmp_path, monkeypatch):
+    """The JSON copy of jieba's prefix dictionary (read ~4x faster than jieba's marshal cache)
+    holds exactly what jieba's initialize builds, written by a first load and read by the next;
+    a corrupt copy falls back to jieba."""
+    import jieba
+
+    from kpiscan import tokenize
+
+    monkeypatch.setattr(tokenize.tempfile, "gettempdir", lambda: str(tmp_path))
+    own = jieba.Tokenizer()
+    own.initialize()
+    first, second = jieba.Tokenizer(), jieba.Tokenizer()
+    tokenize._load_dictionary(first)  # no copy yet: jieba loads it, the copy is written
+    copy = tokenize._dictionary_copy()
+    assert copy.parent == tmp_path and copy.is_file()
+    monkeypatch.setattr(jieba.Tokenizer, "initialize", lambda self, dictionary=None: (_ for _ in ()).throw(AssertionError("jieba asked")))
+    tokenize._load_dictionary(second)  # read from the copy alone
+    assert first.FREQ == second.FREQ == own.FREQ and first.total == second.total == own.total
+    text = "年度绩效目标完成率达到95%以上的项目数量"
+    assert list(second.cut(text)) == list(own.cut(text))
+    monkeypatch.undo()
+    monkeypatch.setattr(tokenize.tempfile, "gettempdir", lambda: str(tmp_path))
+    copy.write_bytes(b"[1, {")  # cut short
+    third = jieba.Tokenizer()
+    tokenize._load_dictionary(third)
+    assert third.FREQ == own.FREQ

@@ -16,11 +16,12 @@ Bounded: at most `window` files are in flight or waiting for an earlier file to 
 worker, at least 4), so memory does not grow with the corpus and a Dask client holds a bounded
 number of futures (each released once written).
 
-Cache: with `cache_dir`, each file's part is written there as JSON as soon as it is done, so Ctrl-C
-keeps the finished files. With `resume=True` a file whose entry matches is loaded instead of
-scanned. An entry matches when the file's resolved path, size and content hash (sha1), the kpiscan
-version, a fingerprint of the kpiscan code and lexicons (their content), the `classify` flag and
-the cache format are all the same. Files that failed (no tables, only problems) are not cached.
+Cache: with `cache_dir`, each file's part is written there (a JSON line, then its streams' JSONL
+text as written to the outputs) as soon as it is done, so Ctrl-C keeps the finished files. With
+`resume=True` a file whose entry matches is loaded instead of scanned. An entry matches when the
+file's resolved path, size and content hash (sha1), the kpiscan version, a fingerprint of the
+kpiscan code and lexicons (their content), the `classify` flag and the cache format are all the
+same. Files that failed (no tables, only problems) are not cached.
 
 Failures: `scan_file` reports bad input as `InputError`s in `problems`. An unexpected exception
 inside the scan of one file (a bug) is also reported as a problem of that file, "internal error:
@@ -60,7 +61,7 @@ from .read.text import check_regular, load_bytes
 from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
-CACHE_FORMAT = 2  # entries hold parts (no table bodies); bump when the part layout changes
+CACHE_FORMAT = 3  # entries hold parts (no table bodies), streams as JSONL text; bump when the layout changes
 LOCK_NAME = ".kpiscan.lock"
 DASK_FILES = ("send", "shared")
 
@@ -100,7 +101,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
     the streams named in `encode` as JSONL text, encoded straight from the records (no list of
     dicts in between: a file of a million rows holds one form at a time)."""
-    from .write import json_line
+    from .write import json_lines
 
     part: dict[str, Any] = {
         "format": FORMAT,
@@ -115,7 +116,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
         },
     }
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
-        part[k] = "".join(json_line(x.to_dict()) for x in items) if k in encode else [x.to_dict() for x in items]
+        part[k] = json_lines(items) if k in encode else [x.to_dict() for x in items]
     return part
 
 
@@ -221,28 +222,40 @@ class ScanCache:
         if key is None:
             return None
         try:
-            entry = json.loads(self._entry(path).read_text(encoding="utf-8"))
-            if entry.get("key") != key:
-                return None
-            part = entry["part"]
-        except (OSError, ValueError, KeyError, TypeError):
+            with self._entry(path).open(encoding="utf-8", newline="") as fh:
+                entry = json.loads(fh.readline())
+                if entry.get("key") != key:
+                    return None
+                part, sizes, text = entry["part"], entry["sizes"], fh.read()
+            if sum(sizes.values()) != len(text):
+                return None  # cut short
+            at = 0
+            for k in STREAMS:
+                part[k], at = text[at : at + sizes[k]], at + sizes[k]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, stale, or unreadable: scan again
         return _renamed(part, entry.get("given"), str(path))
 
     def store(self, path: Path, key: dict[str, Any] | None, part: dict[str, Any]) -> bool:
-        """Write the entry atomically; False when not cached (failed file, unreadable key)."""
+        """Write the entry atomically; False when not cached (failed file, unreadable key). An
+        entry is one JSON line (the key, the part without its streams, each stream's length) and
+        then the streams' JSONL text as it is (encoded once, for the outputs and the cache)."""
         if key is None or not part["n"]["tables"]:
             return False
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._entry(path)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        with tmp.open("w", encoding="utf-8") as fh:  # one stream encoded at a time
-            fh.write(f'{{"key": {json.dumps(key)}, "given": {json.dumps(str(path), ensure_ascii=False)}, "part": {{')
-            fh.write(", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in part.items() if k not in STREAMS))
+        streams = {k: stream_text(part, k) for k in STREAMS}
+        head = {
+            "key": key,
+            "given": str(path),
+            "part": {k: v for k, v in part.items() if k not in STREAMS},
+            "sizes": {k: len(v) for k, v in streams.items()},
+        }
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(json.dumps(head) + "\n")
             for k in STREAMS:
-                fh.write(f', "{k}": ')
-                fh.write(json.dumps(part[k], ensure_ascii=False))
-            fh.write("}}")
+                fh.write(streams[k])
         os.replace(tmp, target)
         return True
 
@@ -384,7 +397,15 @@ class _Tracker:
 # A runner takes files (submit) and hands back finished parts (wait: at least one, blocking).
 
 
-class _Serial:
+class _Runner:
+    window = 1  # files in flight or finished and waiting for an earlier one
+
+    def room(self, held: int) -> bool:
+        """Whether another file may be submitted while `held` are in flight or waiting."""
+        return held < self.window
+
+
+class _Serial(_Runner):
     """In this process (no --file-timeout: nothing to enforce)."""
 
     window = 1
@@ -404,7 +425,7 @@ class _Serial:
         pass
 
 
-class _Processes:
+class _Processes(_Runner):
     """Worker processes forked from this one (`scanproc.ScanPool`): one with --file-timeout and no
     --workers (the budget holds even inside C code: the worker is ended, this process goes on),
     N with --workers N. A worker that dies or runs past a file's budget costs that file only."""
@@ -454,7 +475,9 @@ def dask_client(spec: str):
         n = int(spec.split(":", 1)[1]) if ":" in spec else (os.cpu_count() or 1)
         if n < 1:
             raise ValueError(f"--dask {spec}: the number of workers must be at least 1")
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        preload = ["kpiscan.daskworker"]  # as on a real cluster: helpers warm at worker start, both quietened
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR,
+                               preload=preload, scheduler_kwargs={"preload": preload})
         client = Client(cluster)
 
         def close() -> None:
@@ -493,28 +516,47 @@ def check_shared(client, files: list[Path]) -> None:
                 )
 
 
-def dask_task(args: tuple) -> bytes:
-    """A Dask task: `scan_part(*args)` in a helper process of the worker (`scanproc.run_task`),
-    where the file's budget holds even inside C code and the model is loaded once per worker; the
-    part comes back pickled, as the helper sent it (its streams JSONL text, ready to write)."""
-    from .scanproc import run_task
+# Files go to Dask in batches, one task each, so that the scheduler's, the worker's and the
+# client's cost per task (~10 ms of CPU between them, measured) is paid once per batch, not per
+# file: a batch is closed at BATCH_FILES files or at `batch_bytes` of input (a larger file goes
+# alone), where `batch_bytes` is the corpus' size spread over BATCH_ROUNDS tasks per worker thread
+# (so that a small corpus still keeps every worker busy), within BATCH_BYTES.
+BATCH_FILES = 64
+BATCH_BYTES = (128 << 10, 4 << 20)
+BATCH_ROUNDS = 4
 
-    return run_task(args)
+
+def batch_bytes(files: list[Path], threads: int) -> int:
+    """The input bytes at which a batch is closed, for these files on `threads` worker threads."""
+    total = 0
+    for f in files:
+        with contextlib.suppress(OSError):
+            total += f.stat().st_size
+    low, high = BATCH_BYTES
+    return int(min(high, max(low, total / (BATCH_ROUNDS * max(1, threads)))))
 
 
-class _Dask:
-    """Futures submitted one file at a time, at most `window` in flight, released once read.
-    Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway (KilledWorker
-    after repeated losses) is reported as a problem of its file."""
+class _Dask(_Runner):
+    """Files sent in batches (one task each), at most `tasks` tasks in flight, each future released
+    once read. Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway
+    (KilledWorker after repeated losses) is reported as a problem of each of its files."""
 
-    def __init__(self, client, classify: bool, timeout: float | None, files: str, encode: tuple[str, ...]) -> None:
+    def __init__(self, client, classify: bool, timeout: float | None, files: str, encode: tuple[str, ...], paths: list[Path]) -> None:
         from dask.distributed import as_completed
 
         self.client, self.classify, self.timeout, self.files, self.encode = client, classify, timeout, files, encode
-        self.window = max(4, 2 * sum(client.nthreads().values()))
+        threads = sum(client.nthreads().values())
+        self.tasks = max(4, 2 * threads)  # in flight
+        self.window = self.tasks * BATCH_FILES  # files in flight or finished and waiting for an earlier one
+        self.limit = batch_bytes(paths, threads)
         self.done = as_completed()
-        self.index: dict[str, tuple[int, Path]] = {}
+        self.index: dict[str, list[tuple[int, Path]]] = {}  # future key -> its files
+        self.batch: list[tuple[int, Path, tuple]] = []  # the open batch
+        self.size = 0  # its input bytes
         self.local: deque = deque()  # files that failed before submission (unreadable here)
+
+    def room(self, held: int) -> bool:
+        return held < self.window and (bool(self.batch) or len(self.index) < self.tasks)
 
     def submit(self, i: int, inp: Input) -> None:
         path = inp.path
@@ -524,26 +566,44 @@ class _Dask:
             except InputError as err:  # unreadable here: reported as the serial scan would
                 self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
+            size = len(data)
             args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc)
         else:
+            size = 0
+            with contextlib.suppress(OSError):
+                size = path.stat().st_size
             args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc)
-        fut = self.client.submit(dask_task, args, pure=False)
-        self.index[fut.key] = (i, path)
+        if self.batch and self.size + size > self.limit:
+            self._flush()
+        self.batch.append((i, path, args))
+        self.size += size
+        if len(self.batch) >= BATCH_FILES or self.size >= self.limit:
+            self._flush()
+
+    def _flush(self) -> None:
+        from .scanproc import run_batch
+
+        fut = self.client.submit(run_batch, [args for _, _, args in self.batch], pure=False)
+        self.index[fut.key] = [(i, path) for i, path, _ in self.batch]
         self.done.add(fut)
+        self.batch, self.size = [], 0
 
     def wait(self) -> list[tuple[int, dict]]:
         if self.local:
             return [self.local.popleft()]
+        if self.batch:
+            self._flush()
         fut = next(self.done)
-        i, path = self.index.pop(fut.key)
+        files = self.index.pop(fut.key)
         try:
-            part = pickle.loads(fut.result())
+            parts = [pickle.loads(b) for b in fut.result()]
         except Exception as err:
-            part = problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}")
+            parts = [problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}") for _, path in files]
         fut.release()
-        return [(i, part)]
+        return [(i, part) for (i, _), part in zip(files, parts)]
 
     def close(self, ok: bool) -> None:
+        self.batch = []
         if not ok:
             futures = list(self.done.futures)
             if futures:
@@ -562,7 +622,7 @@ def _runner(
             if dask_files == "shared":
                 check_shared(client, files)
             stats.mode = "dask"
-            return _Dask(client, classify, timeout, dask_files, encode), close
+            return _Dask(client, classify, timeout, dask_files, encode, files), close
         except BaseException:
             if close:
                 close()
@@ -628,7 +688,7 @@ def iter_parts(
                         stats.count(part)
                         yield part
                         nxt += 1
-                    if inflight == 0 or runner is None or inflight + len(ready) < runner.window and i + 1 < len(files):
+                    if inflight == 0 or runner is None or runner.room(inflight + len(ready)) and i + 1 < len(files):
                         break
                     for j, part in runner.wait():
                         inflight -= 1

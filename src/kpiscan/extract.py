@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import regex
 
@@ -25,8 +25,9 @@ from .read.text import LINE_LIMIT
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One non-empty cell of a row as the reader takes it (a tuple: one is made per cell)."""
+
     col: int
     kind: str
     text: str
@@ -76,12 +77,14 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
             tokens.append(Token(col, L1, cell, level1=as_l1))
         elif is_column_header(cell):
             tokens.append(Token(col, HDR, cell))
-        elif _short_label_place(col, cell, label_cols, short_labels, tokens) and (weak := weak_level2_of(cell)):
+        elif label_cols and (weak := weak_level2_of(cell)) and _short_label_place(col, cell, label_cols, short_labels, tokens):
             short_labels.add(norm(cell))
             tokens.append(Token(col, L2, cell, *weak))
-        else:
+        elif " " in cell:
             tokens.extend(_split_merged_label(col, cell))
-    return _names_that_look_like_labels(tokens)
+        else:
+            tokens.append(Token(col, TEXT, cell))  # one word: no label merged into it
+    return _names_that_look_like_labels(tokens) if len(tokens) > 2 else tokens
 
 
 def _short_label_place(
@@ -101,11 +104,13 @@ def _names_that_look_like_labels(tokens: list[Token]) -> list[Token]:
     label and followed by a single text (its value) before the next label is that value's name."""
     out = list(tokens)
     for i in range(1, len(out) - 1):
-        prev, here, nxt = out[i - 1], out[i], out[i + 1]
+        here = out[i]
+        if here.kind not in (L1, L2):
+            continue  # most tokens: a text
+        prev, nxt = out[i - 1], out[i + 1]
         after = out[i + 2] if i + 2 < len(out) else None
         if (
-            here.kind in (L1, L2)
-            and prev.kind in (L1, L2)
+            prev.kind in (L1, L2)
             and nxt.kind == TEXT
             and looks_like_value(nxt.text)
             and (after is None or after.kind != TEXT)
@@ -550,7 +555,7 @@ def _row_cells(reader: _Reader, line: Line, caption: bool) -> tuple[Line, dict[s
     row that is set aside whole (a 合计 / 小计 row of an export)."""
     if reader.blocks_seen:
         line = _block_of(reader, line)
-    first = next((c for c in line.cells if c), "")
+    first = next(filter(None, line.cells), "")
     if first and len(first) <= 3 and norm(first) in _SUBTOTAL:
         reader.lost(line, " | ".join(c for c in line.cells if c), "subtotal")
         return None

@@ -75,10 +75,10 @@ def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> N
 
 
 def fill_labels(indicators: list[Indicator], year: int | None) -> None:
-    from .classify import assess
+    from .classify import decide
 
-    for ind, verdict in zip(indicators, assess(indicators, year=year)):
-        ind.label, ind.flagged, ind.reasons = verdict.label, verdict.flagged, list(verdict.reasons)
+    for ind, (label, flagged, reasons, _) in zip(indicators, decide(indicators, year=year)):
+        ind.label, ind.flagged, ind.reasons = label, flagged, list(reasons)
 
 
 LOW_CONFIDENCE = 0.80  # an OCR row whose weakest cell the recogniser scored below this is unparsed
@@ -243,69 +243,111 @@ def unplaced_cells(
     Linear in cells: each line compares only with the texts of its own neighbourhood.
     """
     cut = cut or {}
-    captions = _captions()
     near: dict[tuple[int, int], list[str]] = {}
     for i in indicators:
         near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2, i.project) if x)
     for u in unparsed:
         near.setdefault((u.table, u.line), []).append(u.text)
-    out: list[Unparsed] = []
     by_number = {line.number: line for line in doc.lines}
-    memo: dict[tuple[int, int], _Kept] = {}
+    known: dict[str, tuple[str, bool]] = {}
+    out: list[Unparsed] = []
+    for t in tables:
+        out += _unplaced_in_table(doc.name, t, by_number, near, cut.get(t.index, (0, -1)), known)
+    return out
 
-    def kept(table: int, line: int) -> _Kept:
+
+def _unplaced_in_table(
+    doc: str,
+    t: TableBlock,
+    by_number: dict[int, Line],
+    near: dict[tuple[int, int], list[str]],
+    skip: tuple[int, int],
+    known: dict[str, tuple[str, bool]],
+) -> list[Unparsed]:
+    """unplaced_cells of one table. `near`: (table, line) -> the kept texts of that line's records;
+    `skip`: the lines kept whole already; `known`: cell -> (its letters and digits, whether it is
+    placed wherever it stands: a caption of the layout vocabulary or punctuation only), shared by
+    the tables of a document (they repeat their captions)."""
+    captions = _captions()
+    body = {line.number for line in t.body}
+    fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
+    amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
+    last = max(t.end_line, t.line)
+    # the kept texts of each line as printed, one string: a cell found in its line's or a
+    # neighbour's is placed (most cells; the _Kept forms are built only for the others)
+    printed = {k: "\0".join(map(norm, near.get((t.index, k), ()))) for k in range(t.line - 1, last + 2)}
+    memo: dict[int, _Kept] = {}
+
+    def kept(line: int) -> _Kept:
         """The kept texts of one line's records, normalised once (three lines ask for them)."""
-        if (table, line) not in memo:
+        if line not in memo:
             if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
                 memo.clear()
-            memo[(table, line)] = _Kept(near.get((table, line), []))
-        return memo[(table, line)]
+            memo[line] = _Kept(near.get((t.index, line), []))
+        return memo[line]
 
-    for t in tables:
-        body = {line.number for line in t.body}
-        fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
-        amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
-        skip = cut.get(t.index, (0, -1))
-        for number in range(t.line, max(t.end_line, t.line) + 1):
-            if skip[0] <= number <= skip[1]:
+    out: list[Unparsed] = []
+    for number in range(t.line, last + 1):
+        line = by_number.get(number)
+        if line is None or skip[0] <= number <= skip[1] or not any(line.cells):
+            continue
+        around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
+        lost: list[str] = []
+        for cell in filter(None, line.cells):
+            text = norm(cell)
+            if text in around and "\0" not in text:
                 continue
-            line = by_number.get(number)
-            if line is None or not any(line.cells) or is_watermark(line.text):
-                continue
-            around = [kept(t.index, k) for k in (number - 1, number, number + 1)]
-            for cell in line.cells:
-                text = norm(cell)
-                key = _PUNCT.sub("", text)
-                placed = (
-                    not key
-                    or key in captions
-                    or any(a.holds(text, key) for a in around)
-                    or (number not in body and fields.holds(text, key))
-                    or bool(caption_roles(cell))
-                    or _amount(text) in amounts
-                )
-                if not placed:
-                    out.append(Unparsed(doc.name, t.index, number, cell, "unplaced-cell"))
+            if cell not in known:  # what a cell is wherever it stands: asked once per document
+                key = _bare(text)
+                known[cell] = (key, not key or key in captions or bool(caption_roles(cell)))
+            key, vocabulary = known[cell]
+            placed = (  # the cheap tests first
+                vocabulary
+                or _amount(text) in amounts
+                or (number not in body and fields.holds(text, key))
+                or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
+            )
+            if not placed:
+                lost.append(cell)
+        if lost and not is_watermark(line.text):  # asked only of a line with a cell left over
+            out += [Unparsed(doc, t.index, number, cell, "unplaced-cell") for cell in lost]
     return out
+
+
+def _bare(text: str) -> str:
+    """`text` without punctuation, symbols and spaces (letters and digits only: as it is)."""
+    return text if text.isalnum() else _PUNCT.sub("", text)
 
 
 MIN_LOOSE = 4  # characters a cell holds (punctuation aside) before it may match a kept text loosely
 
 
 class _Kept:
-    """The kept texts of a neighbourhood, in the two forms a cell is looked up in."""
+    """The kept texts of a neighbourhood, in the two forms a cell is looked up in: as printed
+    (`printed`), and without punctuation (`bare`, `whole`), the second built only when a cell is
+    not found as printed (most cells are)."""
+
+    __slots__ = ("printed", "_forms", "_bare", "_whole")
 
     def __init__(self, texts: list[str]) -> None:
-        forms = [norm(x) for x in texts if x]
-        self.printed = "\0".join(forms)
-        bare = [_PUNCT.sub("", x) for x in forms]
-        self.bare = "\0".join(bare)
-        self.whole = set(bare)
+        self._forms = [norm(x) for x in texts if x]
+        self.printed = "\0".join(self._forms)
+        self._bare: str | None = None
+        self._whole: set[str] = set()
+
+    def _loose(self) -> str:
+        if self._bare is None:
+            bare = [_bare(x) for x in self._forms]
+            self._bare, self._whole = "\0".join(bare), set(bare)
+        return self._bare
 
     def holds(self, text: str, key: str) -> bool:
         """`text` (a cell as printed) inside a kept text, or `key` (its letters and digits) a whole
         kept text or, when it is MIN_LOOSE characters or more, inside one."""
-        return text in self.printed or key in self.whole or (len(key) >= MIN_LOOSE and key in self.bare)
+        if text in self.printed:
+            return True
+        bare = self._loose()
+        return key in self._whole or (len(key) >= MIN_LOOSE and key in bare)
 
 
 # a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0")

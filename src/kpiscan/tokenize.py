@@ -9,11 +9,16 @@ Nothing here downloads: jieba's bundled dictionary is local. The segmenter is ou
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 import jieba
+import orjson
 
 from kpiscan.lexicon import path, table
 
@@ -50,11 +55,52 @@ def user_words() -> list[str]:
     return list(words)
 
 
+def _dictionary_copy() -> Path:
+    """Where the JSON copy of jieba's prefix dictionary is kept: beside jieba's own cache, named
+    by jieba's version and its dictionary file's size and time (a new jieba makes a new copy)."""
+    source = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    st = source.stat()
+    key = hashlib.sha1(f"{jieba.__version__}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"kpiscan-jieba-{key}.json"
+
+
+def _load_dictionary(tokenizer: jieba.Tokenizer) -> None:
+    """jieba's prefix dictionary (word -> frequency, and their total) into `tokenizer`, the same
+    that `tokenizer.initialize()` builds: from a JSON copy of it when this user wrote one (orjson
+    reads it about 4x faster than jieba's marshal cache: ~0.3 s instead of ~1.2 s of a first
+    scan's CPU), else by jieba, and the copy written for the next process (atomically). A copy
+    that cannot be read or written is skipped: jieba's own load is the fallback."""
+    try:
+        copy: Path | None = _dictionary_copy()
+    except OSError:
+        copy = None
+    try:
+        if copy is not None and (not hasattr(os, "getuid") or copy.stat().st_uid == os.getuid()):
+            total, freq = orjson.loads(copy.read_bytes())
+            if isinstance(total, int) and isinstance(freq, dict) and freq:
+                tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+                return
+    except (OSError, ValueError, TypeError):
+        pass
+    tokenizer.initialize()
+    if copy is None:
+        return
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=copy.parent, prefix=copy.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(orjson.dumps([tokenizer.total, tokenizer.FREQ]))
+        os.replace(tmp, copy)
+    except OSError:  # no writable temp dir: jieba's cache still serves the next process
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 @cache
 def segmenter() -> jieba.Tokenizer:
     """A private jieba tokenizer holding the user dictionary."""
     tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
+    _load_dictionary(tokenizer)
     for word in user_words():
         tokenizer.add_word(word, freq=tokenizer.suggest_freq(word, tune=False))
     return tokenizer

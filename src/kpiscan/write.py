@@ -15,7 +15,9 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Sequence
+
+import orjson
 
 from . import schema
 from .cellsafe import defuse
@@ -45,12 +47,31 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def json_line(record: dict) -> str:
-    """One record as strict JSON (no bare Infinity/NaN: a non-finite number is written as null;
-    its printed text stays in `value` and `target.raw`) and a newline."""
+    """One record as strict JSON in UTF-8 (no bare Infinity/NaN: a non-finite number is written as
+    null; its printed text stays in `value` and `target.raw`) and a newline. Encoded by orjson
+    (compact, keys in order, non-finite floats as null); what orjson refuses (an integer past 64
+    bits, a key that is not a string, a lone surrogate) by the standard library, to the same JSON."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        pass
     try:
         return _ENCODE(record) + "\n"
     except ValueError:
         return _ENCODE(_finite(record)) + "\n"
+
+
+def json_lines(records: Sequence[Any]) -> str:
+    """Records (of one class) as JSONL, `json_line(r.to_dict())` each: encoded straight from the
+    records when their class's to_dict is its fields (schema.encodes_as_fields), else through
+    to_dict."""
+    cls: type = type(records[0]) if records else dict
+    if records and schema.encodes_as_fields(cls) and all(type(r) is cls for r in records):
+        try:
+            return b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records).decode()
+        except TypeError:  # orjson.JSONEncodeError: what it refuses goes through json_line
+            pass
+    return "".join(json_line(r.to_dict()) for r in records)
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:

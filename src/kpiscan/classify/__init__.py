@@ -1,6 +1,7 @@
 """Measurability of indicators: quantitative / temporal / binary / vague / malformed (docs/classifier.md).
 
-    assess(indicators, year=None) -> list[Verdict]     what `kpiscan scan` calls; pure
+    assess(indicators, year=None) -> list[Verdict]     pure
+    decide(indicators, year=None) -> list[tuples]      the same as plain tuples: what `kpiscan scan` calls
     classify_one(name, value, level2=None, year=None)   one indicator
     baseline_assess(indicators, year=None)              the lexicon-only baseline, for comparison
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..model import Indicator
-from .item import Item, item_key, item_of, item_of_indicator
+from .item import Item, indicator_key, item_of, item_of_indicator
 from .memo import MEMO_ENV, Decided, VerdictMemo, memo_enabled
 from .rules import DECIDED_BY_MODEL, DECIDED_BY_RULE, FLAGGED, LABELS, baseline, explain
 from .scoring import ArrayClassifier, RuledDecisions
@@ -35,7 +36,7 @@ PACKAGED_MODELS = Path(__file__).resolve().parents[1] / "models"
 MODEL_FILE = "measurability.json"
 MODEL_PATH = PACKAGED_MODELS / MODEL_FILE
 
-__all__ = ["LABELS", "MODEL_PATH", "Verdict", "VerdictMemo", "assess", "baseline_assess", "classify_one",
+__all__ = ["LABELS", "MODEL_PATH", "Verdict", "VerdictMemo", "assess", "baseline_assess", "classify_one", "decide",
            "load_model", "memo_stats", "model_dir", "preload", "verdict_memo"]
 
 
@@ -112,31 +113,35 @@ def assess(indicators: Sequence[Indicator], year: int | None = None,
     """A Verdict per indicator, in order. Uses each indicator's target when filled, else parses
     its value with `year`. Does not modify the indicators. With the shipped model (`model` None),
     verdicts come from the process's memo where the same item was decided before."""
-    items = [item_of_indicator(ind, year) for ind in indicators]
-    if not items:
+    return [Verdict(label, flagged, list(reasons), proba) for label, flagged, reasons, proba in decide(indicators, year, model)]
+
+
+def decide(indicators: Sequence[Indicator], year: int | None = None,
+           model: RuledDecisions | None = None) -> list[Decided]:
+    """What `assess` gives, as (label, flagged, reasons, proba) tuples (what the pipeline copies
+    onto its records). Through the memo, an Item is made only for the items not decided before."""
+    if not indicators:
         return []
     memo = None
     if model is None:
         model = load_model()
         memo = verdict_memo.of(model) if memo_enabled() else None
     if memo is None:
-        decided = _decided(model, items)
-    else:
-        keys = [item_key(i) for i in items]
-        found: list[Decided | None] = []
-        todo: dict[tuple[object, ...], Item] = {}  # the misses, each distinct item once
-        for key, item in zip(keys, items):
-            hit = memo.get(key)
-            found.append(hit)
-            if hit is None:
-                todo.setdefault(key, item)
-        fresh = dict(zip(todo, _decided(model, list(todo.values()))))
-        for key, d in fresh.items():
-            memo.put(key, d)
-        memo.hits += len(items) - len(todo)  # every item not scored here (a repeat in this batch too)
-        memo.misses += len(todo)
-        decided = [d if d is not None else fresh[key] for d, key in zip(found, keys)]
-    return [Verdict(label, flagged, list(reasons), proba) for label, flagged, reasons, proba in decided]
+        return _decided(model, [item_of_indicator(ind, year) for ind in indicators])
+    keys = [indicator_key(ind, year) for ind in indicators]
+    found: list[Decided | None] = []
+    todo: dict[tuple[object, ...], Indicator] = {}  # the misses, each distinct item once
+    for key, ind in zip(keys, indicators):
+        hit = memo.get(key)
+        found.append(hit)
+        if hit is None:
+            todo.setdefault(key, ind)
+    fresh = dict(zip(todo, _decided(model, [item_of_indicator(ind, year) for ind in todo.values()])))
+    for key, d in fresh.items():
+        memo.put(key, d)
+    memo.hits += len(indicators) - len(todo)  # every item not scored here (a repeat in this batch too)
+    memo.misses += len(todo)
+    return [d if d is not None else fresh[key] for d, key in zip(found, keys)]
 
 
 def classify_one(name: str, value: str, level2: str | None = None, year: int | None = None) -> Verdict:

@@ -269,9 +269,10 @@ def kind_defined() -> frozenset[str]:
     return frozenset(level2 for level2, _ in conflicts())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
-    """One indicator of a half, with what its table prints around it."""
+    """One indicator of a half, with what its table prints around it (one is made for every
+    record of a scan: not frozen, whose __init__ costs twice as much)."""
 
     index: int  # into the indicator list
     line: int
@@ -340,6 +341,14 @@ RULES: tuple[tuple[str, Test], ...] = (
     ("label-out-of-column", label_out_of_column),
     ("label-left-above", label_left_above),
 )
+
+
+def _first_rule(row: Row, half: list[Row], pos: int, current: list[Indicator]) -> str | None:
+    """The name of the first of RULES that holds for the row; None when its label is trusted."""
+    for name, test in RULES:
+        if test(row, half, pos, current):
+            return name
+    return None
 
 
 def _candidates(rule: str, row: Row, half: list[Row], pos: int, current: list[Indicator]) -> set[str]:
@@ -420,7 +429,7 @@ def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],
     done: list[Move] = []
     for half in _halves(indicators, tables):
         for pos, row in enumerate(half):
-            rule = next((name for name, test in RULES if test(row, half, pos, current)), None)
+            rule = _first_rule(row, half, pos, current)
             if rule is None:
                 continue
             ind = current[row.index]

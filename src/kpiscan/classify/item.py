@@ -6,6 +6,7 @@ from typing import Any
 
 from ..model import Indicator, Target
 from ..schema import field_reader
+from ..values.vocab import vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,6 @@ def unit_kind(target: Target) -> str:
     """ratio / money / count / time / ... of the Target's base unit ("" when it has none)."""
     if not target.unit:
         return ""
-    from ..values.vocab import vocabulary
-
     return vocabulary().unit_kinds.get(target.unit, "other")
 
 
@@ -55,3 +54,10 @@ def target_key(target: Target) -> tuple[Any, ...]:
 def item_key(item: Item) -> tuple[Any, ...]:
     """What a verdict depends on: (name, value, level2, the Target's fields)."""
     return (item.name, item.value, item.level2, target_key(item.target))
+
+
+def indicator_key(ind: Indicator, year: int | None = None) -> tuple[Any, ...]:
+    """item_key(item_of_indicator(ind, year)) without making the Item (a memo looks most up)."""
+    if ind.target is None:
+        return item_key(item_of_indicator(ind, year))
+    return (ind.name or "", ind.value or "", ind.level2 or "", target_key(ind.target))
