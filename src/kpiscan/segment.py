@@ -371,27 +371,42 @@ def _read_ahead(
     keys: list[tuple[str, ...]] = []
     in_rows = False
     both = _F_FOOTER_TESTED | _F_CAPTION_TESTED
-    for j in range(i + 1, len(rows)):
+    n = len(rows)
+    j = i + 1
+    while j < n and len(keys) < RESTART_ROWS:
         f = facts[j]
         if f & _NEXT_TABLE:
-            break
-        if not f & _F_FOOTER_TESTED:
-            f = tested_facts(rows, facts, j, both if not (in_rows or len(keys) >= RESTART_ROWS) else _F_FOOTER_TESTED)
+            return False, tuple(head), frozenset(keys)
+        want = _F_FOOTER_TESTED if in_rows else both
+        if want & ~f:
+            f = tested_facts(rows, facts, j, want)
         if f & _F_FOOTER:
             return True, tuple(head), frozenset(keys)
-        if len(keys) >= RESTART_ROWS:
-            continue  # only the footer is looked for now
         cells = rows[j][1]
         if in_rows:
             keys += [k for k in (row_key(cells),) if k]
-        elif tested_facts(rows, facts, j, _F_CAPTION_TESTED) & _F_CAPTION:
+        elif f & _F_CAPTION:
             in_rows = True
         elif _starts_indicator_rows(cells):  # rows printed without their caption row
             in_rows = True
             keys += [k for k in (row_key(cells),) if k]
         elif len(head) < HEAD_ROWS:
             head.append(tuple(cells))
-    return False, tuple(head), frozenset(keys)
+        j += 1
+    return _footer_ahead(rows, facts, j), tuple(head), frozenset(keys)  # only the footer is looked for now
+
+
+def _footer_ahead(rows: list[Row], facts: list[int], start: int) -> bool:
+    """A footer among rows[start:] before the next table."""
+    for j in range(start, len(rows)):
+        f = facts[j]
+        if f & _NEXT_TABLE:
+            return False
+        if not f & _F_FOOTER_TESTED:
+            f = tested_facts(rows, facts, j, _F_FOOTER_TESTED)
+        if f & _F_FOOTER:
+            return True
+    return False
 
 
 # a caption row opens a table on evidence when a 绩效目标 title stands this few lines above it
