@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from .. import lexicon
@@ -33,16 +33,25 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Hits:
-    """The term hits of one text, in reading order."""
+    """The term hits of one text, in reading order, with the strongest hit of each label (read by
+    several features and reasons: found once, when the hits are made)."""
 
     terms: tuple[Term, ...]
+    best: dict[str, Term] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        best: dict[str, Term] = {}
+        for t in self.terms:  # max by (strength, length), the first of equals
+            held = best.get(t.label)
+            if held is None or (t.strength, len(t.text)) > (held.strength, len(held.text)):
+                best[t.label] = t
+        object.__setattr__(self, "best", best)
 
     def strongest(self, label: str) -> Term | None:
-        found = [t for t in self.terms if t.label == label]
-        return max(found, key=lambda t: (t.strength, len(t.text))) if found else None
+        return self.best.get(label)
 
     def strength(self, label: str) -> int:
-        best = self.strongest(label)
+        best = self.best.get(label)
         return best.strength if best else 0
 
 
