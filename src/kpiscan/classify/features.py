@@ -49,19 +49,21 @@ def domain_features(item: Item, hide_terms: bool = False) -> dict[str, float | s
     value, name = norm(item.value), norm(item.name)
     hits = NO_HITS if hide_terms else term_hits(item.value)
     cues = name_cues(item.name)
+    # a string feature is written as DictVectorizer names it ("kind=quantity": 1.0): the same
+    # columns, and the exported model reads the dicts without a per-feature test
     out: dict[str, float | str] = {
-        "kind": t.kind,
-        "level2": item.level2,
-        "value_len": _length_bucket(value),
-        "name_len": _length_bucket(name),
+        f"kind={t.kind}": 1.0,
+        f"level2={item.level2}": 1.0,
+        f"value_len={_length_bucket(value)}": 1.0,
+        f"name_len={_length_bucket(name)}": 1.0,
         "value_has_digit": float(any(c.isdigit() for c in value)),
     }
     vote = "hidden" if hide_terms else baseline_label(item, hits)
-    out["vote"] = vote
+    out[f"vote={vote}"] = 1.0
     out[f"vote={vote}&kind={t.kind}"] = 1.0
     if t.kind == "quantity":
-        out["op"] = t.op or "="
-        out["unit_kind"] = unit_kind(t) or "none"
+        out[f"op={t.op or '='}"] = 1.0
+        out[f"unit_kind={unit_kind(t) or 'none'}"] = 1.0
         out["has_per"] = float(bool(t.per))
     if t.kind in DATED_KINDS:
         out["dated"] = 1.0

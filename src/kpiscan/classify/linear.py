@@ -76,20 +76,13 @@ class _Block:
         return self._tfidf_entries([str(v) for v in values], words)
 
     def _dict_entries(self, dicts: Sequence[Mapping[str, float | str]]) -> _Entries:
-        # DictVectorizer: a string value is the feature "key=value" set to 1.0
-        keys: list[str] = []
-        data: list[float] = []
-        sizes: list[int] = []
-        for features in dicts:
-            sizes.append(len(features))
-            for key, value in features.items():
-                if isinstance(value, str):
-                    keys.append(f"{key}={value}")
-                    data.append(1.0)
-                else:
-                    keys.append(key)
-                    data.append(float(value))
-        rows, cols = self._columns(keys, sizes)
+        # DictVectorizer: a string value v of feature f is the feature "f=v" set to 1.0
+        keys: list[str] = list(chain.from_iterable(dicts))
+        data: list[Any] = list(chain.from_iterable(d.values() for d in dicts))
+        if str in set(map(type, data)):
+            keys = [f"{k}={v}" if isinstance(v, str) else k for k, v in zip(keys, data)]
+            data = [1.0 if isinstance(v, str) else v for v in data]
+        rows, cols = self._columns(keys, [len(d) for d in dicts])
         values = np.array(data, dtype=np.float64)
         keep = cols >= 0
         rows, cols, values = rows[keep], cols[keep], values[keep]
