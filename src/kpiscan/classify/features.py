@@ -15,7 +15,7 @@ from ..constants import DATED_KINDS
 from ..layout import norm
 from .item import Item, unit_kind
 from .rules import baseline_label, name_as_value
-from .terms import MAX_STRENGTH, Hits, name_cues, term_hits
+from .terms import Hits, name_cues, term_hits
 
 # An Item whose lexicon hits are hidden: training copies teach the model to read values whose
 # words the lexicons lack (see estimator.MeasurabilityClassifier.lexicon_dropout).
@@ -35,13 +35,8 @@ def _length_bucket(text: str) -> str:
 
 
 def _term_features(prefix: str, hits: Hits, out: dict[str, float | str]) -> None:
-    for label in ("vague", "binary", "temporal"):
-        best = hits.strongest(label)
-        if best is not None:
-            out[f"{prefix}{label}"] = best.strength / MAX_STRENGTH
-            out[f"{prefix}{label}_strength={best.strength}"] = 1.0
-            out[f"{prefix}{label}_kind={best.kind}"] = 1.0
-    out[f"{prefix}hits"] = min(len(hits.terms), 3) / 3
+    for key, x in hits.summary:  # Hits.summary: strongest vague / binary / temporal hit, and the count
+        out[prefix + key] = x
 
 
 def domain_features(item: Item, hide_terms: bool = False) -> dict[str, float | str]:

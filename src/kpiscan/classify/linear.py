@@ -44,13 +44,14 @@ class ModelFileError(ValueError):
 
 def char_ngrams(text: str, low: int, high: int) -> list[str]:
     """Character n-grams as scikit-learn's analyzer="char" makes them (whitespace runs folded)."""
-    text = _WHITE_SPACES.sub(" ", text)
+    if "  " in text or not text.isprintable():  # printable text's only whitespace is the ASCII space
+        text = _WHITE_SPACES.sub(" ", text)
     grams: list[str] = []
     if low == 1:
         grams = list(text)
         low = 2
     for n in range(low, min(high + 1, len(text) + 1)):
-        grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
+        grams += [text[i : i + n] for i in range(len(text) - n + 1)]
     return grams
 
 
@@ -83,15 +84,15 @@ class _Block:
             keys = [f"{k}={v}" if isinstance(v, str) else k for k, v in zip(keys, data)]
             data = [1.0 if isinstance(v, str) else v for v in data]
         rows, cols = self._columns(keys, [len(d) for d in dicts])
-        values = np.array(data, dtype=np.float64)
         keep = cols >= 0
-        rows, cols, values = rows[keep], cols[keep], values[keep]
-        order = np.lexsort((cols, rows))
-        rows, cols, values = rows[order], cols[order], values[order]
-        if len(rows) > 1 and bool(np.any((rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1]))):
+        cells = rows[keep] * len(self.vocabulary) + cols[keep]
+        order = np.argsort(cells, kind="stable")  # by row, then column
+        cells = cells[order]
+        if len(cells) > 1 and bool(np.any(cells[1:] == cells[:-1])):
             # two keys of one dict naming one column ("a=b": 1.0 beside a: "b"): the later one counts
             return self._dict_entries_by_row(dicts)
-        return rows, cols + self.offset, values
+        rows, cols = np.divmod(cells, len(self.vocabulary))
+        return rows, cols + self.offset, np.array(data, dtype=np.float64)[keep][order]
 
     def _dict_entries_by_row(self, dicts: Sequence[Mapping[str, float | str]]) -> _Entries:
         rows: list[int] = []

@@ -20,6 +20,7 @@ ANCHOR_FILE = "anchor_terms.tsv"
 CUES_FILE = "name_cues.tsv"
 
 MAX_STRENGTH = 3
+LABELS = ("vague", "binary", "temporal")  # the labels a term list gives, in the order features read them
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,9 @@ class Hits:
 
     terms: tuple[Term, ...]
     best: dict[str, Term] = field(init=False, compare=False, repr=False)
+    # what the model reads of them (features.domain_features prefixes each name with v_ or n_):
+    # per label its strongest hit's strength / 3, strength and kind, then the number of hits
+    summary: tuple[tuple[str, float], ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         best: dict[str, Term] = {}
@@ -45,7 +49,15 @@ class Hits:
             held = best.get(t.label)
             if held is None or (t.strength, len(t.text)) > (held.strength, len(held.text)):
                 best[t.label] = t
+        summary: list[tuple[str, float]] = []
+        for label in LABELS:
+            term = best.get(label)
+            if term is not None:
+                summary += [(label, term.strength / MAX_STRENGTH), (f"{label}_strength={term.strength}", 1.0),
+                            (f"{label}_kind={term.kind}", 1.0)]
+        summary.append(("hits", min(len(self.terms), 3) / 3))
         object.__setattr__(self, "best", best)
+        object.__setattr__(self, "summary", tuple(summary))
 
     def strongest(self, label: str) -> Term | None:
         return self.best.get(label)
