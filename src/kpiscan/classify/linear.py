@@ -18,6 +18,7 @@ named functions of the model's module (`inputs`), never code read from the file.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,46 @@ class _Block:
         if self.kind == "dict":
             return self._dict_entries(values)
         return self._tfidf_entries([str(v) for v in values], words)
+
+    def row(self, value: Any, words: Callable[[str], Sequence[str]]) -> tuple[list[int], list[float]]:
+        """One input's (columns, values), the same numbers as `entries` gives for its row, in
+        Python floats: one item (the level2 pass scores suspect rows one at a time) costs less
+        without numpy's per-call overhead."""
+        found: dict[int, float]
+        if self.kind == "dict":
+            found = {}
+            for key, x in value.items():
+                if isinstance(x, str):
+                    key, x = f"{key}={x}", 1.0
+                col = self.vocabulary.get(key)
+                if col is not None:
+                    found[col] = float(x)
+            cols = sorted(found)
+            return [self.offset + c for c in cols], [found[c] for c in cols]
+        text = str(value).lower() if self.lowercase else str(value)
+        terms = char_ngrams(text, *self.ngram_range) if self.analyzer == "char" else words(text)
+        counts: dict[int, int] = {}
+        for term in terms:
+            col = self.vocabulary.get(term)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return [], []
+        cols = sorted(counts)
+        assert self.idf is not None
+        data = np.array([counts[c] for c in cols], dtype=np.float64)
+        if self.sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf[cols]
+        out = data.tolist()
+        if self.norm == "l2":
+            total = 0.0
+            for x in out:  # in column order, as scikit-learn's row loop
+                total += x * x
+            total = math.sqrt(total)
+            out = [x / total for x in out]
+        return [self.offset + c for c in cols], out
 
     def _dict_entries(self, dicts: Sequence[Mapping[str, float | str]]) -> _Entries:
         # DictVectorizer: a string value v of feature f is the feature "f=v" set to 1.0
@@ -192,10 +233,19 @@ class LinearModel:
         n = len(items)
         cache: dict[str, Sequence[Any]] = {}
         parts: list[_Entries] = []
+        one: tuple[list[int], list[float]] = ([], [])
         for block in self.blocks:
             if block.input not in cache:
                 cache[block.input] = self.inputs[block.input](items)
-            parts.append(block.entries(cache[block.input], self.words))
+            if n == 1:
+                cols, vals = block.row(cache[block.input][0], self.words)
+                one[0].extend(cols)
+                one[1].extend(vals)
+            else:
+                parts.append(block.entries(cache[block.input], self.words))
+        if n == 1:
+            parts = [(np.zeros(len(one[0]), dtype=np.intp), np.array(one[0], dtype=np.intp),
+                      np.array(one[1], dtype=np.float64))]
         out = np.zeros((n, len(self.classes)), dtype=np.float64)
         if parts and sum(len(p[0]) for p in parts):
             rows = np.concatenate([p[0] for p in parts])
