@@ -229,32 +229,24 @@ class LinearModel:
             raise ModelFileError(f"{path}: not a usable model file ({err})") from err
 
     def decision(self, items: Sequence[Any]) -> FloatArray:
-        """X @ coef.T + intercept, summed per row in the column order scikit-learn stores."""
+        """X @ coef.T + intercept, summed per row in the column order scikit-learn stores: block
+        after block (their columns follow one another), each row's entries in column order, and
+        np.add.at adds one product after another, as scipy's row loop does."""
         n = len(items)
         cache: dict[str, Sequence[Any]] = {}
-        parts: list[_Entries] = []
-        one: tuple[list[int], list[float]] = ([], [])
+        out = np.zeros((n, len(self.classes)), dtype=np.float64)
         for block in self.blocks:
             if block.input not in cache:
                 cache[block.input] = self.inputs[block.input](items)
             if n == 1:
                 cols, vals = block.row(cache[block.input][0], self.words)
-                one[0].extend(cols)
-                one[1].extend(vals)
+                entries = (np.zeros(len(cols), dtype=np.intp), np.array(cols, dtype=np.intp),
+                           np.array(vals, dtype=np.float64))
             else:
-                parts.append(block.entries(cache[block.input], self.words))
-        if n == 1:
-            parts = [(np.zeros(len(one[0]), dtype=np.intp), np.array(one[0], dtype=np.intp),
-                      np.array(one[1], dtype=np.float64))]
-        out = np.zeros((n, len(self.classes)), dtype=np.float64)
-        if parts and sum(len(p[0]) for p in parts):
-            rows = np.concatenate([p[0] for p in parts])
-            columns = np.concatenate([p[1] for p in parts])
-            values = np.concatenate([p[2] for p in parts])
-            # each row's entries in column order (the blocks' columns follow one another), and
-            # np.add.at adds each product to its row one after another, as scipy's row loop does
-            order = np.argsort(rows, kind="stable")
-            np.add.at(out, rows[order], values[order, None] * self.coef_t[columns[order]])
+                entries = block.entries(cache[block.input], self.words)
+            rows, columns, values = entries
+            if len(rows):
+                np.add.at(out, rows, values[:, None] * self.coef_t[columns])
         return out + self.intercept
 
     def proba(self, items: Sequence[Any]) -> FloatArray:
