@@ -51,7 +51,7 @@ def domain_features(item: Item, hide_terms: bool = False) -> dict[str, float | s
         f"level2={item.level2}": 1.0,
         f"value_len={_length_bucket(value)}": 1.0,
         f"name_len={_length_bucket(name)}": 1.0,
-        "value_has_digit": float(any(c.isdigit() for c in value)),
+        "value_has_digit": float(any(map(str.isdigit, value))),
     }
     vote = "hidden" if hide_terms else baseline_label(item, hits)
     out[f"vote={vote}"] = 1.0
