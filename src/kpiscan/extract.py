@@ -35,13 +35,18 @@ class Token(NamedTuple):
     level1: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Half:
     """The cells of one half of one row."""
 
     level2: tuple[str, str] | None = None  # (level2, level1) printed in this half
     label: Token | None = None  # the token that printed it
-    texts: list[Token] = field(default_factory=list)
+    texts: list[Token] = field(default_factory=list)  # its texts, in print order
+    stray: list[Token] = field(default_factory=list)  # a second 二级 label in the half: reported unparsed
+
+
+# A Token made by tuple.__new__: one is made per cell, and NamedTuple's own __new__ is a Python call.
+_new = tuple.__new__
 
 
 def _split_merged_label(col: int, cell: str) -> list[Token]:
@@ -60,31 +65,38 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     raw = [(i, c) for i, c in enumerate(line.cells) if c]
     tokens: list[Token] = []
     short_labels: set[str] = set()
+    labels = 0  # label tokens: a name read as a label needs two (_names_that_look_like_labels)
     for pos, (col, cell) in enumerate(raw):
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
+        if not (as_l2 or as_l1):  # most cells: a name or a value
+            if is_column_header(cell):
+                tokens.append(_new(Token, (col, HDR, cell, None, None)))
+            elif label_cols and (weak := weak_level2_of(cell)) and _short_label_place(col, cell, label_cols, short_labels, tokens):
+                short_labels.add(norm(cell))
+                tokens.append(_new(Token, (col, L2, cell, *weak)))
+                labels += 1
+            elif " " in cell:
+                split = _split_merged_label(col, cell)
+                labels += len(split) - 1
+                tokens += split
+            else:
+                tokens.append(_new(Token, (col, TEXT, cell, None, None)))  # one word: no label merged into it
+            continue
+        labels += 1
         if as_l1 and as_l2:
             # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly,
             # unless it stands in the 二级 column ("成本指标 | 社会成本指标 | 100": a 二级 and its name)
             following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
             if level2_of(following) and not level1_of(following) and col not in label_cols:
-                tokens.append(Token(col, L1, cell, level1=as_l1))
+                tokens.append(_new(Token, (col, L1, cell, None, as_l1)))
             else:
-                tokens.append(Token(col, L2, cell, *as_l2))
+                tokens.append(_new(Token, (col, L2, cell, *as_l2)))
         elif as_l2:
-            tokens.append(Token(col, L2, cell, *as_l2))
-        elif as_l1:
-            tokens.append(Token(col, L1, cell, level1=as_l1))
-        elif is_column_header(cell):
-            tokens.append(Token(col, HDR, cell))
-        elif label_cols and (weak := weak_level2_of(cell)) and _short_label_place(col, cell, label_cols, short_labels, tokens):
-            short_labels.add(norm(cell))
-            tokens.append(Token(col, L2, cell, *weak))
-        elif " " in cell:
-            tokens.extend(_split_merged_label(col, cell))
+            tokens.append(_new(Token, (col, L2, cell, *as_l2)))
         else:
-            tokens.append(Token(col, TEXT, cell))  # one word: no label merged into it
-    return _names_that_look_like_labels(tokens) if len(tokens) > 2 else tokens
+            tokens.append(_new(Token, (col, L1, cell, None, as_l1)))
+    return _names_that_look_like_labels(tokens) if labels >= 2 and len(tokens) > 2 else tokens
 
 
 def _short_label_place(
@@ -131,17 +143,13 @@ def header_layout(header: Line) -> tuple[int | None, tuple[int, ...]]:
 
 
 def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tuple[Half, Half]:
-    left, right = Half(), Half()
-    labelled = [t for t in tokens if t.kind in (L2, TEXT)]
+    labelled = [t for t in tokens if t.kind == L2 or t.kind == TEXT]
     if halves == 1:
-        _fill(left, labelled)
-        return left, right
+        return _fill(labelled), _NO_HALF
     cut = _label_cut(labelled, right_col)
     if cut is None:
         cut = _text_cut(labelled, right_col)
-    _fill(left, labelled[:cut])
-    _fill(right, labelled[cut:])
-    return left, right
+    return _fill(labelled[:cut]), _fill(labelled[cut:])
 
 
 def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
@@ -184,21 +192,34 @@ def _text_cut(tokens: list[Token], right_col: int | None) -> int:
     return len(tokens)
 
 
-def _fill(half: Half, tokens: list[Token]) -> None:
+def _fill(tokens: list[Token]) -> Half:
+    """The half of a row these tokens (labels and texts) print: the first label before any text
+    is its 二级; a label after a text, or a second label, is kept and reported unparsed."""
+    level2: tuple[str, str] | None = None
+    label = None
+    texts: list[Token] = []
+    stray: list[Token] = []
     for t in tokens:
-        if t.kind == L2 and half.level2 is None and not half.texts:
-            half.level2 = (t.level2, t.level1)  # type: ignore[assignment]
-            half.label = Token(t.col, TEXT, t.text)
-        elif t.kind == TEXT:
-            half.texts.append(t)
-        elif t.kind == L2 and not half.texts and half.level2 == (t.level2, t.level1):
-            continue  # the same label printed twice (一级 and 二级 columns)
-        elif t.kind == L2:
-            half.texts.append(t)  # a second label in one half: kept, reported unparsed
+        if t.kind == TEXT:
+            texts.append(t)
+        elif texts or stray:
+            stray.append(t)  # a label after the half's text or a second label: kept, reported unparsed
+        elif level2 is None:
+            level2 = (t.level2, t.level1)  # type: ignore[assignment]
+            label = _new(Token, (t.col, TEXT, t.text, None, None))
+        elif level2 != (t.level2, t.level1):
+            stray.append(t)
+        # else the same label printed twice (一级 and 二级 columns)
+    return Half(level2, label, texts, stray)
+
+
+_NO_HALF = Half()  # the right half of a one-half table: never read
 
 
 def _continues_values(tokens: list[Token], previous_row: list[_Pair]) -> bool:
     """Only bare values, no more than the names above that are still waiting for one."""
+    if not previous_row or len(tokens) > len(previous_row):
+        return False  # most rows: more cells than the row above has names waiting
     waiting = [p for p in previous_row if not p.value]
     return (
         bool(waiting)
@@ -612,8 +633,7 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
 
 def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, side: dict[str, str]) -> None:
     """The name and value of one half of a row, under the label its half carries."""
-    texts = [t for t in half.texts if t.kind == TEXT]
-    stray = [t for t in half.texts if t.kind != TEXT]
+    texts, stray = half.texts, half.stray
     if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
         # "服务对象满意度 | >95%": the category word is the only name this value has
         texts = [half.label, texts[0]]
