@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
+from itertools import chain
 from typing import Callable, NamedTuple
 
 import regex
@@ -251,7 +252,7 @@ def _name_position(texts: list[Token]) -> int:
     return 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pair:
     """One name/value of one half of one row, with what the reading knows about it."""
 
@@ -281,14 +282,15 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _cue_score(pair: _Pair, level2: str) -> int:
-    return _cue_score_of(pair.name, pair.value, level2)
+    return _cue_scores_of(pair.name, pair.value).get(level2, 0)
 
 
-@lru_cache(maxsize=1 << 14)
-def _cue_score_of(name: str, value: str, level2: str) -> int:
-    """_cue_score of a (name, value) text: pure, memoised (a pair is scored once per 二级 it could take)."""
+@lru_cache(maxsize=1 << 13)
+def _cue_scores_of(name: str, value: str) -> dict[str, int]:
+    """The cue score of a (name, value) text under every 二级 the cues name: pure, memoised (a
+    pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""
     fields = {"name": norm(name), "value": norm(value)}
-    return sum(w for f, cue, w in _cues().get(level2, ()) if cue in fields[f])
+    return {level2: sum(w for f, cue, w in cues if cue in fields[f]) for level2, cues in _cues().items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,8 +371,9 @@ def correct_by_meaning(pairs: list[Pair]) -> list[Pair]:
     out = []
     for pair in pairs:
         if pair.level2[1] == "产出指标":
-            here = _cue_score(pair, pair.level2[0])
-            scores = {l2: _cue_score(pair, l2) for l2 in _OUTPUT_LEVEL2}
+            known = _cue_scores_of(pair.name, pair.value)
+            here = known.get(pair.level2[0], 0)
+            scores = {l2: known.get(l2, 0) for l2 in _OUTPUT_LEVEL2}
             best = max(scores, key=scores.__getitem__)
             if scores[best] >= _STRONG_CUES and scores[best] - here >= _MARGIN:
                 pair = replace(pair, level2=(best, "产出指标"), level2_source="meaning")
@@ -617,17 +620,20 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
         reader.previous_row = []
         return
     row_start = len(reader.pairs)
-    halves = reader.halves
-    sides = split_halves(tokens, halves, reader.right_col)
-    printed = [s.level2 for s in sides]
-    if halves == 2 and (printed[0] is None) != (printed[1] is None):
+    halves = len(reader.periods)
+    left, right = split_halves(tokens, halves, reader.right_col)
+    if halves == 1:
+        if left.level2 is not None:
+            reader.current[0] = left.level2
+        _read_half(reader, line, 0, left, left.level2 is not None, side)
+    else:
         # a label printed in one half of a row governs both halves of that row
-        shared = printed[0] or printed[1]
-        printed = [shared, shared]
-    for h, half in enumerate(sides[:halves]):
-        if printed[h] is not None:
-            reader.current[h] = printed[h]
-        _read_half(reader, line, h, half, printed[h] is not None, side)
+        shared = left.level2 or right.level2
+        for h, half in enumerate((left, right)):
+            printed = half.level2 or shared
+            if printed is not None:
+                reader.current[h] = printed
+            _read_half(reader, line, h, half, printed is not None, side)
     reader.previous_row = reader.pairs[row_start:]
 
 
@@ -643,9 +649,11 @@ def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, 
     if level2 is None:
         reader.lost(line, " | ".join(t.text for t in texts), "no-category")
         return
-    texts = _drop_repeats(texts)
-    at = _name_position(texts)
-    period = reader.block_period if reader.halves == 1 and reader.block_period else reader.periods[h]
+    at = 0  # a name, or a name and its value (most halves)
+    if len(texts) > 2:
+        texts = _drop_repeats(texts)
+        at = _name_position(texts)
+    period = reader.block_period if reader.block_period and len(reader.periods) == 1 else reader.periods[h]
     value = texts[at + 1].text if len(texts) > at + 1 else ""
     reader.pairs.append(
         Pair(
@@ -653,15 +661,16 @@ def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, 
             project=reader.carried.get("project"), side=side, level2_source="printed" if labelled else "inherited",
         )
     )
-    for extra in texts[:at] + texts[at + 2 :] + stray:
-        reader.lost(line, extra.text, "extra-cell")
+    if len(texts) > 2 or stray:
+        for extra in texts[:at] + texts[at + 2 :] + stray:
+            reader.lost(line, extra.text, "extra-cell")
 
 
 def read_rows(table: TableBlock) -> _Reader:
     """Every row of the table's indicator block, read with the template of its caption row."""
     reader = _Reader(table, table.periods)
     blocks = templates.block_words()
-    reader.blocks_seen = frozenset(k for line in table.body for c in line.cells if c and (k := norm(c)) in blocks)
+    reader.blocks_seen = blocks.intersection(map(norm, filter(None, chain.from_iterable(line.cells for line in table.body))))
     for line in table.body:
         caption = is_indicator_header(line.cells)
         if caption:
