@@ -63,11 +63,13 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     """Tokens of a row. `label_cols` are the 二级 columns of the caption row: a label cut short
     by its column ("经济" for 经济效益指标) is read as a label at or left of the first one, and
     again where the right half repeats it."""
-    raw = [(i, c) for i, c in enumerate(line.cells) if c]
+    cells = line.cells
     tokens: list[Token] = []
     short_labels: set[str] = set()
     labels = 0  # label tokens: a name read as a label needs two (_names_that_look_like_labels)
-    for pos, (col, cell) in enumerate(raw):
+    for col, cell in enumerate(cells):
+        if not cell:
+            continue
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
         if not (as_l2 or as_l1):  # most cells: a name or a value
@@ -88,7 +90,7 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
         if as_l1 and as_l2:
             # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly,
             # unless it stands in the 二级 column ("成本指标 | 社会成本指标 | 100": a 二级 and its name)
-            following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
+            following = next(filter(None, cells[col + 1 :]), "")
             if level2_of(following) and not level1_of(following) and col not in label_cols:
                 tokens.append(_new(Token, (col, L1, cell, None, as_l1)))
             else:
@@ -282,15 +284,23 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _cue_score(pair: _Pair, level2: str) -> int:
-    return _cue_scores_of(pair.name, pair.value).get(level2, 0)
+    return _cue_reading(pair.name, pair.value).scores.get(level2, 0)
+
+
+class _CueReading(NamedTuple):
+    scores: dict[str, int]  # 二级 -> the weight of its cues the text has
+    best_output: str  # the 产出 二级 with the highest score (the first in _OUTPUT_LEVEL2 on a tie)
+    best_output_score: int
 
 
 @lru_cache(maxsize=1 << 13)
-def _cue_scores_of(name: str, value: str) -> dict[str, int]:
-    """The cue score of a (name, value) text under every 二级 the cues name: pure, memoised (a
+def _cue_reading(name: str, value: str) -> _CueReading:
+    """The cue scores of a (name, value) text under every 二级 the cues name: pure, memoised (a
     pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""
     fields = {"name": norm(name), "value": norm(value)}
-    return {level2: sum(w for f, cue, w in cues if cue in fields[f]) for level2, cues in _cues().items()}
+    scores = {level2: sum(w for f, cue, w in cues if cue in fields[f]) for level2, cues in _cues().items()}
+    best = max(_OUTPUT_LEVEL2, key=lambda level2: scores.get(level2, 0))
+    return _CueReading(scores, best, scores.get(best, 0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,17 +347,17 @@ def place_centred_labels(pairs: list[Pair]) -> list[Pair]:
     out = list(pairs)
     for period in {p.period for p in out}:
         at = [i for i, p in enumerate(out) if p.period == period]
+        n = len(at)
         for k, i in enumerate(at):
             pair = out[i]
-            if pair.labelled:
-                continue
-            below_k = next((j for j in range(k + 1, min(k + 3, len(at))) if out[at[j]].labelled), None)
+            if pair.labelled or pair.level2[1] != "产出指标":
+                continue  # benefit categories share too many words for cues to decide
+            # the first labelled row of the next two (the rows between are unlabelled)
+            below_k = k + 1 if k + 1 < n and out[at[k + 1]].labelled else k + 2 if k + 2 < n and out[at[k + 2]].labelled else None
             if below_k is None:
                 continue
             below = out[at[below_k]]
-            if below.level2 == pair.level2 or below.level2[1] != "产出指标" or pair.level2[1] != "产出指标":
-                continue  # benefit categories share too many words for cues to decide
-            if any(out[at[j]].labelled for j in range(k + 1, below_k)):
+            if below.level2 == pair.level2 or below.level2[1] != "产出指标":
                 continue
             # a group is contiguous: the rows between this one and the label go with it too
             # ("…课时比例 | 70%" stays 数量 when the row under it, "开设课程数量 | 220", does)
@@ -371,12 +381,10 @@ def correct_by_meaning(pairs: list[Pair]) -> list[Pair]:
     out = []
     for pair in pairs:
         if pair.level2[1] == "产出指标":
-            known = _cue_scores_of(pair.name, pair.value)
-            here = known.get(pair.level2[0], 0)
-            scores = {l2: known.get(l2, 0) for l2 in _OUTPUT_LEVEL2}
-            best = max(scores, key=scores.__getitem__)
-            if scores[best] >= _STRONG_CUES and scores[best] - here >= _MARGIN:
-                pair = replace(pair, level2=(best, "产出指标"), level2_source="meaning")
+            cues = _cue_reading(pair.name, pair.value)
+            top = cues.best_output_score
+            if top >= _STRONG_CUES and top - cues.scores.get(pair.level2[0], 0) >= _MARGIN:
+                pair = replace(pair, level2=(cues.best_output, "产出指标"), level2_source="meaning")
         out.append(pair)
     return out
 
