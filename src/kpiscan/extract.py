@@ -159,6 +159,13 @@ def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
     """Index of the 二级 label that opens the right half: one after text, or a second label
     (not the same label printed again right after the first: 一级 and 二级 columns both print it;
     unless it stands in the right half's columns: "数量指标 | | | 数量指标 | name | value")."""
+    seen_text = False
+    for i, t in enumerate(tokens):
+        if t.kind == TEXT:
+            seen_text = True
+        elif seen_text:
+            return i
+    # no label after a text: the labels all lead the row
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
     if (
         len(labels) >= 2
@@ -167,12 +174,6 @@ def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
         and not (right_col is not None and tokens[labels[0]].col < right_col <= tokens[labels[1]].col)
     ):
         labels.pop(1)
-    seen_text = False
-    for i, t in enumerate(tokens):
-        if t.kind == TEXT:
-            seen_text = True
-        elif seen_text:
-            return i
     if len(labels) >= 2:
         return labels[1]
     return None
@@ -444,7 +445,7 @@ def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
             continue
         unfilled = (
             bool(value)
-            and not any(ch.isdigit() for ch in value)
+            and not any(map(str.isdigit, value))
             and ("*" in value or value[0] in _COMPARATORS or value in units)
         ) or norm(p.name).strip(".…") == ""
         out.append(replace(p, dropped="unfilled-template") if unfilled and p.dropped is None else p)
@@ -596,9 +597,10 @@ def _row_cells(reader: _Reader, line: Line, caption: bool) -> tuple[Line, dict[s
         line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
         return line, {}
     line, side = _project_row(reader, line)
-    for key in ("org", "project"):
-        if side.get(key):
-            reader.carried[key] = side[key]
+    if side:
+        for key in ("org", "project"):
+            if side.get(key):
+                reader.carried[key] = side[key]
     return line, side
 
 
@@ -610,6 +612,8 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     line, side = prepared
     tokens = tokenize_row(line, reader.label_cols)
     if not tokens:
+        if not side:
+            return
         if side.get("standard") or side.get("note"):
             reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
         elif side.get("budget"):
@@ -617,7 +621,7 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
             # ("820-马踏镇部门 | | 8,827,620.53")
             reader.lost(line, " | ".join(side.get(k, "") for k in ("org", "project", "budget") if side.get(k)), "subtotal")
         return
-    if (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
+    if side and (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
         # labels and a 评分标准 but no indicator ("效益指标 | 经济效益指标 | | | 未达指标值酌情扣分"):
         # the labels still govern the rows below, the text is kept as an unparsed row
         reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
