@@ -75,7 +75,12 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
         if not (as_l2 or as_l1):  # most cells: a name or a value
             if is_column_header(cell):
                 tokens.append(_new(Token, (col, HDR, cell, None, None)))
-            elif label_cols and (weak := weak_level2_of(cell)) and _short_label_place(col, cell, label_cols, short_labels, tokens):
+            elif (
+                label_cols
+                and (short_labels or col <= label_cols[0])  # else no place for a short label (_short_label_place)
+                and (weak := weak_level2_of(cell))
+                and _short_label_place(col, cell, label_cols, short_labels, tokens)
+            ):
                 short_labels.add(norm(cell))
                 tokens.append(_new(Token, (col, L2, cell, *weak)))
                 labels += 1
@@ -397,12 +402,15 @@ def complete_truncated(pairs: list[Pair]) -> list[Pair]:
         return pairs
     left = [p for p in pairs if p.half == 0]
     left_keys = {norm(p.name) for p in left}
-    # sorted (name, position): the names that extend a key are one bisected range (n log n, not n^2)
-    by_name = sorted((norm(q.name), i) for i, q in enumerate(left))
+    # sorted (name, position): the names that extend a key are one bisected range (n log n, not n^2);
+    # sorted when a right name first needs it (most right names are their left name)
+    by_name: list[tuple[str, int]] | None = None
     out = []
     for p in pairs:
         key = norm(p.name)
         if p.half == 1 and key and key not in left_keys:
+            if by_name is None:
+                by_name = sorted((norm(q.name), i) for i, q in enumerate(left))
             lo = bisect_left(by_name, (key, -1))
             hi = bisect_left(by_name, (key + "\U0010ffff", -1), lo)
             candidates = [left[i] for i in sorted(i for k, i in by_name[lo:hi] if k.startswith(key) and len(k) > len(key))]
@@ -596,6 +604,8 @@ def _row_cells(reader: _Reader, line: Line, caption: bool) -> tuple[Line, dict[s
         # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
         line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
         return line, {}
+    if not reader.has_side:
+        return line, {}  # no side columns: the row is read whole
     line, side = _project_row(reader, line)
     if side:
         for key in ("org", "project"):
