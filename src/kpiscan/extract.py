@@ -514,11 +514,27 @@ class _Reader:
         self.unparsed.append(Unparsed(self.table.doc, self.table.index, line.number, text, reason))
 
 
+class _CaptionReading(NamedTuple):
+    match: templates.Match
+    right_col: int | None
+    label_cols: tuple[int, ...]
+    has_side: bool  # the template has columns other than label, name and value
+
+
+@lru_cache(maxsize=1 << 10)
+def _caption_reading(cells: tuple[str, ...], blocks_seen: frozenset[str]) -> _CaptionReading:
+    """The template and column positions of a caption row: pure, memoised per caption row (the
+    tables of a document, and of a region's documents, repeat one caption row: corpora/ prints
+    18 distinct caption rows over its 97)."""
+    m = templates.match(cells, blocks_seen)
+    right_col, label_cols = header_layout(Line(0, "", cells))
+    return _CaptionReading(m, right_col, label_cols, bool(set(m.columns.values()) & (templates.SIDE_ROLES - {"skip"})))
+
+
 def _caption_row(reader: _Reader, line: Line) -> None:
     """The caption row: column positions, and (the first time) the template of the table."""
-    reader.right_col, reader.label_cols = header_layout(line)
+    m, reader.right_col, reader.label_cols, reader.has_side = _caption_reading(line.cells, reader.blocks_seen)
     table = reader.table
-    m = templates.match(line.cells, reader.blocks_seen)
     if reader.match is None:
         table.layout, table.caption_line, table.unknown_captions = m.template.name, line.number, m.unknown
         if table.kind == "department":
@@ -531,7 +547,6 @@ def _caption_row(reader: _Reader, line: Line) -> None:
             reader.periods = ("annual",)
     reader.match = m
     reader.width = len(line.cells)
-    reader.has_side = bool(set(m.columns.values()) & (templates.SIDE_ROLES - {"skip"}))
 
 
 def _block_of(reader: _Reader, line: Line) -> Line:
