@@ -727,18 +727,20 @@ _WEIGHT = regex.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
 
 def _indicator(table: TableBlock, p: Pair) -> Indicator:
     level2, level1 = p.level2
-    weight = standard = nature = None
-    if p.side:
-        weight = _WEIGHT.match(norm(p.side.get("weight", "")))
-        nature = norm(p.side.get("nature", ""))
-        standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
-    return Indicator(
-        doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
-        project=p.project or table.project, period=p.period, level1=level1, level2=level2,
-        name=p.name, name_raw=p.name_raw, value=p.value, line=p.line,
+    if not p.side:  # most templates: no weight, direction or standard column
+        return Indicator(
+            doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
+            project=p.project or table.project, period=p.period, level1=level1, level2=level2,
+            name=p.name, name_raw=p.name_raw, value=p.value, line=p.line, level2_source=p.level2_source,
+        )
+    weight = _WEIGHT.match(norm(p.side.get("weight", "")))
+    nature = norm(p.side.get("nature", ""))
+    standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
+    return replace(
+        _indicator(table, replace(p, side={})),
         weight=float(weight.group(1)) if weight else None,
         direction=_directions().get(nature) if nature else None,
-        standard=standard, level2_source=p.level2_source,
+        standard=standard,
     )
 
 
