@@ -657,6 +657,13 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
         reader.previous_row = []
         return
     row_start = len(reader.pairs)
+    _read_halves(reader, line, tokens, side)
+    reader.previous_row = reader.pairs[row_start:]
+
+
+def _read_halves(reader: _Reader, line: Line, tokens: list[Token], side: dict[str, str]) -> None:
+    """The halves of a row, each under the label printed in it, or in the other half of the row,
+    or carried down its half."""
     halves = len(reader.periods)
     left, right = split_halves(tokens, halves, reader.right_col)
     if halves == 1:
@@ -671,7 +678,6 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
             if printed is not None:
                 reader.current[h] = printed
             _read_half(reader, line, h, half, printed is not None, side)
-    reader.previous_row = reader.pairs[row_start:]
 
 
 def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, side: dict[str, str]) -> None:
