@@ -314,3 +314,52 @@ def test_report_compares_with_a_given_library(tmp_path, corpus_files):
     assert wb["指标库 Library"].max_row == len(Library.read(lib_dir).families) + 1
     res = CliRunner().invoke(app, ["report", str(corpus_files[2]), "--out", str(tmp_path / "rep2"), "--library", str(tmp_path / "none")])
     assert res.exit_code == 1 and "error: --library" in res.output and "Traceback" not in res.output
+
+
+def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
+    """CharTfidf (the families' TF-IDF without importing scikit-learn) gives scikit-learn's
+    TfidfVectorizer matrices: the same entries in the same order, equal to the last bit, on the
+    built-in library's names and on random texts with spaces, capitals and Greek; and so the same
+    cosine similarities the leader clustering compares."""
+    import random
+
+    import numpy as np
+
+    sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
+    from kpiscan.practice.families import VECTORISER, CharTfidf
+
+    keys = list(builtin_library().members["key"])
+    alphabet = list("满意度合格率数量质量时效成本社会效益 ABCabc12 \u3000\t") + ["ΣΑ", "İ"]
+    rng = random.Random(13)
+
+    def same(a, b) -> bool:
+        return (a.shape == b.shape and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+                and a.data.dtype == b.data.dtype and a.data.tobytes() == b.data.tobytes())
+
+    for trial in range(60):
+        n = rng.choice([1, 2, 5, 30, 200, len(keys)])
+        if trial % 3:
+            texts = rng.sample(keys, min(n, len(keys)))
+        else:
+            texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(n)]
+        theirs, ours = sklearn_text.TfidfVectorizer(**VECTORISER, dtype=np.float32), CharTfidf()
+        a, b = theirs.fit_transform(texts), ours.fit_transform(texts)
+        assert same(a, b) and ours.vocabulary_ == theirs.vocabulary_
+        assert ours.idf_.tobytes() == theirs.idf_.tobytes()
+        assert same((a @ a.T).tocsr(), (b @ b.T).tocsr())
+        new = rng.sample(keys, 10) + ["新名称", "xyz", "满意度 ABC"]
+        assert same(theirs.transform(new), ours.transform(new))
+
+
+def test_report_library_imports_no_sklearn(tmp_path):
+    """Building the scan's own library and placing names in it needs no scikit-learn."""
+    import subprocess
+
+    code = ("import sys; from kpiscan.practice.families import builtin_library, library_from_rows, printed_rows\n"
+            "lib = builtin_library(); print(lib.family_of('数量指标', '新建道路长度'))\n"
+            "import kpiscan; scan = kpiscan.scan(sys.argv[1], classify=False)\n"
+            "library_from_rows(printed_rows(scan.indicators))\n"
+            "assert 'sklearn' not in sys.modules, 'sklearn imported'\n")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "corpora")], capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.returncode == 0, done.stderr

@@ -152,22 +152,40 @@ def from_dict(cls: Any, d: dict[str, Any] | None) -> Any:
     """The record `to_dict()` wrote (unknown keys ignored, missing keys take their defaults)."""
     if d is None:
         return None
-    kw: dict[str, Any] = {}
-    defaults = {f.name: f for f in fields(cls)}
-    for name, meta, nested in plan(cls):
-        if meta.key is None or meta.key not in d:
+    return _make_from_dict(cls)(d)
+
+
+@cache
+def _make_from_dict(cls: type) -> Callable[[dict[str, Any]], Any]:
+    """A compiled `from_dict` of `cls` (a generated function, as `_make_to_dict`: the report and
+    the cache decode every record of a scan). Per field whose key is in the dict: a nested record
+    decoded (a list of them item by item), a list where the default is a tuple made a tuple,
+    a list or JSON field copied (None: the field's default), any other value taken as it is."""
+    declared = {f.name: f for f in fields(cls)}
+    namespace: dict[str, Any] = {"cls": cls, "_copy": _copy, "_default": _default, "from_dict": from_dict}
+    body = ["def from_dict_of(d):", "    kw = {}"]
+    for k, (name, meta, nested) in enumerate(plan(cls)):
+        if meta.key is None:
             continue
-        value = d[meta.key]
+        namespace[f"f{k}"], namespace[f"n{k}"] = declared[name], nested
+        body += [f"    if {meta.key!r} in d:", f"        v = d[{meta.key!r}]"]
         if nested is not None and meta.items is not None:
-            value = [from_dict(nested, x) for x in value or []]
+            body.append(f"        v = [from_dict(n{k}, x) for x in v or []]")
         elif nested is not None:
-            value = from_dict(nested, value)
-        elif isinstance(value, list) and isinstance(defaults[name].default, tuple):
-            value = tuple(value)
-        elif meta.type.startswith("list") or meta.type == "json":
-            value = _copy(value) if value is not None else _default(defaults[name])
-        kw[name] = value
-    return cls(**kw)
+            body.append(f"        v = from_dict(n{k}, v)")
+        else:
+            steps = []
+            if isinstance(declared[name].default, tuple):
+                steps.append(("isinstance(v, list)", "tuple(v)"))
+            if meta.type.startswith("list") or meta.type == "json":
+                steps.append(("True", f"_copy(v) if v is not None else _default(f{k})"))
+            for n, (test, make) in enumerate(steps):
+                body += [f"        {'if' if n == 0 else 'elif'} {test}:", f"            v = {make}"]
+        body.append(f"        kw[{name!r}] = v")
+    body.append("    return cls(**kw)")
+    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema from_dict of {cls.__name__}>", "exec"), namespace)
+    fn: Callable[[dict[str, Any]], Any] = namespace["from_dict_of"]
+    return fn
 
 
 class Record:

@@ -12,7 +12,8 @@ Grouping, in order (each step a named rule over the printed name):
    满意度, 足额支付率 …) is keyed by that head: a rate's target is the same commitment whatever
    it is the rate of ("办公设备验收合格率", "服装验收合格率" -> "合格率").
 3. `cluster_keys`: the other keys of one category (二级指标) are grouped by char n-gram TF-IDF
-   cosine similarity (scikit-learn, char 1-2 grams): keys are taken most frequent first; each
+   cosine similarity (char 1-2 grams; `CharTfidf`: scikit-learn's TfidfVectorizer, computed
+   without importing it): keys are taken most frequent first; each
    joins the most similar family leader at or above SIMILARITY whose unit dimension agrees
    (ratio / money / count…, units.tsv kind; a name without a quantity target agrees with any),
    else it leads a new family. Leader clustering does not chain ("A~B~C" with A !~ C).
@@ -23,6 +24,7 @@ corpora/ and shipped in practice/data/, so one document can be compared without 
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -60,8 +62,11 @@ def practice_words(role: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda w: (-len(w), w)))
 
 
+_SPACES = regex.compile(r"\s+")
+
+
 def norm(text: str) -> str:
-    return regex.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
 def normalise_name(name: str) -> str:
@@ -91,11 +96,15 @@ def family_key(name: str) -> tuple[str, bool]:
 
     "办公设备验收合格率" -> ("合格率", True); "企业满意度" -> ("满意度", True);
     "2025年污水处理量" -> ("污水处理量", False)."""
-    key = normalise_name(name)
+    return key_of(normalise_name(name))
+
+
+def key_of(normalised: str) -> tuple[str, bool]:
+    """`family_key` of a name already normalised (`normalise_name`)."""
     for head in practice_words("pooled_head"):
-        if key.endswith(head):
+        if normalised.endswith(head):
             return _same_as().get(head, head), True
-    return key, False
+    return normalised, False
 
 
 @cache
@@ -138,6 +147,7 @@ class Row:
     dim: str | None
     period: str
     ids: tuple[str, ...] = ()  # the ids of its indicator records (both halves where printed twice)
+    normalised: str = ""  # normalise_name(name)
 
 
 def unit_label(target) -> str | None:
@@ -170,7 +180,8 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     for k, ind in best.items():
         if not ind.name.strip():
             continue
-        key, pooled = family_key(ind.name)
+        normalised = normalise_name(ind.name)
+        key, pooled = key_of(normalised)
         t = ind.target
         unit = unit_label(t) if t is not None and t.kind == "quantity" else None
         dim = dimension(t.unit) if t is not None and unit else None
@@ -178,34 +189,121 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
             pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
             number=number_of(t), unit=unit, dim=dim, period=ind.period, ids=tuple(ids.get(k, ())),
+            normalised=normalised,
         ))
     return rows
 
 
-def rows_by_table(indicators: Iterable[Indicator]) -> dict[tuple[str, int], list[Row]]:
-    """The printed rows of each (doc, table)."""
+def rows_by_table(indicators: Iterable[Indicator], rows: list[Row] | None = None) -> dict[tuple[str, int], list[Row]]:
+    """The printed rows of each (doc, table) (`rows`: the indicators' printed_rows, when made already)."""
     out: dict[tuple[str, int], list[Row]] = defaultdict(list)
-    for r in printed_rows(indicators):
+    for r in printed_rows(indicators) if rows is None else rows:
         out[(r.doc, r.table)].append(r)
     return dict(out)
 
 
 def indicator_sets(indicators: Iterable[Indicator]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
     """Each table's indicator set: its (category, normalised name) pairs."""
-    return {k: frozenset((r.level2, normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
+    return {k: frozenset((r.level2, r.normalised or normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
 
 
 # ------------------------------------------------------------------ clustering
 
 
 VECTORISER = dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+_WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's CountVectorizer._white_spaces (re)
 
 
-def vectoriser():
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
+class CharTfidf:
+    """scikit-learn's `TfidfVectorizer(**VECTORISER, dtype=np.float32)` (char 1-2 grams of the
+    lower-cased text, sublinear tf, smoothed idf, rows l2-normalised) in numpy and scipy.sparse:
+    the same matrices, entry for entry, stored in the same order and equal to the last bit
+    (tests/test_practice.py compares the two), so that the report and `family_of` do not import
+    scikit-learn (~1.5 s of CPU and ~140 MiB at first use). `fit_transform(texts)`, then
+    `transform(texts)`."""
 
-    return TfidfVectorizer(**VECTORISER, dtype=np.float32)
+    def __init__(self) -> None:
+        self.vocabulary_: dict[str, int] = {}
+        self.idf_: Any = None
+
+    @staticmethod
+    def _grams(text: str) -> list[str]:
+        text = _WHITE_SPACES.sub(" ", text.lower())
+        return list(text) + [text[i:i + 2] for i in range(len(text) - 1)]
+
+    def _counts(self, texts: list[str], vocabulary: dict[str, int], grow: bool):
+        """CountVectorizer._count_vocab: per text its distinct grams' (index, count) in order of
+        first sight, the indices sorted per row."""
+        import numpy as np
+        import scipy.sparse as sp
+
+        indices: list[int] = []
+        values: list[int] = []
+        indptr = [0]
+        for text in texts:
+            counter: dict[int, int] = {}
+            for gram in self._grams(text):
+                j = vocabulary.get(gram)
+                if j is None:
+                    if not grow:
+                        continue
+                    j = vocabulary[gram] = len(vocabulary)
+                counter[j] = counter.get(j, 0) + 1
+            indices.extend(counter)
+            values.extend(counter.values())
+            indptr.append(len(indices))
+        matrix = sp.csr_matrix((np.asarray(values, dtype=np.intc), np.asarray(indices, dtype=np.intc),
+                                np.asarray(indptr, dtype=np.intc)), shape=(len(texts), len(vocabulary)), dtype=np.float32)
+        matrix.sort_indices()
+        return matrix
+
+    def _weigh(self, matrix):
+        """TfidfTransformer.transform: sublinear tf times idf, each row l2-normalised as
+        sklearn's inplace_csr_row_normalize_l2 does it (squares in float32, summed in order in
+        double, each value divided in double)."""
+        import numpy as np
+
+        data = matrix.data
+        np.log(data, data)
+        data += 1.0
+        data *= self.idf_[matrix.indices]
+        squares = (data * data).astype(np.float64)
+        indptr = matrix.indptr
+        lengths = np.diff(indptr)
+        sums = np.zeros(len(lengths), dtype=np.float64)
+        for k in range(int(lengths.max()) if len(lengths) else 0):  # position k of every row, in order
+            rows = np.nonzero(lengths > k)[0]
+            sums[rows] += squares[indptr[rows] + k]
+        norms = np.sqrt(sums)
+        norms[sums == 0.0] = 1.0
+        matrix.data = (data.astype(np.float64) / np.repeat(norms, lengths)).astype(np.float32)
+        return matrix
+
+    def fit_transform(self, texts: list[str]):
+        import numpy as np
+
+        vocabulary: dict[str, int] = {}
+        matrix = self._counts(list(texts), vocabulary, grow=True)
+        order = np.empty(len(vocabulary), dtype=matrix.indices.dtype)  # _sort_features: terms by name
+        for new, (_term, old) in enumerate(sorted(vocabulary.items())):
+            order[old] = new
+        matrix.indices = order.take(matrix.indices, mode="clip")
+        self.vocabulary_ = {term: int(order[old]) for term, old in vocabulary.items()}
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
+        df += 1.0
+        idf = np.full_like(df, fill_value=matrix.shape[0] + 1, dtype=np.float32)
+        idf /= df
+        np.log(idf, out=idf)
+        idf += 1.0
+        self.idf_ = idf
+        return self._weigh(matrix)
+
+    def transform(self, texts: list[str]):
+        return self._weigh(self._counts(list(texts), self.vocabulary_, grow=False))
+
+
+def vectoriser() -> CharTfidf:
+    return CharTfidf()
 
 
 def _compatible(a: str | None, b: str | None) -> bool:
@@ -368,7 +466,7 @@ class LibraryBuilder:
             self.keys[(r.level2, r.key, r.pooled)] += 1
             if r.dim:
                 self.dims[k][r.dim] += 1
-            self.names[k][normalise_name(r.name)] += 1
+            self.names[k][r.normalised or normalise_name(r.name)] += 1
             if (r.doc, *k) not in seen:
                 seen.add((r.doc, *k))
                 self.doc_count[k] += 1

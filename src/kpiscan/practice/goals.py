@@ -126,14 +126,21 @@ def short(text: str) -> str:
     return text if len(text) <= MAX_CLAUSE_SHOWN else text[:MAX_CLAUSE_SHOWN] + "…"
 
 
-def check_goals(tables: list[TableBlock], indicators: list[Indicator]) -> list[Finding]:
-    rows_by = rows_by_table(indicators)
+def check_goals(tables: list[TableBlock], indicators: list[Indicator],
+                clauses_of: dict[tuple[str, int], list[Clause]] | None = None, rows: list | None = None) -> list[Finding]:
+    """Goal clauses without an indicator, output indicators without a goal. `clauses_of`, when
+    given, receives each table's matched clauses (match_goals) by (doc, table), for the page
+    that shows them (kpiscan.practice.report.goal_clauses). `rows`: the indicators' printed_rows,
+    when made already."""
+    rows_by = rows_by_table(indicators, rows)
     out = []
     for t in tables:
         rows = rows_by.get((t.doc, t.index), [])
         if not rows:
             continue
         clauses = match_goals(t, rows)
+        if clauses_of is not None:
+            clauses_of[(t.doc, t.index)] = clauses
         if not clauses:
             continue
         for c in clauses:

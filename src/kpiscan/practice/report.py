@@ -81,9 +81,10 @@ def family_ranges_svg(indicators: list[Indicator], library: Library | None = Non
     )
 
 
-def goal_clauses(table: TableBlock, indicators: list[Indicator]) -> list[dict]:
-    """Each goal clause with the names of the indicators that measure it ([] and promise: a gap)."""
+def goal_clauses(table: TableBlock, indicators: list[Indicator], clauses: list | None = None) -> list[dict]:
+    """Each goal clause with the names of the indicators that measure it ([] and promise: a gap).
+    `clauses`: the table's match_goals, when already matched (check_goals' `clauses_of`)."""
     rows = printed_rows([i for i in indicators if i.doc == table.doc and i.table == table.index])
     name_of = {r.line: r.name for r in rows}
     return [{"clause": c.text, "promise": c.promise, "indicators": list(dict.fromkeys(name_of[l] for l in c.matched))}
-            for c in match_goals(table, rows)]
+            for c in (clauses if clauses is not None else match_goals(table, rows))]

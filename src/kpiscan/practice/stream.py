@@ -76,7 +76,7 @@ class PracticeCorpus:
         """families.indicator_sets of these rows, interned."""
         pairs: dict[tuple[str, int], set] = defaultdict(set)
         for r in rows:
-            pairs[(r.doc, r.table)].add((r.level2, normalise_name(r.name)))
+            pairs[(r.doc, r.table)].add((r.level2, r.normalised or normalise_name(r.name)))
         return {k: self.sets.setdefault(frozenset(v), frozenset(v)) for k, v in pairs.items()}
 
     def add(self, tables: list[TableBlock], indicators: list[Indicator], at: Any = None) -> None:
@@ -141,10 +141,11 @@ class PracticeCorpus:
         return make("boilerplate-indicators", t.doc, t.index, [t.line], count=count, size=len(s), others=named)
 
     def findings(self, tables: list[TableBlock], indicators: list[Indicator],
-                 load: Callable[[Any], Any] | None = None) -> list[Finding]:
+                 load: Callable[[Any], Any] | None = None, goals: dict | None = None) -> list[Finding]:
         """Pass 2: the practice findings of these whole documents, as practice_findings over the
         corpus gives them for these tables. `load(at)`: the ScanResult of the part at `at` (an
-        earlier year's table); needed only when a table here is linked to one elsewhere."""
+        earlier year's table); needed only when a table here is linked to one elsewhere. `goals`:
+        receives each table's matched goal clauses (goals.check_goals' `clauses_of`)."""
         if self.library is None:
             raise RuntimeError("PracticeCorpus.findings before finish()")
         rows = printed_rows(indicators)
@@ -157,7 +158,7 @@ class PracticeCorpus:
             f = self._boilerplate(t, sets.get((t.doc, t.index), frozenset()))
             if f is not None:
                 found.append(f)
-        found += check_goals(tables, indicators)
+        found += check_goals(tables, indicators, goals, rows)
         order = {(t.doc, t.index): i for i, t in enumerate(tables)}
         found.sort(key=lambda f: (order.get((f.doc, f.table), len(order)), f.lines[:1]))
         return merge_same(found)

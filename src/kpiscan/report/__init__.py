@@ -8,7 +8,7 @@ document_scores as Parquet and CSV).
 
 Bounded memory (`report_parts`): two passes over the scan, one document at a time.
 1. Each part (one input file: its tables and indicator records) is appended to a spool file in
-   DIR (tables and indicators as JSON lines, removed at the end) and added to the corpus pass of
+   DIR (its records pickled as decoded, removed at the end) and added to the corpus pass of
    the practice findings (kpiscan.practice.stream.PracticeCorpus: library aggregates, one key per
    project table, boilerplate groups), then dropped.
 2. The spool is read back part by part: the part's practice findings and review (findings and
@@ -21,8 +21,8 @@ the records of more than the part in hand (and a linked earlier part).
 """
 from __future__ import annotations
 
-import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -54,8 +54,9 @@ class ReportWriter:
                                               ("document_scores", "documents", DocumentScore))
                       for fmt in tabular]
 
-    def add(self, tables: list, indicators: list, review: Review) -> None:
-        for d in documents(tables, indicators, review):
+    def add(self, tables: list, indicators: list, review: Review, goals: dict | None = None) -> None:
+        """`goals`: the tables' goal clauses as the practice findings matched them (else matched here)."""
+        for d in documents(tables, indicators, review, goals):
             self.xlsx.add(d)
             self.html.add(d)
             self.overview.add(d)
@@ -140,8 +141,10 @@ def write_report(result, out: Path, review: Review | None = None, rows_per_part:
                 corpus.add(tables, indicators, at=k)
             library = corpus.finish()
             for tables, indicators in parts:
-                extra = corpus.findings(tables, indicators, lambda k: ScanResult(tables=parts[k][0], indicators=parts[k][1]))
-                writer.add(tables, indicators, review_all(tables, indicators, extra=extra))
+                goals: dict = {}
+                extra = corpus.findings(tables, indicators, lambda k: ScanResult(tables=parts[k][0], indicators=parts[k][1]),
+                                        goals)
+                writer.add(tables, indicators, review_all(tables, indicators, extra=extra), goals)
             families = corpus.families
     except BaseException:
         writer.abort()
@@ -150,50 +153,36 @@ def write_report(result, out: Path, review: Review | None = None, rows_per_part:
 
 
 class PartSpool:
-    """The parts of a scan in a temporary file of DIR, for the report's second pass: per part a
-    header line (files, problems, skipped, counts) then its tables and indicator records as JSON
-    lines (unparsed rows are not reported). `write(part)` returns the part's offset; `results()`
-    reads the parts back in order, `load(offset)` one part, each as a ScanResult."""
+    """The parts of a scan in a temporary file of DIR, for the report's second pass: each part's
+    ScanResult (tables without body rows, indicator records; unparsed rows are not reported),
+    pickled as the first pass decoded it, so the second pass reads records back without decoding
+    JSON again (the file is this process's own, written and read by it, removed at the end).
+    `write(result)` returns the part's offset; `results()` reads the parts back in order,
+    `load(offset)` one part, each as a ScanResult."""
 
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / f".kpiscan-report-parts.{os.getpid()}.tmp"
         self.fh = self.path.open("w+b")
 
-    def write(self, part: dict) -> int:
-        from ..batch import stream_text
-
+    def write(self, result: Any) -> int:
         at = self.fh.tell()
-        texts = {k: stream_text(part, k) for k in ("tables", "indicators")}
-        header = {k: v for k, v in part.items() if k not in ("tables", "indicators", "unparsed")}
-        header["lines"] = {k: v.count("\n") for k, v in texts.items()}
-        self.fh.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
-        for k in ("tables", "indicators"):
-            self.fh.write(texts[k].encode())
+        pickle.dump(result, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
         return at
-
-    def _read(self, fh) -> Any:
-        from ..serialize import result_from_dict
-
-        line = fh.readline()
-        if not line:
-            return None
-        header = json.loads(line)
-        streams = {k: [json.loads(fh.readline()) for _ in range(n)] for k, n in header.pop("lines").items()}
-        result = result_from_dict({**header, **streams, "unparsed": []})
-        result.skipped = list(header.get("skipped") or [])
-        return result
 
     def results(self) -> Iterable[Any]:
         self.fh.flush()
         with self.path.open("rb") as fh:
-            while (result := self._read(fh)) is not None:
-                yield result
+            while True:
+                try:
+                    yield pickle.load(fh)
+                except EOFError:
+                    return
 
     def load(self, at: int) -> Any:
         self.fh.flush()
         with self.path.open("rb") as fh:
             fh.seek(at)
-            return self._read(fh)
+            return pickle.load(fh)
 
     def close(self) -> None:
         self.fh.close()
@@ -218,13 +207,14 @@ def report_parts(parts: Iterable[dict], out: Path, library=None, rows_per_part: 
         for part in parts:
             result = part_result({**part, "unparsed": []})  # not reported
             problems += result.problems
-            corpus.add(result.tables, result.indicators, at=spool.write(part))
+            corpus.add(result.tables, result.indicators, at=spool.write(result))
         library = corpus.finish()
         writer = ReportWriter(out, rows_per_part, page_docs, tabular)
         try:
             for result in spool.results():
-                extra = corpus.findings(result.tables, result.indicators, spool.load)
-                writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra))
+                goals: dict = {}
+                extra = corpus.findings(result.tables, result.indicators, spool.load, goals)
+                writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra), goals)
         except BaseException:
             writer.abort()
             raise
@@ -239,8 +229,9 @@ def report_scan(paths: Iterable, out: Path, classify: bool = True, workers: int 
     `report_parts`: the records are never all in memory."""
     from ..batch import iter_parts
 
-    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress,
-                       encode=("tables", "indicators"))
+    # the parts' records as dicts, not JSONL text: the report decodes them into records once (the
+    # spool keeps those), so encoding them as JSON and parsing the text back would be wasted
+    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress)
     return report_parts(parts, out, library, **options)
 
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .. import lexicon
 
@@ -43,12 +43,14 @@ def entry(code: str, kind: str | None = None) -> CodeText | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # codes are a small vocabulary; every row of the workbook and pages asks
 def zh(code: str, kind: str | None = None) -> str:
     """The Chinese text of a code; the code itself when the lexicon has no row for it."""
     found = entry(code, kind)
     return found.zh if found else code
 
 
+@lru_cache(maxsize=4096)
 def tooltip(code: str, kind: str | None = None) -> str:
     """"中文说明 · 准则" for a title attribute."""
     found = entry(code, kind)

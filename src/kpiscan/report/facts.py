@@ -47,6 +47,7 @@ class TableFacts:
     # indicator record id -> the findings about that record (findings point at record ids, so a
     # finding about one half's indicator never lands on the other half's on the same line)
     at: dict[str, list[Finding]] = field(default_factory=dict)
+    goals: list | None = None  # its goal clauses as matched by the practice findings, when they were
 
     def findings_at(self, ind: Indicator) -> list[Finding]:
         """The findings about this indicator record (this half of this row)."""
@@ -82,8 +83,11 @@ def _findings_at(findings: list[Finding]) -> dict[str, list[Finding]]:
     return dict(at)
 
 
-def documents(tables: Iterable[TableBlock], indicators: Iterable[Indicator], review: Review) -> Iterator[DocFacts]:
-    """One DocFacts per document, in the order the tables come; a single grouping pass."""
+def documents(tables: Iterable[TableBlock], indicators: Iterable[Indicator], review: Review,
+              goals: dict | None = None) -> Iterator[DocFacts]:
+    """One DocFacts per document, in the order the tables come; a single grouping pass. `goals`:
+    the tables' matched goal clauses by (doc, table), when the practice findings matched them."""
+    goals = goals or {}
     inds: dict[tuple[str, int], list[Indicator]] = defaultdict(list)
     for i in indicators:
         inds[(i.doc, i.table)].append(i)
@@ -99,7 +103,7 @@ def documents(tables: Iterable[TableBlock], indicators: Iterable[Indicator], rev
         yield DocFacts(doc=doc, score=doc_scores.get(doc), tables=[
             TableFacts(table=t, indicators=inds.pop((doc, t.index), []), findings=found.get((doc, t.index), []),
                        score=scores.get((doc, t.index)), department=department_of(t) or "(未注明)",
-                       at=_findings_at(found.get((doc, t.index), [])))
+                       at=_findings_at(found.get((doc, t.index), [])), goals=goals.get((doc, t.index)))
             for t in blocks
         ])
 

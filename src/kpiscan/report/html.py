@@ -148,7 +148,7 @@ def _table_view(t: TableFacts) -> dict:
         texts=[(k, table.fields[k]) for k in TEXT_KEYS if table.fields.get(k)],
         goals=(table.fields.get("总体目标_implementation", ""), table.fields.get("总体目标_annual", "")),
         n_indicators=len(t.indicators), n_flagged=sum(i.flagged for i in t.indicators),
-        goal_clauses=goal_clauses(table, t.indicators),
+        goal_clauses=goal_clauses(table, t.indicators, t.goals),
     )
 
 

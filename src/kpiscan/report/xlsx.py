@@ -11,7 +11,8 @@ with the workbook that holds its rows) and 问题 Problems (files skipped or fai
 Every sheet prints landscape, fit to the page width, its header row repeated.
 
 At scale: written with XlsxWriter in constant-memory mode (each row flushed to disk as it is
-written), one document at a time. Parts: a workbook holds whole documents up to ROWS_PER_PART
+written; its plain cells by FastWorksheet, the same XML in a fraction of the CPU), one document
+at a time. Parts: a workbook holds whole documents up to ROWS_PER_PART
 indicator rows, then the next part starts (kpiscan-review-2.xlsx, …); a document larger than a
 part alone continues in the next. ROWS_PER_PART is 65,000 because Excel keeps at most 65,530
 hyperlinks per worksheet (and every row links to its page), which is also far under the
@@ -25,13 +26,16 @@ a formula (= + - @ tab CR first, kpiscan.cellsafe) gets Excel's quote-prefix fla
 """
 from __future__ import annotations
 
+import re
+from math import isfinite
 from pathlib import Path
 from typing import Any, Callable
 
 import xlsxwriter
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from .. import schema
-from ..cellsafe import formula_like
+from ..cellsafe import FORMULA_START, formula_like
 from ..model import Indicator
 from ..review import criteria, rules
 from . import codes
@@ -79,6 +83,45 @@ for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
         TAIL_FIELDS.append("department")
         _TAIL.append(("主管部门 department", 20, True))
 INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
+_DEPARTMENT = TAIL_FIELDS.index("department")
+
+
+def _tail_reader() -> Callable[[Indicator], list[Any]]:
+    """The TAIL_FIELDS of an Indicator as `schema.flat_row(Indicator, i.to_dict())` gives them
+    (each is a scalar field or a scalar of its target: read from the record, no dict between)."""
+    from operator import attrgetter
+
+    attr_of: dict[tuple[type, str | None], tuple[str, type | None]] = {}
+    for record in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
+        for name, meta, nested in schema.plan(record):
+            attr_of[(record, meta.key)] = (name, nested)
+    paths = {column: (path, meta) for column, path, meta in schema._flat_plan(Indicator)}
+    getters: list[Callable[[Any], Any]] = []
+    for column in TAIL_FIELDS:
+        path, meta = paths[column]
+        if meta.derived is not None and meta.flat == meta.derived[0] or meta.type.startswith("list") or meta.type == "json":
+            raise TypeError(f"xlsx tail column {column} is not a plain value")
+        at: type | None = Indicator
+        names = []
+        for key in path:
+            name, at = attr_of[(at, key)]  # type: ignore[index]
+            names.append(name)
+        if len(names) == 1:
+            getters.append(attrgetter(names[0]))
+        else:
+            getters.append(_nested_getter(names[0], attrgetter(".".join(names[1:]))))
+    return lambda i: [g(i) for g in getters]
+
+
+def _nested_getter(first: str, rest: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """x.first.rest, None when x.first is None (an indicator without a target)."""
+    def get(x: Any) -> Any:
+        y = getattr(x, first)
+        return None if y is None else rest(y)
+    return get
+
+
+_tail = _tail_reader()
 FROZEN_COLUMNS = [c[0] for c in INDICATOR_COLUMNS].index("指标值 value") + 1  # 文档, 表, 行, (页,) 三级指标, 指标值
 VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
 FINDING_COLUMNS = [
@@ -101,15 +144,109 @@ def part_name(k: int) -> str:
     return XLSX_NAME if k == 1 else XLSX_NAME.replace(".xlsx", f"-{k}.xlsx")
 
 
+# A text cell XlsxWriter writes unchanged: no XML escape, no control character or _xHHHH_ to
+# escape, no leading or trailing space to preserve (xmlwriter.xml_escapes, re_control_chars_1/2,
+# utility RE_LEADING/TRAILING_WHITESPACE), not a rich string. Anything else takes XlsxWriter's path.
+_NOT_PLAIN = re.compile(r'["&<>\n\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+
+
+class FastWorksheet(Worksheet):
+    """XlsxWriter's worksheet with a faster constant-memory cell writer: a formatted plain text,
+    number or blank cell is written as the same XML `Worksheet._write_cell` writes for it, in one
+    string (tests/test_report_xlsx_fast.py compares the two on every kind of cell); every other
+    cell goes through XlsxWriter's own writer."""
+
+    _refs: dict[int, str] = {}
+
+    def _cell_xml(self, row: int, col: int, cell) -> str | None:
+        """The XML `Worksheet._write_cell` writes for a formatted plain cell, None for another."""
+        fmt = cell.format
+        kind = type(cell)
+        if fmt is None:
+            return None
+        if kind is CellStringTuple:
+            text = cell.string
+            if _NOT_PLAIN.search(text):
+                return None
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}" t="inlineStr">' \
+                   f'<is><t>{text}</t></is></c>'
+        if kind is CellNumberTuple:
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+        if kind is CellBlankTuple:
+            return f'<c r="{self._refs.get(col) or self._ref(col)}{row + 1}" s="{fmt._get_xf_index()}"/>'
+        return None
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        xml = self._cell_xml(row, col, cell) if self.constant_memory else None
+        if xml is None:
+            return super()._write_cell(row, col, cell)
+        self.fh.write(xml)
+        return None
+
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        """Worksheet._write_single_row (constant memory: write the previous row, start the next)
+        with the row's plain cells written in one string."""
+        row_num: int = self.previous_row  # type: ignore[has-type]
+        if not self.table.get(row_num):
+            return super()._write_single_row(current_row_num)  # nothing to write, or row attributes only
+        self.previous_row = current_row_num
+        if row_num not in self.row_info:
+            self._write_row(row_num, None)
+        else:
+            self._write_row(row_num, None, self.row_info[row_num])
+        cells = self.table[row_num]
+        out: list[str] = []
+        for col_num in sorted(cells):  # every stored column lies in dim_colmin..dim_colmax
+            cell = cells[col_num]
+            xml = self._cell_xml(row_num, col_num, cell)
+            if xml is None:
+                if out:
+                    self.fh.write("".join(out))
+                    out = []
+                super()._write_cell(row_num, col_num, cell)
+            else:
+                out.append(xml)
+        if out:
+            self.fh.write("".join(out))
+        self._xml_end_tag("row")
+        self.table.clear()
+        return None
+
+    def put_row(self, row: int, cells: list[tuple[int, Any]]) -> None:
+        """Store a row's cells (column, CellStringTuple/CellNumberTuple/CellBlankTuple), columns
+        ascending, as `write_string`/`write_number`/`write_blank` store them: the caller passes
+        only finite numbers, strings under half Excel's length limit and blanks with a format."""
+        if not cells:
+            return
+        if self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
+            raise IndexError(f"row {row} is outside the worksheet")
+        if row > self.previous_row:
+            self._write_single_row(row)
+        table = self.table[row]
+        for col, cell in cells:
+            table[col] = cell
+
+    @classmethod
+    def _ref(cls, col: int) -> str:
+        from xlsxwriter.utility import xl_col_to_name
+
+        cls._refs[col] = ref = xl_col_to_name(col)
+        return ref
+
+
+_LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
+
+
 class _Sheet:
     """One worksheet written row by row (constant memory), with its header, widths, filter, print set-up."""
 
     def __init__(self, book: "_Book", title: str, columns: list[tuple[str, int, bool]], freeze_cols: int = 0):
         self.book, self.columns = book, columns
-        self.ws = book.wb.add_worksheet(title)
+        self.ws = book.wb.add_worksheet(title, FastWorksheet)
         self.wraps = [c[2] for c in columns]
         self.row = 0
         self.links = 0
+        self._by_fill: dict[str | None, list] = {}
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
         for k, (head, width, _) in enumerate(columns):
             self.ws.set_column(k, k, width)
@@ -121,28 +258,64 @@ class _Sheet:
         self.ws.fit_to_pages(1, 0)  # one page wide, as many long as needed
         self.ws.repeat_rows(0)
 
+    def _formats(self, fill: str | None) -> list:
+        """The format of each column's cells on a row of this fill (no quote prefix)."""
+        found = self._by_fill.get(fill)
+        if found is None:
+            found = self._by_fill[fill] = [self.book.fmt(fill, wrap) for wrap in self.wraps]
+        return found
+
     def add(self, values: list[Any], fill: str | None = None, link: tuple[int, str] | None = None) -> None:
         """Append a row; `link` = (column, url): that cell becomes a hyperlink showing its value."""
         self.row += 1
-        r = self.row
+        link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
+        cells, rest = self._cells(values, fill, link_at)
+        self.ws.put_row(self.row, cells)
+        for k, v in rest:
+            if k == link_at:
+                self._link(k, v, fill, link[1])  # type: ignore[index]
+            else:
+                self._write(k, v, fill)
+
+    def _cells(self, values: list[Any], fill: str | None, link_at: int) -> tuple[list, list]:
+        """(the row's cells stored at once by FastWorksheet.put_row, (column, value) of the link and
+        of what XlsxWriter checks or converts itself: long texts, other types, NaN)."""
+        formats = self._formats(fill)
+        cells: list[tuple[int, Any]] = []
+        rest: list[tuple[int, Any]] = []
         for k, v in enumerate(values):
             if v is None or v == "":
                 if fill:
-                    self.ws.write_blank(r, k, None, self.book.fmt(fill, self.wraps[k]))
+                    cells.append((k, CellBlankTuple(formats[k])))
                 continue
-            fmt = self.book.fmt(fill, self.wraps[k], quote=formula_like(v))
-            if link is not None and link[0] == k and self.links < MAX_LINKS:
-                self.links += 1
-                link_fmt = self.book.fmt(fill, False, link=True)
-                self.ws.write_url(r, k, link[1], link_fmt, string=str(v))
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    self.ws.write_number(r, k, v, link_fmt)  # the link stays; the cell keeps its number
-            elif isinstance(v, bool):
-                self.ws.write_string(r, k, "是" if v else "", fmt)
-            elif isinstance(v, (int, float)):
-                self.ws.write_number(r, k, v, fmt)
+            kind = type(v)
+            if k == link_at or (kind is str and len(v) > _LONG):
+                rest.append((k, v))
+            elif kind is str:
+                quoted = v.startswith(FORMULA_START)
+                cells.append((k, CellStringTuple(v, self.book.fmt(fill, self.wraps[k], quote=True) if quoted else formats[k])))
+            elif kind is bool:
+                cells.append((k, CellStringTuple("是" if v else "", formats[k])))
+            elif (kind is int or kind is float) and isfinite(v):
+                cells.append((k, CellNumberTuple(v, formats[k])))
             else:
-                self.ws.write_string(r, k, str(v), fmt)
+                rest.append((k, v))
+        return cells, rest
+
+    def _link(self, k: int, v: Any, fill: str | None, url: str) -> None:
+        self.links += 1
+        link_fmt = self.book.fmt(fill, False, link=True)
+        self.ws.write_url(self.row, k, url, link_fmt, string=str(v))
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            self.ws.write_number(self.row, k, v, link_fmt)  # the link stays; the cell keeps its number
+
+    def _write(self, k: int, v: Any, fill: str | None) -> None:
+        if isinstance(v, bool):
+            self.ws.write_string(self.row, k, "是" if v else "", self._formats(fill)[k])
+        elif isinstance(v, (int, float)):
+            self.ws.write_number(self.row, k, v, self._formats(fill)[k])
+        else:
+            self.ws.write_string(self.row, k, str(v), self.book.fmt(fill, self.wraps[k], quote=formula_like(v)))
 
     def finish(self) -> None:
         last = max(self.row, 1)
@@ -265,16 +438,16 @@ class XlsxReport:
                     self._open_part()  # one document alone larger than a part
                 found = t.findings_at(i)
                 code_list = list(dict.fromkeys(f.code for f in found))
-                flat = schema.flat_row(Indicator, i.to_dict(), lists="join")
-                flat["department"] = t.department
+                tail = _tail(i)
+                tail[_DEPARTMENT] = t.department
                 row = [
-                    i.doc, i.table, i.line, *([page_zh(flat.get("page"))] if _HAS_PAGE else []), i.name, i.value,
+                    i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
                     HALF_ZH.get(i.period, i.period),
                     codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
                     "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
                     "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
                     None, None,
-                    *[flat.get(c) for c in TAIL_FIELDS],
+                    *tail,
                 ]
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
