@@ -699,9 +699,11 @@ def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, 
     period = reader.block_period if reader.block_period and len(reader.periods) == 1 else reader.periods[h]
     value = texts[at + 1].text if len(texts) > at + 1 else ""
     reader.pairs.append(
+        # positional (one is made per half of every row): line, period, level2, name, value,
+        # labelled, half, name_raw, project, side, level2_source
         Pair(
-            line.number, period, level2, texts[at].text, value, labelled=labelled, half=h,
-            project=reader.carried.get("project"), side=side, level2_source="printed" if labelled else "inherited",
+            line.number, period, level2, texts[at].text, value, labelled, h, None,
+            reader.carried.get("project"), side, "printed" if labelled else "inherited",
         )
     )
     if len(texts) > 2 or stray:
