@@ -225,9 +225,10 @@ def kpiscan_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "kpiscan", *args]
 
 
-def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]:
+def scale_section(files: list[Path], copies: list[int], tmp: Path, runs: int = 1) -> list[dict]:
     """`kpiscan scan --out` (verdict memo on, and off: KPISCAN_CLASSIFY_MEMO=0) and the positional
-    reader on each number of copies, same run. The memo's share grows with the copies (a copy
+    reader on each number of copies, same run, `runs` times interleaved: medians of each command's
+    CPU and RSS, and the range of the per-run ratio. The memo's share grows with the copies (a copy
     repeats every item); the memo-off column is the structural cost."""
     size = mb(files)
     positional = str(ROOT / "bench" / "positional_reader.py")
@@ -243,9 +244,21 @@ def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]
         o, o2 = tmp / f"scale-out-{k}", tmp / f"scale-out-nomemo-{k}"
         shutil.rmtree(o, ignore_errors=True)
         shutil.rmtree(o2, ignore_errors=True)
-        wall, cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(o)))
-        _, cpu0, rss0 = run_child(kpiscan_cmd("scan", str(d), "--out", str(o2)), env=no_memo)
-        pwall, pcpu, prss = run_child([sys.executable, positional, str(d), str(tmp / f"pos-{k}.jsonl")])
+        runs_of: list[tuple[tuple[float, float, float], ...]] = []
+        for _ in range(runs):  # the three commands interleaved, each run a fresh output directory
+            shutil.rmtree(o, ignore_errors=True)
+            shutil.rmtree(o2, ignore_errors=True)
+            runs_of.append(
+                (
+                    run_child(kpiscan_cmd("scan", str(d), "--out", str(o))),
+                    run_child(kpiscan_cmd("scan", str(d), "--out", str(o2)), env=no_memo),
+                    run_child([sys.executable, positional, str(d), str(tmp / f"pos-{k}.jsonl")]),
+                )
+            )
+        (wall, cpu, rss), (_, cpu0, rss0), (pwall, pcpu, prss) = (
+            tuple(statistics.median(r[c][i] for r in runs_of) for i in range(3)) for c in range(3)
+        )
+        ratios = sorted(r[0][1] / r[2][1] for r in runs_of)
         base = base or rss
         n = sum(1 for _ in (o / "indicators.jsonl").open(encoding="utf-8"))
         same = all((o / f).read_bytes() == (o2 / f).read_bytes() for f in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
@@ -270,13 +283,17 @@ def scale_section(files: list[Path], copies: list[int], tmp: Path) -> list[dict]
             "ratio": cpu / pcpu,
             "no_memo_ratio": cpu0 / pcpu,
             "outputs_identical": same,
+            "runs": runs,
+            "ratio_per_run": ratios,
         }
         out.append(r)
         print(
             f"{f'{k}x scan --out':26} {m:6.2f} {len(files) * k:5d} {cpu:7.2f} {cpu / m:6.3f} {rss:7.1f} {rss / base:5.2f}"
             f" | {cpu0:7.2f} {cpu0 / m:6.3f} | {pcpu:7.2f} {pcpu / m:8.3f} {prss:7.1f} | {cpu / pcpu:5.1f} {cpu0 / pcpu:7.1f}"
+            + (f"  (per-run ratio {ratios[0]:.1f}-{ratios[-1]:.1f})" if runs > 1 else "")
         )
-    print("  ratio: scan CPU / positional reader CPU on the same files (target <= 6); no-memo: KPISCAN_CLASSIFY_MEMO=0;"
+    print(f"  medians of {runs} interleaved runs; ratio: scan CPU / positional reader CPU on the same files (target <= 6);"
+          " no-memo: KPISCAN_CLASSIFY_MEMO=0;"
           " outputs with and without the memo byte-identical")
     return out
 
@@ -436,7 +453,7 @@ def main() -> None:
             print()
 
         if "scale" in sections:
-            figures["scale"] = scale_section(files, [int(c) for c in args.copies.split(",")], tmp)
+            figures["scale"] = scale_section(files, [int(c) for c in args.copies.split(",")], tmp, args.runs)
             print()
         if "dask" in sections and not args.no_dask:
             figures["dask"] = dask_section(files, args.dask_copies, tmp)
