@@ -18,7 +18,8 @@ Measures on one core (the process and its children pinned to one CPU where the O
     byte-identical), side by side in the same run with bench/positional_reader.py (a 40-line positional reader, the floor) on the same
     files: CPU per MB of each and their ratio (target <= 6x), peak RSS against 1x (target <= 1.10);
   * dask (issue 13): the same `scan --out` on the 16x copies through a real `dask scheduler` and
-    two `dask worker --preload kpiscan.daskworker` processes started here: CPU of client, scheduler,
+    two `dask worker` processes started here, all three `--preload kpiscan.daskworker` as
+    docs/batch.md says (tests/dask_local.py): CPU of client, scheduler,
     workers and their scan helpers (psutil), cold (first run) and warm (second run), against the
     serial scan's CPU (mean of one run before and one after; target < 1.15x), and whether the
     outputs are byte-identical; the cluster's start (the helpers loading the model) apart.
@@ -295,8 +296,8 @@ def _cpu_by_role(procs: list) -> dict[str, float]:
 
 
 def _start_cluster(tmp: Path, procs: list) -> str:
-    """A scheduler and two `dask worker --preload kpiscan.daskworker` (appended to `procs`), ready
-    and idle (the helpers have loaded the model); the scheduler address."""
+    """A scheduler and two workers, `--preload kpiscan.daskworker` (appended to `procs`), ready
+    and idle (the helpers have warmed up); the scheduler address."""
     address, _ = start_cluster(tmp, procs)
     time.sleep(1)
     while True:  # the helpers have loaded the model when they stop using CPU
@@ -344,11 +345,11 @@ def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
 def _dask_report(k: int, size: float, n: int, serial_cpu: float, serial_out: Path, started: dict, runs: list) -> dict:
     result = {"copies": k, "MB": size, "files": n, "serial_cpu": serial_cpu, "start": started, "runs": []}
     print(
-        f"dask, {k}x ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each, --preload "
-        f"kpiscan.daskworker); serial `scan --out` (mean of before and after): {serial_cpu:.2f} CPU s"
+        f"dask, {k}x ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each), all --preload "
+        f"kpiscan.daskworker; serial `scan --out` (mean of before and after): {serial_cpu:.2f} CPU s"
     )
     print(
-        "  cluster start (scheduler, worker boot, helpers importing kpiscan + loading jieba and the model): "
+        "  cluster start (scheduler, worker boot, helpers importing kpiscan, loading jieba and the models, warming up): "
         + ", ".join(f"{r} {started[r]:.2f}" for r in ("scheduler", "workers", "helpers"))
         + f" CPU s; kpiscan's part ~= helpers {started['helpers']:.2f}; idle cluster: {started['idle_cpu_per_s']:.3f} CPU s per wall s"
     )

@@ -1,5 +1,6 @@
-"""A real Dask cluster on localhost, started as a user starts one: `dask scheduler` and two
-`dask worker --nthreads 1 --no-nanny --preload kpiscan.daskworker`, each in its own process group,
+"""A real Dask cluster on localhost, started as a user starts one (docs/batch.md): `dask scheduler
+--preload kpiscan.daskworker` and two `dask worker --nthreads 1 --no-nanny --preload
+kpiscan.daskworker`, each in its own process group,
 in their own working directory. Used by tests/test_dask_cluster.py and bench/bench_scan.py."""
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def start_cluster(tmp: Path, procs: list[subprocess.Popen], pythonpath: list[Pat
     info = tmp / "scheduler.json"
     info.unlink(missing_ok=True)
     log = (lambda name: tmp / f"{name}.log") if logs else (lambda name: None)
-    procs.append(_dask(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)],
+    procs.append(_dask(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info),
+                        "--preload", "kpiscan.daskworker"],
                        cwd, pythonpath, log("s")))
     deadline = time.time() + 90
     while not info.exists() and time.time() < deadline:

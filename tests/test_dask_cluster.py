@@ -102,3 +102,33 @@ def test_a_worker_killed_mid_run_costs_nothing(cluster, many):
                 killed = True
         assert killed and len(parts) == len(serial)
     assert parts == serial  # complete and identical: the lost worker's files ran on the other
+
+
+def test_files_go_in_batches_and_the_preload_quietens_the_cluster(cluster, many):
+    """Fewer tasks than files (each a batch of consecutive files), still enough for both workers;
+    the preload made the scheduler's and the workers' periodic work rarer and stopped the
+    workers' profiler (kpiscan.daskworker.QUIET)."""
+    from kpiscan.daskworker import QUIET
+
+    address, _ = cluster
+    serial = list(iter_parts([many], classify=False, show_progress=False))
+    with distributed.Client(address) as client:
+        batches: list[int] = []
+        submit = client.submit
+
+        def counting(fn, batch, **kw):
+            batches.append(len(batch))
+            return submit(fn, batch, **kw)
+
+        client.submit = counting
+        parts = list(iter_parts([many], classify=False, dask=client, show_progress=False))
+        workers = client.run(lambda dask_worker: {k: c.callback_time for k, c in dask_worker.periodic_callbacks.items()})
+        scheduler = client.run_on_scheduler(lambda dask_scheduler: {k: c.callback_time for k, c in
+                                                                    dask_scheduler.periodic_callbacks.items()})
+    assert parts == serial
+    assert sum(batches) == 16 and 4 <= len(batches) < 16 and max(batches) > 1  # empty.txt: reported by the client
+    quiet = dict(QUIET)
+    for times in [scheduler, *workers.values()]:
+        assert times["tick"] >= quiet["tick"] and times["monitor"] >= quiet["monitor"]
+    for times in workers.values():
+        assert times["memory_monitor"] >= quiet["memory_monitor"] and "profile" not in times

@@ -50,15 +50,26 @@ def test_plain_lines_split_as_the_general_path_does():
         assert split_cells(text) == tuple(want), repr(text)
 
 
-def test_lines_made_by_the_reader_equal_line_objects():
-    from kpiscan.model import Line
-    from kpiscan.read.text import make_line
+def test_line_is_a_frozen_dataclass_whose_init_sets_every_field():
+    import dataclasses
+    import inspect
 
-    line = make_line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费"))
-    assert line == Line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费"))
-    assert (line.page, line.confidence) == (None, None) and hash(line) == hash(Line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费")))
-    with pytest.raises(AttributeError):
-        line.number = 8  # still frozen
+    from kpiscan.model import Line
+
+    # Line.__init__ sets the slots itself: its parameters are the fields, in order, with their defaults
+    params = list(inspect.signature(Line.__init__).parameters.values())[1:]
+    fs = dataclasses.fields(Line)
+    assert [p.name for p in params] == [f.name for f in fs]
+    assert [p.default for p in params] == [inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fs]
+
+    line = Line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费"))
+    same = Line(number=7, text="项目名称\t聘用律师费", cells=("项目名称", "聘用律师费"), page=None, confidence=None)
+    assert line == same and hash(line) == hash(same) and (line.page, line.confidence) == (None, None)
+    assert line != Line(7, "项目名称\t聘用律师费", ("项目名称", "聘用律师费"), page=2)
+    assert dataclasses.replace(line, page=3) == Line(7, line.text, line.cells, 3)
+    assert repr(Line(1, "a", ("a",), 2, 0.5)) == "Line(number=1, text='a', cells=('a',), page=2, confidence=0.5)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.number = 8  # type: ignore[misc]  # still frozen
 
 
 @pytest.mark.parametrize(

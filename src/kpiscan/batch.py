@@ -397,7 +397,15 @@ class _Tracker:
 # A runner takes files (submit) and hands back finished parts (wait: at least one, blocking).
 
 
-class _Serial:
+class _Runner:
+    window = 1  # files in flight or finished and waiting for an earlier one
+
+    def room(self, held: int) -> bool:
+        """Whether another file may be submitted while `held` are in flight or waiting."""
+        return held < self.window
+
+
+class _Serial(_Runner):
     """In this process (no --file-timeout: nothing to enforce)."""
 
     window = 1
@@ -417,7 +425,7 @@ class _Serial:
         pass
 
 
-class _Processes:
+class _Processes(_Runner):
     """Worker processes forked from this one (`scanproc.ScanPool`): one with --file-timeout and no
     --workers (the budget holds even inside C code: the worker is ended, this process goes on),
     N with --workers N. A worker that dies or runs past a file's budget costs that file only."""
@@ -467,7 +475,9 @@ def dask_client(spec: str):
         n = int(spec.split(":", 1)[1]) if ":" in spec else (os.cpu_count() or 1)
         if n < 1:
             raise ValueError(f"--dask {spec}: the number of workers must be at least 1")
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        preload = ["kpiscan.daskworker"]  # as on a real cluster: helpers warm at worker start, both quietened
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR,
+                               preload=preload, scheduler_kwargs={"preload": preload})
         client = Client(cluster)
 
         def close() -> None:
@@ -506,28 +516,47 @@ def check_shared(client, files: list[Path]) -> None:
                 )
 
 
-def dask_task(args: tuple) -> bytes:
-    """A Dask task: `scan_part(*args)` in a helper process of the worker (`scanproc.run_task`),
-    where the file's budget holds even inside C code and the model is loaded once per worker; the
-    part comes back pickled, as the helper sent it (its streams JSONL text, ready to write)."""
-    from .scanproc import run_task
+# Files go to Dask in batches, one task each, so that the scheduler's, the worker's and the
+# client's cost per task (~10 ms of CPU between them, measured) is paid once per batch, not per
+# file: a batch is closed at BATCH_FILES files or at `batch_bytes` of input (a larger file goes
+# alone), where `batch_bytes` is the corpus' size spread over BATCH_ROUNDS tasks per worker thread
+# (so that a small corpus still keeps every worker busy), within BATCH_BYTES.
+BATCH_FILES = 64
+BATCH_BYTES = (128 << 10, 4 << 20)
+BATCH_ROUNDS = 4
 
-    return run_task(args)
+
+def batch_bytes(files: list[Path], threads: int) -> int:
+    """The input bytes at which a batch is closed, for these files on `threads` worker threads."""
+    total = 0
+    for f in files:
+        with contextlib.suppress(OSError):
+            total += f.stat().st_size
+    low, high = BATCH_BYTES
+    return int(min(high, max(low, total / (BATCH_ROUNDS * max(1, threads)))))
 
 
-class _Dask:
-    """Futures submitted one file at a time, at most `window` in flight, released once read.
-    Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway (KilledWorker
-    after repeated losses) is reported as a problem of its file."""
+class _Dask(_Runner):
+    """Files sent in batches (one task each), at most `tasks` tasks in flight, each future released
+    once read. Dask reruns the tasks of a lost worker elsewhere; a task that fails anyway
+    (KilledWorker after repeated losses) is reported as a problem of each of its files."""
 
-    def __init__(self, client, classify: bool, timeout: float | None, files: str, encode: tuple[str, ...]) -> None:
+    def __init__(self, client, classify: bool, timeout: float | None, files: str, encode: tuple[str, ...], paths: list[Path]) -> None:
         from dask.distributed import as_completed
 
         self.client, self.classify, self.timeout, self.files, self.encode = client, classify, timeout, files, encode
-        self.window = max(4, 2 * sum(client.nthreads().values()))
+        threads = sum(client.nthreads().values())
+        self.tasks = max(4, 2 * threads)  # in flight
+        self.window = self.tasks * BATCH_FILES  # files in flight or finished and waiting for an earlier one
+        self.limit = batch_bytes(paths, threads)
         self.done = as_completed()
-        self.index: dict[str, tuple[int, Path]] = {}
+        self.index: dict[str, list[tuple[int, Path]]] = {}  # future key -> its files
+        self.batch: list[tuple[int, Path, tuple]] = []  # the open batch
+        self.size = 0  # its input bytes
         self.local: deque = deque()  # files that failed before submission (unreadable here)
+
+    def room(self, held: int) -> bool:
+        return held < self.window and (bool(self.batch) or len(self.index) < self.tasks)
 
     def submit(self, i: int, inp: Input) -> None:
         path = inp.path
@@ -537,26 +566,44 @@ class _Dask:
             except InputError as err:  # unreadable here: reported as the serial scan would
                 self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
+            size = len(data)
             args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc)
         else:
+            size = 0
+            with contextlib.suppress(OSError):
+                size = path.stat().st_size
             args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc)
-        fut = self.client.submit(dask_task, args, pure=False)
-        self.index[fut.key] = (i, path)
+        if self.batch and self.size + size > self.limit:
+            self._flush()
+        self.batch.append((i, path, args))
+        self.size += size
+        if len(self.batch) >= BATCH_FILES or self.size >= self.limit:
+            self._flush()
+
+    def _flush(self) -> None:
+        from .scanproc import run_batch
+
+        fut = self.client.submit(run_batch, [args for _, _, args in self.batch], pure=False)
+        self.index[fut.key] = [(i, path) for i, path, _ in self.batch]
         self.done.add(fut)
+        self.batch, self.size = [], 0
 
     def wait(self) -> list[tuple[int, dict]]:
         if self.local:
             return [self.local.popleft()]
+        if self.batch:
+            self._flush()
         fut = next(self.done)
-        i, path = self.index.pop(fut.key)
+        files = self.index.pop(fut.key)
         try:
-            part = pickle.loads(fut.result())
+            parts = [pickle.loads(b) for b in fut.result()]
         except Exception as err:
-            part = problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}")
+            parts = [problem_part(path, f"the Dask task failed: {type(err).__name__}: {err}") for _, path in files]
         fut.release()
-        return [(i, part)]
+        return [(i, part) for (i, _), part in zip(files, parts)]
 
     def close(self, ok: bool) -> None:
+        self.batch = []
         if not ok:
             futures = list(self.done.futures)
             if futures:
@@ -575,7 +622,7 @@ def _runner(
             if dask_files == "shared":
                 check_shared(client, files)
             stats.mode = "dask"
-            return _Dask(client, classify, timeout, dask_files, encode), close
+            return _Dask(client, classify, timeout, dask_files, encode, files), close
         except BaseException:
             if close:
                 close()
@@ -641,7 +688,7 @@ def iter_parts(
                         stats.count(part)
                         yield part
                         nxt += 1
-                    if inflight == 0 or runner is None or inflight + len(ready) < runner.window and i + 1 < len(files):
+                    if inflight == 0 or runner is None or runner.room(inflight + len(ready)) and i + 1 < len(files):
                         break
                     for j, part in runner.wait():
                         inflight -= 1

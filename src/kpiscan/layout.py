@@ -186,6 +186,8 @@ def is_footer_row(cells: list[str]) -> bool:
     hits = sum(map(is_footer, cells))
     if hits < 2 and len(cells) == 1 and (":" in cells[0] or "：" in cells[0]):  # labels end at a colon
         hits = sum(map(is_footer, _FOOTER_LABEL.findall(cells[0])))
+    elif not hits:  # no footer caption at all: most rows
+        return False
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 

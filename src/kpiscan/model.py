@@ -29,10 +29,27 @@ class Line:
     page: int | None = None
     confidence: float | None = None  # OCR: the lowest recognition confidence of the row's cells
 
+    def __init__(
+        self, number: int, text: str, cells: tuple[str, ...], page: int | None = None, confidence: float | None = None
+    ) -> None:
+        # the frozen dataclass's own __init__ sets each field through object.__setattr__, twice the
+        # cost; every reader makes one Line per source row: the slots are set directly (still frozen)
+        _set_number(self, number)
+        _set_text(self, text)
+        _set_cells(self, cells)
+        _set_page(self, page)
+        _set_confidence(self, confidence)
+
     @property
     def filled(self) -> list[tuple[int, str]]:
         """(column, text) of the non-empty cells."""
         return [(i, c) for i, c in enumerate(self.cells) if c]
+
+
+# Line.__init__ sets these slots, one per field in order (tests/test_read_text.py checks it against fields(Line))
+_set_number, _set_text, _set_cells, _set_page, _set_confidence = (
+    getattr(Line, name).__set__ for name in ("number", "text", "cells", "page", "confidence")
+)
 
 
 @dataclass(slots=True)

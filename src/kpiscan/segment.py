@@ -35,6 +35,7 @@ from .model import Document, Line, TableBlock
 from .templates import block_words
 
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+_HEADING_STARTS = frozenset("#一二三四五六七八九十第")  # the characters a _SECTION_HEADING starts with
 # "601-晋城…", and "604侯马…" as OCR reads it when the thin dash is lost
 _DEPT_CODE = regex.compile(r"^\s*\d+\s*(?:[-－—]\s*|(?=\p{Han}))")
 _NUMBER = regex.compile(r"^[-+]?\d[\d,，]*(\.\d+)?$")
@@ -73,14 +74,6 @@ class Event(StrEnum):
     ROW = "row"  # anything else: a header field row or an indicator row
 
 
-# Python 3.11 looks an enum member up through its class at ~0.1 µs a time: the per-line code reads
-# the members it tests from these names
-_E_NOISE, _E_YEAR, _E_NAME_ROW, _E_FOOTER, _E_CAPTION, _E_END_TEXT, _E_FILL_DATE, _E_ROW = (
-    Event.NOISE, Event.YEAR, Event.NAME_ROW, Event.FOOTER, Event.CAPTION, Event.END_TEXT, Event.FILL_DATE, Event.ROW
-)
-_TITLE_EVENTS = {"department": Event.TITLE_DEPARTMENT, "project": Event.TITLE_PROJECT}  # by title_kind
-
-
 @dataclass
 class _Open:
     """The table being built, with the segmenter's state for it."""
@@ -107,12 +100,18 @@ def _cells(line: Line) -> list[str]:
     """The non-empty cells; a caption printed with its value in one cell ("项目名称：聘用律师费")
     is split into the two cells other layouts print."""
     filled = list(filter(None, line.cells))
-    joined = "".join(filled)
-    if "：" not in joined and ":" not in joined:  # no caption with its value: most lines
-        return filled
+    return _split_captions(filled) if _has_colon("".join(filled)) else filled
+
+
+def _has_colon(text: str) -> bool:
+    return "：" in text or ":" in text
+
+
+def _split_captions(filled: list[str]) -> list[str]:
+    """`_cells` of a row whose non-empty cells `filled` hold a colon."""
     out: list[str] = []
     for cell in filled:
-        m = _CAPTION_COLON.match(cell) if ("：" in cell or ":" in cell) else None
+        m = _CAPTION_COLON.match(cell) if _has_colon(cell) else None
         if m and field_key(m.group(1)):
             out += [m.group(1), m.group(2)]
         else:
@@ -120,29 +119,16 @@ def _cells(line: Line) -> list[str]:
     return out
 
 
-def is_noise(line: Line) -> bool:
-    """Page furniture: watermarks and lines mangled by a wrong decoding upstream."""
-    text = line.text
-    return is_watermark(text) or (not text.isascii() and is_mojibake(text.strip()))  # ASCII is never mojibake
-
-
-def is_section_heading(line: Line, cells: list[str] | None = None) -> bool:
-    """`cells`: _cells(line), when the caller has them."""
-    if cells is None:
-        cells = _cells(line)
-    return len(cells) == 1 and bool(_SECTION_HEADING.match(line.text.strip()))
-
-
 _NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
-def is_prose(line: Line, cells: list[str] | None = None) -> bool:
-    """Running text after a table (a note, a paragraph): one cell, no cell separators at all.
-    `cells`: _cells(line), when the caller has them."""
-    if len(_cells(line) if cells is None else cells) != 1:
-        return False
-    text = line.text.strip()
+def is_end_text(text: str) -> bool:
+    """The text of a one-cell row that ends a table: a section heading ("三、…", "## …", "第二部分"),
+    or running text (a note, a paragraph: no cell separators at all)."""
+    text = text.strip()
+    if text[:1] in _HEADING_STARTS and _SECTION_HEADING.match(text):
+        return True
     if "\t" in text or text.startswith("|"):
         return False
     return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
@@ -262,100 +248,165 @@ def row_key(cells: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 _LETTER = regex.compile(r"\p{L}")
 
 
-def _rows(lines: list[Line]) -> list[tuple[Line, list[str]]]:
-    """The lines that can be table rows, with their `_cells`: not empty, not noise. The others are
-    skipped in every state (TRANSITIONS: NOISE -> skip), so both passes of `segment` read these."""
-    rows = []
-    for line in lines:
-        if line.cells:
-            cells = _cells(line)
-            if cells and not is_noise(line):
-                rows.append((line, cells))
-    return rows
+# A row as both passes of `segment` read it: (line, its `_cells`, field_key of its first cell).
+# Its facts (the events that hold for it, FACTS bits) are kept beside it, in a list of ints.
+Row = tuple[Line, list[str], str | None]
+
+# One bit per event a row is tested for, in Event order (NOISE lines are no rows; ROW: none holds).
+FACTS: tuple[Event, ...] = tuple(e for e in Event if e not in (Event.NOISE, Event.ROW))
+_F_YEAR, _F_TITLE_DEPARTMENT, _F_TITLE_PROJECT, _F_NAME_ROW, _F_FOOTER, _F_CAPTION, _F_END_TEXT, _F_FILL_DATE = (
+    1 << FACTS.index(e) for e in (
+        Event.YEAR, Event.TITLE_DEPARTMENT, Event.TITLE_PROJECT, Event.NAME_ROW, Event.FOOTER, Event.CAPTION,
+        Event.END_TEXT, Event.FILL_DATE,
+    )
+)
+_F_NAME = 1 << len(FACTS)  # a 项目名称 row (_is_name_row); NAME_ROW once a title or header fields head it
+_EVENTS = (_F_NAME << 1) - 1  # the bits line_event reads
+# FOOTER and CAPTION are tested on a row when a state or a block's read-ahead first asks (most rows
+# of a budget disclosure lie outside any 绩效目标表 and are never asked): these bits say they were
+_F_FOOTER_TESTED, _F_CAPTION_TESTED = _F_NAME << 1, _F_NAME << 2
+_TITLE_BITS = {"department": _F_TITLE_DEPARTMENT, "project": _F_TITLE_PROJECT}  # by title_kind
+_NEXT_TABLE = _F_NAME | _F_TITLE_DEPARTMENT | _F_TITLE_PROJECT  # where a block's read-ahead stops
 
 
-def _block_facts(rows: list[tuple[Line, list[str]]]) -> dict[int, Block]:
-    """For each 项目名称 row: the Block it heads (`rows`: `_rows` of the document).
+def row_facts(line: Line, cells: list[str], key: str | None) -> int:
+    """The events that hold for a row (`cells`: its _cells, `key`: field_key(cells[0])), as FACTS
+    bits, but FOOTER and CAPTION (`tested_facts`), each tested once per row whatever the state."""
+    first = cells[0]
+    n = len(cells)
+    facts = 0
+    if n <= 2:  # a year caption or a title stands alone (a title may have a blank beside it)
+        if n == 1:  # (each regex tried only where its pattern can start: "年" in a year caption)
+            key1 = norm(first)
+            if "年" in key1 and _TABLE_YEAR.match(key1):
+                facts = _F_YEAR
+            if key1[:1].isdecimal() and _FILL_DATE.match(key1):
+                facts |= _F_FILL_DATE
+            if is_end_text(line.text):
+                facts |= _F_END_TEXT
+        kind = title_kind(first)
+        if kind is not None:
+            facts |= _TITLE_BITS[kind]
+    if key == "项目名称" and _is_name_row(cells):
+        facts |= _F_NAME
+    return facts
+
+
+def tested_facts(rows: list[Row], facts: list[int], j: int, tested: int) -> int:
+    """facts[j], with FOOTER and CAPTION tested on rows[j] where `tested` asks and not done yet
+    (`tested`: _F_FOOTER_TESTED, _F_CAPTION_TESTED or both)."""
+    f = facts[j]
+    missing = tested & ~f
+    if missing & _F_FOOTER_TESTED:
+        f |= _F_FOOTER_TESTED | (_F_FOOTER if is_footer_row(rows[j][1]) else 0)
+    if missing & _F_CAPTION_TESTED:
+        f |= _F_CAPTION_TESTED | (_F_CAPTION if is_indicator_header(rows[j][0].cells) else 0)
+    facts[j] = f
+    return f
+
+
+def line_event(facts: int, listens: frozenset[Event] = frozenset(Event)) -> Event:
+    """The first event in Event order that holds for a row (`facts`: its FACTS bits) among those the
+    current state listens to; ROW when none does."""
+    return next((e for k, e in enumerate(FACTS) if facts >> k & 1 and e in listens), Event.ROW)
+
+
+def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
+    """The lines that can be table rows, with their `_cells` and first field key, and their
+    row_facts: not empty, not noise. The others are skipped in every state (TRANSITIONS: NOISE ->
+    skip), so both passes of `segment` read these."""
+    rows: list[Row] = []
+    facts: list[int] = []
+    for line in lines:  # _cells of each line, written out: the one pass over all lines
+        if not line.cells:
+            continue
+        cells = list(filter(None, line.cells))
+        if not cells:
+            continue
+        joined = "".join(cells)
+        if "：" in joined or ":" in joined:
+            cells = _split_captions(cells)
+        text = line.text  # noise: page furniture (watermarks), lines mangled by a wrong decoding upstream
+        if is_watermark(text) or (not text.isascii() and is_mojibake(text.strip())):  # ASCII is never mojibake
+            continue
+        key = field_key(cells[0])
+        rows.append((line, cells, key))
+        # row_facts: only a row of one or two cells, or a 项目名称 row, has any
+        facts.append(row_facts(line, cells, key) if len(cells) <= 2 or key == "项目名称" else 0)
+    return rows, facts
+
+
+def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
+    """For each 项目名称 row: the Block it heads (`rows`, `facts`: `_rows` of the document).
 
     A 项目名称 row heads a 绩效目标表 when a title precedes it or the next rows are its header
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
-    facts: dict[int, Block] = {}
-    names = [False] * len(rows)  # once per row: the scan below revisits rows
-    for i, (_, cells) in enumerate(rows):
-        if field_key(cells[0]) == "项目名称":  # the one test of _is_name_row most rows fail
-            names[i] = _is_name_row(cells)
-    for i, (line, cells) in enumerate(rows):
-        if not names[i]:
-            continue
+    blocks: dict[int, Block] = {}
+    names = [i for i, f in enumerate(facts) if f & _F_NAME]
+    for i in names:
+        line, cells, _ = rows[i]
         titled = i > 0 and len(rows[i - 1][1]) <= 2 and (
             title_kind(rows[i - 1][1][0]) == "project"
             or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
         )
         # the header fields on the next rows, or beside the name on its own row
         # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
-        nxt = [field_key(c[0]) for _, c in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
+        nxt = [r[2] for r in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
-        footer, head, keys = _read_ahead(rows, names, i)
-        facts[line.number] = Block(headed, footer, head, keys)
-    return facts
+        footer, head, keys = _read_ahead(rows, facts, i)
+        blocks[line.number] = Block(headed, footer, head, keys)
+    for i in names:  # NAME_ROW: a 项目名称 row whose block is headed
+        if blocks[rows[i][0].number].headed:
+            facts[i] |= _F_NAME_ROW
+    return blocks
 
 
 def _read_ahead(
-    rows: list[tuple[Line, list[str]]], names: list[bool], i: int
+    rows: list[Row], facts: list[int], i: int
 ) -> tuple[bool, tuple[tuple[str, ...], ...], frozenset[tuple[str, ...]]]:
     """From the 项目名称 row rows[i] to the next table: (a footer reached, the header rows up to
     HEAD_ROWS, the row_key of the first RESTART_ROWS indicator rows)."""
     head: list[tuple[str, ...]] = [tuple(rows[i][1])]
     keys: list[tuple[str, ...]] = []
     in_rows = False
-    for j in range(i + 1, len(rows)):
-        line, cells = rows[j]
-        if names[j] or (len(cells) <= 2 and title_kind(cells[0])):
-            break
-        if is_footer_row(cells):
+    both = _F_FOOTER_TESTED | _F_CAPTION_TESTED
+    n = len(rows)
+    j = i + 1
+    while j < n and len(keys) < RESTART_ROWS:
+        f = facts[j]
+        if f & _NEXT_TABLE:
+            return False, tuple(head), frozenset(keys)
+        want = _F_FOOTER_TESTED if in_rows else both
+        if want & ~f:
+            f = tested_facts(rows, facts, j, want)
+        if f & _F_FOOTER:
             return True, tuple(head), frozenset(keys)
-        if len(keys) >= RESTART_ROWS:
-            continue  # only the footer is looked for now
+        cells = rows[j][1]
         if in_rows:
             keys += [k for k in (row_key(cells),) if k]
-        elif is_indicator_header(line.cells):
+        elif f & _F_CAPTION:
             in_rows = True
         elif _starts_indicator_rows(cells):  # rows printed without their caption row
             in_rows = True
             keys += [k for k in (row_key(cells),) if k]
         elif len(head) < HEAD_ROWS:
             head.append(tuple(cells))
-    return False, tuple(head), frozenset(keys)
+        j += 1
+    return _footer_ahead(rows, facts, j), tuple(head), frozenset(keys)  # only the footer is looked for now
 
 
-def line_event(
-    line: Line, cells: list[str], blocks: dict[int, Block], listens: frozenset[Event] = frozenset(Event),
-    noisy: bool | None = None,
-) -> Event:
-    """The first event that holds for the line, among those the current state listens to (the
-    others are not tested: ROW stands for them). `noisy`: is_noise(line), when the caller has it."""
-    if not cells or (is_noise(line) if noisy is None else noisy):
-        return _E_NOISE
-    first = cells[0]
-    if len(cells) <= 2:  # a year caption or a title stands alone (a title may have a blank beside it)
-        if len(cells) == 1 and _TABLE_YEAR.match(norm(first)):
-            return _E_YEAR
-        kind = title_kind(first)
-        if kind is not None:
-            return _TITLE_EVENTS[kind]
-    block = blocks.get(line.number)
-    if block is not None and block.headed and _is_name_row(cells):
-        return _E_NAME_ROW
-    if _E_FOOTER in listens and is_footer_row(cells):
-        return _E_FOOTER
-    if _E_CAPTION in listens and is_indicator_header(line.cells):
-        return _E_CAPTION
-    if _E_END_TEXT in listens and (is_section_heading(line, cells) or is_prose(line, cells)):
-        return _E_END_TEXT
-    if _E_FILL_DATE in listens and len(cells) == 1 and _FILL_DATE.match(norm(first)):
-        return _E_FILL_DATE
-    return _E_ROW
+def _footer_ahead(rows: list[Row], facts: list[int], start: int) -> bool:
+    """A footer among rows[start:] before the next table."""
+    for j in range(start, len(rows)):
+        f = facts[j]
+        if f & _NEXT_TABLE:
+            return False
+        if not f & _F_FOOTER_TESTED:
+            f = tested_facts(rows, facts, j, _F_FOOTER_TESTED)
+        if f & _F_FOOTER:
+            return True
+    return False
 
 
 # a caption row opens a table on evidence when a 绩效目标 title stands this few lines above it
@@ -573,8 +624,9 @@ LISTENS: dict[State, frozenset[Event]] = {
 }
 
 
+_Action = Callable[[_Segmenter, Line, list[str]], State]
 # TRANSITIONS as one lookup per (state, event), the events of any state first
-_ACTIONS: dict[State, dict[Event, Callable[[_Segmenter, Line, list[str]], State]]] = {
+_ACTIONS: dict[State, dict[Event, _Action]] = {
     state: {e: TRANSITIONS.get((None, e)) or TRANSITIONS.get((state, e), _Segmenter.skip) for e in Event}
     for state in State
 }
@@ -584,18 +636,32 @@ _UNTITLED: dict[State, frozenset[Event]] = {
     s: LISTENS[s] - {Event.CAPTION} if s in (State.SEEKING, State.CLOSED) else LISTENS[s] for s in State
 }
 assert all(_ACTIONS[s][Event.NOISE] is _Segmenter.skip for s in State), "segment() reads only _rows"
+# state -> (untitled, titled) -> (the facts tested on demand it listens to, a row's facts -> its
+# action): line_event and _ACTIONS, looked up once per row
+_STEPS: dict[State, tuple[tuple[int, list[_Action]], tuple[int, list[_Action]]]] = {
+    s: tuple(  # type: ignore[misc]
+        (
+            (_F_FOOTER_TESTED if Event.FOOTER in listens[s] else 0) | (_F_CAPTION_TESTED if Event.CAPTION in listens[s] else 0),
+            [_ACTIONS[s][line_event(facts, listens[s])] for facts in range(_EVENTS + 1)],
+        )
+        for listens in (_UNTITLED, LISTENS)
+    )
+    for s in State
+}
 
 
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    rows = _rows(doc.lines)  # the other lines are NOISE, skipped in every state
-    seg = _Segmenter(doc, _block_facts(rows))
+    rows, facts = _rows(doc.lines)  # the other lines are NOISE, skipped in every state
+    seg = _Segmenter(doc, _block_facts(rows, facts))
     skip, seeking = _Segmenter.skip, State.SEEKING
-    for line, cells in rows:
+    for j, (line, cells, _) in enumerate(rows):
         cur = seg.current
-        state = cur.state if cur is not None else seeking
-        listens = (LISTENS if seg.pending_title is not None else _UNTITLED)[state]
-        action = _ACTIONS[state][line_event(line, cells, seg.blocks, listens, False)]
+        tests, actions = _STEPS[cur.state if cur is not None else seeking][seg.pending_title is not None]
+        f = facts[j]
+        if tests & ~f:
+            f = tested_facts(rows, facts, j, tests)
+        action = actions[f & _EVENTS]
         if action is skip:  # the state stays
             continue
         new_state = action(seg, line, cells)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import regex
 
@@ -281,33 +280,6 @@ def cap_lines(doc: Document) -> Document:
     return doc
 
 
-def _line_maker() -> Callable[[int, str, tuple[str, ...]], Line]:
-    """`Line(number, text, cells)`, its other fields at their defaults, built at half the cost:
-    a frozen dataclass's __init__ sets each field through object.__setattr__, this sets its slots
-    directly (the text reader makes one Line per source line). Any field after `cells` must have
-    a plain default (checked here, and against Line() in tests/test_read_text.py)."""
-    fs = fields(Line)
-    if [f.name for f in fs[:3]] != ["number", "text", "cells"] or any(f.default is MISSING for f in fs[3:]):
-        raise TypeError("Line's fields changed: update read.text._line_maker")
-    set_number, set_text, set_cells = (getattr(Line, f.name).__set__ for f in fs[:3])
-    rest = tuple((getattr(Line, f.name).__set__, f.default) for f in fs[3:])
-    new = object.__new__
-
-    def make(number: int, text: str, cells: tuple[str, ...]) -> Line:
-        line = new(Line)
-        set_number(line, number)
-        set_text(line, text)
-        set_cells(line, cells)
-        for set_field, default in rest:
-            set_field(line, default)
-        return line
-
-    return make
-
-
-make_line = _line_maker()
-
-
 def read_text(path: str | Path) -> Document:
     p = Path(path)
     data = load_bytes(p)
@@ -322,7 +294,7 @@ def read_text(path: str | Path) -> Document:
             if len(raw) > MAX_LINE_CHARS:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
-    lines = [make_line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
+    lines = [Line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
