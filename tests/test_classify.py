@@ -178,6 +178,9 @@ def test_exported_arrays_give_the_fitted_probabilities():
     items = [e.item for e in examples[1::3]]
     assert np.array_equal(fitted.model_proba(items), exported.model_proba(items))
     assert fitted.decide(items) == exported.decide(items)
+    # one item at a time (scored in Python floats, not as a batch's arrays): the same numbers
+    one_by_one = np.vstack([exported.model_proba([item]) for item in items[:200]])
+    assert np.array_equal(one_by_one, fitted.model_proba(items[:200]))
 
 
 def test_manifest_matches_the_shipped_model_and_names_an_edited_lexicon(tmp_path, monkeypatch, caplog):

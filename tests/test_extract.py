@@ -271,3 +271,20 @@ def test_running_text_after_a_table_without_footer_ends_it(tmp_path):
     result = scan_file(write_doc(tmp_path, HEAD.format(name="x") + body + after), classify=False)
     assert [i.name for i in result.indicators] == ["巡逻", "巡逻"]
     assert not result.unparsed and result.tables[0].end_line == 14
+
+
+def test_second_label_in_one_half_is_kept_as_an_unparsed_cell(tmp_path):
+    # the right half prints two different 二级 labels before its name (a converter's merged
+    # label cell split in two): the first governs the row, the second is kept, not dropped
+    body = (
+        "\t产出指标\t数量指标\t开展督查次数\t≥10次\t数量指标\t时效指标\t开展督查次数\t≥10次\n"
+        "\t\t质量指标\t督查报告合格率\t100%\t质量指标\t督查报告合格率\t100%\n"
+    )
+    result = scan_file(write_doc(tmp_path, HEAD.format(name="督查经费") + body + FOOT), classify=False)
+    assert [(i.period, i.level2, i.name, i.value) for i in result.indicators] == [
+        ("implementation", "数量指标", "开展督查次数", "≥10次"),
+        ("annual", "数量指标", "开展督查次数", "≥10次"),
+        ("implementation", "质量指标", "督查报告合格率", "100%"),
+        ("annual", "质量指标", "督查报告合格率", "100%"),
+    ]
+    assert [(u.text, u.reason) for u in result.unparsed if u.reason == "extra-cell"] == [("时效指标", "extra-cell")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
+from itertools import chain
 from typing import Callable, NamedTuple
 
 import regex
@@ -35,13 +36,18 @@ class Token(NamedTuple):
     level1: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Half:
     """The cells of one half of one row."""
 
     level2: tuple[str, str] | None = None  # (level2, level1) printed in this half
     label: Token | None = None  # the token that printed it
-    texts: list[Token] = field(default_factory=list)
+    texts: list[Token] = field(default_factory=list)  # its texts, in print order
+    stray: list[Token] = field(default_factory=list)  # a second 二级 label in the half: reported unparsed
+
+
+# A Token made by tuple.__new__: one is made per cell, and NamedTuple's own __new__ is a Python call.
+_new = tuple.__new__
 
 
 def _split_merged_label(col: int, cell: str) -> list[Token]:
@@ -57,34 +63,48 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     """Tokens of a row. `label_cols` are the 二级 columns of the caption row: a label cut short
     by its column ("经济" for 经济效益指标) is read as a label at or left of the first one, and
     again where the right half repeats it."""
-    raw = [(i, c) for i, c in enumerate(line.cells) if c]
+    cells = line.cells
     tokens: list[Token] = []
     short_labels: set[str] = set()
-    for pos, (col, cell) in enumerate(raw):
+    labels = 0  # label tokens: a name read as a label needs two (_names_that_look_like_labels)
+    for col, cell in enumerate(cells):
+        if not cell:
+            continue
         as_l2 = level2_of(cell)
         as_l1 = level1_of(cell)
+        if not (as_l2 or as_l1):  # most cells: a name or a value
+            if is_column_header(cell):
+                tokens.append(_new(Token, (col, HDR, cell, None, None)))
+            elif (
+                label_cols
+                and (short_labels or col <= label_cols[0])  # else no place for a short label (_short_label_place)
+                and (weak := weak_level2_of(cell))
+                and _short_label_place(col, cell, label_cols, short_labels, tokens)
+            ):
+                short_labels.add(norm(cell))
+                tokens.append(_new(Token, (col, L2, cell, *weak)))
+                labels += 1
+            elif " " in cell:
+                split = _split_merged_label(col, cell)
+                labels += len(split) - 1
+                tokens += split
+            else:
+                tokens.append(_new(Token, (col, TEXT, cell, None, None)))  # one word: no label merged into it
+            continue
+        labels += 1
         if as_l1 and as_l2:
             # 满意度指标 / 成本指标 are both: a 一级 label when a 二级 label follows it directly,
             # unless it stands in the 二级 column ("成本指标 | 社会成本指标 | 100": a 二级 and its name)
-            following = raw[pos + 1][1] if pos + 1 < len(raw) else ""
+            following = next(filter(None, cells[col + 1 :]), "")
             if level2_of(following) and not level1_of(following) and col not in label_cols:
-                tokens.append(Token(col, L1, cell, level1=as_l1))
+                tokens.append(_new(Token, (col, L1, cell, None, as_l1)))
             else:
-                tokens.append(Token(col, L2, cell, *as_l2))
+                tokens.append(_new(Token, (col, L2, cell, *as_l2)))
         elif as_l2:
-            tokens.append(Token(col, L2, cell, *as_l2))
-        elif as_l1:
-            tokens.append(Token(col, L1, cell, level1=as_l1))
-        elif is_column_header(cell):
-            tokens.append(Token(col, HDR, cell))
-        elif label_cols and (weak := weak_level2_of(cell)) and _short_label_place(col, cell, label_cols, short_labels, tokens):
-            short_labels.add(norm(cell))
-            tokens.append(Token(col, L2, cell, *weak))
-        elif " " in cell:
-            tokens.extend(_split_merged_label(col, cell))
+            tokens.append(_new(Token, (col, L2, cell, *as_l2)))
         else:
-            tokens.append(Token(col, TEXT, cell))  # one word: no label merged into it
-    return _names_that_look_like_labels(tokens) if len(tokens) > 2 else tokens
+            tokens.append(_new(Token, (col, L1, cell, None, as_l1)))
+    return _names_that_look_like_labels(tokens) if labels >= 2 and len(tokens) > 2 else tokens
 
 
 def _short_label_place(
@@ -131,23 +151,26 @@ def header_layout(header: Line) -> tuple[int | None, tuple[int, ...]]:
 
 
 def split_halves(tokens: list[Token], halves: int, right_col: int | None) -> tuple[Half, Half]:
-    left, right = Half(), Half()
-    labelled = [t for t in tokens if t.kind in (L2, TEXT)]
+    labelled = [t for t in tokens if t.kind == L2 or t.kind == TEXT]
     if halves == 1:
-        _fill(left, labelled)
-        return left, right
+        return _fill(labelled), _NO_HALF
     cut = _label_cut(labelled, right_col)
     if cut is None:
         cut = _text_cut(labelled, right_col)
-    _fill(left, labelled[:cut])
-    _fill(right, labelled[cut:])
-    return left, right
+    return _fill(labelled[:cut]), _fill(labelled[cut:])
 
 
 def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
     """Index of the 二级 label that opens the right half: one after text, or a second label
     (not the same label printed again right after the first: 一级 and 二级 columns both print it;
     unless it stands in the right half's columns: "数量指标 | | | 数量指标 | name | value")."""
+    seen_text = False
+    for i, t in enumerate(tokens):
+        if t.kind == TEXT:
+            seen_text = True
+        elif seen_text:
+            return i
+    # no label after a text: the labels all lead the row
     labels = [i for i, t in enumerate(tokens) if t.kind == L2]
     if (
         len(labels) >= 2
@@ -156,12 +179,6 @@ def _label_cut(tokens: list[Token], right_col: int | None = None) -> int | None:
         and not (right_col is not None and tokens[labels[0]].col < right_col <= tokens[labels[1]].col)
     ):
         labels.pop(1)
-    seen_text = False
-    for i, t in enumerate(tokens):
-        if t.kind == TEXT:
-            seen_text = True
-        elif seen_text:
-            return i
     if len(labels) >= 2:
         return labels[1]
     return None
@@ -184,21 +201,34 @@ def _text_cut(tokens: list[Token], right_col: int | None) -> int:
     return len(tokens)
 
 
-def _fill(half: Half, tokens: list[Token]) -> None:
+def _fill(tokens: list[Token]) -> Half:
+    """The half of a row these tokens (labels and texts) print: the first label before any text
+    is its 二级; a label after a text, or a second label, is kept and reported unparsed."""
+    level2: tuple[str, str] | None = None
+    label = None
+    texts: list[Token] = []
+    stray: list[Token] = []
     for t in tokens:
-        if t.kind == L2 and half.level2 is None and not half.texts:
-            half.level2 = (t.level2, t.level1)  # type: ignore[assignment]
-            half.label = Token(t.col, TEXT, t.text)
-        elif t.kind == TEXT:
-            half.texts.append(t)
-        elif t.kind == L2 and not half.texts and half.level2 == (t.level2, t.level1):
-            continue  # the same label printed twice (一级 and 二级 columns)
-        elif t.kind == L2:
-            half.texts.append(t)  # a second label in one half: kept, reported unparsed
+        if t.kind == TEXT:
+            texts.append(t)
+        elif texts or stray:
+            stray.append(t)  # a label after the half's text or a second label: kept, reported unparsed
+        elif level2 is None:
+            level2 = (t.level2, t.level1)  # type: ignore[assignment]
+            label = _new(Token, (t.col, TEXT, t.text, None, None))
+        elif level2 != (t.level2, t.level1):
+            stray.append(t)
+        # else the same label printed twice (一级 and 二级 columns)
+    return Half(level2, label, texts, stray)
+
+
+_NO_HALF = Half()  # the right half of a one-half table: never read
 
 
 def _continues_values(tokens: list[Token], previous_row: list[_Pair]) -> bool:
     """Only bare values, no more than the names above that are still waiting for one."""
+    if not previous_row or len(tokens) > len(previous_row):
+        return False  # most rows: more cells than the row above has names waiting
     waiting = [p for p in previous_row if not p.value]
     return (
         bool(waiting)
@@ -230,7 +260,7 @@ def _name_position(texts: list[Token]) -> int:
     return 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pair:
     """One name/value of one half of one row, with what the reading knows about it."""
 
@@ -260,14 +290,23 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
 
 
 def _cue_score(pair: _Pair, level2: str) -> int:
-    return _cue_score_of(pair.name, pair.value, level2)
+    return _cue_reading(pair.name, pair.value).scores.get(level2, 0)
 
 
-@lru_cache(maxsize=1 << 14)
-def _cue_score_of(name: str, value: str, level2: str) -> int:
-    """_cue_score of a (name, value) text: pure, memoised (a pair is scored once per 二级 it could take)."""
+class _CueReading(NamedTuple):
+    scores: dict[str, int]  # 二级 -> the weight of its cues the text has
+    best_output: str  # the 产出 二级 with the highest score (the first in _OUTPUT_LEVEL2 on a tie)
+    best_output_score: int
+
+
+@lru_cache(maxsize=1 << 13)
+def _cue_reading(name: str, value: str) -> _CueReading:
+    """The cue scores of a (name, value) text under every 二级 the cues name: pure, memoised (a
+    pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""
     fields = {"name": norm(name), "value": norm(value)}
-    return sum(w for f, cue, w in _cues().get(level2, ()) if cue in fields[f])
+    scores = {level2: sum(w for f, cue, w in cues if cue in fields[f]) for level2, cues in _cues().items()}
+    best = max(_OUTPUT_LEVEL2, key=lambda level2: scores.get(level2, 0))
+    return _CueReading(scores, best, scores.get(best, 0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,17 +353,17 @@ def place_centred_labels(pairs: list[Pair]) -> list[Pair]:
     out = list(pairs)
     for period in {p.period for p in out}:
         at = [i for i, p in enumerate(out) if p.period == period]
+        n = len(at)
         for k, i in enumerate(at):
             pair = out[i]
-            if pair.labelled:
-                continue
-            below_k = next((j for j in range(k + 1, min(k + 3, len(at))) if out[at[j]].labelled), None)
+            if pair.labelled or pair.level2[1] != "产出指标":
+                continue  # benefit categories share too many words for cues to decide
+            # the first labelled row of the next two (the rows between are unlabelled)
+            below_k = k + 1 if k + 1 < n and out[at[k + 1]].labelled else k + 2 if k + 2 < n and out[at[k + 2]].labelled else None
             if below_k is None:
                 continue
             below = out[at[below_k]]
-            if below.level2 == pair.level2 or below.level2[1] != "产出指标" or pair.level2[1] != "产出指标":
-                continue  # benefit categories share too many words for cues to decide
-            if any(out[at[j]].labelled for j in range(k + 1, below_k)):
+            if below.level2 == pair.level2 or below.level2[1] != "产出指标":
                 continue
             # a group is contiguous: the rows between this one and the label go with it too
             # ("…课时比例 | 70%" stays 数量 when the row under it, "开设课程数量 | 220", does)
@@ -348,11 +387,10 @@ def correct_by_meaning(pairs: list[Pair]) -> list[Pair]:
     out = []
     for pair in pairs:
         if pair.level2[1] == "产出指标":
-            here = _cue_score(pair, pair.level2[0])
-            scores = {l2: _cue_score(pair, l2) for l2 in _OUTPUT_LEVEL2}
-            best = max(scores, key=scores.__getitem__)
-            if scores[best] >= _STRONG_CUES and scores[best] - here >= _MARGIN:
-                pair = replace(pair, level2=(best, "产出指标"), level2_source="meaning")
+            cues = _cue_reading(pair.name, pair.value)
+            top = cues.best_output_score
+            if top >= _STRONG_CUES and top - cues.scores.get(pair.level2[0], 0) >= _MARGIN:
+                pair = replace(pair, level2=(cues.best_output, "产出指标"), level2_source="meaning")
         out.append(pair)
     return out
 
@@ -364,12 +402,15 @@ def complete_truncated(pairs: list[Pair]) -> list[Pair]:
         return pairs
     left = [p for p in pairs if p.half == 0]
     left_keys = {norm(p.name) for p in left}
-    # sorted (name, position): the names that extend a key are one bisected range (n log n, not n^2)
-    by_name = sorted((norm(q.name), i) for i, q in enumerate(left))
+    # sorted (name, position): the names that extend a key are one bisected range (n log n, not n^2);
+    # sorted when a right name first needs it (most right names are their left name)
+    by_name: list[tuple[str, int]] | None = None
     out = []
     for p in pairs:
         key = norm(p.name)
         if p.half == 1 and key and key not in left_keys:
+            if by_name is None:
+                by_name = sorted((norm(q.name), i) for i, q in enumerate(left))
             lo = bisect_left(by_name, (key, -1))
             hi = bisect_left(by_name, (key + "\U0010ffff", -1), lo)
             candidates = [left[i] for i in sorted(i for k, i in by_name[lo:hi] if k.startswith(key) and len(k) > len(key))]
@@ -412,7 +453,7 @@ def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
             continue
         unfilled = (
             bool(value)
-            and not any(ch.isdigit() for ch in value)
+            and not any(map(str.isdigit, value))
             and ("*" in value or value[0] in _COMPARATORS or value in units)
         ) or norm(p.name).strip(".…") == ""
         out.append(replace(p, dropped="unfilled-template") if unfilled and p.dropped is None else p)
@@ -473,11 +514,27 @@ class _Reader:
         self.unparsed.append(Unparsed(self.table.doc, self.table.index, line.number, text, reason))
 
 
+class _CaptionReading(NamedTuple):
+    match: templates.Match
+    right_col: int | None
+    label_cols: tuple[int, ...]
+    has_side: bool  # the template has columns other than label, name and value
+
+
+@lru_cache(maxsize=1 << 10)
+def _caption_reading(cells: tuple[str, ...], blocks_seen: frozenset[str]) -> _CaptionReading:
+    """The template and column positions of a caption row: pure, memoised per caption row (the
+    tables of a document, and of a region's documents, repeat one caption row: corpora/ prints
+    18 distinct caption rows over its 97)."""
+    m = templates.match(cells, blocks_seen)
+    right_col, label_cols = header_layout(Line(0, "", cells))
+    return _CaptionReading(m, right_col, label_cols, bool(set(m.columns.values()) & (templates.SIDE_ROLES - {"skip"})))
+
+
 def _caption_row(reader: _Reader, line: Line) -> None:
     """The caption row: column positions, and (the first time) the template of the table."""
-    reader.right_col, reader.label_cols = header_layout(line)
+    m, reader.right_col, reader.label_cols, reader.has_side = _caption_reading(line.cells, reader.blocks_seen)
     table = reader.table
-    m = templates.match(line.cells, reader.blocks_seen)
     if reader.match is None:
         table.layout, table.caption_line, table.unknown_captions = m.template.name, line.number, m.unknown
         if table.kind == "department":
@@ -490,7 +547,6 @@ def _caption_row(reader: _Reader, line: Line) -> None:
             reader.periods = ("annual",)
     reader.match = m
     reader.width = len(line.cells)
-    reader.has_side = bool(set(m.columns.values()) & (templates.SIDE_ROLES - {"skip"}))
 
 
 def _block_of(reader: _Reader, line: Line) -> Line:
@@ -563,10 +619,13 @@ def _row_cells(reader: _Reader, line: Line, caption: bool) -> tuple[Line, dict[s
         # the captions themselves are no text ("指标内容", "备注"); a label printed among them is
         line = Line(line.number, line.text, tuple("" if templates.caption_roles(c) else c for c in line.cells), line.page)
         return line, {}
+    if not reader.has_side:
+        return line, {}  # no side columns: the row is read whole
     line, side = _project_row(reader, line)
-    for key in ("org", "project"):
-        if side.get(key):
-            reader.carried[key] = side[key]
+    if side:
+        for key in ("org", "project"):
+            if side.get(key):
+                reader.carried[key] = side[key]
     return line, side
 
 
@@ -578,6 +637,8 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
     line, side = prepared
     tokens = tokenize_row(line, reader.label_cols)
     if not tokens:
+        if not side:
+            return
         if side.get("standard") or side.get("note"):
             reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
         elif side.get("budget"):
@@ -585,7 +646,7 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
             # ("820-马踏镇部门 | | 8,827,620.53")
             reader.lost(line, " | ".join(side.get(k, "") for k in ("org", "project", "budget") if side.get(k)), "subtotal")
         return
-    if (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
+    if side and (side.get("standard") or side.get("note")) and all(t.kind in (L1, L2) for t in tokens):
         # labels and a 评分标准 but no indicator ("效益指标 | 经济效益指标 | | | 未达指标值酌情扣分"):
         # the labels still govern the rows below, the text is kept as an unparsed row
         reader.lost(line, side.get("standard") or side.get("note", ""), "extra-cell")
@@ -596,24 +657,32 @@ def _read_row(reader: _Reader, line: Line, caption: bool = False) -> None:
         reader.previous_row = []
         return
     row_start = len(reader.pairs)
-    halves = reader.halves
-    sides = split_halves(tokens, halves, reader.right_col)
-    printed = [s.level2 for s in sides]
-    if halves == 2 and (printed[0] is None) != (printed[1] is None):
-        # a label printed in one half of a row governs both halves of that row
-        shared = printed[0] or printed[1]
-        printed = [shared, shared]
-    for h, half in enumerate(sides[:halves]):
-        if printed[h] is not None:
-            reader.current[h] = printed[h]
-        _read_half(reader, line, h, half, printed[h] is not None, side)
+    _read_halves(reader, line, tokens, side)
     reader.previous_row = reader.pairs[row_start:]
+
+
+def _read_halves(reader: _Reader, line: Line, tokens: list[Token], side: dict[str, str]) -> None:
+    """The halves of a row, each under the label printed in it, or in the other half of the row,
+    or carried down its half."""
+    halves = len(reader.periods)
+    left, right = split_halves(tokens, halves, reader.right_col)
+    if halves == 1:
+        if left.level2 is not None:
+            reader.current[0] = left.level2
+        _read_half(reader, line, 0, left, left.level2 is not None, side)
+    else:
+        # a label printed in one half of a row governs both halves of that row
+        shared = left.level2 or right.level2
+        for h, half in enumerate((left, right)):
+            printed = half.level2 or shared
+            if printed is not None:
+                reader.current[h] = printed
+            _read_half(reader, line, h, half, printed is not None, side)
 
 
 def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, side: dict[str, str]) -> None:
     """The name and value of one half of a row, under the label its half carries."""
-    texts = [t for t in half.texts if t.kind == TEXT]
-    stray = [t for t in half.texts if t.kind != TEXT]
+    texts, stray = half.texts, half.stray
     if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
         # "服务对象满意度 | >95%": the category word is the only name this value has
         texts = [half.label, texts[0]]
@@ -623,25 +692,30 @@ def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, 
     if level2 is None:
         reader.lost(line, " | ".join(t.text for t in texts), "no-category")
         return
-    texts = _drop_repeats(texts)
-    at = _name_position(texts)
-    period = reader.block_period if reader.halves == 1 and reader.block_period else reader.periods[h]
+    at = 0  # a name, or a name and its value (most halves)
+    if len(texts) > 2:
+        texts = _drop_repeats(texts)
+        at = _name_position(texts)
+    period = reader.block_period if reader.block_period and len(reader.periods) == 1 else reader.periods[h]
     value = texts[at + 1].text if len(texts) > at + 1 else ""
     reader.pairs.append(
+        # positional (one is made per half of every row): line, period, level2, name, value,
+        # labelled, half, name_raw, project, side, level2_source
         Pair(
-            line.number, period, level2, texts[at].text, value, labelled=labelled, half=h,
-            project=reader.carried.get("project"), side=side, level2_source="printed" if labelled else "inherited",
+            line.number, period, level2, texts[at].text, value, labelled, h, None,
+            reader.carried.get("project"), side, "printed" if labelled else "inherited",
         )
     )
-    for extra in texts[:at] + texts[at + 2 :] + stray:
-        reader.lost(line, extra.text, "extra-cell")
+    if len(texts) > 2 or stray:
+        for extra in texts[:at] + texts[at + 2 :] + stray:
+            reader.lost(line, extra.text, "extra-cell")
 
 
 def read_rows(table: TableBlock) -> _Reader:
     """Every row of the table's indicator block, read with the template of its caption row."""
     reader = _Reader(table, table.periods)
     blocks = templates.block_words()
-    reader.blocks_seen = frozenset(k for line in table.body for c in line.cells if c and (k := norm(c)) in blocks)
+    reader.blocks_seen = blocks.intersection(map(norm, filter(None, chain.from_iterable(line.cells for line in table.body))))
     for line in table.body:
         caption = is_indicator_header(line.cells)
         if caption:
@@ -661,18 +735,20 @@ _WEIGHT = regex.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
 
 def _indicator(table: TableBlock, p: Pair) -> Indicator:
     level2, level1 = p.level2
-    weight = standard = nature = None
-    if p.side:
-        weight = _WEIGHT.match(norm(p.side.get("weight", "")))
-        nature = norm(p.side.get("nature", ""))
-        standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
-    return Indicator(
-        doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
-        project=p.project or table.project, period=p.period, level1=level1, level2=level2,
-        name=p.name, name_raw=p.name_raw, value=p.value, line=p.line,
+    if not p.side:  # most templates: no weight, direction or standard column
+        return Indicator(
+            doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
+            project=p.project or table.project, period=p.period, level1=level1, level2=level2,
+            name=p.name, name_raw=p.name_raw, value=p.value, line=p.line, level2_source=p.level2_source,
+        )
+    weight = _WEIGHT.match(norm(p.side.get("weight", "")))
+    nature = norm(p.side.get("nature", ""))
+    standard = " ".join(v for k, v in p.side.items() if k in ("standard", "note")) or None
+    return replace(
+        _indicator(table, replace(p, side={})),
         weight=float(weight.group(1)) if weight else None,
         direction=_directions().get(nature) if nature else None,
-        standard=standard, level2_source=p.level2_source,
+        standard=standard,
     )
 
 

@@ -87,10 +87,11 @@ def category_features(item: Item) -> dict[str, float | str]:
         if (field == "kind" and word == t.kind) or (field == "unit" and word == unit_kind(t)):
             votes[f"{field}_votes={level2}"] = votes.get(f"{field}_votes={level2}", 0.0) + 1.0
     out: dict[str, float | str] = dict(votes)
-    out["kind"] = t.kind
-    out["shape"] = shape(t)
+    # string features as DictVectorizer names them ("kind=quantity": 1.0, see features.domain_features)
+    out[f"kind={t.kind}"] = 1.0
+    out[f"shape={shape(t)}"] = 1.0
     if t.kind == "quantity":
-        out["op"] = t.op or "="
+        out[f"op={t.op or '='}"] = 1.0
         out["has_per"] = float(bool(t.per))
     return out
 

@@ -15,7 +15,7 @@ from ..constants import DATED_KINDS
 from ..layout import norm
 from .item import Item, unit_kind
 from .rules import baseline_label, name_as_value
-from .terms import MAX_STRENGTH, Hits, name_cues, term_hits
+from .terms import Hits, name_cues, term_hits
 
 # An Item whose lexicon hits are hidden: training copies teach the model to read values whose
 # words the lexicons lack (see estimator.MeasurabilityClassifier.lexicon_dropout).
@@ -35,13 +35,8 @@ def _length_bucket(text: str) -> str:
 
 
 def _term_features(prefix: str, hits: Hits, out: dict[str, float | str]) -> None:
-    for label in ("vague", "binary", "temporal"):
-        best = hits.strongest(label)
-        if best is not None:
-            out[f"{prefix}{label}"] = best.strength / MAX_STRENGTH
-            out[f"{prefix}{label}_strength={best.strength}"] = 1.0
-            out[f"{prefix}{label}_kind={best.kind}"] = 1.0
-    out[f"{prefix}hits"] = min(len(hits.terms), 3) / 3
+    for key, x in hits.summary:  # Hits.summary: strongest vague / binary / temporal hit, and the count
+        out[prefix + key] = x
 
 
 def domain_features(item: Item, hide_terms: bool = False) -> dict[str, float | str]:
@@ -49,19 +44,21 @@ def domain_features(item: Item, hide_terms: bool = False) -> dict[str, float | s
     value, name = norm(item.value), norm(item.name)
     hits = NO_HITS if hide_terms else term_hits(item.value)
     cues = name_cues(item.name)
+    # a string feature is written as DictVectorizer names it ("kind=quantity": 1.0): the same
+    # columns, and the exported model reads the dicts without a per-feature test
     out: dict[str, float | str] = {
-        "kind": t.kind,
-        "level2": item.level2,
-        "value_len": _length_bucket(value),
-        "name_len": _length_bucket(name),
-        "value_has_digit": float(any(c.isdigit() for c in value)),
+        f"kind={t.kind}": 1.0,
+        f"level2={item.level2}": 1.0,
+        f"value_len={_length_bucket(value)}": 1.0,
+        f"name_len={_length_bucket(name)}": 1.0,
+        "value_has_digit": float(any(map(str.isdigit, value))),
     }
     vote = "hidden" if hide_terms else baseline_label(item, hits)
-    out["vote"] = vote
+    out[f"vote={vote}"] = 1.0
     out[f"vote={vote}&kind={t.kind}"] = 1.0
     if t.kind == "quantity":
-        out["op"] = t.op or "="
-        out["unit_kind"] = unit_kind(t) or "none"
+        out[f"op={t.op or '='}"] = 1.0
+        out[f"unit_kind={unit_kind(t) or 'none'}"] = 1.0
         out["has_per"] = float(bool(t.per))
     if t.kind in DATED_KINDS:
         out["dated"] = 1.0

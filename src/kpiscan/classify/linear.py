@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ FORMAT = "kpiscan-linear/1"
 
 Inputs = Mapping[str, Callable[[Sequence[Any]], Sequence[Any]]]
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+_Entries = tuple[IntArray, IntArray, FloatArray]  # rows, columns, values
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 
@@ -43,13 +45,14 @@ class ModelFileError(ValueError):
 
 def char_ngrams(text: str, low: int, high: int) -> list[str]:
     """Character n-grams as scikit-learn's analyzer="char" makes them (whitespace runs folded)."""
-    text = _WHITE_SPACES.sub(" ", text)
+    if "  " in text or not text.isprintable():  # printable text's only whitespace is the ASCII space
+        text = _WHITE_SPACES.sub(" ", text)
     grams: list[str] = []
     if low == 1:
         grams = list(text)
         low = 2
     for n in range(low, min(high + 1, len(text) + 1)):
-        grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
+        grams += [text[i : i + n] for i in range(len(text) - n + 1)]
     return grams
 
 
@@ -66,67 +69,128 @@ class _Block:
     sublinear_tf: bool = False
     norm: str | None = None
     idf: FloatArray | None = None
-    idf_values: list[float] | None = None  # idf as Python floats, for the row arithmetic
 
-    def rows(self, values: Sequence[Any], words: Callable[[str], list[str]]) -> list[tuple[list[int], list[float]]]:
-        """Per input, (columns, values) in the order scikit-learn stores them."""
+    def entries(self, values: Sequence[Any], words: Callable[[str], list[str]]) -> _Entries:
+        """The block's nonzero entries over all inputs at once: (row, column, value) arrays sorted
+        by row, then column (the order scikit-learn stores them), columns offset into the union."""
         if self.kind == "dict":
-            return [self._dict_row(v) for v in values]
-        return [self._tfidf_row(str(v), words) for v in values]
+            return self._dict_entries(values)
+        return self._tfidf_entries([str(v) for v in values], words)
 
-    def _dict_row(self, features: Mapping[str, float | str]) -> tuple[list[int], list[float]]:
-        found: dict[int, float] = {}
-        for key, value in features.items():
-            if isinstance(value, str):
-                key, value = f"{key}={value}", 1.0
-            col = self.vocabulary.get(key)
-            if col is not None:
-                found[col] = float(value)
-        cols = sorted(found)
-        return [self.offset + c for c in cols], [found[c] for c in cols]
-
-    def _tfidf_row(self, text: str, words: Callable[[str], list[str]]) -> tuple[list[int], list[float]]:
-        # scikit-learn's arithmetic element by element in Python floats (the same IEEE operations
-        # in the same order as its arrays: counts, log(tf) + 1, * idf, / l2 norm), without the
-        # cost of numpy calls on rows of a few terms
-        if self.lowercase:
-            text = text.lower()
+    def row(self, value: Any, words: Callable[[str], Sequence[str]]) -> tuple[list[int], list[float]]:
+        """One input's (columns, values), the same numbers as `entries` gives for its row, in
+        Python floats: one item (the level2 pass scores suspect rows one at a time) costs less
+        without numpy's per-call overhead."""
+        found: dict[int, float]
+        if self.kind == "dict":
+            found = {}
+            for key, x in value.items():
+                if isinstance(x, str):
+                    key, x = f"{key}={x}", 1.0
+                col = self.vocabulary.get(key)
+                if col is not None:
+                    found[col] = float(x)
+            cols = sorted(found)
+            return [self.offset + c for c in cols], [found[c] for c in cols]
+        text = str(value).lower() if self.lowercase else str(value)
         terms = char_ngrams(text, *self.ngram_range) if self.analyzer == "char" else words(text)
         counts: dict[int, int] = {}
-        vocabulary = self.vocabulary
         for term in terms:
-            col = vocabulary.get(term)
+            col = self.vocabulary.get(term)
             if col is not None:
                 counts[col] = counts.get(col, 0) + 1
         if not counts:
             return [], []
         cols = sorted(counts)
-        idf = self.idf_values
-        assert idf is not None
+        assert self.idf is not None
+        data = np.array([counts[c] for c in cols], dtype=np.float64)
         if self.sublinear_tf:
-            data = [(_log(counts[c]) + 1.0) * idf[c] for c in cols]
-        else:
-            data = [float(counts[c]) * idf[c] for c in cols]
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf[cols]
+        out = data.tolist()
         if self.norm == "l2":
             total = 0.0
-            for x in data:
+            for x in out:  # in column order, as scikit-learn's row loop
                 total += x * x
             total = math.sqrt(total)
-            if total != 0.0:
-                data = [x / total for x in data]
-        offset = self.offset
-        return [offset + c for c in cols], data
+            out = [x / total for x in out]
+        return [self.offset + c for c in cols], out
 
+    def _dict_entries(self, dicts: Sequence[Mapping[str, float | str]]) -> _Entries:
+        # DictVectorizer: a string value v of feature f is the feature "f=v" set to 1.0
+        keys: list[str] = list(chain.from_iterable(dicts))
+        data: list[Any] = list(chain.from_iterable(d.values() for d in dicts))
+        if str in set(map(type, data)):
+            keys = [f"{k}={v}" if isinstance(v, str) else k for k, v in zip(keys, data)]
+            data = [1.0 if isinstance(v, str) else v for v in data]
+        rows, cols = self._columns(keys, [len(d) for d in dicts])
+        keep = cols >= 0
+        cells = rows[keep] * len(self.vocabulary) + cols[keep]
+        order = np.argsort(cells, kind="stable")  # by row, then column
+        cells = cells[order]
+        if len(cells) > 1 and bool(np.any(cells[1:] == cells[:-1])):
+            # two keys of one dict naming one column ("a=b": 1.0 beside a: "b"): the later one counts
+            return self._dict_entries_by_row(dicts)
+        rows, cols = np.divmod(cells, len(self.vocabulary))
+        return rows, cols + self.offset, np.array(data, dtype=np.float64)[keep][order]
 
+    def _dict_entries_by_row(self, dicts: Sequence[Mapping[str, float | str]]) -> _Entries:
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for k, features in enumerate(dicts):
+            found: dict[int, float] = {}
+            for key, value in features.items():
+                if isinstance(value, str):
+                    key, value = f"{key}={value}", 1.0
+                col = self.vocabulary.get(key)
+                if col is not None:
+                    found[col] = float(value)
+            for c in sorted(found):
+                rows.append(k)
+                cols.append(self.offset + c)
+                data.append(found[c])
+        return np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp), np.array(data, dtype=np.float64)
 
-_LOGS: list[float] = []
+    def _columns(self, terms: list[str], sizes: list[int]) -> tuple[IntArray, IntArray]:
+        """Row of each term (from the per-row sizes) and its column (-1 outside the vocabulary),
+        looked up without a Python loop."""
+        n = len(terms)
+        rows = np.repeat(np.arange(len(sizes), dtype=np.intp), sizes)
+        cols = np.fromiter(map(self.vocabulary.get, terms, repeat(-1, n)), dtype=np.intp, count=n)
+        return rows, cols
 
-
-def _log(count: int) -> float:
-    """numpy's log of a term count >= 1 (what np.log gives in scikit-learn's arrays), from a table."""
-    if count > len(_LOGS):
-        _LOGS[:] = np.log(np.arange(1, max(64, 2 * count) + 1, dtype=np.float64)).tolist()
-    return _LOGS[count - 1]
+    def _tfidf_entries(self, texts: list[str], words: Callable[[str], list[str]]) -> _Entries:
+        # scikit-learn's arithmetic on the batch's arrays, element by element as its CSR arrays
+        # do it: counts, log(tf) + 1, * idf, each row / its l2 norm (the squares summed in
+        # column order, as its row loop does: np.add.at adds one after another)
+        if self.lowercase:
+            texts = [t.lower() for t in texts]
+        if self.analyzer == "char":
+            low, high = self.ngram_range
+            grams = [char_ngrams(t, low, high) for t in texts]
+        else:
+            grams = [words(t) for t in texts]
+        rows, cols = self._columns(list(chain.from_iterable(grams)), [len(g) for g in grams])
+        keep = cols >= 0
+        width = len(self.vocabulary)
+        cells, counts = np.unique(rows[keep] * width + cols[keep], return_counts=True)  # sorted: row, column
+        rows, cols = np.divmod(cells, width)
+        data = counts.astype(np.float64)
+        if self.sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0
+        assert self.idf is not None
+        data *= self.idf[cols]
+        if self.norm == "l2" and len(data):
+            total = np.zeros(len(texts), dtype=np.float64)
+            np.add.at(total, rows, data * data)
+            np.sqrt(total, out=total)
+            scale = total[rows]
+            nonzero = scale != 0.0
+            data[nonzero] /= scale[nonzero]
+        return rows, cols + self.offset, data
 
 
 class LinearModel:
@@ -149,7 +213,7 @@ class LinearModel:
                 name=b["name"], input=b["input"], kind=b["type"], offset=offset, vocabulary=dict(b["vocabulary"]),
                 analyzer=b.get("analyzer", ""), ngram_range=tuple(b.get("ngram_range", (1, 1))),  # type: ignore[arg-type]
                 lowercase=bool(b.get("lowercase", False)), sublinear_tf=bool(b.get("sublinear_tf", False)),
-                norm=b.get("norm"), idf=idf, idf_values=idf.tolist() if idf is not None else None,
+                norm=b.get("norm"), idf=idf,
             ))
             offset += len(b["vocabulary"])
         if offset != self.coef_t.shape[0]:
@@ -165,25 +229,24 @@ class LinearModel:
             raise ModelFileError(f"{path}: not a usable model file ({err})") from err
 
     def decision(self, items: Sequence[Any]) -> FloatArray:
-        """X @ coef.T + intercept, summed per row in the column order scikit-learn stores."""
+        """X @ coef.T + intercept, summed per row in the column order scikit-learn stores: block
+        after block (their columns follow one another), each row's entries in column order, and
+        np.add.at adds one product after another, as scipy's row loop does."""
         n = len(items)
-        per_row_cols: list[list[int]] = [[] for _ in range(n)]
-        per_row_vals: list[list[float]] = [[] for _ in range(n)]
         cache: dict[str, Sequence[Any]] = {}
+        out = np.zeros((n, len(self.classes)), dtype=np.float64)
         for block in self.blocks:
             if block.input not in cache:
                 cache[block.input] = self.inputs[block.input](items)
-            for k, (cols, vals) in enumerate(block.rows(cache[block.input], self.words)):
-                per_row_cols[k].extend(cols)
-                per_row_vals[k].extend(vals)
-        out = np.zeros((n, len(self.classes)), dtype=np.float64)
-        # all rows at once: np.add.at adds each product to its row in order, one after another,
-        # as np.add.reduce over one row's products did (np.add.reduceat sums in another order)
-        rows = np.repeat(np.arange(n), [len(c) for c in per_row_cols])
-        if len(rows):
-            columns = np.fromiter(chain.from_iterable(per_row_cols), dtype=np.intp, count=len(rows))
-            values = np.fromiter(chain.from_iterable(per_row_vals), dtype=np.float64, count=len(rows))
-            np.add.at(out, rows, values[:, None] * self.coef_t[columns])
+            if n == 1:
+                cols, vals = block.row(cache[block.input][0], self.words)
+                entries = (np.zeros(len(cols), dtype=np.intp), np.array(cols, dtype=np.intp),
+                           np.array(vals, dtype=np.float64))
+            else:
+                entries = block.entries(cache[block.input], self.words)
+            rows, columns, values = entries
+            if len(rows):
+                np.add.at(out, rows, values[:, None] * self.coef_t[columns])
         return out + self.intercept
 
     def proba(self, items: Sequence[Any]) -> FloatArray:

@@ -73,7 +73,9 @@ class ArrayClassifier(RuledDecisions):
 
     @classmethod
     def load(cls, path: Path) -> ArrayClassifier:
-        return cls(LinearModel.load(path, INPUTS, features.words))
+        from ..tokenize import tokens  # jieba loads with the model, not at import
+
+        return cls(LinearModel.load(path, INPUTS, tokens))
 
     def model_proba(self, X: Sequence[Item]) -> FloatArray:
         """The learned model's probabilities alone (columns in LABELS order), no rules."""

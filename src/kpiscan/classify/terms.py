@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from .. import lexicon
@@ -20,6 +20,7 @@ ANCHOR_FILE = "anchor_terms.tsv"
 CUES_FILE = "name_cues.tsv"
 
 MAX_STRENGTH = 3
+LABELS = ("vague", "binary", "temporal")  # the labels a term list gives, in the order features read them
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +34,36 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Hits:
-    """The term hits of one text, in reading order."""
+    """The term hits of one text, in reading order, with the strongest hit of each label (read by
+    several features and reasons: found once, when the hits are made)."""
 
     terms: tuple[Term, ...]
+    best: dict[str, Term] = field(init=False, compare=False, repr=False)
+    # what the model reads of them (features.domain_features prefixes each name with v_ or n_):
+    # per label its strongest hit's strength / 3, strength and kind, then the number of hits
+    summary: tuple[tuple[str, float], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        best: dict[str, Term] = {}
+        for t in self.terms:  # max by (strength, length), the first of equals
+            held = best.get(t.label)
+            if held is None or (t.strength, len(t.text)) > (held.strength, len(held.text)):
+                best[t.label] = t
+        summary: list[tuple[str, float]] = []
+        for label in LABELS:
+            term = best.get(label)
+            if term is not None:
+                summary += [(label, term.strength / MAX_STRENGTH), (f"{label}_strength={term.strength}", 1.0),
+                            (f"{label}_kind={term.kind}", 1.0)]
+        summary.append(("hits", min(len(self.terms), 3) / 3))
+        object.__setattr__(self, "best", best)
+        object.__setattr__(self, "summary", tuple(summary))
 
     def strongest(self, label: str) -> Term | None:
-        found = [t for t in self.terms if t.label == label]
-        return max(found, key=lambda t: (t.strength, len(t.text))) if found else None
+        return self.best.get(label)
 
     def strength(self, label: str) -> int:
-        best = self.strongest(label)
+        best = self.best.get(label)
         return best.strength if best else 0
 
 
