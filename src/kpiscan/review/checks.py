@@ -340,11 +340,54 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
     except ImportError:  # the classifier is not installed: nothing to compare with
         return []
     out = []
-    for r, hit in zip(rows, suggest([(r.ind, r.target) for r in rows])):
+    for r, hit in zip(rows, suggest([(r.ind, r.target) for r in rows], distinct_items_model())):
         if hit is not None:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))
     return out
+
+
+def distinct_items_model() -> Any:
+    """The category model (None when it cannot be read) scoring each distinct item once: rows
+    with the same (name, value, Target) in a table share one row of probabilities, and through
+    the scan's own memo of the model's probabilities (classify.category.PROBA_MEMO, bounded;
+    off with KPISCAN_CLASSIFY_MEMO=0) an item the scan or an earlier table scored is looked up.
+    The same numbers either way: the model scores each row on its own (tests/test_review_category_memo.py)."""
+    from ..classify.category import PROBA_MEMO, CategoryModel, _available_model
+    from ..classify.item import item_key
+    from ..classify.memo import memo_enabled
+
+    found_model = _available_model()
+    if found_model is None:
+        return None
+    base = found_model
+
+    class DistinctItems(CategoryModel):
+        def proba(self, items: Any) -> Any:
+            keys = [item_key(i) for i in items]
+            memo = PROBA_MEMO.of(base) if memo_enabled() else None
+            found: dict[tuple[Any, ...], Any] = {}
+            missing: dict[tuple[Any, ...], Any] = {}
+            for key, item in zip(keys, items):
+                if key in found or key in missing:
+                    continue
+                p = memo.get(key) if memo is not None else None
+                if p is None:
+                    missing[key] = item
+                else:
+                    memo.hits += 1  # type: ignore[union-attr]
+                    found[key] = p
+            if missing:
+                for key, p in zip(missing, base.proba(list(missing.values()))):
+                    found[key] = p
+                    if memo is not None:
+                        memo.misses += 1
+                        p = p.copy()
+                        p.flags.writeable = False
+                        memo.put(key, p)
+            return [found[key] for key in keys]
+
+    return DistinctItems(base.linear)
 
 
 def check_flagged_share(ctx: Context) -> list[Finding]:

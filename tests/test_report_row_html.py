@@ -1,0 +1,56 @@
+# ruff: noqa: E501  (the old template block is kept verbatim, its lines as long as they were)
+"""report.html.row_html writes the same bytes as the template block it replaced (issue 13: the
+pages' per-row cost): the old jinja row block, kept here, rendered with the report's environment."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+import kpiscan
+from kpiscan.report import html
+
+OLD_ROW_BLOCK = """<tbody>
+    {% for row in t.rows %}
+      <tr id="t{{ table.index }}-L{{ row.line }}" class="ind{% if row.weak %} weak{% elif row.noted %} noted{% endif %}" data-labels="{{ row.labels }}" data-level2="{{ row.level2 }}" data-codes="{{ row.all_codes }}">
+        <td class="line"><a href="#t{{ table.index }}-L{{ row.line }}">{{ row.line }}</a>{% if row.page %}<div class="muted">第{{ row.page }}页</div>{% endif %}</td>
+        <td class="cat{% if not row.show_level1 %} rep{% endif %}"><span>{{ row.level1 }}</span></td>
+        <td class="cat{% if not row.show_level2 %} rep{% endif %}"><span>{{ row.level2 }}</span></td>
+        {% for h in t.halves %}{% set ind = row.halves.get(h) %}
+          {% if ind %}
+          <td class="name{% if ind.flagged %} flagged{% endif %}">{{ ind.name }}{% if ind.name_raw %}<div class="muted">印作 {{ ind.name_raw }}</div>{% endif %}</td>
+          <td class="value{% if ind.flagged %} flagged{% endif %}">{{ ind.value }}{% if ind.label %} <span class="label {{ ind.label }}" title="{{ tip(ind.label, 'label') }}">{{ ind.label }}</span>{% endif %}</td>
+          <td class="why">{% for r in ind.reasons %}<span class="reason" title="{{ tip(r) }}">{{ r }}</span> {% endfor %}{% for c in row.codes.get(h, []) %}<span class="code" title="{{ tip(c, 'finding') }}">{{ c }}</span> {% endfor %}</td>
+          {% else %}<td class="empty"></td><td class="empty"></td><td class="empty"></td>{% endif %}
+        {% endfor %}
+      </tr>
+    {% endfor %}
+    </tbody>"""
+NEW_ROW_BLOCK = """<tbody>
+    {% for row in t.rows %}{{ row_html(table.index, row, t.halves) }}{% endfor %}
+    </tbody>"""
+
+
+@pytest.fixture(scope="module")
+def scanned(corpora):
+    return kpiscan.scan(corpora / "000_dc3175b1d97e8850.txt", classify=True)
+
+
+def render(block, table, rows, halves):
+    env = html._env()
+    env.autoescape = True
+    return env.from_string(block).render(table=table, t={"rows": rows, "halves": halves})
+
+
+def test_row_html_same_bytes_as_the_template(scanned):
+    table = scanned.tables[0]
+    mine = [i for i in scanned.indicators if i.table == table.index]
+    assert len(mine) > 10 and any(i.label for i in mine) and any(i.reasons for i in mine)
+    # what corpora/ does not print: a page, a printed name, characters to escape, a missing half
+    odd = [replace(mine[0], name='<b>"A&B"</b>', name_raw="原'印'", page=3, value="≥<95>%"), *mine[1:]]
+    for inds in (mine, odd, [i for i in odd if i.period == "annual"]):
+        rows = html.grid(type("T", (), {"indicators": inds, "codes_of": lambda self, i: ["E-x&<", "W1"][: i.line % 3]})())
+        for halves in (["implementation", "annual"], ["annual"]):
+            old = render(OLD_ROW_BLOCK, table, rows, halves)
+            assert render(NEW_ROW_BLOCK, table, rows, halves) == old
+            assert "&lt;b&gt;&#34;A&amp;B&#34;" in old or inds is mine

@@ -1,0 +1,59 @@
+"""The review's category-mismatch check scores each distinct item once (issue 13, report cost):
+the same probabilities to the bit as the model scoring every row, memo on or off."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kpiscan
+from kpiscan.classify.category import PROBA_MEMO, load_category_model, suggest
+from kpiscan.review.checks import Context, Row, check_category_mismatch, distinct_items_model, target_of
+
+
+@pytest.fixture(scope="module")
+def scanned(corpora):
+    return kpiscan.scan(corpora, classify=False)
+
+
+def rows_of(scanned):
+    return [(i, target_of(i, None)) for i in scanned.indicators if i.value.strip()]
+
+
+def test_distinct_items_same_probabilities_as_every_row(scanned):
+    rows = rows_of(scanned)
+    model = load_category_model()
+    plain = model.proba([_item(i, t) for i, t in rows])
+    PROBA_MEMO.clear()
+    distinct = distinct_items_model().proba([_item(i, t) for i, t in rows])
+    assert len(distinct) == len(rows)
+    assert len(PROBA_MEMO.entries) < len(rows)  # corpora/ repeats rows: fewer scored than rows
+    for a, b in zip(plain, distinct):
+        assert np.array_equal(a, b)
+    scored = len(PROBA_MEMO.entries)
+    again = distinct_items_model().proba([_item(i, t) for i, t in rows])  # all from the memo
+    assert PROBA_MEMO.hits == scored and len(PROBA_MEMO.entries) == scored
+    for a, b in zip(plain, again):
+        assert np.array_equal(a, b)
+
+
+def test_mismatch_findings_memo_on_and_off(scanned, monkeypatch):
+    def findings():
+        out = []
+        for table in scanned.tables:
+            mine = [i for i in scanned.indicators if i.doc == table.doc and i.table == table.index]
+            ctx = Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
+            out.extend((f.doc, f.table, tuple(f.lines), f.message) for f in check_category_mismatch(ctx))
+        return out
+
+    on = findings()
+    assert on  # corpora/ has rows the model files under another category
+    monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", "0")
+    assert findings() == on
+    rows = rows_of(scanned)
+    assert suggest(rows) == suggest(rows, distinct_items_model())
+
+
+def _item(ind, target):
+    from kpiscan.classify.item import item_of
+
+    return item_of(ind.name, ind.value, None, None, target)
