@@ -81,15 +81,8 @@ class _Block:
         """One input's (columns, values), the same numbers as `entries` gives for its row, in
         Python floats: one item (the level2 pass scores suspect rows one at a time) costs less
         without numpy's per-call overhead."""
-        found: dict[int, float]
         if self.kind == "dict":
-            found = {}
-            for key, x in value.items():
-                if isinstance(x, str):
-                    key, x = f"{key}={x}", 1.0
-                col = self.vocabulary.get(key)
-                if col is not None:
-                    found[col] = float(x)
+            found = self._dict_row(value)
             cols = sorted(found)
             return [self.offset + c for c in cols], [found[c] for c in cols]
         text = str(value).lower() if self.lowercase else str(value)
@@ -135,18 +128,24 @@ class _Block:
         rows, cols = np.divmod(cells, len(self.vocabulary))
         return rows, cols + self.offset, np.array(data, dtype=np.float64)[keep][order]
 
+    def _dict_row(self, features: Mapping[str, float | str]) -> dict[int, float]:
+        """One dict's {column: value} as DictVectorizer reads it: a string value v of feature f is
+        the feature "f=v" set to 1.0; a later key naming the same column wins."""
+        found: dict[int, float] = {}
+        for key, value in features.items():
+            if isinstance(value, str):
+                key, value = f"{key}={value}", 1.0
+            col = self.vocabulary.get(key)
+            if col is not None:
+                found[col] = float(value)
+        return found
+
     def _dict_entries_by_row(self, dicts: Sequence[Mapping[str, float | str]]) -> _Entries:
         rows: list[int] = []
         cols: list[int] = []
         data: list[float] = []
         for k, features in enumerate(dicts):
-            found: dict[int, float] = {}
-            for key, value in features.items():
-                if isinstance(value, str):
-                    key, value = f"{key}={value}", 1.0
-                col = self.vocabulary.get(key)
-                if col is not None:
-                    found[col] = float(value)
+            found = self._dict_row(features)
             for c in sorted(found):
                 rows.append(k)
                 cols.append(self.offset + c)
