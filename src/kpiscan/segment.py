@@ -164,7 +164,7 @@ def _parse_header_row(open_: _Open, cells: list[str]) -> None:
     table = open_.table
     if not cells:
         return
-    halves = {norm(c) for c in cells if is_half_caption(c)} if any(map(is_half_caption, cells)) else set()
+    halves = {norm(c) for c in cells if is_half_caption(c)}
     open_.half_captions |= halves
     if len(halves) >= 2:
         # a row of column captions (实施期目标 | 年度目标), not a caption and its prose
@@ -317,15 +317,10 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     skip), so both passes of `segment` read these."""
     rows: list[Row] = []
     facts: list[int] = []
-    for line in lines:  # _cells of each line, written out: the one pass over all lines
-        if not line.cells:
-            continue
-        cells = list(filter(None, line.cells))
+    for line in lines:  # the one pass over all lines
+        cells = _cells(line)
         if not cells:
             continue
-        joined = "".join(cells)
-        if "：" in joined or ":" in joined:
-            cells = _split_captions(cells)
         text = line.text  # noise: page furniture (watermarks), lines mangled by a wrong decoding upstream
         if is_watermark(text) or (not text.isascii() and is_mojibake(text.strip())):  # ASCII is never mojibake
             continue
