@@ -147,7 +147,7 @@ class Row:
     dim: str | None
     period: str
     ids: tuple[str, ...] = ()  # the ids of its indicator records (both halves where printed twice)
-    normalised: str = ""  # normalise_name(name)
+    normalised: str = ""  # normalise_name(name), set by printed_rows (the one maker of Rows)
 
 
 def unit_label(target) -> str | None:
@@ -204,7 +204,7 @@ def rows_by_table(indicators: Iterable[Indicator], rows: list[Row] | None = None
 
 def indicator_sets(indicators: Iterable[Indicator]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
     """Each table's indicator set: its (category, normalised name) pairs."""
-    return {k: frozenset((r.level2, r.normalised or normalise_name(r.name)) for r in rows) for k, rows in rows_by_table(indicators).items()}
+    return {k: frozenset((r.level2, r.normalised) for r in rows) for k, rows in rows_by_table(indicators).items()}
 
 
 # ------------------------------------------------------------------ clustering
@@ -466,7 +466,7 @@ class LibraryBuilder:
             self.keys[(r.level2, r.key, r.pooled)] += 1
             if r.dim:
                 self.dims[k][r.dim] += 1
-            self.names[k][r.normalised or normalise_name(r.name)] += 1
+            self.names[k][r.normalised] += 1
             if (r.doc, *k) not in seen:
                 seen.add((r.doc, *k))
                 self.doc_count[k] += 1

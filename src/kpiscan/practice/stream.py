@@ -32,7 +32,7 @@ from typing import Any, Callable
 from ..model import Indicator, TableBlock, department_of
 from ..review.findings import Finding, make, merge_same
 from .boilerplate import MAX_NAMED, MIN_INDICATORS, MIN_PROJECTS
-from .families import Library, LibraryBuilder, builtin_library, normalise_name, printed_rows
+from .families import Library, LibraryBuilder, builtin_library, printed_rows
 from .goals import check_goals
 from .peers import check_peers
 from .report import MIN_DOCS
@@ -76,7 +76,7 @@ class PracticeCorpus:
         """families.indicator_sets of these rows, interned."""
         pairs: dict[tuple[str, int], set] = defaultdict(set)
         for r in rows:
-            pairs[(r.doc, r.table)].add((r.level2, r.normalised or normalise_name(r.name)))
+            pairs[(r.doc, r.table)].add((r.level2, r.normalised))
         return {k: self.sets.setdefault(frozenset(v), frozenset(v)) for k, v in pairs.items()}
 
     def add(self, tables: list[TableBlock], indicators: list[Indicator], at: Any = None) -> None:

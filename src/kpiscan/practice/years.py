@@ -140,7 +140,7 @@ def _change(b: Row, a: Row) -> str:
 def project_moves(link: Link, rows_by_table: dict[tuple[str, int], list[Row]]) -> list[Move]:
     """How each indicator of the linked pair moved, matched by category and normalised name."""
     def keyed(rows):
-        return {(r.level2, r.normalised or normalise_name(r.name)): r for r in rows}
+        return {(r.level2, r.normalised): r for r in rows}
 
     before = keyed(rows_by_table.get((link.doc_before, link.table_before), []))
     after = keyed(rows_by_table.get((link.doc, link.table), []))
