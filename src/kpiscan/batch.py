@@ -408,8 +408,6 @@ class _Runner:
 class _Serial(_Runner):
     """In this process (no --file-timeout: nothing to enforce)."""
 
-    window = 1
-
     def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
         self.classify, self.timeout, self.encode = classify, timeout, encode
         self.queue: deque[tuple[int, Input]] = deque()
