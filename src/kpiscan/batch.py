@@ -97,10 +97,12 @@ class BatchStats:
 STREAMS = ("indicators", "tables", "unparsed")
 
 
-def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
+def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = False) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
     the streams named in `encode` as JSONL text, encoded straight from the records (no list of
-    dicts in between: a file of a million rows holds one form at a time)."""
+    dicts in between: a file of a million rows holds one form at a time). `records`: the other
+    streams as the records themselves, for a reader in this process (`part_result` takes them as
+    they are): the result's tables lose their body rows, as a part's tables do."""
     from .write import json_lines
 
     part: dict[str, Any] = {
@@ -115,28 +117,45 @@ def part_of(result: ScanResult, encode: Iterable[str] = ()) -> dict[str, Any]:
             "rows": len({(i.doc, i.table, i.line) for i in result.indicators}),
         },
     }
+    if records:
+        for t in result.tables:
+            t.body = []
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
-        part[k] = json_lines(items) if k in encode else [x.to_dict() for x in items]
+        part[k] = json_lines(items) if k in encode else list(items) if records else [x.to_dict() for x in items]
     return part
+
+
+def _are_records(stream: Any) -> bool:
+    """A part's stream holds the records themselves (`part_of(records=True)`), not dicts or text."""
+    return isinstance(stream, list) and bool(stream) and not isinstance(stream[0], dict)
 
 
 def stream_text(part: dict, k: str) -> str:
     """Stream `k` of a part as JSONL text."""
     from .write import json_line
 
+    from .write import json_lines
+
     v = part[k]
+    if _are_records(v):
+        return json_lines(v)
     return v if isinstance(v, str) else "".join(json_line(r) for r in v)
 
 
 def stream_records(part: dict, k: str) -> list[dict]:
     """Stream `k` of a part as records (JSON escapes every newline inside a record)."""
     v = part[k]
+    if _are_records(v):
+        return [x.to_dict() for x in v]
     return [json.loads(line) for line in v.split("\n") if line] if isinstance(v, str) else v
 
 
 def part_result(part: dict) -> ScanResult:
-    """A part as a ScanResult (tables without body rows)."""
-    result = result_from_dict({**part, **{k: stream_records(part, k) for k in STREAMS}})
+    """A part as a ScanResult (tables without body rows); streams of records taken as they are."""
+    kept = {k: part[k] for k in STREAMS if _are_records(part[k])}
+    result = result_from_dict({**part, **{k: [] if k in kept else stream_records(part, k) for k in STREAMS}})
+    for k, v in kept.items():
+        setattr(result, k, v)
     result.skipped = list(part.get("skipped") or [])
     return result
 
@@ -321,18 +340,20 @@ def scan_part(
     given: str | None = None,
     encode: tuple[str, ...] = (),
     doc: str | None = None,
+    records: bool = False,
 ) -> dict:
     """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL
-    text; `doc`: the name of the document in its records). With `data`, the file's bytes are
-    scanned from a private temporary copy of the same name (a worker without the input
-    filesystem); the part names the file `given` (as the user named it) either way."""
+    text; `doc`: the name of the document in its records; `records`: the other streams as
+    records, for this process: see `part_of`). With `data`, the file's bytes are scanned from a
+    private temporary copy of the same name (a worker without the input filesystem); the part
+    names the file `given` (as the user named it) either way."""
     given = given if given is not None else str(path)
     if data is None:
-        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode), str(path), given)
+        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records), str(path), given)
     with tempfile.TemporaryDirectory(prefix="kpiscan-") as tmp:
         copy = Path(tmp) / Path(given).name
         copy.write_bytes(data)
-        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode), str(copy), given)
+        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records), str(copy), given)
 
 
 def _worker_init(die_with_parent: bool = True) -> None:
@@ -406,10 +427,11 @@ class _Runner:
 
 
 class _Serial(_Runner):
-    """In this process (no --file-timeout: nothing to enforce)."""
+    """In this process (no --file-timeout: nothing to enforce); `records`: parts of records
+    (`part_of`), for a reader in this process."""
 
-    def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...]) -> None:
-        self.classify, self.timeout, self.encode = classify, timeout, encode
+    def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...], records: bool = False) -> None:
+        self.classify, self.timeout, self.encode, self.records = classify, timeout, encode, records
         self.queue: deque[tuple[int, Input]] = deque()
 
     def submit(self, i: int, inp: Input) -> None:
@@ -417,7 +439,7 @@ class _Serial(_Runner):
 
     def wait(self) -> list[tuple[int, dict]]:
         i, inp = self.queue.popleft()
-        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc))]
+        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records))]
 
     def close(self, ok: bool) -> None:
         pass
@@ -609,7 +631,8 @@ class _Dask(_Runner):
 
 
 def _runner(
-    dask, workers: int, n: int, classify: bool, timeout: float | None, dask_files: str, files: list[Path], stats: BatchStats, encode
+    dask, workers: int, n: int, classify: bool, timeout: float | None, dask_files: str, files: list[Path], stats: BatchStats, encode,
+    records: bool = False,
 ):
     """(runner, close) for the run asked for."""
     if dask is not None:
@@ -630,7 +653,7 @@ def _runner(
         return _Processes(min(workers, n), classify, timeout, encode), None
     if timeout:  # one worker process, so that a file stuck in C code can be ended
         return _Processes(1, classify, timeout, encode), None
-    return _Serial(classify, timeout, encode), None
+    return _Serial(classify, timeout, encode, records), None
 
 
 def iter_parts(
@@ -645,13 +668,16 @@ def iter_parts(
     file_timeout: float | None = None,
     dask_files: str = "send",
     encode: tuple[str, ...] = (),
+    records: bool = False,
 ) -> Iterator[dict]:
     """One part per file under `paths`, in input order, as each is done; see the module notes.
 
     `cache_dir`: write each file's part there; `resume`: load matching entries instead of
     scanning. `dask`: an address, "env", "local[:N]" or a Client (takes precedence over
-    `workers`). `encode`: the streams the workers send as JSONL text. `stats`: a BatchStats to
-    fill in (counts). A progress bar on stderr when more than one file (or as told).
+    `workers`). `encode`: the streams the workers send as JSONL text. `records`: the other
+    streams of the files scanned in this process as the records themselves (no dicts made to be
+    decoded again: for `part_result`; worker, Dask and cached parts are as they come). `stats`: a
+    BatchStats to fill in (counts). A progress bar on stderr when more than one file (or as told).
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
@@ -676,7 +702,8 @@ def iter_parts(
                     tracker.done(cached=True)
                 else:
                     if runner is None:  # started on the first file to scan: none when all are cached
-                        runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats, tuple(encode))
+                        runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats, tuple(encode),
+                                                records)
                     keys[i] = key
                     runner.submit(i, given[i])
                     inflight += 1
@@ -707,7 +734,7 @@ def run_scan(paths: Iterable[str | Path], classify: bool = True, **options: Any)
     """Every file under `paths` scanned into one ScanResult in memory, in input order (tables
     without their body rows); options as `iter_parts`."""
     result = ScanResult()
-    for part in iter_parts(paths, classify=classify, **options):
+    for part in iter_parts(paths, classify=classify, **{"records": True, **options}):
         result.extend(part_result(part))
     return result
 

@@ -229,9 +229,10 @@ def report_scan(paths: Iterable, out: Path, classify: bool = True, workers: int 
     `report_parts`: the records are never all in memory."""
     from ..batch import iter_parts
 
-    # the parts' records as dicts, not JSONL text: the report decodes them into records once (the
-    # spool keeps those), so encoding them as JSON and parsing the text back would be wasted
-    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress)
+    # the parts' records as records when scanned in this process, else as dicts (from worker
+    # processes), not JSONL text: the report decodes them into records once (the spool keeps
+    # those), so encoding them as JSON (or dicts) and parsing them back would be wasted
+    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress, records=True)
     return report_parts(parts, out, library, **options)
 
 
