@@ -132,9 +132,7 @@ def _are_records(stream: Any) -> bool:
 
 def stream_text(part: dict, k: str) -> str:
     """Stream `k` of a part as JSONL text."""
-    from .write import json_line
-
-    from .write import json_lines
+    from .write import json_line, json_lines
 
     v = part[k]
     if _are_records(v):
