@@ -9,7 +9,7 @@ text unchanged and stays text when edited); CSV has no flag, so the quote is wri
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -22,3 +22,8 @@ def formula_like(value: Any) -> bool:
 def defuse(value: Any) -> Any:
     """The value with a leading ' when `formula_like` (CSV); anything else unchanged (numbers too)."""
     return "'" + value if formula_like(value) else value
+
+
+def defuse_all(values: Iterable[Any]) -> list[Any]:
+    """`defuse` of each value: a CSV row in one call, not one per cell."""
+    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in values]

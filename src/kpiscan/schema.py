@@ -254,23 +254,47 @@ _DERIVE: dict[str, Callable[[Any], Any]] = {"whole-date": _whole_date}
 def flat_row(cls: type, d: dict[str, Any], lists: str = "keep") -> dict[str, Any]:
     """One `to_dict()` dict as a flat row. lists="keep": lists stay lists, dicts become JSON text
     (Parquet, DataFrames); lists="join": "a;b" text, empty as "" (CSV)."""
+    return dict(zip(_flat_names(cls), flat_values(cls, lists)(d)))
+
+
+@cache
+def _flat_names(cls: type) -> tuple[str, ...]:
+    return tuple(flat_columns(cls))
+
+
+@cache
+def flat_values(cls: type, lists: str = "keep", clean: Callable[[Any], Any] | None = None) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """`flat_row`'s values as a tuple, in `flat_columns` order: a compiled function (as `to_dict`;
+    the CSV and Parquet writers flatten every record). A value's path of keys is followed
+    through dicts only (anything else on the way: None). `clean`: applied to each value read
+    that is not a str, an int or None, before it is flattened (as if to the dict beforehand)."""
     import json
 
-    row: dict[str, Any] = {}
-    for column, path, meta in _flat_plan(cls):
-        value: Any = d
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
+    namespace: dict[str, Any] = {"_dumps": json.dumps, "_EMPTY": {}, "_clean": clean}
+    body = ["def flat_values_of(d):"]
+    paths: dict[tuple[str, ...], str] = {(): "d"}
+    items = []
+    for _column, path, meta in _flat_plan(cls):
+        for n in range(1, len(path)):  # the nested dicts on the way, once each
+            if path[:n] not in paths:
+                name = paths[path[:n]] = f"n{len(paths)}"
+                body += [f"    {name} = {paths[path[:n - 1]]}.get({path[n - 1]!r})",
+                         f"    {name} = {name} if isinstance({name}, dict) else _EMPTY"]
+        value = f"{paths[path[:-1]]}.get({path[-1]!r})"
+        if clean is not None:
+            value = f"(v if (v := {value}) is None or v.__class__ is str or v.__class__ is int else _clean(v))"
         if meta.derived is not None and meta.flat == meta.derived[0]:
-            value = _DERIVE[meta.derived[2]](value)
+            namespace[f"_derive_{meta.derived[2]}".replace("-", "_")] = _DERIVE[meta.derived[2]]
+            value = f"_derive_{meta.derived[2].replace('-', '_')}({value})"
         elif meta.type.startswith("list"):
-            value = list(value or [])
-            if lists == "join":
-                value = ";".join(map(str, value))
+            value = f'";".join(map(str, {value} or []))' if lists == "join" else f"list({value} or [])"
         elif meta.type == "json":
-            value = json.dumps(value, ensure_ascii=False) if value else None
-        row[column] = value
-    return row
+            value = f"(_dumps(v, ensure_ascii=False) if (v := {value}) else None)"
+        items.append(value)
+    body.append("    return (" + "".join(f"{x}, " for x in items) + ")")
+    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema flat_values of {cls.__name__}>", "exec"), namespace)
+    fn: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["flat_values_of"]
+    return fn
 
 
 # ------------------------------------------------------------------------------------ Parquet, xlsx

@@ -15,12 +15,12 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any, Callable, Iterable, Sequence
 
 import orjson
 
 from . import schema
-from .cellsafe import defuse
+from .cellsafe import defuse_all
 from .model import Indicator
 
 FLAT_COLUMNS = tuple(schema.flat_columns(Indicator))
@@ -82,9 +82,10 @@ def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
 def write_csv(records: Iterable[dict[str, Any]], path: Path, cls: type = Indicator) -> None:
     # utf-8-sig so that Excel opens the Chinese text correctly; text cells defused (kpiscan.cellsafe)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=schema.flat_columns(cls))
-        writer.writeheader()
-        writer.writerows({k: defuse(v) for k, v in schema.flat_row(cls, r, lists="join").items()} for r in records)
+        writer = csv.writer(fh)
+        writer.writerow(schema.flat_columns(cls))
+        flat = schema.flat_values(cls, "join")
+        writer.writerows(defuse_all(flat(r)) for r in records)
 
 
 def records_frame(records: Iterable[dict[str, Any]], cls: type = Indicator) -> Any:
@@ -122,7 +123,7 @@ class _Sink:
     def __init__(self, path: Path, cls: type, fmt: str) -> None:
         self.final, self.cls, self.fmt = path, cls, fmt
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.fh: Any = None
         self.csv: Any = None
         self.pq: Any = None
@@ -134,8 +135,13 @@ class _Sink:
             # CSV in utf-8-sig so that Excel opens the Chinese text correctly
             self.fh = self.tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="" if fmt == "csv" else None)
             if fmt == "csv":
-                self.csv = csv.DictWriter(self.fh, fieldnames=schema.flat_columns(self.cls))
-                self.csv.writeheader()
+                self.csv = csv.writer(self.fh)
+                self.csv.writerow(schema.flat_columns(self.cls))
+        # CSV, Parquet: a record's flat values (schema.flat_values), in the order of the header /
+        # schema; Parquet: no float that is not finite (inf, nan: null)
+        self.flat: Callable[[dict[str, Any]], tuple[Any, ...]]
+        if fmt != "jsonl":
+            self.flat = schema.flat_values(cls, "join") if fmt == "csv" else schema.flat_values(cls, "keep", _finite)
 
     def add(self, records: str | Iterable[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
@@ -143,16 +149,23 @@ class _Sink:
             return
         if isinstance(records, str):
             records = [json.loads(line) for line in records.split("\n") if line]
+        flat = self.flat
         if self.fmt == "csv":
             # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
-            self.csv.writerows({k: defuse(v) for k, v in schema.flat_row(self.cls, r, lists="join").items()} for r in records)
+            self.csv.writerows(defuse_all(flat(r)) for r in records)
         else:
-            self.rows.extend(_finite(r) for r in records)
+            self.rows.extend(map(flat, records))
             if len(self.rows) >= PARQUET_ROW_GROUP:
                 self.flush()
 
     def flush(self) -> None:
-        self.pq.write_table(schema.arrow_table(self.cls, self.rows))
+        """The rows held as one row group: one typed Arrow array per column (as pa.Table.from_pylist
+        with the schema converts them)."""
+        import pyarrow as pa
+
+        arrow = schema.arrow_schema(self.cls)
+        columns = list(zip(*self.rows)) if self.rows else [()] * len(arrow)
+        self.pq.write_table(pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, arrow)], schema=arrow))
         self.rows = []
 
     def close(self, ok: bool) -> None:

@@ -62,10 +62,12 @@ class ReportWriter:
             self.xlsx.add(d)
             self.html.add(d)
             self.overview.add(d)
+        dicts: dict[str, list[dict]] = {}  # each kind's records as dicts once, for its Parquet and CSV sinks
         for kind, sink in self.sinks:
-            records = getattr(review, kind)
-            if records:
-                sink.add([r.to_dict() for r in records])
+            if kind not in dicts:
+                dicts[kind] = [r.to_dict() for r in getattr(review, kind)]
+            if dicts[kind]:
+                sink.add(dicts[kind])
         if self.review is not None:
             self.review.findings += review.findings
             self.review.tables += review.tables
