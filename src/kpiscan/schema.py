@@ -270,7 +270,8 @@ def flat_values(cls: type, lists: str = "keep", clean: Callable[[Any], Any] | No
     that is not a str, an int or None, before it is flattened (as if to the dict beforehand)."""
     import json
 
-    namespace: dict[str, Any] = {"_dumps": json.dumps, "_EMPTY": {}, "_clean": clean}
+    # json.dumps(v, ensure_ascii=False) without making an encoder per call
+    namespace: dict[str, Any] = {"_dumps": json.JSONEncoder(ensure_ascii=False).encode, "_EMPTY": {}, "_clean": clean}
     body = ["def flat_values_of(d):"]
     paths: dict[tuple[str, ...], str] = {(): "d"}
     items = []
@@ -289,7 +290,7 @@ def flat_values(cls: type, lists: str = "keep", clean: Callable[[Any], Any] | No
         elif meta.type.startswith("list"):
             value = f'";".join(map(str, {value} or []))' if lists == "join" else f"list({value} or [])"
         elif meta.type == "json":
-            value = f"(_dumps(v, ensure_ascii=False) if (v := {value}) else None)"
+            value = f"(_dumps(v) if (v := {value}) else None)"
         items.append(value)
     body.append("    return (" + "".join(f"{x}, " for x in items) + ")")
     exec(compile("\n".join(body) + "\n", f"<kpiscan.schema flat_values of {cls.__name__}>", "exec"), namespace)

@@ -32,14 +32,17 @@ def flat_record(record: dict[str, Any]) -> dict[str, Any]:
     return schema.flat_row(Indicator, record, lists="join")
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))  # what holds no float: kept as it is, without a call
+
+
 def _finite(obj: Any) -> Any:
     """`obj` with every float that is not finite (inf, nan) replaced by None, recursively."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {k: v if v.__class__ in _PLAIN else _finite(v) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_finite(v) for v in obj]
+        return [v if v.__class__ in _PLAIN else _finite(v) for v in obj]
     return obj
 
 

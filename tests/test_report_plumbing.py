@@ -1,0 +1,114 @@
+"""The plumbing between the scan and the report (issue 13, report CPU): the records handed over
+in this process, the spool of parts, the tabular sinks. Each fast path gives what the plain one
+gives, on the records of a real document (corpora/001) and on values a scan rarely makes (a
+non-finite float, a cell that reads as a formula)."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from kpiscan import schema
+from kpiscan.batch import iter_parts, part_of, part_result, scan_one
+from kpiscan.report import PartSpool
+from kpiscan.review import DocumentScore, Finding, TableScore, review_all
+from kpiscan.write import _Sink
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "corpora" / "001_ac55e88fbc470c63.txt"
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    return scan_one(DOC, classify=False)
+
+
+def test_records_handed_over_in_this_process_are_the_decoded_parts(scanned):
+    """part_of(records=True) -> part_result: the records the dict round trip gives, field for
+    field and type for type (tables without their body rows); iter_parts(records=True) hands
+    them over for a file scanned here."""
+    decoded = part_result(part_of(scanned))
+    kept = part_result(part_of(scan_one(DOC, classify=False), records=True))
+    assert kept.tables == decoded.tables and kept.indicators == decoded.indicators
+    assert all(t.body == [] for t in kept.tables)
+    for a, b in zip(kept.indicators, decoded.indicators):
+        assert [type(getattr(a, f.name)) for f in dataclasses.fields(a)] == [type(getattr(b, f.name)) for f in dataclasses.fields(b)]
+    [part] = iter_parts([DOC], classify=False, records=True, show_progress=False)
+    assert part["n"]["indicators"] == len(decoded.indicators) > 0
+    assert part_result(part).indicators == decoded.indicators
+
+
+def test_the_spool_gives_back_the_records_it_was_given(scanned, tmp_path):
+    result = part_result(part_of(scanned))
+    result.indicators[0].target.others = [dataclasses.replace(result.indicators[0].target, raw="x", others=[])]
+    spool = PartSpool(tmp_path)
+    try:
+        at = [spool.write(result), spool.write(result)]
+        back = list(spool.results())
+        assert len(back) == 2 and all(b.tables == result.tables and b.indicators == result.indicators for b in back)
+        assert spool.load(at[1]).indicators == result.indicators
+    finally:
+        spool.close()
+    assert not list(tmp_path.iterdir())
+
+
+def _old_flat_row(cls, d, lists):
+    """flat_row as the generic loop wrote it before it was compiled (the reference)."""
+    import json
+
+    row = {}
+    for column, path, meta in schema._flat_plan(cls):
+        value = d
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if meta.derived is not None and meta.flat == meta.derived[0]:
+            value = schema._DERIVE[meta.derived[2]](value)
+        elif meta.type.startswith("list"):
+            value = list(value or [])
+            if lists == "join":
+                value = ";".join(map(str, value))
+        elif meta.type == "json":
+            value = json.dumps(value, ensure_ascii=False) if value else None
+        row[column] = value
+    return row
+
+
+def test_sinks_write_the_flat_rows_of_the_records(scanned, tmp_path):
+    """CSV and Parquet sinks of the review records: the rows flat_row gives (non-finite floats
+    null in Parquet, also inside JSON columns; CSV cells that read as formulas defused)."""
+    review = review_all(scanned.tables, scanned.indicators)
+    odd = dataclasses.replace(review.tables[0], score=math.inf, criteria={"完整性": math.nan, "x": 1.5})
+    finding = dataclasses.replace(review.findings[0], message="=HYPERLINK(1)", records=["-a", "b"])
+    for cls, records in ((Finding, [*review.findings, finding]), (TableScore, [*review.tables, odd]),
+                         (DocumentScore, review.documents)):
+        dicts = [r.to_dict() for r in records]
+        for fmt in ("csv", "parquet"):
+            sink = _Sink(tmp_path / f"{cls.__name__}.{fmt}", cls, fmt)
+            sink.add(dicts[:1])
+            sink.add(dicts[1:])
+            sink.close(True)
+        with (tmp_path / f"{cls.__name__}.csv").open(encoding="utf-8-sig", newline="") as fh:
+            got = list(csv.reader(fh))
+        want = [[str(v) if v is not None else "" for v in _old_flat_row(cls, d, "join").values()] for d in dicts]
+        want = [["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r", "\0") else v for v in row] for row in want]
+        assert got == [schema.flat_columns(cls), *want]
+        table = pq.read_table(tmp_path / f"{cls.__name__}.parquet")
+        rows = [_old_flat_row(cls, d, "keep") for d in dicts]
+        for row in rows:
+            for k, v in row.items():
+                if isinstance(v, float) and not math.isfinite(v):
+                    row[k] = None
+                elif isinstance(v, str) and ("NaN" in v or "Infinity" in v) and k == "criteria":
+                    row[k] = v.replace("NaN", "null").replace("Infinity", "null")
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema.arrow_schema(cls)), tmp_path / "want.parquet")
+        assert table.equals(pq.read_table(tmp_path / "want.parquet"), check_metadata=True)
+    scores = pq.read_table(tmp_path / "TableScore.parquet").to_pylist()[-1]
+    assert scores["score"] is None and scores["criteria"] == '{"完整性": null, "x": 1.5}'
+    with (tmp_path / "Finding.csv").open(encoding="utf-8-sig", newline="") as fh:
+        last = list(csv.DictReader(fh))[-1]
+    assert last["message"] == "'=HYPERLINK(1)" and last["records"] == "'-a;b"
