@@ -21,12 +21,14 @@ the records of more than the part in hand (and a linked earlier part).
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
+from contextlib import contextmanager
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..review import Review, review_all
 from .facts import DocFacts, Overview, documents
@@ -182,7 +184,7 @@ class PartSpool:
         with self.path.open("rb") as fh:
             while True:
                 try:
-                    yield self._result(pickle.load(fh))
+                    yield self._read(fh)
                 except EOFError:
                     return
 
@@ -190,17 +192,33 @@ class PartSpool:
         self.fh.flush()
         with self.path.open("rb") as fh:
             fh.seek(at)
-            return self._result(pickle.load(fh))
+            return self._read(fh)
 
     @staticmethod
-    def _result(part: tuple[list, list]) -> Any:
+    def _read(fh: Any) -> Any:
         from ..pipeline import ScanResult
 
-        return ScanResult(tables=part[0], indicators=part[1])
+        with _no_gc():
+            tables, indicators = pickle.load(fh)
+        return ScanResult(tables=tables, indicators=indicators)
 
     def close(self) -> None:
         self.fh.close()
         self.path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a part is unpickled: its thousands of records make
+    no garbage cycle, but their allocations trigger the collector's passes (at 16x the unpickling
+    0.33 -> 0.12 CPU s; part of that pass work is only put off to the next collection)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @cache
