@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import xlsxwriter
+from xlsxwriter.url import Url, UrlTypes
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.xmlwriter import XMLwriter
 
 from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
@@ -235,6 +238,19 @@ class FastWorksheet(Worksheet):
         for col, cell in cells:
             table[col] = cell
 
+    def put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
+        """Write row `row` whose cells (columns `first`..`last`) `_Sheet._row_xml` rendered as the
+        XML `_write_single_row` writes for them: the previous row is written first, then this
+        one at once (nothing of it stays in the table; its links are in `hyperlinks` already)."""
+        if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
+            raise IndexError(f"row {row} is outside the worksheet or already written")
+        self._write_single_row(row)
+        if row in self.row_info or self.default_row_height != self.original_row_height or self.excel_version != 2007:
+            self._write_row(row, None, self.row_info.get(row))  # (not the report's rows: XlsxWriter's own)
+            self.fh.write(cells_xml + "</row>")
+        else:
+            self.fh.write(f'<row r="{row + 1}">{cells_xml}</row>')
+
     @classmethod
     def _ref(cls, col: int) -> str:
         from xlsxwriter.utility import xl_col_to_name
@@ -244,18 +260,41 @@ class FastWorksheet(Worksheet):
 
 
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
+# Any of the row's texts (joined by |) needs a look of its own: _NOT_PLAIN's characters, a space
+# at either end of one, a formula-like start (quote prefix).
+_ROW_SPECIAL = re.compile('["&<>\\n\\x00-\\x1f\\ufffe\\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$|\\s\\||\\|\\s|(?:^|\\|)['
+                          + "".join(re.escape(c) for c in FORMULA_START) + "]")
+_PLAIN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]*")  # an anchor XlsxWriter's Url keeps as it is
+
+
+def _text_xml(text: str) -> str | None:
+    """The <t> element XlsxWriter's constant-memory `_write_cell` writes for a text that needs
+    escaping (its own helpers, in its order); None for a rich string (its own writer)."""
+    text = Worksheet._escape_control_characters(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return None
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f"<t{space}>{_ESCAPER._escape_data(text)}</t>"
+
+
+_ESCAPER = XMLwriter()
 
 
 class _Sheet:
     """One worksheet written row by row (constant memory), with its header, widths, filter, print set-up."""
 
+    worksheet_class: type[Worksheet] = FastWorksheet
+
     def __init__(self, book: "_Book", title: str, columns: list[tuple[str, int, bool]], freeze_cols: int = 0):
         self.book, self.columns = book, columns
-        self.ws = book.wb.add_worksheet(title, FastWorksheet)
+        self.ws = book.wb.add_worksheet(title, self.worksheet_class)
         self.wraps = [c[2] for c in columns]
         self.row = 0
         self.links = 0
         self._by_fill: dict[str | None, list] = {}
+        self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
+        self._pages: dict[str, Url] = {}  # the part of a link before '#' -> the first Url made for it
+        self.refs = [xl_col_to_name(k) for k in range(len(columns))]
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
         for k, (head, width, _) in enumerate(columns):
             self.ws.set_column(k, k, width)
@@ -278,6 +317,8 @@ class _Sheet:
         """Append a row; `link` = (column, url): that cell becomes a hyperlink showing its value."""
         self.row += 1
         link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
+        if self._fast_row(values, fill, link_at, link[1] if link_at >= 0 else ""):  # type: ignore[index]
+            return
         cells, rest = self._cells(values, fill, link_at)
         self.ws.put_row(self.row, cells)
         for k, v in rest:
@@ -285,6 +326,113 @@ class _Sheet:
                 self._link(k, v, fill, link[1])  # type: ignore[index]
             else:
                 self._write(k, v, fill)
+
+    def _fast_row(self, values: list[Any], fill: str | None, link_at: int, url: str) -> bool:
+        """Write the row at once (`_row_xml`, `FastWorksheet.put_row_xml`) when it is the common
+        case; False (nothing done) for a row XlsxWriter's own writer must take."""
+        rendered = self._row_xml(values, fill, link_at)
+        if rendered is None:
+            return False
+        xml, first, last = rendered
+        if link_at >= 0 and values[link_at] is not None and values[link_at] != "":  # (no cell, no link: _cells)
+            link = self._url(url, values[link_at])
+            if link is None:
+                return False
+            self.links += 1
+            self.ws.hlink_count += 1
+            self.ws.hyperlinks[self.row][link_at] = link
+        if xml:
+            self.ws.put_row_xml(self.row, first, last, xml)
+        return True
+
+    def _styles(self, fill: str | None, link_at: int) -> list[str] | None:
+        """' s="N"' of each column's format on a row of this fill (the link's format in column
+        `link_at`), once every one has its XF index (XlsxWriter numbers a format when it first
+        writes it: until then, its own writer)."""
+        found = self._style_attrs.get((fill, link_at))
+        if found is None:
+            formats = list(self._formats(fill))
+            if link_at >= 0:
+                formats[link_at] = self.book.fmt(fill, False, link=True)
+            if any(f.xf_index is None for f in formats):
+                return None
+            found = self._style_attrs[(fill, link_at)] = [f' s="{f.xf_index}"' for f in formats]
+        return found
+
+    def _row_xml(self, values: list[Any], fill: str | None, link_at: int) -> tuple[str, int, int] | None:
+        """The cells of a row as `FastWorksheet._write_single_row` (and XlsxWriter's
+        `_write_cell`) would write them after `_cells`/`_link`, with its first and last column;
+        None for a row with anything else (a long text, another type, NaN, a rich string, a
+        format not numbered yet): that row takes the writer's own path. One test of the row's
+        texts together (`_ROW_SPECIAL`) tells the common row, whose texts go in as they are;
+        in another, each text is tested alone and only the special ones take `_text_cell`."""
+        styles, blanks = self._styles(fill, link_at), self._styles(fill, -1)  # (a blank cell is never a link)
+        if styles is None or blanks is None or link_at >= 0 and not (type(values[link_at]) is int or type(values[link_at]) is str):
+            return None
+        joined = "|".join([v for v in values if type(v) is str])
+        careful = len(joined) > _LONG or _ROW_SPECIAL.search(joined) is not None
+        refs, n = self.refs, self.row + 1
+        out: list[str] = []
+        first = last = -1
+        for k, v in enumerate(values):
+            if v is None or v == "":
+                if not fill:
+                    continue
+                out.append(f'<c r="{refs[k]}{n}"{blanks[k]}/>')
+            else:
+                kind = type(v)
+                if kind is str:
+                    if not careful or len(v) <= _LONG and _ROW_SPECIAL.search(v) is None:
+                        out.append(f'<c r="{refs[k]}{n}"{styles[k]} t="inlineStr"><is><t>{v}</t></is></c>')
+                    else:
+                        text = self._text_cell(k, v, fill, link_at)
+                        if text is None:
+                            return None
+                        out.append(f'<c r="{refs[k]}{n}"{text}</c>')
+                elif kind is bool:
+                    out.append(f'<c r="{refs[k]}{n}"{styles[k]} t="inlineStr"><is><t>{"是" if v else ""}</t></is></c>')
+                elif (kind is int or kind is float) and isfinite(v):
+                    out.append(f'<c r="{refs[k]}{n}"{styles[k]}><v>{v:.16G}</v></c>')
+                else:
+                    return None
+            if first < 0:
+                first = k
+            last = k
+        return "".join(out), first, last
+
+    def _text_cell(self, k: int, v: str, fill: str | None, link_at: int) -> str | None:
+        """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
+        the quote-prefix format for a formula-like text, XlsxWriter's escapes; None for a long
+        text, a rich string or a format not numbered yet."""
+        if len(v) > _LONG:
+            return None
+        if k == link_at:
+            fmt = self.book.fmt(fill, False, link=True)
+        else:
+            fmt = self.book.fmt(fill, self.wraps[k], quote=v.startswith(FORMULA_START))
+        if fmt.xf_index is None:
+            return None
+        if _NOT_PLAIN.search(v):
+            text = _text_xml(v)
+            if text is None:
+                return None
+            return f' s="{fmt.xf_index}" t="inlineStr"><is>{text}</is>'
+        return f' s="{fmt.xf_index}" t="inlineStr"><is><t>{v}</t></is>'
+
+    def _url(self, url: str, value: Any) -> Url | None:
+        """The Url XlsxWriter's `write_url(…, url, string=str(value))` stores for an external link
+        to a page already linked on this sheet, with a plain anchor (its target and relationship
+        are the page's; only the anchor and the text differ); None for another (the writer's own
+        path, whose Url then serves the page's next links)."""
+        base, _, anchor = url.partition("#")
+        page = self._pages.get(base)
+        if page is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
+                or self.ws.hlink_count >= MAX_LINKS:
+            return None
+        link = Url.__new__(Url)
+        link.__dict__.update(page.__dict__)
+        link._original_url, link._anchor, link._text = url, anchor, str(value)
+        return link
 
     def _cells(self, values: list[Any], fill: str | None, link_at: int) -> tuple[list, list]:
         """(the row's cells stored at once by FastWorksheet.put_row, (column, value) of the link and
@@ -315,6 +463,11 @@ class _Sheet:
         self.links += 1
         link_fmt = self.book.fmt(fill, False, link=True)
         self.ws.write_url(self.row, k, url, link_fmt, string=str(v))
+        made = self.ws.hyperlinks.get(self.row, {}).get(k)
+        base, _, anchor = url.partition("#")
+        if made is not None and made._link_type is UrlTypes.EXTERNAL and url.startswith("external:") \
+                and _PLAIN_ANCHOR.fullmatch(anchor) and not made._is_object_link and not made._tip:
+            self._pages.setdefault(base, made)  # _url copies it for the page's next links
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             self.ws.write_number(self.row, k, v, link_fmt)  # the link stays; the cell keeps its number
 
