@@ -8,10 +8,9 @@ import datetime
 import random
 import zipfile
 
+import numpy as np
 import xlsxwriter
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
-
-import numpy as np
 
 from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, FastWorksheet, _Book, _Sheet
 
