@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime
 import random
 import zipfile
+import zlib
 
 import numpy as np
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
-from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, FastWorksheet, _Book, _Sheet
+from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, ZIP_LEVEL, FastWorksheet, _Book, _Sheet
 
 TEXTS = [
     "办公设备验收合格率", "≥95%", "≤400元/人/天", "2024年9月", "提升", "a", "中文 with space inside",
@@ -141,3 +143,16 @@ def test_report_rows_write_the_same_file(tmp_path):
         # links to pages with and without an anchor
         assert "_x0001_" in sheet and 'xml:space="preserve"' in sheet and "&amp;" in sheet and "&gt;=" in sheet
         assert 'location="t1-L' in sheet and "<r>rich</r>" in sheet and "p%203.html" in rels
+
+
+def test_workbook_members_deflated_at_zip_level(tmp_path):
+    """_Book's workbook deflates its members at ZIP_LEVEL (not zlib's default), and XlsxWriter's
+    own ZipFile name is restored once it is stored."""
+    _report_book(tmp_path / "book.xlsx", _Sheet)
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+        data = z.read(info)
+    for level, expected in ((ZIP_LEVEL, True), (6, False)):
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        assert (len(c.compress(data) + c.flush()) == info.compress_size) is expected, level
