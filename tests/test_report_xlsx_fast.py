@@ -118,6 +118,8 @@ def _report_book(path, cls, seed=5):
             return rng.choice(ROW_TEXTS) if rng.random() < 0.6 else rng.choice(values)
         row = [cell() for _ in range(12)]
         row[2] = rng.choice([r, r, str(r), "=x", "a&b", None, 2.5, True])
+        if r % 100 == 60:  # texts special only next to each other's separator
+            row[3:9] = ["trailing ", "=x", " leading", "a|", "@y", "b|"]
         fill = rng.choice([None, None, RED, YELLOW])
         a.add(row, fill, link=(2, rng.choice(LINKS * 3 if r > 50 else LINKS[:2]).format(r)))
         if rng.random() < 0.4:

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from bisect import bisect_right
+from itertools import accumulate
 from math import isfinite
 from pathlib import Path
 from typing import Any, Callable
@@ -262,10 +264,36 @@ class FastWorksheet(Worksheet):
 
 
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
-# Any of the row's texts (joined by |) needs a look of its own: _NOT_PLAIN's characters, a space
-# at either end of one, a formula-like start (quote prefix).
-_ROW_SPECIAL = re.compile('["&<>\\n\\x00-\\x1f\\ufffe\\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$|\\s\\||\\|\\s|(?:^|\\|)['
-                          + "".join(re.escape(c) for c in FORMULA_START) + "]")
+# Where the row's texts (joined by |) need a look of their own (`_special_texts`): a character
+# XlsxWriter escapes (_NOT_PLAIN's), a literal _xHHHH_, a space at either end of a text, a
+# formula-like start (quote prefix). Each pattern is found by its own search, all but the first
+# anchored on a literal (sre's fast scan; one search of all the alternatives cost 4x as much).
+_ESCAPED_CHAR = re.compile('["&<>\n\x00-\x1f\ufffe\uffff]')
+_X_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
+_EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
+_TEXT_START = re.compile(r"\|(?=[" + _EDGE_CHARS + "])")  # a separator before a special start
+_TEXT_END = re.compile(r"\|(?<=\s\|)")  # a separator after a space
+_FIRST = re.compile("[" + _EDGE_CHARS + "]")
+
+
+def _special_texts(texts: list[str], joined: str) -> set[int]:
+    """The indexes of the texts (none empty; `joined` = "|".join(texts)) that need a look of
+    their own: also any text holding a | itself may be counted (it then gets that look)."""
+    at = [m.start() for m in _ESCAPED_CHAR.finditer(joined)]
+    at += [m.start() for m in _X_ESCAPE.finditer(joined)]
+    at += [m.start() + 1 for m in _TEXT_START.finditer(joined)]
+    at += [m.start() - 1 for m in _TEXT_END.finditer(joined)]
+    if _FIRST.match(joined):
+        at.append(0)
+    if joined[-1:].isspace():
+        at.append(len(joined) - 1)
+    if not at:
+        return set()
+    starts = list(accumulate([len(t) + 1 for t in texts], initial=0))
+    return {bisect_right(starts, i) - 1 for i in at}
+
+
+_MAX_SHAPES = 4096  # row templates kept per sheet (a shape: fill, link, special texts, type per column)
 _PLAIN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]*")  # an anchor XlsxWriter's Url keeps as it is
 
 
@@ -295,6 +323,7 @@ class _Sheet:
         self.links = 0
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
+        self._shapes: dict[tuple, tuple[str, int, int, list[int], list[int]]] = {}  # _row_xml's templates
         self._pages: dict[str, Url] = {}  # the part of a link before '#' -> the first Url made for it
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
@@ -366,41 +395,75 @@ class _Sheet:
         `_write_cell`) would write them after `_cells`/`_link`, with its first and last column;
         None for a row with anything else (a long text, another type, NaN, a rich string, a
         format not numbered yet): that row takes the writer's own path. One test of the row's
-        texts together (`_ROW_SPECIAL`) tells the common row, whose texts go in as they are;
-        in another, each text is tested alone and only the special ones take `_text_cell`."""
+        texts together (`_ROW_SPECIAL`) finds the texts that take `_text_cell`; the others go in
+        as they are, through the template of the row's shape (`_shape`)."""
+        if "" in values:
+            values = [None if v == "" else v for v in values]  # (an empty text is a blank)
+        texts = [v for v in values if type(v) is str]
+        joined = "|".join(texts)
+        special: tuple[int, ...] = ()  # the columns whose text takes _text_cell
+        found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
+        if found:
+            columns = [k for k, v in enumerate(values) if type(v) is str]
+            special = tuple(sorted(columns[i] for i in found))
+        kinds = tuple(map(type, values))
+        key = (fill, link_at, special, kinds)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shape(fill, link_at, special, kinds)
+            if shape is None:
+                return None
+            if len(self._shapes) < _MAX_SHAPES:
+                self._shapes[key] = shape
+        template, first, last, bools, floats = shape
+        if bools or floats or special:
+            values = list(values)
+            for k in bools:
+                values[k] = "是" if values[k] else ""
+            for k in floats:
+                if not isfinite(values[k]):
+                    return None
+            for k in special:
+                values[k] = self._text_cell(k, values[k], fill, link_at)
+                if values[k] is None:
+                    return None
+        return template.format(self.row + 1, *values), first, last
+
+    def _shape(self, fill: str | None, link_at: int, special: tuple[int, ...],
+               kinds: tuple[type, ...]) -> tuple[str, int, int, list[int], list[int]] | None:
+        """A row shape's template (str.format: {0} the row number, {k+1} column k's value; a
+        special text's slot takes `_text_cell`'s XML whole), its first and last column, its bool
+        and float columns; None when a type is not one of the common ones or a format is not
+        numbered yet."""
         styles, blanks = self._styles(fill, link_at), self._styles(fill, -1)  # (a blank cell is never a link)
-        if styles is None or blanks is None or link_at >= 0 and not (type(values[link_at]) is int or type(values[link_at]) is str):
+        if styles is None or blanks is None or link_at >= 0 and kinds[link_at] not in (int, str):
             return None
-        joined = "|".join([v for v in values if type(v) is str])
-        careful = len(joined) > _LONG or _ROW_SPECIAL.search(joined) is not None
-        refs, n = self.refs, self.row + 1
-        out: list[str] = []
+        parts: list[str] = []
+        bools: list[int] = []
+        floats: list[int] = []
         first = last = -1
-        for k, v in enumerate(values):
-            if v is None or v == "":
+        for k, kind in enumerate(kinds):
+            ref = self.refs[k] + "{0}"
+            if kind is type(None):
                 if not fill:
                     continue
-                out.append(f'<c r="{refs[k]}{n}"{blanks[k]}/>')
+                parts.append(f'<c r="{ref}"{blanks[k]}/>')
+            elif k in special:
+                parts.append(f'<c r="{ref}"{{{k + 1}}}</c>')
+            elif kind is str or kind is bool:
+                parts.append(f'<c r="{ref}"{styles[k]} t="inlineStr"><is><t>{{{k + 1}}}</t></is></c>')
+                if kind is bool:
+                    bools.append(k)
+            elif kind is int or kind is float:
+                parts.append(f'<c r="{ref}"{styles[k]}><v>{{{k + 1}:.16G}}</v></c>')
+                if kind is float:
+                    floats.append(k)
             else:
-                kind = type(v)
-                if kind is str:
-                    if not careful or len(v) <= _LONG and _ROW_SPECIAL.search(v) is None:
-                        out.append(f'<c r="{refs[k]}{n}"{styles[k]} t="inlineStr"><is><t>{v}</t></is></c>')
-                    else:
-                        text = self._text_cell(k, v, fill, link_at)
-                        if text is None:
-                            return None
-                        out.append(f'<c r="{refs[k]}{n}"{text}</c>')
-                elif kind is bool:
-                    out.append(f'<c r="{refs[k]}{n}"{styles[k]} t="inlineStr"><is><t>{"是" if v else ""}</t></is></c>')
-                elif (kind is int or kind is float) and isfinite(v):
-                    out.append(f'<c r="{refs[k]}{n}"{styles[k]}><v>{v:.16G}</v></c>')
-                else:
-                    return None
+                return None
             if first < 0:
                 first = k
             last = k
-        return "".join(out), first, last
+        return "".join(parts), first, last, bools, floats
 
     def _text_cell(self, k: int, v: str, fill: str | None, link_at: int) -> str | None:
         """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
