@@ -31,6 +31,7 @@ import zipfile
 from bisect import bisect_right
 from itertools import accumulate
 from math import isfinite
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -293,7 +294,7 @@ def _special_texts(texts: list[str], joined: str) -> set[int]:
     return {bisect_right(starts, i) - 1 for i in at}
 
 
-_MAX_SHAPES = 4096  # row templates kept per sheet (a shape: fill, link, special texts, type per column)
+_MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
 _PLAIN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]*")  # an anchor XlsxWriter's Url keeps as it is
 
 
@@ -310,6 +311,29 @@ def _text_xml(text: str) -> str | None:
 _ESCAPER = XMLwriter()
 
 
+_COMMON = (type(None), str, bool, int, float)  # the types _Sheet._row_xml writes itself
+
+
+class _Shape:
+    """A row's shape (fill, link column, type per column): its first and last column, bool and
+    float columns, text columns and their getter, style attributes, templates by special texts."""
+
+    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "first", "last", "bools", "floats",
+                 "str_columns", "texts", "templates")
+
+    def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
+        self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
+        cells = [k for k, kind in enumerate(kinds) if fill or kind is not type(None)]
+        self.first, self.last = (cells[0], cells[-1]) if cells else (-1, -1)
+        self.bools = [k for k, kind in enumerate(kinds) if kind is bool]
+        self.floats = [k for k, kind in enumerate(kinds) if kind is float]
+        self.str_columns = [k for k, kind in enumerate(kinds) if kind is str]
+        columns = self.str_columns
+        self.texts: Callable[[list[Any]], Any] = (
+            itemgetter(*columns) if len(columns) > 1 else (lambda v: (v[columns[0]],)) if columns else (lambda v: ()))
+        self.templates: dict[tuple[int, ...], str] = {}
+
+
 class _Sheet:
     """One worksheet written row by row (constant memory), with its header, widths, filter, print set-up."""
 
@@ -323,7 +347,7 @@ class _Sheet:
         self.links = 0
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
-        self._shapes: dict[tuple, tuple[str, int, int, list[int], list[int]]] = {}  # _row_xml's templates
+        self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
         self._pages: dict[str, Url] = {}  # the part of a link before '#' -> the first Url made for it
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
@@ -395,75 +419,75 @@ class _Sheet:
         `_write_cell`) would write them after `_cells`/`_link`, with its first and last column;
         None for a row with anything else (a long text, another type, NaN, a rich string, a
         format not numbered yet): that row takes the writer's own path. One test of the row's
-        texts together (`_ROW_SPECIAL`) finds the texts that take `_text_cell`; the others go in
-        as they are, through the template of the row's shape (`_shape`)."""
+        texts together (`_special_texts`) finds the texts that take `_text_cell`; the others go
+        in as they are, through the template of the row's shape (`_Shape`)."""
         if "" in values:
             values = [None if v == "" else v for v in values]  # (an empty text is a blank)
-        texts = [v for v in values if type(v) is str]
-        joined = "|".join(texts)
-        special: tuple[int, ...] = ()  # the columns whose text takes _text_cell
-        found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
-        if found:
-            columns = [k for k, v in enumerate(values) if type(v) is str]
-            special = tuple(sorted(columns[i] for i in found))
         kinds = tuple(map(type, values))
-        key = (fill, link_at, special, kinds)
-        shape = self._shapes.get(key)
+        shape = self._shapes.get((fill, link_at, kinds))
         if shape is None:
-            shape = self._shape(fill, link_at, special, kinds)
+            shape = self._shape(fill, link_at, kinds)
             if shape is None:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
-                self._shapes[key] = shape
-        template, first, last, bools, floats = shape
-        if bools or floats or special:
-            values = list(values)
-            for k in bools:
-                values[k] = "是" if values[k] else ""
-            for k in floats:
-                if not isfinite(values[k]):
-                    return None
-            for k in special:
-                values[k] = self._text_cell(k, values[k], fill, link_at)
-                if values[k] is None:
-                    return None
-        return template.format(self.row + 1, *values), first, last
+                self._shapes[(fill, link_at, kinds)] = shape
+        texts = shape.texts(values)
+        joined = "|".join(texts)
+        found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
+        special = tuple(shape.str_columns[i] for i in sorted(found)) if found else ()
+        template = shape.templates.get(special)
+        if template is None:
+            template = self._template(shape, special)
+            if len(shape.templates) < _MAX_SHAPES:
+                shape.templates[special] = template
+        if shape.bools or shape.floats or special:
+            slots = self._slots(shape, values, special)
+            if slots is None:
+                return None
+            values = slots
+        return template.format(self.row + 1, *values), shape.first, shape.last
 
-    def _shape(self, fill: str | None, link_at: int, special: tuple[int, ...],
-               kinds: tuple[type, ...]) -> tuple[str, int, int, list[int], list[int]] | None:
-        """A row shape's template (str.format: {0} the row number, {k+1} column k's value; a
-        special text's slot takes `_text_cell`'s XML whole), its first and last column, its bool
-        and float columns; None when a type is not one of the common ones or a format is not
-        numbered yet."""
+    def _slots(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
+        """The values as the template's slots take them: 是 or nothing for a bool, a special
+        text's XML; None for a float that is not finite or a text `_text_cell` leaves alone."""
+        slots = list(values)
+        for k in shape.bools:
+            slots[k] = "是" if slots[k] else ""
+        for k in shape.floats:
+            if not isfinite(slots[k]):
+                return None
+        for k in special:
+            slots[k] = self._text_cell(k, slots[k], shape.fill, shape.link_at)
+            if slots[k] is None:
+                return None
+        return slots
+
+    def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
+        """The shape of a row with these types per column; None when a type is not one of the
+        common ones or a format is not numbered yet."""
         styles, blanks = self._styles(fill, link_at), self._styles(fill, -1)  # (a blank cell is never a link)
         if styles is None or blanks is None or link_at >= 0 and kinds[link_at] not in (int, str):
             return None
+        if any(kind not in _COMMON for kind in kinds):
+            return None
+        return _Shape(fill, link_at, kinds, styles, blanks)
+
+    def _template(self, shape: "_Shape", special: tuple[int, ...]) -> str:
+        """The row's template (str.format: {0} the row number, {k+1} column k's value; a special
+        text's slot takes `_text_cell`'s XML whole)."""
         parts: list[str] = []
-        bools: list[int] = []
-        floats: list[int] = []
-        first = last = -1
-        for k, kind in enumerate(kinds):
+        for k, kind in enumerate(shape.kinds):
             ref = self.refs[k] + "{0}"
             if kind is type(None):
-                if not fill:
-                    continue
-                parts.append(f'<c r="{ref}"{blanks[k]}/>')
+                if shape.fill:
+                    parts.append(f'<c r="{ref}"{shape.blanks[k]}/>')
             elif k in special:
                 parts.append(f'<c r="{ref}"{{{k + 1}}}</c>')
             elif kind is str or kind is bool:
-                parts.append(f'<c r="{ref}"{styles[k]} t="inlineStr"><is><t>{{{k + 1}}}</t></is></c>')
-                if kind is bool:
-                    bools.append(k)
-            elif kind is int or kind is float:
-                parts.append(f'<c r="{ref}"{styles[k]}><v>{{{k + 1}:.16G}}</v></c>')
-                if kind is float:
-                    floats.append(k)
+                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is><t>{{{k + 1}}}</t></is></c>')
             else:
-                return None
-            if first < 0:
-                first = k
-            last = k
-        return "".join(parts), first, last, bools, floats
+                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>{{{k + 1}:.16G}}</v></c>')
+        return "".join(parts)
 
     def _text_cell(self, k: int, v: str, fill: str | None, link_at: int) -> str | None:
         """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
