@@ -272,8 +272,7 @@ _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and
 _ESCAPED_CHAR = re.compile('["&<>\n\x00-\x1f\ufffe\uffff]')
 _X_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
 _EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
-_TEXT_START = re.compile(r"\|(?=[" + _EDGE_CHARS + "])")  # a separator before a special start
-_TEXT_END = re.compile(r"\|(?<=\s\|)")  # a separator after a space
+_SEPARATOR = re.compile(r"\|(?:(?=[" + _EDGE_CHARS + r"])|(?<=\s\|))")  # before a special start or after a space
 _FIRST = re.compile("[" + _EDGE_CHARS + "]")
 
 
@@ -282,8 +281,8 @@ def _special_texts(texts: list[str], joined: str) -> set[int]:
     their own: also any text holding a | itself may be counted (it then gets that look)."""
     at = [m.start() for m in _ESCAPED_CHAR.finditer(joined)]
     at += [m.start() for m in _X_ESCAPE.finditer(joined)]
-    at += [m.start() + 1 for m in _TEXT_START.finditer(joined)]
-    at += [m.start() - 1 for m in _TEXT_END.finditer(joined)]
+    for m in _SEPARATOR.finditer(joined):  # (both texts around it: one may hide the other's case)
+        at += (m.start() - 1, m.start() + 1)
     if _FIRST.match(joined):
         at.append(0)
     if joined[-1:].isspace():
@@ -301,6 +300,8 @@ _PLAIN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]*")  # an anchor XlsxWriter's Url kee
 def _text_xml(text: str) -> str | None:
     """The <t> element XlsxWriter's constant-memory `_write_cell` writes for a text that needs
     escaping (its own helpers, in its order); None for a rich string (its own writer)."""
+    if _NOT_MARKUP_ONLY.search(text) is None and not text.startswith("<r>"):
+        return f"<t>{_ESCAPER._escape_data(text)}</t>"  # (the control escapes and the space test find nothing)
     text = Worksheet._escape_control_characters(text)
     if text.startswith("<r>") and text.endswith("</r>"):
         return None
@@ -309,6 +310,7 @@ def _text_xml(text: str) -> str | None:
 
 
 _ESCAPER = XMLwriter()
+_NOT_MARKUP_ONLY = re.compile("[\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$")  # beyond & < > "
 
 
 _COMMON = (type(None), str, bool, int, float)  # the types _Sheet._row_xml writes itself
