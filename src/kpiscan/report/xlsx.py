@@ -11,8 +11,9 @@ with the workbook that holds its rows) and 问题 Problems (files skipped or fai
 Every sheet prints landscape, fit to the page width, its header row repeated.
 
 At scale: written with XlsxWriter in constant-memory mode (each row flushed to disk as it is
-written; its plain cells by FastWorksheet, the same XML in a fraction of the CPU), one document
-at a time. Parts: a workbook holds whole documents up to ROWS_PER_PART
+written; a common row rendered whole from its shape's template, `_Sheet._row_xml`, other rows'
+plain cells by FastWorksheet, the same XML in a fraction of the CPU; members deflated at
+ZIP_LEVEL), one document at a time. Parts: a workbook holds whole documents up to ROWS_PER_PART
 indicator rows, then the next part starts (kpiscan-review-2.xlsx, …); a document larger than a
 part alone continues in the next. ROWS_PER_PART is 65,000 because Excel keeps at most 65,530
 hyperlinks per worksheet (and every row links to its page), which is also far under the
