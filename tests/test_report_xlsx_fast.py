@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime
 import random
 import zipfile
+import zlib
 
+import numpy as np
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
-from kpiscan.report.xlsx import FastWorksheet
+from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, ZIP_LEVEL, FastWorksheet, _Book, _Sheet
 
 TEXTS = [
     "办公设备验收合格率", "≥95%", "≤400元/人/天", "2024年9月", "提升", "a", "中文 with space inside",
@@ -74,3 +77,84 @@ def test_fast_worksheet_writes_the_same_file(tmp_path):
         sheet = a.read("xl/worksheets/sheet1.xml").decode()
     # the sample does hold the cells that take XlsxWriter's own path
     assert "_x0001_" in sheet and 'xml:space="preserve"' in sheet and "&amp;" in sheet
+
+
+class _ReferenceSheet(_Sheet):
+    """The report's rows written cell by cell through XlsxWriter's public writers on its own
+    Worksheet (what _Sheet.add means: blanks on a filled row, 是 for True, the quote-prefix format
+    for a formula-like text, the link cell by write_url showing its value)."""
+
+    worksheet_class = Worksheet
+
+    def add(self, values, fill=None, link=None):
+        self.row += 1
+        link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
+        for k, v in enumerate(values):
+            if v is None or v == "":
+                if fill:
+                    self.ws.write_blank(self.row, k, None, self._formats(fill)[k])
+            elif k == link_at:
+                self._link(k, v, fill, link[1])
+            else:
+                self._write(k, v, fill)
+
+
+ROW_TEXTS = [*TEXTS, "=", ">=", "<=", ">1500份", "≥95%", "x" * (_LONG + 5), "a |b", "a| b", "a|b", ""]
+LINKS = ["external:docs/p1.html#t1-L{}", "external:docs/p2.html#t2-L{}", "external:docs/p1.html",
+         "external:docs/p 3.html#t3-L{}", "external:docs/p4.html#a/b{}", "external:docs/p5.html#a b{}",
+         "external:docs/p6.html#" + "x" * 250 + "{}", "external:docs/%41.html#t{}"]
+
+
+def _report_book(path, cls, seed=5):
+    """A workbook of two interleaved report sheets (a link column, fills, every kind of value)."""
+    book = _Book(path)
+    book.wb.set_properties({"created": datetime.datetime(2024, 1, 1)})
+    a = cls(book, "指标", [(f"c{k}", 10, k % 3 == 0) for k in range(12)], 2)
+    b = cls(book, "发现", [(f"d{k}", 10, k % 2 == 0) for k in range(5)], 1)
+    rng = random.Random(seed)
+    values = [None, None, True, False, 0, 7, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, np.float64(1.5), np.int64(4)]
+    for r in range(600):
+        def cell():
+            return rng.choice(ROW_TEXTS) if rng.random() < 0.6 else rng.choice(values)
+        row = [cell() for _ in range(12)]
+        row[2] = rng.choice([r, r, str(r), "=x", "a&b", None, 2.5, True])
+        if r % 100 == 60:  # texts special only next to each other's separator
+            row[3:9] = ["trailing ", "=x", " leading", "a|", "@y", "b|"]
+        fill = rng.choice([None, None, RED, YELLOW])
+        a.add(row, fill, link=(2, rng.choice(LINKS * 3 if r > 50 else LINKS[:2]).format(r)))
+        if rng.random() < 0.4:
+            b.add([cell() for _ in range(5)], rng.choice([None, RED, YELLOW]), link=(0, f"external:docs/p{r % 4}.html"))
+    a.finish()
+    b.finish()
+    book.wb.close()
+
+
+def test_report_rows_write_the_same_file(tmp_path):
+    """_Sheet's row writer (each common row rendered at once, its link copied from the page's
+    first Url) writes what XlsxWriter's own writers write, byte for byte in every part."""
+    for seed in (5, 6, 7):
+        _report_book(tmp_path / "slow.xlsx", _ReferenceSheet, seed)
+        _report_book(tmp_path / "fast.xlsx", _Sheet, seed)
+        with zipfile.ZipFile(tmp_path / "slow.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
+            assert a.namelist() == b.namelist()
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), name
+            sheet = a.read("xl/worksheets/sheet1.xml").decode()
+            rels = a.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        # the sample holds the special cases: escapes, spaces kept, quote-prefixed and rich texts,
+        # links to pages with and without an anchor
+        assert "_x0001_" in sheet and 'xml:space="preserve"' in sheet and "&amp;" in sheet and "&gt;=" in sheet
+        assert 'location="t1-L' in sheet and "<r>rich</r>" in sheet and "p%203.html" in rels
+
+
+def test_workbook_members_deflated_at_zip_level(tmp_path):
+    """_Book's workbook deflates its members at ZIP_LEVEL (not zlib's default), and XlsxWriter's
+    own ZipFile name is restored once it is stored."""
+    _report_book(tmp_path / "book.xlsx", _Sheet)
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+        data = z.read(info)
+    for level, expected in ((ZIP_LEVEL, True), (6, False)):
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        assert (len(c.compress(data) + c.flush()) == info.compress_size) is expected, level
