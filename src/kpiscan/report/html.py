@@ -20,12 +20,13 @@ import pickle
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
@@ -96,39 +97,92 @@ class GridRow:
         return " ".join(dict.fromkeys(both))
 
 
-def row_html(table: int, row: GridRow, halves: list[str]) -> Markup:
-    """One row of a document page's indicator table, the same bytes templates/doc.html's row
-    block wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python, a
-    few string joins instead of a template run per cell (the pages' largest cost at scale)."""
-    tip = codes.tooltip
+def esc(s: object) -> str:
+    """`s` as text escaped as markupsafe.escape does (& > < ' " as &amp; &gt; &lt; &#39; &#34;), as a
+    plain str: the Python-written parts of a page escape with it (no Markup object per cell)."""
+    return (str(s).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+@lru_cache(maxsize=4096)  # codes are a small vocabulary (codes.tooltip's cache)
+def _tip(code: str, kind: str | None = None) -> str:
+    """codes.tooltip of a code, escaped."""
+    return esc(codes.tooltip(code, kind))
+
+
+def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
+    """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
     anchor = f"t{table}-L{row.line}"
-    css = " weak" if row.weak else (" noted" if row.noted else "")
-    page = row.page
-    out = [f'      <tr id="{anchor}" class="ind{css}" data-labels="{escape(row.labels)}" '
-           f'data-level2="{escape(row.level2)}" data-codes="{escape(row.all_codes)}">\n',
-           f'        <td class="line"><a href="#{anchor}">{row.line}</a>',
-           f'<div class="muted">第{page}页</div>' if page else "", "</td>\n",
-           f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{escape(row.level1)}</span></td>\n',
-           f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{escape(row.level2)}</span></td>\n']
+    present = row.halves
+    weak = page = None
+    labels: dict[str, None] = {}
+    found: dict[str, None] = {}
+    for ind in present.values():
+        weak = weak or ind.flagged
+        page = page or getattr(ind, "page", None)
+        if ind.label:
+            labels[ind.label] = None
+        for r in ind.reasons:
+            found[r] = None
+    for cs in row.codes.values():
+        for c in cs:
+            found[c] = None
+    css = " weak" if weak else (" noted" if any(row.codes.values()) else "")
+    on_page = f'<div class="muted">第{page}页</div>' if page else ""
+    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(" ".join(labels))}" '
+               f'data-level2="{esc(row.level2)}" data-codes="{esc(" ".join(found))}">\n'
+               f'        <td class="line"><a href="#{anchor}">{row.line}</a>'
+               f'{on_page}</td>\n'
+               f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
+               f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{esc(row.level2)}</span></td>\n')
     for h in halves:
-        ind = row.halves.get(h)
+        ind = present.get(h)
         if not ind:
             out.append('<td class="empty"></td><td class="empty"></td><td class="empty"></td>')
             continue
         flagged = " flagged" if ind.flagged else ""
-        out.append(f'          <td class="name{flagged}">{escape(ind.name)}')
+        out.append(f'          <td class="name{flagged}">{esc(ind.name)}')
         if ind.name_raw:
-            out.append(f'<div class="muted">印作 {escape(ind.name_raw)}</div>')
-        out.append(f'</td>\n          <td class="value{flagged}">{escape(ind.value)}')
+            out.append(f'<div class="muted">印作 {esc(ind.name_raw)}</div>')
+        out.append(f'</td>\n          <td class="value{flagged}">{esc(ind.value)}')
         if ind.label:
-            out.append(f' <span class="label {escape(ind.label)}" title="{escape(tip(ind.label, "label"))}">'
-                       f'{escape(ind.label)}</span>')
+            label = esc(ind.label)
+            out.append(f' <span class="label {label}" title="{_tip(ind.label, "label")}">{label}</span>')
         out.append('</td>\n          <td class="why">')
-        out.extend(f'<span class="reason" title="{escape(tip(r))}">{escape(r)}</span> ' for r in ind.reasons)
-        out.extend(f'<span class="code" title="{escape(tip(c, "finding"))}">{escape(c)}</span> '
-                   for c in row.codes.get(h, []))
+        out.extend(f'<span class="reason" title="{_tip(r)}">{esc(r)}</span> ' for r in ind.reasons)
+        out.extend(f'<span class="code" title="{_tip(c, "finding")}">{esc(c)}</span> ' for c in row.codes.get(h, []))
         out.append("</td>\n")
     out.append("      </tr>\n")
+
+
+def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
+    """The <tbody> of a document page's indicator table, the same bytes templates/doc.html's row
+    loop wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python with
+    one join per table instead of a template run per cell (the pages' largest cost at scale)."""
+    out = ["<tbody>\n"]
+    for row in rows:
+        _row(out, table, row, halves)
+    out.append("    </tbody>")
+    return Markup("".join(out))
+
+
+def findings_html(table: int, findings: list) -> Markup:
+    """A table's findings list on its document page (or its "no findings" line), the same bytes
+    templates/doc.html's findings loop wrote, made in Python with one join (a page prints
+    hundreds of findings; the template ran ~25 steps for each)."""
+    if not findings:
+        return Markup('<p class="muted">无发现 · no findings</p>')
+    out = [f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n']
+    for f in findings:
+        severity, code = esc(f.severity), esc(f.code)
+        period = f'<span class="muted">（{esc(codes.zh(f.period, "half"))}）</span>' if f.period else ""
+        lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
+        out.append(f'    <li class="{severity}"><span class="sev">{severity}</span> <span class="crit" '
+                   f'title="{esc(codes.zh(f.criterion, "criterion"))}">{esc(f.criterion)}</span>\n'
+                   f'      <code class="code" title="{_tip(f.code, "finding")}">{code}</code> {esc(f.message)}\n'
+                   f'{period}      <span class="lines">{lines}</span>\n'
+                   f'      <span class="muted">−{esc("%g" % f.points)}</span></li>\n')
+    out.append("  </ul>")
     return Markup("".join(out))
 
 
@@ -164,7 +218,7 @@ def _env() -> Environment:
     env.filters["pct"] = lambda v: f"{100 * v:.0f}%"
     env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
-                       row_html=row_html)
+                       tbody_html=tbody_html, findings_html=findings_html)
     return env
 
 
