@@ -93,3 +93,22 @@ def test_findings_html_same_bytes_as_the_template(scanned):
         old = render(OLD_FINDINGS_BLOCK, table, [], [], findings)
         assert render(NEW_FINDINGS_BLOCK, table, [], [], findings) == old
         assert "&lt;i&gt;&#34;≥95%&#34; &amp; &#39;B&#39;" in old or findings is not odd
+
+
+def test_goal_clauses_name_lines_as_printed_rows(scanned):
+    """A page's goal clauses (matched already by the practice findings) name each matched line as
+    printed_rows names its Row, without making the Rows again."""
+    from kpiscan.practice.families import printed_rows
+    from kpiscan.practice.goals import match_goals
+    from kpiscan.practice.report import goal_clauses
+    named = 0
+    for table in scanned.tables:
+        rows = printed_rows([i for i in scanned.indicators if i.table == table.index])
+        clauses = match_goals(table, rows)
+        name_of = {r.line: r.name for r in rows}
+        expected = [list(dict.fromkeys(name_of[line] for line in c.matched)) for c in clauses]
+        got = goal_clauses(table, scanned.indicators, clauses)
+        assert [g["indicators"] for g in got] == expected
+        assert goal_clauses(table, scanned.indicators) == got  # matched here or handed over: the same
+        named += sum(map(len, expected))
+    assert named > 20
