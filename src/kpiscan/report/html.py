@@ -186,6 +186,38 @@ def findings_html(table: int, findings: list) -> Markup:
     return Markup("".join(out))
 
 
+def fields_html(pairs: list[tuple[str, object]]) -> Markup:
+    """The rows of a table's field list (项目名称 …, 项目概况 …): `<tr><th>key</th><td>value</td></tr>`
+    each, one join (as templates/doc.html's loop wrote them)."""
+    return Markup("".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs))
+
+
+def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
+    """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
+    cell = '<td class="n">{}</td>'.format
+    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(esc(money(impl))) if with_impl else ''}"
+                          f"{cell(esc(money(annual)))}</tr>" for name, impl, annual in funds))
+
+
+def clauses_html(clauses: list[dict]) -> Markup:
+    """A table's goal clauses, each with the indicators that measure it (goal_clauses), as
+    templates/doc.html's loop wrote them."""
+    out = []
+    for c in clauses:
+        if c["indicators"]:
+            css, shown = "covered", "、".join(map(esc, c["indicators"]))
+        elif c["promise"]:
+            css, shown = "gap", "<strong>没有对应指标 · no indicator</strong>"
+        else:
+            css, shown = "context", "背景 · context"
+        out.append(f'    <li class="{css}">{esc(c["clause"])} → {shown}</li>')
+    return Markup("".join(out))
+
+
+def money(v: float | None) -> str:
+    return "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
 def grid(t: TableFacts) -> list[GridRow]:
     rows: list[GridRow] = []
     open_by_line: dict[int, GridRow] = {}
@@ -214,11 +246,11 @@ def funds_rows(table: TableBlock) -> list[tuple[str, float | None, float | None]
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["money"] = lambda v: "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
     env.filters["pct"] = lambda v: f"{100 * v:.0f}%"
     env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
-                       tbody_html=tbody_html, findings_html=findings_html)
+                       tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
+                       funds_html=funds_html, clauses_html=clauses_html)
     return env
 
 
@@ -236,7 +268,8 @@ def _table_view(t: TableFacts) -> dict:
     return dict(
         table=table, department=t.department, score=t.score, rows=grid(t), halves=halves or ["annual"],
         findings=t.findings, funds=funds_rows(table), funds_impl="implementation" in table.funds,
-        header=[(k, table.fields[k]) for k in HEADER_KEYS if table.fields.get(k)],
+        header=[(k, table.fields[k]) for k in HEADER_KEYS if table.fields.get(k)]
+        + ([("预算年度", table.year)] if table.year else []),
         texts=[(k, table.fields[k]) for k in TEXT_KEYS if table.fields.get(k)],
         goals=(table.fields.get("总体目标_implementation", ""), table.fields.get("总体目标_annual", "")),
         n_indicators=len(t.indicators), n_flagged=sum(i.flagged for i in t.indicators),
