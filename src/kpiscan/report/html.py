@@ -100,14 +100,29 @@ class GridRow:
 def esc(s: object) -> str:
     """`s` as text escaped as markupsafe.escape does (& > < ' " as &amp; &gt; &lt; &#39; &#34;), as a
     plain str: the Python-written parts of a page escape with it (no Markup object per cell)."""
-    return (str(s).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            .replace("'", "&#39;").replace('"', "&#34;"))
+    s = s if type(s) is str else str(s)
+    if "&" in s or "<" in s or ">" in s or "'" in s or '"' in s:
+        return s.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+    return s
 
 
 @lru_cache(maxsize=4096)  # codes are a small vocabulary (codes.tooltip's cache)
 def _tip(code: str, kind: str | None = None) -> str:
     """codes.tooltip of a code, escaped."""
     return esc(codes.tooltip(code, kind))
+
+
+_SPANS = {  # how a row prints a code of each kind, with its tooltip
+    "label": ' <span class="label {0}" title="{1}">{0}</span>',
+    "reason": '<span class="reason" title="{1}">{0}</span> ',
+    "finding": '<span class="code" title="{1}">{0}</span> ',
+}
+
+
+@lru_cache(maxsize=4096)
+def _span(code: str, kind: str) -> str:
+    """A label, reason or finding code as a row prints it (reasons' tooltips asked of any kind)."""
+    return _SPANS[kind].format(esc(code), _tip(code, None if kind == "reason" else kind))
 
 
 def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
@@ -146,11 +161,10 @@ def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
             out.append(f'<div class="muted">印作 {esc(ind.name_raw)}</div>')
         out.append(f'</td>\n          <td class="value{flagged}">{esc(ind.value)}')
         if ind.label:
-            label = esc(ind.label)
-            out.append(f' <span class="label {label}" title="{_tip(ind.label, "label")}">{label}</span>')
+            out.append(_span(ind.label, "label"))
         out.append('</td>\n          <td class="why">')
-        out.extend(f'<span class="reason" title="{_tip(r)}">{esc(r)}</span> ' for r in ind.reasons)
-        out.extend(f'<span class="code" title="{_tip(c, "finding")}">{esc(c)}</span> ' for c in row.codes.get(h, []))
+        out.extend(_span(r, "reason") for r in ind.reasons)
+        out.extend(_span(c, "finding") for c in row.codes.get(h, ()))
         out.append("</td>\n")
     out.append("      </tr>\n")
 
@@ -218,6 +232,32 @@ def money(v: float | None) -> str:
     return "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def score_html(score, deductions=None) -> Markup:
+    """The score box of a table or document: total, one bar per criterion, the deductions (the
+    same bytes as the score_box macro it replaced; a page has one per table)."""
+    band = "good" if score.score >= 90 else ("fair" if score.score >= 75 else "poor")
+    out = [f'<div class="score {band}">\n  <div class="total"><span class="num">{esc("%g" % score.score)}</span>'
+           '<span class="of">/100</span></div>\n  <table class="criteria">\n']
+    for c, weight in criteria().items():
+        got = score.criteria[c]
+        out.append(f'    <tr><th title="{_criterion_title(c)}">{esc(c)}</th>\n'
+                   f'      <td><span class="meter"><span style="width: {round(100 * got / weight, 0)}%"></span></span></td>\n'
+                   f'      <td class="n">{esc("%g" % got)}/{esc("%g" % weight)}</td></tr>\n')
+    out.append("  </table>\n")
+    if deductions:
+        out.append('  <ul class="deductions">\n')
+        out.extend(f'<li><code class="code" title="{_tip(d.code, "finding")}">{esc(d.code)}</code> −{esc("%g" % d.points)} '
+                   f'<span class="muted">({esc(d.criterion)}, ×{esc(d.count)})</span></li>' for d in deductions)
+        out.append("  </ul>\n")
+    out.append("</div>\n")
+    return Markup("".join(out))
+
+
+@lru_cache(maxsize=64)
+def _criterion_title(c: str) -> str:
+    return f"{esc(codes.zh(c, 'criterion'))} · {esc(criteria_en()[c])}"
+
+
 def grid(t: TableFacts) -> list[GridRow]:
     rows: list[GridRow] = []
     open_by_line: dict[int, GridRow] = {}
@@ -250,7 +290,8 @@ def _env() -> Environment:
     env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
                        tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
-                       funds_html=funds_html, clauses_html=clauses_html)
+                       funds_html=funds_html, clauses_html=clauses_html, score_html=score_html)
+    env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # the same on every page
     return env
 
 
