@@ -112,17 +112,22 @@ def _tip(code: str, kind: str | None = None) -> str:
     return esc(codes.tooltip(code, kind))
 
 
-_SPANS = {  # how a row prints a code of each kind, with its tooltip
-    "label": ' <span class="label {0}" title="{1}">{0}</span>',
-    "reason": '<span class="reason" title="{1}">{0}</span> ',
-    "finding": '<span class="code" title="{1}">{0}</span> ',
-}
+@lru_cache(maxsize=4096)  # labels, reasons and finding codes are a small vocabulary
+def _label_span(label: str) -> str:
+    return f' <span class="label {esc(label)}" title="{_tip(label, "label")}">{esc(label)}</span>'
 
 
 @lru_cache(maxsize=4096)
-def _span(code: str, kind: str) -> str:
-    """A label, reason or finding code as a row prints it (reasons' tooltips asked of any kind)."""
-    return _SPANS[kind].format(esc(code), _tip(code, None if kind == "reason" else kind))
+def _reason_span(reason: str) -> str:
+    return f'<span class="reason" title="{_tip(reason)}">{esc(reason)}</span> '
+
+
+@lru_cache(maxsize=4096)
+def _code_span(code: str) -> str:
+    return f'<span class="code" title="{_tip(code, "finding")}">{esc(code)}</span> '
+
+
+_EMPTY_HALF = '<td class="empty"></td><td class="empty"></td><td class="empty"></td>'
 
 
 def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
@@ -134,38 +139,35 @@ def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
     found: dict[str, None] = {}
     for ind in present.values():
         weak = weak or ind.flagged
-        page = page or getattr(ind, "page", None)
+        page = page or ind.page
         if ind.label:
             labels[ind.label] = None
         for r in ind.reasons:
             found[r] = None
+    noted = False
     for cs in row.codes.values():
-        for c in cs:
-            found[c] = None
-    css = " weak" if weak else (" noted" if any(row.codes.values()) else "")
+        if cs:
+            noted = True
+            found.update(dict.fromkeys(cs))
+    css = " weak" if weak else (" noted" if noted else "")
     on_page = f'<div class="muted">第{page}页</div>' if page else ""
     out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(" ".join(labels))}" '
                f'data-level2="{esc(row.level2)}" data-codes="{esc(" ".join(found))}">\n'
-               f'        <td class="line"><a href="#{anchor}">{row.line}</a>'
-               f'{on_page}</td>\n'
+               f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
                f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
                f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{esc(row.level2)}</span></td>\n')
     for h in halves:
         ind = present.get(h)
         if not ind:
-            out.append('<td class="empty"></td><td class="empty"></td><td class="empty"></td>')
+            out.append(_EMPTY_HALF)
             continue
         flagged = " flagged" if ind.flagged else ""
-        out.append(f'          <td class="name{flagged}">{esc(ind.name)}')
-        if ind.name_raw:
-            out.append(f'<div class="muted">印作 {esc(ind.name_raw)}</div>')
-        out.append(f'</td>\n          <td class="value{flagged}">{esc(ind.value)}')
-        if ind.label:
-            out.append(_span(ind.label, "label"))
-        out.append('</td>\n          <td class="why">')
-        out.extend(_span(r, "reason") for r in ind.reasons)
-        out.extend(_span(c, "finding") for c in row.codes.get(h, ()))
-        out.append("</td>\n")
+        raw = f'<div class="muted">印作 {esc(ind.name_raw)}</div>' if ind.name_raw else ""
+        codes = row.codes.get(h)
+        out.append(f'          <td class="name{flagged}">{esc(ind.name)}{raw}</td>\n'
+                   f'          <td class="value{flagged}">{esc(ind.value)}{_label_span(ind.label) if ind.label else ""}</td>\n'
+                   f'          <td class="why">{"".join(map(_reason_span, ind.reasons)) if ind.reasons else ""}'
+                   f'{"".join(map(_code_span, codes)) if codes else ""}</td>\n')
     out.append("      </tr>\n")
 
 
