@@ -306,8 +306,9 @@ def copy_static(out: Path) -> None:
 
 def _table_view(t: TableFacts) -> dict:
     table = t.table
-    halves = [h for h in table.periods if any(i.period == h for i in t.indicators)]
-    halves += [h for h in HALVES if h not in halves and any(i.period == h for i in t.indicators)]
+    printed = {i.period for i in t.indicators}
+    halves = [h for h in table.periods if h in printed]
+    halves += [h for h in HALVES if h not in halves and h in printed]
     return dict(
         table=table, department=t.department, score=t.score, rows=grid(t), halves=halves or ["annual"],
         findings=t.findings, funds=funds_rows(table), funds_impl="implementation" in table.funds,
