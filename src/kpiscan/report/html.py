@@ -137,12 +137,12 @@ def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
     weak = page = None
     labels: dict[str, None] = {}
     found: dict[str, None] = {}
-    for ind in present.values():
-        weak = weak or ind.flagged
-        page = page or ind.page
-        if ind.label:
-            labels[ind.label] = None
-        for r in ind.reasons:
+    for half in present.values():
+        weak = weak or half.flagged
+        page = page or half.page
+        if half.label:
+            labels[half.label] = None
+        for r in half.reasons:
             found[r] = None
     noted = False
     for cs in row.codes.values():
@@ -293,7 +293,8 @@ def _env() -> Environment:
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
                        tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
                        funds_html=funds_html, clauses_html=clauses_html, score_html=score_html)
-    env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # the same on every page
+    # the rubric is the same on every page: rendered once
+    env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # type: ignore[attr-defined]
     return env
 
 
