@@ -197,3 +197,32 @@ def test_score_html_same_bytes_as_the_macro(scanned):
     for s in (*scores, doc.score, odd):
         assert f"{html.score_html(s, getattr(s, 'deductions', None))}|{html.score_html(s)}" == macro.render(s=s)
     assert "a&lt;b&gt;&amp;&#39;c&#39;" in macro.render(s=odd)
+
+
+OLD_BADGE_AND_HEADS = """<h2>
+    {% if t.score %}<span class="badge {% if t.score.score >= 90 %}good{% elif t.score.score >= 75 %}fair{% else %}poor{% endif %}">{{ '%g' % t.score.score }}</span>{% endif %}</h2>
+      <tr><th rowspan="2">源行</th>
+        {% for h in t.halves %}<th colspan="3" class="half">{{ half_zh(h) }}</th>{% endfor %}</tr>
+      <tr>{% for h in t.halves %}<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>{% endfor %}</tr>"""
+NEW_BADGE_AND_HEADS = """<h2>
+    {% if t.score %}{{ badge_html(t.score) }}{% endif %}</h2>
+      <tr><th rowspan="2">源行</th>
+        {% if t.halves %}{{ half_heads(t.halves) }}{% endif %}</tr>
+      <tr>{{ half_columns(t.halves) }}</tr>"""
+
+
+def test_badge_and_half_headings_same_bytes_as_the_template(scanned):
+    from dataclasses import replace as copy
+
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    scores = [t.score for t in doc.tables if t.score]
+    seen = ""
+    for score in (*scores, copy(scores[0], score=12.5), None):
+        for halves in (["implementation", "annual"], ["annual"], ["annual", "implementation"]):
+            view = {"score": score}
+            old = render(OLD_BADGE_AND_HEADS, doc.tables[0].table, [], halves, **view)
+            assert render(NEW_BADGE_AND_HEADS, doc.tables[0].table, [], halves, **view) == old
+            seen += old
+    assert all(f'class="badge {band}"' in seen for band in ("good", "fair", "poor")) and "实施期" in seen

@@ -237,8 +237,7 @@ def money(v: float | None) -> str:
 def score_html(score, deductions=None) -> Markup:
     """The score box of a table or document: total, one bar per criterion, the deductions (the
     same bytes as the score_box macro it replaced; a page has one per table)."""
-    band = "good" if score.score >= 90 else ("fair" if score.score >= 75 else "poor")
-    out = [f'<div class="score {band}">\n  <div class="total"><span class="num">{esc("%g" % score.score)}</span>'
+    out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{esc("%g" % score.score)}</span>'
            '<span class="of">/100</span></div>\n  <table class="criteria">\n']
     for c, weight in criteria().items():
         got = score.criteria[c]
@@ -258,6 +257,30 @@ def score_html(score, deductions=None) -> Markup:
 @lru_cache(maxsize=64)
 def _criterion_title(c: str) -> str:
     return f"{esc(codes.zh(c, 'criterion'))} · {esc(criteria_en()[c])}"
+
+
+def _band(score) -> str:
+    return "good" if score.score >= 90 else ("fair" if score.score >= 75 else "poor")
+
+
+def badge_html(score) -> Markup:
+    """A table's score badge (in the table of contents and its heading)."""
+    return Markup(f'<span class="badge {_band(score)}">{esc("%g" % score.score)}</span>')
+
+
+def half_heads(halves: list[str]) -> Markup:
+    """The halves' headings over an indicator table's columns."""
+    return Markup(_half_heads(tuple(halves)))
+
+
+@lru_cache(maxsize=64)  # a few orders of the halves
+def _half_heads(halves: tuple[str, ...]) -> str:
+    return "".join(f'<th colspan="3" class="half">{esc(codes.zh(h, "half"))}</th>' for h in halves)
+
+
+def half_columns(halves: list[str]) -> Markup:
+    """The three column headings under each half."""
+    return Markup("<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>" * len(halves))
 
 
 def grid(t: TableFacts) -> list[GridRow]:
@@ -292,7 +315,8 @@ def _env() -> Environment:
     env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
                        tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
-                       funds_html=funds_html, clauses_html=clauses_html, score_html=score_html)
+                       funds_html=funds_html, clauses_html=clauses_html, score_html=score_html,
+                       badge_html=badge_html, half_heads=half_heads, half_columns=half_columns)
     # the rubric is the same on every page: rendered once
     env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # type: ignore[attr-defined]
     return env
