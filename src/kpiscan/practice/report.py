@@ -84,7 +84,11 @@ def family_ranges_svg(indicators: list[Indicator], library: Library | None = Non
 def goal_clauses(table: TableBlock, indicators: list[Indicator], clauses: list | None = None) -> list[dict]:
     """Each goal clause with the names of the indicators that measure it ([] and promise: a gap).
     `clauses`: the table's match_goals, when already matched (check_goals' `clauses_of`)."""
-    rows = printed_rows([i for i in indicators if i.doc == table.doc and i.table == table.index])
-    name_of = {r.line: r.name for r in rows}
+    mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
+    if clauses is None:
+        clauses = match_goals(table, printed_rows(mine))
+    # each line's name as printed_rows names its Row (the last distinct name printed on it), without
+    # making the Rows again: a page asks this of every table
+    name_of = {line: name for line, name in dict.fromkeys((i.line, i.name) for i in mine if i.name.strip())}
     return [{"clause": c.text, "promise": c.promise, "indicators": list(dict.fromkeys(name_of[l] for l in c.matched))}
-            for c in (clauses if clauses is not None else match_goals(table, rows))]
+            for c in clauses]

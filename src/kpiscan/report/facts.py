@@ -54,7 +54,8 @@ class TableFacts:
         return self.at.get(ind.id or "", [])
 
     def codes_of(self, ind: Indicator) -> list[str]:
-        return list(dict.fromkeys(f.code for f in self.findings_at(ind)))
+        found = self.at.get(ind.id or "")  # most records have none
+        return list(dict.fromkeys(f.code for f in found)) if found else []
 
 
 @dataclass

@@ -20,12 +20,13 @@ import pickle
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
@@ -96,40 +97,190 @@ class GridRow:
         return " ".join(dict.fromkeys(both))
 
 
-def row_html(table: int, row: GridRow, halves: list[str]) -> Markup:
-    """One row of a document page's indicator table, the same bytes templates/doc.html's row
-    block wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python, a
-    few string joins instead of a template run per cell (the pages' largest cost at scale)."""
-    tip = codes.tooltip
+def esc(s: object) -> str:
+    """`s` as text escaped as markupsafe.escape does (& > < ' " as &amp; &gt; &lt; &#39; &#34;), as a
+    plain str: the Python-written parts of a page escape with it (no Markup object per cell)."""
+    s = s if type(s) is str else str(s)
+    if "&" in s or "<" in s or ">" in s or "'" in s or '"' in s:
+        return s.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+    return s
+
+
+@lru_cache(maxsize=4096)  # codes are a small vocabulary (codes.tooltip's cache)
+def _tip(code: str, kind: str | None = None) -> str:
+    """codes.tooltip of a code, escaped."""
+    return esc(codes.tooltip(code, kind))
+
+
+@lru_cache(maxsize=4096)  # labels, reasons and finding codes are a small vocabulary
+def _label_span(label: str) -> str:
+    return f' <span class="label {esc(label)}" title="{_tip(label, "label")}">{esc(label)}</span>'
+
+
+@lru_cache(maxsize=4096)
+def _reason_span(reason: str) -> str:
+    return f'<span class="reason" title="{_tip(reason)}">{esc(reason)}</span> '
+
+
+@lru_cache(maxsize=4096)
+def _code_span(code: str) -> str:
+    return f'<span class="code" title="{_tip(code, "finding")}">{esc(code)}</span> '
+
+
+_EMPTY_HALF = '<td class="empty"></td><td class="empty"></td><td class="empty"></td>'
+
+
+def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
+    """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
     anchor = f"t{table}-L{row.line}"
-    css = " weak" if row.weak else (" noted" if row.noted else "")
-    page = row.page
-    out = [f'      <tr id="{anchor}" class="ind{css}" data-labels="{escape(row.labels)}" '
-           f'data-level2="{escape(row.level2)}" data-codes="{escape(row.all_codes)}">\n',
-           f'        <td class="line"><a href="#{anchor}">{row.line}</a>',
-           f'<div class="muted">第{page}页</div>' if page else "", "</td>\n",
-           f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{escape(row.level1)}</span></td>\n',
-           f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{escape(row.level2)}</span></td>\n']
+    present = row.halves
+    weak = page = None
+    labels: dict[str, None] = {}
+    found: dict[str, None] = {}
+    for half in present.values():
+        weak = weak or half.flagged
+        page = page or half.page
+        if half.label:
+            labels[half.label] = None
+        for r in half.reasons:
+            found[r] = None
+    noted = False
+    for cs in row.codes.values():
+        if cs:
+            noted = True
+            found.update(dict.fromkeys(cs))
+    css = " weak" if weak else (" noted" if noted else "")
+    on_page = f'<div class="muted">第{page}页</div>' if page else ""
+    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(" ".join(labels))}" '
+               f'data-level2="{esc(row.level2)}" data-codes="{esc(" ".join(found))}">\n'
+               f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
+               f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
+               f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{esc(row.level2)}</span></td>\n')
     for h in halves:
-        ind = row.halves.get(h)
+        ind = present.get(h)
         if not ind:
-            out.append('<td class="empty"></td><td class="empty"></td><td class="empty"></td>')
+            out.append(_EMPTY_HALF)
             continue
         flagged = " flagged" if ind.flagged else ""
-        out.append(f'          <td class="name{flagged}">{escape(ind.name)}')
-        if ind.name_raw:
-            out.append(f'<div class="muted">印作 {escape(ind.name_raw)}</div>')
-        out.append(f'</td>\n          <td class="value{flagged}">{escape(ind.value)}')
-        if ind.label:
-            out.append(f' <span class="label {escape(ind.label)}" title="{escape(tip(ind.label, "label"))}">'
-                       f'{escape(ind.label)}</span>')
-        out.append('</td>\n          <td class="why">')
-        out.extend(f'<span class="reason" title="{escape(tip(r))}">{escape(r)}</span> ' for r in ind.reasons)
-        out.extend(f'<span class="code" title="{escape(tip(c, "finding"))}">{escape(c)}</span> '
-                   for c in row.codes.get(h, []))
-        out.append("</td>\n")
+        raw = f'<div class="muted">印作 {esc(ind.name_raw)}</div>' if ind.name_raw else ""
+        codes = row.codes.get(h)
+        out.append(f'          <td class="name{flagged}">{esc(ind.name)}{raw}</td>\n'
+                   f'          <td class="value{flagged}">{esc(ind.value)}{_label_span(ind.label) if ind.label else ""}</td>\n'
+                   f'          <td class="why">{"".join(map(_reason_span, ind.reasons)) if ind.reasons else ""}'
+                   f'{"".join(map(_code_span, codes)) if codes else ""}</td>\n')
     out.append("      </tr>\n")
+
+
+def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
+    """The <tbody> of a document page's indicator table, the same bytes templates/doc.html's row
+    loop wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python with
+    one join per table instead of a template run per cell (the pages' largest cost at scale)."""
+    out = ["<tbody>\n"]
+    for row in rows:
+        _row(out, table, row, halves)
+    out.append("    </tbody>")
     return Markup("".join(out))
+
+
+def findings_html(table: int, findings: list) -> Markup:
+    """A table's findings list on its document page (or its "no findings" line), the same bytes
+    templates/doc.html's findings loop wrote, made in Python with one join (a page prints
+    hundreds of findings; the template ran ~25 steps for each)."""
+    if not findings:
+        return Markup('<p class="muted">无发现 · no findings</p>')
+    out = [f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n']
+    for f in findings:
+        severity, code = esc(f.severity), esc(f.code)
+        period = f'<span class="muted">（{esc(codes.zh(f.period, "half"))}）</span>' if f.period else ""
+        lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
+        out.append(f'    <li class="{severity}"><span class="sev">{severity}</span> <span class="crit" '
+                   f'title="{esc(codes.zh(f.criterion, "criterion"))}">{esc(f.criterion)}</span>\n'
+                   f'      <code class="code" title="{_tip(f.code, "finding")}">{code}</code> {esc(f.message)}\n'
+                   f'{period}      <span class="lines">{lines}</span>\n'
+                   f'      <span class="muted">−{esc("%g" % f.points)}</span></li>\n')
+    out.append("  </ul>")
+    return Markup("".join(out))
+
+
+def fields_html(pairs: list[tuple[str, object]]) -> Markup:
+    """The rows of a table's field list (项目名称 …, 项目概况 …): `<tr><th>key</th><td>value</td></tr>`
+    each, one join (as templates/doc.html's loop wrote them)."""
+    return Markup("".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs))
+
+
+def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
+    """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
+    cell = '<td class="n">{}</td>'.format
+    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(esc(money(impl))) if with_impl else ''}"
+                          f"{cell(esc(money(annual)))}</tr>" for name, impl, annual in funds))
+
+
+def clauses_html(clauses: list[dict]) -> Markup:
+    """A table's goal clauses, each with the indicators that measure it (goal_clauses), as
+    templates/doc.html's loop wrote them."""
+    out = []
+    for c in clauses:
+        if c["indicators"]:
+            css, shown = "covered", "、".join(map(esc, c["indicators"]))
+        elif c["promise"]:
+            css, shown = "gap", "<strong>没有对应指标 · no indicator</strong>"
+        else:
+            css, shown = "context", "背景 · context"
+        out.append(f'    <li class="{css}">{esc(c["clause"])} → {shown}</li>')
+    return Markup("".join(out))
+
+
+def money(v: float | None) -> str:
+    return "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def score_html(score, deductions=None) -> Markup:
+    """The score box of a table or document: total, one bar per criterion, the deductions (the
+    same bytes as the score_box macro it replaced; a page has one per table)."""
+    out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{esc("%g" % score.score)}</span>'
+           '<span class="of">/100</span></div>\n  <table class="criteria">\n']
+    for c, weight in criteria().items():
+        got = score.criteria[c]
+        out.append(f'    <tr><th title="{_criterion_title(c)}">{esc(c)}</th>\n'
+                   f'      <td><span class="meter"><span style="width: {round(100 * got / weight, 0)}%"></span></span></td>\n'
+                   f'      <td class="n">{esc("%g" % got)}/{esc("%g" % weight)}</td></tr>\n')
+    out.append("  </table>\n")
+    if deductions:
+        out.append('  <ul class="deductions">\n')
+        out.extend(f'<li><code class="code" title="{_tip(d.code, "finding")}">{esc(d.code)}</code> −{esc("%g" % d.points)} '
+                   f'<span class="muted">({esc(d.criterion)}, ×{esc(d.count)})</span></li>' for d in deductions)
+        out.append("  </ul>\n")
+    out.append("</div>\n")
+    return Markup("".join(out))
+
+
+@lru_cache(maxsize=64)
+def _criterion_title(c: str) -> str:
+    return f"{esc(codes.zh(c, 'criterion'))} · {esc(criteria_en()[c])}"
+
+
+def _band(score) -> str:
+    return "good" if score.score >= 90 else ("fair" if score.score >= 75 else "poor")
+
+
+def badge_html(score) -> Markup:
+    """A table's score badge (in the table of contents and its heading)."""
+    return Markup(f'<span class="badge {_band(score)}">{esc("%g" % score.score)}</span>')
+
+
+def half_heads(halves: list[str]) -> Markup:
+    """The halves' headings over an indicator table's columns."""
+    return Markup(_half_heads(tuple(halves)))
+
+
+@lru_cache(maxsize=64)  # a few orders of the halves
+def _half_heads(halves: tuple[str, ...]) -> str:
+    return "".join(f'<th colspan="3" class="half">{esc(codes.zh(h, "half"))}</th>' for h in halves)
+
+
+def half_columns(halves: list[str]) -> Markup:
+    """The three column headings under each half."""
+    return Markup("<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>" * len(halves))
 
 
 def grid(t: TableFacts) -> list[GridRow]:
@@ -160,11 +311,14 @@ def funds_rows(table: TableBlock) -> list[tuple[str, float | None, float | None]
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["money"] = lambda v: "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
     env.filters["pct"] = lambda v: f"{100 * v:.0f}%"
     env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
-                       row_html=row_html)
+                       tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
+                       funds_html=funds_html, clauses_html=clauses_html, score_html=score_html,
+                       badge_html=badge_html, half_heads=half_heads, half_columns=half_columns)
+    # the rubric is the same on every page: rendered once
+    env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # type: ignore[attr-defined]
     return env
 
 
@@ -177,12 +331,14 @@ def copy_static(out: Path) -> None:
 
 def _table_view(t: TableFacts) -> dict:
     table = t.table
-    halves = [h for h in table.periods if any(i.period == h for i in t.indicators)]
-    halves += [h for h in HALVES if h not in halves and any(i.period == h for i in t.indicators)]
+    printed = {i.period for i in t.indicators}
+    halves = [h for h in table.periods if h in printed]
+    halves += [h for h in HALVES if h not in halves and h in printed]
     return dict(
         table=table, department=t.department, score=t.score, rows=grid(t), halves=halves or ["annual"],
         findings=t.findings, funds=funds_rows(table), funds_impl="implementation" in table.funds,
-        header=[(k, table.fields[k]) for k in HEADER_KEYS if table.fields.get(k)],
+        header=[(k, table.fields[k]) for k in HEADER_KEYS if table.fields.get(k)]
+        + ([("预算年度", table.year)] if table.year else []),
         texts=[(k, table.fields[k]) for k in TEXT_KEYS if table.fields.get(k)],
         goals=(table.fields.get("总体目标_implementation", ""), table.fields.get("总体目标_annual", "")),
         n_indicators=len(t.indicators), n_flagged=sum(i.flagged for i in t.indicators),
