@@ -77,6 +77,11 @@ class Row:
     def is_money(self) -> bool:
         return self.target.kind == "quantity" and self.target.unit in units_of_kind("money")
 
+    @cached_property
+    def key(self) -> str:
+        """`name_key` of its name (the halves, duplicates and names checks each compare it)."""
+        return name_key(self.ind.name)
+
 
 @dataclass
 class Context:
@@ -174,7 +179,7 @@ def check_halves(ctx: Context) -> list[Finding]:
     there weighs half and a different value is not a finding."""
     if ctx.halves != list(HALVES):
         return []
-    by_half = {h: {name_key(r.ind.name): r for r in ctx.in_half(h)} for h in ctx.halves}
+    by_half = {h: {r.key: r for r in ctx.in_half(h)} for h in ctx.halves}
     impl, annual = by_half["implementation"], by_half["annual"]
     weight = 1.0 if ctx.same_scope else 0.5
     out = []
@@ -300,9 +305,8 @@ def has_date(t: Target) -> bool:
 def check_duplicates(ctx: Context) -> list[Finding]:
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in ctx.rows:
-        key = name_key(r.ind.name)
-        if key:
-            groups[(r.ind.period, key)].append(r)
+        if r.key:
+            groups[(r.ind.period, r.key)].append(r)
     return [
         ctx.finding("duplicate-indicator", rows, period=half, name=rows[0].ind.name, count=len(rows))
         for (half, _), rows in groups.items()
@@ -314,7 +318,7 @@ def check_names(ctx: Context) -> list[Finding]:
     out = []
     for r in ctx.rows:
         ind = r.ind
-        if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or name_key(ind.name) in ("指标", "三级指标")):
+        if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or r.key in ("指标", "三级指标")):
             out.append(ctx.per_row("name-repeats-category", r))
         if money_or_input_as_output(r):
             out.append(ctx.per_row("money-or-input-as-output", r))
