@@ -231,12 +231,8 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             kind, op = t.kind, t.op
             unit = unit_label(t) if kind == "quantity" else None
             dim = dimension(t.unit) if unit else None
-        rows.append(Row(
-            doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
-            pooled=pooled, value=ind.value, kind=kind, op=op,
-            number=number_of(t), unit=unit, dim=dim, period=ind.period, ids=tuple(ids[k]),
-            normalised=normalised,
-        ))
+        rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, ind.name, key, pooled, ind.value, kind, op,
+                        number_of(t), unit, dim, ind.period, tuple(ids[k]), normalised))
     return rows
 
 

@@ -341,10 +341,24 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
         return []
     try:
         from ..classify.category import suggest
+        from ..classify.item import target_key
     except ImportError:  # the classifier is not installed: nothing to compare with
         return []
+    # suggest reads a row's name, value, Target and printed category: the rows alike in those
+    # (the two halves of a project table print most rows twice) are asked once
+    first: dict[tuple[Any, ...], int] = {}
+    distinct: list[Row] = []
+    which: list[int] = []
+    for r in rows:
+        key = (r.ind.name, r.ind.value, r.ind.level2, target_key(r.target))
+        j = first.get(key)
+        if j is None:
+            j = first[key] = len(distinct)
+            distinct.append(r)
+        which.append(j)
+    hits = suggest([(r.ind, r.target) for r in distinct], distinct_items_model())
     out = []
-    for r, hit in zip(rows, suggest([(r.ind, r.target) for r in rows], distinct_items_model())):
+    for r, hit in zip(rows, (hits[j] for j in which)):
         if hit is not None:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))
