@@ -53,15 +53,10 @@ def count_of(part: list[float], values: list[float], peers: int) -> int:
     return len(part) if len(values) == peers else round(peers * len(part) / len(values))
 
 
-def compared(row: Row) -> bool:
-    """A row with a number and a unit: what peers are compared on."""
-    return row.number is not None and row.unit is not None
-
-
 def check_row(row: Row, library: Library, fam: str | None) -> Finding | None:
     """The peer finding of one printed row of library family `fam` (Library.family_of_row),
     None when it sits in the usual range."""
-    if not compared(row) or not fam:
+    if row.number is None or row.unit is None or not fam:  # peers compare a number in a unit
         return None
     stats = library.stats(fam, row.unit)
     if stats is None:
@@ -89,7 +84,7 @@ def check_peers(rows: list[Row], library: Library, families: list[str | None] | 
     """Peer findings of these printed rows against the library (`families`: each row's
     Library.family_of_row, when known already)."""
     if families is None:
-        families = [library.family_of_row(r) if compared(r) else None for r in rows]
+        families = [library.family_of_row(r) if r.number is not None and r.unit is not None else None for r in rows]
     out = []
     for row, fam in zip(rows, families):
         found = check_row(row, library, fam)
