@@ -363,3 +363,57 @@ def test_report_library_imports_no_sklearn(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(ROOT / "corpora")], capture_output=True, text=True,
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.returncode == 0, done.stderr
+
+
+def test_name_keys_memo_and_head_lookup_agree_with_the_rules(corpus_scan, monkeypatch):
+    """Every printed name of corpora/: `name_keys` (the bounded memo, and without it under
+    KPISCAN_CLASSIFY_MEMO=0) gives normalise_name and the pooled head that the longest-first
+    list of practice_words.tsv finds first ("办公设备验收合格率" -> 合格率)."""
+    from kpiscan.practice.families import _name_keys_memo, _same_as, name_keys, practice_words
+
+    def by_list(normalised: str) -> tuple[str, bool]:
+        for head in practice_words("pooled_head"):
+            if normalised.endswith(head):
+                return _same_as().get(head, head), True
+        return normalised, False
+
+    names = sorted({i.name for i in corpus_scan.indicators if i.name.strip()})
+    _name_keys_memo.cache_clear()
+    on = [name_keys(n) for n in names]
+    assert _name_keys_memo.cache_info().currsize == len(names)
+    monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", "0")
+    _name_keys_memo.cache_clear()
+    off = [name_keys(n) for n in names]
+    assert _name_keys_memo.cache_info().currsize == 0
+    assert on == off
+    assert [(normalise_name(n), *by_list(normalise_name(n))) for n in names] == on
+    assert sum(pooled for _, _, pooled in on) > 50  # the corpus has pooled rates to look up
+
+
+def test_goal_matching_indexed_per_table_is_the_pairwise_rule(corpus_scan):
+    """match_goals (a table's indicator texts indexed once) matches exactly the indicators that
+    `matches` accepts one pair at a time, on every table of corpora/ with a goal."""
+    from kpiscan.layout import norm
+    from kpiscan.practice.families import rows_by_table
+    from kpiscan.practice.goals import BIGRAM_SHARE, bigrams, content_words, goal_text, indicator_text, matches
+
+    def rule(clause: str, words: frozenset[str], text: str) -> bool:  # the docstring's rule, one pair at a time
+        key = norm(text)
+        if any(w in key for w in words) or any(w in clause for w in content_words(key)):
+            return True
+        grams = bigrams(words)
+        return bool(grams) and sum(1 for g in grams if g in key) >= BIGRAM_SHARE * len(grams)
+
+    rows_by = rows_by_table(corpus_scan.indicators)
+    pairs = 0
+    for t in corpus_scan.tables:
+        rows = rows_by.get((t.doc, t.index), [])
+        clauses = match_goals(t, rows)
+        assert [c.text for c in clauses] == goal_text(t)
+        for c in clauses:
+            pairwise = [r.line for r in rows if rule(c.text, c.words, indicator_text(r))]
+            assert [r.line for r in rows if matches(c.text, c.words, indicator_text(r))] == pairwise
+            if pairwise:  # else the project-name fallback decides
+                assert c.matched == pairwise, (t.doc, t.index, c.text)
+            pairs += len(rows)
+    assert pairs > 1000

@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -69,6 +69,31 @@ def norm(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
+NAME_MEMO = 1 << 14  # distinct names kept by `name_keys` (~0.3 KiB each): bounded, flat in corpus size
+
+
+def name_keys(name: str) -> tuple[str, str, bool]:
+    """(normalised, key, pooled) of a printed name: `normalise_name` and `key_of` of it, decided
+    once per distinct name (a bounded memo: the report reads every row twice, once per pass, and
+    a corpus repeats its names, "满意度" in every project; KPISCAN_CLASSIFY_MEMO=0: afresh)."""
+    return _name_keyer()(name)
+
+
+def _name_keyer():
+    """`name_keys`' function: the memo, or without it (KPISCAN_CLASSIFY_MEMO=0) the plain one."""
+    from ..classify.memo import memo_enabled
+
+    return _name_keys_memo if memo_enabled() else _name_keys
+
+
+def _name_keys(name: str) -> tuple[str, str, bool]:
+    normalised = normalise_name(name)
+    return (normalised, *key_of(normalised))
+
+
+_name_keys_memo = lru_cache(maxsize=NAME_MEMO)(_name_keys)
+
+
 def normalise_name(name: str) -> str:
     """The name as families compare it.
 
@@ -96,15 +121,27 @@ def family_key(name: str) -> tuple[str, bool]:
 
     "办公设备验收合格率" -> ("合格率", True); "企业满意度" -> ("满意度", True);
     "2025年污水处理量" -> ("污水处理量", False)."""
-    return key_of(normalise_name(name))
+    return name_keys(name)[1:]
 
 
 def key_of(normalised: str) -> tuple[str, bool]:
-    """`family_key` of a name already normalised (`normalise_name`)."""
-    for head in practice_words("pooled_head"):
-        if normalised.endswith(head):
+    """`family_key` of a name already normalised (`normalise_name`): its longest pooled head,
+    looked up by length (the heads of one length: a set; one of them at most ends the name)."""
+    for size, heads in _heads_by_length():
+        head = normalised[-size:]
+        if head in heads:
             return _same_as().get(head, head), True
     return normalised, False
+
+
+@cache
+def _heads_by_length() -> tuple[tuple[int, frozenset[str]], ...]:
+    """The pooled heads grouped by length, longest first (practice_words' order)."""
+    by: dict[int, set[str]] = defaultdict(set)
+    for head in practice_words("pooled_head"):
+        if head:
+            by[len(head)].add(head)
+    return tuple((size, frozenset(by[size])) for size in sorted(by, reverse=True))
 
 
 @cache
@@ -169,28 +206,33 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     """One Row per printed indicator: both halves of a project table print most rows twice, and
     the annual half (年度目标, what is evaluated at year end) is kept where it exists."""
     best: dict[tuple, Indicator] = {}
-    ids: dict[tuple, list[str]] = defaultdict(list)
+    ids: dict[tuple, list[str]] = {}
     for ind in indicators:
         k = (ind.doc, ind.table, ind.line, ind.name)
+        kept = best.get(k)
+        if kept is None:
+            best[k] = ind
+            ids[k] = [ind.id] if ind.id else []
+            continue
         if ind.id:
             ids[k].append(ind.id)
-        if k not in best or (ind.period == "annual" and best[k].period != "annual"):
+        if ind.period == "annual" and kept.period != "annual":
             best[k] = ind
     rows = []
+    keys_of = _name_keyer()
     for k, ind in best.items():
         if not ind.name.strip():
             continue
-        normalised = normalise_name(ind.name)
-        key, pooled = key_of(normalised)
+        normalised, key, pooled = keys_of(ind.name)
         t = ind.target
-        unit = unit_label(t) if t is not None and t.kind == "quantity" else None
-        dim = dimension(t.unit) if t is not None and unit else None
-        rows.append(Row(
-            doc=ind.doc, table=ind.table, line=ind.line, level2=ind.level2, name=ind.name, key=key,
-            pooled=pooled, value=ind.value, kind=t.kind if t is not None else "", op=t.op if t is not None else None,
-            number=number_of(t), unit=unit, dim=dim, period=ind.period, ids=tuple(ids.get(k, ())),
-            normalised=normalised,
-        ))
+        if t is None:
+            kind, op, unit, dim = "", None, None, None
+        else:
+            kind, op = t.kind, t.op
+            unit = unit_label(t) if kind == "quantity" else None
+            dim = dimension(t.unit) if unit else None
+        rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, ind.name, key, pooled, ind.value, kind, op,
+                        number_of(t), unit, dim, ind.period, tuple(ids[k]), normalised))
     return rows
 
 
@@ -359,6 +401,7 @@ class Library:
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
+    _values: dict = field(default_factory=dict, repr=False, compare=False)  # (family, unit) -> its values as floats
 
     def write(self, out: Path) -> dict[str, Path]:
         out = Path(out)
@@ -388,7 +431,14 @@ class Library:
     def family_of(self, level2: str, name: str, dim: str | None = None) -> str | None:
         """The family of a name (its key in `members`, else the most similar member key of the
         category at or above the threshold with an agreeing dimension), None when none fits."""
-        key, pooled = family_key(name)
+        return self.family_of_key(level2, *family_key(name), dim)
+
+    def family_of_row(self, row: Row) -> str | None:
+        """`family_of` a printed row (its key made already)."""
+        return self.family_of_key(row.level2, row.key, row.pooled, row.dim)
+
+    def family_of_key(self, level2: str, key: str, pooled: bool, dim: str | None = None) -> str | None:
+        """`family_of` a name given by its family key (`family_key`)."""
         found = self._known.get((level2, key))
         if found is not None:
             return found
@@ -426,6 +476,15 @@ class Library:
     def stats(self, fam: str, unit: str | None) -> dict | None:
         """The library row of one family and unit, None when the library has none."""
         return self._by_family.get((fam, unit))
+
+    def values_of(self, fam: str, unit: str | None) -> tuple[float, ...]:
+        """The `values` of the library row of one family and unit as floats, sorted, made once
+        per row of the library; () when it has none."""
+        found = self._values.get((fam, unit))
+        if found is None:
+            stats = self.stats(fam, unit)
+            found = self._values[(fam, unit)] = tuple(sorted(float(v) for v in stats["values"])) if stats is not None else ()
+        return found
 
     @cached_property
     def _by_family(self) -> dict[tuple[str, str | None], dict]:

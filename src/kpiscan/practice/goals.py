@@ -21,8 +21,10 @@ clause, when the table states a goal.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 
 import regex
 
@@ -101,20 +103,51 @@ def indicator_text(row) -> str:
 def matches(clause: str, clause_words: frozenset[str], text: str) -> bool:
     """A shared content word (either one's word inside the other's text: jieba cuts "火灾隐患" and
     "火灾事故" differently), or BIGRAM_SHARE of the clause's content bigrams in `text`."""
-    key = norm(text)
-    if any(w in key for w in clause_words) or any(w in clause for w in content_words(key)):
-        return True
-    grams = bigrams(clause_words)
-    return bool(grams) and sum(1 for g in grams if g in key) >= BIGRAM_SHARE * len(grams)
+    return bool(Texts([norm(text)]).matching(clause, clause_words))
+
+
+class Texts:
+    """The normalised texts of a table's indicators, indexed once for `matches` against each
+    goal clause: a clause's words are found in all the texts joined (str.find), the texts' words
+    in the clause from their union, and shared bigrams are set intersections (a bigram is in a
+    text exactly when it is one of the text's bigrams). `matching(clause, words)`: the indexes of
+    the texts that `matches` the clause, in order."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self.joined = "\n".join(keys)  # norm leaves no whitespace in a text or a word
+        self.starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
+        self.words = [content_words(k) for k in keys]
+        self.all_words = frozenset().union(*self.words)
+        self.grams = [{k[i:i + 2] for i in range(len(k) - 1)} for k in keys]
+
+    def containing(self, word: str) -> set[int]:
+        """The indexes of the texts holding `word`."""
+        found: set[int] = set()
+        at = self.joined.find(word)
+        while at >= 0:
+            found.add(bisect_right(self.starts, at) - 1)
+            at = self.joined.find(word, at + 1)
+        return found
+
+    def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
+        hit = set().union(*(self.containing(w) for w in clause_words))  # a clause word in the text
+        inside = {w for w in self.all_words if w in clause}  # a text's word in the clause
+        grams = bigrams(clause_words)
+        need = BIGRAM_SHARE * len(grams)
+        return [i for i in range(len(self.keys))
+                if i in hit or not self.words[i].isdisjoint(inside) or (grams and len(grams & self.grams[i]) >= need)]
 
 
 def match_goals(table: TableBlock, rows: list) -> list[Clause]:
     """The table's goal clauses, each with the lines of the indicators it matches."""
     clauses = []
-    for text in goal_text(table):
+    goals = goal_text(table)
+    texts = Texts([norm(indicator_text(r)) for r in rows]) if goals else None
+    for text in goals:
         words = content_words(text)
         c = Clause(text=text, promise=is_promise(text, words), words=words)
-        c.matched = [r.line for r in rows if matches(text, words, indicator_text(r))]
+        c.matched = [rows[i].line for i in texts.matching(text, words)] if texts is not None else []
         if not c.matched and rows and matches(text, words, table.project):
             # the clause restates the project ("完成…运营费的支付"): the table's outputs measure it
             c.matched = [r.line for r in rows if r.level2 in OUTPUT_LEVEL2] or [rows[0].line]

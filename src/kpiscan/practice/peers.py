@@ -17,6 +17,7 @@ corpus holding the document itself, the target's own value is taken out once.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from statistics import median
 
 from ..review.findings import Finding, make
@@ -35,11 +36,11 @@ def fmt(number: float, unit: str | None) -> str:
     return f"{text}{unit or ''}"
 
 
-def peer_values(row: Row, stats: dict, library: Library) -> tuple[list[float], int]:
+def peer_values(row: Row, stats: dict, library: Library, fam: str) -> tuple[list[float], int]:
     """(values, peers): the library's values of the family-unit (its quantile points when it
     holds more than families.MAX_VALUES) and how many targets they stand for, the row's own
     value taken out once when the library holds its document."""
-    values = [float(v) for v in stats["values"]]
+    values = list(library.values_of(fam, row.unit))
     peers = int(stats["n_targets"])
     if row.doc in library.docs and row.number in values:
         values.remove(row.number)
@@ -52,26 +53,26 @@ def count_of(part: list[float], values: list[float], peers: int) -> int:
     return len(part) if len(values) == peers else round(peers * len(part) / len(values))
 
 
-def check_row(row: Row, library: Library) -> Finding | None:
-    """The peer finding of one printed row, None when it sits in the usual range."""
-    if row.number is None or row.unit is None:
+def check_row(row: Row, library: Library, fam: str | None) -> Finding | None:
+    """The peer finding of one printed row of library family `fam` (Library.family_of_row),
+    None when it sits in the usual range."""
+    if row.number is None or row.unit is None or not fam:  # peers compare a number in a unit
         return None
-    fam = library.family_of(row.level2, row.name, row.dim)
-    stats = library.stats(fam, row.unit) if fam else None
+    stats = library.stats(fam, row.unit)
     if stats is None:
         return None
-    values, n = peer_values(row, stats, library)
+    values, n = peer_values(row, stats, library, fam)
     if n < MIN_PEERS or not values:
         return None
     period = row.period
     if row.dim == "ratio" and stats.get("op") in FLOOR_OPS and row.op in FLOOR_OPS:
-        higher = [v for v in values if v > row.number + RATE_MARGIN]
+        higher = values[bisect_right(values, row.number + RATE_MARGIN):]  # values are sorted
         if len(higher) >= PEER_SHARE * len(values):
             return make("target-below-peers", row.doc, row.table, [row.line], period=period, records=list(row.ids), name=row.name,
                         value=row.value, n=n, k=count_of(higher, values, n), op="≥", peer=fmt(min(higher), row.unit),
                         median=fmt(median(values), row.unit))
     elif row.dim == "money" and row.level2 == "成本指标" and ("/" in row.unit or mentions(row.name, "unit_price")):
-        lower = [v for v in values if v < row.number]
+        lower = values[:bisect_left(values, row.number)]
         mid = median(values)
         if len(lower) >= PEER_SHARE * len(values) and row.number >= COST_MARGIN * mid:
             return make("cost-above-peers", row.doc, row.table, [row.line], period=period, records=list(row.ids), name=row.name,
@@ -79,11 +80,14 @@ def check_row(row: Row, library: Library) -> Finding | None:
     return None
 
 
-def check_peers(rows: list[Row], library: Library) -> list[Finding]:
-    """Peer findings of these printed rows against the library."""
+def check_peers(rows: list[Row], library: Library, families: list[str | None] | None = None) -> list[Finding]:
+    """Peer findings of these printed rows against the library (`families`: each row's
+    Library.family_of_row, when known already)."""
+    if families is None:
+        families = [library.family_of_row(r) if r.number is not None and r.unit is not None else None for r in rows]
     out = []
-    for row in rows:
-        found = check_row(row, library)
+    for row, fam in zip(rows, families):
+        found = check_row(row, library, fam)
         if found is not None:
             out.append(found)
     return out

@@ -150,8 +150,9 @@ class PracticeCorpus:
             raise RuntimeError("PracticeCorpus.findings before finish()")
         rows = printed_rows(indicators)
         lib = self.library
-        self.families.update(f for f in (lib.family_of(r.level2, r.name, r.dim) for r in rows) if f)
-        found: list[Finding] = check_peers(rows, lib)
+        fams = [lib.family_of_row(r) for r in rows]
+        self.families.update(f for f in fams if f)
+        found: list[Finding] = check_peers(rows, lib, fams)
         found += self._years(tables, indicators, load)
         sets = self._sets(rows)
         for t in tables:

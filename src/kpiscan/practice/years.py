@@ -164,7 +164,10 @@ def _pct(before: float, now: float) -> str:
 def check_years(tables: list[TableBlock], indicators: list[Indicator], links: list[Link] | None = None) -> list[Finding]:
     """`targets-copied-forward` and `target-lowered` over every linked pair."""
     links = link_projects(tables, indicators) if links is None else links
-    rows_by = rows_by_table(indicators)
+    if not links:
+        return []
+    linked = {end for link in links for end in ((link.doc_before, link.table_before), (link.doc, link.table))}
+    rows_by = rows_by_table(i for i in indicators if (i.doc, i.table) in linked)  # the printed rows of linked tables only
     by_key = {(t.doc, t.index): t for t in tables}
     out = []
     for link in links:

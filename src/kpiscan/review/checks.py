@@ -77,6 +77,11 @@ class Row:
     def is_money(self) -> bool:
         return self.target.kind == "quantity" and self.target.unit in units_of_kind("money")
 
+    @cached_property
+    def key(self) -> str:
+        """`name_key` of its name (the halves, duplicates and names checks each compare it)."""
+        return name_key(self.ind.name)
+
 
 @dataclass
 class Context:
@@ -174,7 +179,7 @@ def check_halves(ctx: Context) -> list[Finding]:
     there weighs half and a different value is not a finding."""
     if ctx.halves != list(HALVES):
         return []
-    by_half = {h: {name_key(r.ind.name): r for r in ctx.in_half(h)} for h in ctx.halves}
+    by_half = {h: {r.key: r for r in ctx.in_half(h)} for h in ctx.halves}
     impl, annual = by_half["implementation"], by_half["annual"]
     weight = 1.0 if ctx.same_scope else 0.5
     out = []
@@ -300,9 +305,8 @@ def has_date(t: Target) -> bool:
 def check_duplicates(ctx: Context) -> list[Finding]:
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in ctx.rows:
-        key = name_key(r.ind.name)
-        if key:
-            groups[(r.ind.period, key)].append(r)
+        if r.key:
+            groups[(r.ind.period, r.key)].append(r)
     return [
         ctx.finding("duplicate-indicator", rows, period=half, name=rows[0].ind.name, count=len(rows))
         for (half, _), rows in groups.items()
@@ -314,7 +318,7 @@ def check_names(ctx: Context) -> list[Finding]:
     out = []
     for r in ctx.rows:
         ind = r.ind
-        if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or name_key(ind.name) in ("指标", "三级指标")):
+        if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or r.key in ("指标", "三级指标")):
             out.append(ctx.per_row("name-repeats-category", r))
         if money_or_input_as_output(r):
             out.append(ctx.per_row("money-or-input-as-output", r))
@@ -337,10 +341,24 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
         return []
     try:
         from ..classify.category import suggest
+        from ..classify.item import target_key
     except ImportError:  # the classifier is not installed: nothing to compare with
         return []
+    # suggest reads a row's name, value, Target and printed category: the rows alike in those
+    # (the two halves of a project table print most rows twice) are asked once
+    first: dict[tuple[Any, ...], int] = {}
+    distinct: list[Row] = []
+    which: list[int] = []
+    for r in rows:
+        key = (r.ind.name, r.ind.value, r.ind.level2, target_key(r.target))
+        j = first.get(key)
+        if j is None:
+            j = first[key] = len(distinct)
+            distinct.append(r)
+        which.append(j)
+    hits = suggest([(r.ind, r.target) for r in distinct], distinct_items_model())
     out = []
-    for r, hit in zip(rows, suggest([(r.ind, r.target) for r in rows], distinct_items_model())):
+    for r, hit in zip(rows, (hits[j] for j in which)):
         if hit is not None:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))
