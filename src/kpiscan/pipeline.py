@@ -245,7 +245,7 @@ def unplaced_cells(
     cut = cut or {}
     near: dict[tuple[int, int], list[str]] = {}
     for i in indicators:
-        near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2, i.project) if x)
+        near.setdefault((i.table, i.line), []).extend(filter(None, (i.name, i.name_raw, i.value, i.level1, i.level2, i.project)))
     for u in unparsed:
         near.setdefault((u.table, u.line), []).append(u.text)
     by_number = {line.number: line for line in doc.lines}
