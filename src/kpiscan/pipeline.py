@@ -280,15 +280,7 @@ def _unplaced_in_table(
     # neighbour's is placed (most cells; the _Kept forms are built only for the others)
     index = t.index
     printed = {k: "\0".join(map(norm, texts)) if (texts := near.get((index, k))) else "" for k in range(t.line - 1, last + 2)}
-    memo: dict[int, _Kept] = {}
-
-    def kept(line: int) -> _Kept:
-        """The kept texts of one line's records, normalised once (three lines ask for them)."""
-        if line not in memo:
-            if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
-                memo.clear()
-            memo[line] = _Kept(near.get((index, line), []), bares)
-        return memo[line]
+    kept = _KeptLines(near, index, bares)
 
     out: list[Unparsed] = []
     for number in range(t.line, last + 1):
@@ -332,6 +324,25 @@ class _Bares(dict[str, str]):
     def __missing__(self, text: str) -> str:
         self[text] = found = _bare(text)
         return found
+
+
+class _KeptLines:
+    """line -> the _Kept texts of that line's records (of one table), normalised once: three
+    lines ask for each."""
+
+    __slots__ = ("near", "index", "bares", "memo")
+
+    def __init__(self, near: dict[tuple[int, int], list[str]], index: int, bares: _Bares) -> None:
+        self.near, self.index, self.bares = near, index, bares
+        self.memo: dict[int, _Kept] = {}
+
+    def __call__(self, line: int) -> _Kept:
+        memo = self.memo
+        if line not in memo:
+            if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
+                memo.clear()
+            memo[line] = _Kept(self.near.get((self.index, line), []), self.bares)
+        return memo[line]
 
 
 MIN_LOOSE = 4  # characters a cell holds (punctuation aside) before it may match a kept text loosely
