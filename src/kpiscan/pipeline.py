@@ -245,14 +245,15 @@ def unplaced_cells(
     cut = cut or {}
     near: dict[tuple[int, int], list[str]] = {}
     for i in indicators:
-        near.setdefault((i.table, i.line), []).extend(x for x in (i.name, i.name_raw, i.value, i.level1, i.level2, i.project) if x)
+        near.setdefault((i.table, i.line), []).extend(filter(None, (i.name, i.name_raw, i.value, i.level1, i.level2, i.project)))
     for u in unparsed:
         near.setdefault((u.table, u.line), []).append(u.text)
     by_number = {line.number: line for line in doc.lines}
-    known: dict[str, tuple[str, bool]] = {}
+    known: dict[str, list[Any]] = {}
+    bares = _Bares()
     out: list[Unparsed] = []
     for t in tables:
-        out += _unplaced_in_table(doc.name, t, by_number, near, cut.get(t.index, (0, -1)), known)
+        out += _unplaced_in_table(doc.name, t, by_number, near, cut.get(t.index, (0, -1)), known, bares)
     return out
 
 
@@ -262,29 +263,24 @@ def _unplaced_in_table(
     by_number: dict[int, Line],
     near: dict[tuple[int, int], list[str]],
     skip: tuple[int, int],
-    known: dict[str, tuple[str, bool]],
+    known: dict[str, list[Any]],
+    bares: _Bares,
 ) -> list[Unparsed]:
     """unplaced_cells of one table. `near`: (table, line) -> the kept texts of that line's records;
-    `skip`: the lines kept whole already; `known`: cell -> (its letters and digits, whether it is
-    placed wherever it stands: a caption of the layout vocabulary or punctuation only), shared by
-    the tables of a document (they repeat their captions)."""
+    `skip`: the lines kept whole already; `known`: cell -> [its `norm`, its letters and digits
+    (None until asked), whether it is placed wherever it stands: a caption of the layout
+    vocabulary or punctuation only], and `bares` (text -> its letters and digits), shared by the
+    tables of a document (they repeat their captions, labels and project names)."""
     captions = _captions()
     body = {line.number for line in t.body}
-    fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()])
+    fields = _Kept([t.title, t.project, *t.fields, *t.fields.values()], bares)
     amounts = {v for half in t.funds.values() for v in half.values() if v is not None}
     last = max(t.end_line, t.line)
     # the kept texts of each line as printed, one string: a cell found in its line's or a
     # neighbour's is placed (most cells; the _Kept forms are built only for the others)
-    printed = {k: "\0".join(map(norm, near.get((t.index, k), ()))) for k in range(t.line - 1, last + 2)}
-    memo: dict[int, _Kept] = {}
-
-    def kept(line: int) -> _Kept:
-        """The kept texts of one line's records, normalised once (three lines ask for them)."""
-        if line not in memo:
-            if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
-                memo.clear()
-            memo[line] = _Kept(near.get((t.index, line), []))
-        return memo[line]
+    index = t.index
+    printed = {k: "\0".join(map(norm, texts)) if (texts := near.get((index, k))) else "" for k in range(t.line - 1, last + 2)}
+    kept = _KeptLines(near, index, bares)
 
     out: list[Unparsed] = []
     for number in range(t.line, last + 1):
@@ -294,29 +290,59 @@ def _unplaced_in_table(
         around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
         lost: list[str] = []
         for cell in filter(None, line.cells):
-            text = norm(cell)
-            if text in around and "\0" not in text:
+            seen = known.get(cell)
+            if seen is None:  # a cell's forms: asked once per document (its tables repeat their captions)
+                seen = known[cell] = [norm(cell), None, False]
+            text, key, vocabulary = seen
+            if vocabulary or (text in around and "\0" not in text):
                 continue
-            if cell not in known:  # what a cell is wherever it stands: asked once per document
-                key = _bare(text)
-                known[cell] = (key, not key or key in captions or bool(caption_roles(cell)))
-            key, vocabulary = known[cell]
+            if key is None:  # what a cell is wherever it stands: asked once per document
+                key = seen[1] = bares[text]
+                if not key or key in captions or caption_roles(cell):
+                    seen[2] = True  # a caption (or punctuation): placed wherever it stands
+                    continue
             placed = (  # the cheap tests first
-                vocabulary
-                or _amount(text) in amounts
+                _amount(text) in amounts
                 or (number not in body and fields.holds(text, key))
                 or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
             )
             if not placed:
                 lost.append(cell)
         if lost and not is_watermark(line.text):  # asked only of a line with a cell left over
-            out += [Unparsed(doc, t.index, number, cell, "unplaced-cell") for cell in lost]
+            out += [Unparsed(doc, index, number, cell, "unplaced-cell") for cell in lost]
     return out
 
 
 def _bare(text: str) -> str:
     """`text` without punctuation, symbols and spaces (letters and digits only: as it is)."""
     return text if text.isalnum() else _PUNCT.sub("", text)
+
+
+class _Bares(dict[str, str]):
+    """text -> `_bare(text)`, each text computed once (one map per document)."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = found = _bare(text)
+        return found
+
+
+class _KeptLines:
+    """line -> the _Kept texts of that line's records (of one table), normalised once: three
+    lines ask for each."""
+
+    __slots__ = ("near", "index", "bares", "memo")
+
+    def __init__(self, near: dict[tuple[int, int], list[str]], index: int, bares: _Bares) -> None:
+        self.near, self.index, self.bares = near, index, bares
+        self.memo: dict[int, _Kept] = {}
+
+    def __call__(self, line: int) -> _Kept:
+        memo = self.memo
+        if line not in memo:
+            if len(memo) > 8:  # lines are visited in order: older ones are rarely asked again
+                memo.clear()
+            memo[line] = _Kept(self.near.get((self.index, line), []), self.bares)
+        return memo[line]
 
 
 MIN_LOOSE = 4  # characters a cell holds (punctuation aside) before it may match a kept text loosely
@@ -327,17 +353,18 @@ class _Kept:
     (`printed`), and without punctuation (`bare`, `whole`), the second built only when a cell is
     not found as printed (most cells are)."""
 
-    __slots__ = ("printed", "_forms", "_bare", "_whole")
+    __slots__ = ("printed", "_forms", "_bare", "_whole", "_bares")
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], bares: _Bares) -> None:
         self._forms = [norm(x) for x in texts if x]
+        self._bares = bares
         self.printed = "\0".join(self._forms)
         self._bare: str | None = None
         self._whole: set[str] = set()
 
     def _loose(self) -> str:
         if self._bare is None:
-            bare = [_bare(x) for x in self._forms]
+            bare = [self._bares[x] for x in self._forms]
             self._bare, self._whole = "\0".join(bare), set(bare)
         return self._bare
 
