@@ -84,12 +84,17 @@ class _Open:
     half_captions: set[str] = field(default_factory=set)  # 实施期目标 / 年度目标 seen in the header
     row_keys: set[tuple[str, ...]] = field(default_factory=set)  # row_key of body[:keyed] (asked for by restarts)
     keyed: int = 0
+    body_cells: list[list[str]] = field(default_factory=list)  # the _cells of each table.body line
+
+    def add_row(self, line: Line, cells: list[str]) -> None:
+        """A body line (`cells`: its _cells) of the table."""
+        self.table.body.append(line)
+        self.body_cells.append(cells)
 
     def read_rows(self) -> set[tuple[str, ...]]:
         """The row_key of every body row so far (each row keyed once, however often asked)."""
-        body = self.table.body
-        self.row_keys.update(row_key(_cells(line)) for line in body[self.keyed :])
-        self.keyed = len(body)
+        self.row_keys.update(row_key(cells) for cells in self.body_cells[self.keyed :])
+        self.keyed = len(self.body_cells)
         return self.row_keys
 
 
@@ -317,17 +322,25 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     skip), so both passes of `segment` read these."""
     rows: list[Row] = []
     facts: list[int] = []
+    add_row, add_facts = rows.append, facts.append
     for line in lines:  # the one pass over all lines
-        cells = _cells(line)
+        # _cells(line), inlined (one call less a line; tests/test_segment_rows.py checks it is _cells)
+        cells = line.cells
         if not cells:
+            continue
+        filled = [c for c in cells if c] if "" in cells else list(cells)
+        joined = "".join(filled)
+        if "：" in joined or ":" in joined:
+            filled = _split_captions(filled)
+        elif not joined:
             continue
         text = line.text  # noise: page furniture (watermarks), lines mangled by a wrong decoding upstream
         if is_watermark(text) or (not text.isascii() and is_mojibake(text.strip())):  # ASCII is never mojibake
             continue
-        key = field_key(cells[0])
-        rows.append((line, cells, key))
+        key = field_key(filled[0])
+        add_row((line, filled, key))
         # row_facts: only a row of one or two cells, or a 项目名称 row, has any
-        facts.append(row_facts(line, cells, key) if len(cells) <= 2 or key == "项目名称" else 0)
+        add_facts(row_facts(line, filled, key) if len(filled) <= 2 or key == "项目名称" else 0)
     return rows, facts
 
 
@@ -519,9 +532,9 @@ class _Segmenter:
 
     def body(self, line: Line, cells: list[str]) -> State:
         """An indicator row (or the caption row) of the open table."""
-        table = self.current.table  # type: ignore[union-attr]
-        table.body.append(line)
-        table.end_line = line.number
+        cur = self.current
+        cur.add_row(line, cells)  # type: ignore[union-attr]
+        cur.table.end_line = line.number  # type: ignore[union-attr]
         return State.BODY
 
     def end_text(self, line: Line, cells: list[str]) -> State:
@@ -540,7 +553,7 @@ class _Segmenter:
         elif _starts_indicator_rows(cells) or block_words().issuperset(map(norm, cells)):
             # indicator rows printed without their caption row (a continuation page), or a stacked
             # layout's block caption (长期绩效指标) on a line of its own above its caption row
-            table.body.append(line)
+            cur.add_row(line, cells)  # type: ignore[union-attr]
             return State.BODY
         else:
             _parse_header_row(cur, cells)  # type: ignore[arg-type]
@@ -548,7 +561,7 @@ class _Segmenter:
 
     def caption_in_header(self, line: Line, cells: list[str]) -> State:
         """The caption row ends the header: the indicator rows follow."""
-        self.current.table.body.append(line)  # type: ignore[union-attr]
+        self.current.add_row(line, cells)  # type: ignore[union-attr]
         return State.BODY
 
 
