@@ -43,7 +43,7 @@ def test_rows_are_the_cells_of_each_line_that_is_no_noise(docs):
         Line(4, "备注：a:b", ("备注：a:b",)),
     ]
     assert seg._rows(odd) == _rows_by_definition(odd)
-    assert [cells for _, cells, _ in seg._rows(odd)[0]][:2] == [["项目名称", "聘用律师费"], ["主管部门:", "县司法局"]]
+    assert [cells for _, cells, _ in seg._rows(odd)[0]][:2] == [("项目名称", "聘用律师费"), ("主管部门:", "县司法局")]
 
 
 def test_a_tables_body_cells_are_the_cells_of_its_body_lines(docs):
