@@ -64,3 +64,16 @@ def test_a_tables_body_cells_are_the_cells_of_its_body_lines(docs):
     finally:
         seg._Open.add_row = real_add  # type: ignore[method-assign]
     assert seen > 1000
+
+
+def test_end_text_tries_its_patterns_only_where_they_can_start(docs):
+    """is_end_text tries _SECTION_HEADING and _NOTE only on a text starting with one of their
+    first characters: the same answer as trying them on every text."""
+    texts = [line.text for doc in docs for line in doc.lines] + ["注：单位为万元", "附件2:清单", "说明:", "备注", "三、其他"]
+    for text in texts:
+        t = text.strip()
+        want = bool(seg._SECTION_HEADING.match(t)) or (
+            "\t" not in t and not t.startswith("|") and (len(t) >= seg._PROSE_MIN or bool(seg._NOTE.match(t)))
+        )
+        assert seg.is_end_text(text) == want, text
+    assert seg.is_end_text("附件2:清单") and seg.is_end_text("三、其他") and not seg.is_end_text("备注")

@@ -127,6 +127,7 @@ def _split_captions(filled: Cells) -> Cells:
 
 
 _NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
+_NOTE_STARTS = frozenset("注说备附")  # the characters a _NOTE starts with
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
@@ -138,7 +139,7 @@ def is_end_text(text: str) -> bool:
         return True
     if "\t" in text or text.startswith("|"):
         return False
-    return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
+    return len(text) >= _PROSE_MIN or (text[:1] in _NOTE_STARTS and bool(_NOTE.match(text)))
 
 
 def parse_money(text: str, scale: float = 1.0) -> float | None:
