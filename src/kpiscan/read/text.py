@@ -294,7 +294,7 @@ def read_text(path: str | Path) -> Document:
             if len(raw) > MAX_LINE_CHARS:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
-    lines = list(map(Line, range(1, len(texts) + 1), texts, map(split_cells, texts)))  # split_cells("") is ()
+    lines = [Line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
