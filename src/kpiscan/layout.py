@@ -180,7 +180,7 @@ _SIGN_OFF = regex.compile(r"盖章[)）]?年月日$")
 _FOOTER_LABEL = regex.compile(r"(?<![^\s:：])([^\s:：]++)\s*[:：]")
 
 
-def is_footer_row(cells: list[str]) -> bool:
+def is_footer_row(cells: list[str] | tuple[str, ...]) -> bool:
     """The 负责人/经办人/联系电话/填报日期 row that closes a table, also printed as one line of text
     ("填表人: … 联系电话: … 填报日期:")."""
     hits = sum(map(is_footer, cells))

@@ -34,6 +34,8 @@ from .layout import (
 from .model import Document, Line, TableBlock
 from .templates import block_words
 
+Cells = tuple[str, ...]  # a row's non-empty cells (`_cells`)
+
 _SECTION_HEADING = regex.compile(r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 _HEADING_STARTS = frozenset("#一二三四五六七八九十第")  # the characters a _SECTION_HEADING starts with
 # "601-晋城…", and "604侯马…" as OCR reads it when the thin dash is lost
@@ -84,22 +86,27 @@ class _Open:
     half_captions: set[str] = field(default_factory=set)  # 实施期目标 / 年度目标 seen in the header
     row_keys: set[tuple[str, ...]] = field(default_factory=set)  # row_key of body[:keyed] (asked for by restarts)
     keyed: int = 0
+    body_cells: list[Cells] = field(default_factory=list)  # the _cells of each table.body line
+
+    def add_row(self, line: Line, cells: Cells) -> None:
+        """A body line (`cells`: its _cells) of the table."""
+        self.table.body.append(line)
+        self.body_cells.append(cells)
 
     def read_rows(self) -> set[tuple[str, ...]]:
         """The row_key of every body row so far (each row keyed once, however often asked)."""
-        body = self.table.body
-        self.row_keys.update(row_key(_cells(line)) for line in body[self.keyed :])
-        self.keyed = len(body)
+        self.row_keys.update(row_key(cells) for cells in self.body_cells[self.keyed :])
+        self.keyed = len(self.body_cells)
         return self.row_keys
 
 
 _CAPTION_COLON = regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")
 
 
-def _cells(line: Line) -> list[str]:
+def _cells(line: Line) -> Cells:
     """The non-empty cells; a caption printed with its value in one cell ("项目名称：聘用律师费")
     is split into the two cells other layouts print."""
-    filled = list(filter(None, line.cells))
+    filled = tuple(filter(None, line.cells))
     return _split_captions(filled) if _has_colon("".join(filled)) else filled
 
 
@@ -107,7 +114,7 @@ def _has_colon(text: str) -> bool:
     return "：" in text or ":" in text
 
 
-def _split_captions(filled: list[str]) -> list[str]:
+def _split_captions(filled: Cells) -> Cells:
     """`_cells` of a row whose non-empty cells `filled` hold a colon."""
     out: list[str] = []
     for cell in filled:
@@ -116,10 +123,11 @@ def _split_captions(filled: list[str]) -> list[str]:
             out += [m.group(1), m.group(2)]
         else:
             out.append(cell)
-    return out
+    return tuple(out)
 
 
 _NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
+_NOTE_STARTS = frozenset("注说备附")  # the characters a _NOTE starts with
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
 
@@ -131,7 +139,7 @@ def is_end_text(text: str) -> bool:
         return True
     if "\t" in text or text.startswith("|"):
         return False
-    return len(text) >= _PROSE_MIN or bool(_NOTE.match(text))
+    return len(text) >= _PROSE_MIN or (text[:1] in _NOTE_STARTS and bool(_NOTE.match(text)))
 
 
 def parse_money(text: str, scale: float = 1.0) -> float | None:
@@ -141,30 +149,31 @@ def parse_money(text: str, scale: float = 1.0) -> float | None:
     return round(float(t.replace(",", "")) * scale, 2)
 
 
-def _caption_value_pairs(cells: list[str]) -> list[tuple[str, str]]:
+def _caption_value_pairs(cells: Cells) -> list[tuple[str, str]]:
     """(key, value) pairs of a header row: each caption takes the next non-caption cell."""
     pairs: list[tuple[str, str]] = []
+    keys = list(map(field_key, cells))
+    n = len(cells)
     i = 0
-    while i < len(cells):
-        key = field_key(cells[i])
+    while i < n:
+        key = keys[i]
         if key is None:
             i += 1
-            continue
-        value = ""
-        if i + 1 < len(cells) and field_key(cells[i + 1]) is None:
-            value = cells[i + 1]
+        elif i + 1 < n and keys[i + 1] is None:
+            pairs.append((key, cells[i + 1]))
+            i += 2
+        else:
+            pairs.append((key, ""))
             i += 1
-        pairs.append((key, value))
-        i += 1
     return pairs
 
 
-def _parse_header_row(open_: _Open, cells: list[str]) -> None:
+def _parse_header_row(open_: _Open, cells: Cells) -> None:
     """A header line's fields; `cells`: the line's _cells."""
     table = open_.table
     if not cells:
         return
-    halves = {norm(c) for c in cells if is_half_caption(c)}
+    halves = set(map(norm, filter(is_half_caption, cells)))
     open_.half_captions |= halves
     if len(halves) >= 2:
         # a row of column captions (实施期目标 | 年度目标), not a caption and its prose
@@ -201,7 +210,7 @@ def _parse_header_row(open_: _Open, cells: list[str]) -> None:
         table.funds.setdefault("annual", {}).setdefault("total", money)
 
 
-def _department_cell(cells: list[str]) -> str:
+def _department_cell(cells: Cells) -> str:
     for caption, value in zip(cells, cells[1:]):
         if field_key(caption) == "部门名称":
             return value
@@ -212,7 +221,7 @@ def _department_name(text: str) -> str:
     return _DEPT_CODE.sub("", text).strip()
 
 
-def _parse_footer(table: TableBlock, cells: list[str]) -> None:
+def _parse_footer(table: TableBlock, cells: Cells) -> None:
     for i, c in enumerate(cells):
         if norm(c).startswith("填报日期"):
             rest = [x for x in cells[i + 1 :] if _FILL_DATE.match(norm(x))]
@@ -220,7 +229,7 @@ def _parse_footer(table: TableBlock, cells: list[str]) -> None:
                 table.fields.setdefault("填报日期", norm(rest[0]))
 
 
-def _is_name_row(cells: list[str]) -> bool:
+def _is_name_row(cells: Cells) -> bool:
     """项目名称 | its name (not the caption row of an export whose first column is 项目名称)."""
     return bool(cells) and field_key(cells[0]) == "项目名称" and not is_indicator_header(cells)
 
@@ -238,7 +247,7 @@ HEAD_ROWS = 40  # header rows of a block kept to compare with the table it may c
 RESTART_ROWS = 3  # indicator rows of a block compared with the rows its table has read
 
 
-def row_key(cells: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def row_key(cells: Cells) -> tuple[str, ...]:
     """An indicator row as compared across pages: its cells without 一级/二级 labels (a page may
     print a merged label again or not), empty when no cell holds a letter (a row of numbers)."""
     key = tuple(norm(c) for c in cells if c and not (level1_of(c) or level2_of(c)))
@@ -250,7 +259,7 @@ _LETTER = regex.compile(r"\p{L}")
 
 # A row as both passes of `segment` read it: (line, its `_cells`, field_key of its first cell).
 # Its facts (the events that hold for it, FACTS bits) are kept beside it, in a list of ints.
-Row = tuple[Line, list[str], str | None]
+Row = tuple[Line, Cells, str | None]
 
 # One bit per event a row is tested for, in Event order (NOISE lines are no rows; ROW: none holds).
 FACTS: tuple[Event, ...] = tuple(e for e in Event if e not in (Event.NOISE, Event.ROW))
@@ -269,7 +278,7 @@ _TITLE_BITS = {"department": _F_TITLE_DEPARTMENT, "project": _F_TITLE_PROJECT}  
 _NEXT_TABLE = _F_NAME | _F_TITLE_DEPARTMENT | _F_TITLE_PROJECT  # where a block's read-ahead stops
 
 
-def row_facts(line: Line, cells: list[str], key: str | None) -> int:
+def row_facts(line: Line, cells: Cells, key: str | None) -> int:
     """The events that hold for a row (`cells`: its _cells, `key`: field_key(cells[0])), as FACTS
     bits, but FOOTER and CAPTION (`tested_facts`), each tested once per row whatever the state."""
     first = cells[0]
@@ -317,17 +326,25 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     skip), so both passes of `segment` read these."""
     rows: list[Row] = []
     facts: list[int] = []
+    add_row, add_facts = rows.append, facts.append
     for line in lines:  # the one pass over all lines
-        cells = _cells(line)
+        # _cells(line), inlined (one call less a line; tests/test_segment_rows.py checks it is _cells)
+        cells = line.cells
         if not cells:
+            continue
+        filled = cells if "" not in cells else tuple(filter(None, cells))  # no copy of a full row
+        joined = "".join(filled)
+        if "：" in joined or ":" in joined:
+            filled = _split_captions(filled)
+        elif not joined:
             continue
         text = line.text  # noise: page furniture (watermarks), lines mangled by a wrong decoding upstream
         if is_watermark(text) or (not text.isascii() and is_mojibake(text.strip())):  # ASCII is never mojibake
             continue
-        key = field_key(cells[0])
-        rows.append((line, cells, key))
+        key = field_key(filled[0])
+        add_row((line, filled, key))
         # row_facts: only a row of one or two cells, or a 项目名称 row, has any
-        facts.append(row_facts(line, cells, key) if len(cells) <= 2 or key == "项目名称" else 0)
+        add_facts(row_facts(line, filled, key) if len(filled) <= 2 or key == "项目名称" else 0)
     return rows, facts
 
 
@@ -362,7 +379,7 @@ def _read_ahead(
 ) -> tuple[bool, tuple[tuple[str, ...], ...], frozenset[tuple[str, ...]]]:
     """From the 项目名称 row rows[i] to the next table: (a footer reached, the header rows up to
     HEAD_ROWS, the row_key of the first RESTART_ROWS indicator rows)."""
-    head: list[tuple[str, ...]] = [tuple(rows[i][1])]
+    head: list[Cells] = [rows[i][1]]
     keys: list[tuple[str, ...]] = []
     in_rows = False
     both = _F_FOOTER_TESTED | _F_CAPTION_TESTED
@@ -386,7 +403,7 @@ def _read_ahead(
             in_rows = True
             keys += [k for k in (row_key(cells),) if k]
         elif len(head) < HEAD_ROWS:
-            head.append(tuple(cells))
+            head.append(cells)
         j += 1
     return _footer_ahead(rows, facts, j), tuple(head), frozenset(keys)  # only the footer is looked for now
 
@@ -437,31 +454,31 @@ class _Segmenter:
             self.current.table.end_line = end
 
     # -- actions: (self, line, cells) -> the next state --------------------------------------
-    def skip(self, line: Line, cells: list[str]) -> State:
+    def skip(self, line: Line, cells: Cells) -> State:
         """Lines outside a table, and after a closed table, are not read."""
         return self.state
 
-    def year(self, line: Line, cells: list[str]) -> State:
+    def year(self, line: Line, cells: Cells) -> State:
         """"(2024年度)" under a title: the year of the table that follows (or of this department's)."""
         self.title_year = int(_TABLE_YEAR.match(norm(cells[0])).group(1))  # type: ignore[union-attr]
         if self.current is not None and self.current.table.kind == "department" and self.state == State.HEADER:
             self.current.table.year = self.title_year
         return self.state
 
-    def department_title(self, line: Line, cells: list[str]) -> State:
+    def department_title(self, line: Line, cells: Cells) -> State:
         """A department table starts at its title."""
         self.close(line.number - 1)
         self.current = self.start("department", line.number, cells[0])
         self.pending_title = None
         return State.HEADER
 
-    def project_title(self, line: Line, cells: list[str]) -> State:
+    def project_title(self, line: Line, cells: Cells) -> State:
         """A project title waits for its 项目名称 row (or caption row); it ends the rows before it."""
         self.pending_title = (line.number, cells[0])
         self.title_year = None
         return State.CLOSED if self.state == State.BODY else self.state
 
-    def name_row(self, line: Line, cells: list[str]) -> State:
+    def name_row(self, line: Line, cells: Cells) -> State:
         """项目名称 starts a project table, or continues the open one on a new page (same name,
         not both blocks with a footer of their own, and the new block does not start the open
         table again: see `restarts`)."""
@@ -490,7 +507,7 @@ class _Segmenter:
         self.pending_title = None
         return State.HEADER
 
-    def footer(self, line: Line, cells: list[str]) -> State:
+    def footer(self, line: Line, cells: Cells) -> State:
         """负责人 | 经办人 | 填报日期 closes the table."""
         table = self.current.table  # type: ignore[union-attr]
         _parse_footer(table, cells)
@@ -498,14 +515,14 @@ class _Segmenter:
         table.end_line = line.number
         return State.CLOSED
 
-    def fill_date(self, line: Line, cells: list[str]) -> State:
+    def fill_date(self, line: Line, cells: Cells) -> State:
         """A 填报日期 value printed on its own line after the footer."""
         table = self.current.table  # type: ignore[union-attr]
         if table.fields.get("填报日期") is None:
             table.fields["填报日期"] = norm(cells[0])
         return State.CLOSED
 
-    def evidence(self, line: Line, cells: list[str]) -> State:
+    def evidence(self, line: Line, cells: Cells) -> State:
         """A caption row a few lines under a 绩效目标 title opens a table without a 项目名称 row
         (system exports, forms whose project is a column)."""
         if self.pending_title is None or line.number - self.pending_title[0] > _EVIDENCE_LINES:
@@ -517,19 +534,19 @@ class _Segmenter:
         self.pending_title = None
         return self.body(line, cells)
 
-    def body(self, line: Line, cells: list[str]) -> State:
+    def body(self, line: Line, cells: Cells) -> State:
         """An indicator row (or the caption row) of the open table."""
-        table = self.current.table  # type: ignore[union-attr]
-        table.body.append(line)
-        table.end_line = line.number
+        cur = self.current
+        cur.add_row(line, cells)  # type: ignore[union-attr]
+        cur.table.end_line = line.number  # type: ignore[union-attr]
         return State.BODY
 
-    def end_text(self, line: Line, cells: list[str]) -> State:
+    def end_text(self, line: Line, cells: Cells) -> State:
         """A heading or running prose after the rows ends the table."""
         self.close(line.number - 1)
         return State.CLOSED
 
-    def header_row(self, line: Line, cells: list[str]) -> State:
+    def header_row(self, line: Line, cells: Cells) -> State:
         """A header line: the department's name, header fields, or indicator rows printed without
         their caption row (a continuation page)."""
         cur = self.current
@@ -540,15 +557,15 @@ class _Segmenter:
         elif _starts_indicator_rows(cells) or block_words().issuperset(map(norm, cells)):
             # indicator rows printed without their caption row (a continuation page), or a stacked
             # layout's block caption (长期绩效指标) on a line of its own above its caption row
-            table.body.append(line)
+            cur.add_row(line, cells)  # type: ignore[union-attr]
             return State.BODY
         else:
             _parse_header_row(cur, cells)  # type: ignore[arg-type]
         return State.HEADER
 
-    def caption_in_header(self, line: Line, cells: list[str]) -> State:
+    def caption_in_header(self, line: Line, cells: Cells) -> State:
         """The caption row ends the header: the indicator rows follow."""
-        self.current.table.body.append(line)  # type: ignore[union-attr]
+        self.current.add_row(line, cells)  # type: ignore[union-attr]
         return State.BODY
 
 
@@ -572,7 +589,7 @@ def _other_funds(open_: _Open, block: Block) -> bool:
     scratch = _Open(TableBlock(doc=table.doc, index=0, line=0, kind="project", title="", periods=table.periods))
     scratch.table.pages = table.pages
     for cells in block.head:
-        _parse_header_row(scratch, list(cells))
+        _parse_header_row(scratch, cells)
     return any(
         money is not None and table.funds.get(half, {}).get(key) not in (None, money)
         for half, amounts in scratch.table.funds.items()
@@ -594,7 +611,7 @@ _A = _Segmenter
 # The grammar: (state, event) -> action; (None, event) holds in every state. A state does not test
 # the events it has no transition for: its lines come as ROW (in HEADER a heading or a date is a
 # header line; in BODY a repeated caption row is a row), other states skip them.
-TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, list[str]], State]] = {
+TRANSITIONS: dict[tuple[State | None, Event], Callable[[_Segmenter, Line, Cells], State]] = {
     (None, Event.NOISE): _A.skip,
     (None, Event.YEAR): _A.year,
     (None, Event.TITLE_DEPARTMENT): _A.department_title,
@@ -619,7 +636,7 @@ LISTENS: dict[State, frozenset[Event]] = {
 }
 
 
-_Action = Callable[[_Segmenter, Line, list[str]], State]
+_Action = Callable[[_Segmenter, Line, Cells], State]
 # TRANSITIONS as one lookup per (state, event), the events of any state first
 _ACTIONS: dict[State, dict[Event, _Action]] = {
     state: {e: TRANSITIONS.get((None, e)) or TRANSITIONS.get((state, e), _Segmenter.skip) for e in Event}
@@ -669,7 +686,7 @@ def segment(doc: Document) -> list[TableBlock]:
     return seg.tables
 
 
-def _starts_indicator_rows(cells: list[str]) -> bool:
+def _starts_indicator_rows(cells: Cells) -> bool:
     """A row that can only be an indicator row: it carries a 一级 or 二级 category label."""
     if field_key(cells[0]) is not None or any(map(is_half_caption, cells)):
         return False
