@@ -39,6 +39,7 @@ model loaded). dask is imported only here, only when asked for.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -494,14 +495,18 @@ def _lean_imports():
 def import_distributed(lean: bool = False) -> Any:
     """The distributed package (ImportError without the dask extra). `lean`: for a process that is
     only a client (the CLI's `--dask`), imported without what a client does not use
-    (`_lean_imports`); a failure that way is retried the ordinary way."""
+    (`_lean_imports`; a failure that way is retried the ordinary way), and then what the process
+    holds (kpiscan's modules, distributed, tornado, asyncio: it lives until the process ends) put
+    out of the garbage collector's sight (gc.freeze), so that neither the collections during the
+    run nor the interpreter's exit walk it again (measured at 16x: the client's exit, after its
+    atexit handlers, 0.22-0.29 -> 0.05-0.09 CPU s)."""
     if lean and "distributed" not in sys.modules:
         with contextlib.suppress(ImportError), _lean_imports():
             import distributed
-
-            return distributed
     import distributed
 
+    if lean:
+        gc.freeze()  # no gc.collect() first: the imports leave no garbage (measured: 0 freed, 0.03 CPU s)
     return distributed
 
 
