@@ -2,6 +2,7 @@
 
     python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--no-dask] [--json OUT.json]
                                [--sections one_core,startup,growth,workers,scale,dask] [--copies 1,16,64]
+                               [--dask-copies 16] [--dask-src A/src,B/src]
 
 Measures on one core (the process and its children pinned to one CPU where the OS allows):
   * `kpiscan scan CORPUS --out TMP` end to end as a subprocess (interpreter start, imports, scan,
@@ -19,10 +20,12 @@ Measures on one core (the process and its children pinned to one CPU where the O
     files: CPU per MB of each and their ratio (target <= 6x), peak RSS against 1x (target <= 1.10);
   * dask (issue 13): the same `scan --out` on the 16x copies through a real `dask scheduler` and
     two `dask worker` processes started here, all three `--preload kpiscan.daskworker` as
-    docs/batch.md says (tests/dask_local.py): CPU of client, scheduler,
-    workers and their scan helpers (psutil), cold (first run) and warm (second run), against the
-    serial scan's CPU (mean of one run before and one after; target < 1.15x), and whether the
-    outputs are byte-identical; the cluster's start (the helpers loading the model) apart.
+    docs/batch.md says (tests/dask_local.py): CPU of client, scheduler, workers and their scan
+    helpers (psutil), cold (fresh warmed helpers that have not seen the files) and warm (the same
+    helpers again), against the serial scan's CPU of the same round (target < 1.15x), --runs
+    rounds interleaved, medians and ranges, and whether the outputs are byte-identical; with
+    `--dask-src A/src,B/src` the trees (one cluster each) interleaved round by round, e.g. main's
+    tree against this one; the cluster's start (the helpers loading the model) apart.
 Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
 subprocesses). On a shared machine wall time carries other people's load, so throughput per core
 (MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
@@ -312,94 +315,141 @@ def _cpu_by_role(procs: list) -> dict[str, float]:
     return t
 
 
-def _start_cluster(tmp: Path, procs: list) -> str:
-    """A scheduler and two workers, `--preload kpiscan.daskworker` (appended to `procs`), ready
-    and idle (the helpers have warmed up); the scheduler address."""
-    address, _ = start_cluster(tmp, procs)
+def _settled(procs: list) -> None:
+    """Return once the helpers have stopped using CPU (they have loaded the model and warmed up)."""
     time.sleep(1)
-    while True:  # the helpers have loaded the model when they stop using CPU
+    while True:
         a = _cpu_by_role(procs)["helpers"]
         time.sleep(2)
         if a > 0 and _cpu_by_role(procs)["helpers"] - a < 0.05:
-            return address
+            return
 
 
-def dask_section(files: list[Path], k: int, tmp: Path) -> dict:
+def _start_cluster(tmp: Path, procs: list, src: Path) -> str:
+    """A scheduler and two workers, `--preload kpiscan.daskworker`, kpiscan from `src` (appended
+    to `procs`), ready and idle (the helpers have warmed up); the scheduler address."""
+    address, _ = start_cluster(tmp, procs, [src])
+    _settled(procs)
+    return address
+
+
+def _fresh_helpers(dask_worker=None) -> int:
+    """Run on each Dask worker (client.run): its scan helpers replaced by new ones (started and
+    warmed as at worker start), so that the next run is a cold one (helpers that have not seen
+    these files) without restarting the cluster. The number of helpers."""
+    import queue
+
+    from kpiscan import scanproc
+
+    pools = []
+    while True:
+        try:
+            pools.append(scanproc._helpers.get_nowait())
+        except queue.Empty:
+            break
+    for pool in pools:
+        pool.close(ok=True)
+    scanproc.warm_helpers(len(pools) or 1)
+    return len(pools)
+
+
+OUTPUTS = ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl")
+
+
+def _same(a: Path, b: Path) -> bool:
+    return all((a / f).read_bytes() == (b / f).read_bytes() for f in OUTPUTS)
+
+
+def dask_section(files: list[Path], k: int, tmp: Path, runs: int = 1, srcs: list[Path] | None = None) -> dict:
     """Serial `scan --out` against the same through a real scheduler and two workers started with
-    `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil)."""
+    `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil),
+    for each kpiscan source tree in `srcs` (one cluster each, all up at once), `runs` rounds
+    interleaved: in each round, for each tree (the order turning round by round), the serial scan,
+    then its helpers replaced by fresh warmed ones (`_fresh_helpers`), a cold run and a warm run.
+    Each run's ratio is against the serial scan of the same tree in the same round."""
+    from distributed import Client
 
+    srcs = srcs or [ROOT / "src"]
     size = mb(files) * k
     d = replicate(files, k, tmp / "rep")
-    serial_out, dask_out = tmp / "dask-serial", tmp / "dask-run"
-    for o in (serial_out, dask_out):
-        shutil.rmtree(o, ignore_errors=True)
-    _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)))
-    procs: list = []
+    envs = [{**os.environ, "PYTHONPATH": str(src)} for src in srcs]
+    clusters: list[list] = [[] for _ in srcs]
+    per: list[dict] = [{"src": str(src), "rounds": []} for src in srcs]
+    reference = None
     try:
-        address = _start_cluster(tmp, procs)
-        started = _cpu_by_role(procs)
-        time.sleep(10)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
-        idle = sum(_cpu_by_role(procs).values()) - sum(started.values())
-        started["idle_cpu_per_s"] = idle / 10
-        runs = []
-        for label in ("first run (cold)", "second run (warm)"):
-            out = dask_out.with_name(f"{dask_out.name}-{len(runs)}")
-            shutil.rmtree(out, ignore_errors=True)
-            before = _cpu_by_role(procs)
-            wall, client_cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(out), "--dask", address))
-            after = _cpu_by_role(procs)
-            runs.append((label, out, wall, client_cpu, {r: after[r] - before[r] for r in after}, rss))
-        # the serial scan again, after: the mean of the two is the base (the machine's load drifts)
-        shutil.rmtree(serial_out, ignore_errors=True)
-        _, serial_after, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)))
-        print(f"  serial `scan --out` CPU s before the Dask runs {serial_cpu:.2f}, after {serial_after:.2f}: base = their mean")
-        serial_cpu = (serial_cpu + serial_after) / 2
+        for t, src in enumerate(srcs):
+            address = _start_cluster(tmp / f"cluster-{t}", clusters[t], src)
+            started = _cpu_by_role(clusters[t])
+            time.sleep(5)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
+            started["idle_cpu_per_s"] = (sum(_cpu_by_role(clusters[t]).values()) - sum(started.values())) / 5
+            per[t].update(address=address, start=started)
+        for r in range(runs):
+            order = list(range(len(srcs)))
+            order = order[r % len(order):] + order[: r % len(order)]
+            for t in order:
+                env, procs, address = envs[t], clusters[t], per[t]["address"]
+                serial_out = tmp / f"dask-serial-{t}"
+                shutil.rmtree(serial_out, ignore_errors=True)
+                _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)), env=env)
+                reference = reference or serial_out.with_name("dask-reference")
+                if not reference.exists():
+                    shutil.copytree(serial_out, reference)
+                with Client(address, timeout="60s") as client:
+                    client.run(_fresh_helpers)
+                _settled(procs)
+                row_: dict = {"serial_cpu": serial_cpu, "serial_identical_to_first_tree": _same(serial_out, reference)}
+                for label in ("cold", "warm"):
+                    out = tmp / f"dask-run-{t}-{label}"
+                    shutil.rmtree(out, ignore_errors=True)
+                    before = _cpu_by_role(procs)
+                    wall, client_cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(out), "--dask", address), env=env)
+                    after = _cpu_by_role(procs)
+                    roles = {role: after[role] - before[role] for role in after}
+                    total = client_cpu + sum(roles.values())
+                    row_[label] = {"client": client_cpu, **roles, "total": total, "ratio": total / serial_cpu, "wall": wall,
+                                   "client_rss_MiB": rss, "identical": _same(serial_out, out)}
+                per[t]["rounds"].append(row_)
+                c, w = row_["cold"], row_["warm"]
+                print(f"  round {r + 1} {srcs[t]}: serial {serial_cpu:.2f}; cold client {c['client']:.2f} + scheduler "
+                      f"{c['scheduler']:.2f} + workers {c['workers']:.2f} + helpers {c['helpers']:.2f} = {c['total']:.2f} -> "
+                      f"{c['ratio']:.3f}x; warm {w['total']:.2f} -> {w['ratio']:.3f}x; identical {c['identical'] and w['identical']}",
+                      flush=True)
     finally:
-        stop_cluster(procs)
-    return _dask_report(k, size, len(files) * k, serial_cpu, serial_out, started, runs)
+        for procs in clusters:
+            stop_cluster(procs)
+    return _dask_report(k, size, len(files) * k, runs, per)
 
 
-def _dask_report(k: int, size: float, n: int, serial_cpu: float, serial_out: Path, started: dict, runs: list) -> dict:
-    result = {"copies": k, "MB": size, "files": n, "serial_cpu": serial_cpu, "start": started, "runs": []}
+def _dask_report(k: int, size: float, n: int, runs: int, per: list[dict]) -> dict:
+    med = statistics.median
     print(
         f"dask, {k}x ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each), all --preload "
-        f"kpiscan.daskworker; serial `scan --out` (mean of before and after): {serial_cpu:.2f} CPU s"
+        f"kpiscan.daskworker; {runs} rounds of (serial, cold, warm) interleaved; medians [range]; CPU s"
     )
-    print(
-        "  cluster start (scheduler, worker boot, helpers importing kpiscan, loading jieba and the models, warming up): "
-        + ", ".join(f"{r} {started[r]:.2f}" for r in ("scheduler", "workers", "helpers"))
-        + f" CPU s; kpiscan's part ~= helpers {started['helpers']:.2f}; idle cluster: {started['idle_cpu_per_s']:.3f} CPU s per wall s"
-    )
-    for label, out, wall, client_cpu, roles, rss in runs:
-        same = all((serial_out / f).read_bytes() == (out / f).read_bytes() for f in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"))
-        total = client_cpu + sum(roles.values())
-        cold = total + started["helpers"]
-        idle = started["idle_cpu_per_s"] * wall  # what the cluster would have used doing nothing
-        result["runs"].append(
-            {
-                "what": label,
-                "client_cpu": client_cpu,
-                **roles,
-                "dask_cpu": total,
-                "overhead": total / serial_cpu,
-                "with_helper_start": cold,
-                "overhead_with_helper_start": cold / serial_cpu,
-                "wall": wall,
-                "client_rss_MiB": rss,
-                "identical": same,
-                "idle_cpu_in_wall": idle,
-                "overhead_less_idle": (total - idle) / serial_cpu,
-            }
-        )
-        print(
-            f"  {label}: client {client_cpu:.2f} + "
-            + " + ".join(f"{r} {v:.2f}" for r, v in roles.items())
-            + f" = {total:.2f} CPU s -> {total / serial_cpu:.3f}x serial"
-            + (f"; with the helpers' start {cold:.2f} -> {cold / serial_cpu:.3f}x" if label.startswith("first") else "")
-            + f"; wall {wall:.2f} s (idle cluster over that wall: {idle:.2f} CPU s; without it {(total - idle) / serial_cpu:.3f}x)"
-            + f"; client peak RSS {rss:.1f} MiB; outputs byte-identical: {same}"
-        )
-    return result
+    for p in per:
+        rounds, s = p["rounds"], p["start"]
+        print(f" {p['src']}")
+        print("  cluster start (helpers importing kpiscan, loading jieba and the models, warming up): "
+              + ", ".join(f"{r} {s[r]:.2f}" for r in ("scheduler", "workers", "helpers"))
+              + f"; idle cluster {s['idle_cpu_per_s']:.3f} CPU s per wall s")
+        serial = [x["serial_cpu"] for x in rounds]
+        print(f"  serial `scan --out`: {med(serial):.2f} [{min(serial):.2f}-{max(serial):.2f}]")
+        p["summary"] = {"serial_cpu": med(serial)}
+        for label in ("cold", "warm"):
+            xs = [x[label] for x in rounds]
+            m = {key: med(x[key] for x in xs) for key in ("client", "scheduler", "workers", "helpers", "total", "ratio", "wall")}
+            ratios = sorted(x["ratio"] for x in xs)
+            own = [x["client"] + x["scheduler"] + x["workers"] for x in xs]
+            same = all(x["identical"] for x in xs) and all(x["serial_identical_to_first_tree"] for x in rounds)
+            p["summary"][label] = {**m, "ratio_range": [ratios[0], ratios[-1]], "dask_own": med(own), "identical": same}
+            print(f"  {label}: client {m['client']:.2f} + scheduler {m['scheduler']:.2f} + workers {m['workers']:.2f} + helpers "
+                  f"{m['helpers']:.2f} = {m['total']:.2f}; x serial {m['ratio']:.3f} [{ratios[0]:.3f}-{ratios[-1]:.3f}]; "
+                  f"Dask's own (client + scheduler + workers) {med(own):.2f} [{min(own):.2f}-{max(own):.2f}]; wall {m['wall']:.1f} s; "
+                  f"outputs byte-identical to serial (and across trees): {same}")
+        hc = [x["cold"]["helpers"] - x["warm"]["helpers"] for x in rounds]
+        print(f"  helpers cold - warm (first sight of each document in each helper: memo caches, the copies artefact): "
+              f"{med(hc):.2f} [{min(hc):.2f}-{max(hc):.2f}]")
+    return {"copies": k, "MB": size, "files": n, "runs": runs, "trees": per}
 
 
 def row(label: str, wall: float, cpu: float, size: float, n: int, extra: str = "") -> str:
@@ -416,6 +466,7 @@ def main() -> None:
     ap.add_argument("--sections", default="one_core,startup,growth,workers,scale,dask", help="comma-separated sections to run")
     ap.add_argument("--copies", default="1,16,64", help="copies for the scale section")
     ap.add_argument("--dask-copies", type=int, default=16, help="copies for the dask section")
+    ap.add_argument("--dask-src", help="dask section: kpiscan source trees to compare, comma-separated (default: this tree's src)")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
 
@@ -456,7 +507,8 @@ def main() -> None:
             figures["scale"] = scale_section(files, [int(c) for c in args.copies.split(",")], tmp, args.runs)
             print()
         if "dask" in sections and not args.no_dask:
-            figures["dask"] = dask_section(files, args.dask_copies, tmp)
+            srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
+            figures["dask"] = dask_section(files, args.dask_copies, tmp, args.runs, srcs)
             print()
         if "startup" in sections:
             startup_section(args, figures)

@@ -145,7 +145,7 @@ def scan(  # noqa: C901 (one option per line; the body only dispatches)
 
     Each file's records are written as soon as it is done. With --out every file's result is also
     cached in OUT/.kpiscan-cache, so an interrupted run goes on with --resume."""
-    from .batch import CACHE_DIRNAME, DASK_FILES, BatchStats, OutputLocked, scan_to_outputs
+    from .batch import CACHE_DIRNAME, DASK_FILES, BatchStats, OutputLocked, import_distributed, scan_to_outputs
     from .write import FORMATS
 
     if fmt not in FORMATS:
@@ -160,7 +160,7 @@ def scan(  # noqa: C901 (one option per line; the body only dispatches)
         if dask_files not in DASK_FILES:
             _fail(f"error: --dask-files must be one of {', '.join(DASK_FILES)}", 2)
         try:
-            import distributed  # noqa: F401
+            import_distributed(lean=True)
         except ImportError:
             _fail("error: --dask needs the optional dependency dask: pip install 'kpiscan[dask]'", 2)
     stats = BatchStats()

@@ -24,6 +24,7 @@ fork of a threaded process, no multiprocessing daemon rules). `run_batch` is kpi
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import pickle
 import queue
@@ -91,6 +92,12 @@ def serve(conn: Connection, load: bool, die_with_parent: bool) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))  # no core file on SIGXCPU
     if load:
         warm()
+    # What the process holds now (the model, jieba's dictionary, the lexicons, compiled patterns:
+    # loaded here or inherited from the parent) lives as long as it does: out of the garbage
+    # collector's sight, so that each full collection during the scans does not walk it again
+    # (measured: a helper's collections over 32 files of the 16x corpus 0.12-0.27 -> 0.03-0.11 CPU s).
+    gc.collect()
+    gc.freeze()
     while True:
         try:
             task = conn.recv()
