@@ -331,10 +331,17 @@ def xlsx_columns(cls: type) -> list[tuple[str, int, bool, str]]:
 
 def arrow_table(cls: type, dicts: list[dict[str, Any]], name: str | None = None) -> Any:
     """The `to_dict()` dicts as a pyarrow Table with `arrow_schema(cls)`."""
+    return arrow_rows(cls, list(map(flat_values(cls), dicts)), name)
+
+
+def arrow_rows(cls: type, rows: list[tuple[Any, ...]], name: str | None = None) -> Any:
+    """Flat rows (`flat_values(cls)` tuples) as a pyarrow Table with `arrow_schema(cls)`: one typed
+    Arrow array per column (as pa.Table.from_pylist with the schema converts them)."""
     import pyarrow as pa
 
     schema = arrow_schema(cls, name)
-    return pa.Table.from_pylist([flat_row(cls, d) for d in dicts], schema=schema)
+    columns = list(zip(*rows)) if rows else [()] * len(schema)
+    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
 def frame(cls: type, dicts: list[dict[str, Any]]) -> Any:

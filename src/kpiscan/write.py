@@ -162,13 +162,8 @@ class _Sink:
                 self.flush()
 
     def flush(self) -> None:
-        """The rows held as one row group: one typed Arrow array per column (as pa.Table.from_pylist
-        with the schema converts them)."""
-        import pyarrow as pa
-
-        arrow = schema.arrow_schema(self.cls)
-        columns = list(zip(*self.rows)) if self.rows else [()] * len(arrow)
-        self.pq.write_table(pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, arrow)], schema=arrow))
+        """The rows held as one row group."""
+        self.pq.write_table(schema.arrow_rows(self.cls, self.rows))
         self.rows = []
 
     def close(self, ok: bool) -> None:
