@@ -74,27 +74,49 @@ class GridRow:
     show_level1: bool = True
     show_level2: bool = True
 
-    @property
-    def page(self) -> int | None:
-        """The printed page of the row (PDF input), when the reader gave one."""
-        return next((p for i in self.halves.values() if (p := getattr(i, "page", None))), None)
+    def marks(self) -> tuple[bool, bool, str, str, int | None]:
+        """(weak, noted, labels, all_codes, page) of the row, in one pass over its halves (its
+        page row prints all five)."""
+        weak, page = False, None
+        labels: dict[str, None] = {}
+        found: dict[str, None] = {}
+        for half in self.halves.values():
+            weak = weak or bool(half.flagged)
+            page = page or getattr(half, "page", None)
+            if half.label:
+                labels[half.label] = None
+            found.update(dict.fromkeys(half.reasons))
+        noted = False
+        for cs in self.codes.values():
+            if cs:
+                noted = True
+                found.update(dict.fromkeys(cs))
+        return weak, noted, " ".join(labels), " ".join(found), page
 
     @property
     def weak(self) -> bool:
-        return any(i.flagged for i in self.halves.values())
+        """A half of the row is flagged."""
+        return self.marks()[0]
 
     @property
     def noted(self) -> bool:
-        return any(self.codes.values())
+        """A finding is on the row."""
+        return self.marks()[1]
 
     @property
     def labels(self) -> str:
-        return " ".join(dict.fromkeys(i.label for i in self.halves.values() if i.label))
+        """The halves' labels, each once."""
+        return self.marks()[2]
 
     @property
     def all_codes(self) -> str:
-        both = [r for i in self.halves.values() for r in i.reasons] + [c for cs in self.codes.values() for c in cs]
-        return " ".join(dict.fromkeys(both))
+        """The halves' reasons, then the findings' codes, each once."""
+        return self.marks()[3]
+
+    @property
+    def page(self) -> int | None:
+        """The printed page of the row (PDF input), when the reader gave one."""
+        return self.marks()[4]
 
 
 def esc(s: object) -> str:
@@ -134,25 +156,11 @@ def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
     anchor = f"t{table}-L{row.line}"
     present = row.halves
-    weak = page = None
-    labels: dict[str, None] = {}
-    found: dict[str, None] = {}
-    for half in present.values():
-        weak = weak or half.flagged
-        page = page or half.page
-        if half.label:
-            labels[half.label] = None
-        for r in half.reasons:
-            found[r] = None
-    noted = False
-    for cs in row.codes.values():
-        if cs:
-            noted = True
-            found.update(dict.fromkeys(cs))
+    weak, noted, labels, all_codes, page = row.marks()
     css = " weak" if weak else (" noted" if noted else "")
     on_page = f'<div class="muted">第{page}页</div>' if page else ""
-    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(" ".join(labels))}" '
-               f'data-level2="{esc(row.level2)}" data-codes="{esc(" ".join(found))}">\n'
+    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(labels)}" '
+               f'data-level2="{esc(row.level2)}" data-codes="{esc(all_codes)}">\n'
                f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
                f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
                f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{esc(row.level2)}</span></td>\n')
