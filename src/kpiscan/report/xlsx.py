@@ -156,7 +156,10 @@ def part_name(k: int) -> str:
 # A text cell XlsxWriter writes unchanged: no XML escape, no control character or _xHHHH_ to
 # escape, no leading or trailing space to preserve (xmlwriter.xml_escapes, re_control_chars_1/2,
 # utility RE_LEADING/TRAILING_WHITESPACE), not a rich string. Anything else takes XlsxWriter's path.
-_NOT_PLAIN = re.compile(r'["&<>\n\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+_CONTROL = r"\x00-\x1f\ufffe\uffff"  # the characters XlsxWriter writes as _xHHHH_ (\n among them)
+_X_HHHH = "_x[0-9a-fA-F]{4}_"  # a literal _xHHHH_, which it escapes
+_EDGE_SPACE = r"^\s|\s$"  # a space at either end, which it keeps with xml:space="preserve"
+_NOT_PLAIN = re.compile(f'["&<>{_CONTROL}]|{_X_HHHH}|{_EDGE_SPACE}')
 
 
 class FastWorksheet(Worksheet):
@@ -259,8 +262,6 @@ class FastWorksheet(Worksheet):
 
     @classmethod
     def _ref(cls, col: int) -> str:
-        from xlsxwriter.utility import xl_col_to_name
-
         cls._refs[col] = ref = xl_col_to_name(col)
         return ref
 
@@ -270,8 +271,8 @@ _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and
 # XlsxWriter escapes (_NOT_PLAIN's), a literal _xHHHH_, a space at either end of a text, a
 # formula-like start (quote prefix). Each pattern is found by its own search, all but the first
 # anchored on a literal (sre's fast scan; one search of all the alternatives cost 4x as much).
-_ESCAPED_CHAR = re.compile('["&<>\n\x00-\x1f\ufffe\uffff]')
-_X_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
+_ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')
+_X_ESCAPE = re.compile(_X_HHHH)
 _EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
 _SEPARATOR = re.compile(r"\|(?:(?=[" + _EDGE_CHARS + r"])|(?<=\s\|))")  # before a special start or after a space
 _FIRST = re.compile("[" + _EDGE_CHARS + "]")
@@ -311,7 +312,7 @@ def _text_xml(text: str) -> str | None:
 
 
 _ESCAPER = XMLwriter()
-_NOT_MARKUP_ONLY = re.compile("[\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$")  # beyond & < > "
+_NOT_MARKUP_ONLY = re.compile(f"[{_CONTROL}]|{_X_HHHH}|{_EDGE_SPACE}")  # beyond & < > "
 
 
 _COMMON = (type(None), str, bool, int, float)  # the types _Sheet._row_xml writes itself
