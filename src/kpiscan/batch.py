@@ -492,24 +492,23 @@ def _lean_imports():
     numpy (~0.07 s), when this process has not imported it, which distributed imports only to
     allocate receive buffers without zeroing them (without it: a bytearray; the client's messages
     are batches of parts of a few MB)."""
-    undo = []
+    from .imports import hidden
+
+    safe_load = None
     try:
         import yaml
 
         if getattr(yaml, "__with_libyaml__", False):
             safe_load = yaml.safe_load
             yaml.safe_load = lambda stream: yaml.load(stream, Loader=yaml.CSafeLoader)  # type: ignore[assignment]
-            undo.append(lambda: setattr(yaml, "safe_load", safe_load))
     except ImportError:  # no PyYAML: distributed's import says so
         pass
-    if "numpy" not in sys.modules:
-        sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` -> ImportError, as if not installed
-        undo.append(lambda: sys.modules.get("numpy", 0) is None and sys.modules.pop("numpy"))
     try:
-        yield
+        with hidden("numpy"):
+            yield
     finally:
-        for step in reversed(undo):
-            step()
+        if safe_load is not None:
+            yaml.safe_load = safe_load
 
 
 def import_distributed(lean: bool = False) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sys
 import tempfile
 from functools import cache, lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kpiscan.imports import hidden
 from kpiscan.lexicon import path, table
 
 
@@ -29,15 +29,8 @@ def _import_jieba() -> Any:
     installed, Python 3.12's default); importing pkg_resources scans every installed
     distribution, ~0.2-0.3 s of every scanning process's CPU. Only a pkg_resources not imported
     yet is kept out, only while jieba imports."""
-    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+    with hidden("pkg_resources"):
         import jieba as found
-        return found
-    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import pkg_resources` raises ImportError
-    try:
-        import jieba as found
-    finally:
-        if sys.modules.get("pkg_resources", 0) is None:
-            del sys.modules["pkg_resources"]
     return found
 
 
