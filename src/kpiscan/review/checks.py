@@ -7,8 +7,8 @@ it; an indicator without one (gold records, tests) is normalised here with `pars
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 
 import regex
@@ -82,11 +82,22 @@ class Row:
         """`name_key` of its name (the halves, duplicates and names checks each compare it)."""
         return name_key(self.ind.name)
 
+    @cached_property
+    def category_key(self) -> tuple[Any, ...]:
+        """What the category model's `suggest` reads of the row: its name, value, printed
+        category and Target's fields (classify.item.target_key)."""
+        from ..classify.item import target_key
+
+        return (self.ind.name, self.ind.value, self.ind.level2, target_key(self.target))
+
 
 @dataclass
 class Context:
     table: TableBlock
     rows: list[Row]
+    # category_hits of rows including this table's mismatch_rows, scored with the other tables
+    # of its documents (review_all); None: check_category_mismatch scores this table's own
+    hits: dict[tuple[Any, ...], tuple[str, float] | None] | None = field(default=None, repr=False)
 
     @property
     def doc(self) -> str:
@@ -329,36 +340,44 @@ def money_or_input_as_output(r: Row) -> bool:
     return r.ind.level2 == "数量指标" and (r.is_money or mentions(r.ind.name, "input"))
 
 
+def mismatch_rows(ctx: Context) -> list[Row]:
+    """The rows check_category_mismatch asks the category model about: with a value, not moved
+    by meaning in the scan, not money or input under 数量指标."""
+    return [r for r in ctx.rows if r.ind.value.strip() and r.ind.level2_source != "meaning"
+            and not money_or_input_as_output(r)]
+
+
+def category_hits(rows: list[Row]) -> dict[tuple[Any, ...], tuple[str, float] | None]:
+    """`suggest` of each distinct `Row.category_key` of these rows (the two halves of a project table,
+    and the tables of a document, print many rows alike), in one call of the model; {} when the
+    classifier is not installed."""
+    try:
+        from ..classify.category import suggest
+    except ImportError:  # the classifier is not installed: nothing to compare with
+        return {}
+    distinct: dict[tuple[Any, ...], Row] = {}
+    for r in rows:
+        distinct.setdefault(r.category_key, r)
+    if not distinct:
+        return {}
+    hits = suggest([(r.ind, r.target) for r in distinct.values()], distinct_items_model())
+    return dict(zip(distinct, hits))
+
+
 def check_category_mismatch(ctx: Context) -> list[Finding]:
     """A row printed cleanly under one 二级 category that a confident category model files under
     another ("劳务费支付时间 | 4月底前" under 成本指标): 相关性/明确性, whose question is whether each
     indicator sits in the right category; the target itself may be fine (适当性 is about its level).
     Rows the scan already moved by meaning (level2_source "meaning"), and money under 数量指标
-    (money-or-input-as-output says it), are not reported again."""
-    rows = [r for r in ctx.rows if r.ind.value.strip() and r.ind.level2_source != "meaning"
-            and not money_or_input_as_output(r)]
+    (money-or-input-as-output says it), are not reported again (`mismatch_rows`). The model's
+    verdicts: `ctx.hits` when review_all scored the document's tables together, else this table's."""
+    rows = mismatch_rows(ctx)
     if not rows:
         return []
-    try:
-        from ..classify.category import suggest
-        from ..classify.item import target_key
-    except ImportError:  # the classifier is not installed: nothing to compare with
-        return []
-    # suggest reads a row's name, value, Target and printed category: the rows alike in those
-    # (the two halves of a project table print most rows twice) are asked once
-    first: dict[tuple[Any, ...], int] = {}
-    distinct: list[Row] = []
-    which: list[int] = []
-    for r in rows:
-        key = (r.ind.name, r.ind.value, r.ind.level2, target_key(r.target))
-        j = first.get(key)
-        if j is None:
-            j = first[key] = len(distinct)
-            distinct.append(r)
-        which.append(j)
-    hits = suggest([(r.ind, r.target) for r in distinct], distinct_items_model())
+    hits = ctx.hits if ctx.hits is not None else category_hits(rows)
     out = []
-    for r, hit in zip(rows, (hits[j] for j in which)):
+    for r in rows:
+        hit = hits.get(r.category_key)
         if hit is not None:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))
@@ -371,17 +390,28 @@ def distinct_items_model() -> Any:
     the scan's own memo of the model's probabilities (classify.category.PROBA_MEMO, bounded;
     off with KPISCAN_CLASSIFY_MEMO=0) an item the scan or an earlier table scored is looked up.
     The same numbers either way: the model scores each row on its own (tests/test_review_category_memo.py)."""
-    from ..classify.category import PROBA_MEMO, CategoryModel, _available_model
-    from ..classify.item import item_key
-    from ..classify.memo import memo_enabled
+    from ..classify.category import _available_model
 
     found_model = _available_model()
     if found_model is None:
         return None
-    base = found_model
+    return _distinct_items_class()(found_model)
+
+
+@cache
+def _distinct_items_class() -> type:
+    """distinct_items_model's class (made once: the classifier is imported only when it is used)."""
+    from ..classify.category import PROBA_MEMO, CategoryModel
+    from ..classify.item import item_key
+    from ..classify.memo import memo_enabled
 
     class DistinctItems(CategoryModel):
+        def __init__(self, base: CategoryModel) -> None:
+            super().__init__(base.linear)
+            self.base = base
+
         def proba(self, items: Any) -> Any:
+            base = self.base
             keys = [item_key(i) for i in items]
             memo = PROBA_MEMO.of(base) if memo_enabled() else None
             found: dict[tuple[Any, ...], Any] = {}
@@ -405,7 +435,7 @@ def distinct_items_model() -> Any:
                         memo.put(key, p)
             return [found[key] for key in keys]
 
-    return DistinctItems(base.linear)
+    return DistinctItems
 
 
 def check_flagged_share(ctx: Context) -> list[Finding]:
@@ -474,13 +504,23 @@ CHECKS = (
 )
 
 
-def review_table(table: TableBlock, indicators: list[Indicator]) -> list[Finding]:
-    """All findings of one table. `indicators` may hold other tables' records: only those linked
-    to this table by (doc, table) are read."""
+def table_context(table: TableBlock, indicators: list[Indicator]) -> Context:
+    """The Context of one table: its records (of `indicators`, those linked to it by (doc,
+    table)), ids assigned, each with its Target."""
     mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
     assign_ids(mine)
-    ctx = Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
+    return Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
+
+
+def review_context(ctx: Context) -> list[Finding]:
+    """All findings of the table of `ctx`."""
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(ctx))
     return merge_same(findings)
+
+
+def review_table(table: TableBlock, indicators: list[Indicator]) -> list[Finding]:
+    """All findings of one table. `indicators` may hold other tables' records: only those linked
+    to this table by (doc, table) are read."""
+    return review_context(table_context(table, indicators))

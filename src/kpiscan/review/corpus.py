@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Indicator, TableBlock
-from .checks import review_table
+from .checks import category_hits, mismatch_rows, review_context, table_context
 from .findings import Finding
 from .score import DocumentScore, TableScore, score_document, score_table
 
@@ -48,10 +48,14 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
         added[(f.doc, f.table)].append(f)
     review = Review()
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
-    for table in tables:
-        mine = by_table.get((table.doc, table.index), [])
-        found = review_table(table, mine) + added.get((table.doc, table.index), [])
-        score = score_table(table, mine, found)
+    contexts = [table_context(table, by_table.get((table.doc, table.index), [])) for table in tables]
+    # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
+    hits = category_hits([r for ctx in contexts for r in mismatch_rows(ctx)])
+    for ctx in contexts:
+        table = ctx.table
+        ctx.hits = hits
+        found = review_context(ctx) + added.get((table.doc, table.index), [])
+        score = score_table(table, [r.ind for r in ctx.rows], found)
         review.findings.extend(found)
         review.tables.append(score)
         per_doc[table.doc].append(score)
