@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, Iterable
 
 import regex
 
@@ -55,6 +55,7 @@ def money(amount: float) -> str:
 class Row:
     ind: Indicator
     target: Target
+    key: str = field(init=False)  # name_key(ind.name), made once
 
     def _number(self, end: str) -> float | None:
         """A quantity's number; for a range ("between") its `end` ("low"/"high")."""
@@ -77,18 +78,9 @@ class Row:
     def is_money(self) -> bool:
         return self.target.kind == "quantity" and self.target.unit in units_of_kind("money")
 
-    @cached_property
-    def key(self) -> str:
-        """`name_key` of its name (the halves, duplicates and names checks each compare it)."""
-        return name_key(self.ind.name)
-
-    @cached_property
-    def category_key(self) -> tuple[Any, ...]:
-        """What the category model's `suggest` reads of the row: its name, value, printed
-        category and Target's fields (classify.item.target_key)."""
-        from ..classify.item import target_key
-
-        return (self.ind.name, self.ind.value, self.ind.level2, target_key(self.target))
+    def __post_init__(self) -> None:
+        # `name_key` of its name: the halves, duplicates and names checks each compare it
+        self.key = name_key(self.ind.name)
 
 
 @dataclass
@@ -113,6 +105,19 @@ class Context:
 
     def per_row(self, code: str, row: Row, **facts: Any) -> Finding:
         return self.finding(code, [row], name=row.ind.name, value=row.ind.value, **facts)
+
+    @cached_property
+    def asked(self) -> list[tuple[tuple[Any, ...], Row]]:
+        """The rows check_category_mismatch asks the category model about (with a value, not
+        moved by meaning in the scan, not money or input under 数量指标), each after what the
+        model's `suggest` reads of it: (name, value, printed category, the Target's fields)."""
+        rows = [r for r in self.rows if r.ind.value.strip() and r.ind.level2_source != "meaning"
+                and not money_or_input_as_output(r)]
+        if not rows:
+            return []
+        from ..classify.item import target_key
+
+        return [((r.ind.name, r.ind.value, r.ind.level2, target_key(r.target)), r) for r in rows]
 
     @cached_property
     def halves(self) -> list[str]:
@@ -340,25 +345,18 @@ def money_or_input_as_output(r: Row) -> bool:
     return r.ind.level2 == "数量指标" and (r.is_money or mentions(r.ind.name, "input"))
 
 
-def mismatch_rows(ctx: Context) -> list[Row]:
-    """The rows check_category_mismatch asks the category model about: with a value, not moved
-    by meaning in the scan, not money or input under 数量指标."""
-    return [r for r in ctx.rows if r.ind.value.strip() and r.ind.level2_source != "meaning"
-            and not money_or_input_as_output(r)]
-
-
-def category_hits(rows: list[Row]) -> dict[tuple[Any, ...], tuple[str, float] | None]:
-    """`suggest` of each distinct `Row.category_key` of these rows (the two halves of a project table,
-    and the tables of a document, print many rows alike), in one call of the model; {} when the
-    classifier is not installed."""
+def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[Any, ...], tuple[str, float] | None]:
+    """`suggest` of each distinct key of these (key, row) pairs (`Context.asked`; the two halves
+    of a project table, and the tables of a document, print many rows alike), in one call of
+    the model; {} when the classifier is not installed."""
+    distinct: dict[tuple[Any, ...], Row] = {}
+    for key, r in asked:
+        distinct.setdefault(key, r)
+    if not distinct:
+        return {}
     try:
         from ..classify.category import suggest
     except ImportError:  # the classifier is not installed: nothing to compare with
-        return {}
-    distinct: dict[tuple[Any, ...], Row] = {}
-    for r in rows:
-        distinct.setdefault(r.category_key, r)
-    if not distinct:
         return {}
     hits = suggest([(r.ind, r.target) for r in distinct.values()], distinct_items_model())
     return dict(zip(distinct, hits))
@@ -369,15 +367,14 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
     another ("劳务费支付时间 | 4月底前" under 成本指标): 相关性/明确性, whose question is whether each
     indicator sits in the right category; the target itself may be fine (适当性 is about its level).
     Rows the scan already moved by meaning (level2_source "meaning"), and money under 数量指标
-    (money-or-input-as-output says it), are not reported again (`mismatch_rows`). The model's
+    (money-or-input-as-output says it), are not reported again (`Context.asked`). The model's
     verdicts: `ctx.hits` when review_all scored the document's tables together, else this table's."""
-    rows = mismatch_rows(ctx)
-    if not rows:
+    if not ctx.asked:
         return []
-    hits = ctx.hits if ctx.hits is not None else category_hits(rows)
+    hits = ctx.hits if ctx.hits is not None else category_hits(ctx.asked)
     out = []
-    for r in rows:
-        hit = hits.get(r.category_key)
+    for key, r in ctx.asked:
+        hit = hits.get(key)
         if hit is not None:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))

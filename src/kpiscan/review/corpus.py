@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Indicator, TableBlock
-from .checks import category_hits, mismatch_rows, review_context, table_context
+from .checks import category_hits, review_context, table_context
 from .findings import Finding
 from .score import DocumentScore, TableScore, score_document, score_table
 
@@ -50,7 +50,7 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
     contexts = [table_context(table, by_table.get((table.doc, table.index), [])) for table in tables]
     # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
-    hits = category_hits([r for ctx in contexts for r in mismatch_rows(ctx)])
+    hits = category_hits(pair for ctx in contexts for pair in ctx.asked)
     for ctx in contexts:
         table = ctx.table
         ctx.hits = hits
