@@ -92,7 +92,7 @@ def bigrams(words: frozenset[str]) -> set[str]:
 
 
 def is_promise(text: str, words: frozenset[str]) -> bool:
-    return bool(words) and not any(text.startswith(w) for w in practice_words("context"))
+    return bool(words) and not text.startswith(practice_words("context"))
 
 
 def indicator_text(row) -> str:
@@ -118,7 +118,10 @@ class Texts:
         self.joined = "\n".join(keys)  # norm leaves no whitespace in a text or a word
         self.starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
         self.words = [content_words(k) for k in keys]
-        self.all_words = frozenset().union(*self.words)
+        self.texts_of: dict[str, list[int]] = {}  # a text's word -> the texts that have it
+        for i, words in enumerate(self.words):
+            for w in words:
+                self.texts_of.setdefault(w, []).append(i)
         self.grams = [{k[i:i + 2] for i in range(len(k) - 1)} for k in keys]
 
     def containing(self, word: str) -> set[int]:
@@ -131,12 +134,17 @@ class Texts:
         return found
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
-        hit = set().union(*(self.containing(w) for w in clause_words))  # a clause word in the text
-        inside = {w for w in self.all_words if w in clause}  # a text's word in the clause
+        hit: set[int] = set()
+        for w in clause_words:  # a clause word in the text
+            hit |= self.containing(w)
+        for w, texts in self.texts_of.items():  # a text's word in the clause
+            if w in clause:
+                hit.update(texts)
         grams = bigrams(clause_words)
+        if not grams:
+            return sorted(hit)
         need = BIGRAM_SHARE * len(grams)
-        return [i for i in range(len(self.keys))
-                if i in hit or not self.words[i].isdisjoint(inside) or (grams and len(grams & self.grams[i]) >= need)]
+        return [i for i in range(len(self.keys)) if i in hit or len(grams & self.grams[i]) >= need]
 
 
 def match_goals(table: TableBlock, rows: list) -> list[Clause]:
@@ -144,11 +152,12 @@ def match_goals(table: TableBlock, rows: list) -> list[Clause]:
     clauses = []
     goals = goal_text(table)
     texts = Texts([norm(indicator_text(r)) for r in rows]) if goals else None
+    project: Texts | None = None  # the project name, made when a clause matches no indicator
     for text in goals:
         words = content_words(text)
         c = Clause(text=text, promise=is_promise(text, words), words=words)
         c.matched = [rows[i].line for i in texts.matching(text, words)] if texts is not None else []
-        if not c.matched and rows and matches(text, words, table.project):
+        if not c.matched and rows and (project := project or Texts([norm(table.project)])).matching(text, words):
             # the clause restates the project ("完成…运营费的支付"): the table's outputs measure it
             c.matched = [r.line for r in rows if r.level2 in OUTPUT_LEVEL2] or [rows[0].line]
         clauses.append(c)
