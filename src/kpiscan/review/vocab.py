@@ -1,6 +1,7 @@
 """Review vocabulary from lexicons/: unit kinds (units.tsv) and review words (review_words.tsv)."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from .. import lexicon
@@ -21,5 +22,14 @@ def review_words(role: str) -> tuple[str, ...]:
 
 
 def mentions(text: str, role: str) -> bool:
-    key = norm(text)
-    return any(w in key for w in review_words(role))
+    """A review word of `role` occurs in the text (normalised)."""
+    found = _words_pattern(role)
+    return found is not None and found.search(norm(text)) is not None
+
+
+@cache
+def _words_pattern(role: str) -> re.Pattern[str] | None:
+    """The review words of `role` as one alternation (None when the role has none): a search
+    for it finds a text holding any of them, in one pass over the text."""
+    words = review_words(role)
+    return re.compile("|".join(map(re.escape, words))) if words else None
