@@ -371,10 +371,11 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
     for start in range(0, len(names), chunk):
         stop = min(len(names), start + chunk)
         sims = (matrix[start:stop] @ matrix[:stop].T).tocsr()  # each key against the keys before it
+        indptr, indices, data = sims.indptr, sims.indices.tolist(), sims.data  # float32 kept: compared as before
         for i in range(start, stop):
-            row = sims.getrow(i - start)
+            at, end = indptr[i - start], indptr[i - start + 1]  # its row's entries, in stored order
             best, best_sim = -1, threshold
-            for j, s in zip(row.indices, row.data):
+            for j, s in zip(indices[at:end], data[at:end]):
                 if j < i and leader_of[j] == j and s >= best_sim and _compatible(dims[i], dims[j]):
                     if s > best_sim or best < 0 or j < best:
                         best, best_sim = j, s
