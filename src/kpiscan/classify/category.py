@@ -265,6 +265,7 @@ def conflicts() -> frozenset[tuple[str, str]]:
     return frozenset((r["level2"], r["shape"]) for r in lexicon.table(CONFLICTS_FILE))
 
 
+@cache
 def kind_defined() -> frozenset[str]:
     """The categories whose label a value's kind can contradict (category_conflicts.tsv)."""
     return frozenset(level2 for level2, _ in conflicts())
