@@ -57,3 +57,25 @@ def _item(ind, target):
     from kpiscan.classify.item import item_of
 
     return item_of(ind.name, ind.value, None, None, target)
+
+
+def test_review_all_asks_the_model_once_per_call(scanned, monkeypatch):
+    """review_all scores the distinct rows of all its tables in one call of the model (the tables
+    of a document print many rows alike); every table's findings stay those review_table gives
+    it alone, memo on and off."""
+    from kpiscan.review import review_all, review_table
+    from kpiscan.review.checks import _distinct_items_class
+
+    alone = [f.to_dict() for t in scanned.tables for f in review_table(t, scanned.indicators)]
+    assert any(f["code"] == "category-mismatch" for f in alone)
+    cls = _distinct_items_class()
+    calls: list[int] = []
+    proba = cls.proba
+    monkeypatch.setattr(cls, "proba", lambda self, items: calls.append(len(items)) or proba(self, items))
+    for memo in ("1", "0"):
+        monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", memo)
+        calls.clear()
+        together = review_all(scanned.tables, scanned.indicators).findings
+        assert [f.to_dict() for f in together] == alone
+        assert len(calls) == 1  # one call for every table of the scan
+        assert calls[0] < sum(1 for i in scanned.indicators if i.value.strip())  # distinct rows only
