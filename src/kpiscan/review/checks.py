@@ -115,8 +115,10 @@ class Context:
                 and not money_or_input_as_output(r)]
         if not rows:
             return []
-        from ..classify.item import target_key
-
+        try:
+            from ..classify.item import target_key
+        except ImportError:  # the classifier is not installed: nothing to ask it
+            return []
         return [((r.ind.name, r.ind.value, r.ind.level2, target_key(r.target)), r) for r in rows]
 
     @cached_property
