@@ -503,10 +503,10 @@ CHECKS = (
 )
 
 
-def table_context(table: TableBlock, indicators: list[Indicator]) -> Context:
+def table_context(table: TableBlock, indicators: list[Indicator], only_its_own: bool = False) -> Context:
     """The Context of one table: its records (of `indicators`, those linked to it by (doc,
-    table)), ids assigned, each with its Target."""
-    mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
+    table); `only_its_own`: the caller gives no other), ids assigned, each with its Target."""
+    mine = indicators if only_its_own else [i for i in indicators if i.doc == table.doc and i.table == table.index]
     assign_ids(mine)
     return Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
 

@@ -48,7 +48,7 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
         added[(f.doc, f.table)].append(f)
     review = Review()
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
-    contexts = [table_context(table, by_table.get((table.doc, table.index), [])) for table in tables]
+    contexts = [table_context(table, by_table.get((table.doc, table.index), []), only_its_own=True) for table in tables]
     # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
     hits = category_hits(pair for ctx in contexts for pair in ctx.asked)
     for ctx in contexts:
