@@ -51,7 +51,9 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
     contexts = [table_context(table, by_table.get((table.doc, table.index), []), only_its_own=True) for table in tables]
     # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
     hits = category_hits(pair for ctx in contexts for pair in ctx.asked)
-    for ctx in contexts:
+    contexts.reverse()
+    while contexts:  # each table's rows let go once it is reviewed
+        ctx = contexts.pop()
         table = ctx.table
         ctx.hits = hits
         found = review_context(ctx) + added.get((table.doc, table.index), [])
