@@ -38,7 +38,8 @@ Why it is safe (memory stays bounded; what is collected is the same):
   25%). Measured: the report's cyclic garbage (about 15,000 objects at 16x, a class made per table
   by review.checks.distinct_items_model; XlsxWriter's workbook, a cycle freed once it is closed)
   is collected as before (53,380 vs 52,477 objects in the young passes at 64x), and the peak RSS
-  is the same (report 16x 290-291 MiB, 64x 430-431 MiB; before 290 / 429-430).
+  is the same (`python bench/bench_report.py --times 16 64 --runs 3`, medians: report 16x 291.4,
+  64x 430.6 MiB; main 289.9 / 428.8; scan 131.9 / 132.0, main 132.3 / 132.4).
 - A forked child (a scan worker) inherits the parent's frozen objects and freezes what it loaded
   itself once more (`warm_up` is once per process id).
 """
