@@ -27,6 +27,7 @@ a formula (= + - @ tab CR first, kpiscan.cellsafe) gets Excel's quote-prefix fla
 """
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from bisect import bisect_right
@@ -38,6 +39,8 @@ from typing import Any, Callable
 
 import xlsxwriter
 import xlsxwriter.workbook
+from xlsxwriter.packager import Packager
+from xlsxwriter.relationships import PACKAGE_SCHEMA, Relationships
 from xlsxwriter.url import Url, UrlTypes
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -169,6 +172,11 @@ class FastWorksheet(Worksheet):
     cell goes through XlsxWriter's own writer."""
 
     _refs: dict[int, str] = {}
+    _COPY_BYTES = 1 << 16  # the rows' temporary file is copied this many bytes at a time
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fast_links: list[tuple[int, int, str, str]] = []  # put_link's (row, col, target, anchor)
 
     def _cell_xml(self, row: int, col: int, cell) -> str | None:
         """The XML `Worksheet._write_cell` writes for a formatted plain cell, None for another."""
@@ -265,6 +273,87 @@ class FastWorksheet(Worksheet):
         cls._refs[col] = ref = xl_col_to_name(col)
         return ref
 
+    def put_link(self, row: int, col: int, target: str, anchor: str) -> None:
+        """Store the link of a row that `put_row_xml` writes: an external link (relationship
+        target `target`, as a page's first Url gives it) to a plain `anchor` (_PLAIN_ANCHOR, maybe
+        empty), no tip, not an object link: what `write_url` stores as a Url, kept as a tuple
+        (`_write_hyperlinks` writes both kinds in row and column order)."""
+        self.hlink_count += 1
+        self.fast_links.append((row, col, target, anchor))
+
+    def _write_hyperlinks(self) -> None:
+        """Worksheet._write_hyperlinks (XlsxWriter 3.3.1) with `put_link`'s links as well: each in
+        row and column order, an external link's relationship numbered and listed for the
+        packager, its <hyperlink> element written as one string with the others."""
+        fast = self.fast_links
+        if not fast:
+            return super()._write_hyperlinks()
+        own = [(row, col, url) for row, cols in self.hyperlinks.items() for col, url in cols.items()]
+        links: list[tuple] = sorted([*fast, *own], key=itemgetter(0, 1)) if own else fast
+        self._xml_start_tag("hyperlinks")
+        out: list[str] = []
+        rels = self.external_hyper_links
+        refs = self._refs
+        n: int = self.rel_count  # type: ignore[has-type]
+        for link in links:
+            if len(link) == 3:  # write_url's Url: XlsxWriter's own writer
+                self.rel_count = n
+                self.fh.write("".join(out))
+                out = []
+                self._write_own_link(*link)
+                n = self.rel_count
+                continue
+            row, col, target, anchor = link
+            n += 1
+            ref = refs.get(col) or self._ref(col)
+            if anchor:
+                out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}"/>')
+            else:
+                out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}"/>')
+            rels.append(("/hyperlink", target, "External"))
+        self.rel_count = n
+        self.fh.write("".join(out))
+        self._xml_end_tag("hyperlinks")
+        return None
+
+    def _write_own_link(self, row_num: int, col_num: int, url: Url) -> None:
+        """One link of Worksheet._write_hyperlinks's loop (XlsxWriter 3.3.1), as it writes it."""
+        if self.table and self.table[row_num] and self.table[row_num][col_num]:
+            cell = self.table[row_num][col_num]
+            if cell.__class__.__name__ != "String":
+                url._is_object_link = True
+        if url._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL):
+            self.rel_count += 1
+            self._write_hyperlink_external(row_num, col_num, self.rel_count, url)
+            self.external_hyper_links.append(["/hyperlink", url._target(), "External"])
+        else:
+            self._write_hyperlink_internal(row_num, col_num, url)
+
+    def _write_optimized_sheet_data(self) -> None:
+        """Worksheet._write_optimized_sheet_data (XlsxWriter 3.3.1): the rows kept in the temporary
+        file copied into the sheet as bytes, not decoded and encoded again; the same text, as
+        reading it back does, with a CR or CRLF read as LF (a raw CR is in a formula's text)."""
+        out = getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or out is None or os.linesep != "\n":
+            return super()._write_optimized_sheet_data()
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.flush()
+        self.fh.flush()
+        with open(self.row_data_filename, "rb") as rows:
+            while data := rows.read(self._COPY_BYTES):
+                while data.endswith(b"\r"):  # (a CRLF split between two reads is one LF)
+                    more = rows.read(1)
+                    if not more:
+                        break
+                    data += more
+                if b"\r" in data:
+                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                out.write(data)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+        return None
+
 
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
 # Where the row's texts (joined by |) need a look of their own (`_special_texts`): a character
@@ -352,7 +441,8 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
-        self._pages: dict[str, Url] = {}  # the part of a link before '#' -> the first Url made for it
+        # the part of a link before '#' -> the relationship target of the first Url made for it
+        self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
         for k, (head, width, _) in enumerate(columns):
@@ -388,18 +478,22 @@ class _Sheet:
 
     def _fast_row(self, values: list[Any], fill: str | None, link_at: int, url: str) -> bool:
         """Write the row at once (`_row_xml`, `FastWorksheet.put_row_xml`) when it is the common
-        case; False (nothing done) for a row XlsxWriter's own writer must take."""
+        case; False (nothing done) for a row XlsxWriter's own writer must take. Its link, if any,
+        goes in as `put_link`'s tuple when it points to a page already linked on this sheet (the
+        same relationship target as the page's first Url; `_link` records it) with a plain anchor,
+        an ASCII url within 255 characters (XlsxWriter keeps it as it is) and room for a link."""
         rendered = self._row_xml(values, fill, link_at)
         if rendered is None:
             return False
         xml, first, last = rendered
         if link_at >= 0 and values[link_at] is not None and values[link_at] != "":  # (no cell, no link: _cells)
-            link = self._url(url, values[link_at])
-            if link is None:
+            base, _, anchor = url.partition("#")
+            target = self._pages.get(base)
+            if target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
+                    or self.ws.hlink_count >= MAX_LINKS:
                 return False
             self.links += 1
-            self.ws.hlink_count += 1
-            self.ws.hyperlinks[self.row][link_at] = link
+            self.ws.put_link(self.row, link_at, target, anchor)  # type: ignore[attr-defined]
         if xml:
             self.ws.put_row_xml(self.row, first, last, xml)
         return True
@@ -512,21 +606,6 @@ class _Sheet:
             return f' s="{fmt.xf_index}" t="inlineStr"><is>{text}</is>'
         return f' s="{fmt.xf_index}" t="inlineStr"><is><t>{v}</t></is>'
 
-    def _url(self, url: str, value: Any) -> Url | None:
-        """The Url XlsxWriter's `write_url(…, url, string=str(value))` stores for an external link
-        to a page already linked on this sheet, with a plain anchor (its target and relationship
-        are the page's; only the anchor and the text differ); None for another (the writer's own
-        path, whose Url then serves the page's next links)."""
-        base, _, anchor = url.partition("#")
-        page = self._pages.get(base)
-        if page is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
-                or self.ws.hlink_count >= MAX_LINKS:
-            return None
-        link = Url.__new__(Url)
-        link.__dict__.update(page.__dict__)
-        link._original_url, link._anchor, link._text = url, anchor, str(value)
-        return link
-
     def _cells(self, values: list[Any], fill: str | None, link_at: int) -> tuple[list, list]:
         """(the row's cells stored at once by FastWorksheet.put_row, (column, value) of the link and
         of what XlsxWriter checks or converts itself: long texts, other types, NaN)."""
@@ -560,7 +639,7 @@ class _Sheet:
         base, _, anchor = url.partition("#")
         if made is not None and made._link_type is UrlTypes.EXTERNAL and url.startswith("external:") \
                 and _PLAIN_ANCHOR.fullmatch(anchor) and not made._is_object_link and not made._tip:
-            self._pages.setdefault(base, made)  # _url copies it for the page's next links
+            self._pages.setdefault(base, made._target())  # the page's next links: FastWorksheet.put_link
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             self.ws.write_number(self.row, k, v, link_fmt)  # the link stays; the cell keeps its number
 
@@ -595,10 +674,60 @@ class _Zip(zipfile.ZipFile):
         super().__init__(*args, **kwargs)
 
 
+class _Relationships(Relationships):
+    """XlsxWriter's relationships file (Relationships._write_relationships, 3.3.1) with its
+    <Relationship> elements written as one string: a sheet's tens of thousands of links to its
+    pages are a few targets, each escaped once."""
+
+    def _write_relationships(self) -> None:
+        self._xml_start_tag("Relationships", [("xmlns", PACKAGE_SCHEMA)])
+        attributes: dict[tuple, str] = {}  # (type, target, mode) -> its attributes after the Id, escaped
+        out: list[str] = []
+        n: int = self.id  # type: ignore[has-type]
+        for relationship in self.relationships:
+            after_id = attributes.get(relationship)
+            if after_id is None:
+                rel_type, target, target_mode = relationship
+                after_id = f' Type="{self._escape_attributes(rel_type)}" Target="{self._escape_attributes(target)}"'
+                if target_mode:
+                    after_id += f' TargetMode="{self._escape_attributes(target_mode)}"'
+                attributes[relationship] = after_id
+            out.append(f'<Relationship Id="rId{n}"{after_id}/>')
+            n += 1
+        self.id = n
+        self.fh.write("".join(out))
+        self._xml_end_tag("Relationships")
+
+
+class _Packager(Packager):
+    """XlsxWriter's packager writing each worksheet's relationships (its links, drawings, …) with
+    _Relationships (Packager._write_worksheet_rels_files, 3.3.1)."""
+
+    def _write_worksheet_rels_files(self) -> None:
+        index = 0
+        for worksheet in self.workbook.worksheets():
+            if worksheet.is_chartsheet:
+                continue
+            index += 1
+            external_links = (worksheet.external_hyper_links + worksheet.external_drawing_links
+                              + worksheet.external_vml_links + worksheet.external_background_links
+                              + worksheet.external_table_links + worksheet.external_comment_links)
+            if not external_links:
+                continue
+            rels = _Relationships()
+            for link_data in external_links:
+                rels._add_document_relationship(*link_data)
+            rels._set_xml_writer(self._filename("xl/worksheets/_rels/sheet" + str(index) + ".xml.rels"))
+            rels._assemble_xml_file()
+
+
 class _Workbook(xlsxwriter.Workbook):
     """XlsxWriter's workbook whose zip file is a _Zip. (Workbook._store_workbook opens its zip
     file by the name ZipFile of its module, with no option for the level: that name is bound to
     _Zip while it runs, so another thread storing a workbook at that moment gets ZIP_LEVEL too.)"""
+
+    def _get_packager(self) -> Packager:
+        return _Packager()
 
     def _store_workbook(self) -> None:
         module = xlsxwriter.workbook
