@@ -132,7 +132,8 @@ def _report_book(path, cls, seed=5):
     a = cls(book, "指标", [(f"c{k}", 10, k % 3 == 0) for k in range(12)], 2)
     b = cls(book, "发现", [(f"d{k}", 10, k % 2 == 0) for k in range(5)], 1)
     rng = random.Random(seed)
-    values = [None, None, True, False, 0, 7, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, np.float64(1.5), np.int64(4)]
+    values = [None, None, True, False, 0, 7, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, np.float64(1.5), np.int64(4),
+              1e308, -1e308]  # (two of these overflow their sum: such a row takes the writer's own path)
     for r in range(600):
         def cell():
             return rng.choice(ROW_TEXTS) if rng.random() < 0.6 else rng.choice(values)

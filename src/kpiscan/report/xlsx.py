@@ -35,7 +35,7 @@ from itertools import accumulate
 from math import isfinite
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -177,6 +177,7 @@ class FastWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self.fast_links: list[tuple[int, int, str, str]] = []  # put_link's (row, col, target, anchor)
+        self.pending: list[str] = []  # put_row_xml's last rows, not yet in the file
 
     def _cell_xml(self, row: int, col: int, cell) -> str | None:
         """The XML `Worksheet._write_cell` writes for a formatted plain cell, None for another."""
@@ -205,7 +206,9 @@ class FastWorksheet(Worksheet):
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
         """Worksheet._write_single_row (constant memory: write the previous row, start the next)
-        with the row's plain cells written in one string."""
+        with the row's plain cells written in one string (after `put_row_xml`'s rows)."""
+        if self.pending:
+            self._flush_rows()
         row_num: int = self.previous_row  # type: ignore[has-type]
         if not self.table.get(row_num):
             return super()._write_single_row(current_row_num)  # nothing to write, or row attributes only
@@ -258,15 +261,47 @@ class FastWorksheet(Worksheet):
     def put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
         """Write row `row` whose cells (columns `first`..`last`) `_Sheet._row_xml` rendered as the
         XML `_write_single_row` writes for them: the previous row is written first, then this
-        one at once (nothing of it stays in the table; its links are in `hyperlinks` already)."""
+        one at once (nothing of it stays in the table; its link is `put_link`'s). The rows go to
+        the file a few at a time (`pending`); anything else written to it comes after them."""
+        dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
+        if self.table or row <= self.previous_row or dim_colmin is None or first < dim_colmin or last > dim_colmax \
+                or self.dim_rowmin is None \
+                or row >= self.xls_rowmax or self.previous_row in self.row_info or row in self.row_info \
+                or self.previous_row in self.comments or self.default_row_height != self.original_row_height \
+                or self.excel_version != 2007:
+            self._put_row_xml(row, first, last, cells_xml)  # (not the report's rows: XlsxWriter's own)
+            return
+        # what _check_dimensions(row, first / last) and _write_single_row(row) do here
+        if row > self.dim_rowmax:  # type: ignore[has-type]
+            self.dim_rowmax = row
+        self.previous_row = row
+        self.pending.append(f'<row r="{row + 1}">{cells_xml}</row>')
+        if len(self.pending) >= 32:
+            self._flush_rows()
+
+    def _put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
             raise IndexError(f"row {row} is outside the worksheet or already written")
         self._write_single_row(row)
         if row in self.row_info or self.default_row_height != self.original_row_height or self.excel_version != 2007:
-            self._write_row(row, None, self.row_info.get(row))  # (not the report's rows: XlsxWriter's own)
+            self._write_row(row, None, self.row_info.get(row))
             self.fh.write(cells_xml + "</row>")
         else:
             self.fh.write(f'<row r="{row + 1}">{cells_xml}</row>')
+
+    def _flush_rows(self) -> None:
+        self.fh.write("".join(self.pending))
+        self.pending.clear()
+
+    def _opt_flush(self) -> None:
+        """The pending rows into the rows' temporary file (whatever the worksheet writes to now)."""
+        if self.pending:
+            self.row_data_fh.write("".join(self.pending))
+            self.pending.clear()
+
+    def _opt_close(self) -> None:
+        self._opt_flush()
+        super()._opt_close()
 
     @classmethod
     def _ref(cls, col: int) -> str:
@@ -333,6 +368,7 @@ class FastWorksheet(Worksheet):
         """Worksheet._write_optimized_sheet_data (XlsxWriter 3.3.1): the rows kept in the temporary
         file copied into the sheet as bytes, not decoded and encoded again; the same text, as
         reading it back does, with a CR or CRLF read as LF (a raw CR is in a formula's text)."""
+        self._opt_flush()
         out = getattr(self.fh, "buffer", None)
         if self.dim_rowmin is None or out is None or os.linesep != "\n":
             return super()._write_optimized_sheet_data()
@@ -367,7 +403,7 @@ _SEPARATOR = re.compile(r"\|(?:(?=[" + _EDGE_CHARS + r"])|(?<=\s\|))")  # before
 _FIRST = re.compile("[" + _EDGE_CHARS + "]")
 
 
-def _special_texts(texts: list[str], joined: str) -> set[int]:
+def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     """The indexes of the texts (none empty; `joined` = "|".join(texts)) that need a look of
     their own: also any text holding a | itself may be counted (it then gets that look)."""
     at = [m.start() for m in _ESCAPED_CHAR.finditer(joined)]
@@ -407,24 +443,37 @@ _NOT_MARKUP_ONLY = re.compile(f"[{_CONTROL}]|{_X_HHHH}|{_EDGE_SPACE}")  # beyond
 _COMMON = (type(None), str, bool, int, float)  # the types _Sheet._row_xml writes itself
 
 
-class _Shape:
-    """A row's shape (fill, link column, type per column): its first and last column, bool and
-    float columns, text columns and their getter, style attributes, templates by special texts."""
+def _getter(columns: list[int]) -> Callable[[list[Any]], tuple]:
+    """The values of these columns of a row, as a tuple."""
+    if len(columns) > 1:
+        return itemgetter(*columns)
+    if columns:
+        k = columns[0]
+        return lambda v: (v[k],)
+    return lambda v: ()
 
-    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "first", "last", "bools", "floats",
-                 "str_columns", "texts", "templates")
+
+class _Shape:
+    """A row's shape (fill, link column, type per column): its first and last column, its texts'
+    columns (and their getter), the getters of its float and bool values and of its template's
+    slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
+    numbered), its templates by special texts and bool values."""
+
+    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
+                 "texts", "floats", "bools", "slots", "templates")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
+        self.quoted: list[str | None] = [None] * len(kinds)
         cells = [k for k, kind in enumerate(kinds) if fill or kind is not type(None)]
         self.first, self.last = (cells[0], cells[-1]) if cells else (-1, -1)
-        self.bools = [k for k, kind in enumerate(kinds) if kind is bool]
-        self.floats = [k for k, kind in enumerate(kinds) if kind is float]
         self.str_columns = [k for k, kind in enumerate(kinds) if kind is str]
-        columns = self.str_columns
-        self.texts: Callable[[list[Any]], Any] = (
-            itemgetter(*columns) if len(columns) > 1 else (lambda v: (v[columns[0]],)) if columns else (lambda v: ()))
-        self.templates: dict[tuple[int, ...], str] = {}
+        self.texts = _getter(self.str_columns)
+        floats = [k for k, kind in enumerate(kinds) if kind is float]
+        self.floats = _getter(floats) if floats else None
+        self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
+        self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
+        self.templates: dict[tuple, str] = {}
 
 
 class _Sheet:
@@ -518,7 +567,8 @@ class _Sheet:
         None for a row with anything else (a long text, another type, NaN, a rich string, a
         format not numbered yet): that row takes the writer's own path. One test of the row's
         texts together (`_special_texts`) finds the texts that take `_text_cell`; the others go
-        in as they are, through the template of the row's shape (`_Shape`)."""
+        in as they are, through the template of the row's shape (`_Shape`), its special texts
+        and bool values (`_template`)."""
         if "" in values:
             values = [None if v == "" else v for v in values]  # (an empty text is a blank)
         kinds = tuple(map(type, values))
@@ -529,36 +579,26 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
+        if shape.floats is not None and not isfinite(sum(shape.floats(values))):
+            return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
         joined = "|".join(texts)
         found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
         special = tuple(shape.str_columns[i] for i in sorted(found)) if found else ()
-        template = shape.templates.get(special)
+        key = (special, shape.bools(values))
+        template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, special)
+            template = self._template(shape, *key)
             if len(shape.templates) < _MAX_SHAPES:
-                shape.templates[special] = template
-        if shape.bools or shape.floats or special:
-            slots = self._slots(shape, values, special)
-            if slots is None:
-                return None
-            values = slots
-        return template.format(self.row + 1, *values), shape.first, shape.last
-
-    def _slots(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
-        """The values as the template's slots take them: 是 or nothing for a bool, a special
-        text's XML; None for a float that is not finite or a text `_text_cell` leaves alone."""
-        slots = list(values)
-        for k in shape.bools:
-            slots[k] = "是" if slots[k] else ""
-        for k in shape.floats:
-            if not isfinite(slots[k]):
-                return None
-        for k in special:
-            slots[k] = self._text_cell(k, slots[k], shape.fill, shape.link_at)
-            if slots[k] is None:
-                return None
-        return slots
+                shape.templates[key] = template
+        if special:
+            values = list(values)
+            for k in special:
+                xml = self._text_cell(shape, k, values[k])
+                if xml is None:
+                    return None
+                values[k] = xml
+        return (template % shape.slots(values)).replace("\0", str(self.row + 1)), shape.first, shape.last
 
     def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
         """The shape of a row with these types per column; None when a type is not one of the
@@ -570,41 +610,47 @@ class _Sheet:
             return None
         return _Shape(fill, link_at, kinds, styles, blanks)
 
-    def _template(self, shape: "_Shape", special: tuple[int, ...]) -> str:
-        """The row's template (str.format: {0} the row number, {k+1} column k's value; a special
-        text's slot takes `_text_cell`'s XML whole)."""
+    def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
+        """The row's template for `%` with `shape.slots(values)`, a NUL where the row number goes
+        (no slot holds a NUL: a text with a control character is special and escaped): %s a text
+        (a special text's slot takes `_text_cell`'s XML whole), %.16G a number, a bool's 是 or
+        nothing written in."""
         parts: list[str] = []
+        truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
-            ref = self.refs[k] + "{0}"
+            ref = self.refs[k] + "\0"
             if kind is type(None):
                 if shape.fill:
                     parts.append(f'<c r="{ref}"{shape.blanks[k]}/>')
             elif k in special:
-                parts.append(f'<c r="{ref}"{{{k + 1}}}</c>')
+                parts.append(f'<c r="{ref}"%s</c>')
             elif kind is str or kind is bool:
-                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is><t>{{{k + 1}}}</t></is></c>')
+                text = "%s" if kind is str else "是" if next(truths) else ""
+                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is><t>{text}</t></is></c>')
             else:
-                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>{{{k + 1}:.16G}}</v></c>')
+                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
         return "".join(parts)
 
-    def _text_cell(self, k: int, v: str, fill: str | None, link_at: int) -> str | None:
+    def _text_cell(self, shape: "_Shape", k: int, v: str) -> str | None:
         """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
         the quote-prefix format for a formula-like text, XlsxWriter's escapes; None for a long
         text, a rich string or a format not numbered yet."""
         if len(v) > _LONG:
             return None
-        if k == link_at:
-            fmt = self.book.fmt(fill, False, link=True)
-        else:
-            fmt = self.book.fmt(fill, self.wraps[k], quote=v.startswith(FORMULA_START))
-        if fmt.xf_index is None:
-            return None
+        style: str | None = shape.styles[k]
+        if k != shape.link_at and v.startswith(FORMULA_START):
+            style = shape.quoted[k]
+            if style is None:
+                index = self.book.fmt(shape.fill, self.wraps[k], quote=True).xf_index
+                if index is None:
+                    return None
+                style = shape.quoted[k] = f' s="{index}"'
         if _NOT_PLAIN.search(v):
             text = _text_xml(v)
             if text is None:
                 return None
-            return f' s="{fmt.xf_index}" t="inlineStr"><is>{text}</is>'
-        return f' s="{fmt.xf_index}" t="inlineStr"><is><t>{v}</t></is>'
+            return f'{style} t="inlineStr"><is>{text}</is>'
+        return f'{style} t="inlineStr"><is><t>{v}</t></is>'
 
     def _cells(self, values: list[Any], fill: str | None, link_at: int) -> tuple[list, list]:
         """(the row's cells stored at once by FastWorksheet.put_row, (column, value) of the link and
