@@ -242,3 +242,20 @@ def _internals():
 
 def test_xlsxwriter_internals_as_copied():
     assert _internals() == XLSXWRITER_INTERNALS, f"XlsxWriter {xlsxwriter.__version__}: re-check kpiscan.report.xlsx"
+
+
+def test_tail_columns_are_the_flat_row_of_the_record(corpora):
+    """The workbook's tail columns read from a record (one attrgetter) are the values
+    schema.flat_row gives for them, also for an indicator without a target."""
+    import dataclasses
+
+    from kpiscan import schema
+    from kpiscan.batch import scan_one
+    from kpiscan.model import Indicator
+    from kpiscan.report.xlsx import TAIL_FIELDS, _tail
+
+    indicators = scan_one(corpora / "001_ac55e88fbc470c63.txt", classify=False).indicators
+    assert indicators and all(i.target is not None for i in indicators[:5])
+    for i in [*indicators, *[dataclasses.replace(i, target=None) for i in indicators[:5]]]:
+        flat = schema.flat_row(Indicator, i.to_dict())
+        assert _tail(i) == tuple(flat[c] for c in TAIL_FIELDS)

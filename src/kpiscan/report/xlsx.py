@@ -31,9 +31,10 @@ import os
 import re
 import zipfile
 from bisect import bisect_right
+from functools import lru_cache
 from itertools import accumulate
 from math import isfinite
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -95,20 +96,26 @@ for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
         TAIL_FIELDS.append("department")
         _TAIL.append(("主管部门 department", 20, True))
 INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
-_DEPARTMENT = TAIL_FIELDS.index("department")
+_DEPARTMENT = len(HEAD_COLUMNS) + TAIL_FIELDS.index("department")  # (the column, filled from its table)
 
 
-def _tail_reader() -> Callable[[Indicator], list[Any]]:
+@lru_cache(maxsize=256)  # labels are a handful of codes
+def _label_zh(label: str) -> str:
+    """The label as the 标签 column shows it: its Chinese name (its text before "：")."""
+    return codes.zh(label, "label").split("：")[0]
+
+
+def _tail_reader() -> Callable[[Indicator], tuple]:
     """The TAIL_FIELDS of an Indicator as `schema.flat_row(Indicator, i.to_dict())` gives them
-    (each is a scalar field or a scalar of its target: read from the record, no dict between)."""
-    from operator import attrgetter
-
+    (each is a scalar field or a scalar of its target: read from the record, no dict between),
+    as a tuple: one attrgetter of every field's path; a record without the nested record (an
+    indicator without a target) reads None for that record's fields."""
     attr_of: dict[tuple[type, str | None], tuple[str, type | None]] = {}
     for record in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
         for name, meta, nested in schema.plan(record):
             attr_of[(record, meta.key)] = (name, nested)
     paths = {column: (path, meta) for column, path, meta in schema._flat_plan(Indicator)}
-    getters: list[Callable[[Any], Any]] = []
+    dotted: list[str] = []
     for column in TAIL_FIELDS:
         path, meta = paths[column]
         if meta.derived is not None and meta.flat == meta.derived[0] or meta.type.startswith("list") or meta.type == "json":
@@ -118,18 +125,31 @@ def _tail_reader() -> Callable[[Indicator], list[Any]]:
         for key in path:
             name, at = attr_of[(at, key)]  # type: ignore[index]
             names.append(name)
-        if len(names) == 1:
-            getters.append(attrgetter(names[0]))
-        else:
-            getters.append(_nested_getter(names[0], attrgetter(".".join(names[1:]))))
-    return lambda i: [g(i) for g in getters]
+        dotted.append(".".join(names))
+    holders = sorted({d.split(".")[0] for d in dotted if "." in d})  # the fields holding a nested record
+    getters = [_nested_getter(d) for d in dotted]
+
+    def each(i: Indicator) -> tuple:
+        return tuple(get(i) for get in getters)
+
+    every: Callable[[Indicator], Any] = attrgetter(*dotted) if len(dotted) > 1 else each
+
+    def tail(i: Indicator) -> tuple:
+        for name in holders:
+            if getattr(i, name) is None:
+                return each(i)
+        return every(i)  # type: ignore[no-any-return]
+    return tail
 
 
-def _nested_getter(first: str, rest: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """x.first.rest, None when x.first is None (an indicator without a target)."""
+def _nested_getter(dotted: str) -> Callable[[Any], Any]:
+    """x.a.b…, None when a record on the way is None (an indicator without a target)."""
     def get(x: Any) -> Any:
-        y = getattr(x, first)
-        return None if y is None else rest(y)
+        for name in dotted.split("."):
+            if x is None:
+                return None
+            x = getattr(x, name)
+        return x
     return get
 
 
@@ -897,18 +917,17 @@ class XlsxReport:
                 if self.indicators.row >= self.rows_per_part:
                     self._open_part()  # one document alone larger than a part
                 found = t.findings_at(i)
-                code_list = list(dict.fromkeys(f.code for f in found))
-                tail = _tail(i)
-                tail[_DEPARTMENT] = t.department
+                reasons = i.reasons
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    HALF_ZH.get(i.period, i.period),
-                    codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
-                    "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
-                    "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
+                    HALF_ZH.get(i.period, i.period), _label_zh(i.label) if i.label else None, i.flagged,
+                    "; ".join(reasons) if reasons else None, "；".join(map(codes.zh, reasons)) if reasons else None,
+                    "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
+                    "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
-                    *tail,
+                    *_tail(i),
                 ]
+                row[_DEPARTMENT] = t.department
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
             for f in t.findings:
