@@ -414,28 +414,33 @@ class FastWorksheet(Worksheet):
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
 # Where the row's texts (joined by |) need a look of their own (`_special_texts`): a character
 # XlsxWriter escapes (_NOT_PLAIN's), a literal _xHHHH_, a space at either end of a text, a
-# formula-like start (quote prefix). Each pattern is found by its own search, all but the first
-# anchored on a literal (sre's fast scan; one search of all the alternatives cost 4x as much).
+# formula-like start (quote prefix). Each pattern is found by its own search, each led by a
+# literal or a character set (sre's fast scan; one search of all the alternatives cost 4x as much).
 _ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')
 _X_ESCAPE = re.compile(_X_HHHH)
 _EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
-_SEPARATOR = re.compile(r"\|(?:(?=[" + _EDGE_CHARS + r"])|(?<=\s\|))")  # before a special start or after a space
+_BEFORE_EDGE = re.compile(r"\|(?=[" + _EDGE_CHARS + r"])")  # the next text starts with a space or formula-like
+_SPACE_BEFORE = re.compile(r"\s\|")  # the text before ends with a space
 _FIRST = re.compile("[" + _EDGE_CHARS + "]")
 
 
 def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     """The indexes of the texts (none empty; `joined` = "|".join(texts)) that need a look of
-    their own: also any text holding a | itself may be counted (it then gets that look)."""
+    their own (a character or _xHHHH_ to escape, a space at either end, a formula-like start):
+    also a text holding a | itself may be counted (it then gets that look)."""
     at = [m.start() for m in _ESCAPED_CHAR.finditer(joined)]
-    at += [m.start() for m in _X_ESCAPE.finditer(joined)]
-    for m in _SEPARATOR.finditer(joined):  # (both texts around it: one may hide the other's case)
-        at += (m.start() - 1, m.start() + 1)
+    if "_x" in joined:
+        at += [m.start() for m in _X_ESCAPE.finditer(joined)]
+    at += [m.end() for m in _BEFORE_EDGE.finditer(joined)]  # the next text's first character
+    at += [m.start() for m in _SPACE_BEFORE.finditer(joined)]  # the text's last character
     if _FIRST.match(joined):
         at.append(0)
     if joined[-1:].isspace():
         at.append(len(joined) - 1)
     if not at:
         return set()
+    if joined.count("|") == len(texts) - 1:  # (no text holds a |: the | before a place is its text's index)
+        return {joined.count("|", 0, i) for i in at}
     starts = list(accumulate([len(t) + 1 for t in texts], initial=0))
     return {bisect_right(starts, i) - 1 for i in at}
 
