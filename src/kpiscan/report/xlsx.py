@@ -420,7 +420,7 @@ _ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')
 _X_ESCAPE = re.compile(_X_HHHH)
 _EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
 _BEFORE_EDGE = re.compile(r"\|(?=[" + _EDGE_CHARS + r"])")  # the next text starts with a space or formula-like
-_SPACE_BEFORE = re.compile(r"\s\|")  # the text before ends with a space
+_SPACE_BEFORE = re.compile(r"\|(?<=\s\|)")  # the text before ends with a space (led by the |: 3x faster than \s\|)
 _FIRST = re.compile("[" + _EDGE_CHARS + "]")
 
 
@@ -432,7 +432,7 @@ def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     if "_x" in joined:
         at += [m.start() for m in _X_ESCAPE.finditer(joined)]
     at += [m.end() for m in _BEFORE_EDGE.finditer(joined)]  # the next text's first character
-    at += [m.start() for m in _SPACE_BEFORE.finditer(joined)]  # the text's last character
+    at += [m.start() - 1 for m in _SPACE_BEFORE.finditer(joined)]  # the text's last character
     if _FIRST.match(joined):
         at.append(0)
     if joined[-1:].isspace():
