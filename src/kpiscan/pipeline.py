@@ -301,9 +301,9 @@ def _unplaced_in_table(
                 if not key or key in captions or caption_roles(cell):
                     seen[2] = True  # a caption (or punctuation): placed wherever it stands
                     continue
-            placed = (  # the cheap tests first (a header line's value is mostly a field's)
-                (number not in body and fields.holds(text, key))
-                or _amount(text) in amounts
+            placed = (  # the cheap tests first
+                _amount(text) in amounts
+                or (number not in body and fields.holds(text, key))
                 or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
             )
             if not placed:

@@ -274,8 +274,7 @@ _EVENTS = (_F_NAME << 1) - 1  # the bits line_event reads
 # FOOTER and CAPTION are tested on a row when a state or a block's read-ahead first asks (most rows
 # of a budget disclosure lie outside any 绩效目标表 and are never asked): these bits say they were
 _F_FOOTER_TESTED, _F_CAPTION_TESTED = _F_NAME << 1, _F_NAME << 2
-_TITLE_BITS: dict[str | None, int] = {"department": _F_TITLE_DEPARTMENT, "project": _F_TITLE_PROJECT}  # by title_kind
-_TITLE_FACTS: dict[str | None, int] = {None: 0, **_TITLE_BITS}  # the facts of a two-cell row (not 项目名称)
+_TITLE_BITS = {"department": _F_TITLE_DEPARTMENT, "project": _F_TITLE_PROJECT}  # by title_kind
 _NEXT_TABLE = _F_NAME | _F_TITLE_DEPARTMENT | _F_TITLE_PROJECT  # where a block's read-ahead stops
 
 
@@ -342,16 +341,10 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
         text = line.text  # noise: page furniture (watermarks), lines mangled by a wrong decoding upstream
         if is_watermark(text) or (not text.isascii() and is_mojibake(text.strip())):  # ASCII is never mojibake
             continue
-        first = filled[0]
-        key = field_key(first)
+        key = field_key(filled[0])
         add_row((line, filled, key))
-        # row_facts: only a row of one or two cells, or a 项目名称 row, has any; of a two-cell row
-        # (most rows of a disclosure's other tables) only its title kind, looked up here
-        n = len(filled)
-        if key == "项目名称" or n == 1:
-            add_facts(row_facts(line, filled, key))
-        else:
-            add_facts(_TITLE_FACTS[title_kind(first)] if n == 2 else 0)
+        # row_facts: only a row of one or two cells, or a 项目名称 row, has any
+        add_facts(row_facts(line, filled, key) if len(filled) <= 2 or key == "项目名称" else 0)
     return rows, facts
 
 
