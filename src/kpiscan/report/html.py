@@ -2,10 +2,11 @@
 know it: header fields, both halves side by side with each half's reasons under it, weak rows
 highlighted, findings, score), written one document at a time.
 
-Static and offline: jinja2 templates (autoescaped), charts as inline SVG, one small bundled
-stylesheet and script copied to DIR/static/. The document pages have a search box and filters
-(label, 二级指标, code, weak rows only) that keep table headers, halves and category labels; tables
-fold (closed by default in a document of more than COLLAPSE_ABOVE indicators). Past
+Static and offline: jinja2 templates (autoescaped) for the pages' frames, the parts repeated per
+table, row and finding written by the functions below (the bytes the template loops wrote, one
+join each), charts as inline SVG, one small bundled stylesheet and script copied to DIR/static/.
+The document pages have a search box and filters (label, 二级指标, code, weak rows only) that
+keep table headers, halves and category labels; tables fold (closed by default in a document of more than COLLAPSE_ABOVE indicators). Past
 INDEX_PAGE_DOCS documents, index.html lists the lowest-scoring documents and links to pages of
 the full list (DIR/documents/page-N.html); the per-document chart shows the top CHART_DOCS.
 Every page records script errors into its <body> (data-js-errors) so a headless browser test
@@ -310,6 +311,63 @@ def grid(t: TableFacts) -> list[GridRow]:
     return rows
 
 
+def toc_html(tables: list[dict]) -> Markup:
+    """A document page's table of contents: one item per table (its heading and score badge)."""
+    out = []
+    for t in tables:
+        table, score = t["table"], t["score"]
+        out.append(f'      <li><a href="#t{esc(table.index)}">{esc(table.project or table.title)}</a>\n'
+                   f'{badge_html(score) if score else ""}</li>\n')
+    return Markup("".join(out))
+
+
+def tables_html(tables: list[dict], collapsed: bool) -> Markup:
+    """The section of each table on a document page (heading, fields, funds, score, goals, texts,
+    indicator rows, findings; `tables`: _table_view's), the same bytes as templates/doc.html's
+    table loop wrote, made in Python with one join (the loop's attribute look-ups and escapes
+    cost about as much as the rows)."""
+    out: list[str] = []
+    for t in tables:
+        table, score, halves = t["table"], t["score"], t["halves"]
+        index, flagged = esc(table.index), t["n_flagged"]
+        out.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
+                   f'<details class="fold"{"" if collapsed else " open"}>\n'
+                   f'  <summary><h2><span class="muted">表 {index} · {"项目" if table.kind == "project" else "部门整体"}'
+                   f' · 第{esc(table.line)}行 · {esc(t["n_indicators"])} 个指标'
+                   f'{f" · {esc(flagged)} 存疑" if flagged else ""}</span><br>'
+                   f'{esc(table.project or table.title)}\n{badge_html(score) if score else ""}</h2></summary>\n'
+                   '  <div class="table-head">\n    <div>\n      <table class="fields">\n'
+                   f'{fields_html(t["header"])}      </table>\n')
+        if t["funds"]:
+            out.append('      <table class="funds">\n        <tr><th>资金（元）</th>'
+                       f'{"<th>实施期</th>" if t["funds_impl"] else ""}<th>年度</th></tr>\n'
+                       f'{funds_html(t["funds"], t["funds_impl"])}      </table>\n')
+        out.append("    </div>\n")
+        if score:
+            out.append(score_html(score, score.deductions))
+        out.append("  </div>\n")
+        goals = t["goals"]
+        if goals[0] or goals[1]:
+            project = table.kind == "project"
+            out.append('  <table class="goals">\n    <tr>'
+                       f'{"<th>总体目标 · 实施期目标</th>" if project else ""}'
+                       f'<th>{"总体目标 · 年度目标" if project else "年度绩效目标"}</th></tr>\n'
+                       f'    <tr>{f"<td>{esc(goals[0])}</td>" if project else ""}<td>{esc(goals[1])}</td></tr>\n  </table>\n')
+            if t["goal_clauses"]:
+                out.append(f'  <ul class="goal-clauses">{clauses_html(t["goal_clauses"])}  </ul>\n')
+        if t["texts"]:
+            out.append('  <details><summary>项目概况等 · project description</summary>\n'
+                       f'    <table class="fields">{fields_html(t["texts"])}</table>\n  </details>\n')
+        out.append('\n  <table class="indicators">\n    <thead>\n'
+                   '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n'
+                   f'{half_heads(halves) if halves else ""}</tr>\n      <tr>{half_columns(halves)}</tr>\n    </thead>\n    ')
+        out.append(tbody_html(table.index, t["rows"], halves))
+        out.append('\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  ')
+        out.append(findings_html(table.index, t["findings"]))
+        out.append("\n</details>\n</section>\n")
+    return Markup("".join(out))
+
+
 def funds_rows(table: TableBlock) -> list[tuple[str, float | None, float | None]]:
     impl, annual = table.funds.get("implementation", {}), table.funds.get("annual", {})
     keys = [k for k in FUND_KEYS if k in impl or k in annual]
@@ -324,7 +382,8 @@ def _env() -> Environment:
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
                        tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
                        funds_html=funds_html, clauses_html=clauses_html, score_html=score_html,
-                       badge_html=badge_html, half_heads=half_heads, half_columns=half_columns)
+                       badge_html=badge_html, half_heads=half_heads, half_columns=half_columns,
+                       toc_html=toc_html, tables_html=tables_html)
     # the rubric is the same on every page: rendered once
     env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # type: ignore[attr-defined]
     return env
