@@ -22,12 +22,13 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
@@ -63,7 +64,7 @@ def page_href(doc: str) -> str:
     return "docs/" + quote(page_name(doc))
 
 
-@dataclass
+@dataclass(slots=True)
 class GridRow:
     """One printed row of a table: the implementation and annual cells that share a source line."""
 
@@ -79,19 +80,25 @@ class GridRow:
         """(weak, noted, labels, all_codes, page) of the row, in one pass over its halves (its
         page row prints all five)."""
         weak, page = False, None
-        labels: dict[str, None] = {}
-        found: dict[str, None] = {}
+        labels: list[str] = []
+        found: list[str] = []  # a row holds a few reasons and codes: a list is the cheapest set
         for half in self.halves.values():
-            weak = weak or bool(half.flagged)
-            page = page or getattr(half, "page", None)
-            if half.label:
-                labels[half.label] = None
-            found.update(dict.fromkeys(half.reasons))
+            if half.flagged:
+                weak = True
+            page = page or half.page
+            label = half.label
+            if label and label not in labels:
+                labels.append(label)
+            for r in half.reasons:
+                if r not in found:
+                    found.append(r)
         noted = False
         for cs in self.codes.values():
             if cs:
                 noted = True
-                found.update(dict.fromkeys(cs))
+                for c in cs:
+                    if c not in found:
+                        found.append(c)
         return weak, noted, " ".join(labels), " ".join(found), page
 
     @property
@@ -120,13 +127,17 @@ class GridRow:
         return self.marks()[4]
 
 
+try:  # markupsafe >= 3.0: the C function its escape() runs on a str, without the Markup around it
+    from markupsafe import _escape_inner as _escape_str
+except ImportError:  # pragma: no cover - markupsafe 2.x
+    def _escape_str(s: str, /) -> str:
+        return str(escape(s))
+
+
 def esc(s: object) -> str:
     """`s` as text escaped as markupsafe.escape does (& > < ' " as &amp; &gt; &lt; &#39; &#34;), as a
     plain str: the Python-written parts of a page escape with it (no Markup object per cell)."""
-    s = s if type(s) is str else str(s)
-    if "&" in s or "<" in s or ">" in s or "'" in s or '"' in s:
-        return s.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
-    return s
+    return _escape_str(s if type(s) is str else str(s))
 
 
 @lru_cache(maxsize=4096)  # codes are a small vocabulary (codes.tooltip's cache)
@@ -155,13 +166,14 @@ _EMPTY_HALF = '<td class="empty"></td><td class="empty"></td><td class="empty"><
 
 def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
+    e = _escape_str  # for marks' joins (str); a record's fields through esc (any type)
     anchor = f"t{table}-L{row.line}"
     present = row.halves
     weak, noted, labels, all_codes, page = row.marks()
     css = " weak" if weak else (" noted" if noted else "")
     on_page = f'<div class="muted">第{page}页</div>' if page else ""
-    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(labels)}" '
-               f'data-level2="{esc(row.level2)}" data-codes="{esc(all_codes)}">\n'
+    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{e(labels)}" '
+               f'data-level2="{esc(row.level2)}" data-codes="{e(all_codes)}">\n'
                f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
                f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
                f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{esc(row.level2)}</span></td>\n')
@@ -292,18 +304,23 @@ def half_columns(halves: list[str]) -> Markup:
     return Markup("<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>" * len(halves))
 
 
+_LINE = attrgetter("line")
+
+
 def grid(t: TableFacts) -> list[GridRow]:
     rows: list[GridRow] = []
     open_by_line: dict[int, GridRow] = {}
+    codes_of = t.codes_of
     for ind in t.indicators:
-        row = open_by_line.get(ind.line)
-        if row is None or ind.period in row.halves:
-            row = GridRow(line=ind.line, level1=ind.level1, level2=ind.level2)
+        line, period = ind.line, ind.period
+        row = open_by_line.get(line)
+        if row is None or period in row.halves:
+            row = open_by_line[line] = GridRow(line, ind.level1, ind.level2, {period: ind}, {period: codes_of(ind)})
             rows.append(row)
-            open_by_line[ind.line] = row
-        row.halves[ind.period] = ind
-        row.codes[ind.period] = t.codes_of(ind)
-    rows.sort(key=lambda r: r.line)
+        else:
+            row.halves[period] = ind
+            row.codes[period] = codes_of(ind)
+    rows.sort(key=_LINE)
     previous: list[GridRow | None] = [None, *rows]
     for prev, row in zip(previous, rows):
         row.show_level1 = prev is None or prev.level1 != row.level1
