@@ -211,16 +211,25 @@ def findings_html(table: int, findings: list) -> Markup:
         return Markup('<p class="muted">无发现 · no findings</p>')
     out = [f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n']
     for f in findings:
-        severity, code = esc(f.severity), esc(f.code)
-        period = f'<span class="muted">（{esc(codes.zh(f.period, "half"))}）</span>' if f.period else ""
         lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
-        out.append(f'    <li class="{severity}"><span class="sev">{severity}</span> <span class="crit" '
-                   f'title="{esc(codes.zh(f.criterion, "criterion"))}">{esc(f.criterion)}</span>\n'
-                   f'      <code class="code" title="{_tip(f.code, "finding")}">{code}</code> {esc(f.message)}\n'
-                   f'{period}      <span class="lines">{lines}</span>\n'
-                   f'      <span class="muted">−{esc("%g" % f.points)}</span></li>\n')
+        out.append(f'{_finding_head(f.severity, f.criterion, f.code)}{esc(f.message)}\n'
+                   f'{_period_span(f.period) if f.period else ""}      <span class="lines">{lines}</span>\n'
+                   f'      <span class="muted">−{"%g" % f.points}</span></li>\n')  # %g prints nothing to escape
     out.append("  </ul>")
     return Markup("".join(out))
+
+
+@lru_cache(maxsize=4096)  # severities, criteria and finding codes are a small vocabulary
+def _finding_head(severity: str, criterion: str, code: str) -> str:
+    """A finding's item on its page up to its message: severity, criterion, code."""
+    return (f'    <li class="{esc(severity)}"><span class="sev">{esc(severity)}</span> <span class="crit" '
+            f'title="{esc(codes.zh(criterion, "criterion"))}">{esc(criterion)}</span>\n'
+            f'      <code class="code" title="{_tip(code, "finding")}">{esc(code)}</code> ')
+
+
+@lru_cache(maxsize=64)  # the halves
+def _period_span(period: str) -> str:
+    return f'<span class="muted">（{esc(codes.zh(period, "half"))}）</span>'
 
 
 def fields_html(pairs: list[tuple[str, object]]) -> Markup:
@@ -258,17 +267,17 @@ def money(v: float | None) -> str:
 def score_html(score, deductions=None) -> Markup:
     """The score box of a table or document: total, one bar per criterion, the deductions (the
     same bytes as the score_box macro it replaced; a page has one per table)."""
-    out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{esc("%g" % score.score)}</span>'
+    out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{"%g" % score.score}</span>'
            '<span class="of">/100</span></div>\n  <table class="criteria">\n']
     for c, weight in criteria().items():
         got = score.criteria[c]
-        out.append(f'    <tr><th title="{_criterion_title(c)}">{esc(c)}</th>\n'
+        out.append(f'    <tr>{_criterion_head(c)}\n'
                    f'      <td><span class="meter"><span style="width: {round(100 * got / weight, 0)}%"></span></span></td>\n'
-                   f'      <td class="n">{esc("%g" % got)}/{esc("%g" % weight)}</td></tr>\n')
+                   f'      <td class="n">{"%g" % got}/{"%g" % weight}</td></tr>\n')
     out.append("  </table>\n")
     if deductions:
         out.append('  <ul class="deductions">\n')
-        out.extend(f'<li><code class="code" title="{_tip(d.code, "finding")}">{esc(d.code)}</code> −{esc("%g" % d.points)} '
+        out.extend(f'<li><code class="code" title="{_tip(d.code, "finding")}">{esc(d.code)}</code> −{"%g" % d.points} '
                    f'<span class="muted">({esc(d.criterion)}, ×{esc(d.count)})</span></li>' for d in deductions)
         out.append("  </ul>\n")
     out.append("</div>\n")
@@ -276,8 +285,9 @@ def score_html(score, deductions=None) -> Markup:
 
 
 @lru_cache(maxsize=64)
-def _criterion_title(c: str) -> str:
-    return f"{esc(codes.zh(c, 'criterion'))} · {esc(criteria_en()[c])}"
+def _criterion_head(c: str) -> str:
+    """A criterion's heading in a score box (its name, its meaning as the title)."""
+    return f'<th title="{esc(codes.zh(c, "criterion"))} · {esc(criteria_en()[c])}">{esc(c)}</th>'
 
 
 def _band(score) -> str:
@@ -286,7 +296,7 @@ def _band(score) -> str:
 
 def badge_html(score) -> Markup:
     """A table's score badge (in the table of contents and its heading)."""
-    return Markup(f'<span class="badge {_band(score)}">{esc("%g" % score.score)}</span>')
+    return Markup(f'<span class="badge {_band(score)}">{"%g" % score.score}</span>')
 
 
 def half_heads(halves: list[str]) -> Markup:
