@@ -315,3 +315,22 @@ def test_tables_html_same_bytes_as_the_template(scanned):
             old = old_block.render(tables=tables, collapsed=collapsed)
             assert new_block.render(tables=tables, collapsed=collapsed) == old
     assert "&lt;b&gt;&#34;部门&#34;&amp;&lt;/b&gt;" in old_block.render(tables=[odd], collapsed=False)
+
+
+def test_page_joined_around_its_sections_same_bytes_as_the_template(scanned, tmp_path, monkeypatch):
+    """HtmlReport.add joins the table sections into the rendered page itself: the page is the
+    template rendered whole, tables_html included (folded and open)."""
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    report = html.HtmlReport(tmp_path)
+    for fold_above in (html.COLLAPSE_ABOVE, 0):
+        monkeypatch.setattr(html, "COLLAPSE_ABOVE", fold_above)
+        page = report.add(doc).read_text(encoding="utf-8")
+        tables = [html._table_view(t) for t in doc.tables]
+        whole = report.doc_template.render(doc=doc.doc, doc_score=doc.score, tables=tables, filters=html._filters(doc),
+                                           n_indicators=doc.n_indicators, collapsed=doc.n_indicators > fold_above,
+                                           root="../")
+        assert page == whole and "\x00" not in page
+        assert ('<details class="fold" open>' in page) is (doc.n_indicators <= fold_above)
+    report.spool.close()

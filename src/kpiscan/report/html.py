@@ -196,27 +196,38 @@ def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
     """The <tbody> of a document page's indicator table, the same bytes templates/doc.html's row
     loop wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python with
     one join per table instead of a template run per cell (the pages' largest cost at scale)."""
-    out = ["<tbody>\n"]
+    out: list[str] = []
+    _tbody(out, table, rows, halves)
+    return Markup("".join(out))
+
+
+def _tbody(out: list[str], table: int, rows: list[GridRow], halves: list[str]) -> None:
+    out.append("<tbody>\n")
     for row in rows:
         _row(out, table, row, halves)
     out.append("    </tbody>")
-    return Markup("".join(out))
 
 
 def findings_html(table: int, findings: list) -> Markup:
     """A table's findings list on its document page (or its "no findings" line), the same bytes
     templates/doc.html's findings loop wrote, made in Python with one join (a page prints
     hundreds of findings; the template ran ~25 steps for each)."""
+    out: list[str] = []
+    _findings(out, table, findings)
+    return Markup("".join(out))
+
+
+def _findings(out: list[str], table: int, findings: list) -> None:
     if not findings:
-        return Markup('<p class="muted">无发现 · no findings</p>')
-    out = [f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n']
+        out.append('<p class="muted">无发现 · no findings</p>')
+        return
+    out.append(f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n')
     for f in findings:
         lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
         out.append(f'{_finding_head(f.severity, f.criterion, f.code)}{esc(f.message)}\n'
                    f'{_period_span(f.period) if f.period else ""}      <span class="lines">{lines}</span>\n'
                    f'      <span class="muted">−{"%g" % f.points}</span></li>\n')  # %g prints nothing to escape
     out.append("  </ul>")
-    return Markup("".join(out))
 
 
 @lru_cache(maxsize=4096)  # severities, criteria and finding codes are a small vocabulary
@@ -351,9 +362,14 @@ def toc_html(tables: list[dict]) -> Markup:
 def tables_html(tables: list[dict], collapsed: bool) -> Markup:
     """The section of each table on a document page (heading, fields, funds, score, goals, texts,
     indicator rows, findings; `tables`: _table_view's), the same bytes as templates/doc.html's
-    table loop wrote, made in Python with one join (the loop's attribute look-ups and escapes
-    cost about as much as the rows)."""
+    table loop wrote, made in Python (the loop's attribute look-ups and escapes cost about as much
+    as the rows). HtmlReport.add joins the sections' pieces into the page itself (_SECTIONS)."""
     out: list[str] = []
+    _sections(out, tables, collapsed)
+    return Markup("".join(out))
+
+
+def _sections(out: list[str], tables: list[dict], collapsed: bool) -> None:
     for t in tables:
         table, score, halves = t["table"], t["score"], t["halves"]
         index, flagged = esc(table.index), t["n_flagged"]
@@ -388,11 +404,18 @@ def tables_html(tables: list[dict], collapsed: bool) -> Markup:
         out.append('\n  <table class="indicators">\n    <thead>\n'
                    '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n'
                    f'{half_heads(halves) if halves else ""}</tr>\n      <tr>{half_columns(halves)}</tr>\n    </thead>\n    ')
-        out.append(tbody_html(table.index, t["rows"], halves))
+        _tbody(out, table.index, t["rows"], halves)
         out.append('\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  ')
-        out.append(findings_html(table.index, t["findings"]))
+        _findings(out, table.index, t["findings"])
         out.append("\n</details>\n</section>\n")
-    return Markup("".join(out))
+
+
+_SECTIONS = Markup("\x00kpiscan-sections\x00")
+
+
+def _sections_here(tables: list[dict], collapsed: bool) -> Markup:
+    """tables_html as HtmlReport.add renders a page: the place of the sections (see there)."""
+    return _SECTIONS
 
 
 def funds_rows(table: TableBlock) -> list[tuple[str, float | None, float | None]]:
@@ -479,10 +502,18 @@ class HtmlReport:
     def add(self, d: DocFacts) -> Path:
         tables = [_table_view(t) for t in d.tables]
         path = self.out / "docs" / page_name(d.doc)
-        html = self.doc_template.render(doc=d.doc, doc_score=d.score, tables=tables, filters=_filters(d),
-                                        n_indicators=d.n_indicators, collapsed=d.n_indicators > COLLAPSE_ABOVE,
-                                        root="../")
-        path.write_text(html, encoding="utf-8")
+        collapsed = d.n_indicators > COLLAPSE_ABOVE
+        # the page with _SECTIONS where its tables_html goes, then the sections' pieces joined into
+        # it: one copy of the largest part of the page, not one per Markup and template join
+        frame = self.doc_template.render(doc=d.doc, doc_score=d.score, tables=tables, filters=_filters(d),
+                                         n_indicators=d.n_indicators, collapsed=collapsed, root="../",
+                                         tables_html=_sections_here)
+        head, here, tail = frame.rpartition(_SECTIONS)  # nothing the document holds comes after it
+        assert here, "templates/doc.html prints tables_html"
+        out = [head]
+        _sections(out, tables, collapsed)
+        out.append(tail)
+        path.write_text("".join(out), encoding="utf-8")
         self.pages.append(path.name)
         if d.score is not None:
             pickle.dump(d.score, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
