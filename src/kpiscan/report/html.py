@@ -410,6 +410,29 @@ def _sections(out: list[str], tables: list[dict], collapsed: bool) -> None:
         out.append("\n</details>\n</section>\n")
 
 
+def options_html(values: list[str], kind: str) -> Markup:
+    """A document page's filter options (`kind`: "label", "level2" or "code"), as the toolbar's
+    loops in templates/doc.html wrote them; each option made once per value."""
+    return Markup("".join(map(_OPTIONS[kind], values)))
+
+
+@lru_cache(maxsize=64)  # the labels
+def _label_option(label: str) -> str:
+    short = codes.zh(label, "label").split("：")[0]
+    return f'<option value="{esc(label)}" title="{_tip(label, "label")}">{esc(short)} {esc(label)}</option>'
+
+
+@lru_cache(maxsize=4096)  # 二级指标 are a small vocabulary
+def _level2_option(level2: str) -> str:
+    return f'<option value="{esc(level2)}">{esc(level2)}</option>'
+
+
+@lru_cache(maxsize=4096)  # reasons and finding codes are a small vocabulary
+def _code_option(code: str) -> str:
+    return f'<option value="{esc(code)}" title="{_tip(code)}">{esc(code)} · {esc(codes.zh(code))}</option>'
+
+
+_OPTIONS = {"label": _label_option, "level2": _level2_option, "code": _code_option}
 _SECTIONS = Markup("\x00kpiscan-sections\x00")
 
 
@@ -433,7 +456,7 @@ def _env() -> Environment:
                        tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
                        funds_html=funds_html, clauses_html=clauses_html, score_html=score_html,
                        badge_html=badge_html, half_heads=half_heads, half_columns=half_columns,
-                       toc_html=toc_html, tables_html=tables_html)
+                       toc_html=toc_html, tables_html=tables_html, options_html=options_html)
     # the rubric is the same on every page: rendered once
     env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # type: ignore[attr-defined]
     return env
@@ -464,18 +487,11 @@ def _table_view(t: TableFacts) -> dict:
 
 
 def _filters(d: DocFacts) -> dict[str, list[str]]:
-    labels: set[str] = set()
-    level2: set[str] = set()
-    found: dict[str, None] = {}
-    for t in d.tables:
-        for i in t.indicators:
-            if i.label:
-                labels.add(i.label)
-            level2.add(i.level2)
-            for r in i.reasons:
-                found.setdefault(r, None)
-        for f in t.findings:
-            found.setdefault(f.code, None)
+    inds = [i for t in d.tables for i in t.indicators]
+    labels = {i.label for i in inds}
+    level2 = {i.level2 for i in inds}
+    found = {r for i in inds if i.reasons for r in i.reasons}
+    found.update(f.code for t in d.tables for f in t.findings)
     return dict(
         labels=[x for x in LABELS if x in labels],
         level2=[x for x in LEVEL2_ORDER if x in level2] + sorted(level2 - set(LEVEL2_ORDER)),
