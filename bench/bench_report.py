@@ -1,7 +1,7 @@
 """Report cost and memory against scan cost (issue 13, "Report at scale"). Not a test: run it by hand.
 
     python bench/bench_report.py [--times 1 16 64] [--corpus corpora] [--baseline-src DIR]
-                                 [--baseline-times 1 16] [--json OUT] [--docs 1000]
+                                 [--baseline-times 1 16] [--runs 3] [--json OUT] [--docs 1000]
 
 For each size (the corpus files copied N times under different names) one fresh interpreter
 pinned to one core runs each command as a user would, in the same run:
@@ -14,8 +14,16 @@ scans each file in a worker process by default (`--file-timeout`), imports inclu
 RSS (ru_maxrss) of the process and of its largest child, the report's CPU over the scan's
 (`ratio`, target <= 2 at 16x; `extra` = (report - scan) / scan: what the report adds to
 scanning; `own_s_per_doc` = (report - scan) / documents: the report's own work per document),
-the size of index.html and the number of xlsx parts. The bound: peak RSS of `report` at 64x
-against 1x, and per added document.
+the size of index.html and the number of xlsx parts, and the garbage collector's CPU seconds in
+the process (not its children) by generation (`gc_s`: gen0/gen1/gen2, gc.callbacks timing) with the
+number of passes (`gc_n`). The bound: peak RSS of `report` at 64x against 1x, and per added document.
+
+--runs N: N interleaved rounds per size (scan, report, then the baseline's scan and report when
+--baseline-src runs at that size, then the next round: a slow spell of the machine hits both
+trees alike), and a summary per size, command and tree: the median and the range (min-max) of
+CPU s, of the ratio (each round's report over the same round's scan of the same tree), of the
+GC seconds by generation and of the peak RSS. The machine is noisy (the same report 8.7-14.4
+CPU s run to run): quote medians of >= 3 rounds, and the GC seconds, which noise blurs less.
 
 --docs N (this tree only): the 1x scan result copied in memory under N document names (no scan),
 then reported with write_report: the size of index.html and of one page of the document list
@@ -27,6 +35,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +48,15 @@ import json, os, resource, sys
 from pathlib import Path
 if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+import gc, time
+GC_S, GC_N, _gc_t = [0.0, 0.0, 0.0], [0, 0, 0], [0.0]
+def _gc_timer(phase, info):  # the collector's CPU seconds in this process, by generation
+    if phase == "start":
+        _gc_t[0] = time.process_time()
+    else:
+        GC_S[info["generation"]] += time.process_time() - _gc_t[0]
+        GC_N[info["generation"]] += 1
+gc.callbacks.append(_gc_timer)
 from kpiscan.cli import app
 try:
     app(sys.argv[1:], standalone_mode=False)
@@ -48,7 +66,8 @@ except SystemExit as exit:
 r = resource.getrusage(resource.RUSAGE_SELF)
 c = resource.getrusage(resource.RUSAGE_CHILDREN)  # `scan` scans in worker processes (scanproc, --file-timeout)
 print(json.dumps({"code": code, "cpu": round(r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime, 2),
-                  "rss_mib": round(r.ru_maxrss / 1024, 1), "child_rss_mib": round(c.ru_maxrss / 1024, 1)}))
+                  "rss_mib": round(r.ru_maxrss / 1024, 1), "child_rss_mib": round(c.ru_maxrss / 1024, 1),
+                  "gc_s": [round(s, 3) for s in GC_S], "gc_n": GC_N}))
 """
 
 
@@ -118,12 +137,50 @@ def outputs(out: Path) -> dict:
             "xlsx_parts": len(xlsx)}
 
 
+HEAD = ("times", "round", "mb", "docs", "command", "tree", "cpu_s", "peak_rss_mib", "child_rss_mib", "ratio", "extra",
+        "own_s_per_doc", "gc_s", "gc_n", "index_kb", "xlsx_parts")
+
+
+def measure(args: argparse.Namespace) -> list[dict]:
+    """Each size's rounds, interleaved: this tree's scan and report (and the baseline's), printed as they end."""
+    print("\t".join(HEAD), flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kpiscan-bench-report-") as tmp:
+        tmp = Path(tmp)
+        for times in args.times:
+            corpus = replicate(args.corpus, times, tmp / f"x{times}")
+            size = sum(p.stat().st_size for p in corpus.iterdir()) / 2**20
+            runs = [("scan", "this", ROOT / "src"), ("report", "this", ROOT / "src")]
+            if args.baseline_src and times in args.baseline_times:
+                runs += [("scan", "baseline", args.baseline_src), ("report", "baseline", args.baseline_src)]
+            for round_ in range(1, args.runs + 1):
+                scan_cpu: dict[str, float] = {}
+                for command, tree, src in runs:
+                    out = tmp / f"out-{command}-{tree}-{times}"
+                    r = run_cli(src, [command, str(corpus), "--out", str(out)])
+                    scan = scan_cpu.get(tree) if command == "report" else None
+                    if command == "scan":
+                        scan_cpu[tree] = r["cpu"]
+                    r.update(times=times, round=round_, mb=round(size, 2), command=command, tree=tree, cpu_s=r["cpu"],
+                             peak_rss_mib=r["rss_mib"], ratio=round(r["cpu"] / scan, 2) if scan else None,
+                             extra=round((r["cpu"] - scan) / scan, 2) if scan else None,
+                             **(outputs(out) if command == "report" else {"docs": len(list(corpus.iterdir())), "index_kb": None,
+                                                                         "xlsx_parts": None}))
+                    r["own_s_per_doc"] = round((r["cpu"] - scan) / r["docs"], 3) if scan and r.get("docs") else None
+                    rows.append(r)
+                    print("\t".join(str(r[h]) for h in HEAD), flush=True)
+                    shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(corpus, ignore_errors=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpora")
     ap.add_argument("--times", type=int, nargs="+", default=[1, 16, 64])
     ap.add_argument("--baseline-src", type=Path, help="another src/ tree whose `kpiscan report` is measured in the same run (before)")
     ap.add_argument("--baseline-times", type=int, nargs="+", default=[1, 16], help="the sizes the baseline runs at")
+    ap.add_argument("--runs", type=int, default=1, help="interleaved rounds per size; > 1 prints medians and ranges")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--docs", type=int, help="report the 1x scan copied under this many document names")
     args = ap.parse_args()
@@ -136,48 +193,58 @@ def main() -> None:
                 raise SystemExit(proc.stderr[-2000:])
             print(proc.stdout.strip())
         return
-    head = ("times", "mb", "docs", "command", "tree", "cpu_s", "peak_rss_mib", "child_rss_mib", "ratio", "extra",
-            "own_s_per_doc", "index_kb", "xlsx_parts")
-    print("\t".join(head), flush=True)
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="kpiscan-bench-report-") as tmp:
-        tmp = Path(tmp)
-        for times in args.times:
-            corpus = replicate(args.corpus, times, tmp / f"x{times}")
-            size = sum(p.stat().st_size for p in corpus.iterdir()) / 2**20
-            runs = [("scan", "this", ROOT / "src"), ("report", "this", ROOT / "src")]
-            if args.baseline_src and times in args.baseline_times:
-                runs.append(("report", "baseline", args.baseline_src))
-            scan_cpu = None
-            for command, tree, src in runs:
-                out = tmp / f"out-{command}-{tree}-{times}"
-                r = run_cli(src, [command, str(corpus), "--out", str(out)])
-                if command == "scan":
-                    scan_cpu = r["cpu"]
-                r.update(times=times, mb=round(size, 2), command=command, tree=tree, cpu_s=r["cpu"], peak_rss_mib=r["rss_mib"],
-                         ratio=round(r["cpu"] / scan_cpu, 2) if command == "report" and scan_cpu else None,
-                         extra=round((r["cpu"] - scan_cpu) / scan_cpu, 2) if command == "report" and scan_cpu else None,
-                         **(outputs(out) if command == "report" else {"docs": len(list(corpus.iterdir())), "index_kb": None,
-                                                                     "xlsx_parts": None}))
-                r["own_s_per_doc"] = (round((r["cpu"] - scan_cpu) / r["docs"], 3) if command == "report" and scan_cpu
-                                      and r.get("docs") else None)
-                rows.append(r)
-                print("\t".join(str(r[h]) for h in head), flush=True)
-                shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(corpus, ignore_errors=True)
+    rows = measure(args)
     print("CPU s = user+sys of one process pinned to one core and its children (imports included); peak RSS = its "
           "ru_maxrss, child RSS = its largest child's; "
-          "ratio = report CPU / scan --out CPU (target <= 2 at 16x); extra = (report - scan) / scan; "
-          "own_s_per_doc = (report - scan) / documents: the report's own work per document")
-    mine = {r["times"]: r for r in rows if r["command"] == "report" and r["tree"] == "this"}
-    if len(mine) > 1:
-        lo, hi = mine[min(mine)], mine[max(mine)]
-        added = hi["docs"] - lo["docs"]
-        print(f"report peak RSS {max(mine)}x / {min(mine)}x: {hi['peak_rss_mib'] / lo['peak_rss_mib']:.3f} "
-              f"({hi['peak_rss_mib'] - lo['peak_rss_mib']:+.1f} MiB over {added} more documents: "
-              f"{1024 * (hi['peak_rss_mib'] - lo['peak_rss_mib']) / max(added, 1):.1f} KiB per document)")
+          "ratio = report CPU / scan --out CPU of the same tree and round (target <= 2 at 16x); extra = (report - scan) / scan; "
+          "own_s_per_doc = (report - scan) / documents: the report's own work per document; gc_s, gc_n = the garbage "
+          "collector's CPU s and passes by generation (0, 1, 2) in the process, not its children (`scan` scans in a child)")
+    if args.runs > 1:
+        print(summary(rows))
+    print(rss_bound(rows, args.corpus))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
+
+
+def rss_bound(rows: list[dict], corpus: Path) -> str:
+    """Each command's and tree's peak RSS (the process's or its largest child's, whichever is
+    larger; median of the rounds) at the largest size over the smallest."""
+    n_files = len([p for p in corpus.iterdir() if p.is_file() and p.suffix in (".txt", ".html", ".htm")])
+    lines = []
+    for command in ("scan", "report"):
+        for tree in ("this", "baseline"):
+            rss: dict[int, list[float]] = {}
+            for r in rows:
+                if r["command"] == command and r["tree"] == tree:
+                    rss.setdefault(r["times"], []).append(max(r["peak_rss_mib"], r["child_rss_mib"]))
+            if len(rss) > 1:
+                lo, hi = min(rss), max(rss)
+                rss_lo, rss_hi = statistics.median(rss[lo]), statistics.median(rss[hi])
+                added = (hi - lo) * n_files
+                lines.append(f"{tree}: {command} peak RSS {hi}x / {lo}x: {rss_hi / rss_lo:.3f} ({rss_lo:.1f} -> {rss_hi:.1f} MiB, "
+                             f"{rss_hi - rss_lo:+.1f} MiB over {added} more documents: "
+                             f"{1024 * (rss_hi - rss_lo) / max(added, 1):.1f} KiB per document)")
+    return "\n".join(lines)
+
+
+def summary(rows: list[dict]) -> str:
+    """Median [min-max] over the rounds of each size, command and tree."""
+    def spread(values: list[float], digits: int = 2) -> str:
+        return f"{statistics.median(values):.{digits}f} [{min(values):.{digits}f}-{max(values):.{digits}f}]"
+
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["times"], r["command"], r["tree"]), []).append(r)
+    lines = ["times\tcommand\ttree\truns\tcpu_s median [range]\tratio median [range]\tgc0_s\tgc1_s\tgc2_s\tgc passes (median)"
+             "\tpeak_rss_mib median [range]"]
+    for (times, command, tree), rs in groups.items():
+        ratios = [r["ratio"] for r in rs if r["ratio"] is not None]
+        lines.append("\t".join([
+            str(times), command, tree, str(len(rs)), spread([r["cpu_s"] for r in rs]), spread(ratios) if ratios else "-",
+            *(spread([r["gc_s"][g] for r in rs], 3) for g in range(3)),
+            "/".join(str(statistics.median([r["gc_n"][g] for r in rs])) for g in range(3)),
+            spread([r["peak_rss_mib"] for r in rs], 1)]))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -226,3 +226,140 @@ def test_badge_and_half_headings_same_bytes_as_the_template(scanned):
             assert render(NEW_BADGE_AND_HEADS, doc.tables[0].table, [], halves, **view) == old
             seen += old
     assert all(f'class="badge {band}"' in seen for band in ("good", "fair", "poor")) and "实施期" in seen
+
+
+# a document page's table of contents and table sections, as templates/doc.html's loops wrote them
+OLD_TABLES_BLOCKS = """    <ol class="toc">
+    {% for t in tables %}
+      <li><a href="#t{{ t.table.index }}">{{ t.table.project or t.table.title }}</a>
+        {% if t.score %}{{ badge_html(t.score) }}{% endif %}</li>
+    {% endfor %}
+    </ol>
+</div>
+
+{% for t in tables %}
+{% set table = t.table %}
+<section class="kpi-table" id="t{{ table.index }}" data-table="{{ table.index }}">
+<details class="fold"{% if not collapsed %} open{% endif %}>
+  <summary><h2><span class="muted">表 {{ table.index }} · {{ '项目' if table.kind == 'project' else '部门整体' }} · 第{{ table.line }}行 · {{ t.n_indicators }} 个指标{% if t.n_flagged %} · {{ t.n_flagged }} 存疑{% endif %}</span><br>{{ table.project or table.title }}
+    {% if t.score %}{{ badge_html(t.score) }}{% endif %}</h2></summary>
+  <div class="table-head">
+    <div>
+      <table class="fields">
+{{ fields_html(t.header) }}      </table>
+      {% if t.funds %}
+      <table class="funds">
+        <tr><th>资金（元）</th>{% if t.funds_impl %}<th>实施期</th>{% endif %}<th>年度</th></tr>
+{{ funds_html(t.funds, t.funds_impl) }}      </table>
+      {% endif %}
+    </div>
+    {% if t.score %}{{ score_html(t.score, t.score.deductions) }}{% endif %}
+  </div>
+  {% if t.goals[0] or t.goals[1] %}
+  <table class="goals">
+    <tr>{% if table.kind == 'project' %}<th>总体目标 · 实施期目标</th>{% endif %}<th>{{ '总体目标 · 年度目标' if table.kind == 'project' else '年度绩效目标' }}</th></tr>
+    <tr>{% if table.kind == 'project' %}<td>{{ t.goals[0] }}</td>{% endif %}<td>{{ t.goals[1] }}</td></tr>
+  </table>
+  {% if t.goal_clauses %}
+  <ul class="goal-clauses">{{ clauses_html(t.goal_clauses) }}  </ul>
+  {% endif %}
+  {% endif %}
+  {% if t.texts %}
+  <details><summary>项目概况等 · project description</summary>
+    <table class="fields">{{ fields_html(t.texts) }}</table>
+  </details>
+  {% endif %}
+
+  <table class="indicators">
+    <thead>
+      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>
+        {% if t.halves %}{{ half_heads(t.halves) }}{% endif %}</tr>
+      <tr>{{ half_columns(t.halves) }}</tr>
+    </thead>
+    {{ tbody_html(table.index, t.rows, t.halves) }}
+  </table>
+  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>
+
+  {{ findings_html(table.index, t.findings) }}
+</details>
+</section>
+{% endfor %}
+
+<details>"""
+NEW_TABLES_BLOCKS = """    <ol class="toc">
+{{ toc_html(tables) }}    </ol>
+</div>
+
+{{ tables_html(tables, collapsed) }}
+<details>"""
+
+
+def test_tables_html_same_bytes_as_the_template(scanned):
+    from dataclasses import replace as copy
+
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    views = [html._table_view(t) for t in doc.tables]
+    assert {v["table"].kind for v in views} >= {"project"} and any(v["n_flagged"] for v in views)
+    # what corpora/ does not print: a department table without a score, funds or flagged rows,
+    # with only an annual goal and characters to escape in its title and goal
+    first = views[0]
+    odd = {**first, "table": copy(first["table"], kind="department", project="", title='<b>"部门"&</b>', index=99),
+           "score": None, "funds": [], "n_flagged": 0, "goals": ("", "完成<年度>任务 & '保障'"), "goal_clauses": [],
+           "texts": []}
+    env = html._env()
+    old_block, new_block = env.from_string(OLD_TABLES_BLOCKS), env.from_string(NEW_TABLES_BLOCKS)
+    for tables in (views, [odd], [*views[:2], odd], []):
+        for collapsed in (False, True):
+            old = old_block.render(tables=tables, collapsed=collapsed)
+            assert new_block.render(tables=tables, collapsed=collapsed) == old
+    assert "&lt;b&gt;&#34;部门&#34;&amp;&lt;/b&gt;" in old_block.render(tables=[odd], collapsed=False)
+
+
+def test_page_joined_around_its_sections_same_bytes_as_the_template(scanned, tmp_path, monkeypatch):
+    """HtmlReport.add joins the table sections into the rendered page itself: the page is the
+    template rendered whole, tables_html included (folded and open)."""
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    report = html.HtmlReport(tmp_path)
+    for fold_above in (html.COLLAPSE_ABOVE, 0):
+        monkeypatch.setattr(html, "COLLAPSE_ABOVE", fold_above)
+        page = report.add(doc).read_text(encoding="utf-8")
+        tables = [html._table_view(t) for t in doc.tables]
+        whole = report.doc_template.render(doc=doc.doc, doc_score=doc.score, tables=tables, filters=html._filters(doc),
+                                           n_indicators=doc.n_indicators, collapsed=doc.n_indicators > fold_above,
+                                           root="../")
+        assert page == whole and "\x00" not in page
+        assert ('<details class="fold" open>' in page) is (doc.n_indicators <= fold_above)
+    report.spool.close()
+
+
+OLD_FILTER_OPTIONS = """  <select id="f-label" aria-label="标签"><option value="">全部标签 all labels</option>
+    {% for l in filters.labels %}<option value="{{ l }}" title="{{ tip(l, 'label') }}">{{ zh(l, 'label').split('：')[0] }} {{ l }}</option>{% endfor %}</select>
+  <select id="f-level2" aria-label="二级指标"><option value="">全部二级指标</option>
+    {% for l in filters.level2 %}<option value="{{ l }}">{{ l }}</option>{% endfor %}</select>
+  <select id="f-code" aria-label="代码"><option value="">全部原因/发现代码</option>
+    {% for c in filters.codes %}<option value="{{ c }}" title="{{ tip(c) }}">{{ c }} · {{ zh(c) }}</option>{% endfor %}</select>"""
+NEW_FILTER_OPTIONS = """  <select id="f-label" aria-label="标签"><option value="">全部标签 all labels</option>
+{{ options_html(filters.labels, 'label') }}</select>
+  <select id="f-level2" aria-label="二级指标"><option value="">全部二级指标</option>
+{{ options_html(filters.level2, 'level2') }}</select>
+  <select id="f-code" aria-label="代码"><option value="">全部原因/发现代码</option>
+{{ options_html(filters.codes, 'code') }}</select>"""
+
+
+def test_filter_options_same_bytes_as_the_template(scanned):
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    filters = html._filters(doc)
+    assert filters["labels"] and filters["level2"] and len(filters["codes"]) > 5
+    # what corpora/ does not print: a 二级指标 and a code to escape, a code without a lexicon row
+    odd = {"labels": [], "level2": ['"效益"<指标>&'], "codes": ["x&<y>", "no-such-code"]}
+    env = html._env()
+    for f in (filters, odd):
+        old = env.from_string(OLD_FILTER_OPTIONS).render(filters=f)
+        assert env.from_string(NEW_FILTER_OPTIONS).render(filters=f) == old
+    assert "&#34;效益&#34;&lt;指标&gt;&amp;" in old and "x&amp;&lt;y&gt;" in old

@@ -12,6 +12,7 @@ import zlib
 import numpy as np
 import xlsxwriter
 import xlsxwriter.workbook
+from xlsxwriter.packager import Packager
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, ZIP_LEVEL, FastWorksheet, _Book, _Sheet
@@ -22,6 +23,24 @@ TEXTS = [
     "ctrl\x01char", "_x00A1_ literal", "=SUM(A1)", "+1", "-2", "@x", "\ufffe", "<r>rich</r>", "x" * 300,
 ]
 NUMBERS = [0, 1, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, 3.0]
+FORMULAS = ['="a\r\nb"', '="a\rb"', '="a\r\r\nb\r"', '="\r"&"\n"', "=1+2"]
+
+
+class _SmallCopyWorksheet(FastWorksheet):
+    """FastWorksheet copying its rows a few bytes at a time (a CR, a CRLF at every boundary)."""
+
+    _COPY_BYTES = 7
+
+
+def _other_cell(ws, r, c, pick, fmt, rng) -> None:
+    """A link (showing a number), a boolean, a formula or nothing: XlsxWriter's own writers."""
+    if pick < 0.9:
+        ws.write_url(r, c, f"external:docs/p{r}.html#t1-L{c}", fmt, string=str(r))
+        ws.write_number(r, c, r, fmt)
+    elif pick < 0.93:
+        ws.write_boolean(r, c, bool(r % 2), fmt)
+    elif pick < 0.94:  # a formula's text keeps a CR as it is (read back as LF)
+        ws.write_formula(r, c, rng.choice(FORMULAS), fmt)
 
 
 def _book(path, cls) -> None:
@@ -39,7 +58,7 @@ def _book(path, cls) -> None:
         for c in range(30):
             pick = rng.random()
             fmt = rng.choice([plain, wrap, quote, None])
-            at_once = cls is FastWorksheet and fmt is not None
+            at_once = issubclass(cls, FastWorksheet) and fmt is not None
             if pick < 0.55:
                 text = rng.choice(TEXTS) + rng.choice(["", str(r)])
                 if at_once and len(text) < 16383:
@@ -56,11 +75,8 @@ def _book(path, cls) -> None:
                     stored.append((c, CellBlankTuple(fmt)))
                 else:
                     ws.write_blank(r, c, None, fmt or plain)
-            elif pick < 0.9:
-                ws.write_url(r, c, f"external:docs/p{r}.html#t1-L{c}", fmt, string=str(r))
-                ws.write_number(r, c, r, fmt)
-            elif pick < 0.93:
-                ws.write_boolean(r, c, bool(r % 2), fmt)
+            else:
+                _other_cell(ws, r, c, pick, fmt, rng)
         if stored:
             ws.put_row(r, stored)
     ws.autofilter(0, 0, 399, 29)
@@ -69,14 +85,16 @@ def _book(path, cls) -> None:
 
 def test_fast_worksheet_writes_the_same_file(tmp_path):
     _book(tmp_path / "slow.xlsx", Worksheet)
-    _book(tmp_path / "fast.xlsx", FastWorksheet)
-    with zipfile.ZipFile(tmp_path / "slow.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
-        assert a.namelist() == b.namelist()
-        for name in a.namelist():
-            assert a.read(name) == b.read(name), name
-        sheet = a.read("xl/worksheets/sheet1.xml").decode()
-    # the sample does hold the cells that take XlsxWriter's own path
+    for cls in (FastWorksheet, _SmallCopyWorksheet):
+        _book(tmp_path / "fast.xlsx", cls)
+        with zipfile.ZipFile(tmp_path / "slow.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
+            assert a.namelist() == b.namelist()
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), (cls, name)
+            sheet = a.read("xl/worksheets/sheet1.xml").decode()
+    # the sample does hold the cells that take XlsxWriter's own path, and CRs read back as LFs
     assert "_x0001_" in sheet and 'xml:space="preserve"' in sheet and "&amp;" in sheet
+    assert "a\n\nb" in sheet and "\r" not in sheet
 
 
 class _ReferenceSheet(_Sheet):
@@ -109,10 +127,13 @@ def _report_book(path, cls, seed=5):
     """A workbook of two interleaved report sheets (a link column, fills, every kind of value)."""
     book = _Book(path)
     book.wb.set_properties({"created": datetime.datetime(2024, 1, 1)})
+    if cls is _ReferenceSheet:
+        book.wb._get_packager = Packager  # XlsxWriter's own packager and relationships files
     a = cls(book, "指标", [(f"c{k}", 10, k % 3 == 0) for k in range(12)], 2)
     b = cls(book, "发现", [(f"d{k}", 10, k % 2 == 0) for k in range(5)], 1)
     rng = random.Random(seed)
-    values = [None, None, True, False, 0, 7, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, np.float64(1.5), np.int64(4)]
+    values = [None, None, True, False, 0, 7, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, np.float64(1.5), np.int64(4),
+              1e308, -1e308]  # (two of these overflow their sum: such a row takes the writer's own path)
     for r in range(600):
         def cell():
             return rng.choice(ROW_TEXTS) if rng.random() < 0.6 else rng.choice(values)
@@ -158,3 +179,101 @@ def test_workbook_members_deflated_at_zip_level(tmp_path):
     for level, expected in ((ZIP_LEVEL, True), (6, False)):
         c = zlib.compressobj(level, zlib.DEFLATED, -15)
         assert (len(c.compress(data) + c.flush()) == info.compress_size) is expected, level
+
+
+def test_relationships_written_as_xlsxwriter_writes_them():
+    """_Relationships writes the file XlsxWriter's Relationships writes, for every kind of
+    relationship a worksheet lists (with and without a target mode, targets to escape, repeats)."""
+    import io
+
+    from xlsxwriter.relationships import Relationships
+
+    from kpiscan.report.xlsx import _Relationships
+
+    rng = random.Random(3)
+    targets = ["../docs/p1.html", "docs/p%203.html", 'a&b"<c>.html', "file:///C:\\x y.xlsx", "../drawings/drawing1.xml"]
+    for n in (0, 1, 50):
+        rels = [(rng.choice(["/hyperlink", "/drawing", "/vmlDrawing"]), rng.choice(targets),
+                 rng.choice(["External", None, ""])) for _ in range(n)]
+        files = []
+        for cls in (Relationships, _Relationships):
+            r = cls()
+            r._add_package_relationship("/metadata/core-properties", "docProps/core.xml")
+            for rel in rels:
+                r._add_document_relationship(*rel)
+            r._set_xml_writer(io.StringIO())
+            r._assemble_xml_file()
+            files.append(r.fh.getvalue())
+        assert files[0] == files[1]
+    assert "&amp;" in files[0] and 'TargetMode="External"' in files[0]
+
+
+# What FastWorksheet, _Relationships and _Packager repeat or rely on of XlsxWriter's internals, as
+# written in XlsxWriter 3.3.1 (sha256 of each one's source). Another version may write these
+# otherwise: then compare them with the report's copies, adapt those, and record the new sources.
+XLSXWRITER_INTERNALS = {
+    "Worksheet._write_hyperlinks": "e7f70854a8ab5e37",
+    "Worksheet._write_hyperlink_external": "ca7384fc476a5fe9",
+    "Worksheet._write_optimized_sheet_data": "4621ead605d214d2",
+    "Worksheet._write_single_row": "350e2bf9afaf5de4",
+    "Worksheet._write_cell": "31d1fc8c46bdc681",
+    "Worksheet._write_url": "1c901017103d278b",
+    "Relationships._write_relationships": "caf84e7c6762c181",
+    "Relationships._write_relationship": "603f185fbff49ab7",
+    "Packager._write_worksheet_rels_files": "626dc1a7bc720daf",
+    "XMLwriter._xml_empty_tag": "1ddc10e33caacd8d",
+    "XMLwriter._escape_attributes": "00933f49e6be40e4",
+}
+
+
+def _internals():
+    import hashlib
+    import inspect
+
+    from xlsxwriter.relationships import Relationships
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    methods = [Worksheet._write_hyperlinks, Worksheet._write_hyperlink_external, Worksheet._write_optimized_sheet_data,
+               Worksheet._write_single_row, Worksheet._write_cell, Worksheet._write_url,
+               Relationships._write_relationships, Relationships._write_relationship,
+               Packager._write_worksheet_rels_files, XMLwriter._xml_empty_tag, XMLwriter._escape_attributes]
+    return {m.__qualname__: hashlib.sha256(inspect.getsource(m).encode()).hexdigest()[:16] for m in methods}
+
+
+def test_xlsxwriter_internals_as_copied():
+    assert _internals() == XLSXWRITER_INTERNALS, f"XlsxWriter {xlsxwriter.__version__}: re-check kpiscan.report.xlsx"
+
+
+def test_tail_columns_are_the_flat_row_of_the_record(corpora):
+    """The workbook's tail columns read from a record (one attrgetter) are the values
+    schema.flat_row gives for them, also for an indicator without a target."""
+    import dataclasses
+
+    from kpiscan import schema
+    from kpiscan.batch import scan_one
+    from kpiscan.model import Indicator
+    from kpiscan.report.xlsx import TAIL_FIELDS, _tail
+
+    indicators = scan_one(corpora / "001_ac55e88fbc470c63.txt", classify=False).indicators
+    assert indicators and all(i.target is not None for i in indicators[:5])
+    for i in [*indicators, *[dataclasses.replace(i, target=None) for i in indicators[:5]]]:
+        flat = schema.flat_row(Indicator, i.to_dict())
+        assert _tail(i) == tuple(flat[c] for c in TAIL_FIELDS)
+
+
+def test_special_texts_finds_every_text_that_needs_a_look():
+    """_special_texts (one search of a row's texts joined by |) counts every text that is not
+    written as it is: a character or _xHHHH_ to escape, a space at either end, a formula-like
+    start; and, where no text holds a |, no other."""
+    from kpiscan.cellsafe import FORMULA_START
+    from kpiscan.report.xlsx import _NOT_PLAIN, _special_texts
+
+    pieces = [t for t in ROW_TEXTS if t] + ["x", "中文", "|", " ", "\u3000", "\t", "_x0041_", "_x00G1_", "=", "-1"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 8))]
+        needs = {k for k, t in enumerate(texts) if _NOT_PLAIN.search(t) or t.startswith(FORMULA_START)}
+        found = _special_texts(texts, "|".join(texts))
+        assert needs <= found, texts
+        if not any("|" in t for t in texts):
+            assert found == needs, texts

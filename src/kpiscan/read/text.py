@@ -167,7 +167,9 @@ def split_cells(text: str) -> tuple[str, ...]:
             body = text.rstrip()  # trailing blank cells are dropped anyway
             if not body:
                 return ()
-            pieces = tuple(map(str.strip, body.split("\t")))
+            # without a space no piece has whitespace to strip (any other whitespace is unprintable:
+            # is_plain fails and the full path below reads the line)
+            pieces = tuple(map(str.strip, body.split("\t"))) if " " in body else tuple(body.split("\t"))
             if is_plain("".join(pieces)):
                 return pieces
         else:

@@ -21,15 +21,14 @@ the records of more than the part in hand (and a linked earlier part).
 """
 from __future__ import annotations
 
-import gc
 import os
 import pickle
-from contextlib import contextmanager
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
+from ..gcpolicy import long_run, paused, warm_models
 from ..review import Review, review_all
 from .facts import DocFacts, Overview, documents
 from .html import INDEX_PAGE_DOCS, HtmlReport, page_name
@@ -198,27 +197,13 @@ class PartSpool:
     def _read(fh: Any) -> Any:
         from ..pipeline import ScanResult
 
-        with _no_gc():
+        with paused():
             tables, indicators = pickle.load(fh)
         return ScanResult(tables=tables, indicators=indicators)
 
     def close(self) -> None:
         self.fh.close()
         self.path.unlink(missing_ok=True)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a part is unpickled: its thousands of records make
-    no garbage cycle, but their allocations trigger the collector's passes (at 16x the unpickling
-    0.33 -> 0.12 CPU s; part of that pass work is only put off to the next collection)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @cache
@@ -247,27 +232,28 @@ def report_parts(parts: Iterable[dict], out: Path, library=None, rows_per_part: 
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    spool = PartSpool(out)
-    problems: list = []
-    try:
-        corpus = PracticeCorpus(library)
-        for part in parts:
-            result = part_result({**part, "unparsed": []})  # not reported
-            problems += result.problems
-            corpus.add(result.tables, result.indicators, at=spool.write(result))
-        library = corpus.finish()
-        writer = ReportWriter(out, rows_per_part, page_docs, tabular)
+    with long_run():  # the garbage collector's policy for the loop (kpiscan.gcpolicy)
+        spool = PartSpool(out)
+        problems: list = []
         try:
-            for result in spool.results():
-                goals: dict = {}
-                extra = corpus.findings(result.tables, result.indicators, spool.load, goals)
-                writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra), goals)
-        except BaseException:
-            writer.abort()
-            raise
-        return writer.close(problems, library, corpus.families)
-    finally:
-        spool.close()
+            corpus = PracticeCorpus(library)
+            for part in parts:
+                result = part_result({**part, "unparsed": []})  # not reported
+                problems += result.problems
+                corpus.add(result.tables, result.indicators, at=spool.write(result))
+            library = corpus.finish()
+            writer = ReportWriter(out, rows_per_part, page_docs, tabular)
+            try:
+                for result in spool.results():
+                    goals: dict = {}
+                    extra = corpus.findings(result.tables, result.indicators, spool.load, goals)
+                    writer.add(result.tables, result.indicators, review_all(result.tables, result.indicators, extra=extra), goals)
+            except BaseException:
+                writer.abort()
+                raise
+            return writer.close(problems, library, corpus.families)
+        finally:
+            spool.close()
 
 
 def report_scan(paths: Iterable, out: Path, classify: bool = True, workers: int = 1, library=None,
@@ -280,7 +266,8 @@ def report_scan(paths: Iterable, out: Path, classify: bool = True, workers: int 
     # processes), not JSONL text: the report decodes them into records once (the spool keeps
     # those), so encoding them as JSON (or dicts) and parsing them back would be wasted
     parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress, records=True)
-    return report_parts(parts, out, library, **options)
+    with long_run(load=warm_models if classify else None):  # the garbage collector's policy for the loop (kpiscan.gcpolicy)
+        return report_parts(parts, out, library, **options)
 
 
 __all__ = ["DocFacts", "Overview", "ReportWriter", "XLSX_NAME", "documents", "report_parts", "report_scan",

@@ -2,10 +2,11 @@
 know it: header fields, both halves side by side with each half's reasons under it, weak rows
 highlighted, findings, score), written one document at a time.
 
-Static and offline: jinja2 templates (autoescaped), charts as inline SVG, one small bundled
-stylesheet and script copied to DIR/static/. The document pages have a search box and filters
-(label, 二级指标, code, weak rows only) that keep table headers, halves and category labels; tables
-fold (closed by default in a document of more than COLLAPSE_ABOVE indicators). Past
+Static and offline: jinja2 templates (autoescaped) for the pages' frames, the parts repeated per
+table, row and finding written by the functions below (the bytes the template loops wrote, one
+join each), charts as inline SVG, one small bundled stylesheet and script copied to DIR/static/.
+The document pages have a search box and filters (label, 二级指标, code, weak rows only) that
+keep table headers, halves and category labels; tables fold (closed by default in a document of more than COLLAPSE_ABOVE indicators). Past
 INDEX_PAGE_DOCS documents, index.html lists the lowest-scoring documents and links to pages of
 the full list (DIR/documents/page-N.html); the per-document chart shows the top CHART_DOCS.
 Every page records script errors into its <body> (data-js-errors) so a headless browser test
@@ -21,12 +22,13 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..constants import HALVES, fund_keys, fund_names
 from ..model import Indicator, TableBlock
@@ -62,7 +64,7 @@ def page_href(doc: str) -> str:
     return "docs/" + quote(page_name(doc))
 
 
-@dataclass
+@dataclass(slots=True)
 class GridRow:
     """One printed row of a table: the implementation and annual cells that share a source line."""
 
@@ -78,19 +80,25 @@ class GridRow:
         """(weak, noted, labels, all_codes, page) of the row, in one pass over its halves (its
         page row prints all five)."""
         weak, page = False, None
-        labels: dict[str, None] = {}
-        found: dict[str, None] = {}
+        labels: list[str] = []
+        found: list[str] = []  # a row holds a few reasons and codes: a list is the cheapest set
         for half in self.halves.values():
-            weak = weak or bool(half.flagged)
-            page = page or getattr(half, "page", None)
-            if half.label:
-                labels[half.label] = None
-            found.update(dict.fromkeys(half.reasons))
+            if half.flagged:
+                weak = True
+            page = page or half.page
+            label = half.label
+            if label and label not in labels:
+                labels.append(label)
+            for r in half.reasons:
+                if r not in found:
+                    found.append(r)
         noted = False
         for cs in self.codes.values():
             if cs:
                 noted = True
-                found.update(dict.fromkeys(cs))
+                for c in cs:
+                    if c not in found:
+                        found.append(c)
         return weak, noted, " ".join(labels), " ".join(found), page
 
     @property
@@ -119,13 +127,17 @@ class GridRow:
         return self.marks()[4]
 
 
+try:  # markupsafe >= 3.0: the C function its escape() runs on a str, without the Markup around it
+    from markupsafe import _escape_inner as _escape_str
+except ImportError:  # pragma: no cover - markupsafe 2.x
+    def _escape_str(s: str, /) -> str:
+        return str(escape(s))
+
+
 def esc(s: object) -> str:
     """`s` as text escaped as markupsafe.escape does (& > < ' " as &amp; &gt; &lt; &#39; &#34;), as a
     plain str: the Python-written parts of a page escape with it (no Markup object per cell)."""
-    s = s if type(s) is str else str(s)
-    if "&" in s or "<" in s or ">" in s or "'" in s or '"' in s:
-        return s.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
-    return s
+    return _escape_str(s if type(s) is str else str(s))
 
 
 @lru_cache(maxsize=4096)  # codes are a small vocabulary (codes.tooltip's cache)
@@ -154,13 +166,14 @@ _EMPTY_HALF = '<td class="empty"></td><td class="empty"></td><td class="empty"><
 
 def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
+    e = _escape_str  # for marks' joins (str); a record's fields through esc (any type)
     anchor = f"t{table}-L{row.line}"
     present = row.halves
     weak, noted, labels, all_codes, page = row.marks()
     css = " weak" if weak else (" noted" if noted else "")
     on_page = f'<div class="muted">第{page}页</div>' if page else ""
-    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{esc(labels)}" '
-               f'data-level2="{esc(row.level2)}" data-codes="{esc(all_codes)}">\n'
+    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{e(labels)}" '
+               f'data-level2="{esc(row.level2)}" data-codes="{e(all_codes)}">\n'
                f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
                f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
                f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{esc(row.level2)}</span></td>\n')
@@ -183,31 +196,51 @@ def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
     """The <tbody> of a document page's indicator table, the same bytes templates/doc.html's row
     loop wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python with
     one join per table instead of a template run per cell (the pages' largest cost at scale)."""
-    out = ["<tbody>\n"]
+    out: list[str] = []
+    _tbody(out, table, rows, halves)
+    return Markup("".join(out))
+
+
+def _tbody(out: list[str], table: int, rows: list[GridRow], halves: list[str]) -> None:
+    out.append("<tbody>\n")
     for row in rows:
         _row(out, table, row, halves)
     out.append("    </tbody>")
-    return Markup("".join(out))
 
 
 def findings_html(table: int, findings: list) -> Markup:
     """A table's findings list on its document page (or its "no findings" line), the same bytes
     templates/doc.html's findings loop wrote, made in Python with one join (a page prints
     hundreds of findings; the template ran ~25 steps for each)."""
-    if not findings:
-        return Markup('<p class="muted">无发现 · no findings</p>')
-    out = [f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n']
-    for f in findings:
-        severity, code = esc(f.severity), esc(f.code)
-        period = f'<span class="muted">（{esc(codes.zh(f.period, "half"))}）</span>' if f.period else ""
-        lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
-        out.append(f'    <li class="{severity}"><span class="sev">{severity}</span> <span class="crit" '
-                   f'title="{esc(codes.zh(f.criterion, "criterion"))}">{esc(f.criterion)}</span>\n'
-                   f'      <code class="code" title="{_tip(f.code, "finding")}">{code}</code> {esc(f.message)}\n'
-                   f'{period}      <span class="lines">{lines}</span>\n'
-                   f'      <span class="muted">−{esc("%g" % f.points)}</span></li>\n')
-    out.append("  </ul>")
+    out: list[str] = []
+    _findings(out, table, findings)
     return Markup("".join(out))
+
+
+def _findings(out: list[str], table: int, findings: list) -> None:
+    if not findings:
+        out.append('<p class="muted">无发现 · no findings</p>')
+        return
+    out.append(f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n')
+    for f in findings:
+        lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
+        out.append(f'{_finding_head(f.severity, f.criterion, f.code)}{esc(f.message)}\n'
+                   f'{_period_span(f.period) if f.period else ""}      <span class="lines">{lines}</span>\n'
+                   f'      <span class="muted">−{"%g" % f.points}</span></li>\n')  # %g prints nothing to escape
+    out.append("  </ul>")
+
+
+@lru_cache(maxsize=4096)  # severities, criteria and finding codes are a small vocabulary
+def _finding_head(severity: str, criterion: str, code: str) -> str:
+    """A finding's item on its page up to its message: severity, criterion, code."""
+    return (f'    <li class="{esc(severity)}"><span class="sev">{esc(severity)}</span> <span class="crit" '
+            f'title="{esc(codes.zh(criterion, "criterion"))}">{esc(criterion)}</span>\n'
+            f'      <code class="code" title="{_tip(code, "finding")}">{esc(code)}</code> ')
+
+
+@lru_cache(maxsize=64)  # the halves
+def _period_span(period: str) -> str:
+    return f'<span class="muted">（{esc(codes.zh(period, "half"))}）</span>'
 
 
 def fields_html(pairs: list[tuple[str, object]]) -> Markup:
@@ -245,17 +278,17 @@ def money(v: float | None) -> str:
 def score_html(score, deductions=None) -> Markup:
     """The score box of a table or document: total, one bar per criterion, the deductions (the
     same bytes as the score_box macro it replaced; a page has one per table)."""
-    out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{esc("%g" % score.score)}</span>'
+    out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{"%g" % score.score}</span>'
            '<span class="of">/100</span></div>\n  <table class="criteria">\n']
     for c, weight in criteria().items():
         got = score.criteria[c]
-        out.append(f'    <tr><th title="{_criterion_title(c)}">{esc(c)}</th>\n'
+        out.append(f'    <tr>{_criterion_head(c)}\n'
                    f'      <td><span class="meter"><span style="width: {round(100 * got / weight, 0)}%"></span></span></td>\n'
-                   f'      <td class="n">{esc("%g" % got)}/{esc("%g" % weight)}</td></tr>\n')
+                   f'      <td class="n">{"%g" % got}/{"%g" % weight}</td></tr>\n')
     out.append("  </table>\n")
     if deductions:
         out.append('  <ul class="deductions">\n')
-        out.extend(f'<li><code class="code" title="{_tip(d.code, "finding")}">{esc(d.code)}</code> −{esc("%g" % d.points)} '
+        out.extend(f'<li><code class="code" title="{_tip(d.code, "finding")}">{esc(d.code)}</code> −{"%g" % d.points} '
                    f'<span class="muted">({esc(d.criterion)}, ×{esc(d.count)})</span></li>' for d in deductions)
         out.append("  </ul>\n")
     out.append("</div>\n")
@@ -263,8 +296,9 @@ def score_html(score, deductions=None) -> Markup:
 
 
 @lru_cache(maxsize=64)
-def _criterion_title(c: str) -> str:
-    return f"{esc(codes.zh(c, 'criterion'))} · {esc(criteria_en()[c])}"
+def _criterion_head(c: str) -> str:
+    """A criterion's heading in a score box (its name, its meaning as the title)."""
+    return f'<th title="{esc(codes.zh(c, "criterion"))} · {esc(criteria_en()[c])}">{esc(c)}</th>'
 
 
 def _band(score) -> str:
@@ -273,7 +307,7 @@ def _band(score) -> str:
 
 def badge_html(score) -> Markup:
     """A table's score badge (in the table of contents and its heading)."""
-    return Markup(f'<span class="badge {_band(score)}">{esc("%g" % score.score)}</span>')
+    return Markup(f'<span class="badge {_band(score)}">{"%g" % score.score}</span>')
 
 
 def half_heads(halves: list[str]) -> Markup:
@@ -291,23 +325,120 @@ def half_columns(halves: list[str]) -> Markup:
     return Markup("<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>" * len(halves))
 
 
+_LINE = attrgetter("line")
+
+
 def grid(t: TableFacts) -> list[GridRow]:
     rows: list[GridRow] = []
     open_by_line: dict[int, GridRow] = {}
+    codes_of = t.codes_of
     for ind in t.indicators:
-        row = open_by_line.get(ind.line)
-        if row is None or ind.period in row.halves:
-            row = GridRow(line=ind.line, level1=ind.level1, level2=ind.level2)
+        line, period = ind.line, ind.period
+        row = open_by_line.get(line)
+        if row is None or period in row.halves:
+            row = open_by_line[line] = GridRow(line, ind.level1, ind.level2, {period: ind}, {period: codes_of(ind)})
             rows.append(row)
-            open_by_line[ind.line] = row
-        row.halves[ind.period] = ind
-        row.codes[ind.period] = t.codes_of(ind)
-    rows.sort(key=lambda r: r.line)
+        else:
+            row.halves[period] = ind
+            row.codes[period] = codes_of(ind)
+    rows.sort(key=_LINE)
     previous: list[GridRow | None] = [None, *rows]
     for prev, row in zip(previous, rows):
         row.show_level1 = prev is None or prev.level1 != row.level1
         row.show_level2 = prev is None or row.show_level1 or prev.level2 != row.level2
     return rows
+
+
+def toc_html(tables: list[dict]) -> Markup:
+    """A document page's table of contents: one item per table (its heading and score badge)."""
+    out = []
+    for t in tables:
+        table, score = t["table"], t["score"]
+        out.append(f'      <li><a href="#t{esc(table.index)}">{esc(table.project or table.title)}</a>\n'
+                   f'{badge_html(score) if score else ""}</li>\n')
+    return Markup("".join(out))
+
+
+def tables_html(tables: list[dict], collapsed: bool) -> Markup:
+    """The section of each table on a document page (heading, fields, funds, score, goals, texts,
+    indicator rows, findings; `tables`: _table_view's), the same bytes as templates/doc.html's
+    table loop wrote, made in Python (the loop's attribute look-ups and escapes cost about as much
+    as the rows). HtmlReport.add joins the sections' pieces into the page itself (_SECTIONS)."""
+    out: list[str] = []
+    _sections(out, tables, collapsed)
+    return Markup("".join(out))
+
+
+def _sections(out: list[str], tables: list[dict], collapsed: bool) -> None:
+    for t in tables:
+        table, score, halves = t["table"], t["score"], t["halves"]
+        index, flagged = esc(table.index), t["n_flagged"]
+        out.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
+                   f'<details class="fold"{"" if collapsed else " open"}>\n'
+                   f'  <summary><h2><span class="muted">表 {index} · {"项目" if table.kind == "project" else "部门整体"}'
+                   f' · 第{esc(table.line)}行 · {esc(t["n_indicators"])} 个指标'
+                   f'{f" · {esc(flagged)} 存疑" if flagged else ""}</span><br>'
+                   f'{esc(table.project or table.title)}\n{badge_html(score) if score else ""}</h2></summary>\n'
+                   '  <div class="table-head">\n    <div>\n      <table class="fields">\n'
+                   f'{fields_html(t["header"])}      </table>\n')
+        if t["funds"]:
+            out.append('      <table class="funds">\n        <tr><th>资金（元）</th>'
+                       f'{"<th>实施期</th>" if t["funds_impl"] else ""}<th>年度</th></tr>\n'
+                       f'{funds_html(t["funds"], t["funds_impl"])}      </table>\n')
+        out.append("    </div>\n")
+        if score:
+            out.append(score_html(score, score.deductions))
+        out.append("  </div>\n")
+        goals = t["goals"]
+        if goals[0] or goals[1]:
+            project = table.kind == "project"
+            out.append('  <table class="goals">\n    <tr>'
+                       f'{"<th>总体目标 · 实施期目标</th>" if project else ""}'
+                       f'<th>{"总体目标 · 年度目标" if project else "年度绩效目标"}</th></tr>\n'
+                       f'    <tr>{f"<td>{esc(goals[0])}</td>" if project else ""}<td>{esc(goals[1])}</td></tr>\n  </table>\n')
+            if t["goal_clauses"]:
+                out.append(f'  <ul class="goal-clauses">{clauses_html(t["goal_clauses"])}  </ul>\n')
+        if t["texts"]:
+            out.append('  <details><summary>项目概况等 · project description</summary>\n'
+                       f'    <table class="fields">{fields_html(t["texts"])}</table>\n  </details>\n')
+        out.append('\n  <table class="indicators">\n    <thead>\n'
+                   '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n'
+                   f'{half_heads(halves) if halves else ""}</tr>\n      <tr>{half_columns(halves)}</tr>\n    </thead>\n    ')
+        _tbody(out, table.index, t["rows"], halves)
+        out.append('\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  ')
+        _findings(out, table.index, t["findings"])
+        out.append("\n</details>\n</section>\n")
+
+
+def options_html(values: list[str], kind: str) -> Markup:
+    """A document page's filter options (`kind`: "label", "level2" or "code"), as the toolbar's
+    loops in templates/doc.html wrote them; each option made once per value."""
+    return Markup("".join(map(_OPTIONS[kind], values)))
+
+
+@lru_cache(maxsize=64)  # the labels
+def _label_option(label: str) -> str:
+    short = codes.zh(label, "label").split("：")[0]
+    return f'<option value="{esc(label)}" title="{_tip(label, "label")}">{esc(short)} {esc(label)}</option>'
+
+
+@lru_cache(maxsize=4096)  # 二级指标 are a small vocabulary
+def _level2_option(level2: str) -> str:
+    return f'<option value="{esc(level2)}">{esc(level2)}</option>'
+
+
+@lru_cache(maxsize=4096)  # reasons and finding codes are a small vocabulary
+def _code_option(code: str) -> str:
+    return f'<option value="{esc(code)}" title="{_tip(code)}">{esc(code)} · {esc(codes.zh(code))}</option>'
+
+
+_OPTIONS = {"label": _label_option, "level2": _level2_option, "code": _code_option}
+_SECTIONS = Markup("\x00kpiscan-sections\x00")
+
+
+def _sections_here(tables: list[dict], collapsed: bool) -> Markup:
+    """tables_html as HtmlReport.add renders a page: the place of the sections (see there)."""
+    return _SECTIONS
 
 
 def funds_rows(table: TableBlock) -> list[tuple[str, float | None, float | None]]:
@@ -324,7 +455,8 @@ def _env() -> Environment:
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
                        tbody_html=tbody_html, findings_html=findings_html, fields_html=fields_html,
                        funds_html=funds_html, clauses_html=clauses_html, score_html=score_html,
-                       badge_html=badge_html, half_heads=half_heads, half_columns=half_columns)
+                       badge_html=badge_html, half_heads=half_heads, half_columns=half_columns,
+                       toc_html=toc_html, tables_html=tables_html, options_html=options_html)
     # the rubric is the same on every page: rendered once
     env.globals["rubric_html"] = env.get_template("_rubric.html").module.rubric()  # type: ignore[attr-defined]
     return env
@@ -355,18 +487,11 @@ def _table_view(t: TableFacts) -> dict:
 
 
 def _filters(d: DocFacts) -> dict[str, list[str]]:
-    labels: set[str] = set()
-    level2: set[str] = set()
-    found: dict[str, None] = {}
-    for t in d.tables:
-        for i in t.indicators:
-            if i.label:
-                labels.add(i.label)
-            level2.add(i.level2)
-            for r in i.reasons:
-                found.setdefault(r, None)
-        for f in t.findings:
-            found.setdefault(f.code, None)
+    inds = [i for t in d.tables for i in t.indicators]
+    labels = {i.label for i in inds}
+    level2 = {i.level2 for i in inds}
+    found = {r for i in inds if i.reasons for r in i.reasons}
+    found.update(f.code for t in d.tables for f in t.findings)
     return dict(
         labels=[x for x in LABELS if x in labels],
         level2=[x for x in LEVEL2_ORDER if x in level2] + sorted(level2 - set(LEVEL2_ORDER)),
@@ -393,10 +518,18 @@ class HtmlReport:
     def add(self, d: DocFacts) -> Path:
         tables = [_table_view(t) for t in d.tables]
         path = self.out / "docs" / page_name(d.doc)
-        html = self.doc_template.render(doc=d.doc, doc_score=d.score, tables=tables, filters=_filters(d),
-                                        n_indicators=d.n_indicators, collapsed=d.n_indicators > COLLAPSE_ABOVE,
-                                        root="../")
-        path.write_text(html, encoding="utf-8")
+        collapsed = d.n_indicators > COLLAPSE_ABOVE
+        # the page with _SECTIONS where its tables_html goes, then the sections' pieces joined into
+        # it: one copy of the largest part of the page, not one per Markup and template join
+        frame = self.doc_template.render(doc=d.doc, doc_score=d.score, tables=tables, filters=_filters(d),
+                                         n_indicators=d.n_indicators, collapsed=collapsed, root="../",
+                                         tables_html=_sections_here)
+        head, here, tail = frame.rpartition(_SECTIONS)  # nothing the document holds comes after it
+        assert here, "templates/doc.html prints tables_html"
+        out = [head]
+        _sections(out, tables, collapsed)
+        out.append(tail)
+        path.write_text("".join(out), encoding="utf-8")
         self.pages.append(path.name)
         if d.score is not None:
             pickle.dump(d.score, self.spool, protocol=pickle.HIGHEST_PROTOCOL)

@@ -27,17 +27,21 @@ a formula (= + - @ tab CR first, kpiscan.cellsafe) gets Excel's quote-prefix fla
 """
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from bisect import bisect_right
+from functools import lru_cache
 from itertools import accumulate
 from math import isfinite
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import xlsxwriter
 import xlsxwriter.workbook
+from xlsxwriter.packager import Packager
+from xlsxwriter.relationships import PACKAGE_SCHEMA, Relationships
 from xlsxwriter.url import Url, UrlTypes
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -92,20 +96,26 @@ for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
         TAIL_FIELDS.append("department")
         _TAIL.append(("主管部门 department", 20, True))
 INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
-_DEPARTMENT = TAIL_FIELDS.index("department")
+_DEPARTMENT = len(HEAD_COLUMNS) + TAIL_FIELDS.index("department")  # (the column, filled from its table)
 
 
-def _tail_reader() -> Callable[[Indicator], list[Any]]:
+@lru_cache(maxsize=256)  # labels are a handful of codes
+def _label_zh(label: str) -> str:
+    """The label as the 标签 column shows it: its Chinese name (its text before "：")."""
+    return codes.zh(label, "label").split("：")[0]
+
+
+def _tail_reader() -> Callable[[Indicator], tuple]:
     """The TAIL_FIELDS of an Indicator as `schema.flat_row(Indicator, i.to_dict())` gives them
-    (each is a scalar field or a scalar of its target: read from the record, no dict between)."""
-    from operator import attrgetter
-
+    (each is a scalar field or a scalar of its target: read from the record, no dict between),
+    as a tuple: one attrgetter of every field's path; a record without the nested record (an
+    indicator without a target) reads None for that record's fields."""
     attr_of: dict[tuple[type, str | None], tuple[str, type | None]] = {}
     for record in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
         for name, meta, nested in schema.plan(record):
             attr_of[(record, meta.key)] = (name, nested)
     paths = {column: (path, meta) for column, path, meta in schema._flat_plan(Indicator)}
-    getters: list[Callable[[Any], Any]] = []
+    dotted: list[str] = []
     for column in TAIL_FIELDS:
         path, meta = paths[column]
         if meta.derived is not None and meta.flat == meta.derived[0] or meta.type.startswith("list") or meta.type == "json":
@@ -115,18 +125,31 @@ def _tail_reader() -> Callable[[Indicator], list[Any]]:
         for key in path:
             name, at = attr_of[(at, key)]  # type: ignore[index]
             names.append(name)
-        if len(names) == 1:
-            getters.append(attrgetter(names[0]))
-        else:
-            getters.append(_nested_getter(names[0], attrgetter(".".join(names[1:]))))
-    return lambda i: [g(i) for g in getters]
+        dotted.append(".".join(names))
+    holders = sorted({d.split(".")[0] for d in dotted if "." in d})  # the fields holding a nested record
+    getters = [_nested_getter(d) for d in dotted]
+
+    def each(i: Indicator) -> tuple:
+        return tuple(get(i) for get in getters)
+
+    every: Callable[[Indicator], Any] = attrgetter(*dotted) if len(dotted) > 1 else each
+
+    def tail(i: Indicator) -> tuple:
+        for name in holders:
+            if getattr(i, name) is None:
+                return each(i)
+        return every(i)  # type: ignore[no-any-return]
+    return tail
 
 
-def _nested_getter(first: str, rest: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """x.first.rest, None when x.first is None (an indicator without a target)."""
+def _nested_getter(dotted: str) -> Callable[[Any], Any]:
+    """x.a.b…, None when a record on the way is None (an indicator without a target)."""
     def get(x: Any) -> Any:
-        y = getattr(x, first)
-        return None if y is None else rest(y)
+        for name in dotted.split("."):
+            if x is None:
+                return None
+            x = getattr(x, name)
+        return x
     return get
 
 
@@ -169,6 +192,12 @@ class FastWorksheet(Worksheet):
     cell goes through XlsxWriter's own writer."""
 
     _refs: dict[int, str] = {}
+    _COPY_BYTES = 1 << 16  # the rows' temporary file is copied this many bytes at a time
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fast_links: list[tuple[int, int, str, str]] = []  # put_link's (row, col, target, anchor)
+        self.pending: list[str] = []  # put_row_xml's last rows, not yet in the file
 
     def _cell_xml(self, row: int, col: int, cell) -> str | None:
         """The XML `Worksheet._write_cell` writes for a formatted plain cell, None for another."""
@@ -197,7 +226,9 @@ class FastWorksheet(Worksheet):
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
         """Worksheet._write_single_row (constant memory: write the previous row, start the next)
-        with the row's plain cells written in one string."""
+        with the row's plain cells written in one string (after `put_row_xml`'s rows)."""
+        if self.pending:
+            self._flush_rows()
         row_num: int = self.previous_row  # type: ignore[has-type]
         if not self.table.get(row_num):
             return super()._write_single_row(current_row_num)  # nothing to write, or row attributes only
@@ -250,47 +281,166 @@ class FastWorksheet(Worksheet):
     def put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
         """Write row `row` whose cells (columns `first`..`last`) `_Sheet._row_xml` rendered as the
         XML `_write_single_row` writes for them: the previous row is written first, then this
-        one at once (nothing of it stays in the table; its links are in `hyperlinks` already)."""
+        one at once (nothing of it stays in the table; its link is `put_link`'s). The rows go to
+        the file a few at a time (`pending`); anything else written to it comes after them."""
+        dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
+        if self.table or row <= self.previous_row or dim_colmin is None or first < dim_colmin or last > dim_colmax \
+                or self.dim_rowmin is None \
+                or row >= self.xls_rowmax or self.previous_row in self.row_info or row in self.row_info \
+                or self.previous_row in self.comments or self.default_row_height != self.original_row_height \
+                or self.excel_version != 2007:
+            self._put_row_xml(row, first, last, cells_xml)  # (not the report's rows: XlsxWriter's own)
+            return
+        # what _check_dimensions(row, first / last) and _write_single_row(row) do here
+        if row > self.dim_rowmax:  # type: ignore[has-type]
+            self.dim_rowmax = row
+        self.previous_row = row
+        self.pending.append(f'<row r="{row + 1}">{cells_xml}</row>')
+        if len(self.pending) >= 32:
+            self._flush_rows()
+
+    def _put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
             raise IndexError(f"row {row} is outside the worksheet or already written")
         self._write_single_row(row)
         if row in self.row_info or self.default_row_height != self.original_row_height or self.excel_version != 2007:
-            self._write_row(row, None, self.row_info.get(row))  # (not the report's rows: XlsxWriter's own)
+            self._write_row(row, None, self.row_info.get(row))
             self.fh.write(cells_xml + "</row>")
         else:
             self.fh.write(f'<row r="{row + 1}">{cells_xml}</row>')
+
+    def _flush_rows(self) -> None:
+        self.fh.write("".join(self.pending))
+        self.pending.clear()
+
+    def _opt_flush(self) -> None:
+        """The pending rows into the rows' temporary file (whatever the worksheet writes to now)."""
+        if self.pending:
+            self.row_data_fh.write("".join(self.pending))
+            self.pending.clear()
+
+    def _opt_close(self) -> None:
+        self._opt_flush()
+        super()._opt_close()
 
     @classmethod
     def _ref(cls, col: int) -> str:
         cls._refs[col] = ref = xl_col_to_name(col)
         return ref
 
+    def put_link(self, row: int, col: int, target: str, anchor: str) -> None:
+        """Store the link of a row that `put_row_xml` writes: an external link (relationship
+        target `target`, as a page's first Url gives it) to a plain `anchor` (_PLAIN_ANCHOR, maybe
+        empty), no tip, not an object link: what `write_url` stores as a Url, kept as a tuple
+        (`_write_hyperlinks` writes both kinds in row and column order)."""
+        self.hlink_count += 1
+        self.fast_links.append((row, col, target, anchor))
+
+    def _write_hyperlinks(self) -> None:
+        """Worksheet._write_hyperlinks (XlsxWriter 3.3.1) with `put_link`'s links as well: each in
+        row and column order, an external link's relationship numbered and listed for the
+        packager, its <hyperlink> element written as one string with the others."""
+        fast = self.fast_links
+        if not fast:
+            return super()._write_hyperlinks()
+        own = [(row, col, url) for row, cols in self.hyperlinks.items() for col, url in cols.items()]
+        links: list[tuple] = sorted([*fast, *own], key=itemgetter(0, 1)) if own else fast
+        self._xml_start_tag("hyperlinks")
+        out: list[str] = []
+        rels = self.external_hyper_links
+        refs = self._refs
+        n: int = self.rel_count  # type: ignore[has-type]
+        for link in links:
+            if len(link) == 3:  # write_url's Url: XlsxWriter's own writer
+                self.rel_count = n
+                self.fh.write("".join(out))
+                out = []
+                self._write_own_link(*link)
+                n = self.rel_count
+                continue
+            row, col, target, anchor = link
+            n += 1
+            ref = refs.get(col) or self._ref(col)
+            if anchor:
+                out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}"/>')
+            else:
+                out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}"/>')
+            rels.append(("/hyperlink", target, "External"))
+        self.rel_count = n
+        self.fh.write("".join(out))
+        self._xml_end_tag("hyperlinks")
+        return None
+
+    def _write_own_link(self, row_num: int, col_num: int, url: Url) -> None:
+        """One link of Worksheet._write_hyperlinks's loop (XlsxWriter 3.3.1), as it writes it."""
+        if self.table and self.table[row_num] and self.table[row_num][col_num]:
+            cell = self.table[row_num][col_num]
+            if cell.__class__.__name__ != "String":
+                url._is_object_link = True
+        if url._link_type in (UrlTypes.URL, UrlTypes.EXTERNAL):
+            self.rel_count += 1
+            self._write_hyperlink_external(row_num, col_num, self.rel_count, url)
+            self.external_hyper_links.append(["/hyperlink", url._target(), "External"])
+        else:
+            self._write_hyperlink_internal(row_num, col_num, url)
+
+    def _write_optimized_sheet_data(self) -> None:
+        """Worksheet._write_optimized_sheet_data (XlsxWriter 3.3.1): the rows kept in the temporary
+        file copied into the sheet as bytes, not decoded and encoded again; the same text, as
+        reading it back does, with a CR or CRLF read as LF (a raw CR is in a formula's text)."""
+        self._opt_flush()
+        out = getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or out is None or os.linesep != "\n":
+            return super()._write_optimized_sheet_data()
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.flush()
+        self.fh.flush()
+        with open(self.row_data_filename, "rb") as rows:
+            while data := rows.read(self._COPY_BYTES):
+                while data.endswith(b"\r"):  # (a CRLF split between two reads is one LF)
+                    more = rows.read(1)
+                    if not more:
+                        break
+                    data += more
+                if b"\r" in data:
+                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                out.write(data)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+        return None
+
 
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
 # Where the row's texts (joined by |) need a look of their own (`_special_texts`): a character
 # XlsxWriter escapes (_NOT_PLAIN's), a literal _xHHHH_, a space at either end of a text, a
-# formula-like start (quote prefix). Each pattern is found by its own search, all but the first
-# anchored on a literal (sre's fast scan; one search of all the alternatives cost 4x as much).
+# formula-like start (quote prefix). Each pattern is found by its own search, each led by a
+# literal or a character set (sre's fast scan; one search of all the alternatives cost 4x as much).
 _ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')
 _X_ESCAPE = re.compile(_X_HHHH)
 _EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
-_SEPARATOR = re.compile(r"\|(?:(?=[" + _EDGE_CHARS + r"])|(?<=\s\|))")  # before a special start or after a space
+_BEFORE_EDGE = re.compile(r"\|(?=[" + _EDGE_CHARS + r"])")  # the next text starts with a space or formula-like
+_SPACE_BEFORE = re.compile(r"\|(?<=\s\|)")  # the text before ends with a space (led by the |: 3x faster than \s\|)
 _FIRST = re.compile("[" + _EDGE_CHARS + "]")
 
 
-def _special_texts(texts: list[str], joined: str) -> set[int]:
+def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     """The indexes of the texts (none empty; `joined` = "|".join(texts)) that need a look of
-    their own: also any text holding a | itself may be counted (it then gets that look)."""
+    their own (a character or _xHHHH_ to escape, a space at either end, a formula-like start):
+    also a text holding a | itself may be counted (it then gets that look)."""
     at = [m.start() for m in _ESCAPED_CHAR.finditer(joined)]
-    at += [m.start() for m in _X_ESCAPE.finditer(joined)]
-    for m in _SEPARATOR.finditer(joined):  # (both texts around it: one may hide the other's case)
-        at += (m.start() - 1, m.start() + 1)
+    if "_x" in joined:
+        at += [m.start() for m in _X_ESCAPE.finditer(joined)]
+    at += [m.end() for m in _BEFORE_EDGE.finditer(joined)]  # the next text's first character
+    at += [m.start() - 1 for m in _SPACE_BEFORE.finditer(joined)]  # the text's last character
     if _FIRST.match(joined):
         at.append(0)
     if joined[-1:].isspace():
         at.append(len(joined) - 1)
     if not at:
         return set()
+    if joined.count("|") == len(texts) - 1:  # (no text holds a |: the | before a place is its text's index)
+        return {joined.count("|", 0, i) for i in at}
     starts = list(accumulate([len(t) + 1 for t in texts], initial=0))
     return {bisect_right(starts, i) - 1 for i in at}
 
@@ -318,24 +468,37 @@ _NOT_MARKUP_ONLY = re.compile(f"[{_CONTROL}]|{_X_HHHH}|{_EDGE_SPACE}")  # beyond
 _COMMON = (type(None), str, bool, int, float)  # the types _Sheet._row_xml writes itself
 
 
-class _Shape:
-    """A row's shape (fill, link column, type per column): its first and last column, bool and
-    float columns, text columns and their getter, style attributes, templates by special texts."""
+def _getter(columns: list[int]) -> Callable[[list[Any]], tuple]:
+    """The values of these columns of a row, as a tuple."""
+    if len(columns) > 1:
+        return itemgetter(*columns)
+    if columns:
+        k = columns[0]
+        return lambda v: (v[k],)
+    return lambda v: ()
 
-    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "first", "last", "bools", "floats",
-                 "str_columns", "texts", "templates")
+
+class _Shape:
+    """A row's shape (fill, link column, type per column): its first and last column, its texts'
+    columns (and their getter), the getters of its float and bool values and of its template's
+    slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
+    numbered), its templates by special texts and bool values."""
+
+    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
+                 "texts", "floats", "bools", "slots", "templates")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
+        self.quoted: list[str | None] = [None] * len(kinds)
         cells = [k for k, kind in enumerate(kinds) if fill or kind is not type(None)]
         self.first, self.last = (cells[0], cells[-1]) if cells else (-1, -1)
-        self.bools = [k for k, kind in enumerate(kinds) if kind is bool]
-        self.floats = [k for k, kind in enumerate(kinds) if kind is float]
         self.str_columns = [k for k, kind in enumerate(kinds) if kind is str]
-        columns = self.str_columns
-        self.texts: Callable[[list[Any]], Any] = (
-            itemgetter(*columns) if len(columns) > 1 else (lambda v: (v[columns[0]],)) if columns else (lambda v: ()))
-        self.templates: dict[tuple[int, ...], str] = {}
+        self.texts = _getter(self.str_columns)
+        floats = [k for k, kind in enumerate(kinds) if kind is float]
+        self.floats = _getter(floats) if floats else None
+        self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
+        self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
+        self.templates: dict[tuple, str] = {}
 
 
 class _Sheet:
@@ -352,7 +515,8 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
-        self._pages: dict[str, Url] = {}  # the part of a link before '#' -> the first Url made for it
+        # the part of a link before '#' -> the relationship target of the first Url made for it
+        self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
         for k, (head, width, _) in enumerate(columns):
@@ -388,18 +552,22 @@ class _Sheet:
 
     def _fast_row(self, values: list[Any], fill: str | None, link_at: int, url: str) -> bool:
         """Write the row at once (`_row_xml`, `FastWorksheet.put_row_xml`) when it is the common
-        case; False (nothing done) for a row XlsxWriter's own writer must take."""
+        case; False (nothing done) for a row XlsxWriter's own writer must take. Its link, if any,
+        goes in as `put_link`'s tuple when it points to a page already linked on this sheet (the
+        same relationship target as the page's first Url; `_link` records it) with a plain anchor,
+        an ASCII url within 255 characters (XlsxWriter keeps it as it is) and room for a link."""
         rendered = self._row_xml(values, fill, link_at)
         if rendered is None:
             return False
         xml, first, last = rendered
         if link_at >= 0 and values[link_at] is not None and values[link_at] != "":  # (no cell, no link: _cells)
-            link = self._url(url, values[link_at])
-            if link is None:
+            base, _, anchor = url.partition("#")
+            target = self._pages.get(base)
+            if target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
+                    or self.ws.hlink_count >= MAX_LINKS:
                 return False
             self.links += 1
-            self.ws.hlink_count += 1
-            self.ws.hyperlinks[self.row][link_at] = link
+            self.ws.put_link(self.row, link_at, target, anchor)  # type: ignore[attr-defined]
         if xml:
             self.ws.put_row_xml(self.row, first, last, xml)
         return True
@@ -424,7 +592,8 @@ class _Sheet:
         None for a row with anything else (a long text, another type, NaN, a rich string, a
         format not numbered yet): that row takes the writer's own path. One test of the row's
         texts together (`_special_texts`) finds the texts that take `_text_cell`; the others go
-        in as they are, through the template of the row's shape (`_Shape`)."""
+        in as they are, through the template of the row's shape (`_Shape`), its special texts
+        and bool values (`_template`)."""
         if "" in values:
             values = [None if v == "" else v for v in values]  # (an empty text is a blank)
         kinds = tuple(map(type, values))
@@ -435,36 +604,26 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
+        if shape.floats is not None and not isfinite(sum(shape.floats(values))):
+            return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
         joined = "|".join(texts)
         found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
         special = tuple(shape.str_columns[i] for i in sorted(found)) if found else ()
-        template = shape.templates.get(special)
+        key = (special, shape.bools(values))
+        template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, special)
+            template = self._template(shape, *key)
             if len(shape.templates) < _MAX_SHAPES:
-                shape.templates[special] = template
-        if shape.bools or shape.floats or special:
-            slots = self._slots(shape, values, special)
-            if slots is None:
-                return None
-            values = slots
-        return template.format(self.row + 1, *values), shape.first, shape.last
-
-    def _slots(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
-        """The values as the template's slots take them: 是 or nothing for a bool, a special
-        text's XML; None for a float that is not finite or a text `_text_cell` leaves alone."""
-        slots = list(values)
-        for k in shape.bools:
-            slots[k] = "是" if slots[k] else ""
-        for k in shape.floats:
-            if not isfinite(slots[k]):
-                return None
-        for k in special:
-            slots[k] = self._text_cell(k, slots[k], shape.fill, shape.link_at)
-            if slots[k] is None:
-                return None
-        return slots
+                shape.templates[key] = template
+        if special:
+            values = list(values)
+            for k in special:
+                xml = self._text_cell(shape, k, values[k])
+                if xml is None:
+                    return None
+                values[k] = xml
+        return (template % shape.slots(values)).replace("\0", str(self.row + 1)), shape.first, shape.last
 
     def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
         """The shape of a row with these types per column; None when a type is not one of the
@@ -476,56 +635,47 @@ class _Sheet:
             return None
         return _Shape(fill, link_at, kinds, styles, blanks)
 
-    def _template(self, shape: "_Shape", special: tuple[int, ...]) -> str:
-        """The row's template (str.format: {0} the row number, {k+1} column k's value; a special
-        text's slot takes `_text_cell`'s XML whole)."""
+    def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
+        """The row's template for `%` with `shape.slots(values)`, a NUL where the row number goes
+        (no slot holds a NUL: a text with a control character is special and escaped): %s a text
+        (a special text's slot takes `_text_cell`'s XML whole), %.16G a number, a bool's 是 or
+        nothing written in."""
         parts: list[str] = []
+        truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
-            ref = self.refs[k] + "{0}"
+            ref = self.refs[k] + "\0"
             if kind is type(None):
                 if shape.fill:
                     parts.append(f'<c r="{ref}"{shape.blanks[k]}/>')
             elif k in special:
-                parts.append(f'<c r="{ref}"{{{k + 1}}}</c>')
+                parts.append(f'<c r="{ref}"%s</c>')
             elif kind is str or kind is bool:
-                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is><t>{{{k + 1}}}</t></is></c>')
+                text = "%s" if kind is str else "是" if next(truths) else ""
+                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is><t>{text}</t></is></c>')
             else:
-                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>{{{k + 1}:.16G}}</v></c>')
+                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
         return "".join(parts)
 
-    def _text_cell(self, k: int, v: str, fill: str | None, link_at: int) -> str | None:
+    def _text_cell(self, shape: "_Shape", k: int, v: str) -> str | None:
         """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
         the quote-prefix format for a formula-like text, XlsxWriter's escapes; None for a long
         text, a rich string or a format not numbered yet."""
         if len(v) > _LONG:
             return None
-        if k == link_at:
-            fmt = self.book.fmt(fill, False, link=True)
-        else:
-            fmt = self.book.fmt(fill, self.wraps[k], quote=v.startswith(FORMULA_START))
-        if fmt.xf_index is None:
-            return None
+        style: str | None = shape.styles[k]
+        if k != shape.link_at and v.startswith(FORMULA_START):
+            style = shape.quoted[k]
+            if style is None:
+                index = self.book.fmt(shape.fill, self.wraps[k], quote=True).xf_index
+                if index is None:
+                    return None
+                style = shape.quoted[k] = f' s="{index}"'
         if _NOT_PLAIN.search(v):
             text = _text_xml(v)
             if text is None:
                 return None
-            return f' s="{fmt.xf_index}" t="inlineStr"><is>{text}</is>'
-        return f' s="{fmt.xf_index}" t="inlineStr"><is><t>{v}</t></is>'
-
-    def _url(self, url: str, value: Any) -> Url | None:
-        """The Url XlsxWriter's `write_url(…, url, string=str(value))` stores for an external link
-        to a page already linked on this sheet, with a plain anchor (its target and relationship
-        are the page's; only the anchor and the text differ); None for another (the writer's own
-        path, whose Url then serves the page's next links)."""
-        base, _, anchor = url.partition("#")
-        page = self._pages.get(base)
-        if page is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
-                or self.ws.hlink_count >= MAX_LINKS:
-            return None
-        link = Url.__new__(Url)
-        link.__dict__.update(page.__dict__)
-        link._original_url, link._anchor, link._text = url, anchor, str(value)
-        return link
+            return f'{style} t="inlineStr"><is>{text}</is>'
+        return f'{style} t="inlineStr"><is><t>{v}</t></is>'
 
     def _cells(self, values: list[Any], fill: str | None, link_at: int) -> tuple[list, list]:
         """(the row's cells stored at once by FastWorksheet.put_row, (column, value) of the link and
@@ -560,7 +710,7 @@ class _Sheet:
         base, _, anchor = url.partition("#")
         if made is not None and made._link_type is UrlTypes.EXTERNAL and url.startswith("external:") \
                 and _PLAIN_ANCHOR.fullmatch(anchor) and not made._is_object_link and not made._tip:
-            self._pages.setdefault(base, made)  # _url copies it for the page's next links
+            self._pages.setdefault(base, made._target())  # the page's next links: FastWorksheet.put_link
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             self.ws.write_number(self.row, k, v, link_fmt)  # the link stays; the cell keeps its number
 
@@ -595,10 +745,60 @@ class _Zip(zipfile.ZipFile):
         super().__init__(*args, **kwargs)
 
 
+class _Relationships(Relationships):
+    """XlsxWriter's relationships file (Relationships._write_relationships, 3.3.1) with its
+    <Relationship> elements written as one string: a sheet's tens of thousands of links to its
+    pages are a few targets, each escaped once."""
+
+    def _write_relationships(self) -> None:
+        self._xml_start_tag("Relationships", [("xmlns", PACKAGE_SCHEMA)])
+        attributes: dict[tuple, str] = {}  # (type, target, mode) -> its attributes after the Id, escaped
+        out: list[str] = []
+        n: int = self.id  # type: ignore[has-type]
+        for relationship in self.relationships:
+            after_id = attributes.get(relationship)
+            if after_id is None:
+                rel_type, target, target_mode = relationship
+                after_id = f' Type="{self._escape_attributes(rel_type)}" Target="{self._escape_attributes(target)}"'
+                if target_mode:
+                    after_id += f' TargetMode="{self._escape_attributes(target_mode)}"'
+                attributes[relationship] = after_id
+            out.append(f'<Relationship Id="rId{n}"{after_id}/>')
+            n += 1
+        self.id = n
+        self.fh.write("".join(out))
+        self._xml_end_tag("Relationships")
+
+
+class _Packager(Packager):
+    """XlsxWriter's packager writing each worksheet's relationships (its links, drawings, …) with
+    _Relationships (Packager._write_worksheet_rels_files, 3.3.1)."""
+
+    def _write_worksheet_rels_files(self) -> None:
+        index = 0
+        for worksheet in self.workbook.worksheets():
+            if worksheet.is_chartsheet:
+                continue
+            index += 1
+            external_links = (worksheet.external_hyper_links + worksheet.external_drawing_links
+                              + worksheet.external_vml_links + worksheet.external_background_links
+                              + worksheet.external_table_links + worksheet.external_comment_links)
+            if not external_links:
+                continue
+            rels = _Relationships()
+            for link_data in external_links:
+                rels._add_document_relationship(*link_data)
+            rels._set_xml_writer(self._filename("xl/worksheets/_rels/sheet" + str(index) + ".xml.rels"))
+            rels._assemble_xml_file()
+
+
 class _Workbook(xlsxwriter.Workbook):
     """XlsxWriter's workbook whose zip file is a _Zip. (Workbook._store_workbook opens its zip
     file by the name ZipFile of its module, with no option for the level: that name is bound to
     _Zip while it runs, so another thread storing a workbook at that moment gets ZIP_LEVEL too.)"""
+
+    def _get_packager(self) -> Packager:
+        return _Packager()
 
     def _store_workbook(self) -> None:
         module = xlsxwriter.workbook
@@ -722,18 +922,17 @@ class XlsxReport:
                 if self.indicators.row >= self.rows_per_part:
                     self._open_part()  # one document alone larger than a part
                 found = t.findings_at(i)
-                code_list = list(dict.fromkeys(f.code for f in found))
-                tail = _tail(i)
-                tail[_DEPARTMENT] = t.department
+                reasons = i.reasons
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    HALF_ZH.get(i.period, i.period),
-                    codes.zh(i.label, "label").split("：")[0] if i.label else None, i.flagged,
-                    "; ".join(i.reasons), "；".join(codes.zh(r) for r in i.reasons),
-                    "; ".join(code_list), "；".join(f.message.split(" / ")[0] for f in found),
+                    HALF_ZH.get(i.period, i.period), _label_zh(i.label) if i.label else None, i.flagged,
+                    "; ".join(reasons) if reasons else None, "；".join(map(codes.zh, reasons)) if reasons else None,
+                    "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
+                    "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
-                    *tail,
+                    *_tail(i),
                 ]
+                row[_DEPARTMENT] = t.department
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
             for f in t.findings:
