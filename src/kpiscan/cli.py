@@ -279,7 +279,8 @@ def report(
 ) -> None:
     """Scan, review each table (findings, 0-100 score) and write the reviewer xlsx and HTML reports,
     and the findings and scores as Parquet and CSV (findings.*, table_scores.*, document_scores.*).
-    Streaming: memory does not grow with the number of documents (kpiscan.report.report_parts)."""
+    Streaming (kpiscan.report.report_parts): no document is held past its own turn; peak memory
+    still grows slowly with the corpus (docs/report.md, "Cost")."""
     from .batch import BatchStats
     from .report import report_scan
 
