@@ -124,3 +124,36 @@ def test_paused_restores_the_collector():
     with pytest.raises(KeyError), gcpolicy.paused():
         raise KeyError("x")
     assert gc.isenabled()
+
+
+def test_a_closed_workbook_part_is_freed_when_the_next_part_opens(tmp_path, monkeypatch):
+    """A part's XlsxWriter workbook is a reference cycle holding its links: inside long_run (young
+    passes set off far apart, here never) it is freed by collect_dropped when the next part opens,
+    not kept until the report ends (a 256x report held every closed part's links)."""
+    import weakref
+
+    from kpiscan.report import write_report, xlsx
+    from test_report import _docs_scan
+
+    monkeypatch.setattr(gcpolicy, "_warmed_in", os.getpid())  # no process-wide freeze in the test run
+    monkeypatch.setattr(gcpolicy, "YOUNG", 10**9)  # no young pass in the block: only collect_dropped
+    closed: list[weakref.ref] = []
+    alive_after_open: list[int] = []
+    close_book, open_part = xlsx.XlsxReport._close_book, xlsx.XlsxReport._open_part
+
+    def spy_close(self, book):
+        close_book(self, book)
+        if book is not self.first:
+            closed.append(weakref.ref(book.wb))
+
+    def spy_open(self):
+        open_part(self)
+        alive_after_open.append(sum(r() is not None for r in closed))
+
+    monkeypatch.setattr(xlsx.XlsxReport, "_close_book", spy_close)
+    monkeypatch.setattr(xlsx.XlsxReport, "_open_part", spy_open)
+    with gcpolicy.long_run():
+        written = write_report(_docs_scan(7), tmp_path, rows_per_part=20)  # parts 1 (kept), 2, 3, 4
+    assert len(written["xlsx_parts"]) == 4
+    assert len(closed) >= 2  # parts 2 and 3 closed when 3 and 4 opened (4 closes at the end)
+    assert alive_after_open[2:] == [0] * len(alive_after_open[2:])

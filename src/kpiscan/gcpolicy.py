@@ -114,6 +114,21 @@ def long_run(load: Callable[[], object] | None = None) -> Iterator[None]:
             gc.set_threshold(*_saved)
 
 
+def collect_dropped() -> bool:
+    """A full collection now, inside a long_run block, right after a large structure made of
+    reference cycles was dropped: a closed workbook part (XlsxWriter's workbook, its sheets and
+    formats refer to each other, and hold the part's 65,000 links). With the raised young
+    threshold the middle and full passes come seldom (1 full pass in a 64x report), so such a part
+    waited for one: a 256x report held every closed part's links (+0.19 MiB a document, measured
+    with tracemalloc between its 300th and 900th page). One pass per closed part (~0.1 s) frees
+    it. True when it collected; outside long_run or with the policy off the interpreter's own
+    schedule collects it."""
+    if not enabled() or _depth == 0:
+        return False
+    gc.collect()
+    return True
+
+
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
     """No collection in the block (a burst of allocations that makes no cycle: a spooled part's
@@ -128,4 +143,4 @@ def paused() -> Iterator[None]:
         gc.enable()
 
 
-__all__ = ["ENV", "YOUNG", "enabled", "long_run", "paused", "warm_models", "warm_up"]
+__all__ = ["ENV", "YOUNG", "collect_dropped", "enabled", "long_run", "paused", "warm_models", "warm_up"]

@@ -49,6 +49,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
+from ..gcpolicy import collect_dropped
 from ..model import Indicator
 from ..review import criteria, rules
 from . import codes
@@ -876,8 +877,9 @@ class XlsxReport:
 
     # ---------------------------------------------------------------- parts
     def _open_part(self) -> None:
-        if self.book is not None and self.book is not self.first:
-            self._close_book(self.book)
+        closed = self.book is not None and self.book is not self.first
+        if closed:
+            self._close_book(self.book)  # type: ignore[arg-type]
         k = len(self.parts) + 1
         path = self.out / part_name(k)
         book = _Book(path)
@@ -900,6 +902,8 @@ class XlsxReport:
             self.documents = _Sheet(book, "文档 Documents", [("文档 doc", 28, False), ("得分 score", 7, False),
                                                             *[(c, 9, False) for c in self.crit], *DOC_COLUMNS_TAIL], 1)
         self.book = book
+        if closed:  # the closed part is garbage now, a cycle holding its links (gcpolicy.collect_dropped)
+            collect_dropped()
 
     def _room(self, rows: int) -> bool:
         return self.indicators.row == 0 or self.indicators.row + rows <= self.rows_per_part
