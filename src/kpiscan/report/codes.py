@@ -2,6 +2,7 @@
 
     zh("vague-direction-word")            -> "只有方向词（…），没有幅度"
     zh("time-indicator-without-date", "finding")  # a code that is both a reason and a finding
+    label_name("quantitative")            -> "定量": the label's name alone, its text before "："
     legend()                              -> every row, for the xlsx 说明 sheet and the HTML rubric
 """
 from __future__ import annotations
@@ -48,6 +49,13 @@ def zh(code: str, kind: str | None = None) -> str:
     """The Chinese text of a code; the code itself when the lexicon has no row for it."""
     found = entry(code, kind)
     return found.zh if found else code
+
+
+@lru_cache(maxsize=64)  # the labels
+def label_name(label: str) -> str:
+    """A label's Chinese name, its text before "：" ("定量：可核验的数值" -> "定量"): the workbook's 标签 column
+    and the pages' label filter show it."""
+    return zh(label, "label").split("：")[0]
 
 
 @lru_cache(maxsize=4096)

@@ -418,8 +418,7 @@ def options_html(values: list[str], kind: str) -> Markup:
 
 @lru_cache(maxsize=64)  # the labels
 def _label_option(label: str) -> str:
-    short = codes.zh(label, "label").split("：")[0]
-    return f'<option value="{esc(label)}" title="{_tip(label, "label")}">{esc(short)} {esc(label)}</option>'
+    return f'<option value="{esc(label)}" title="{_tip(label, "label")}">{esc(codes.label_name(label))} {esc(label)}</option>'
 
 
 @lru_cache(maxsize=4096)  # 二级指标 are a small vocabulary

@@ -31,7 +31,6 @@ import os
 import re
 import zipfile
 from bisect import bisect_right
-from functools import lru_cache
 from itertools import accumulate
 from math import isfinite
 from operator import attrgetter, itemgetter
@@ -98,12 +97,6 @@ for _caption, _width, _wrap, _column in schema.xlsx_columns(Indicator):
         _TAIL.append(("主管部门 department", 20, True))
 INDICATOR_COLUMNS = HEAD_COLUMNS + _TAIL
 _DEPARTMENT = len(HEAD_COLUMNS) + TAIL_FIELDS.index("department")  # (the column, filled from its table)
-
-
-@lru_cache(maxsize=256)  # labels are a handful of codes
-def _label_zh(label: str) -> str:
-    """The label as the 标签 column shows it: its Chinese name (its text before "：")."""
-    return codes.zh(label, "label").split("：")[0]
 
 
 def _tail_reader() -> Callable[[Indicator], tuple]:
@@ -929,7 +922,7 @@ class XlsxReport:
                 reasons = i.reasons
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    HALF_ZH.get(i.period, i.period), _label_zh(i.label) if i.label else None, i.flagged,
+                    HALF_ZH.get(i.period, i.period), codes.label_name(i.label) if i.label else None, i.flagged,
                     "; ".join(reasons) if reasons else None, "；".join(map(codes.zh, reasons)) if reasons else None,
                     "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
                     "；".join(f.message.split(" / ")[0] for f in found) if found else None,
