@@ -2,7 +2,9 @@
 became one dict or set lookup each, in place of a loop over the lexicon rows per cell)."""
 from __future__ import annotations
 
+import random
 import unicodedata
+from pathlib import Path
 
 import regex
 
@@ -11,12 +13,17 @@ from kpiscan.layout import (
     _MAX_LOST,
     _MIN_FIELD_PREFIX,
     _MIN_TRUNCATED,
+    _PAGE_NUMBER,
     _SHORT_FOOTER,
     _field_captions,
     _level2_variants,
+    _never_utf8,
+    _no_furniture,
     field_key,
     is_footer,
     is_footer_row,
+    is_mojibake,
+    is_watermark,
     layout_words,
     level2_of,
     norm,
@@ -78,3 +85,72 @@ def test_footer_captions_and_their_cut_forms():
     assert is_footer_row(["负责人：", "张三", "经办人：", "李四"])
     assert is_footer_row(["填表人：王五    联系电话：0356-123    填报日期："])  # one line of text
     assert not is_footer_row(["项目名称：聘用律师费"])
+
+
+# is_watermark and is_mojibake run on every line (issue 13): each first tells most lines apart by one
+# character-class search, then asks its plain definition. Both answer as the plain definitions do.
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _real_lines() -> list[str]:
+    files = sorted((_ROOT / "corpora").glob("*.txt")) + sorted((_ROOT / "tests/fixtures/layouts").glob("*/input.txt"))
+    return list(dict.fromkeys(ln for f in files for ln in f.read_text(encoding="utf-8").splitlines()))
+
+
+def _watermark_by_definition(text: str) -> bool:
+    key = norm(text)
+    return key in layout_words("watermark") or bool(_PAGE_NUMBER.match(key))
+
+
+def _mojibake_by_definition(text: str) -> bool:
+    if not text or text.isascii():
+        return False
+    try:
+        repaired = text.encode("gb18030").decode("utf-8", errors="replace")
+    except UnicodeError:
+        return False
+    return repaired.count("\ufffd") <= 1 and repaired != text and len(repaired) < len(text)
+
+
+def test_a_cjk_ideograph_outside_the_furniture_survives_norm_in_any_company():
+    # the pre-check's premise: NFKC keeps U+4E00-U+9FFF as they are, also beside combining marks,
+    # wide spaces, compatibility forms and Hangul jamo
+    for i in range(0x4E00, 0xA000):
+        c = chr(i)
+        assert c in norm.__wrapped__(f"\u1100{c}\u0301\u3099\u3000ｶ\u309a"), hex(i)
+    assert not _no_furniture().search("".join(layout_words("watermark")) + "第5页/共60页")
+
+
+def test_watermark_and_mojibake_answer_as_their_definitions_on_real_and_garbled_lines():
+    lines = _real_lines()
+    garbled = [ln.encode("utf-8").decode("gbk", errors="replace") for ln in lines]  # the mojibake of each line
+    cut = [ln.encode("utf-8")[: len(ln.encode("utf-8")) // 2].decode("gb18030", errors="replace") for ln in lines]
+    furniture = [*layout_words("watermark"), "仅 供 内 部 审 核", "－２３－", "第５页", "第5页/共60页", "- 23 -", "23-"]
+    texts = lines + garbled + cut + furniture + [w.encode("utf-8").decode("gbk", errors="replace") for w in furniture]
+    # mojibake with one character no UTF-8 holds (the one replacement character the rule allows)
+    one_off = [(w.encode("utf-8") + b"\xc0\x41").decode("gbk") for w in layout_words("watermark")]
+    assert all(_mojibake_by_definition(t) for t in one_off)
+    texts += one_off
+    marked = {"watermark": 0, "mojibake": 0}
+    for text in texts:
+        assert is_watermark(text) == _watermark_by_definition(text), text
+        assert is_mojibake(text.strip()) == _mojibake_by_definition(text.strip()), text
+        marked["watermark"] += is_watermark(text)
+        marked["mojibake"] += is_mojibake(text.strip())
+    assert marked["watermark"] >= len(furniture) and marked["mojibake"] >= len(lines) // 2  # the tests can fail
+
+
+def test_two_never_utf8_characters_make_two_replacement_characters_whatever_surrounds_them():
+    sure = _never_utf8()
+    chars = [chr(i) for i in range(0x80, 0x10000) if sure.match(chr(i))]
+    assert len(chars) > 5000 and all(len(c.encode("gb18030")) == 2 for c in chars)
+    others = [chr(i) for i in range(0x80, 0x3000, 3)] + [chr(i) for i in range(0x4E00, 0xA000, 5)] + list("ab1 ：（）")
+    rnd = random.Random(13)
+    for _ in range(20000):
+        text = [rnd.choice(others) for _ in range(rnd.randrange(0, 6))]
+        for c in (rnd.choice(chars), rnd.choice(chars)):
+            text.insert(rnd.randrange(len(text) + 1), c)
+        line = "".join(text)
+        assert line.encode("gb18030").decode("utf-8", errors="replace").count("\ufffd") >= 2, line
+        assert not is_mojibake(line)

@@ -5,6 +5,7 @@ Cells are compared after NFKC and whitespace removal, so "年度绩效 指标" a
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache, lru_cache
 
@@ -198,12 +199,35 @@ _TITLE_MAX = 60  # characters: a title, not a sentence that mentions one
 _PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]?|\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
 
 
-@_memo
 def is_watermark(text: str) -> bool:
     """Page furniture: a watermark line, or a page number ("- 23 -", "第5页", "23-" when
-    OCR lost a dash)."""
+    OCR lost a dash). Asked of every line, so a line holding a CJK ideograph that no watermark
+    word and no page number has ("项目名称", most lines) is told apart at once."""
+    if _no_furniture().search(text):
+        return False
     key = norm(text)
     return key in layout_words("watermark") or bool(_PAGE_NUMBER.match(key))
+
+
+@cache
+def _no_furniture() -> re.Pattern[str]:
+    """A CJK unified ideograph (U+4E00-U+9FFF) that no watermark word and no page number holds:
+    `norm` keeps such a character as it is (NFKC neither decomposes it nor composes it with a
+    neighbour, and it is no whitespace), so a line holding one is no furniture.
+    (`re`, not `regex`: its character-class search is twice as fast, and this runs on every line.)"""
+    furniture = {ord(c) for c in "".join(layout_words("watermark")) + _PAGE_NUMBER.pattern if "\u4e00" <= c <= "\u9fff"}
+    return re.compile(_char_class(set(range(0x4E00, 0xA000)) - furniture))
+
+
+def _char_class(codes: set[int]) -> str:
+    """A regular-expression character class of exactly `codes`, as ranges of consecutive code points."""
+    ranges: list[list[int]] = []
+    for c in sorted(codes):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]"
 
 
 @_memo
@@ -238,14 +262,19 @@ def field_key(cell: str) -> str | None:
     return _field_prefixes().get(key) if len(key) >= _MIN_FIELD_PREFIX else None
 
 
-@_memo
 def is_mojibake(text: str) -> bool:
     """UTF-8 bytes that were decoded as GBK somewhere upstream ("浠呬緵鍐呴儴瀹℃牳").
 
-    Such a line re-encodes to GB18030 bytes that are valid UTF-8 and mean something else.
+    Such a line re-encodes to GB18030 bytes that are valid UTF-8 and mean something else. Asked
+    of every line: a line with two characters that are no UTF-8 whatever surrounds them (most
+    Chinese lines) is told apart without encoding it.
     """
     if not text or text.isascii():
         return False
+    sure = _never_utf8()
+    hit = sure.search(text)
+    if hit and sure.search(text, hit.end()):
+        return False  # each of them decodes to a U+FFFD of its own: two or more
     try:
         raw = text.encode("gb18030")
     except UnicodeError:
@@ -253,6 +282,34 @@ def is_mojibake(text: str) -> bool:
     # A mojibake line may be cut mid-character, so allow one broken sequence at its end.
     repaired = raw.decode("utf-8", errors="replace")
     return repaired.count("\ufffd") <= 1 and repaired != text and len(repaired) < len(text)
+
+
+_NO_UTF8 = bytes([0xC0, 0xC1, *range(0xF5, 0x100)])  # bytes that occur in no UTF-8 sequence
+_UTF8_SECOND = {0xE0: (0xA0, 0xBF), 0xED: (0x80, 0x9F), 0xF0: (0x90, 0xBF), 0xF4: (0x80, 0x8F)}  # else 80-BF
+
+
+@cache
+def _never_utf8() -> re.Pattern[str]:
+    """The characters whose two GB18030 bytes hold an error of UTF-8 wherever they stand: a byte
+    of _NO_UTF8, or a lead byte (C2-F4) whose second byte cannot follow it (a lead is never taken
+    as a continuation, so the error is its own). Each decodes to a U+FFFD of its own in
+    `is_mojibake`'s repair, so two of them in a line make it no mojibake. Built from the codec:
+    GBK's two-byte codes (lead 81-FE, second byte 40-7E or 80-FE) that have such an error, decoded."""
+    allowed = bytes(b for b in range(256) if b not in _NO_UTF8)
+    seconds = bytes([*range(0x40, 0x7F), *range(0x80, 0xFF)])
+    pairs = bytearray()
+    for lead in range(0x81, 0xFF):
+        if lead in _NO_UTF8:
+            bad = seconds
+        elif lead >= 0xC2:
+            lo, hi = _UTF8_SECOND.get(lead, (0x80, 0xBF))
+            bad = seconds.translate(None, bytes(range(lo, hi + 1)))
+        else:  # a continuation byte (81-BF) may continue what precedes: only a _NO_UTF8 second byte
+            bad = seconds.translate(None, allowed)
+        row = bytearray(2 * len(bad))
+        row[0::2], row[1::2] = bytes([lead]) * len(bad), bad
+        pairs += row
+    return re.compile(_char_class(set(map(ord, pairs.decode("gb18030")))))
 
 
 # templates.py reads captions with the functions above: imported last, so the cycle resolves
