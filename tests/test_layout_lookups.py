@@ -15,11 +15,13 @@ from kpiscan.layout import (
     _MIN_TRUNCATED,
     _PAGE_NUMBER,
     _SHORT_FOOTER,
+    TEXT_MEMOS,
     _field_captions,
     _level2_variants,
     _never_utf8,
     _no_furniture,
     field_key,
+    forget_text_memos,
     is_footer,
     is_footer_row,
     is_mojibake,
@@ -28,6 +30,7 @@ from kpiscan.layout import (
     level2_of,
     norm,
 )
+from kpiscan.templates import caption_key
 
 _SPACE = regex.compile(r"\s+")
 
@@ -154,3 +157,39 @@ def test_two_never_utf8_characters_make_two_replacement_characters_whatever_surr
         line = "".join(text)
         assert line.encode("gb18030").decode("utf-8", errors="replace").count("\ufffd") >= 2, line
         assert not is_mojibake(line)
+
+
+def test_with_the_memo_off_no_document_reads_cells_looked_up_for_another(monkeypatch):
+    """KPISCAN_CLASSIFY_MEMO=0: the text memos are emptied before each document, so a second copy
+    of a document looks up as many cells afresh as the first (what a corpus of distinct documents
+    costs); with the memo on the copy looks up almost none. The same records either way."""
+    from kpiscan.classify.memo import MEMO_ENV
+    from kpiscan.pipeline import scan_document
+    from kpiscan.read import read_document
+
+    path = sorted((_ROOT / "corpora").glob("*.txt"))[2]
+
+    def lookups() -> tuple[int, int]:  # (hits, misses) since the memos were last emptied
+        infos = [m.cache_info() for m in TEXT_MEMOS]
+        return sum(i.hits for i in infos), sum(i.misses for i in infos)
+
+    def two_scans() -> tuple[list[tuple[int, int]], list[dict]]:
+        """The lookups counted after each of two scans of the document, and its records."""
+        forget_text_memos()
+        counts, records = [], []
+        for _ in range(2):
+            records.append(scan_document(read_document(path), classify=False).records())
+            counts.append(lookups())
+        assert records[0] == records[1]
+        return counts, records[0]
+
+    scan_document(read_document(path), classify=False)  # the lexicons' own lookups, made once
+    monkeypatch.setenv(MEMO_ENV, "0")
+    off, off_records = two_scans()  # each scan emptied the memos first: its own lookups
+    monkeypatch.setenv(MEMO_ENV, "1")
+    on, on_records = two_scans()  # the lookups of both scans together
+    assert off[0] == off[1] == on[0] and on[0][1] > 1000
+    (hits, misses), (both_hits, both_misses) = on
+    assert both_misses - misses < misses // 10 and both_hits - hits > misses  # the copy: nearly all hits
+    assert off_records == on_records
+    assert {norm, level2_of, field_key, caption_key} <= set(TEXT_MEMOS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache
 from itertools import chain
 from typing import Callable, NamedTuple
 
@@ -19,7 +19,17 @@ import regex
 
 from . import lexicon, templates
 from .errors import InputError
-from .layout import is_bare_value, is_column_header, is_indicator_header, level1_of, level2_of, looks_like_value, norm, weak_level2_of
+from .layout import (
+    is_bare_value,
+    is_column_header,
+    is_indicator_header,
+    level1_of,
+    level2_of,
+    looks_like_value,
+    norm,
+    text_memo,
+    weak_level2_of,
+)
 from .model import Document, Indicator, Line, TableBlock, Unparsed
 from .read.text import LINE_LIMIT
 
@@ -299,7 +309,7 @@ class _CueReading(NamedTuple):
     best_output_score: int
 
 
-@lru_cache(maxsize=1 << 13)
+@text_memo(maxsize=1 << 13)
 def _cue_reading(name: str, value: str) -> _CueReading:
     """The cue scores of a (name, value) text under every 二级 the cues name: pure, memoised (a
     pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""
@@ -521,7 +531,7 @@ class _CaptionReading(NamedTuple):
     has_side: bool  # the template has columns other than label, name and value
 
 
-@lru_cache(maxsize=1 << 10)
+@text_memo(maxsize=1 << 10)
 def _caption_reading(cells: tuple[str, ...], blocks_seen: frozenset[str]) -> _CaptionReading:
     """The template and column positions of a caption row: pure, memoised per caption row (the
     tables of a document, and of a region's documents, repeat one caption row: corpora/ prints

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import regex
 
 from . import lexicon
+
+if TYPE_CHECKING:
+    from functools import _lru_cache_wrapper
 
 _SPACE = regex.compile(r"\s+")
 # A 二级 label printed narrower than its column loses the last character: "可持续影响指".
@@ -25,7 +30,30 @@ _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 # Cells repeat across rows and tables (category words, captions), so the pure lookups below are
 # memoised: they run for every cell of every row.
-_memo = lru_cache(maxsize=1 << 16)
+TEXT_MEMOS: list[_lru_cache_wrapper[Any]] = []  # every memo keyed on a cell's text (forget_text_memos)
+R = TypeVar("R")
+
+
+def text_memo(maxsize: int = 1 << 16) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
+    """A bounded memo of a pure function of cell texts, listed in TEXT_MEMOS."""
+
+    def memo(fn: Callable[..., R]) -> _lru_cache_wrapper[R]:
+        memoised = lru_cache(maxsize=maxsize)(fn)
+        TEXT_MEMOS.append(memoised)
+        return memoised
+
+    return memo
+
+
+def forget_text_memos() -> None:
+    """Empty every text memo: `pipeline.scan_document` calls it before each document when
+    KPISCAN_CLASSIFY_MEMO=0, so that no document is read faster for the cells of another (the
+    cost a corpus of distinct documents pays; a document's own repeated cells still hit)."""
+    for memoised in TEXT_MEMOS:
+        memoised.cache_clear()
+
+
+_memo = text_memo()
 
 
 @_memo

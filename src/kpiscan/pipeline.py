@@ -23,7 +23,7 @@ import regex
 from . import lexicon
 from .errors import InputError
 from .extract import check_extracted, extract_table
-from .layout import is_indicator_header, is_watermark, norm
+from .layout import forget_text_memos, is_indicator_header, is_watermark, norm
 from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
 from .read import read_document, supported
 from .read.text import CHUNK_LINES, LINE_LIMIT, MAX_LINES, kept_as_text
@@ -387,6 +387,10 @@ def _amount(text: str) -> float | None:
 
 
 def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True) -> ScanResult:
+    from .classify.memo import memo_enabled
+
+    if not memo_enabled():  # KPISCAN_CLASSIFY_MEMO=0: no cell looked up for another document
+        forget_text_memos()
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)

@@ -17,12 +17,12 @@ adding one file (and one fixture under tests/fixtures/layouts/).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 import regex
 
 from . import lexicon
-from .layout import level1_of, level2_of, norm
+from .layout import level1_of, level2_of, norm, text_memo
 
 ROLES = frozenset(
     "level1 level2 name value value-sign value-number value-unit nature weight standard note "
@@ -83,7 +83,7 @@ def block_words() -> frozenset[str]:
     return frozenset(w for t in templates() for w in t.blocks)
 
 
-@lru_cache(maxsize=1 << 14)
+@text_memo(maxsize=1 << 14)
 def caption_key(cell: str) -> str:
     """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note;
     "*指标值" also without the required-field mark forms print before a caption."""
@@ -107,7 +107,7 @@ def is_caption_row(cells: list[str] | tuple[str, ...]) -> bool:
     return _is_caption_row(tuple(cells))
 
 
-@lru_cache(maxsize=1 << 12)
+@text_memo(maxsize=1 << 12)
 def _is_caption_row(cells: tuple[str, ...]) -> bool:
     # memoised: the segmenter and the extractor ask about the same rows
     captions = _all_captions()
