@@ -187,7 +187,7 @@ def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
-    if _SIGN_OFF.search(key):
+    if key.endswith("年月日") and _SIGN_OFF.search(key):  # (the pattern ends so: most cells stop here)
         return True  # an office's seal and date blank: "财政绩效管理科室(盖章) 年 月 日"
     # only the short captions (负责人, 填报日期) are cut by a narrow column; a long one
     # ("主管部门审核意见") must match whole, or its prefix "主管部门" would be a footer
@@ -267,15 +267,30 @@ def is_half_caption(cell: str) -> bool:
 def title_kind(text: str) -> str | None:
     """"project" / "department" when the text is a 绩效目标表 title."""
     key = norm(text)
-    if any(w in key for w in layout_words("title_department")):
+    anyword, department, project = _title_words()
+    if not anyword.search(key):
+        return None  # no title word anywhere (most rows): none of the tests below can hold
+    if department.search(key):
         return "department"
-    if any(w in key for w in layout_words("title_project")):
+    if project.search(key):
         return "project"
     # "…资金绩效目标表", "财政项目支出绩效目标申报表(2024年度)": a short line ending with a title word
     bare = _TITLE_YEAR.sub("", key)
-    if len(bare) <= _TITLE_MAX and any(bare.endswith(w) for w in layout_words("title_suffix")):
+    if len(bare) <= _TITLE_MAX and bare.endswith(tuple(layout_words("title_suffix"))):
         return "project"
     return None
+
+
+@cache
+def _title_words() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
+    """One search each for: a word of any title role, a title_department word, a title_project
+    word (a title_suffix word that ends a title's text, less its year, is in the text as well)."""
+
+    def any_of(*roles: str) -> regex.Pattern[str]:
+        words = sorted({w for r in roles for w in layout_words(r)}, key=len, reverse=True)
+        return regex.compile("|".join(map(regex.escape, words)) if words else "(?!)")
+
+    return any_of("title_department", "title_project", "title_suffix"), any_of("title_department"), any_of("title_project")
 
 
 @_memo
