@@ -193,3 +193,21 @@ def test_with_the_memo_off_no_document_reads_cells_looked_up_for_another(monkeyp
     assert both_misses - misses < misses // 10 and both_hits - hits > misses  # the copy: nearly all hits
     assert off_records == on_records
     assert {norm, level2_of, field_key, caption_key} <= set(TEXT_MEMOS)
+
+
+def test_cue_reading_scores_as_its_plain_definition():
+    """extract._cue_reading (asked of every pair a centred label may move) searches each field for
+    any cue first; its scores are the plain sums over level2_cues.tsv, on the texts of corpora/."""
+    from kpiscan.extract import _cue_reading, _cues
+
+    texts = sorted({c for ln in _real_lines() for c in ln.split("\t") if c})
+    rnd = random.Random(7)
+    pairs = [(rnd.choice(texts), rnd.choice(texts)) for _ in range(3000)] + [("服务及时率", "2024年12月前"), ("", "")]
+    scored = 0
+    for name, value in pairs:
+        fields = {"name": norm(name), "value": norm(value)}
+        plain = {level2: sum(w for f, cue, w in cues if cue in fields[f]) for level2, cues in _cues().items()}
+        reading = _cue_reading.__wrapped__(name, value)
+        assert reading.scores == plain and list(reading.scores) == list(plain), (name, value)
+        scored += any(plain.values())
+    assert scored > 100

@@ -299,6 +299,17 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
     return by_level2
 
 
+@cache
+def _cues_by_field() -> tuple[tuple[regex.Pattern[str], list[tuple[str, str, int]]], ...]:
+    """For the name, then the value: a search for any of its cues, and its (cue, 二级, weight)."""
+    out = []
+    for field_ in ("name", "value"):
+        cues = [(cue, level2, w) for level2, rows in _cues().items() for f, cue, w in rows if f == field_]
+        words = sorted({c for c, _, _ in cues}, key=len, reverse=True)
+        out.append((regex.compile("|".join(map(regex.escape, words)) if words else "(?!)"), cues))
+    return tuple(out)
+
+
 def _cue_score(pair: _Pair, level2: str) -> int:
     return _cue_reading(pair.name, pair.value).scores.get(level2, 0)
 
@@ -313,8 +324,12 @@ class _CueReading(NamedTuple):
 def _cue_reading(name: str, value: str) -> _CueReading:
     """The cue scores of a (name, value) text under every 二级 the cues name: pure, memoised (a
     pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""
-    fields = {"name": norm(name), "value": norm(value)}
-    scores = {level2: sum(w for f, cue, w in cues if cue in fields[f]) for level2, cues in _cues().items()}
+    scores = dict.fromkeys(_cues(), 0)
+    for text, (cued, cues) in zip((norm(name), norm(value)), _cues_by_field()):
+        if cued.search(text):  # a cue of this field in the text (else none of its cues can be)
+            for cue, level2, w in cues:
+                if cue in text:
+                    scores[level2] += w
     best = max(_OUTPUT_LEVEL2, key=lambda level2: scores.get(level2, 0))
     return _CueReading(scores, best, scores.get(best, 0))
 
