@@ -18,13 +18,14 @@ from kpiscan.layout import (
     TEXT_MEMOS,
     _field_captions,
     _level2_variants,
-    _never_utf8,
     _no_furniture,
+    _two_never_utf8,
     field_key,
     forget_text_memos,
     is_footer,
     is_footer_row,
     is_mojibake,
+    is_noise,
     is_watermark,
     layout_words,
     level2_of,
@@ -139,14 +140,15 @@ def test_watermark_and_mojibake_answer_as_their_definitions_on_real_and_garbled_
     for text in texts:
         assert is_watermark(text) == _watermark_by_definition(text), text
         assert is_mojibake(text.strip()) == _mojibake_by_definition(text.strip()), text
+        assert is_noise(text) == (_watermark_by_definition(text) or _mojibake_by_definition(text.strip())), text
         marked["watermark"] += is_watermark(text)
         marked["mojibake"] += is_mojibake(text.strip())
     assert marked["watermark"] >= len(furniture) and marked["mojibake"] >= len(lines) // 2  # the tests can fail
 
 
 def test_two_never_utf8_characters_make_two_replacement_characters_whatever_surrounds_them():
-    sure = _never_utf8()
-    chars = [chr(i) for i in range(0x80, 0x10000) if sure.match(chr(i))]
+    two = _two_never_utf8()
+    chars = [chr(i) for i in range(0x80, 0x10000) if two.fullmatch(chr(i) * 2)]
     assert len(chars) > 5000 and all(len(c.encode("gb18030")) == 2 for c in chars)
     others = [chr(i) for i in range(0x80, 0x3000, 3)] + [chr(i) for i in range(0x4E00, 0xA000, 5)] + list("ab1 ：（）")
     rnd = random.Random(13)

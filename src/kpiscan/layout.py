@@ -237,6 +237,16 @@ def is_watermark(text: str) -> bool:
     return key in layout_words("watermark") or bool(_PAGE_NUMBER.match(key))
 
 
+def is_noise(text: str) -> bool:
+    """A line no stage reads: page furniture (`is_watermark`) or a line garbled upstream
+    (`is_mojibake` of its stripped text). Asked of every line (segment._rows): a line holding a
+    CJK ideograph no furniture has and two characters no UTF-8 holds (most Chinese lines) is
+    neither, told by two searches."""
+    if _no_furniture().search(text) and _two_never_utf8().search(text):
+        return False
+    return is_watermark(text) or (not text.isascii() and is_mojibake(text.strip()))
+
+
 @cache
 def _no_furniture() -> re.Pattern[str]:
     """A CJK unified ideograph (U+4E00-U+9FFF) that no watermark word and no page number holds:
@@ -314,9 +324,7 @@ def is_mojibake(text: str) -> bool:
     """
     if not text or text.isascii():
         return False
-    sure = _never_utf8()
-    hit = sure.search(text)
-    if hit and sure.search(text, hit.end()):
+    if _two_never_utf8().search(text):
         return False  # each of them decodes to a U+FFFD of its own: two or more
     try:
         raw = text.encode("gb18030")
@@ -332,12 +340,12 @@ _UTF8_SECOND = {0xE0: (0xA0, 0xBF), 0xED: (0x80, 0x9F), 0xF0: (0x90, 0xBF), 0xF4
 
 
 @cache
-def _never_utf8() -> re.Pattern[str]:
-    """The characters whose two GB18030 bytes hold an error of UTF-8 wherever they stand: a byte
-    of _NO_UTF8, or a lead byte (C2-F4) whose second byte cannot follow it (a lead is never taken
-    as a continuation, so the error is its own). Each decodes to a U+FFFD of its own in
-    `is_mojibake`'s repair, so two of them in a line make it no mojibake. Built from the codec:
-    GBK's two-byte codes (lead 81-FE, second byte 40-7E or 80-FE) that have such an error, decoded."""
+def _two_never_utf8() -> re.Pattern[str]:
+    """Two characters (anywhere in a text) whose two GB18030 bytes hold an error of UTF-8 wherever
+    they stand: a byte of _NO_UTF8, or a lead byte (C2-F4) whose second byte cannot follow it (a
+    lead is never taken as a continuation, so the error is its own). Each decodes to a U+FFFD of
+    its own in `is_mojibake`'s repair, so two of them make a line no mojibake. Built from the
+    codec: GBK's two-byte codes (lead 81-FE, second byte 40-7E or 80-FE) with such an error."""
     allowed = bytes(b for b in range(256) if b not in _NO_UTF8)
     seconds = bytes([*range(0x40, 0x7F), *range(0x80, 0xFF)])
     pairs = bytearray()
@@ -352,7 +360,8 @@ def _never_utf8() -> re.Pattern[str]:
         row = bytearray(2 * len(bad))
         row[0::2], row[1::2] = bytes([lead]) * len(bad), bad
         pairs += row
-    return re.compile(_char_class(set(map(ord, pairs.decode("gb18030")))))
+    never = _char_class(set(map(ord, pairs.decode("gb18030"))))
+    return re.compile(f"{never}.*?{never}", re.DOTALL)
 
 
 # templates.py reads captions with the functions above: imported last, so the cycle resolves

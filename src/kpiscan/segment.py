@@ -24,8 +24,7 @@ from .layout import (
     is_footer_row,
     is_half_caption,
     is_indicator_header,
-    is_mojibake,
-    is_watermark,
+    is_noise,
     level1_of,
     level2_of,
     norm,
@@ -338,8 +337,7 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
             filled = _split_captions(filled)
         elif not joined:
             continue
-        text = line.text  # noise: page furniture (watermarks), lines mangled by a wrong decoding upstream
-        if is_watermark(text) or (not text.isascii() and is_mojibake(text.strip())):  # ASCII is never mojibake
+        if is_noise(line.text):  # page furniture (watermarks), lines mangled by a wrong decoding upstream
             continue
         key = field_key(filled[0])
         add_row((line, filled, key))
