@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -253,19 +253,26 @@ def _no_furniture() -> re.Pattern[str]:
     `norm` keeps such a character as it is (NFKC neither decomposes it nor composes it with a
     neighbour, and it is no whitespace), so a line holding one is no furniture.
     (`re`, not `regex`: its character-class search is twice as fast, and this runs on every line.)"""
-    furniture = {ord(c) for c in "".join(layout_words("watermark")) + _PAGE_NUMBER.pattern if "\u4e00" <= c <= "\u9fff"}
-    return re.compile(_char_class(set(range(0x4E00, 0xA000)) - furniture))
+    furniture = sorted({ord(c) for c in "".join(layout_words("watermark")) + _PAGE_NUMBER.pattern if "\u4e00" <= c <= "\u9fff"})
+    bounds = [0x4E00 - 1, *furniture, 0xA000]  # the block's runs between furniture characters
+    return re.compile(_char_class((a + 1, b - 1) for a, b in zip(bounds, bounds[1:]) if a + 1 < b))
 
 
-def _char_class(codes: set[int]) -> str:
-    """A regular-expression character class of exactly `codes`, as ranges of consecutive code points."""
-    ranges: list[list[int]] = []
-    for c in sorted(codes):
-        if ranges and ranges[-1][1] == c - 1:
-            ranges[-1][1] = c
-        else:
-            ranges.append([c, c])
-    return "[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]"
+def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
+    """A regular-expression character class of the code-point ranges (first, last)."""
+    return "[" + "".join(f"{_class_char(a)}-{_class_char(b)}" for a, b in ranges) + "]"
+
+
+def _class_char(code: int) -> str:
+    ch = chr(code)
+    return "\\" + ch if ch in "\\]-[^" else ch
+
+
+def _runs(codes: set[int]) -> Iterator[tuple[int, int]]:
+    """The runs of consecutive code points in `codes`, as (first, last)."""
+    starts = sorted(c for c in codes if c - 1 not in codes)
+    ends = sorted(c for c in codes if c + 1 not in codes)
+    return zip(starts, ends)
 
 
 @_memo
@@ -360,8 +367,8 @@ def _two_never_utf8() -> re.Pattern[str]:
         row = bytearray(2 * len(bad))
         row[0::2], row[1::2] = bytes([lead]) * len(bad), bad
         pairs += row
-    never = _char_class(set(map(ord, pairs.decode("gb18030"))))
-    return re.compile(f"{never}.*?{never}", re.DOTALL)
+    never = _char_class(_runs(set(map(ord, pairs.decode("gb18030")))))
+    return re.compile(f"(?:{never}.*?){{2}}", re.DOTALL)  # the class written (and compiled) once
 
 
 # templates.py reads captions with the functions above: imported last, so the cycle resolves
