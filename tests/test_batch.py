@@ -438,3 +438,22 @@ def test_cli_dask_env_without_address(docs, tmp_path, monkeypatch):
     res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(tmp_path / "o"), "--dask", "env", "--no-classify"])
     assert res.exit_code == 1
     assert res.stderr.strip() == "error: --dask env: DASK_SCHEDULER_ADDRESS is not set (--dask env reads the scheduler address from it)"
+
+
+def test_lean_client_import_leaves_out_what_a_client_does_not_use():
+    """The CLI's `--dask` imports distributed without numpy, jinja2, colorama and curses (each an
+    optional import its importer catches); the client still works, and they import as usual after."""
+    pytest.importorskip("distributed")
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kpiscan.batch as b; d = b.import_distributed(lean=True); "
+        "print(sorted(m for m in ('numpy', 'jinja2', 'colorama', 'curses') if m in sys.modules)); "
+        "print(callable(d.Client), callable(d.as_completed)); import jinja2; print('jinja2' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(root / "src")}).stdout.split("\n")
+    assert out[:3] == ["[]", "True True", "True"]

@@ -512,7 +512,10 @@ def _lean_imports():
     PyYAML has it (0.002 instead of 0.022 CPU s for the two packaged files, the same data); and
     numpy (~0.07 s), when this process has not imported it, which distributed imports only to
     allocate receive buffers without zeroing them (without it: a bytearray; the client's messages
-    are batches of parts of a few MB)."""
+    are batches of parts of a few MB). Also left out, each an optional import its importer
+    catches (`except ImportError`), for what a command-line client never shows: jinja2 (dask's
+    HTML reprs for notebooks, `dask.widgets`: ~0.014 CPU s) and colorama and curses (tornado's
+    coloured log formatter, which dask does not use: ~0.003)."""
     from .imports import hidden
 
     safe_load = None
@@ -525,7 +528,7 @@ def _lean_imports():
     except ImportError:  # no PyYAML: distributed's import says so
         pass
     try:
-        with hidden("numpy"):
+        with hidden("numpy", "jinja2", "colorama", "curses"):
             yield
     finally:
         if safe_load is not None:
