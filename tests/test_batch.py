@@ -457,3 +457,25 @@ def test_lean_client_import_leaves_out_what_a_client_does_not_use():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(root / "src")}).stdout.split("\n")
     assert out[:3] == ["[]", "True True", "True"]
+
+
+def test_lost_workers_files_on_stdout_are_one_clear_line_each(docs, monkeypatch):
+    """Without --out, a file whose worker process died is reported as one line on stderr and the
+    others' records still go to stdout (its part, made by the parent, holds no encoded stream:
+    it was written as text and failed with a TypeError traceback)."""
+    import os
+
+    real = batch.scan_part
+
+    def dies_on_notes(path, *args, **kw):
+        if Path(path).name == "notes.txt":
+            os._exit(1)  # the forked worker process dies on this file
+        return real(path, *args, **kw)
+
+    (docs / "notes.txt").write_text((docs / SMALL[0]).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(batch, "scan_part", dies_on_notes)
+    res = CliRunner().invoke(app, ["scan", str(docs), "--workers", "2", "--no-classify"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output
+    assert f"{docs / 'notes.txt'}: the worker process scanning it died" in res.output
+    assert {json.loads(line)["doc"] for line in res.stdout.splitlines() if line.startswith("{")} >= {SMALL[0]}

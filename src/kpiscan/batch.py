@@ -862,7 +862,7 @@ def scan_to_outputs(
     stats = stats if stats is not None else BatchStats()
     if out is None:
         for part in iter_parts(paths, stats=stats, encode=("indicators",), **options):
-            text = part["indicators"]
+            text = stream_jsonl(part, "indicators")  # a part made here (a lost worker's file) holds dicts
             raw = getattr(sys.stdout, "buffer", None) if os.linesep == "\n" else None  # text mode writes os.linesep
             if isinstance(text, bytes) and raw is not None:
                 sys.stdout.flush()
