@@ -462,7 +462,7 @@ class _Processes(_Runner):
             from .classify import preload
 
             with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
-                preload()
+                preload(whole_dictionary=workers > 1)  # one worker reads the parts its texts need
         import multiprocessing
 
         self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
