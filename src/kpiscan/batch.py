@@ -465,6 +465,12 @@ class _Processes(_Runner):
                 preload(whole_dictionary=workers > 1)  # one worker reads the parts its texts need
         import multiprocessing
 
+        from .gcpolicy import warm_up
+
+        # what this process holds now (modules, models) frozen before the fork: the workers' full
+        # collection at their warm-up walks only what they load themselves (no copy-on-write of
+        # every inherited object's page), and this process's exit does not walk it either
+        warm_up(collect=False)
         self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
