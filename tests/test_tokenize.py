@@ -49,11 +49,11 @@ def test_qualitative_text_has_no_value_span():
 
 
 def test_jieba_shelf_is_jiebas_own_dictionary(tmp_path, monkeypatch):
-    """The shelf of jieba's prefix dictionary (grouped by first character, read as texts need it)
-    holds exactly what jieba's initialize builds: written by a first load, read by the next with no
-    jieba load; a segmenter reading it holds jieba's entries for the groups it read, all of them
-    once every group is read; a cut-short shelf, or a bad group in a whole one, falls back to
-    jieba's own load."""
+    """The shelf of jieba's prefix dictionary (grouped by first two characters, read as texts need
+    it) holds exactly what jieba's initialize builds: written by a first load, read by the next
+    with no jieba load; a segmenter reading it holds jieba's entries of the characters and pairs
+    of adjacent characters of the texts it cut, all of them once every group is read; a cut-short
+    shelf, or a bad group in a whole one, falls back to jieba's own load."""
     import jieba
 
     from kpiscan import tokenize
@@ -72,8 +72,9 @@ def test_jieba_shelf_is_jiebas_own_dictionary(tmp_path, monkeypatch):
         lazy = tokenize.Segmenter(shelf)
         text = "年度绩效目标完成率达到95%以上的项目数量"
         assert list(lazy.cut(text)) == list(own.cut(text))
-        assert set(w[0] for w in lazy.FREQ) == set(text) & set(w[0] for w in own.FREQ)
-        assert all(own.FREQ[w] == f for w, f in lazy.FREQ.items()) and lazy.total == own.total
+        pairs = {text[k : k + 2] for k in range(len(text) - 1)}
+        wanted = {w: f for w, f in own.FREQ.items() if (w in text and len(w) == 1) or w[:2] in pairs}
+        assert lazy.FREQ == wanted and lazy.total == own.total  # its characters' and pairs' entries
         lazy.need_all()
         assert lazy.FREQ == own.FREQ
     data = path.read_bytes()

@@ -9,6 +9,7 @@ Nothing here downloads: jieba's bundled dictionary is local. The segmenter is ou
 """
 from __future__ import annotations
 
+import array
 import contextlib
 import hashlib
 import logging
@@ -18,6 +19,7 @@ import os
 import struct
 import tempfile
 import threading
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,7 +79,8 @@ def user_words() -> list[str]:
     return list(words)
 
 
-SHELF_MAGIC = b"kpiscan-jieba-shelf/1\n"  # the shelf file's first bytes (its format)
+SHELF_FORMAT = 3
+SHELF_MAGIC = f"kpiscan-jieba-shelf/{SHELF_FORMAT}\n".encode()  # the shelf file's first bytes
 _LENGTH = struct.Struct("<Q")
 
 
@@ -87,19 +90,41 @@ def _shelf_path() -> Path:
     source = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
     st = source.stat()
     key = hashlib.sha1(f"{jieba.__version__}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"kpiscan-jieba-{key}.shelf"
+    return Path(tempfile.gettempdir()) / f"kpiscan-jieba-{key}.{SHELF_FORMAT}.shelf"
+
+
+Where = tuple[int, int]  # (offset, length) in a shelf's groups
+
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """Where one character's groups are in a shelf, by their second character."""
+
+    start: int
+    seconds: str  # the groups' second characters, in file order
+    ends: memoryview  # each group's end, from `start`
+
+    def get(self, second: str) -> Where | None:
+        i = self.seconds.find(second)
+        if i < 0:
+            return None
+        low = self.ends[i - 1] if i else 0
+        return self.start + low, self.ends[i] - low
 
 
 class Shelf:
     """jieba's prefix dictionary (word -> frequency, and their total) in one file, grouped by the
-    words' first character so that a process reads only the groups of the characters it meets:
+    entries' first two characters so that a process reads only the groups its texts lead to:
 
         SHELF_MAGIC, header length (8 bytes, little-endian), header = marshal (total, size of the
-        groups, {character: (offset, length)}), then the groups: each marshal ("\\n".join(words),
-        [frequency, ...]) of the dictionary entries starting with that character, in jieba's order.
+        groups, {character: where its record is}), then the groups and records (marshal each):
+        a group ("\\n".join(words), [frequency, ...]): the entries of two or more characters
+        starting with the same two characters, in jieba's order; a character's record (its own
+        entry's frequency or None, where its groups start, the second characters of its groups
+        as one string, the ends of its groups as native unsigned 32-bit ints: the groups of one
+        character follow one another, in the order of that string).
 
-    The file is mapped read-only (a forked worker shares it with its parent); `fill` copies one
-    character's group into a tokenizer's FREQ."""
+    The file is mapped read-only (a forked worker shares it with its parent)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -118,34 +143,56 @@ class Shelf:
             self._map.close()
             raise
         self.total: int = total
-        self.index: dict[str, tuple[int, int]] = index
+        self.index: dict[str, Where] = index
 
-    def fill(self, char: str, freq: dict[str, int]) -> None:
-        """The group of words starting with `char` into `freq` (none: nothing)."""
+    def read(self, where: Where) -> Any:
+        start = self._base + where[0]
+        return marshal.loads(self._map[start : start + where[1]])
+
+    def record(self, char: str) -> tuple[int | None, Groups | None]:
+        """A character's own frequency (None: not an entry) and its groups (None: none)."""
         where = self.index.get(char)
         if where is None:
-            return
-        start = self._base + where[0]
-        words, counts = marshal.loads(self._map[start : start + where[1]])
+            return None, None
+        own, start, seconds, ends = self.read(where)
+        return own, Groups(start, seconds, memoryview(ends).cast("I"))
+
+    def fill(self, where: Where, freq: dict[str, int]) -> None:
+        """One group into `freq`."""
+        words, counts = self.read(where)
         freq.update(zip(words.split("\n"), counts))
 
     @staticmethod
     def write(path: Path, freq: dict[str, int], total: int) -> None:
         """Write `freq` and `total` as a shelf at `path` (atomically: a temporary file renamed)."""
-        grouped: dict[str, tuple[list[str], list[int]]] = {}
+        own: dict[str, int] = {}
+        grouped: dict[str, dict[str, tuple[list[str], list[int]]]] = {}
         for word, count in freq.items():
             if "\n" in word or not word:
                 raise ValueError(f"cannot shelve the word {word!r}")
-            words, counts = grouped.setdefault(word[0], ([], []))
+            if len(word) == 1:
+                own[word] = count
+                grouped.setdefault(word, {})
+                continue
+            words, counts = grouped.setdefault(word[0], {}).setdefault(word[1], ([], []))
             words.append(word)
             counts.append(count)
-        index: dict[str, tuple[int, int]] = {}
-        blobs, offset = [], 0
-        for char, (words, counts) in grouped.items():
-            blob = marshal.dumps(("\n".join(words), counts))
-            index[char] = (offset, len(blob))
+        index: dict[str, Where] = {}
+        blobs: list[bytes] = []
+        offset = 0
+
+        def put(blob: bytes) -> Where:
+            nonlocal offset
             blobs.append(blob)
             offset += len(blob)
+            return offset - len(blob), len(blob)
+
+        for char, seconds in grouped.items():
+            start, ends = offset, array.array("I")
+            for words, counts in seconds.values():
+                put(marshal.dumps(("\n".join(words), counts)))
+                ends.append(offset - start)
+            index[char] = put(marshal.dumps((own.get(char), start, "".join(seconds), ends.tobytes())))
         header = marshal.dumps((total, offset, index))
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
@@ -182,20 +229,22 @@ def _open_shelf() -> Shelf | jieba.Tokenizer:
 
 
 class Segmenter(jieba.Tokenizer):
-    """A jieba Tokenizer whose prefix dictionary is read from the shelf one first character at a
-    time, as the text needs it: every FREQ lookup jieba makes while cutting a text is a piece of
-    that text (get_DAG's fragments, calc's and the HMM's spans), and a user word's entries all start
-    with its first character, so the groups of a text's characters are read before jieba cuts it
-    (`get_DAG`) or adds a word (`add_word`, `suggest_freq`): FREQ then holds what jieba's own
-    initialize builds for every key it is asked about, and the cut is the same (the same user
-    words added in the same order). A process reads the part of the ~500,000 entries its texts
-    touch (one corpora/ scan: ~45%) instead of all of them (~0.2 s CPU and ~40 MiB). Made from
-    a jieba Tokenizer instead (no shelf could be read), it holds that one's whole dictionary."""
+    """A jieba Tokenizer whose prefix dictionary is read from the shelf as the texts need it: every
+    FREQ lookup jieba makes while cutting a text is a piece of that text (get_DAG's fragments,
+    calc's and the HMM's spans), so it is one of the text's characters or starts with one of its
+    pairs of adjacent characters; a user word's entries are its prefixes. Those characters' and
+    pairs' entries are read before jieba cuts a text (`get_DAG`) or adds a word (`add_word`,
+    `suggest_freq`): FREQ then holds what jieba's own initialize builds for every key it is asked
+    about, and the cut is the same (the same user words added in the same order). A process reads
+    the part of the ~500,000 entries its texts lead to instead of all of them (~0.2 s CPU and
+    ~40 MiB): the user words' 3,829, a scan of corpora/ 18,150. Made from a jieba Tokenizer instead (no shelf could be read), it
+    holds that one's whole dictionary."""
 
     def __init__(self, source: Shelf | jieba.Tokenizer) -> None:
         super().__init__()
         self._shelf = source if isinstance(source, Shelf) else None
-        self._loaded: set[str] = set()
+        self._loaded: set[str] = set()  # characters and pairs whose entries are in FREQ
+        self._groups: dict[str, Groups | None] = {}  # a read character's groups
         self._lock = threading.Lock()
         if isinstance(source, Shelf):
             self.FREQ, self.total = {}, source.total
@@ -204,27 +253,47 @@ class Segmenter(jieba.Tokenizer):
         self.initialized = True
 
     def need(self, text: str) -> None:
-        """Read the groups of `text`'s characters that are not read yet."""
-        if self._shelf is None or self._loaded.issuperset(text):
+        """Read the entries of `text`'s characters and pairs that are not read yet."""
+        if self._shelf is None:
+            return
+        keys = set(text)
+        keys.update([text[k : k + 2] for k in range(len(text) - 1)])
+        if self._loaded.issuperset(keys):
             return
         with self._lock:
-            shelf = self._shelf
-            if shelf is None:
-                return
-            try:
-                for char in set(text) - self._loaded:
-                    shelf.fill(char, self.FREQ)
-                    self._loaded.add(char)
-            except (ValueError, TypeError, EOFError, IndexError):  # a group cut short: jieba's own load
-                full = jieba.Tokenizer()
-                full.initialize()
-                self.FREQ.update((w, f) for w, f in full.FREQ.items() if w[0] not in self._loaded)
-                self._shelf = None
+            self._read(sorted(keys - self._loaded, key=len))  # characters before their pairs
+
+    def _read(self, keys: list[str]) -> None:
+        shelf = self._shelf
+        if shelf is None:
+            return
+        try:
+            for key in keys:
+                if len(key) == 1:
+                    own, self._groups[key] = shelf.record(key)
+                    if own is not None:
+                        self.FREQ[key] = own
+                else:
+                    groups = self._groups[key[0]]
+                    where = groups.get(key[1]) if groups is not None else None
+                    if where is not None:
+                        shelf.fill(where, self.FREQ)
+                self._loaded.add(key)
+        except (ValueError, TypeError, EOFError, IndexError, KeyError):  # cut short: jieba's own load
+            full = jieba.Tokenizer()
+            full.initialize()
+            loaded = self._loaded
+            self.FREQ.update((w, f) for w, f in full.FREQ.items() if w[:2] not in loaded)
+            self._shelf = None
 
     def need_all(self) -> None:
-        """Read every group (a parent that forks several workers reads them once for all)."""
-        if self._shelf is not None:
-            self.need("".join(self._shelf.index))
+        """Read every entry (a parent that forks several workers reads them once for all)."""
+        shelf = self._shelf
+        if shelf is None:
+            return
+        with self._lock:
+            self._read(sorted(set(shelf.index) - self._loaded))
+            self._read(sorted({c + second for c, groups in self._groups.items() if groups for second in groups.seconds} - self._loaded))
 
     def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
         self.need(sentence)
