@@ -237,8 +237,8 @@ class Segmenter(jieba.Tokenizer):
     `suggest_freq`): FREQ then holds what jieba's own initialize builds for every key it is asked
     about, and the cut is the same (the same user words added in the same order). A process reads
     the part of the ~500,000 entries its texts lead to instead of all of them (~0.2 s CPU and
-    ~40 MiB): the user words' 3,829, a scan of corpora/ 18,150. Made from a jieba Tokenizer instead (no shelf could be read), it
-    holds that one's whole dictionary."""
+    ~40 MiB): the user words' 3,829, a scan of corpora/ 18,150. Made from a jieba Tokenizer
+    instead (no shelf could be read), it holds that one's whole dictionary."""
 
     def __init__(self, source: Shelf | jieba.Tokenizer) -> None:
         super().__init__()
