@@ -390,6 +390,15 @@ def _worker_init(die_with_parent: bool = True) -> None:
 # ------------------------------------------------------------------------------------ progress
 
 
+def _stderr_is_terminal() -> bool:
+    """Whether a progress bar on stderr is seen: rich draws none into a pipe or a file (it wrote
+    one empty line there), and importing and running it cost such a run ~0.03 CPU s."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
 def _progress():
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -479,9 +488,15 @@ class _Processes(_Runner):
             from .classify import preload
 
             with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
-                preload()
+                preload(whole_dictionary=workers > 1)  # one worker reads the parts its texts need
         import multiprocessing
 
+        from .gcpolicy import warm_up
+
+        # what this process holds now (modules, models) frozen before the fork: the workers' full
+        # collection at their warm-up walks only what they load themselves (no copy-on-write of
+        # every inherited object's page), and this process's exit does not walk it either
+        warm_up(collect=False)
         self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
@@ -748,7 +763,8 @@ def iter_parts(
     `workers`). `encode`: the streams the workers send as JSONL text. `records`: the other
     streams of the files scanned in this process as the records themselves (no dicts made to be
     decoded again: for `part_result`; worker, Dask and cached parts are as they come). `stats`: a
-    BatchStats to fill in (counts). A progress bar on stderr when more than one file (or as told).
+    BatchStats to fill in (counts). A progress bar on stderr when more than one file and stderr is
+    a terminal (or as told).
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
@@ -756,7 +772,7 @@ def iter_parts(
     files = [i.path for i in given]
     stats.files = sum(1 for i in given if not i.skipped)
     cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
-    show = len(files) > 1 if show_progress is None else show_progress
+    show = len(files) > 1 and _stderr_is_terminal() if show_progress is None else show_progress
     keys: dict[int, dict | None] = {}
     ready: dict[int, dict] = {}  # finished parts waiting for an earlier file
     runner, close, inflight, nxt = None, None, 0, 0
