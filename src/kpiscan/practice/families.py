@@ -392,17 +392,55 @@ def family_id(level2: str, leader: str) -> str:
 # ------------------------------------------------------------------ the library
 
 
+MEMBER_COLUMNS = ["level2", "key", "family_id", "pooled", "count", "dim"]
+_QUANTILE_COLUMNS = [f"q{int(p * 100)}" for p in QUANTILES]
+
+
 @dataclass
 class Library:
-    """Families with their target distributions (`families`, one row per family and unit) and
-    the keys that belong to each (`members`, one row per category and key)."""
+    """Families with their target distributions (`family_rows`: one dict per family and unit,
+    FAMILY_COLUMNS) and the keys that belong to each (`member_rows`: one per category and key,
+    MEMBER_COLUMNS). `families` and `members` are the same as pandas DataFrames, made on first
+    use: placing names, the peer statistics and the report's sheet and chart read the rows, so
+    `kpiscan report` does not import pandas (~0.3 CPU s). A row's values are as the DataFrame's
+    `to_dict("records")` gives them, which is what the peers compared before: a missing value
+    (a quantile, a unit, an operator, a dimension) is NaN in a column holding any value (pandas'
+    float and str columns; so a family-unit without an operator is not a floor to the peers)."""
 
-    families: pd.DataFrame
-    members: pd.DataFrame
+    family_rows: list[dict]
+    member_rows: list[dict]
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
+    source: Path | None = None  # the directory it was read from (`read`): its DataFrames are read from there
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
     _values: dict = field(default_factory=dict, repr=False, compare=False)  # (family, unit) -> its values as floats
+
+    def __post_init__(self) -> None:
+        _missing_as_nan(self.family_rows, ["unit", "op", *_QUANTILE_COLUMNS])
+        _missing_as_nan(self.member_rows, ["dim"])
+
+    @property
+    def families(self) -> pd.DataFrame:
+        """One row per family and unit (FAMILY_COLUMNS), as a pandas DataFrame."""
+        return self._frame(0, self.family_rows, FAMILY_COLUMNS)
+
+    @property
+    def members(self) -> pd.DataFrame:
+        """One row per category and key (MEMBER_COLUMNS), as a pandas DataFrame."""
+        return self._frame(1, self.member_rows, MEMBER_COLUMNS)
+
+    def _frame(self, k: int, rows: list[dict], columns: list[str]) -> pd.DataFrame:
+        frame = self._frames.get(k)
+        if frame is None:
+            import pandas as pd
+
+            if self.source is not None:
+                frame = pd.read_parquet(self.source / LIBRARY_FILES[k])
+            else:
+                frame = pd.DataFrame.from_records(rows, columns=columns)
+            self._frames[k] = frame
+        return frame
 
     def write(self, out: Path) -> dict[str, Path]:
         out = Path(out)
@@ -419,13 +457,15 @@ class Library:
 
     @classmethod
     def read(cls, directory: Path) -> "Library":
-        import pandas as pd
+        """The library `write` wrote in `directory`: its rows read with pyarrow (ParquetFile:
+        pq.read_table imports pandas), its DataFrames, when asked for, with pandas.read_parquet."""
+        import pyarrow.parquet as pq
 
         directory = Path(directory)
         docs_file = directory / "docs.txt"
         docs = frozenset(filter(None, docs_file.read_text(encoding="utf-8").splitlines())) if docs_file.exists() else frozenset()
-        return cls(families=pd.read_parquet(directory / LIBRARY_FILES[0]),
-                   members=pd.read_parquet(directory / LIBRARY_FILES[1]), docs=docs)
+        rows = [pq.ParquetFile(directory / name).read().to_pylist() for name in LIBRARY_FILES]
+        return cls(family_rows=rows[0], member_rows=rows[1], docs=docs, source=directory)
 
     # ---- placing new names
 
@@ -458,8 +498,7 @@ class Library:
 
     @cached_property
     def _known(self) -> dict[tuple[str, str], str]:
-        m = self.members
-        return dict(zip(zip(m["level2"], m["key"]), m["family_id"]))
+        return {(m["level2"], m["key"]): m["family_id"] for m in self.member_rows}
 
     def _index(self, level2: str):
         if level2 not in self._indexes:
@@ -467,12 +506,13 @@ class Library:
         return self._indexes[level2]
 
     def _make_index(self, level2: str):
-        m = self.members[(self.members["level2"] == level2) & (~self.members["pooled"])]
-        if m.empty:
+        m = [r for r in self.member_rows if r["level2"] == level2 and not r["pooled"]]
+        if not m:
             return None
         vec = vectoriser()
-        matrix = vec.fit_transform(list(m["key"]))
-        return vec, matrix, list(m["key"]), list(m["family_id"]), [d if isinstance(d, str) else None for d in m["dim"]]
+        keys = [r["key"] for r in m]
+        matrix = vec.fit_transform(keys)
+        return vec, matrix, keys, [r["family_id"] for r in m], [d if isinstance(d := r["dim"], str) else None for r in m]
 
     def stats(self, fam: str, unit: str | None) -> dict | None:
         """The library row of one family and unit, None when the library has none."""
@@ -489,7 +529,17 @@ class Library:
 
     @cached_property
     def _by_family(self) -> dict[tuple[str, str | None], dict]:
-        return {(r["family_id"], r["unit"]): r for r in self.families.to_dict("records")}
+        return {(r["family_id"], r["unit"]): r for r in self.family_rows}
+
+
+def _missing_as_nan(rows: list[dict], columns: list[str]) -> None:
+    """A None of these columns as NaN where the column holds any value (as a DataFrame's float
+    or str column holds it, and its to_dict gives it back)."""
+    for c in columns:
+        if any(r[c] is not None for r in rows):
+            for r in rows:
+                if r[c] is None:
+                    r[c] = float("nan")
 
 
 def _values(numbers: list[float]) -> list[float]:
@@ -540,7 +590,6 @@ class LibraryBuilder:
 
     def library(self, threshold: float = SIMILARITY) -> Library:
         import numpy as np
-        import pandas as pd
 
         fam_of: dict[tuple[str, str], str] = {}
         plain: dict[str, list] = defaultdict(list)
@@ -584,13 +633,12 @@ class LibraryBuilder:
                 **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
                 "values": _values(list(nums)),
             })
-        families = pd.DataFrame.from_records(records, columns=FAMILY_COLUMNS)
-        members = pd.DataFrame.from_records([
+        members = [
             {"level2": l2, "key": key, "family_id": fam_of[(l2, key)], "pooled": pooled, "count": n,
              "dim": self.dims[(l2, key)].most_common(1)[0][0] if self.dims.get((l2, key)) else None}
             for (l2, key, pooled), n in sorted(self.keys.items())
-        ], columns=["level2", "key", "family_id", "pooled", "count", "dim"])
-        return Library(families=families, members=members, docs=frozenset(self.docs), threshold=threshold)
+        ]
+        return Library(family_rows=records, member_rows=members, docs=frozenset(self.docs), threshold=threshold)
 
 
 FAMILY_COLUMNS = ["family_id", "level2", "family", "pooled", "members", "n_members", "count", "n_docs", "unit",
@@ -664,8 +712,23 @@ def builtin_library() -> Library:
     return Library.read(Path(str(files("kpiscan.practice") / DATA_DIR)))
 
 
+SHEET_COLUMNS = [c for c in FAMILY_COLUMNS if c != "values"]
+
+
+def sheet_rows(library: Library) -> list[dict]:
+    """The "指标库" sheet of the reviewer workbook: one row per family and unit (SHEET_COLUMNS: no
+    values, the first 12 members joined), by category, then most counted first, ties in the
+    library's order."""
+    rows = []
+    for r in sorted(library.family_rows, key=lambda r: (r["level2"], -r["count"])):
+        row = {c: r[c] for c in SHEET_COLUMNS}
+        row["members"] = "、".join(list(row["members"])[:12])
+        rows.append(row)
+    return rows
+
+
 def library_sheet(library: Library):
-    """The "指标库" sheet of the reviewer workbook: one row per family and unit, members joined."""
-    frame = library.families.drop(columns=["values"]).copy()
-    frame["members"] = frame["members"].map(lambda m: "、".join(list(m)[:12]))
-    return frame.sort_values(["level2", "count"], ascending=[True, False], kind="stable")
+    """`sheet_rows` as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(sheet_rows(library), columns=SHEET_COLUMNS)

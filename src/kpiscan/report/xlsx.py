@@ -865,7 +865,7 @@ class XlsxReport:
         self.first: _Book | None = None
         self.book: _Book | None = None
         self.crit = list(criteria())
-        self.library = None  # a kpiscan.practice library_frame: written as the 指标库 sheet on close
+        self.library: list[dict] | None = None  # kpiscan.practice.report.library_rows: the 指标库 sheet, written on close
         self._open_part()
 
     # ---------------------------------------------------------------- parts
@@ -968,11 +968,14 @@ LIBRARY_COLUMNS = [("本表 in scan", 7, False), ("指标族 family", 22, True),
                    ("P10", 8, False), ("P25", 8, False), ("中位数 median", 8, False), ("P75", 8, False), ("P90", 8, False)]
 
 
-def library_sheet(book: "_Book", frame: Any) -> None:
-    """指标库: the indicator families (kpiscan.practice.report.library_frame) with target quantiles per unit."""
+_LIBRARY_FIELDS = ["family", "level2", "members", "n_members", "count", "n_docs", "unit", "n_targets", "op",
+                   "q10", "q25", "q50", "q75", "q90"]
+
+
+def library_sheet(book: "_Book", rows: list[dict]) -> None:
+    """指标库: the indicator families (kpiscan.practice.report.library_rows) with target quantiles per unit."""
     sheet = _Sheet(book, "指标库 Library", LIBRARY_COLUMNS, 0)
-    for r in frame.itertuples():
-        row = ["是" if r.in_scan else "", r.family, r.level2, r.members, r.n_members, r.count, r.n_docs, r.unit,
-               r.n_targets, r.op, r.q10, r.q25, r.q50, r.q75, r.q90]
+    for r in rows:
+        row = ["是" if r["in_scan"] else "", *[r[k] for k in _LIBRARY_FIELDS]]
         sheet.add([None if v is None or (isinstance(v, float) and v != v) else v for v in row])
     sheet.finish()
