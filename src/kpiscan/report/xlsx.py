@@ -48,6 +48,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
+from ..classify.memo import memo_enabled
 from ..gcpolicy import collect_dropped
 from ..model import Indicator
 from ..review import criteria, rules
@@ -476,10 +477,12 @@ class _Shape:
     """A row's shape (fill, link column, type per column): its first and last column, its texts'
     columns (and their getter), the getters of its float and bool values and of its template's
     slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
-    numbered), its templates by special texts and bool values."""
+    numbered), its templates by special texts and bool values, and the XML of its short special
+    texts (`_text_cell`'s, by column and text: "=", ">=", "<90%" in the 比较 and 指标值 columns
+    of every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
     __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "bools", "slots", "templates")
+                 "texts", "floats", "bools", "slots", "templates", "cells")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
@@ -493,6 +496,10 @@ class _Shape:
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
         self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
         self.templates: dict[tuple, str] = {}
+        self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
+
+
+_CELL_MEMO_TEXT = 16  # the longest special text whose cell XML a shape keeps
 
 
 class _Sheet:
@@ -612,10 +619,16 @@ class _Sheet:
                 shape.templates[key] = template
         if special:
             values = list(values)
+            cells = shape.cells
             for k in special:
-                xml = self._text_cell(shape, k, values[k])
+                v = values[k]
+                xml = cells.get((k, v)) if cells is not None else None
                 if xml is None:
-                    return None
+                    xml = self._text_cell(shape, k, v)
+                    if xml is None:
+                        return None
+                    if cells is not None and len(v) <= _CELL_MEMO_TEXT and len(cells) < _MAX_SHAPES:
+                        cells[(k, v)] = xml
                 values[k] = xml
         return (template % shape.slots(values)).replace("\0", str(self.row + 1)), shape.first, shape.last
 
