@@ -316,6 +316,16 @@ def test_report_compares_with_a_given_library(tmp_path, corpus_files):
     assert res.exit_code == 1 and "error: --library" in res.output and "Traceback" not in res.output
 
 
+def _tfidf_texts(rng, keys: list[str], trial: int, shortest: int) -> list[str]:
+    """Names of the built-in library (two trials in three) or random texts with spaces, capitals
+    and Greek, 1 to all the keys of them."""
+    n = rng.choice([1, 2, 5, 30, 200, len(keys)])
+    if trial % 3:
+        return rng.sample(keys, min(n, len(keys)))
+    alphabet = list("满意度合格率数量质量时效成本社会效益 ABCabc12 \u3000\t") + ["ΣΑ", "İ"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(shortest, 12))) for _ in range(n)]
+
+
 def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
     """CharTfidf (the families' TF-IDF without importing scikit-learn) gives scikit-learn's
     TfidfVectorizer matrices: the same entries in the same order, equal to the last bit, on the
@@ -326,10 +336,9 @@ def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
     import numpy as np
 
     sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
-    from kpiscan.practice.families import VECTORISER, CharTfidf
+    from kpiscan.practice.families import VECTORISER, CharTfidf, cosines
 
     keys = list(builtin_library().members["key"])
-    alphabet = list("满意度合格率数量质量时效成本社会效益 ABCabc12 \u3000\t") + ["ΣΑ", "İ"]
     rng = random.Random(13)
 
     def same(a, b) -> bool:
@@ -337,18 +346,47 @@ def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
                 and a.data.dtype == b.data.dtype and a.data.tobytes() == b.data.tobytes())
 
     for trial in range(60):
-        n = rng.choice([1, 2, 5, 30, 200, len(keys)])
-        if trial % 3:
-            texts = rng.sample(keys, min(n, len(keys)))
-        else:
-            texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(n)]
+        texts = _tfidf_texts(rng, keys, trial, shortest=1)
         theirs, ours = sklearn_text.TfidfVectorizer(**VECTORISER, dtype=np.float32), CharTfidf()
         a, b = theirs.fit_transform(texts), ours.fit_transform(texts)
         assert same(a, b) and ours.vocabulary_ == theirs.vocabulary_
         assert ours.idf_.tobytes() == theirs.idf_.tobytes()
-        assert same((a @ a.T).tocsr(), (b @ b.T).tocsr())
+        assert (a @ a.T).toarray().tobytes() == cosines(b, b).toarray().tobytes()
         new = rng.sample(keys, 10) + ["新名称", "xyz", "满意度 ABC"]
         assert same(theirs.transform(new), ours.transform(new))
+
+
+def test_cosines_are_scipy_sparse_products_to_the_bit():
+    """`cosines(a, b)` (a @ b.T without scipy.sparse) gives scipy.sparse's float32 products to the
+    bit, on CharTfidf matrices of the built-in library's names and of random texts: the leader
+    clustering's row blocks against the rows before them, new names against a category's keys
+    (family_of) and one year's project names against the next's (years)."""
+    import random
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from kpiscan.practice.families import CharTfidf, cosines
+
+    keys = list(builtin_library().members["key"])
+    rng = random.Random(17)
+
+    def scipy_of(m):
+        return sp.csr_matrix((m.data, m.indices, m.indptr), shape=m.shape)
+
+    for trial in range(40):
+        texts = _tfidf_texts(rng, keys, trial, shortest=0)
+        n = len(texts)
+        vec = CharTfidf()
+        ours = vec.fit_transform(texts)
+        theirs = scipy_of(ours)
+        start, stop = sorted(rng.sample(range(n + 1), 2)) if n > 1 else (0, n)
+        got = cosines(ours.rows(start, stop), ours.rows(0, stop))
+        want = (theirs[start:stop] @ theirs[:stop].T).tocsr()
+        assert got.toarray().tobytes() == want.toarray().tobytes() and got.shape == want.shape
+        assert np.array_equal(got.indptr, want.indptr)  # (no sum of exactly 0 kept, as scipy keeps none)
+        new = vec.transform(rng.sample(keys, 10) + ["新名称", "xyz", "满意度 ABC", ""])
+        assert cosines(new, ours).toarray().tobytes() == (scipy_of(new) @ theirs.T).toarray().tobytes()
 
 
 def test_report_library_imports_no_sklearn(tmp_path):
@@ -362,7 +400,8 @@ def test_report_library_imports_no_sklearn(tmp_path):
             "library_from_rows(printed_rows(scan.indicators))\n"
             "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
             "from kpiscan.report import write_report; write_report(scan, sys.argv[2])\n"
-            "assert 'pandas' not in sys.modules, 'pandas imported'\n")
+            "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+            "assert 'scipy.sparse' not in sys.modules, 'scipy.sparse imported'\n")
     done = subprocess.run([sys.executable, "-c", code, str(ROOT / "corpora"), str(tmp_path)], capture_output=True, text=True,
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.returncode == 0, done.stderr

@@ -618,19 +618,27 @@ class _Sheet:
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         if special:
-            values = list(values)
-            cells = shape.cells
-            for k in special:
-                v = values[k]
-                xml = cells.get((k, v)) if cells is not None else None
-                if xml is None:
-                    xml = self._text_cell(shape, k, v)
-                    if xml is None:
-                        return None
-                    if cells is not None and len(v) <= _CELL_MEMO_TEXT and len(cells) < _MAX_SHAPES:
-                        cells[(k, v)] = xml
-                values[k] = xml
+            values = self._special_cells(shape, values, special)  # type: ignore[assignment]
+            if values is None:
+                return None
         return (template % shape.slots(values)).replace("\0", str(self.row + 1)), shape.first, shape.last
+
+    def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
+        """The row's values with each special text's slot holding its `_text_cell` XML (the
+        shape's memo of short ones first); None when one of them takes the writer's own path."""
+        values = list(values)
+        cells = shape.cells
+        for k in special:
+            v = values[k]
+            xml = cells.get((k, v)) if cells is not None else None
+            if xml is None:
+                xml = self._text_cell(shape, k, v)
+                if xml is None:
+                    return None
+                if cells is not None and len(v) <= _CELL_MEMO_TEXT and len(cells) < _MAX_SHAPES:
+                    cells[(k, v)] = xml
+            values[k] = xml
+        return values
 
     def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
         """The shape of a row with these types per column; None when a type is not one of the
