@@ -440,6 +440,31 @@ def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     return {bisect_right(starts, i) - 1 for i in at}
 
 
+_SPECIAL: dict[str, bool] = {}  # short text -> it needs a look of its own (`_special_by_text`)
+_SPECIAL_MEMO = 1 << 14  # texts kept (up to _SPECIAL_TEXT characters each: under ~2 MiB), then cleared
+_SPECIAL_TEXT = 32
+
+
+def _special_by_text(texts: Sequence[str]) -> set[int]:
+    """`_special_texts` decided text by text (exactly the texts that need a look: no | to count),
+    each short text once (a row's document, half, label, codes, unit, operator, department repeat
+    down a document's rows; a bounded memo, `_row_xml` takes `_special_texts` under
+    KPISCAN_CLASSIFY_MEMO=0)."""
+    found: set[int] = set()
+    memo = _SPECIAL
+    for k, text in enumerate(texts):
+        special = memo.get(text)
+        if special is None:
+            special = bool(_NOT_PLAIN.search(text)) or text.startswith(FORMULA_START)
+            if len(text) <= _SPECIAL_TEXT:
+                if len(memo) >= _SPECIAL_MEMO:
+                    memo.clear()
+                memo[text] = special
+        if special:
+            found.add(k)
+    return found
+
+
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
 _PLAIN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]*")  # an anchor XlsxWriter's Url keeps as it is
 
@@ -516,6 +541,7 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
+        self.memo = memo_enabled()  # _row_xml's texts looked at by _special_by_text
         # the part of a link before '#' -> the relationship target of the first Url made for it
         self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
@@ -608,8 +634,10 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        joined = "|".join(texts)
-        found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
+        if sum(map(len, texts)) + len(texts) - 1 > _LONG:  # (the texts joined by |: longer than _LONG)
+            found: Sequence[int] | set[int] = range(len(texts))
+        else:
+            found = _special_by_text(texts) if self.memo else _special_texts(texts, "|".join(texts))
         special = tuple(shape.str_columns[i] for i in sorted(found)) if found else ()
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
