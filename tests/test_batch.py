@@ -438,3 +438,44 @@ def test_cli_dask_env_without_address(docs, tmp_path, monkeypatch):
     res = CliRunner().invoke(app, ["scan", str(docs), "--out", str(tmp_path / "o"), "--dask", "env", "--no-classify"])
     assert res.exit_code == 1
     assert res.stderr.strip() == "error: --dask env: DASK_SCHEDULER_ADDRESS is not set (--dask env reads the scheduler address from it)"
+
+
+def test_lean_client_import_leaves_out_what_a_client_does_not_use():
+    """The CLI's `--dask` imports distributed without numpy, jinja2, colorama and curses (each an
+    optional import its importer catches); the client still works, and they import as usual after."""
+    pytest.importorskip("distributed")
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kpiscan.batch as b; d = b.import_distributed(lean=True); "
+        "print(sorted(m for m in ('numpy', 'jinja2', 'colorama', 'curses') if m in sys.modules)); "
+        "print(callable(d.Client), callable(d.as_completed)); import jinja2; print('jinja2' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(root / "src")}).stdout.split("\n")
+    assert out[:3] == ["[]", "True True", "True"]
+
+
+def test_lost_workers_files_on_stdout_are_one_clear_line_each(docs, monkeypatch):
+    """Without --out, a file whose worker process died is reported as one line on stderr and the
+    others' records still go to stdout (its part, made by the parent, holds no encoded stream:
+    it was written as text and failed with a TypeError traceback)."""
+    import os
+
+    real = batch.scan_part
+
+    def dies_on_notes(path, *args, **kw):
+        if Path(path).name == "notes.txt":
+            os._exit(1)  # the forked worker process dies on this file
+        return real(path, *args, **kw)
+
+    (docs / "notes.txt").write_text((docs / SMALL[0]).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(batch, "scan_part", dies_on_notes)
+    res = CliRunner().invoke(app, ["scan", str(docs), "--workers", "2", "--no-classify"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output
+    assert f"{docs / 'notes.txt'}: the worker process scanning it died" in res.output
+    assert {json.loads(line)["doc"] for line in res.stdout.splitlines() if line.startswith("{")} >= {SMALL[0]}

@@ -205,6 +205,25 @@ def test_manifest_matches_the_shipped_model_and_names_an_edited_lexicon(tmp_path
     assert "\n" not in line and "vague_terms.tsv" in line and "kpiscan train --out" in line
 
 
+def test_runtime_version_is_the_distributions_and_drift_names_another_jieba(tmp_path):
+    """The jieba version the drift check reads from the imported module is its distribution's
+    (importlib.metadata), and a manifest trained with another jieba is reported."""
+    import shutil
+    from importlib import metadata
+
+    import jieba
+
+    from kpiscan.classify.manifest import drift, manifest_path, runtime_version
+
+    assert runtime_version("jieba") == jieba.__version__ == metadata.version("jieba")
+    model = tmp_path / MODEL_PATH.name
+    shutil.copy(MODEL_PATH, model)
+    manifest = json.loads(manifest_path(MODEL_PATH).read_text(encoding="utf-8"))
+    manifest["trained_with"]["jieba"] = "0.0.1"
+    manifest_path(model).write_text(json.dumps(manifest), encoding="utf-8")
+    assert drift(model) == [f"jieba {jieba.__version__} (trained with 0.0.1)"]
+
+
 def test_train_refuses_to_overwrite_the_packaged_model(tmp_path):
     from typer.testing import CliRunner
 

@@ -132,3 +132,38 @@ def test_files_go_in_batches_and_the_preload_quietens_the_cluster(cluster, many)
         assert times["tick"] >= quiet["tick"] and times["monitor"] >= quiet["monitor"]
     for times in workers.values():
         assert times["memory_monitor"] >= quiet["memory_monitor"] and "profile" not in times
+
+
+def test_outputs_written_from_the_workers_utf8_bytes_identical_to_serial(cluster, many, tmp_path):
+    """`scan --out` through the cluster (JSONL and CSV, then --resume from its cache) writes the
+    same bytes as the serial scan; the encoded streams reach the client as UTF-8 bytes (what the
+    outputs and the cache write), not as text it decodes and encodes again."""
+    address, _ = cluster
+    text = (ROOT / "corpora" / SMALL[0]).read_text(encoding="utf-8")
+    (many / "mixed.txt").write_text(text + "\n注：附件 ≥95% “引号” \U0001f600\n", encoding="utf-8")
+    seen: list[type] = []
+    real = batch.iter_parts
+
+    def spying(*args, **kw):
+        for part in real(*args, **kw):
+            seen.extend(type(part[k]) for k in kw["encode"] if part["n"]["tables"])
+            yield part
+
+    for fmt in ("jsonl", "csv"):
+        serial, dask, again = (tmp_path / f"{run}-{fmt}" for run in ("serial", "dask", "again"))
+        batch.scan_to_outputs([many], serial, fmt, classify=False, show_progress=False)
+        batch.iter_parts = spying
+        try:
+            batch.scan_to_outputs([many], dask, fmt, classify=False, dask=address, show_progress=False)
+            assert seen and set(seen) == {bytes}, fmt
+            shutil.copytree(dask / batch.CACHE_DIRNAME, again / batch.CACHE_DIRNAME)
+            stats = BatchStats()
+            batch.scan_to_outputs([many], again, fmt, classify=False, dask=address, resume=True, stats=stats, show_progress=False)
+        finally:
+            batch.iter_parts = real
+        assert stats.cached == stats.files - 1  # all but empty.txt (a failed file is not cached)
+        names = sorted(f.name for f in serial.iterdir() if f.is_file() and not f.name.startswith("."))
+        assert names == sorted(f.name for f in dask.iterdir() if f.is_file() and not f.name.startswith("."))
+        for name in names:
+            assert (dask / name).read_bytes() == (serial / name).read_bytes(), (fmt, name)
+            assert (again / name).read_bytes() == (serial / name).read_bytes(), (fmt, name)

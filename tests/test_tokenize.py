@@ -48,10 +48,12 @@ def test_qualitative_text_has_no_value_span():
     assert list(get_nlp()("社会效益明显提升").spans["values"]) == []
 
 
-def test_jieba_dictionary_copy_is_jiebas_own(tmp_path, monkeypatch):
-    """The JSON copy of jieba's prefix dictionary (read ~4x faster than jieba's marshal cache)
-    holds exactly what jieba's initialize builds, written by a first load and read by the next;
-    a corrupt copy falls back to jieba."""
+def test_jieba_shelf_is_jiebas_own_dictionary(tmp_path, monkeypatch):
+    """The shelf of jieba's prefix dictionary (grouped by first two characters, read as texts need
+    it) holds exactly what jieba's initialize builds: written by a first load, read by the next
+    with no jieba load; a segmenter reading it holds jieba's entries of the characters and pairs
+    of adjacent characters of the texts it cut, all of them once every group is read; a cut-short
+    shelf, or a bad group in a whole one, falls back to jieba's own load."""
     import jieba
 
     from kpiscan import tokenize
@@ -59,21 +61,59 @@ def test_jieba_dictionary_copy_is_jiebas_own(tmp_path, monkeypatch):
     monkeypatch.setattr(tokenize.tempfile, "gettempdir", lambda: str(tmp_path))
     own = jieba.Tokenizer()
     own.initialize()
-    first, second = jieba.Tokenizer(), jieba.Tokenizer()
-    tokenize._load_dictionary(first)  # no copy yet: jieba loads it, the copy is written
-    copy = tokenize._dictionary_copy()
-    assert copy.parent == tmp_path and copy.is_file()
-    monkeypatch.setattr(jieba.Tokenizer, "initialize", lambda self, dictionary=None: (_ for _ in ()).throw(AssertionError("jieba asked")))
-    tokenize._load_dictionary(second)  # read from the copy alone
-    assert first.FREQ == second.FREQ == own.FREQ and first.total == second.total == own.total
-    text = "年度绩效目标完成率达到95%以上的项目数量"
-    assert list(second.cut(text)) == list(own.cut(text))
-    monkeypatch.undo()
-    monkeypatch.setattr(tokenize.tempfile, "gettempdir", lambda: str(tmp_path))
-    copy.write_bytes(b"[1, {")  # cut short
-    third = jieba.Tokenizer()
-    tokenize._load_dictionary(third)
-    assert third.FREQ == own.FREQ
+    first = tokenize._open_shelf()  # no shelf yet: jieba loads the dictionary, the shelf is written
+    path = tokenize._shelf_path()
+    assert not isinstance(first, tokenize.Shelf) and first.FREQ == own.FREQ
+    assert path.parent == tmp_path and path.is_file()
+    with monkeypatch.context() as m:
+        m.setattr(jieba.Tokenizer, "initialize", lambda self, dictionary=None: (_ for _ in ()).throw(AssertionError("jieba asked")))
+        shelf = tokenize._open_shelf()  # read from the shelf alone
+        assert isinstance(shelf, tokenize.Shelf) and shelf.total == own.total
+        lazy = tokenize.Segmenter(shelf)
+        text = "年度绩效目标完成率达到95%以上的项目数量"
+        assert list(lazy.cut(text)) == list(own.cut(text))
+        pairs = {text[k : k + 2] for k in range(len(text) - 1)}
+        wanted = {w: f for w, f in own.FREQ.items() if (w in text and len(w) == 1) or w[:2] in pairs}
+        assert lazy.FREQ == wanted and lazy.total == own.total  # its characters' and pairs' entries
+        lazy.need_all()
+        assert lazy.FREQ == own.FREQ
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # cut short
+    again = tokenize._open_shelf()
+    assert not isinstance(again, tokenize.Shelf) and again.FREQ == own.FREQ and path.read_bytes() == data
+    start = len(data) - 1000  # inside the groups: the last one's bytes garbled, the file's length kept
+    path.write_bytes(data[:start] + bytes(1000))
+    broken = tokenize.Segmenter(tokenize._open_shelf())
+    broken.need(text)
+    broken.need_all()
+    assert broken._shelf is None and broken.FREQ == own.FREQ  # the garbled group sent it to jieba
+
+
+def test_segmenter_cuts_as_jieba_with_the_user_words(tmp_path, monkeypatch):
+    """The segmenter (shelf read as needed, user words added) cuts every gold name and value as a
+    jieba Tokenizer loaded whole with the same user words does, with and without the HMM."""
+    import json
+    from pathlib import Path
+
+    import jieba
+
+    from kpiscan import tokenize
+
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    for word in tokenize.user_words():
+        plain.add_word(word, freq=plain.suggest_freq(word, tune=False))
+    texts = set()
+    for gold in sorted((Path(__file__).resolve().parents[1] / "corpora" / "gold").glob("*.jsonl")):
+        for line in gold.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            texts.update((record["name"], record["value"], record["name"] + record["value"]))
+    assert len(texts) > 1000
+    ours = tokenize.segmenter()
+    for text in sorted(texts):
+        for hmm in (True, False):
+            assert list(ours.cut(text, HMM=hmm)) == list(plain.cut(text, HMM=hmm)), text
+    assert ours.total == plain.total
 
 
 def test_jieba_is_imported_without_pkg_resources_and_reads_its_dictionary_by_path():

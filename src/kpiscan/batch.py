@@ -9,8 +9,9 @@ it is done, in input order, and the runner keeps counts, not results.
 A part is what the outputs need of one file and nothing more: {"format", "files", "problems", "n"
 (counts), "tables" (TableBlock.to_dict(), no body rows), "indicators" (records), "unparsed"}. Each
 of the three streams is a list of dicts, or, when `encode` names it, its JSONL text already encoded
-(by the worker, so that the parent only writes strings). Workers and Dask tasks return parts; the
-parent writes them and forgets them.
+(by the worker, so that the parent only writes strings; from a Dask task, and from the cache, its
+UTF-8 bytes, written as they are). Workers and Dask tasks return parts; the parent writes them and
+forgets them.
 
 Bounded: at most `window` files are in flight or waiting for an earlier file to finish (2 per
 worker, at least 4), so memory does not grow with the corpus and a Dask client holds a bounded
@@ -61,7 +62,7 @@ from .read.text import check_regular, load_bytes
 from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
-CACHE_FORMAT = 3  # entries hold parts (no table bodies), streams as JSONL text; bump when the layout changes
+CACHE_FORMAT = 4  # entries hold parts (no table bodies), streams as JSONL in UTF-8, sizes in bytes; bump when the layout changes
 LOCK_NAME = ".kpiscan.lock"
 DASK_FILES = ("send", "shared")
 
@@ -97,12 +98,14 @@ class BatchStats:
 STREAMS = ("indicators", "tables", "unparsed")
 
 
-def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = False) -> dict[str, Any]:
+def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = False, utf8: bool = False) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
     the streams named in `encode` as JSONL text, encoded straight from the records (no list of
-    dicts in between: a file of a million rows holds one form at a time). `records`: the other
-    streams as the records themselves, for a reader in this process (`part_result` takes them as
-    they are): the result's tables lose their body rows, as a part's tables do."""
+    dicts in between: a file of a million rows holds one form at a time); `utf8`: as its UTF-8
+    bytes (`write.json_lines`), what the outputs write, so that no process on the way decodes
+    and encodes it again. `records`: the other streams as the records themselves, for a reader
+    in this process (`part_result` takes them as they are): the result's tables lose their body
+    rows, as a part's tables do."""
     from .write import json_lines
 
     part: dict[str, Any] = {
@@ -121,7 +124,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = Fals
         for t in result.tables:
             t.body = []
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
-        part[k] = json_lines(items) if k in encode else list(items) if records else [x.to_dict() for x in items]
+        part[k] = json_lines(items, utf8) if k in encode else list(items) if records else [x.to_dict() for x in items]
     return part
 
 
@@ -130,14 +133,20 @@ def _are_records(stream: Any) -> bool:
     return isinstance(stream, list) and bool(stream) and not isinstance(stream[0], dict)
 
 
-def stream_text(part: dict, k: str) -> str:
-    """Stream `k` of a part as JSONL text."""
+def stream_jsonl(part: dict, k: str) -> str | bytes:
+    """Stream `k` of a part as JSONL: its text, or its UTF-8 bytes when it came as bytes."""
     from .write import json_line, json_lines
 
     v = part[k]
     if _are_records(v):
         return json_lines(v)
-    return v if isinstance(v, str) else "".join(json_line(r) for r in v)
+    return v if isinstance(v, (str, bytes)) else "".join(json_line(r) for r in v)
+
+
+def stream_text(part: dict, k: str) -> str:
+    """Stream `k` of a part as JSONL text."""
+    v = stream_jsonl(part, k)
+    return v.decode() if isinstance(v, bytes) else v
 
 
 def stream_records(part: dict, k: str) -> list[dict]:
@@ -145,6 +154,8 @@ def stream_records(part: dict, k: str) -> list[dict]:
     v = part[k]
     if _are_records(v):
         return [x.to_dict() for x in v]
+    if isinstance(v, bytes):
+        return [json.loads(line) for line in v.split(b"\n") if line]
     return [json.loads(line) for line in v.split("\n") if line] if isinstance(v, str) else v
 
 
@@ -239,42 +250,47 @@ class ScanCache:
         if key is None:
             return None
         try:
-            with self._entry(path).open(encoding="utf-8", newline="") as fh:
+            with self._entry(path).open("rb") as fh:
                 entry = json.loads(fh.readline())
                 if entry.get("key") != key:
                     return None
-                part, sizes, text = entry["part"], entry["sizes"], fh.read()
-            if sum(sizes.values()) != len(text):
+                part, sizes, data = entry["part"], entry["sizes"], fh.read()
+            if sum(sizes.values()) != len(data):
                 return None  # cut short
             at = 0
-            for k in STREAMS:
-                part[k], at = text[at : at + sizes[k]], at + sizes[k]
+            for k in STREAMS:  # kept as UTF-8 bytes: the outputs write them as they are
+                part[k], at = data[at : at + sizes[k]], at + sizes[k]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, stale, or unreadable: scan again
         return _renamed(part, entry.get("given"), str(path))
 
     def store(self, path: Path, key: dict[str, Any] | None, part: dict[str, Any]) -> bool:
         """Write the entry atomically; False when not cached (failed file, unreadable key). An
-        entry is one JSON line (the key, the part without its streams, each stream's length) and
-        then the streams' JSONL text as it is (encoded once, for the outputs and the cache)."""
+        entry is one JSON line (the key, the part without its streams, each stream's length in
+        bytes) and then the streams' JSONL in UTF-8 as it is (encoded once, for the outputs and
+        the cache)."""
         if key is None or not part["n"]["tables"]:
             return False
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._entry(path)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        streams = {k: stream_text(part, k) for k in STREAMS}
+        streams = {k: _utf8(stream_jsonl(part, k)) for k in STREAMS}
         head = {
             "key": key,
             "given": str(path),
             "part": {k: v for k, v in part.items() if k not in STREAMS},
             "sizes": {k: len(v) for k, v in streams.items()},
         }
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(json.dumps(head) + "\n")
+        with tmp.open("wb") as fh:
+            fh.write(json.dumps(head).encode() + b"\n")
             for k in STREAMS:
                 fh.write(streams[k])
         os.replace(tmp, target)
         return True
+
+
+def _utf8(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode()
 
 
 # ------------------------------------------------------------------------------------ one file
@@ -339,19 +355,20 @@ def scan_part(
     encode: tuple[str, ...] = (),
     doc: str | None = None,
     records: bool = False,
+    utf8: bool = False,
 ) -> dict:
     """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL
-    text; `doc`: the name of the document in its records; `records`: the other streams as
-    records, for this process: see `part_of`). With `data`, the file's bytes are scanned from a
+    text, `utf8`: as UTF-8 bytes; `doc`: the name of the document in its records; `records`: the
+    other streams as records, for this process: see `part_of`). With `data`, the file's bytes are scanned from a
     private temporary copy of the same name (a worker without the input filesystem); the part
     names the file `given` (as the user named it) either way."""
     given = given if given is not None else str(path)
     if data is None:
-        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records), str(path), given)
+        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records, utf8), str(path), given)
     with tempfile.TemporaryDirectory(prefix="kpiscan-") as tmp:
         copy = Path(tmp) / Path(given).name
         copy.write_bytes(data)
-        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records), str(copy), given)
+        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records, utf8), str(copy), given)
 
 
 def _worker_init(die_with_parent: bool = True) -> None:
@@ -371,6 +388,15 @@ def _worker_init(die_with_parent: bool = True) -> None:
 
 
 # ------------------------------------------------------------------------------------ progress
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether a progress bar on stderr is seen: rich draws none into a pipe or a file (it wrote
+    one empty line there), and importing and running it cost such a run ~0.03 CPU s."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 def _progress():
@@ -462,9 +488,15 @@ class _Processes(_Runner):
             from .classify import preload
 
             with contextlib.suppress(FileNotFoundError):  # no model: each file reports it
-                preload()
+                preload(whole_dictionary=workers > 1)  # one worker reads the parts its texts need
         import multiprocessing
 
+        from .gcpolicy import warm_up
+
+        # what this process holds now (modules, models) frozen before the fork: the workers' full
+        # collection at their warm-up walks only what they load themselves (no copy-on-write of
+        # every inherited object's page), and this process's exit does not walk it either
+        warm_up(collect=False)
         self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
@@ -495,7 +527,10 @@ def _lean_imports():
     PyYAML has it (0.002 instead of 0.022 CPU s for the two packaged files, the same data); and
     numpy (~0.07 s), when this process has not imported it, which distributed imports only to
     allocate receive buffers without zeroing them (without it: a bytearray; the client's messages
-    are batches of parts of a few MB)."""
+    are batches of parts of a few MB). Also left out, each an optional import its importer
+    catches (`except ImportError`), for what a command-line client never shows: jinja2 (dask's
+    HTML reprs for notebooks, `dask.widgets`: ~0.014 CPU s) and colorama and curses (tornado's
+    coloured log formatter, which dask does not use: ~0.003)."""
     from .imports import hidden
 
     safe_load = None
@@ -508,7 +543,7 @@ def _lean_imports():
     except ImportError:  # no PyYAML: distributed's import says so
         pass
     try:
-        with hidden("numpy"):
+        with hidden("numpy", "jinja2", "colorama", "curses"):
             yield
     finally:
         if safe_load is not None:
@@ -638,12 +673,12 @@ class _Dask(_Runner):
                 self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
             size = len(data)
-            args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc)
+            args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc, False, True)
         else:
             size = 0
             with contextlib.suppress(OSError):
                 size = path.stat().st_size
-            args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc)
+            args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc, False, True)
         if self.batch and self.size + size > self.limit:
             self._flush()
         self.batch.append((i, path, args))
@@ -728,7 +763,8 @@ def iter_parts(
     `workers`). `encode`: the streams the workers send as JSONL text. `records`: the other
     streams of the files scanned in this process as the records themselves (no dicts made to be
     decoded again: for `part_result`; worker, Dask and cached parts are as they come). `stats`: a
-    BatchStats to fill in (counts). A progress bar on stderr when more than one file (or as told).
+    BatchStats to fill in (counts). A progress bar on stderr when more than one file and stderr is
+    a terminal (or as told).
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
@@ -736,7 +772,7 @@ def iter_parts(
     files = [i.path for i in given]
     stats.files = sum(1 for i in given if not i.skipped)
     cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
-    show = len(files) > 1 if show_progress is None else show_progress
+    show = len(files) > 1 and _stderr_is_terminal() if show_progress is None else show_progress
     keys: dict[int, dict | None] = {}
     ready: dict[int, dict] = {}  # finished parts waiting for an earlier file
     runner, close, inflight, nxt = None, None, 0, 0
@@ -842,12 +878,18 @@ def scan_to_outputs(
     stats = stats if stats is not None else BatchStats()
     if out is None:
         for part in iter_parts(paths, stats=stats, encode=("indicators",), **options):
-            sys.stdout.write(part["indicators"])
+            text = stream_jsonl(part, "indicators")  # a part made here (a lost worker's file) holds dicts
+            raw = getattr(sys.stdout, "buffer", None) if os.linesep == "\n" else None  # text mode writes os.linesep
+            if isinstance(text, bytes) and raw is not None:
+                sys.stdout.flush()
+                raw.write(text)
+            else:
+                sys.stdout.write(text.decode() if isinstance(text, bytes) else text)
         return {}
     out = Path(out)
     # the workers encode what is written as JSONL; CSV and Parquet need the records as dicts
     encode = STREAMS if fmt == "jsonl" else ("tables", "unparsed")
     with output_lock(out), OutputWriter(out, fmt) as writer:
         for part in iter_parts(paths, cache_dir=out / CACHE_DIRNAME, resume=resume, stats=stats, encode=encode, **options):
-            writer.add({**part, **{k: stream_text(part, k) if k in encode else stream_records(part, k) for k in STREAMS}})
+            writer.add({**part, **{k: stream_jsonl(part, k) if k in encode else stream_records(part, k) for k in STREAMS}})
     return writer.written

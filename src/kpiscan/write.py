@@ -64,17 +64,25 @@ def json_line(record: dict) -> str:
         return _ENCODE(_finite(record)) + "\n"
 
 
-def json_lines(records: Sequence[Any]) -> str:
+def json_lines(records: Sequence[Any], utf8: bool = False) -> Any:
     """Records (of one class) as JSONL, `json_line(r.to_dict())` each: encoded straight from the
     records when their class's to_dict is its fields (schema.encodes_as_fields), else through
-    to_dict."""
+    to_dict. `utf8`: as its UTF-8 bytes (orjson's own output, not decoded) where it has them;
+    text where it cannot be encoded (a lone surrogate: the writer reports it as it would)."""
     cls: type = type(records[0]) if records else dict
     if records and schema.encodes_as_fields(cls) and all(type(r) is cls for r in records):
         try:
-            return b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records).decode()
+            data = b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records)
+            return data if utf8 else data.decode()
         except TypeError:  # orjson.JSONEncodeError: what it refuses goes through json_line
             pass
-    return "".join(json_line(r.to_dict()) for r in records)
+    text = "".join(json_line(r.to_dict()) for r in records)
+    if utf8:
+        try:
+            return text.encode()
+        except UnicodeEncodeError:
+            pass
+    return text
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
@@ -146,10 +154,18 @@ class _Sink:
         if fmt != "jsonl":
             self.flat = schema.flat_values(cls, "join") if fmt == "csv" else schema.flat_values(cls, "keep", _finite)
 
-    def add(self, records: str | Iterable[dict[str, Any]]) -> None:
+    def add(self, records: str | bytes | Iterable[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
+            if isinstance(records, bytes) and os.linesep != "\n":  # text mode writes os.linesep
+                records = records.decode()
+            if isinstance(records, bytes):  # JSONL already in UTF-8: written as it is, after the text before it
+                self.fh.flush()
+                self.fh.buffer.write(records)
+                return
             self.fh.write(records if isinstance(records, str) else "".join(json_line(r) for r in records))
             return
+        if isinstance(records, bytes):
+            records = records.decode()
         if isinstance(records, str):
             records = [json.loads(line) for line in records.split("\n") if line]
         flat = self.flat
@@ -190,7 +206,8 @@ class OutputWriter:
             w.add({"indicators": [...], "tables": [...], "unparsed": [...], "problems": [...], "skipped": [...]})
         w.written   # {"indicators": out/indicators.jsonl, ...}, renamed into place on success
 
-    A stream is a list of `to_dict()` dicts or its JSONL text already encoded (`json_line`).
+    A stream is a list of `to_dict()` dicts or its JSONL text already encoded (`json_line`), as
+    text or as its UTF-8 bytes.
     Nothing is renamed into place when the block ends with an exception: the temporary files are
     removed and the previous outputs (if any) stay as they were.
     """

@@ -79,12 +79,14 @@ def load_model(path: Path | None = None) -> ArrayClassifier:
     return load_checked("measurability", "fitted classifier", MODEL_FILE, ArrayClassifier.load, path)
 
 
-def preload() -> None:
-    """Load what every scan needs once (the model, jieba's dictionary): call it in a parent process
-    before forking workers, or once per worker where the platform spawns them."""
+def preload(whole_dictionary: bool = False) -> None:
+    """Load what every scan needs once (the model, jieba's segmenter): call it in a parent process
+    before forking workers, or once per worker where the platform spawns them. jieba's dictionary
+    is read as texts need it (`tokenize.Segmenter`); `whole_dictionary`: all of it now, for a
+    parent that forks several workers (read once, not once in each)."""
     from ..tokenize import preload as preload_tokenizer
 
-    preload_tokenizer()
+    preload_tokenizer(whole_dictionary)
     load_model()
 
 

@@ -17,7 +17,6 @@ named functions of the model's module (`inputs`), never code read from the file.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 FORMAT = "kpiscan-linear/1"
 
@@ -222,7 +222,7 @@ class LinearModel:
     @classmethod
     def load(cls, path: Path, inputs: Inputs, words: Callable[[str], list[str]]) -> LinearModel:
         try:
-            spec = json.loads(Path(path).read_text(encoding="utf-8"))
+            spec = orjson.loads(Path(path).read_bytes())  # the floats json gives, bit for bit, ~4x faster
             return cls(spec, inputs, words)
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ModelFileError(f"{path}: not a usable model file ({err})") from err

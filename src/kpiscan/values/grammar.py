@@ -19,6 +19,7 @@ from typing import Any
 
 import regex
 
+from kpiscan.patterns import cached_compile
 from kpiscan.values.vocab import vocabulary
 
 # ---------------------------------------------------------------- folding
@@ -250,13 +251,13 @@ def prefix_pattern_text() -> str:
 @cache
 def against_pattern() -> regex.Pattern[str]:
     """Read backwards: a word that makes the year after it a baseline ("较|2023年增长5%")."""
-    return regex.compile(r"(?r)\L<against>", against=_named_lists()["against"])
+    return cached_compile(r"(?r)\L<against>", against=_named_lists()["against"])
 
 
 @cache
 def prefix_pattern() -> regex.Pattern[str]:
     lists: dict[str, Any] = _named_lists()
-    return regex.compile(prefix_pattern_text(), ignore_unused=True, **lists)
+    return cached_compile(prefix_pattern_text(), **lists)
 
 
 def pattern_text(forms: tuple[str, ...] | None = None) -> str:
@@ -285,7 +286,7 @@ class Grammar:
 @cache
 def compiled(forms: tuple[str, ...] | None = None) -> Grammar:
     lists: dict[str, Any] = _named_lists()
-    pattern = regex.compile(pattern_text(forms), regex.VERBOSE, ignore_unused=True, **lists)
+    pattern = cached_compile(pattern_text(forms), regex.VERBOSE, **lists)  # ~0.1 s a grammar compiled
     return Grammar(pattern, {name: number - 1 for name, number in pattern.groupindex.items()})
 
 

@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 import regex
 
 from kpiscan.model import Target
+from kpiscan.patterns import cached_compile
 from kpiscan.schema import field_reader
 from kpiscan.values import numbers
 from kpiscan.values.grammar import (
@@ -137,7 +138,7 @@ def _baseline_starts() -> frozenset[str]:
 @cache
 def _baseline_word() -> regex.Pattern[str]:
     """Any baseline word (上年, 全省平均水平, 同比): the relative form's one required part."""
-    return regex.compile(r"\L<baseline>", baseline=list(vocabulary().baseline_words["baseline"]))
+    return cached_compile(r"\L<baseline>", baseline=list(vocabulary().baseline_words["baseline"]))
 
 
 def _is_baseline_year(g: Groups, folded: str) -> bool:
@@ -488,7 +489,7 @@ _BLANK_DIGITS = "*×xX_…?#"
 def _placeholder_pattern() -> regex.Pattern[str]:
     v = vocabulary()
     scales = "".join(v.scales)
-    return regex.compile(
+    return cached_compile(
         rf"(?P<cmp>\L<cmp_before>)?[{regex.escape(_BLANK_DIGITS)}]*\(?[{scales}]*"
         r"(?:(?P<unit>\L<unit>)(?:[/·](?P<per>\L<unit>)|(?P<more>\L<unit>))*)?\)?(?P<cmp_after>\L<cmp_after>)?",
         cmp_before=list(v.comparators_before), cmp_after=list(v.comparators_after), unit=list(v.units))

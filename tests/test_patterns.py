@@ -1,0 +1,79 @@
+"""kpiscan.patterns: a regex pattern read back from the machine's copy of its compiled code is
+the pattern regex.compile makes; a broken or foreign copy is compiled again, never trusted."""
+from __future__ import annotations
+
+import csv
+import pickle
+from pathlib import Path
+
+import pytest
+import regex
+
+from kpiscan import patterns
+from kpiscan.values.grammar import _named_lists, numbered_forms, pattern_text
+
+SPEC = Path(__file__).with_name("specs") / "values.tsv"
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(patterns.tempfile, "gettempdir", lambda: str(tmp_path))
+    return tmp_path
+
+
+def _raw_values() -> list[str]:
+    lines = [line for line in SPEC.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return [row["raw"] for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)]
+
+
+def _matches(pattern: regex.Pattern[str], texts: list[str]) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for text in texts for m in pattern.finditer(text)]
+
+
+def test_read_back_grammar_matches_as_compiled(cache_dir, monkeypatch):
+    """The value grammar of every numbered form (a verbose pattern with named lists), compiled and
+    written, then read back with regex.compile unavailable: same pattern, flags, groups and named
+    lists, and the same matches on every printed value of tests/specs/values.tsv."""
+    text, lists = pattern_text(numbered_forms()), _named_lists()
+    want = regex.compile(text, regex.VERBOSE, ignore_unused=True, **lists)
+    first = patterns.cached_compile(text, regex.VERBOSE, **lists)
+    path = patterns.cache_path(text, regex.VERBOSE, lists)
+    assert path.parent == cache_dir and path.is_file()
+    monkeypatch.setattr(regex, "compile", lambda *a, **k: pytest.fail("compiled again"))
+    again = patterns.cached_compile(text, regex.VERBOSE, **lists)
+    assert again is not first
+    for got in (first, again):
+        assert (got.pattern, got.flags, got.groupindex, got.named_lists) == (want.pattern, want.flags, want.groupindex, want.named_lists)
+    values = _raw_values()
+    assert len(values) > 500
+    assert _matches(again, values) == _matches(want, values)
+
+
+def test_other_lists_or_flags_are_another_file(cache_dir):
+    one = patterns.cache_path(r"\L<w>", 0, {"w": ["上年", "同比"]})
+    assert one == patterns.cache_path(r"\L<w>", 0, {"w": ["同比", "上年"]})  # a named list is a set
+    assert one != patterns.cache_path(r"\L<w>", 0, {"w": ["上年"]})
+    assert one != patterns.cache_path(r"\L<w>", regex.IGNORECASE, {"w": ["上年", "同比"]})
+    assert patterns.cached_compile(r"\L<w>", w=["上年"]).findall("较上年同比") == ["上年"]
+    assert patterns.cached_compile(r"\L<w>", w=["上年", "同比"]).findall("较上年同比") == ["上年", "同比"]
+
+
+def test_cut_short_or_foreign_copy_is_compiled_again(cache_dir, tmp_path):
+    text = r"(?P<n>\d+)\s*(?P<u>\L<unit>)"
+    path = patterns.cache_path(text, 0, {"unit": ["人", "人次"]})
+    good = patterns.cached_compile(text, unit=["人", "人次"])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert patterns.cached_compile(text, unit=["人", "人次"]).match("12人次").group("u") == "人次"
+    assert path.read_bytes() == data  # written again
+    path.write_bytes(pickle.dumps(regex.compile(r"\d+")))  # another pattern under this name
+    assert patterns.cached_compile(text, unit=["人", "人次"]).pattern == good.pattern
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    path.write_bytes(pickle.dumps(Payload()))  # a pickle that would run code: refused, not run
+    assert patterns.cached_compile(text, unit=["人", "人次"]).match("3人").group("n") == "3"
+    assert not marker.exists()
