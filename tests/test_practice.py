@@ -316,6 +316,16 @@ def test_report_compares_with_a_given_library(tmp_path, corpus_files):
     assert res.exit_code == 1 and "error: --library" in res.output and "Traceback" not in res.output
 
 
+def _tfidf_texts(rng, keys: list[str], trial: int, shortest: int) -> list[str]:
+    """Names of the built-in library (two trials in three) or random texts with spaces, capitals
+    and Greek, 1 to all the keys of them."""
+    n = rng.choice([1, 2, 5, 30, 200, len(keys)])
+    if trial % 3:
+        return rng.sample(keys, min(n, len(keys)))
+    alphabet = list("满意度合格率数量质量时效成本社会效益 ABCabc12 \u3000\t") + ["ΣΑ", "İ"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(shortest, 12))) for _ in range(n)]
+
+
 def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
     """CharTfidf (the families' TF-IDF without importing scikit-learn) gives scikit-learn's
     TfidfVectorizer matrices: the same entries in the same order, equal to the last bit, on the
@@ -326,10 +336,9 @@ def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
     import numpy as np
 
     sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
-    from kpiscan.practice.families import VECTORISER, CharTfidf
+    from kpiscan.practice.families import VECTORISER, CharTfidf, cosines
 
     keys = list(builtin_library().members["key"])
-    alphabet = list("满意度合格率数量质量时效成本社会效益 ABCabc12 \u3000\t") + ["ΣΑ", "İ"]
     rng = random.Random(13)
 
     def same(a, b) -> bool:
@@ -337,30 +346,63 @@ def test_char_tfidf_is_sklearns_vectoriser_to_the_bit():
                 and a.data.dtype == b.data.dtype and a.data.tobytes() == b.data.tobytes())
 
     for trial in range(60):
-        n = rng.choice([1, 2, 5, 30, 200, len(keys)])
-        if trial % 3:
-            texts = rng.sample(keys, min(n, len(keys)))
-        else:
-            texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(n)]
+        texts = _tfidf_texts(rng, keys, trial, shortest=1)
         theirs, ours = sklearn_text.TfidfVectorizer(**VECTORISER, dtype=np.float32), CharTfidf()
         a, b = theirs.fit_transform(texts), ours.fit_transform(texts)
         assert same(a, b) and ours.vocabulary_ == theirs.vocabulary_
         assert ours.idf_.tobytes() == theirs.idf_.tobytes()
-        assert same((a @ a.T).tocsr(), (b @ b.T).tocsr())
+        assert (a @ a.T).toarray().tobytes() == cosines(b, b).toarray().tobytes()
         new = rng.sample(keys, 10) + ["新名称", "xyz", "满意度 ABC"]
         assert same(theirs.transform(new), ours.transform(new))
 
 
+def test_cosines_are_scipy_sparse_products_to_the_bit():
+    """`cosines(a, b)` (a @ b.T without scipy.sparse) gives scipy.sparse's float32 products to the
+    bit, on CharTfidf matrices of the built-in library's names and of random texts: the leader
+    clustering's row blocks against the rows before them, new names against a category's keys
+    (family_of) and one year's project names against the next's (years)."""
+    import random
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from kpiscan.practice.families import CharTfidf, cosines
+
+    keys = list(builtin_library().members["key"])
+    rng = random.Random(17)
+
+    def scipy_of(m):
+        return sp.csr_matrix((m.data, m.indices, m.indptr), shape=m.shape)
+
+    for trial in range(40):
+        texts = _tfidf_texts(rng, keys, trial, shortest=0)
+        n = len(texts)
+        vec = CharTfidf()
+        ours = vec.fit_transform(texts)
+        theirs = scipy_of(ours)
+        start, stop = sorted(rng.sample(range(n + 1), 2)) if n > 1 else (0, n)
+        got = cosines(ours.rows(start, stop), ours.rows(0, stop))
+        want = (theirs[start:stop] @ theirs[:stop].T).tocsr()
+        assert got.toarray().tobytes() == want.toarray().tobytes() and got.shape == want.shape
+        assert np.array_equal(got.indptr, want.indptr)  # (no sum of exactly 0 kept, as scipy keeps none)
+        new = vec.transform(rng.sample(keys, 10) + ["新名称", "xyz", "满意度 ABC", ""])
+        assert cosines(new, ours).toarray().tobytes() == (scipy_of(new) @ theirs.T).toarray().tobytes()
+
+
 def test_report_library_imports_no_sklearn(tmp_path):
-    """Building the scan's own library and placing names in it needs no scikit-learn."""
+    """Building the scan's own library and placing names in it needs no scikit-learn; the
+    report (its 指标库 sheet and chart, the peers, the Parquet findings) imports no pandas."""
     import subprocess
 
     code = ("import sys; from kpiscan.practice.families import builtin_library, library_from_rows, printed_rows\n"
             "lib = builtin_library(); print(lib.family_of('数量指标', '新建道路长度'))\n"
             "import kpiscan; scan = kpiscan.scan(sys.argv[1], classify=False)\n"
             "library_from_rows(printed_rows(scan.indicators))\n"
-            "assert 'sklearn' not in sys.modules, 'sklearn imported'\n")
-    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "corpora")], capture_output=True, text=True,
+            "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
+            "from kpiscan.report import write_report; write_report(scan, sys.argv[2])\n"
+            "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+            "assert 'scipy.sparse' not in sys.modules, 'scipy.sparse imported'\n")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "corpora"), str(tmp_path)], capture_output=True, text=True,
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.returncode == 0, done.stderr
 
@@ -417,3 +459,51 @@ def test_goal_matching_indexed_per_table_is_the_pairwise_rule(corpus_scan):
                 assert c.matched == pairwise, (t.doc, t.index, c.text)
             pairs += len(rows)
     assert pairs > 1000
+
+
+def test_library_rows_are_its_frames_and_the_sheet_and_chart_orders_are_pandas(corpus_scan):
+    """A library's rows (what the report reads) are its DataFrames' records, built or read
+    back (`Library.read`); the 指标库 sheet's rows and the chart's families come in the order
+    the pandas sorts that made them before give (by category then count, stable; the chart's
+    sort_values("n_targets", ascending=False), numpy's quicksort, ties and all)."""
+    import math
+    import random
+
+    import numpy as np
+    import pandas as pd
+
+    from kpiscan.practice.report import _most_targets, library_rows
+
+    def missing(v) -> bool:
+        return v is None or isinstance(v, float) and math.isnan(v)
+
+    def same(a, b) -> bool:  # (a missing str is None in pandas 2's columns, NaN in pandas 3's)
+        if missing(a) and missing(b):
+            return True
+        if isinstance(a, (list, np.ndarray)) or isinstance(b, (list, np.ndarray)):
+            return list(a) == list(b)
+        return a == b and type(a) is type(b)
+
+    def same_rows(rows, records) -> bool:
+        return len(rows) == len(records) and all(r.keys() == w.keys() and all(same(r[k], w[k]) for k in r)
+                                                 for r, w in zip(rows, records))
+
+    built = build_library(corpus_scan.indicators + [ind("d9", 1, 9, "数量指标", "新建道路长度", "12公里")])
+    no_op = [r for r in built.family_rows if not r["n_targets"]]
+    assert no_op and all(math.isnan(r["op"]) and math.isnan(r["q50"]) for r in no_op)  # as pandas 3's frame held them
+    for lib in (built, builtin_library()):
+        assert same_rows(lib.family_rows, lib.families.to_dict("records"))
+        assert same_rows(lib.member_rows, lib.members.to_dict("records"))
+        frame = lib.families.drop(columns=["values"]).copy()
+        frame["members"] = frame["members"].map(lambda m: "、".join(list(m)[:12]))
+        frame = frame.sort_values(["level2", "count"], ascending=[True, False], kind="stable")
+        assert same_rows(library_sheet(lib).to_dict("records"), frame.to_dict("records"))
+        mine = {r["family_id"] for r in lib.family_rows[::3]}
+        frame.insert(0, "in_scan", frame["family_id"].isin(mine))
+        frame = frame.sort_values(["in_scan", "count"], ascending=[False, False], kind="stable")
+        assert same_rows(library_rows([], lib, families=mine), frame.to_dict("records"))
+    rng = random.Random(5)
+    for n in (0, 1, 12, 17, 40, 300):
+        rows = [{"n_targets": rng.choice([3, 3, 4, 5, 5, 5, 9, 40]), "k": k} for k in range(n)]
+        want = pd.DataFrame(rows).sort_values("n_targets", ascending=False).head(12).to_dict("records") if n else []
+        assert [r["k"] for r in _most_targets(rows, 12)] == [r["k"] for r in want]

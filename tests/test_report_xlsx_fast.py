@@ -168,17 +168,29 @@ def test_report_rows_write_the_same_file(tmp_path):
         assert 'location="t1-L' in sheet and "<r>rich</r>" in sheet and "p%203.html" in rels
 
 
-def test_workbook_members_deflated_at_zip_level(tmp_path):
-    """_Book's workbook deflates its members at ZIP_LEVEL (not zlib's default), and XlsxWriter's
-    own ZipFile name is restored once it is stored."""
-    _report_book(tmp_path / "book.xlsx", _Sheet)
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
-    with zipfile.ZipFile(tmp_path / "book.xlsx") as z:
-        info = z.getinfo("xl/worksheets/sheet1.xml")
-        data = z.read(info)
-    for level, expected in ((ZIP_LEVEL, True), (6, False)):
-        c = zlib.compressobj(level, zlib.DEFLATED, -15)
-        assert (len(c.compress(data) + c.flush()) == info.compress_size) is expected, level
+def test_workbook_members_deflated_at_zip_level(tmp_path, monkeypatch):
+    """_Book's workbook deflates its members at ZIP_LEVEL with zlib (not zlib's default), or by
+    ISA-L at ISAL_LEVEL where python-isal is installed: the same members either way; and
+    XlsxWriter's own ZipFile name is restored once it is stored."""
+    from kpiscan.report import xlsx
+
+    books = {}
+    for deflater in ([xlsx._isal] if xlsx._isal is not None else []) + [None]:
+        monkeypatch.setattr(xlsx, "_isal", deflater)
+        path = tmp_path / f"book-{deflater is not None}.xlsx"
+        _report_book(path, _Sheet)
+        assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None
+            books[deflater is not None] = {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}
+            info = z.getinfo("xl/worksheets/sheet1.xml")
+            data = z.read(info)
+        module = deflater or zlib
+        for level, expected in (((xlsx.ISAL_LEVEL if deflater else ZIP_LEVEL), True), ((3 if deflater else 6), False)):
+            c = module.compressobj(level, zlib.DEFLATED, -15)
+            size = sum(len(c.compress(data[at:at + 8192])) for at in range(0, len(data), 8192))  # (ZipFile.write's reads)
+            assert (size + len(c.flush()) == info.compress_size) is expected, (deflater, level)
+    assert len(set(map(lambda b: tuple(sorted(b.items())), books.values()))) == 1
 
 
 def test_relationships_written_as_xlsxwriter_writes_them():
@@ -264,9 +276,10 @@ def test_tail_columns_are_the_flat_row_of_the_record(corpora):
 def test_special_texts_finds_every_text_that_needs_a_look():
     """_special_texts (one search of a row's texts joined by |) counts every text that is not
     written as it is: a character or _xHHHH_ to escape, a space at either end, a formula-like
-    start; and, where no text holds a |, no other."""
+    start; and, where no text holds a |, no other. _special_by_text (text by text, a memo of
+    short ones) counts exactly those."""
     from kpiscan.cellsafe import FORMULA_START
-    from kpiscan.report.xlsx import _NOT_PLAIN, _special_texts
+    from kpiscan.report.xlsx import _NOT_PLAIN, _special_by_text, _special_texts
 
     pieces = [t for t in ROW_TEXTS if t] + ["x", "中文", "|", " ", "\u3000", "\t", "_x0041_", "_x00G1_", "=", "-1"]
     rng = random.Random(11)
@@ -275,5 +288,6 @@ def test_special_texts_finds_every_text_that_needs_a_look():
         needs = {k for k, t in enumerate(texts) if _NOT_PLAIN.search(t) or t.startswith(FORMULA_START)}
         found = _special_texts(texts, "|".join(texts))
         assert needs <= found, texts
+        assert _special_by_text(texts) == needs == _special_by_text(texts), texts  # (the second from its memo)
         if not any("|" in t for t in texts):
             assert found == needs, texts

@@ -155,3 +155,64 @@ def _decoded(decode, cls, d):
         return _typed(decode(cls, d))
     except TypeError:  # a required field left out: both refuse it
         return "TypeError"
+
+
+def _arrow_same(values, typ) -> bool:
+    """schema.arrow_array gives what pa.array gives (the same array, or the same error)."""
+    def made(build):
+        try:
+            return build(values, typ)
+        except Exception as error:  # noqa: BLE001 - the error itself is compared
+            return type(error)
+
+    want, got = made(pa.array), made(schema.arrow_array)
+    if isinstance(want, type):
+        return got is want
+    return not isinstance(got, type) and got.type == want.type and got.null_count == want.null_count \
+        and got.equals(want) and got.to_pylist() == want.to_pylist()
+
+
+def test_arrow_arrays_from_buffers_are_pa_arrays_on_a_scan(scanned):
+    """schema.arrow_array (built from buffers, so that pa.array's pandas check does not import
+    pandas) gives pa.array's array for every flat column of the records of a real scan, and
+    arrow_rows the table pa.array's columns make."""
+    from kpiscan.write import _finite
+
+    result, review = scanned
+    for cls, recs in ((Indicator, result.indicators), (TableBlock, result.tables), (Unparsed, result.unparsed),
+                      (Finding, review.findings), (TableScore, review.tables), (DocumentScore, review.documents)):
+        rows = [schema.flat_values(cls, "keep", _finite)(r.to_dict()) for r in recs]
+        fields = list(schema.arrow_schema(cls))
+        for k, field in enumerate(fields):
+            assert _arrow_same([row[k] for row in rows], field.type), (cls.__name__, field.name)
+        want = pa.Table.from_arrays([pa.array([row[k] for row in rows], type=f.type) for k, f in enumerate(fields)],
+                                    schema=schema.arrow_schema(cls))
+        assert schema.arrow_rows(cls, rows).equals(want)
+
+
+def test_arrow_arrays_from_buffers_are_pa_arrays_on_random_columns():
+    """Random columns of every flat kind, with and without nulls, and of lists of each; what
+    arrow_array leaves to pa.array (a value of another type, an int32 out of range, a lone
+    surrogate, a datetime for a date) gets pa.array's array or error."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(7)
+    makers = {
+        pa.int32(): lambda: rng.randint(-2**31, 2**31 - 1), pa.int64(): lambda: rng.randint(-2**63, 2**63 - 1),
+        pa.float64(): lambda: rng.choice([rng.uniform(-1e9, 1e9), 0.0, -0.0, float("inf"), 1e-310]),
+        pa.bool_(): lambda: rng.random() < 0.5, pa.date32(): lambda: dt.date.fromordinal(rng.randint(1, 800_000)),
+        pa.string(): lambda: "".join(rng.choice("ab 中文\n\"_x0041_") for _ in range(rng.randint(0, 6))),
+    }
+    for typ, make in list(makers.items()):
+        makers[pa.list_(typ)] = lambda make=make: [make() for _ in range(rng.randint(0, 3))]
+    for typ, make in makers.items():
+        for n in (0, 1, 7, 8, 9, 100):
+            for nulls in (0.0, 0.3, 1.0):
+                values = [None if rng.random() < nulls else make() for _ in range(n)]
+                assert _arrow_same(values, typ), (typ, values)
+    odd = [([2**31], pa.int32()), ([True, 1], pa.int64()), ([1, 2.5], pa.float64()), (["\ud800"], pa.string()),
+           ([dt.datetime(2024, 1, 2, 3, 4)], pa.date32()), ([1], pa.string()), ([[1, None]], pa.list_(pa.int64())),
+           ([(1, 2)], pa.list_(pa.int64())), ([0, 1], pa.bool_())]
+    for values, typ in odd:
+        assert _arrow_same(values, typ), (typ, values)

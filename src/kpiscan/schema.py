@@ -24,7 +24,7 @@ import sys
 from dataclasses import MISSING, Field, dataclass, fields
 from functools import cache
 from operator import attrgetter
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 SCHEMA_VERSION = "1"  # bump when a flat column changes type or meaning (not when one is added)
 META = "kpiscan"
@@ -341,7 +341,118 @@ def arrow_rows(cls: type, rows: list[tuple[Any, ...]], name: str | None = None) 
 
     schema = arrow_schema(cls, name)
     columns = list(zip(*rows)) if rows else [()] * len(schema)
-    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
+    return pa.Table.from_arrays([arrow_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
+def arrow_array(values: Sequence[Any], typ: Any) -> Any:
+    """`pa.array(values, type=typ)`, built from its buffers where the column is one of the flat
+    rows' plain kinds (string, int32, int64, float64, bool, date32, a list of those; values of exactly
+    that Python type or None), else by pa.array itself (dates, a value of another type: its
+    conversion and its errors). pa.array of a Python sequence first asks whether it is a pandas
+    object, which imports pandas (~0.25 CPU s, all that `kpiscan report` and a Parquet scan used
+    pandas for). The same arrays (tests/test_schema_arrow.py compares them with pa.array's)."""
+    import pyarrow as pa
+
+    try:
+        made = _from_buffers(values, typ)
+    except (AttributeError, OverflowError, TypeError, ValueError, UnicodeError, pa.ArrowException):
+        made = None
+    return made if made is not None else pa.array(values, type=typ)
+
+
+_EPOCH_DAY = _dt.date(1970, 1, 1).toordinal()
+
+
+def _from_buffers(values: Sequence[Any], typ: Any) -> Any:
+    """`arrow_array` from buffers; None for a type or value it leaves to pa.array."""
+    import pyarrow as pa
+
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    name = "list" if isinstance(typ, pa.ListType) else str(typ)
+    found = _BUILDERS.get(name)
+    if found is None or not kinds <= {found[0]}:
+        return None
+    valid = [v is not None for v in values] if None in values else None
+    nulls = len(values) - sum(valid) if valid is not None else 0
+    return found[1](values, typ, _bits(valid) if valid is not None else None, nulls)
+
+
+def _numbers(code: str) -> Callable[..., Any]:
+    """An int32/int64/float64 column: its values as a C array (typecode `code`), 0 where null."""
+    def build(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
+        import array
+
+        import pyarrow as pa
+
+        data = array.array(code, [0 if v is None else v for v in values] if nulls else values)
+        if data.itemsize != typ.bit_width // 8:
+            return None
+        return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(data)], null_count=nulls)
+    return build
+
+
+def _dates(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
+    """A date32 column: days since 1970-01-01 (exactly dates: a datetime is pa.array's)."""
+    import array
+
+    import pyarrow as pa
+
+    days = array.array("i", [0 if v is None else v.toordinal() - _EPOCH_DAY for v in values])
+    return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(days)], null_count=nulls)
+
+
+def _bools(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(typ, len(values), [bitmap, _bits([v is True for v in values])], null_count=nulls)
+
+
+def _strings(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
+    """A string column through pyarrow's StringBuilder (UTF-8; a lone surrogate raises)."""
+    import pyarrow as pa
+
+    builder = pa.lib.StringBuilder()
+    builder.append_values(values)
+    made = builder.finish()
+    return made if made.type == typ and len(made) == len(values) else None
+
+
+def _lists(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
+    """A list column: its offsets and its items' column (itself from buffers)."""
+    import array
+
+    import pyarrow as pa
+
+    child = _from_buffers([x for v in values if v is not None for x in v], typ.value_type)
+    if child is None:
+        return None
+    offsets = array.array("i", [0])
+    total = 0
+    for v in values:
+        total += len(v) if v is not None else 0
+        offsets.append(total)
+    return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(offsets)], null_count=nulls, children=[child])
+
+
+# Arrow type -> (the one Python type its values may have besides None, its builder)
+_BUILDERS: dict[str, tuple[type, Callable[..., Any]]] = {
+    "int32": (int, _numbers("i")),
+    "int64": (int, _numbers("q")),
+    "double": (float, _numbers("d")),
+    "date32[day]": (_dt.date, _dates),
+    "bool": (bool, _bools),
+    "string": (str, _strings),
+    "list": (list, _lists),
+}
+
+
+def _bits(flags: list[bool]) -> Any:
+    """An Arrow bitmap (least significant bit first) of these flags."""
+    import pyarrow as pa
+
+    number = int("".join("1" if f else "0" for f in reversed(flags)) or "0", 2)
+    return pa.py_buffer(number.to_bytes((len(flags) + 7) // 8, "little"))
 
 
 def frame(cls: type, dicts: list[dict[str, Any]]) -> Any:

@@ -256,13 +256,76 @@ VECTORISER = dict(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
 _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's CountVectorizer._white_spaces (re)
 
 
+class Csr:
+    """A sparse matrix in compressed rows (numpy arrays: float32 `data`, int32 `indices`, `indptr`;
+    `shape`), as scipy.sparse.csr_matrix stores it: what CharTfidf makes and `cosines` multiplies,
+    without importing scipy.sparse (~0.15 CPU s, the report's only use of it)."""
+
+    __slots__ = ("data", "indices", "indptr", "shape")
+
+    def __init__(self, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> None:
+        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
+
+    def rows(self, start: int, stop: int) -> "Csr":
+        """Rows start..stop-1 (matrix[start:stop])."""
+        at, end = int(self.indptr[start]), int(self.indptr[stop])
+        return Csr(self.data[at:end], self.indices[at:end], self.indptr[start:stop + 1] - at, (stop - start, self.shape[1]))
+
+    def toarray(self) -> Any:
+        import numpy as np
+
+        dense = np.zeros(self.shape, dtype=self.data.dtype)
+        dense[np.repeat(np.arange(self.shape[0]), np.diff(self.indptr)), self.indices] = self.data
+        return dense
+
+
+def cosines(a: Csr, b: Csr) -> Csr:
+    """a @ b.T (row i of a against row k of b) as scipy.sparse computes it in float32
+    (sparsetools csr_matmat): each product a[i,j] * b[k,j] rounded to float32 and added to the
+    (i, k) sum in float32, in the order of row i's stored entries; sums of exactly 0 left out.
+    The same values to the bit (tests/test_practice.py compares them); a row's entries come by
+    column (scipy's come in another order: nothing here reads that order)."""
+    import numpy as np
+
+    # b's entries by column (term), then by row: the rows of b holding each term
+    b_rows = np.repeat(np.arange(b.shape[0], dtype=np.int64), np.diff(b.indptr))
+    by_term = np.lexsort((b_rows, b.indices))
+    term_rows, term_values = b_rows[by_term], b.data[by_term]
+    counts = np.bincount(b.indices, minlength=max(a.shape[1], b.shape[1]))
+    starts = np.cumsum(counts) - counts
+    # every (entry of a, row of b sharing its term): a's entries in stored order
+    a_rows = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
+    n = counts[a.indices]
+    total = int(n.sum())
+    entry = np.repeat(np.arange(len(a.indices)), n)
+    offset = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+    at = starts[a.indices][entry] + offset
+    i, k = a_rows[entry], term_rows[at]
+    products = a.data[entry] * term_values[at]  # float32 times float32: float32
+    order = np.lexsort((k, i))  # stable: each (i, k)'s products in a's stored order
+    i, k, products = i[order], k[order], products[order]
+    first = np.ones(total, dtype=bool)
+    first[1:] = (i[1:] != i[:-1]) | (k[1:] != k[:-1])
+    group_starts = np.nonzero(first)[0]
+    lengths = np.diff(np.append(group_starts, total))
+    sums = np.zeros(len(group_starts), dtype=np.float32)
+    for p in range(int(lengths.max()) if len(lengths) else 0):  # the p-th product of every pair, in order
+        groups = np.nonzero(lengths > p)[0]
+        sums[groups] += products[group_starts[groups] + p]
+    keep = sums != 0
+    rows_of = i[group_starts][keep]
+    indptr = np.zeros(a.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows_of, minlength=a.shape[0]), out=indptr[1:])
+    return Csr(sums[keep], k[group_starts][keep].astype(np.int32), indptr, (a.shape[0], b.shape[0]))
+
+
 class CharTfidf:
     """scikit-learn's `TfidfVectorizer(**VECTORISER, dtype=np.float32)` (char 1-2 grams of the
-    lower-cased text, sublinear tf, smoothed idf, rows l2-normalised) in numpy and scipy.sparse:
-    the same matrices, entry for entry, stored in the same order and equal to the last bit
-    (tests/test_practice.py compares the two), so that the report and `family_of` do not import
-    scikit-learn (~1.5 s of CPU and ~140 MiB at first use). `fit_transform(texts)`, then
-    `transform(texts)`."""
+    lower-cased text, sublinear tf, smoothed idf, rows l2-normalised) in numpy: the same
+    matrices (`Csr`), entry for entry, stored in the same order and equal to the last bit
+    (tests/test_practice.py compares the two), so that the report and `family_of` import neither
+    scikit-learn (~1.5 s of CPU and ~140 MiB at first use) nor scipy.sparse. `fit_transform(texts)`,
+    then `transform(texts)`."""
 
     def __init__(self) -> None:
         self.vocabulary_: dict[str, int] = {}
@@ -273,11 +336,10 @@ class CharTfidf:
         text = _WHITE_SPACES.sub(" ", text.lower())
         return list(text) + [text[i:i + 2] for i in range(len(text) - 1)]
 
-    def _counts(self, texts: list[str], vocabulary: dict[str, int], grow: bool):
-        """CountVectorizer._count_vocab: per text its distinct grams' (index, count) in order of
-        first sight, the indices sorted per row."""
+    def _counts(self, texts: list[str], vocabulary: dict[str, int], grow: bool) -> Csr:
+        """CountVectorizer._count_vocab: per text its distinct grams' (index, count), the
+        indices sorted per row (csr_matrix.sort_indices)."""
         import numpy as np
-        import scipy.sparse as sp
 
         indices: list[int] = []
         values: list[int] = []
@@ -291,15 +353,14 @@ class CharTfidf:
                         continue
                     j = vocabulary[gram] = len(vocabulary)
                 counter[j] = counter.get(j, 0) + 1
-            indices.extend(counter)
-            values.extend(counter.values())
+            for j in sorted(counter):
+                indices.append(j)
+                values.append(counter[j])
             indptr.append(len(indices))
-        matrix = sp.csr_matrix((np.asarray(values, dtype=np.intc), np.asarray(indices, dtype=np.intc),
-                                np.asarray(indptr, dtype=np.intc)), shape=(len(texts), len(vocabulary)), dtype=np.float32)
-        matrix.sort_indices()
-        return matrix
+        return Csr(np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.intc),
+                   np.asarray(indptr, dtype=np.intc), (len(texts), len(vocabulary)))
 
-    def _weigh(self, matrix):
+    def _weigh(self, matrix: Csr) -> Csr:
         """TfidfTransformer.transform: sublinear tf times idf, each row l2-normalised as
         sklearn's inplace_csr_row_normalize_l2 does it (squares in float32, summed in order in
         double, each value divided in double)."""
@@ -321,7 +382,7 @@ class CharTfidf:
         matrix.data = (data.astype(np.float64) / np.repeat(norms, lengths)).astype(np.float32)
         return matrix
 
-    def fit_transform(self, texts: list[str]):
+    def fit_transform(self, texts: list[str]) -> Csr:
         import numpy as np
 
         vocabulary: dict[str, int] = {}
@@ -329,7 +390,7 @@ class CharTfidf:
         order = np.empty(len(vocabulary), dtype=matrix.indices.dtype)  # _sort_features: terms by name
         for new, (_term, old) in enumerate(sorted(vocabulary.items())):
             order[old] = new
-        matrix.indices = order.take(matrix.indices, mode="clip")
+        matrix.indices = order.take(matrix.indices, mode="clip")  # (not sorted again, as sklearn leaves them)
         self.vocabulary_ = {term: int(order[old]) for term, old in vocabulary.items()}
         df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
         df += 1.0
@@ -340,7 +401,7 @@ class CharTfidf:
         self.idf_ = idf
         return self._weigh(matrix)
 
-    def transform(self, texts: list[str]):
+    def transform(self, texts: list[str]) -> Csr:
         return self._weigh(self._counts(list(texts), self.vocabulary_, grow=False))
 
 
@@ -370,7 +431,7 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
     chunk = 2048
     for start in range(0, len(names), chunk):
         stop = min(len(names), start + chunk)
-        sims = (matrix[start:stop] @ matrix[:stop].T).tocsr()  # each key against the keys before it
+        sims = cosines(matrix.rows(start, stop), matrix.rows(0, stop))  # each key against the keys before it
         indptr, indices, data = sims.indptr, sims.indices.tolist(), sims.data  # float32 kept: compared as before
         for i in range(start, stop):
             at, end = indptr[i - start], indptr[i - start + 1]  # its row's entries, in stored order
@@ -392,17 +453,55 @@ def family_id(level2: str, leader: str) -> str:
 # ------------------------------------------------------------------ the library
 
 
+MEMBER_COLUMNS = ["level2", "key", "family_id", "pooled", "count", "dim"]
+_QUANTILE_COLUMNS = [f"q{int(p * 100)}" for p in QUANTILES]
+
+
 @dataclass
 class Library:
-    """Families with their target distributions (`families`, one row per family and unit) and
-    the keys that belong to each (`members`, one row per category and key)."""
+    """Families with their target distributions (`family_rows`: one dict per family and unit,
+    FAMILY_COLUMNS) and the keys that belong to each (`member_rows`: one per category and key,
+    MEMBER_COLUMNS). `families` and `members` are the same as pandas DataFrames, made on first
+    use: placing names, the peer statistics and the report's sheet and chart read the rows, so
+    `kpiscan report` does not import pandas (~0.3 CPU s). A row's values are as the DataFrame's
+    `to_dict("records")` gives them, which is what the peers compared before: a missing value
+    (a quantile, a unit, an operator, a dimension) is NaN in a column holding any value (pandas'
+    float and str columns; so a family-unit without an operator is not a floor to the peers)."""
 
-    families: pd.DataFrame
-    members: pd.DataFrame
+    family_rows: list[dict]
+    member_rows: list[dict]
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
+    source: Path | None = None  # the directory it was read from (`read`): its DataFrames are read from there
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)
     _indexes: dict = field(default_factory=dict, repr=False, compare=False)
     _values: dict = field(default_factory=dict, repr=False, compare=False)  # (family, unit) -> its values as floats
+
+    def __post_init__(self) -> None:
+        _missing_as_nan(self.family_rows, ["unit", "op", *_QUANTILE_COLUMNS])
+        _missing_as_nan(self.member_rows, ["dim"])
+
+    @property
+    def families(self) -> pd.DataFrame:
+        """One row per family and unit (FAMILY_COLUMNS), as a pandas DataFrame."""
+        return self._frame(0, self.family_rows, FAMILY_COLUMNS)
+
+    @property
+    def members(self) -> pd.DataFrame:
+        """One row per category and key (MEMBER_COLUMNS), as a pandas DataFrame."""
+        return self._frame(1, self.member_rows, MEMBER_COLUMNS)
+
+    def _frame(self, k: int, rows: list[dict], columns: list[str]) -> pd.DataFrame:
+        frame = self._frames.get(k)
+        if frame is None:
+            import pandas as pd
+
+            if self.source is not None:
+                frame = pd.read_parquet(self.source / LIBRARY_FILES[k])
+            else:
+                frame = pd.DataFrame.from_records(rows, columns=columns)
+            self._frames[k] = frame
+        return frame
 
     def write(self, out: Path) -> dict[str, Path]:
         out = Path(out)
@@ -419,13 +518,15 @@ class Library:
 
     @classmethod
     def read(cls, directory: Path) -> "Library":
-        import pandas as pd
+        """The library `write` wrote in `directory`: its rows read with pyarrow (ParquetFile:
+        pq.read_table imports pandas), its DataFrames, when asked for, with pandas.read_parquet."""
+        import pyarrow.parquet as pq
 
         directory = Path(directory)
         docs_file = directory / "docs.txt"
         docs = frozenset(filter(None, docs_file.read_text(encoding="utf-8").splitlines())) if docs_file.exists() else frozenset()
-        return cls(families=pd.read_parquet(directory / LIBRARY_FILES[0]),
-                   members=pd.read_parquet(directory / LIBRARY_FILES[1]), docs=docs)
+        rows = [pq.ParquetFile(directory / name).read().to_pylist() for name in LIBRARY_FILES]
+        return cls(family_rows=rows[0], member_rows=rows[1], docs=docs, source=directory)
 
     # ---- placing new names
 
@@ -449,7 +550,7 @@ class Library:
         if index is None:
             return None
         vec, matrix, keys, fams, dims = index
-        sims = (vec.transform([key]) @ matrix.T).toarray()[0]
+        sims = cosines(vec.transform([key]), matrix).toarray()[0]
         best, best_sim = None, self.threshold
         for j in sims.argsort()[::-1][:10]:
             if sims[j] >= best_sim and _compatible(dim, dims[j]):
@@ -458,8 +559,7 @@ class Library:
 
     @cached_property
     def _known(self) -> dict[tuple[str, str], str]:
-        m = self.members
-        return dict(zip(zip(m["level2"], m["key"]), m["family_id"]))
+        return {(m["level2"], m["key"]): m["family_id"] for m in self.member_rows}
 
     def _index(self, level2: str):
         if level2 not in self._indexes:
@@ -467,12 +567,13 @@ class Library:
         return self._indexes[level2]
 
     def _make_index(self, level2: str):
-        m = self.members[(self.members["level2"] == level2) & (~self.members["pooled"])]
-        if m.empty:
+        m = [r for r in self.member_rows if r["level2"] == level2 and not r["pooled"]]
+        if not m:
             return None
         vec = vectoriser()
-        matrix = vec.fit_transform(list(m["key"]))
-        return vec, matrix, list(m["key"]), list(m["family_id"]), [d if isinstance(d, str) else None for d in m["dim"]]
+        keys = [r["key"] for r in m]
+        matrix = vec.fit_transform(keys)
+        return vec, matrix, keys, [r["family_id"] for r in m], [d if isinstance(d := r["dim"], str) else None for r in m]
 
     def stats(self, fam: str, unit: str | None) -> dict | None:
         """The library row of one family and unit, None when the library has none."""
@@ -489,7 +590,17 @@ class Library:
 
     @cached_property
     def _by_family(self) -> dict[tuple[str, str | None], dict]:
-        return {(r["family_id"], r["unit"]): r for r in self.families.to_dict("records")}
+        return {(r["family_id"], r["unit"]): r for r in self.family_rows}
+
+
+def _missing_as_nan(rows: list[dict], columns: list[str]) -> None:
+    """A None of these columns as NaN where the column holds any value (as a DataFrame's float
+    or str column holds it, and its to_dict gives it back)."""
+    for c in columns:
+        if any(r[c] is not None for r in rows):
+            for r in rows:
+                if r[c] is None:
+                    r[c] = float("nan")
 
 
 def _values(numbers: list[float]) -> list[float]:
@@ -540,7 +651,6 @@ class LibraryBuilder:
 
     def library(self, threshold: float = SIMILARITY) -> Library:
         import numpy as np
-        import pandas as pd
 
         fam_of: dict[tuple[str, str], str] = {}
         plain: dict[str, list] = defaultdict(list)
@@ -584,13 +694,12 @@ class LibraryBuilder:
                 **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
                 "values": _values(list(nums)),
             })
-        families = pd.DataFrame.from_records(records, columns=FAMILY_COLUMNS)
-        members = pd.DataFrame.from_records([
+        members = [
             {"level2": l2, "key": key, "family_id": fam_of[(l2, key)], "pooled": pooled, "count": n,
              "dim": self.dims[(l2, key)].most_common(1)[0][0] if self.dims.get((l2, key)) else None}
             for (l2, key, pooled), n in sorted(self.keys.items())
-        ], columns=["level2", "key", "family_id", "pooled", "count", "dim"])
-        return Library(families=families, members=members, docs=frozenset(self.docs), threshold=threshold)
+        ]
+        return Library(family_rows=records, member_rows=members, docs=frozenset(self.docs), threshold=threshold)
 
 
 FAMILY_COLUMNS = ["family_id", "level2", "family", "pooled", "members", "n_members", "count", "n_docs", "unit",
@@ -664,8 +773,23 @@ def builtin_library() -> Library:
     return Library.read(Path(str(files("kpiscan.practice") / DATA_DIR)))
 
 
+SHEET_COLUMNS = [c for c in FAMILY_COLUMNS if c != "values"]
+
+
+def sheet_rows(library: Library) -> list[dict]:
+    """The "指标库" sheet of the reviewer workbook: one row per family and unit (SHEET_COLUMNS: no
+    values, the first 12 members joined), by category, then most counted first, ties in the
+    library's order."""
+    rows = []
+    for r in sorted(library.family_rows, key=lambda r: (r["level2"], -r["count"])):
+        row = {c: r[c] for c in SHEET_COLUMNS}
+        row["members"] = "、".join(list(row["members"])[:12])
+        rows.append(row)
+    return rows
+
+
 def library_sheet(library: Library):
-    """The "指标库" sheet of the reviewer workbook: one row per family and unit, members joined."""
-    frame = library.families.drop(columns=["values"]).copy()
-    frame["members"] = frame["members"].map(lambda m: "、".join(list(m)[:12]))
-    return frame.sort_values(["level2", "count"], ascending=[True, False], kind="stable")
+    """`sheet_rows` as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(sheet_rows(library), columns=SHEET_COLUMNS)

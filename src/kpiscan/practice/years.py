@@ -28,7 +28,7 @@ from ..layout import norm
 from ..model import Indicator, TableBlock
 from ..review.findings import Finding, make
 from ..review.score import department_of
-from .families import Row, indicator_sets, normalise_name, rows_by_table, vectoriser
+from .families import Row, cosines, indicator_sets, normalise_name, rows_by_table, vectoriser
 
 LINK_SCORE = 0.5
 NAME_WEIGHT = 0.85  # the rest of the score: Jaccard overlap of the two indicator sets
@@ -76,7 +76,7 @@ def _assign(before: list[TableBlock], after: list[TableBlock], min_score: float,
     names_a = [normalise_name(t.project) for t in after]
     vec = vectoriser()
     matrix = vec.fit_transform(names_b + names_a)
-    sims = (matrix[: len(names_b)] @ matrix[len(names_b):].T).toarray() * NAME_WEIGHT
+    sims = cosines(matrix.rows(0, len(names_b)), matrix.rows(len(names_b), matrix.shape[0])).toarray() * NAME_WEIGHT
     for i, b in enumerate(before):
         for j, a in enumerate(after):
             if sims[i, j] >= min_score - (1 - NAME_WEIGHT):

@@ -77,11 +77,11 @@ class ReportWriter:
     def close(self, problems: list, library: Any, families: set[str]) -> dict[str, object]:
         """Write the overview, the summary sheets and the 指标库 (`library`, the scan's `families`
         first); rename the tabular outputs into place."""
-        from ..practice.report import family_ranges_svg, library_frame
+        from ..practice.report import family_ranges_svg, library_rows
 
         try:
             self.overview.family_ranges = family_ranges_svg([], library, families=families)  # type: ignore[attr-defined]
-            self.xlsx.library = library_frame([], library, families=families)
+            self.xlsx.library = library_rows([], library, families=families)
             parts = self.xlsx.close(problems)
             for old in self.out.glob(XLSX_NAME.replace(".xlsx", "-*.xlsx")):
                 if old not in parts:

@@ -48,6 +48,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
+from ..classify.memo import memo_enabled
 from ..gcpolicy import collect_dropped
 from ..model import Indicator
 from ..review import criteria, rules
@@ -439,6 +440,31 @@ def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     return {bisect_right(starts, i) - 1 for i in at}
 
 
+_SPECIAL: dict[str, bool] = {}  # short text -> it needs a look of its own (`_special_by_text`)
+_SPECIAL_MEMO = 1 << 14  # texts kept (up to _SPECIAL_TEXT characters each: under ~2 MiB), then cleared
+_SPECIAL_TEXT = 32
+
+
+def _special_by_text(texts: Sequence[str]) -> set[int]:
+    """`_special_texts` decided text by text (exactly the texts that need a look: no | to count),
+    each short text once (a row's document, half, label, codes, unit, operator, department repeat
+    down a document's rows; a bounded memo, `_row_xml` takes `_special_texts` under
+    KPISCAN_CLASSIFY_MEMO=0)."""
+    found: set[int] = set()
+    memo = _SPECIAL
+    for k, text in enumerate(texts):
+        special = memo.get(text)
+        if special is None:
+            special = bool(_NOT_PLAIN.search(text)) or text.startswith(FORMULA_START)
+            if len(text) <= _SPECIAL_TEXT:
+                if len(memo) >= _SPECIAL_MEMO:
+                    memo.clear()
+                memo[text] = special
+        if special:
+            found.add(k)
+    return found
+
+
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
 _PLAIN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]*")  # an anchor XlsxWriter's Url keeps as it is
 
@@ -476,10 +502,12 @@ class _Shape:
     """A row's shape (fill, link column, type per column): its first and last column, its texts'
     columns (and their getter), the getters of its float and bool values and of its template's
     slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
-    numbered), its templates by special texts and bool values."""
+    numbered), its templates by special texts and bool values, and the XML of its short special
+    texts (`_text_cell`'s, by column and text: "=", ">=", "<90%" in the 比较 and 指标值 columns
+    of every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
     __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "bools", "slots", "templates")
+                 "texts", "floats", "bools", "slots", "templates", "cells")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
@@ -493,6 +521,10 @@ class _Shape:
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
         self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
         self.templates: dict[tuple, str] = {}
+        self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
+
+
+_CELL_MEMO_TEXT = 16  # the longest special text whose cell XML a shape keeps
 
 
 class _Sheet:
@@ -509,6 +541,7 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
+        self.memo = memo_enabled()  # _row_xml's texts looked at by _special_by_text
         # the part of a link before '#' -> the relationship target of the first Url made for it
         self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
@@ -601,8 +634,10 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        joined = "|".join(texts)
-        found = range(len(texts)) if len(joined) > _LONG else _special_texts(texts, joined)
+        if sum(map(len, texts)) + len(texts) - 1 > _LONG:  # (the texts joined by |: longer than _LONG)
+            found: Sequence[int] | set[int] = range(len(texts))
+        else:
+            found = _special_by_text(texts) if self.memo else _special_texts(texts, "|".join(texts))
         special = tuple(shape.str_columns[i] for i in sorted(found)) if found else ()
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
@@ -611,13 +646,27 @@ class _Sheet:
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         if special:
-            values = list(values)
-            for k in special:
-                xml = self._text_cell(shape, k, values[k])
+            values = self._special_cells(shape, values, special)  # type: ignore[assignment]
+            if values is None:
+                return None
+        return (template % shape.slots(values)).replace("\0", str(self.row + 1)), shape.first, shape.last
+
+    def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
+        """The row's values with each special text's slot holding its `_text_cell` XML (the
+        shape's memo of short ones first); None when one of them takes the writer's own path."""
+        values = list(values)
+        cells = shape.cells
+        for k in special:
+            v = values[k]
+            xml = cells.get((k, v)) if cells is not None else None
+            if xml is None:
+                xml = self._text_cell(shape, k, v)
                 if xml is None:
                     return None
-                values[k] = xml
-        return (template % shape.slots(values)).replace("\0", str(self.row + 1)), shape.first, shape.last
+                if cells is not None and len(v) <= _CELL_MEMO_TEXT and len(cells) < _MAX_SHAPES:
+                    cells[(k, v)] = xml
+            values[k] = xml
+        return values
 
     def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
         """The shape of a row with these types per column; None when a type is not one of the
@@ -729,14 +778,30 @@ class _Sheet:
 # deflates the 16x corpus's workbook (~62 MB of XML) in ~0.28 CPU s instead of ~0.98, for a file
 # of 6.04 instead of 5.00 MB (docs/report.md). The members themselves are the same bytes.
 ZIP_LEVEL = 2
+# ISA-L's deflate (python-isal, the `fast` extra) where installed: the same members deflated ~4x
+# faster than zlib at ZIP_LEVEL (the 16x corpus's ~56 MB of sheets: ~0.06 instead of ~0.23 CPU s),
+# the file ~10% larger (its level 1; its levels 1 and 2 give the same). Else zlib at ZIP_LEVEL.
+_isal: Any
+try:
+    from isal import isal_zlib as _isal
+except ImportError:  # pragma: no cover - zlib's deflate
+    _isal = None
+ISAL_LEVEL = 1
 
 
 class _Zip(zipfile.ZipFile):
-    """XlsxWriter's zip file, at ZIP_LEVEL unless told another."""
+    """XlsxWriter's zip file, at ZIP_LEVEL unless told another; deflated by ISA-L when installed
+    (at ISAL_LEVEL, when the level is ZIP_LEVEL)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("compresslevel", ZIP_LEVEL)
         super().__init__(*args, **kwargs)
+
+    def _open_to_write(self, zinfo: zipfile.ZipInfo, force_zip64: bool = False) -> Any:
+        member = super()._open_to_write(zinfo, force_zip64)  # type: ignore[misc]
+        if _isal is not None and zinfo.compress_type == zipfile.ZIP_DEFLATED and zinfo._compresslevel == ZIP_LEVEL:  # type: ignore[attr-defined]
+            member._compressor = _isal.compressobj(ISAL_LEVEL, _isal.DEFLATED, -15)  # (what zipfile._get_compressor makes)
+        return member
 
 
 class _Relationships(Relationships):
@@ -865,7 +930,7 @@ class XlsxReport:
         self.first: _Book | None = None
         self.book: _Book | None = None
         self.crit = list(criteria())
-        self.library = None  # a kpiscan.practice library_frame: written as the 指标库 sheet on close
+        self.library: list[dict] | None = None  # kpiscan.practice.report.library_rows: the 指标库 sheet, written on close
         self._open_part()
 
     # ---------------------------------------------------------------- parts
@@ -968,11 +1033,14 @@ LIBRARY_COLUMNS = [("本表 in scan", 7, False), ("指标族 family", 22, True),
                    ("P10", 8, False), ("P25", 8, False), ("中位数 median", 8, False), ("P75", 8, False), ("P90", 8, False)]
 
 
-def library_sheet(book: "_Book", frame: Any) -> None:
-    """指标库: the indicator families (kpiscan.practice.report.library_frame) with target quantiles per unit."""
+_LIBRARY_FIELDS = ["family", "level2", "members", "n_members", "count", "n_docs", "unit", "n_targets", "op",
+                   "q10", "q25", "q50", "q75", "q90"]
+
+
+def library_sheet(book: "_Book", rows: list[dict]) -> None:
+    """指标库: the indicator families (kpiscan.practice.report.library_rows) with target quantiles per unit."""
     sheet = _Sheet(book, "指标库 Library", LIBRARY_COLUMNS, 0)
-    for r in frame.itertuples():
-        row = ["是" if r.in_scan else "", r.family, r.level2, r.members, r.n_members, r.count, r.n_docs, r.unit,
-               r.n_targets, r.op, r.q10, r.q25, r.q50, r.q75, r.q90]
+    for r in rows:
+        row = ["是" if r["in_scan"] else "", *[r[k] for k in _LIBRARY_FIELDS]]
         sheet.add([None if v is None or (isinstance(v, float) and v != v) else v for v in row])
     sheet.finish()
