@@ -10,12 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # In a fresh interpreter: warm(), then the first scan of a corpus document, counting the regex
-# compilations and the kpiscan modules imported during that scan (both one-time costs).
+# compilations, the kpiscan modules imported and the entries of jieba's dictionary read during that
+# scan (all one-time costs).
 PROBE = """
 import json, sys, regex
 from kpiscan.scanproc import warm
 from kpiscan.batch import scan_one
+from kpiscan.tokenize import segmenter
 warm()
+entries = len(segmenter().FREQ)
 compiled, original = [], regex.compile
 def counting(pattern, *a, **kw):
     compiled.append(str(pattern)[:60])
@@ -24,6 +27,7 @@ regex.compile = counting
 before = set(sys.modules)
 result = scan_one(sys.argv[1])
 print(json.dumps({"compiled": compiled, "imported": sorted(m for m in set(sys.modules) - before if m.startswith("kpiscan")),
+                  "dictionary_read": len(segmenter().FREQ) - entries,
                   "indicators": len(result.indicators), "problems": [str(p) for p in result.problems]}))
 """
 
@@ -36,3 +40,4 @@ def test_warm_helper_first_file_compiles_and_imports_nothing(corpora):
     seen = json.loads(out.stdout)
     assert seen["indicators"] > 100 and seen["problems"] == []
     assert seen["compiled"] == [] and seen["imported"] == []
+    assert seen["dictionary_read"] == 0  # a helper reads all of jieba's dictionary when it warms

@@ -148,7 +148,7 @@ WARM_VALUES = ("较上年增长5%", "≥**人次")
 
 
 def warm() -> None:
-    """Pay a fresh process's one-time costs now, not in its first files: the models and jieba's
+    """Pay a fresh process's one-time costs now, not in its first files: the models and all of jieba's
     dictionary (`classify.preload`, the level2 category model), the value patterns
     (WARM_VALUES), then one scan of WARM_ROWS for what the first scan of a process pays whatever
     the file (the value grammar's compilation, lazy imports, the lexicons and templates). Measured:
@@ -162,7 +162,9 @@ def warm() -> None:
     from .classify.linear import ModelFileError
     from .values import parse_value
 
-    for load in (preload, load_category_model):
+    # a helper lives for many files (a Dask worker's, for the whole cluster's life): it reads all
+    # of jieba's dictionary now, not the parts each new text needs during the runs
+    for load in (lambda: preload(whole_dictionary=True), load_category_model):
         with contextlib.suppress(FileNotFoundError, ModelFileError):  # no model: each file reports it
             load()
     for value in WARM_VALUES:
