@@ -143,12 +143,6 @@ def stream_jsonl(part: dict, k: str) -> str | bytes:
     return v if isinstance(v, (str, bytes)) else "".join(json_line(r) for r in v)
 
 
-def stream_text(part: dict, k: str) -> str:
-    """Stream `k` of a part as JSONL text."""
-    v = stream_jsonl(part, k)
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def stream_records(part: dict, k: str) -> list[dict]:
     """Stream `k` of a part as records (JSON escapes every newline inside a record)."""
     v = part[k]
@@ -873,18 +867,12 @@ def scan_to_outputs(
     """Scan and write indicators.<fmt>, tables.jsonl and unparsed.jsonl in `out` as the files
     finish (the resume cache in OUT/.kpiscan-cache), holding the lock on `out` for the run; or,
     with `out=None`, the indicator records as JSONL on stdout. Returns what was written."""
-    from .write import OutputWriter
+    from .write import OutputWriter, write_encoded
 
     stats = stats if stats is not None else BatchStats()
     if out is None:
         for part in iter_parts(paths, stats=stats, encode=("indicators",), **options):
-            text = stream_jsonl(part, "indicators")  # a part made here (a lost worker's file) holds dicts
-            raw = getattr(sys.stdout, "buffer", None) if os.linesep == "\n" else None  # text mode writes os.linesep
-            if isinstance(text, bytes) and raw is not None:
-                sys.stdout.flush()
-                raw.write(text)
-            else:
-                sys.stdout.write(text.decode() if isinstance(text, bytes) else text)
+            write_encoded(sys.stdout, stream_jsonl(part, "indicators"))  # (a part made here, a lost worker's file, holds dicts)
         return {}
     out = Path(out)
     # the workers encode what is written as JSONL; CSV and Parquet need the records as dicts

@@ -85,6 +85,18 @@ def json_lines(records: Sequence[Any], utf8: bool = False) -> Any:
     return text
 
 
+def write_encoded(fh: IO[str], jsonl: str | bytes) -> None:
+    """JSONL already encoded, as text or as its UTF-8 bytes, written to the text file `fh`: the
+    bytes as they are, to its binary buffer after the text written before them, where the text
+    mode writes "\\n" as it is (else decoded: text mode writes os.linesep)."""
+    raw = getattr(fh, "buffer", None) if os.linesep == "\n" else None
+    if isinstance(jsonl, bytes) and raw is not None:
+        fh.flush()
+        raw.write(jsonl)
+    else:
+        fh.write(jsonl.decode() if isinstance(jsonl, bytes) else jsonl)
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     for r in records:
         fh.write(json_line(r))
@@ -156,13 +168,7 @@ class _Sink:
 
     def add(self, records: str | bytes | Iterable[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
-            if isinstance(records, bytes) and os.linesep != "\n":  # text mode writes os.linesep
-                records = records.decode()
-            if isinstance(records, bytes):  # JSONL already in UTF-8: written as it is, after the text before it
-                self.fh.flush()
-                self.fh.buffer.write(records)
-                return
-            self.fh.write(records if isinstance(records, str) else "".join(json_line(r) for r in records))
+            write_encoded(self.fh, records if isinstance(records, (str, bytes)) else "".join(json_line(r) for r in records))
             return
         if isinstance(records, bytes):
             records = records.decode()
