@@ -63,15 +63,16 @@ def enabled() -> bool:
     return os.environ.get(ENV, "1").strip() != "0"
 
 
-def warm_models() -> None:
+def warm_models(whole_dictionary: bool = False) -> None:
     """Load what a scan and a review load on first use and keep for the process's life: the
-    measurability model with jieba's dictionary (`classify.preload`) and the category model;
-    a missing or bad model is left for each file to report, as without the preload."""
+    measurability model with jieba's segmenter (`classify.preload`; `whole_dictionary`: all of
+    jieba's dictionary read now) and the category model; a missing or bad model is left for each
+    file to report, as without the preload."""
     from .classify import preload
     from .classify.category import load_category_model
     from .classify.linear import ModelFileError
 
-    for load in (preload, load_category_model):
+    for load in (lambda: preload(whole_dictionary), load_category_model):
         with contextlib.suppress(FileNotFoundError, ModelFileError):
             load()
 

@@ -148,8 +148,8 @@ WARM_VALUES = ("较上年增长5%", "≥**人次")
 
 
 def warm() -> None:
-    """Pay a fresh process's one-time costs now, not in its first files: the models and all of jieba's
-    dictionary (`classify.preload`, the level2 category model), the value patterns
+    """Pay a fresh process's one-time costs now, not in its first files: the models and all of
+    jieba's dictionary (`gcpolicy.warm_models`), the value patterns
     (WARM_VALUES), then one scan of WARM_ROWS for what the first scan of a process pays whatever
     the file (the value grammar's compilation, lazy imports, the lexicons and templates). Measured:
     the first file of a helper cost ~0.35 CPU s more than later ones after the preload alone."""
@@ -157,16 +157,11 @@ def warm() -> None:
     from pathlib import Path
 
     from .batch import scan_one
-    from .classify import preload
-    from .classify.category import load_category_model
-    from .classify.linear import ModelFileError
     from .values import parse_value
 
     # a helper lives for many files (a Dask worker's, for the whole cluster's life): it reads all
     # of jieba's dictionary now, not the parts each new text needs during the runs
-    for load in (lambda: preload(whole_dictionary=True), load_category_model):
-        with contextlib.suppress(FileNotFoundError, ModelFileError):  # no model: each file reports it
-            load()
+    gcpolicy.warm_models(whole_dictionary=True)
     for value in WARM_VALUES:
         parse_value(value)
     with tempfile.TemporaryDirectory(prefix="kpiscan-warm-") as tmp:
