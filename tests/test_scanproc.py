@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,3 +44,20 @@ def test_warm_helper_first_file_compiles_and_imports_nothing(corpora):
     assert seen["indicators"] > 100 and seen["problems"] == []
     assert seen["compiled"] == [] and seen["imported"] == []
     assert seen["dictionary_read"] == 0  # a helper reads all of jieba's dictionary when it warms
+
+
+@pytest.mark.slow
+def test_forked_worker_survives_a_parent_that_read_parquet(tmp_path):
+    """A process that read Parquet with pandas, pyarrow.dataset and duckdb after its first scan
+    (as a notebook does) then scans again through a forked worker: the worker froze what it
+    inherited without collecting it. When its warm-up collected, it died of SIGSEGV walking the
+    parent's objects and every file was "the worker process scanning it died" (this pair of
+    tests, in this order, in one process)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
+         "tests/test_outputs.py::test_a_directory_of_parquet_outputs_reads_as_one_dataset",
+         "tests/test_cli_scan.py::test_scan_one_file_prints_jsonl"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert out.stdout.startswith("..")  # both ran and passed

@@ -40,8 +40,12 @@ Why it is safe (memory stays bounded; what is collected is the same):
   is collected as before (53,380 vs 52,477 objects in the young passes at 64x), and the peak RSS
   is the same (`python bench/bench_report.py --times 16 64 --runs 3`, medians: report 16x 291.4,
   64x 430.6 MiB; main 289.9 / 428.8; scan 131.9 / 132.0, main 132.3 / 132.4).
-- A forked child (a scan worker) inherits the parent's frozen objects and freezes what it loaded
-  itself once more (`warm_up` is once per process id).
+- A forked child (a scan worker) inherits the parent's frozen objects and freezes the rest of
+  what it inherited without collecting it (`warm_up` is once per process id; scanproc.serve):
+  a collection in the child would walk, and free, the parent's unfrozen objects and garbage,
+  whose C extensions' state need not survive a fork (seen: a forked worker's warm-up collection
+  died of SIGSEGV in a pytest process that had read Parquet with pandas, pyarrow.dataset and
+  duckdb after its first scan, so every file was "the worker process scanning it died").
 """
 from __future__ import annotations
 
@@ -94,15 +98,15 @@ def warm_up(load: Callable[[], object] | None = None, collect: bool = True) -> b
 
 
 @contextlib.contextmanager
-def long_run(load: Callable[[], object] | None = None) -> Iterator[None]:
-    """A loop over documents in this process: `warm_up(load)`, and the young generation's
+def long_run(load: Callable[[], object] | None = None, collect: bool = True) -> Iterator[None]:
+    """A loop over documents in this process: `warm_up(load, collect)`, and the young generation's
     threshold at YOUNG until the block ends (then the threshold it had before the outermost
     block). Blocks nest, and may end in any order (a generator's runner closed late)."""
     global _depth, _saved
     if not enabled():
         yield
         return
-    warm_up(load)
+    warm_up(load, collect)
     if _depth == 0:
         _saved = gc.get_threshold()
         gc.set_threshold(max(YOUNG, _saved[0]), *_saved[1:])

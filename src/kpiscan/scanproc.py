@@ -97,7 +97,9 @@ def serve(conn: Connection, load: bool, die_with_parent: bool) -> None:
     # loaded here or inherited from the parent) lives as long as it does: frozen out of the garbage
     # collector's sight, and the loop run with kpiscan.gcpolicy's thresholds (measured: a helper's
     # collections over 32 files of the 16x corpus 0.12-0.27 -> 0.03-0.11 CPU s with the freeze).
-    with gcpolicy.long_run():
+    # A forked worker freezes what it inherited without collecting it first: that collection
+    # would walk and free the parent's objects, not all of which survive a fork (gcpolicy).
+    with gcpolicy.long_run(collect=load):
         _serve_loop(conn)
 
 
