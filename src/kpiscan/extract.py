@@ -9,6 +9,7 @@ the rows of their half until the next label; a label printed in one half of a ro
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -31,6 +32,7 @@ from .layout import (
     weak_level2_of,
 )
 from .model import Document, Indicator, Line, TableBlock, Unparsed
+from .patterns import any_of
 from .read.text import LINE_LIMIT
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
@@ -300,13 +302,12 @@ def _cues() -> dict[str, list[tuple[str, str, int]]]:
 
 
 @cache
-def _cues_by_field() -> tuple[tuple[regex.Pattern[str], list[tuple[str, str, int]]], ...]:
+def _cues_by_field() -> tuple[tuple[re.Pattern[str], list[tuple[str, str, int]]], ...]:
     """For the name, then the value: a search for any of its cues, and its (cue, 二级, weight)."""
     out = []
     for field_ in ("name", "value"):
         cues = [(cue, level2, w) for level2, rows in _cues().items() for f, cue, w in rows if f == field_]
-        words = sorted({c for c, _, _ in cues}, key=len, reverse=True)
-        out.append((regex.compile("|".join(map(regex.escape, words)) if words else "(?!)"), cues))
+        out.append((any_of(c for c, _, _ in cues), cues))
     return tuple(out)
 
 

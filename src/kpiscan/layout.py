@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import regex
 
 from . import lexicon
+from .patterns import any_of
 
 if TYPE_CHECKING:
     from functools import _lru_cache_wrapper
@@ -299,15 +300,14 @@ def title_kind(text: str) -> str | None:
 
 
 @cache
-def _title_words() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
+def _title_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """One search each for: a word of any title role, a title_department word, a title_project
     word (a title_suffix word that ends a title's text, less its year, is in the text as well)."""
 
-    def any_of(*roles: str) -> regex.Pattern[str]:
-        words = sorted({w for r in roles for w in layout_words(r)}, key=len, reverse=True)
-        return regex.compile("|".join(map(regex.escape, words)) if words else "(?!)")
+    def words(*roles: str) -> re.Pattern[str]:
+        return any_of(w for r in roles for w in layout_words(r))
 
-    return any_of("title_department", "title_project", "title_suffix"), any_of("title_department"), any_of("title_project")
+    return words("title_department", "title_project", "title_suffix"), words("title_department"), words("title_project")
 
 
 @_memo

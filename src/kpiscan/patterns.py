@@ -1,4 +1,5 @@
-"""`regex` patterns compiled once per machine, not once per process: `cached_compile(pattern,
+"""Compiled patterns: `any_of(words)`, one search for a text holding any of these words; and `regex`
+patterns compiled once per machine, not once per process: `cached_compile(pattern,
 flags, **named_lists)` is `regex.compile(pattern, flags, ignore_unused=True, **named_lists)`, read back
 from a file when an earlier process compiled the same pattern with the same lists.
 
@@ -18,6 +19,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -25,6 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import regex
+
+
+def any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """A search for any of `words` in a text, in one pass over it ("(?!)": none, when there is no
+    word): the longest first, each escaped (`re`: a plain alternation, faster than `regex`'s)."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)) if ordered else "(?!)")
+
 
 _ALLOWED = {("regex._regex", "compile")}  # what a pickled regex.Pattern names
 

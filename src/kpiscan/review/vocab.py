@@ -6,6 +6,7 @@ from functools import cache
 
 from .. import lexicon
 from ..layout import norm
+from ..patterns import any_of
 
 WORDS_FILE = "review_words.tsv"
 
@@ -23,13 +24,10 @@ def review_words(role: str) -> tuple[str, ...]:
 
 def mentions(text: str, role: str) -> bool:
     """A review word of `role` occurs in the text (normalised)."""
-    found = _words_pattern(role)
-    return found is not None and found.search(norm(text)) is not None
+    return _words_pattern(role).search(norm(text)) is not None
 
 
 @cache
-def _words_pattern(role: str) -> re.Pattern[str] | None:
-    """The review words of `role` as one alternation (None when the role has none): a search
-    for it finds a text holding any of them, in one pass over the text."""
-    words = review_words(role)
-    return re.compile("|".join(map(re.escape, words))) if words else None
+def _words_pattern(role: str) -> re.Pattern[str]:
+    """The review words of `role`: one search finds a text holding any of them."""
+    return any_of(review_words(role))
