@@ -19,6 +19,7 @@ from kpiscan.layout import (
     _field_captions,
     _level2_variants,
     _no_furniture,
+    _plain_text,
     _two_never_utf8,
     field_key,
     forget_text_memos,
@@ -159,6 +160,21 @@ def test_two_never_utf8_characters_make_two_replacement_characters_whatever_surr
         line = "".join(text)
         assert line.encode("gb18030").decode("utf-8", errors="replace").count("\ufffd") >= 2, line
         assert not is_mojibake(line)
+
+
+def test_plain_text_is_one_match_for_the_two_searches_is_noise_asked():
+    """is_noise's pre-check (`_plain_text`, one match) holds exactly where both searches it
+    replaced find their characters, on real, garbled and random lines."""
+    lines = _real_lines()
+    never = [chr(i) for i in range(0x80, 0x10000, 7) if _two_never_utf8().fullmatch(chr(i) * 2)][:400]
+    furniture = "".join(layout_words("watermark")) + "第页共-0123456789 \t\n"
+    pool = never + list(furniture) + [chr(i) for i in range(0x4E00, 0xA000, 97)] + list("ab1：（）")
+    rnd = random.Random(7)
+    texts = lines + [ln.encode("utf-8").decode("gbk", errors="replace") for ln in lines]
+    texts += ["".join(rnd.choice(pool) for _ in range(rnd.randrange(0, 8))) for _ in range(20000)]
+    both = [bool(_no_furniture().search(t) and _two_never_utf8().search(t)) for t in texts]
+    assert [bool(_plain_text().match(t)) for t in texts] == both
+    assert 0 < sum(both) < len(texts)  # the test can fail either way
 
 
 def test_with_the_memo_off_no_document_reads_cells_looked_up_for_another(monkeypatch):

@@ -242,8 +242,8 @@ def is_noise(text: str) -> bool:
     """A line no stage reads: page furniture (`is_watermark`) or a line garbled upstream
     (`is_mojibake` of its stripped text). Asked of every line (segment._rows): a line holding a
     CJK ideograph no furniture has and two characters no UTF-8 holds (most Chinese lines) is
-    neither, told by two searches."""
-    if _no_furniture().search(text) and _two_never_utf8().search(text):
+    neither, told by one match (`_plain_text`)."""
+    if _plain_text().match(text):
         return False
     return is_watermark(text) or (not text.isascii() and is_mojibake(text.strip()))
 
@@ -353,6 +353,12 @@ def _two_never_utf8() -> re.Pattern[str]:
     lead is never taken as a continuation, so the error is its own). Each decodes to a U+FFFD of
     its own in `is_mojibake`'s repair, so two of them make a line no mojibake. Built from the
     codec: GBK's two-byte codes (lead 81-FE, second byte 40-7E or 80-FE) with such an error."""
+    return re.compile(f"(?:{_never_utf8_class()}.*?){{2}}", re.DOTALL)
+
+
+@cache
+def _never_utf8_class() -> str:
+    """The character class of `_two_never_utf8`, written once."""
     allowed = bytes(b for b in range(256) if b not in _NO_UTF8)
     seconds = bytes([*range(0x40, 0x7F), *range(0x80, 0xFF)])
     pairs = bytearray()
@@ -367,8 +373,18 @@ def _two_never_utf8() -> re.Pattern[str]:
         row = bytearray(2 * len(bad))
         row[0::2], row[1::2] = bytes([lead]) * len(bad), bad
         pairs += row
-    never = _char_class(_runs(set(map(ord, pairs.decode("gb18030")))))
-    return re.compile(f"(?:{never}.*?){{2}}", re.DOTALL)  # the class written (and compiled) once
+    return _char_class(_runs(set(map(ord, pairs.decode("gb18030")))))
+
+
+@cache
+def _plain_text() -> re.Pattern[str]:
+    """A text that is neither furniture nor mojibake on sight: a CJK ideograph no furniture has
+    (`_no_furniture`) and two characters no UTF-8 holds (`_two_never_utf8`), anywhere, in one
+    match from the start; each run up to the next such character is one scan of its negated
+    class (the two lazy searches answered alike at twice the instructions)."""
+    furniture, never = _no_furniture().pattern, _never_utf8_class()
+    other, not_never = "[^" + furniture[1:], "[^" + never[1:]  # (both are positive classes: "[...]")
+    return re.compile(f"(?={other}*{furniture}){not_never}*{never}{not_never}*{never}")
 
 
 # templates.py reads captions with the functions above: imported last, so the cycle resolves
