@@ -71,6 +71,13 @@ def _split_merged_label(col: int, cell: str) -> list[Token]:
     return [Token(col, TEXT, cell)]
 
 
+@text_memo()
+def _cell_reading(cell: str) -> tuple[tuple[str, str] | None, str | None, bool]:
+    """(level2_of, level1_of, is_column_header) of a non-empty cell: what tokenize_row asks of
+    every cell, one memo lookup for the three (a table repeats its labels on every row)."""
+    return level2_of(cell), level1_of(cell), is_column_header(cell)
+
+
 def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     """Tokens of a row. `label_cols` are the 二级 columns of the caption row: a label cut short
     by its column ("经济" for 经济效益指标) is read as a label at or left of the first one, and
@@ -82,10 +89,9 @@ def tokenize_row(line: Line, label_cols: tuple[int, ...] = ()) -> list[Token]:
     for col, cell in enumerate(cells):
         if not cell:
             continue
-        as_l2 = level2_of(cell)
-        as_l1 = level1_of(cell)
+        as_l2, as_l1, column_header = _cell_reading(cell)
         if not (as_l2 or as_l1):  # most cells: a name or a value
-            if is_column_header(cell):
+            if column_header:
                 tokens.append(_new(Token, (col, HDR, cell, None, None)))
             elif (
                 label_cols
