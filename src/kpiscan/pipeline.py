@@ -64,14 +64,13 @@ class ScanResult:
 
 
 def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:
-    """Parse every value, a missing year taken from its table's budget year (through the value
-    memo unless KPISCAN_CLASSIFY_MEMO=0: the same Targets either way)."""
-    from .classify.memo import memo_enabled
-    from .values import parse_value, parse_value_memo
+    """Parse every value, a missing year taken from its table's budget year, through the value
+    memo (with KPISCAN_CLASSIFY_MEMO=0 emptied before each document, as every text memo: the
+    same Targets either way)."""
+    from .values import parse_value_memo
 
-    parse = parse_value_memo if memo_enabled() else parse_value
     for ind in indicators:
-        ind.target = parse(ind.value, years.get(ind.table))
+        ind.target = parse_value_memo(ind.value, years.get(ind.table))
 
 
 def fill_labels(indicators: list[Indicator], year: int | None) -> None:
