@@ -35,8 +35,10 @@ def _dicts(verdicts) -> list[dict]:
 
 def test_memo_on_and_off_give_the_same_verdicts(monkeypatch):
     inds = _gold_indicators()
+    every = _dicts(assess(inds, model=classify.load_model()))  # a model given: no memo, every item scored
     monkeypatch.setenv(classify.MEMO_ENV, "0")
-    off = _dicts(assess(inds))
+    off = _dicts(assess(inds))  # a memo of this call only: its repeated items scored once
+    assert off == every
     monkeypatch.setenv(classify.MEMO_ENV, "1")
     classify.verdict_memo.clear()
     cold = _dicts(assess(inds))

@@ -12,7 +12,8 @@ checks the manifest and logs one line when the lexicons it was trained with have
 `KPISCAN_MODELS=DIR` reads the models from DIR instead of the package.
 Verdicts of the shipped model are memoised per process (`VerdictMemo`, a bounded LRU keyed by
 name, value, level2 and the Target's fields: a province repeats its indicators, one per half and
-year after year); `KPISCAN_CLASSIFY_MEMO=0` turns the memo off (same records, for measuring).
+year after year); `KPISCAN_CLASSIFY_MEMO=0` turns the memo off (same records, for measuring):
+no item is looked up from another document, a document's own repeats are still scored once.
 Modules: terms (lexicons), rules (certain rules, reason codes, baseline), features, scoring (the
 decision and the exported model), linear (array scoring), manifest, category (level2 by meaning),
 estimator and export (scikit-learn, training only), training (fit, LODO evaluation).
@@ -127,7 +128,9 @@ def decide(indicators: Sequence[Indicator], year: int | None = None,
     memo = None
     if model is None:
         model = load_model()
-        memo = verdict_memo.of(model) if memo_enabled() else None
+        # KPISCAN_CLASSIFY_MEMO=0: a memo of this call only (a document's indicators: it prints
+        # one row per half and repeats its targets), so none is looked up from another document
+        memo = verdict_memo.of(model) if memo_enabled() else VerdictMemo()
     if memo is None:
         return _decided(model, [item_of_indicator(ind, year) for ind in indicators])
     keys = [indicator_key(ind, year) for ind in indicators]

@@ -2,8 +2,10 @@
 same targets year after year), so what was decided once is looked up, within bounds.
 
     VerdictMemo     item_key -> the decided verdict (classify.assess, shipped model only)
-    memo_enabled()  False when KPISCAN_CLASSIFY_MEMO=0: every item is scored afresh (the same
-                    records; benchmarks use it to show what is structural and what is repetition)
+    memo_enabled()  False when KPISCAN_CLASSIFY_MEMO=0: no item is looked up from another
+                    document (a memo of one document's call only: its own repeats are scored
+                    once), the text memos are emptied before each document (the same records;
+                    benchmarks use it to show what is structural and what is repetition)
 
 The per-text memos that predate these (jieba tokens, term hits, name cues) stay on either way.
 """
