@@ -286,6 +286,9 @@ def _unplaced_in_table(
         line = by_number.get(number)
         if line is None or skip[0] <= number <= skip[1] or not any(line.cells):
             continue
+        texts = near.get((index, number))
+        if texts and set(texts).issuperset(filter(None, line.cells)):
+            continue  # each cell is a kept text of its own line, as printed (most indicator rows)
         around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
         lost: list[str] = []
         for cell in filter(None, line.cells):
