@@ -287,6 +287,36 @@ def test_import_kpiscan_does_not_import_dask():
     assert out.strip() == "[]"
 
 
+
+def test_a_dask_client_imports_none_of_the_scan_modules(docs, tmp_path):
+    """`kpiscan scan --dask` lists the files, sends them and writes what the workers scanned: the
+    client process imports none of the scan's modules (kpiscan.corpus holds what it needs), and
+    its outputs are the serial scan's."""
+    pytest.importorskip("distributed")
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kpiscan.cli import app\n"
+        "try:\n"
+        f"    app(['scan', {str(docs)!r}, '--out', {str(tmp_path / 'dask')!r}, '--dask', 'local:1'], standalone_mode=False)\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('kpiscan.') and m.split('.')[1] in "
+        "('pipeline', 'segment', 'extract', 'layout', 'templates', 'classify', 'values')))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(docs), "--out", str(tmp_path / "serial")]).exit_code == 0
+    for name in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+
+
 # ------------------------------------------------------------------------------------------ CLI
 
 

@@ -56,8 +56,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .corpus import Input, ScanResult, inputs, skipped_result
 from .errors import InputError
-from .pipeline import Input, ScanResult, inputs, scan_file, skipped_result
 from .read.text import check_regular, load_bytes
 from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
@@ -325,6 +325,15 @@ def _where(err: BaseException) -> str:
     return f" (at {Path(f.filename).name}:{f.lineno} in {f.name})"
 
 
+def scan_file(path: str | Path, classify: bool = True, doc: str | None = None) -> ScanResult:
+    """`pipeline.scan_file`, its module imported on the first call: the scan's modules are imported
+    by the processes that scan, not by one that only lists files and writes what others scanned
+    (a Dask client)."""
+    from .pipeline import scan_file as scan
+
+    return scan(path, classify=classify, doc=doc)
+
+
 def scan_one(path: str | Path, classify: bool = True, timeout: float | None = None, doc: str | None = None) -> ScanResult:
     """`scan_file`, with an unexpected exception or a run past `timeout` seconds turned into a
     problem of this file."""
@@ -478,6 +487,8 @@ class _Processes(_Runner):
 
         self.classify, self.timeout, self.encode = classify, timeout, encode
         self.window = 1 if workers == 1 else max(4, 2 * workers)
+        from . import pipeline  # noqa: F401  (the scan's modules, imported once here: forked workers start with them)
+
         if classify:  # load the model and jieba once here: forked workers start with them
             from .classify import preload
 
