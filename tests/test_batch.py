@@ -288,6 +288,18 @@ def test_import_kpiscan_does_not_import_dask():
 
 
 
+def test_files_sent_as_bytes_scan_as_from_their_path_from_one_private_directory(docs):
+    """A file sent as bytes (a Dask task's) is scanned from a private copy of the same name in one
+    directory of the process's own, emptied after each file; its part is the one its path gives."""
+    names = sorted(p.name for p in docs.iterdir())
+    for name in names + names:  # the same names again: each copy is gone before the next
+        path = docs / name
+        sent = batch.scan_part(str(path), False, None, path.read_bytes(), str(path), batch.STREAMS, name, False, True)
+        assert sent == batch.scan_part(str(path), False, None, None, None, batch.STREAMS, name, False, True)
+        assert list(batch._private_dir().iterdir()) == []
+    assert batch._private_dir().name.startswith("kpiscan-")
+
+
 def test_a_dask_client_imports_none_of_the_scan_modules(docs, tmp_path):
     """`kpiscan scan --dask` lists the files, sends them and writes what the workers scanned: the
     client process imports none of the scan's modules (kpiscan.corpus holds what it needs), and

@@ -368,10 +368,25 @@ def scan_part(
     given = given if given is not None else str(path)
     if data is None:
         return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records, utf8), str(path), given)
-    with tempfile.TemporaryDirectory(prefix="kpiscan-") as tmp:
-        copy = Path(tmp) / Path(given).name
+    copy = _private_dir() / Path(given).name
+    try:
         copy.write_bytes(data)
         return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records, utf8), str(copy), given)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+_private: dict[int, tempfile.TemporaryDirectory] = {}
+
+
+def _private_dir() -> Path:
+    """A directory of this process's own (made on first use, removed when the process exits) for
+    the private copies of files sent as bytes, one at a time: a temporary directory made and
+    removed for each file cost ~0.33 ms more a file (a Dask helper's 64 files at 16x: ~0.02 CPU s)."""
+    pid = os.getpid()  # a forked process makes its own
+    if pid not in _private:
+        _private[pid] = tempfile.TemporaryDirectory(prefix="kpiscan-")
+    return Path(_private[pid].name)
 
 
 def _worker_init(die_with_parent: bool = True) -> None:
