@@ -297,7 +297,22 @@ def test_files_sent_as_bytes_scan_as_from_their_path_from_one_private_directory(
         sent = batch.scan_part(str(path), False, None, path.read_bytes(), str(path), batch.STREAMS, name, False, True)
         assert sent == batch.scan_part(str(path), False, None, None, None, batch.STREAMS, name, False, True)
         assert list(batch._private_dir().iterdir()) == []
-    assert batch._private_dir().name.startswith("kpiscan-")
+    assert batch._private_dir().parent.name.startswith("kpiscan-")
+
+
+def test_files_sent_as_bytes_on_two_threads_each_scan_their_own_copy(docs):
+    """Two threads sending files of the same name with different bytes: each part is its own
+    file's (one private directory a thread; a shared one let a copy be overwritten mid-scan)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = sorted(docs.iterdir())[:2]
+
+    def sent(path: Path) -> object:
+        return batch.scan_part("x.txt", False, None, path.read_bytes(), "x.txt", batch.STREAMS, "x.txt", False, True)
+
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(sent, [a, b] * 4))
+    assert parts == [sent(a), sent(b)] * 4 and parts[0] != parts[1]
 
 
 def test_a_dask_client_imports_none_of_the_scan_modules(docs, tmp_path):
