@@ -2,7 +2,7 @@
 
     python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--no-dask] [--json OUT.json]
                                [--sections one_core,startup,growth,workers,scale,dask] [--copies 1,16,64]
-                               [--dask-copies 16] [--dask-src A/src,B/src]
+                               [--dask-copies 16,64] [--dask-src A/src,B/src]
 
 Measures on one core (the process and its children pinned to one CPU where the OS allows):
   * `kpiscan scan CORPUS --out TMP` end to end as a subprocess (interpreter start, imports, scan,
@@ -18,8 +18,8 @@ Measures on one core (the process and its children pinned to one CPU where the O
     memo off (KPISCAN_CLASSIFY_MEMO=0: what is structural, not repetition; the outputs must be
     byte-identical), side by side in the same run with bench/positional_reader.py (a 40-line positional reader, the floor) on the same
     files: CPU per MB of each and their ratio (target <= 6x), peak RSS against 1x (target <= 1.10);
-  * dask (issue 13): the same `scan --out` on the 16x copies through a real `dask scheduler` and
-    two `dask worker` processes started here, all three `--preload kpiscan.daskworker` as
+  * dask (issue 13): the same `scan --out` on the 16x and 64x copies (--dask-copies) through a
+    real `dask scheduler` and two `dask worker` processes started here, all three `--preload kpiscan.daskworker` as
     docs/batch.md says (tests/dask_local.py): CPU of client, scheduler, workers and their scan
     helpers (psutil), cold (fresh warmed helpers that have not seen the files) and warm (the same
     helpers again), against the serial scan's CPU of the same round (target < 1.15x), --runs
@@ -360,64 +360,72 @@ def _same(a: Path, b: Path) -> bool:
     return all((a / f).read_bytes() == (b / f).read_bytes() for f in OUTPUTS)
 
 
-def dask_section(files: list[Path], k: int, tmp: Path, runs: int = 1, srcs: list[Path] | None = None) -> dict:
+def dask_section(files: list[Path], copies: list[int], tmp: Path, runs: int = 1, srcs: list[Path] | None = None) -> list[dict]:
     """Serial `scan --out` against the same through a real scheduler and two workers started with
     `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil),
-    for each kpiscan source tree in `srcs` (one cluster each, all up at once), `runs` rounds
-    interleaved: in each round, for each tree (the order turning round by round), the serial scan,
-    then its helpers replaced by fresh warmed ones (`_fresh_helpers`), a cold run and a warm run.
-    Each run's ratio is against the serial scan of the same tree in the same round."""
+    for each kpiscan source tree in `srcs` (one cluster each, all up at once) and each number of
+    `copies` of the corpus, `runs` rounds interleaved: in each round, for each tree (the order
+    turning round by round) and each number of copies, the serial scan, then its helpers replaced
+    by fresh warmed ones (`_fresh_helpers`), a cold run and a warm run. Each run's ratio is
+    against the serial scan of the same tree, copies and round."""
     from distributed import Client
 
     srcs = srcs or [ROOT / "src"]
-    size = mb(files) * k
-    d = replicate(files, k, tmp / "rep")
+    dirs = {k: replicate(files, k, tmp / "rep") for k in copies}
     envs = [{**os.environ, "PYTHONPATH": str(src)} for src in srcs]
     clusters: list[list] = [[] for _ in srcs]
-    per: list[dict] = [{"src": str(src), "rounds": []} for src in srcs]
-    reference = None
+    per: dict[int, list[dict]] = {k: [{"src": str(src), "rounds": []} for src in srcs] for k in copies}
+    reference: dict[int, Path] = {}
     try:
         for t, src in enumerate(srcs):
             address = _start_cluster(tmp / f"cluster-{t}", clusters[t], src)
             started = _cpu_by_role(clusters[t])
             time.sleep(5)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
             started["idle_cpu_per_s"] = (sum(_cpu_by_role(clusters[t]).values()) - sum(started.values())) / 5
-            per[t].update(address=address, start=started)
+            for k in copies:
+                per[k][t].update(address=address, start=started)
         for r in range(runs):
             order = list(range(len(srcs)))
             order = order[r % len(order):] + order[: r % len(order)]
             for t in order:
-                env, procs, address = envs[t], clusters[t], per[t]["address"]
-                serial_out = tmp / f"dask-serial-{t}"
-                shutil.rmtree(serial_out, ignore_errors=True)
-                _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)), env=env)
-                reference = reference or serial_out.with_name("dask-reference")
-                if not reference.exists():
-                    shutil.copytree(serial_out, reference)
-                with Client(address, timeout="60s") as client:
-                    client.run(_fresh_helpers)
-                _settled(procs)
-                row_: dict = {"serial_cpu": serial_cpu, "serial_identical_to_first_tree": _same(serial_out, reference)}
-                for label in ("cold", "warm"):
-                    out = tmp / f"dask-run-{t}-{label}"
-                    shutil.rmtree(out, ignore_errors=True)
-                    before = _cpu_by_role(procs)
-                    wall, client_cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(out), "--dask", address), env=env)
-                    after = _cpu_by_role(procs)
-                    roles = {role: after[role] - before[role] for role in after}
-                    total = client_cpu + sum(roles.values())
-                    row_[label] = {"client": client_cpu, **roles, "total": total, "ratio": total / serial_cpu, "wall": wall,
-                                   "client_rss_MiB": rss, "identical": _same(serial_out, out)}
-                per[t]["rounds"].append(row_)
-                c, w = row_["cold"], row_["warm"]
-                print(f"  round {r + 1} {srcs[t]}: serial {serial_cpu:.2f}; cold client {c['client']:.2f} + scheduler "
-                      f"{c['scheduler']:.2f} + workers {c['workers']:.2f} + helpers {c['helpers']:.2f} = {c['total']:.2f} -> "
-                      f"{c['ratio']:.3f}x; warm {w['total']:.2f} -> {w['ratio']:.3f}x; identical {c['identical'] and w['identical']}",
-                      flush=True)
+                for k in copies:
+                    _dask_round(r, k, dirs[k], srcs[t], envs[t], clusters[t], per[k][t], tmp / f"dask-{t}-{k}", reference, Client)
     finally:
         for procs in clusters:
             stop_cluster(procs)
-    return _dask_report(k, size, len(files) * k, runs, per)
+    return [_dask_report(k, mb(files) * k, len(files) * k, runs, per[k]) for k in copies]
+
+
+def _dask_round(r: int, k: int, d: Path, src: Path, env: dict, procs: list, p: dict, tmp: Path, reference: dict, Client) -> None:
+    """One round of one tree on `k` copies (in `d`): the serial scan, fresh helpers, a cold and a
+    warm run; appended to p["rounds"]."""
+    address = p["address"]
+    serial_out = tmp / "serial"
+    shutil.rmtree(serial_out, ignore_errors=True)
+    _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)), env=env)
+    if k not in reference:
+        reference[k] = tmp.with_name(f"dask-reference-{k}")
+        shutil.copytree(serial_out, reference[k])
+    with Client(address, timeout="60s") as client:
+        client.run(_fresh_helpers)
+    _settled(procs)
+    row_: dict = {"serial_cpu": serial_cpu, "serial_identical_to_first_tree": _same(serial_out, reference[k])}
+    for label in ("cold", "warm"):
+        out = tmp / label
+        shutil.rmtree(out, ignore_errors=True)
+        before = _cpu_by_role(procs)
+        wall, client_cpu, rss = run_child(kpiscan_cmd("scan", str(d), "--out", str(out), "--dask", address), env=env)
+        after = _cpu_by_role(procs)
+        roles = {role: after[role] - before[role] for role in after}
+        total = client_cpu + sum(roles.values())
+        row_[label] = {"client": client_cpu, **roles, "total": total, "ratio": total / serial_cpu, "wall": wall,
+                       "client_rss_MiB": rss, "identical": _same(serial_out, out)}
+    p["rounds"].append(row_)
+    c, w = row_["cold"], row_["warm"]
+    print(f"  round {r + 1} {k}x {src}: serial {serial_cpu:.2f}; cold client {c['client']:.2f} + scheduler "
+          f"{c['scheduler']:.2f} + workers {c['workers']:.2f} + helpers {c['helpers']:.2f} = {c['total']:.2f} -> "
+          f"{c['ratio']:.3f}x; warm {w['total']:.2f} -> {w['ratio']:.3f}x; identical {c['identical'] and w['identical']}",
+          flush=True)
 
 
 def _dask_report(k: int, size: float, n: int, runs: int, per: list[dict]) -> dict:
@@ -465,7 +473,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--sections", default="one_core,startup,growth,workers,scale,dask", help="comma-separated sections to run")
     ap.add_argument("--copies", default="1,16,64", help="copies for the scale section")
-    ap.add_argument("--dask-copies", type=int, default=16, help="copies for the dask section")
+    ap.add_argument("--dask-copies", default="16,64", help="copies for the dask section, comma-separated")
     ap.add_argument("--dask-src", help="dask section: kpiscan source trees to compare, comma-separated (default: this tree's src)")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
@@ -508,7 +516,7 @@ def main() -> None:
             print()
         if "dask" in sections and not args.no_dask:
             srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
-            figures["dask"] = dask_section(files, args.dask_copies, tmp, args.runs, srcs)
+            figures["dask"] = dask_section(files, [int(c) for c in args.dask_copies.split(",")], tmp, args.runs, srcs)
             print()
         if "startup" in sections:
             startup_section(args, figures)

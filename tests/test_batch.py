@@ -287,6 +287,63 @@ def test_import_kpiscan_does_not_import_dask():
     assert out.strip() == "[]"
 
 
+
+def test_files_sent_as_bytes_scan_as_from_their_path_from_one_private_directory(docs):
+    """A file sent as bytes (a Dask task's) is scanned from a private copy of the same name in one
+    directory of the process's own, emptied after each file; its part is the one its path gives."""
+    names = sorted(p.name for p in docs.iterdir())
+    for name in names + names:  # the same names again: each copy is gone before the next
+        path = docs / name
+        sent = batch.scan_part(str(path), False, None, path.read_bytes(), str(path), batch.STREAMS, name, False, True)
+        assert sent == batch.scan_part(str(path), False, None, None, None, batch.STREAMS, name, False, True)
+        assert list(batch._private_dir().iterdir()) == []
+    assert batch._private_dir().parent.name.startswith("kpiscan-")
+
+
+def test_files_sent_as_bytes_on_two_threads_each_scan_their_own_copy(docs):
+    """Two threads sending files of the same name with different bytes: each part is its own
+    file's (one private directory a thread; a shared one let a copy be overwritten mid-scan)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = sorted(docs.iterdir())[:2]
+
+    def sent(path: Path) -> object:
+        return batch.scan_part("x.txt", False, None, path.read_bytes(), "x.txt", batch.STREAMS, "x.txt", False, True)
+
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(sent, [a, b] * 4))
+    assert parts == [sent(a), sent(b)] * 4 and parts[0] != parts[1]
+
+
+def test_a_dask_client_imports_none_of_the_scan_modules(docs, tmp_path):
+    """`kpiscan scan --dask` lists the files, sends them and writes what the workers scanned: the
+    client process imports none of the scan's modules (kpiscan.corpus holds what it needs), and
+    its outputs are the serial scan's."""
+    pytest.importorskip("distributed")
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kpiscan.cli import app\n"
+        "try:\n"
+        f"    app(['scan', {str(docs)!r}, '--out', {str(tmp_path / 'dask')!r}, '--dask', 'local:1'], standalone_mode=False)\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('kpiscan.') and m.split('.')[1] in "
+        "('pipeline', 'segment', 'extract', 'layout', 'templates', 'classify', 'values')))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(docs), "--out", str(tmp_path / "serial")]).exit_code == 0
+    for name in ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+
+
 # ------------------------------------------------------------------------------------------ CLI
 
 

@@ -12,13 +12,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# In a fresh interpreter: warm(), then the first scan of a corpus document, counting the regex
+# In a fresh interpreter: warm(), then the first file of a Dask task (a corpus document's bytes
+# scanned and its streams encoded as UTF-8 JSONL, as `_Dask` asks), counting the regex
 # compilations, the kpiscan modules imported and the entries of jieba's dictionary read during that
 # scan (all one-time costs).
 PROBE = """
 import json, sys, regex
 from kpiscan.scanproc import warm
-from kpiscan.batch import scan_one
+from kpiscan.batch import STREAMS, scan_part
 from kpiscan.tokenize import segmenter
 warm()
 entries = len(segmenter().FREQ)
@@ -28,10 +29,11 @@ def counting(pattern, *a, **kw):
     return original(pattern, *a, **kw)
 regex.compile = counting
 before = set(sys.modules)
-result = scan_one(sys.argv[1])
+data = open(sys.argv[1], "rb").read()
+part = scan_part(sys.argv[1], True, 600.0, data, sys.argv[1], STREAMS, None, False, True)
 print(json.dumps({"compiled": compiled, "imported": sorted(m for m in set(sys.modules) - before if m.startswith("kpiscan")),
                   "dictionary_read": len(segmenter().FREQ) - entries,
-                  "indicators": len(result.indicators), "problems": [str(p) for p in result.problems]}))
+                  "indicators": part["n"]["indicators"], "problems": part["problems"]}))
 """
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,46 +20,18 @@ from typing import Any
 import regex
 
 from . import lexicon
+
+# the files of a scan and its result live in kpiscan.corpus (which imports no scan module: a Dask
+# client lists and writes files without them); named here as well
+from .corpus import Input, ScanResult, inputs, iter_files, scan_root, skipped_result, walk  # noqa: F401
 from .errors import InputError
 from .extract import check_extracted, extract_table
 from .layout import forget_text_memos, is_indicator_header, is_watermark, norm
 from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
-from .read import read_document, supported
+from .read import read_document
 from .read.text import CHUNK_LINES, LINE_LIMIT, MAX_LINES, kept_as_text
 from .segment import check_tables, segment
 from .templates import caption_roles
-
-
-@dataclass
-class ScanResult:
-    tables: list[TableBlock] = field(default_factory=list)
-    indicators: list[Indicator] = field(default_factory=list)
-    unparsed: list[Unparsed] = field(default_factory=list)
-    problems: list[InputError] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # every file scanned, good or bad
-    skipped: list[str] = field(default_factory=list)  # files of a directory not scanned (why: in problems)
-
-    def extend(self, other: "ScanResult") -> None:
-        self.tables += other.tables
-        self.indicators += other.indicators
-        self.unparsed += other.unparsed
-        self.problems += other.problems
-        self.files += other.files
-        self.skipped += other.skipped
-
-    def records(self) -> list[dict[str, Any]]:
-        return [i.to_dict() for i in self.indicators]
-
-    def to_frame(self, what: str = "indicators") -> Any:
-        """A pandas DataFrame of "indicators" (target fields flattened as target_*), "tables" or
-        "unparsed": the columns and types of the Parquet output (docs/contracts.md)."""
-        from .write import records_frame
-
-        records: dict[str, list[Any]] = {"indicators": self.indicators, "tables": self.tables, "unparsed": self.unparsed}
-        if what not in records:
-            raise ValueError(f"to_frame: what must be one of {', '.join(records)}")
-        kinds: dict[str, type] = {"indicators": Indicator, "tables": TableBlock, "unparsed": Unparsed}
-        return records_frame([r.to_dict() for r in records[what]], kinds[what])
 
 
 def fill_targets(indicators: list[Indicator], years: dict[int, int | None]) -> None:
@@ -457,86 +428,6 @@ def scan_file(path: str | Path, classify: bool = True, doc: str | None = None, b
         return ScanResult(problems=[err], files=[str(path)])
     except OSError as err:  # permission denied, a file gone while scanning, ...
         return ScanResult(problems=[InputError(str(path), f"unreadable: {err.strerror or err}")], files=[str(path)])
-
-
-@dataclass(frozen=True)
-class Input:
-    """One file of a scan: its path, its `doc` name, and why it is skipped (None: scanned)."""
-
-    path: Path
-    doc: str
-    skipped: str | None = None
-
-
-def walk(root: Path) -> list[Path]:
-    """Every entry under `root` that is not a directory, sorted, whatever its kind (the scan skips
-    and lists FIFOs, devices and sockets without opening them). Symlinked directories are followed
-    once: a directory reached again (a symlink loop) is not walked again."""
-    seen: set[tuple[int, int]] = set()
-    found: list[Path] = []
-    for top, dirs, names in os.walk(root, followlinks=True):
-        st = os.stat(top)
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        found += [Path(top) / n for n in names]
-    return sorted(found)
-
-
-def scan_root(paths: list[Path]) -> Path:
-    """The directory document names are relative to: the one directory given, else the deepest
-    directory holding every path given (a file counts by its directory)."""
-    dirs = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths]
-    return Path(os.path.commonpath(dirs)) if dirs else Path.cwd()
-
-
-def inputs(paths: Iterable[str | Path]) -> list[Input]:
-    """The files of a scan, in order: files as named, directories walked recursively (sorted).
-    Unsupported files inside a directory are listed as skipped, with why; hidden files and
-    directories (".name") are left out."""
-    given = [Path(p) for p in paths]
-    root = scan_root([p for p in given if p.exists()])
-    out: list[Input] = []
-    seen: set[Path] = set()
-
-    def resolved(f: Path) -> Path:
-        try:
-            return f.resolve()
-        except (RuntimeError, OSError):  # a symlink loop: scanned (and reported) as named
-            return f.absolute()
-
-    def name(f: Path) -> str:
-        try:
-            return resolved(f).relative_to(root).as_posix()
-        except ValueError:  # not under the root (a missing path): as given
-            return f.as_posix()
-
-    for p in given:
-        files = [p]
-        if p.is_dir():
-            files = [f for f in walk(p) if not any(part.startswith(".") for part in f.relative_to(p).parts)]
-        for f in files:
-            key = resolved(f)
-            if key in seen:
-                continue
-            seen.add(key)
-            skipped = None
-            if p.is_dir() and not supported(f):
-                skipped = f"unsupported file type {f.suffix or '(none)'!r}"
-            out.append(Input(f, name(f), skipped))
-    return out
-
-
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """The files a scan reads (supported files of the directories, and every file named)."""
-    for i in inputs(paths):
-        if i.skipped is None:
-            yield i.path
-
-
-def skipped_result(i: Input) -> ScanResult:
-    return ScanResult(problems=[InputError(str(i.path), i.skipped or "skipped")], skipped=[str(i.path)])
 
 
 def scan(paths: str | Path | Iterable[str | Path], classify: bool = True) -> ScanResult:

@@ -73,7 +73,7 @@ def result_to_dict(result) -> dict[str, Any]:
 
 
 def result_from_dict(d: dict[str, Any]):
-    from .pipeline import ScanResult
+    from .corpus import ScanResult
 
     if d.get("format") != FORMAT:
         raise ValueError(f"scan result format {d.get('format')!r}, expected {FORMAT}")
