@@ -536,3 +536,18 @@ def test_lost_workers_files_on_stdout_are_one_clear_line_each(docs, monkeypatch)
     assert "Traceback" not in res.output
     assert f"{docs / 'notes.txt'}: the worker process scanning it died" in res.output
     assert {json.loads(line)["doc"] for line in res.stdout.splitlines() if line.startswith("{")} >= {SMALL[0]}
+
+
+@pytest.mark.parametrize("options", [{}, {"workers": 2}, {"file_timeout": 60}])
+def test_encoded_streams_come_as_utf8_bytes_from_every_runner(docs, options):
+    """The streams a scan --out writes as JSONL come as their UTF-8 bytes (orjson's output,
+    never decoded) from this process, forked workers and a worker under a time budget alike:
+    the outputs and the resume cache write them as they are. They decode to the records the
+    file's own scan gives."""
+    from kpiscan.write import json_lines
+
+    parts = list(batch.iter_parts([docs], classify=False, show_progress=False, encode=batch.STREAMS, **options))
+    assert parts and all(isinstance(p[k], bytes) for p in parts for k in batch.STREAMS if p[k])
+    first = next(p for p in parts if p["indicators"])
+    result = scan_file(first["files"][0], classify=False)
+    assert first["indicators"].decode() == json_lines(result.indicators)

@@ -490,7 +490,8 @@ class _Serial(_Runner):
 
     def wait(self) -> list[tuple[int, dict]]:
         i, inp = self.queue.popleft()
-        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records))]
+        part = scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records, utf8=True)
+        return [(i, part)]
 
     def close(self, ok: bool) -> None:
         self.policy.close()
@@ -524,7 +525,10 @@ class _Processes(_Runner):
         self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
-        self.pool.submit(i, (str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc))
+        # the encoded streams as UTF-8 bytes: pickled, sent, written and cached as they are (as
+        # text they were decoded after orjson, encoded by pickle and decoded in this process, then
+        # encoded again for the outputs and again for the resume cache)
+        self.pool.submit(i, (str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc, False, True))
 
     def wait(self) -> list[tuple[int, dict]]:
         return self.pool.wait()
@@ -784,7 +788,8 @@ def iter_parts(
 
     `cache_dir`: write each file's part there; `resume`: load matching entries instead of
     scanning. `dask`: an address, "env", "local[:N]" or a Client (takes precedence over
-    `workers`). `encode`: the streams the workers send as JSONL text. `records`: the other
+    `workers`). `encode`: the streams sent as JSONL, in its UTF-8 bytes (what the outputs and the
+    cache write; text only where a lone surrogate cannot be encoded). `records`: the other
     streams of the files scanned in this process as the records themselves (no dicts made to be
     decoded again: for `part_result`; worker, Dask and cached parts are as they come). `stats`: a
     BatchStats to fill in (counts). A progress bar on stderr when more than one file and stderr is
