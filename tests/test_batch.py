@@ -294,8 +294,8 @@ def test_files_sent_as_bytes_scan_as_from_their_path_from_one_private_directory(
     names = sorted(p.name for p in docs.iterdir())
     for name in names + names:  # the same names again: each copy is gone before the next
         path = docs / name
-        sent = batch.scan_part(str(path), False, None, path.read_bytes(), str(path), batch.STREAMS, name, False, True)
-        assert sent == batch.scan_part(str(path), False, None, None, None, batch.STREAMS, name, False, True)
+        sent = batch.scan_part(str(path), False, None, path.read_bytes(), str(path), batch.STREAMS, name)
+        assert sent == batch.scan_part(str(path), False, None, None, None, batch.STREAMS, name)
         assert list(batch._private_dir().iterdir()) == []
     assert batch._private_dir().parent.name.startswith("kpiscan-")
 
@@ -308,7 +308,7 @@ def test_files_sent_as_bytes_on_two_threads_each_scan_their_own_copy(docs):
     a, b = sorted(docs.iterdir())[:2]
 
     def sent(path: Path) -> object:
-        return batch.scan_part("x.txt", False, None, path.read_bytes(), "x.txt", batch.STREAMS, "x.txt", False, True)
+        return batch.scan_part("x.txt", False, None, path.read_bytes(), "x.txt", batch.STREAMS, "x.txt")
 
     with ThreadPoolExecutor(2) as pool:
         parts = list(pool.map(sent, [a, b] * 4))

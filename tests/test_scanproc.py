@@ -30,7 +30,7 @@ def counting(pattern, *a, **kw):
 regex.compile = counting
 before = set(sys.modules)
 data = open(sys.argv[1], "rb").read()
-part = scan_part(sys.argv[1], True, 600.0, data, sys.argv[1], STREAMS, None, False, True)
+part = scan_part(sys.argv[1], True, 600.0, data, sys.argv[1], STREAMS)
 print(json.dumps({"compiled": compiled, "imported": sorted(m for m in set(sys.modules) - before if m.startswith("kpiscan")),
                   "dictionary_read": len(segmenter().FREQ) - entries,
                   "indicators": part["n"]["indicators"], "problems": part["problems"]}))

@@ -8,9 +8,9 @@ it is done, in input order, and the runner keeps counts, not results.
 
 A part is what the outputs need of one file and nothing more: {"format", "files", "problems", "n"
 (counts), "tables" (TableBlock.to_dict(), no body rows), "indicators" (records), "unparsed"}. Each
-of the three streams is a list of dicts, or, when `encode` names it, its JSONL text already encoded
-(by the worker, so that the parent only writes strings; from a Dask task, and from the cache, its
-UTF-8 bytes, written as they are). Workers and Dask tasks return parts; the parent writes them and
+of the three streams is a list of dicts, or, when `encode` names it, its JSONL already encoded in
+UTF-8 (by the worker, Dask task or this process that scanned it, or read from the cache: written
+as it is, never decoded and encoded again). Workers and Dask tasks return parts; the parent writes them and
 forgets them.
 
 Bounded: at most `window` files are in flight or waiting for an earlier file to finish (2 per
@@ -98,12 +98,13 @@ class BatchStats:
 STREAMS = ("indicators", "tables", "unparsed")
 
 
-def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = False, utf8: bool = False) -> dict[str, Any]:
+def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = False) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
-    the streams named in `encode` as JSONL text, encoded straight from the records (no list of
-    dicts in between: a file of a million rows holds one form at a time); `utf8`: as its UTF-8
-    bytes (`write.json_lines`), what the outputs write, so that no process on the way decodes
-    and encodes it again. `records`: the other streams as the records themselves, for a reader
+    the streams named in `encode` as JSONL in its UTF-8 bytes, encoded straight from the records
+    (no list of dicts in between: a file of a million rows holds one form at a time), what the
+    outputs and the cache write, so that no process on the way decodes and encodes it again
+    (`write.json_lines`; text only where a lone surrogate cannot be encoded). `records`: the
+    other streams as the records themselves, for a reader
     in this process (`part_result` takes them as they are): the result's tables lose their body
     rows, as a part's tables do."""
     from .write import json_lines
@@ -124,7 +125,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = Fals
         for t in result.tables:
             t.body = []
     for k, items in (("tables", result.tables), ("indicators", result.indicators), ("unparsed", result.unparsed)):
-        part[k] = json_lines(items, utf8) if k in encode else list(items) if records else [x.to_dict() for x in items]
+        part[k] = json_lines(items, utf8=True) if k in encode else list(items) if records else [x.to_dict() for x in items]
     return part
 
 
@@ -144,13 +145,13 @@ def stream_jsonl(part: dict, k: str) -> str | bytes:
 
 
 def stream_records(part: dict, k: str) -> list[dict]:
-    """Stream `k` of a part as records (JSON escapes every newline inside a record)."""
+    """Stream `k` of a part as records."""
+    from .write import jsonl_records
+
     v = part[k]
     if _are_records(v):
         return [x.to_dict() for x in v]
-    if isinstance(v, bytes):
-        return [json.loads(line) for line in v.split(b"\n") if line]
-    return [json.loads(line) for line in v.split("\n") if line] if isinstance(v, str) else v
+    return jsonl_records(v) if isinstance(v, (str, bytes)) else v
 
 
 def part_result(part: dict) -> ScanResult:
@@ -358,20 +359,19 @@ def scan_part(
     encode: tuple[str, ...] = (),
     doc: str | None = None,
     records: bool = False,
-    utf8: bool = False,
 ) -> dict:
-    """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL
-    text, `utf8`: as UTF-8 bytes; `doc`: the name of the document in its records; `records`: the
+    """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL,
+    in UTF-8; `doc`: the name of the document in its records; `records`: the
     other streams as records, for this process: see `part_of`). With `data`, the file's bytes are scanned from a
     private temporary copy of the same name (a worker without the input filesystem); the part
     names the file `given` (as the user named it) either way."""
     given = given if given is not None else str(path)
     if data is None:
-        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records, utf8), str(path), given)
+        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records), str(path), given)
     copy = _private_dir() / Path(given).name
     try:
         copy.write_bytes(data)
-        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records, utf8), str(copy), given)
+        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records), str(copy), given)
     finally:
         copy.unlink(missing_ok=True)
 
@@ -490,8 +490,7 @@ class _Serial(_Runner):
 
     def wait(self) -> list[tuple[int, dict]]:
         i, inp = self.queue.popleft()
-        part = scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records, utf8=True)
-        return [(i, part)]
+        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records))]
 
     def close(self, ok: bool) -> None:
         self.policy.close()
@@ -525,10 +524,7 @@ class _Processes(_Runner):
         self.pool = ScanPool(workers, start="fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def submit(self, i: int, inp: Input) -> None:
-        # the encoded streams as UTF-8 bytes: pickled, sent, written and cached as they are (as
-        # text they were decoded after orjson, encoded by pickle and decoded in this process, then
-        # encoded again for the outputs and again for the resume cache)
-        self.pool.submit(i, (str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc, False, True))
+        self.pool.submit(i, (str(inp.path), self.classify, self.timeout, None, None, self.encode, inp.doc))
 
     def wait(self) -> list[tuple[int, dict]]:
         return self.pool.wait()
@@ -701,12 +697,12 @@ class _Dask(_Runner):
                 self.local.append((i, part_of(ScanResult(problems=[err], files=[str(path)]), self.encode)))
                 return
             size = len(data)
-            args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc, False, True)
+            args: tuple = (str(path), self.classify, self.timeout, data, str(path), self.encode, inp.doc)
         else:
             size = 0
             with contextlib.suppress(OSError):
                 size = path.stat().st_size
-            args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc, False, True)
+            args = (str(path.absolute()), self.classify, self.timeout, None, str(path), self.encode, inp.doc)
         if self.batch and self.size + size > self.limit:
             self._flush()
         self.batch.append((i, path, args))

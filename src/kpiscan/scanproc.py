@@ -167,7 +167,7 @@ def warm() -> None:
     # as a Dask task scans a file (`batch._Dask`): its bytes, from a private copy, and the streams
     # encoded as UTF-8 JSONL (which imports the writers and runs their encoders once)
     sample = ("\n".join("\t".join(row) for row in WARM_ROWS) + "\n").encode()
-    scan_part("warm.txt", True, None, sample, "warm.txt", STREAMS, None, False, True)
+    scan_part("warm.txt", True, None, sample, "warm.txt", STREAMS)
 
 
 class _Worker:

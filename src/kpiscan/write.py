@@ -85,6 +85,13 @@ def json_lines(records: Sequence[Any], utf8: bool = False) -> Any:
     return text
 
 
+def jsonl_records(jsonl: str | bytes) -> list[dict[str, Any]]:
+    """JSONL already encoded, as text or as its UTF-8 bytes, read back as records (JSON escapes
+    every newline inside a record)."""
+    end = b"\n" if isinstance(jsonl, bytes) else "\n"
+    return [json.loads(line) for line in jsonl.split(end) if line]  # type: ignore[arg-type]
+
+
 def write_encoded(fh: IO[str], jsonl: str | bytes) -> None:
     """JSONL already encoded, as text or as its UTF-8 bytes, written to the text file `fh`: the
     bytes as they are, to its binary buffer after the text written before them, where the text
@@ -170,10 +177,8 @@ class _Sink:
         if self.fmt == "jsonl":
             write_encoded(self.fh, records if isinstance(records, (str, bytes)) else "".join(json_line(r) for r in records))
             return
-        if isinstance(records, bytes):
-            records = records.decode()
-        if isinstance(records, str):
-            records = [json.loads(line) for line in records.split("\n") if line]
+        if isinstance(records, (str, bytes)):
+            records = jsonl_records(records)
         flat = self.flat
         if self.fmt == "csv":
             # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
