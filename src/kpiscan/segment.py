@@ -28,6 +28,7 @@ from .layout import (
     level1_of,
     level2_of,
     norm,
+    plain_text,
     title_kind,
 )
 from .model import Document, Line, TableBlock
@@ -326,6 +327,7 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     rows: list[Row] = []
     facts: list[int] = []
     add_row, add_facts = rows.append, facts.append
+    plain = plain_text().match  # is_noise's first test, asked here: most lines end there (no call)
     for line in lines:  # the one pass over all lines
         # _cells(line), inlined (one call less a line; tests/test_segment_rows.py checks it is _cells)
         cells = line.cells
@@ -337,7 +339,8 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
             filled = _split_captions(filled)
         elif not joined:
             continue
-        if is_noise(line.text):  # page furniture (watermarks), lines mangled by a wrong decoding upstream
+        text = line.text
+        if not plain(text) and is_noise(text):  # page furniture (watermarks), lines mangled by a wrong decoding upstream
             continue
         key = field_key(filled[0])
         add_row((line, filled, key))
