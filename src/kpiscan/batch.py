@@ -326,21 +326,22 @@ def _where(err: BaseException) -> str:
     return f" (at {Path(f.filename).name}:{f.lineno} in {f.name})"
 
 
-def scan_file(path: str | Path, classify: bool = True, doc: str | None = None) -> ScanResult:
+def scan_file(path: str | Path, classify: bool = True, doc: str | None = None, sweep: bool = True) -> ScanResult:
     """`pipeline.scan_file`, its module imported on the first call: the scan's modules are imported
     by the processes that scan, not by one that only lists files and writes what others scanned
     (a Dask client)."""
     from .pipeline import scan_file as scan
 
-    return scan(path, classify=classify, doc=doc)
+    return scan(path, classify=classify, doc=doc, sweep=sweep)
 
 
-def scan_one(path: str | Path, classify: bool = True, timeout: float | None = None, doc: str | None = None) -> ScanResult:
+def scan_one(path: str | Path, classify: bool = True, timeout: float | None = None, doc: str | None = None,
+             sweep: bool = True) -> ScanResult:
     """`scan_file`, with an unexpected exception or a run past `timeout` seconds turned into a
     problem of this file."""
     try:
         with time_limit(timeout):
-            return scan_file(path, classify=classify, doc=doc)
+            return scan_file(path, classify=classify, doc=doc, sweep=sweep)
     except FileTimeout:
         from .scanproc import timeout_message
 
@@ -359,19 +360,21 @@ def scan_part(
     encode: tuple[str, ...] = (),
     doc: str | None = None,
     records: bool = False,
+    sweep: bool = True,
 ) -> dict:
     """The task workers and Dask run: one file's part (`encode`: the streams to send as JSONL,
     in UTF-8; `doc`: the name of the document in its records; `records`: the
-    other streams as records, for this process: see `part_of`). With `data`, the file's bytes are scanned from a
+    other streams as records, for this process: see `part_of`; `sweep=False`: no nothing-lost
+    net, for a reader that keeps no unparsed record: `pipeline.scan_document`). With `data`, the file's bytes are scanned from a
     private temporary copy of the same name (a worker without the input filesystem); the part
     names the file `given` (as the user named it) either way."""
     given = given if given is not None else str(path)
     if data is None:
-        return _renamed(part_of(scan_one(path, classify, timeout, doc), encode, records), str(path), given)
+        return _renamed(part_of(scan_one(path, classify, timeout, doc, sweep), encode, records), str(path), given)
     copy = _private_dir() / Path(given).name
     try:
         copy.write_bytes(data)
-        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name), encode, records), str(copy), given)
+        return _renamed(part_of(scan_one(copy, classify, timeout, doc or Path(given).name, sweep), encode, records), str(copy), given)
     finally:
         copy.unlink(missing_ok=True)
 
@@ -474,12 +477,13 @@ class _Runner:
 
 class _Serial(_Runner):
     """In this process (no --file-timeout: nothing to enforce); `records`: parts of records
-    (`part_of`), for a reader in this process."""
+    (`part_of`), for a reader in this process; `sweep`: see `scan_part`."""
 
-    def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...], records: bool = False) -> None:
+    def __init__(self, classify: bool, timeout: float | None, encode: tuple[str, ...], records: bool = False,
+                 sweep: bool = True) -> None:
         from .gcpolicy import long_run, warm_models
 
-        self.classify, self.timeout, self.encode, self.records = classify, timeout, encode, records
+        self.classify, self.timeout, self.encode, self.records, self.sweep = classify, timeout, encode, records, sweep
         self.queue: deque[tuple[int, Input]] = deque()
         # the garbage collector's policy for the loop (kpiscan.gcpolicy), until close
         self.policy = contextlib.ExitStack()
@@ -490,7 +494,8 @@ class _Serial(_Runner):
 
     def wait(self) -> list[tuple[int, dict]]:
         i, inp = self.queue.popleft()
-        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records))]
+        return [(i, scan_part(str(inp.path), self.classify, self.timeout, encode=self.encode, doc=inp.doc, records=self.records,
+                                 sweep=self.sweep))]
 
     def close(self, ok: bool) -> None:
         self.policy.close()
@@ -742,9 +747,9 @@ class _Dask(_Runner):
 
 def _runner(
     dask, workers: int, n: int, classify: bool, timeout: float | None, dask_files: str, files: list[Path], stats: BatchStats, encode,
-    records: bool = False,
+    records: bool = False, sweep: bool = True,
 ):
-    """(runner, close) for the run asked for."""
+    """(runner, close) for the run asked for (`records`, `sweep`: the serial runner's, `_Serial`)."""
     if dask is not None:
         if dask_files not in DASK_FILES:
             raise ValueError(f"--dask-files must be one of {', '.join(DASK_FILES)}")
@@ -763,7 +768,17 @@ def _runner(
         return _Processes(min(workers, n), classify, timeout, encode), None
     if timeout:  # one worker process, so that a file stuck in C code can be ended
         return _Processes(1, classify, timeout, encode), None
-    return _Serial(classify, timeout, encode, records), None
+    return _Serial(classify, timeout, encode, records, sweep), None
+
+
+def _cache(cache_dir: str | Path | None, classify: bool, sweep: bool) -> ScanCache | None:
+    """iter_parts' cache: none without `cache_dir`; a part scanned without the nothing-lost net
+    (sweep=False) is not whole, and is never cached."""
+    if cache_dir is None:
+        return None
+    if not sweep:
+        raise ValueError("iter_parts: sweep=False makes parts without their unplaced cells; they may not be cached")
+    return ScanCache(cache_dir, classify)
 
 
 def iter_parts(
@@ -779,6 +794,7 @@ def iter_parts(
     dask_files: str = "send",
     encode: tuple[str, ...] = (),
     records: bool = False,
+    sweep: bool = True,
 ) -> Iterator[dict]:
     """One part per file under `paths`, in input order, as each is done; see the module notes.
 
@@ -787,16 +803,18 @@ def iter_parts(
     `workers`). `encode`: the streams sent as JSONL, in its UTF-8 bytes (what the outputs and the
     cache write; text only where a lone surrogate cannot be encoded). `records`: the other
     streams of the files scanned in this process as the records themselves (no dicts made to be
-    decoded again: for `part_result`; worker, Dask and cached parts are as they come). `stats`: a
-    BatchStats to fill in (counts). A progress bar on stderr when more than one file and stderr is
-    a terminal (or as told).
+    decoded again: for `part_result`; worker, Dask and cached parts are as they come). `sweep=False`:
+    the files scanned in this process without the nothing-lost net (no unplaced-cell unparsed
+    records: for a reader that keeps none, `kpiscan report`; never with a cache, whose parts
+    must be whole). `stats`: a BatchStats to fill in (counts). A progress bar on stderr when more
+    than one file and stderr is a terminal (or as told).
     """
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
     given: list[Input] = inputs(paths)
     files = [i.path for i in given]
     stats.files = sum(1 for i in given if not i.skipped)
-    cache = ScanCache(cache_dir, classify) if cache_dir is not None else None
+    cache = _cache(cache_dir, classify, sweep)
     show = len(files) > 1 and _stderr_is_terminal() if show_progress is None else show_progress
     keys: dict[int, dict | None] = {}
     ready: dict[int, dict] = {}  # finished parts waiting for an earlier file
@@ -815,7 +833,7 @@ def iter_parts(
                 else:
                     if runner is None:  # started on the first file to scan: none when all are cached
                         runner, close = _runner(dask, workers, len(files), classify, file_timeout, dask_files, files, stats, tuple(encode),
-                                                records)
+                                                records, sweep)
                     keys[i] = key
                     runner.submit(i, given[i])
                     inflight += 1

@@ -292,7 +292,9 @@ def report_scan(paths: Iterable, out: Path, classify: bool = True, workers: int 
     # the parts' records as records when scanned in this process, else as dicts (from worker
     # processes), not JSONL text: the report decodes them into records once (the spool keeps
     # those), so encoding them as JSON (or dicts) and parsing them back would be wasted
-    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress, records=True)
+    # and without the nothing-lost net: the report keeps no unparsed record (part_result below)
+    parts = iter_parts(paths, classify=classify, workers=workers, stats=stats, show_progress=show_progress, records=True,
+                       sweep=False)
     with long_run(load=warm_models if classify else None):  # the garbage collector's policy for the loop (kpiscan.gcpolicy)
         return report_parts(parts, out, library, **options)
 
