@@ -45,9 +45,9 @@ def count_scans(monkeypatch):
     """Wrap the scan_file the batch runner calls; the list records every path scanned."""
     calls: list[str] = []
 
-    def counting(path, classify=True, doc=None):
+    def counting(path, classify=True, doc=None, sweep=True):
         calls.append(Path(path).name)
-        return scan_file(path, classify=classify, doc=doc)
+        return scan_file(path, classify=classify, doc=doc, sweep=sweep)
 
     monkeypatch.setattr(batch, "scan_file", counting)
     return calls
@@ -172,10 +172,10 @@ def test_same_file_named_another_way_is_reported_as_named_now(docs, tmp_path, mo
 def _interrupted_at(name: str):
     """scan_file, but Ctrl-C arrives while the file `name` is scanned."""
 
-    def interrupted(path, classify=True, doc=None):
+    def interrupted(path, classify=True, doc=None, sweep=True):
         if Path(path).name == name:
             raise KeyboardInterrupt
-        return scan_file(path, classify=classify, doc=doc)
+        return scan_file(path, classify=classify, doc=doc, sweep=sweep)
 
     return interrupted
 
@@ -188,7 +188,8 @@ def test_interrupted_run_keeps_finished_files(docs, tmp_path, monkeypatch):
         run_scan([docs], classify=False, cache_dir=cache)
 
     calls: list[str] = []
-    monkeypatch.setattr(batch, "scan_file", lambda p, classify=True, doc=None: calls.append(Path(p).name) or scan_file(p, classify, doc))
+    monkeypatch.setattr(batch, "scan_file",
+                        lambda p, classify=True, doc=None, sweep=True: calls.append(Path(p).name) or scan_file(p, classify, doc, sweep))
     stats = BatchStats()
     result = run_scan([docs], classify=False, cache_dir=cache, resume=True, stats=stats)
     assert calls == [SMALL[1]]  # only the file that had not finished
@@ -222,10 +223,10 @@ def test_bad_files_reported_and_the_others_scanned(docs, workers):
 
 
 def test_unexpected_exception_is_a_problem_of_that_file(docs, monkeypatch):
-    def broken(path, classify=True, doc=None):
+    def broken(path, classify=True, doc=None, sweep=True):
         if Path(path).name == SMALL[0]:
             raise RuntimeError("boom")
-        return scan_file(path, classify=classify, doc=doc)
+        return scan_file(path, classify=classify, doc=doc, sweep=sweep)
 
     monkeypatch.setattr(batch, "scan_file", broken)
     result = run_scan([docs], classify=False)

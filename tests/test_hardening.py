@@ -65,12 +65,12 @@ def test_library_scan_of_a_symlink_to_dev_zero_is_a_problem_not_memory_error(tmp
     assert [str(p) for p in result.problems] == [f"{tmp_path / 'z.txt'}: not a regular file (a character device): skipped"]
 
 
-def _slow(path, classify=True, doc=None):
+def _slow(path, classify=True, doc=None, sweep=True):
     if Path(path).name.startswith("slow"):
         end = time.process_time() + 30
         while time.process_time() < end:  # busy: the budget counts CPU time
             pass
-    return scan_file(path, classify=classify, doc=doc)
+    return scan_file(path, classify=classify, doc=doc, sweep=sweep)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -95,7 +95,7 @@ def test_workers_die_with_their_parent(tmp_path, corpora):
         f"""
         import time, kpiscan.batch as b
         from kpiscan.pipeline import scan_file
-        def slow(path, classify=True, doc=None):
+        def slow(path, classify=True, doc=None, sweep=True):
             time.sleep(120)
         b.scan_file = slow
         b.run_scan([{str(tmp_path)!r}], classify=False, workers=2, show_progress=False)
