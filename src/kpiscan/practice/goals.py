@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import accumulate
 
 import regex
 
-from ..layout import norm
+from ..layout import norm, text_memo
 from ..model import Indicator, TableBlock
 from ..review.findings import Finding, make
 from .families import practice_words, rows_by_table
@@ -79,8 +78,12 @@ def goal_text(table: TableBlock) -> list[str]:
     return list(seen)
 
 
-@cache
+@text_memo(maxsize=1 << 14)
 def content_words(text: str) -> frozenset[str]:
+    """The words of `text` that can match a goal clause to an indicator (jieba's, two characters
+    or more, no generic word, no number). A bounded memo (an indicator's text and a table's
+    clauses repeat down a document's tables; unbounded, a province's distinct texts would all
+    stay: copies of one corpus, which repeat every text, never showed it)."""
     from ..tokenize import tokens
 
     generic = set(practice_words("generic"))
