@@ -40,7 +40,7 @@ from typing import Any, Callable, Sequence
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.packager import Packager
-from xlsxwriter.relationships import PACKAGE_SCHEMA, Relationships
+from xlsxwriter.relationships import DOCUMENT_SCHEMA, PACKAGE_SCHEMA, Relationships
 from xlsxwriter.url import Url, UrlTypes
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -878,8 +878,17 @@ class _Packager(Packager):
             if not external_links:
                 continue
             rels = _Relationships()
+            add = rels.relationships.append
+            schema_of: dict[str, str] = {}  # (_add_document_relationship's DOCUMENT_SCHEMA + type, once per type)
             for link_data in external_links:
-                rels._add_document_relationship(*link_data)
+                if len(link_data) != 3:
+                    rels._add_document_relationship(*link_data)
+                    continue
+                rel_type, target, mode = link_data
+                full = schema_of.get(rel_type)
+                if full is None:
+                    full = schema_of[rel_type] = DOCUMENT_SCHEMA + rel_type
+                add((full, target, mode))
             rels._set_xml_writer(self._filename("xl/worksheets/_rels/sheet" + str(index) + ".xml.rels"))
             rels._assemble_xml_file()
 
@@ -1011,25 +1020,28 @@ class XlsxReport:
         if not self._room(d.n_indicators):
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
+        half_zh, label_name, zh, tail, rows_per_part = HALF_ZH.get, codes.label_name, codes.zh, _tail, self.rows_per_part
         for t in d.tables:
             table = t.table
+            link = f"external:{page}#t{table.index}-L"
+            at, department = t.at, t.department
             for i in t.indicators:
-                if self.indicators.row >= self.rows_per_part:
+                if self.indicators.row >= rows_per_part:
                     self._open_part()  # one document alone larger than a part
-                found = t.findings_at(i)
+                found = at.get(i.id or "")  # (t.findings_at(i); most records have none)
                 reasons = i.reasons
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    HALF_ZH.get(i.period, i.period), codes.label_name(i.label) if i.label else None, i.flagged,
-                    "; ".join(reasons) if reasons else None, "；".join(map(codes.zh, reasons)) if reasons else None,
+                    half_zh(i.period, i.period), label_name(i.label) if i.label else None, i.flagged,
+                    "; ".join(reasons) if reasons else None, "；".join(map(zh, reasons)) if reasons else None,
                     "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
                     "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
-                    *_tail(i),
+                    *tail(i),
                 ]
-                row[_DEPARTMENT] = t.department
+                row[_DEPARTMENT] = department
                 fill = RED if i.flagged else (YELLOW if found else None)
-                self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
+                self.indicators.add(row, fill, link=(2, f"{link}{i.line}"))
             for f in t.findings:
                 self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
                                    f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
