@@ -19,7 +19,6 @@ from kpiscan.layout import (
     _field_captions,
     _level2_variants,
     _no_furniture,
-    _plain_text,
     _two_never_utf8,
     field_key,
     forget_text_memos,
@@ -31,6 +30,7 @@ from kpiscan.layout import (
     layout_words,
     level2_of,
     norm,
+    plain_text,
 )
 from kpiscan.templates import caption_key
 
@@ -163,7 +163,7 @@ def test_two_never_utf8_characters_make_two_replacement_characters_whatever_surr
 
 
 def test_plain_text_is_one_match_for_the_two_searches_is_noise_asked():
-    """is_noise's pre-check (`_plain_text`, one match) holds exactly where both searches it
+    """is_noise's pre-check (`plain_text`, one match) holds exactly where both searches it
     replaced find their characters, on real, garbled and random lines."""
     lines = _real_lines()
     never = [chr(i) for i in range(0x80, 0x10000, 7) if _two_never_utf8().fullmatch(chr(i) * 2)][:400]
@@ -173,7 +173,7 @@ def test_plain_text_is_one_match_for_the_two_searches_is_noise_asked():
     texts = lines + [ln.encode("utf-8").decode("gbk", errors="replace") for ln in lines]
     texts += ["".join(rnd.choice(pool) for _ in range(rnd.randrange(0, 8))) for _ in range(20000)]
     both = [bool(_no_furniture().search(t) and _two_never_utf8().search(t)) for t in texts]
-    assert [bool(_plain_text().match(t)) for t in texts] == both
+    assert [bool(plain_text().match(t)) for t in texts] == both
     assert 0 < sum(both) < len(texts)  # the test can fail either way
 
 

@@ -507,3 +507,20 @@ def test_library_rows_are_its_frames_and_the_sheet_and_chart_orders_are_pandas(c
         rows = [{"n_targets": rng.choice([3, 3, 4, 5, 5, 5, 9, 40]), "k": k} for k in range(n)]
         want = pd.DataFrame(rows).sort_values("n_targets", ascending=False).head(12).to_dict("records") if n else []
         assert [r["k"] for r in _most_targets(rows, 12)] == [r["k"] for r in want]
+
+
+def test_printed_rows_keep_the_annual_half_with_both_halves_ids():
+    """A row printed in both halves is one Row: the annual half's value, the ids of both halves in
+    record order; a quantity's unit with its per-units, its dimension and its number (a range's
+    lower end); a text's none."""
+    both = [ind("d.txt", 1, 7, "成本指标", "培训费用", "≤500元/人/天", period="implementation"),
+            ind("d.txt", 1, 7, "成本指标", "培训费用", "≤600元/人/天"),
+            ind("d.txt", 1, 8, "数量指标", "培训人数", "100-200人"),
+            ind("d.txt", 1, 9, "社会效益指标", "群众获得感", "明显提升")]
+    for n, i in enumerate(both):
+        i.id = f"r{n}"
+    fee, people, text = printed_rows(both)
+    assert (fee.value, fee.period, fee.ids) == ("≤600元/人/天", "annual", ("r0", "r1"))
+    assert (fee.unit, fee.dim, fee.number, fee.op) == ("元/人/天", "money", 600.0, "<=")
+    assert (people.number, people.dim, people.ids) == (100.0, "count", ("r2",))
+    assert (text.kind, text.unit, text.dim, text.number) == ("qualitative", None, None, None)

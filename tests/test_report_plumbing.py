@@ -57,6 +57,44 @@ def test_the_spool_gives_back_the_records_it_was_given(scanned, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_the_spool_writes_a_part_s_indicators_as_one_list_of_field_tuples(scanned, tmp_path):
+    """PartSpool pickles the indicator records as one list of their fields' tuples (one
+    `_records` call rebuilds them, no reduction per record); a list holding a record of another
+    class (a subclass here) is pickled record by record and still comes back as it was."""
+    import io
+    import pickle
+    import pickletools
+
+    from kpiscan.model import Indicator
+    from kpiscan.report import _by_fields
+
+    result = part_result(part_of(scanned))
+    spool = PartSpool(tmp_path)
+    try:
+        spool.write(result)
+        spool.fh.flush()
+        def reductions(data: bytes) -> int:
+            return [op.name for op, _, _ in pickletools.genops(data)].count("REDUCE")
+
+        per_record = io.BytesIO()  # the part pickled a record at a time, as the spool did before
+        pickler = pickle.Pickler(per_record, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = _by_fields()  # type: ignore[assignment]
+        pickler.dump((result.tables, result.indicators))
+        # the Targets' and the tables' own reductions, and one for the list: none per indicator
+        assert reductions(spool.path.read_bytes()) == reductions(per_record.getvalue()) - len(result.indicators) + 1
+
+        @dataclasses.dataclass(slots=True)
+        class Odd(Indicator):
+            pass
+
+        odd = Odd(**{f.name: getattr(result.indicators[0], f.name) for f in dataclasses.fields(Indicator)})
+        mixed = dataclasses.replace(result, indicators=[odd, *result.indicators[1:]])
+        with pytest.raises((pickle.PicklingError, AttributeError)):  # a local class cannot be pickled by name:
+            spool.write(mixed)  # proof it went through the per-record path, not the tuples of Indicator
+    finally:
+        spool.close()
+
+
 def _old_flat_row(cls, d, lists):
     """flat_row as the generic loop wrote it before it was compiled (the reference)."""
     import json

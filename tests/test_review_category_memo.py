@@ -79,3 +79,26 @@ def test_review_all_asks_the_model_once_per_call(scanned, monkeypatch):
         assert [f.to_dict() for f in together] == alone
         assert len(calls) == 1  # one call for every table of the scan
         assert calls[0] < sum(1 for i in scanned.indicators if i.value.strip())  # distinct rows only
+
+
+def test_category_hits_reuse_the_keys_made_for_asked(scanned, monkeypatch):
+    """category_hits hands the model the Targets' keys it made for `Context.asked` (no second
+    target_key per distinct item): the memo holds the items under the keys item_key gives, and
+    the hits are those of suggest over the distinct rows with the plain model."""
+    import kpiscan.classify.item as item_module
+    from kpiscan.classify.item import item_key
+    from kpiscan.review.checks import category_hits, table_context
+
+    asked = [pair for t in scanned.tables for pair in table_context(t, scanned.indicators).asked]
+    distinct = {key: r for key, r in asked}
+    PROBA_MEMO.clear()
+    calls: list[int] = []
+    target_key = item_module.target_key
+    monkeypatch.setattr(item_module, "target_key", lambda t: calls.append(1) or target_key(t))
+    hits = category_hits(asked)
+    assert calls == []  # every item's key came from `asked`
+    monkeypatch.setattr(item_module, "target_key", target_key)
+    items = {item_key(_item(r.ind, r.target)) for r in distinct.values()}
+    assert set(PROBA_MEMO.entries) == items
+    plain = suggest([(r.ind, r.target) for r in distinct.values()], load_category_model())
+    assert list(hits.values()) == plain and list(hits) == list(distinct)

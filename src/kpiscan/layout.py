@@ -242,8 +242,8 @@ def is_noise(text: str) -> bool:
     """A line no stage reads: page furniture (`is_watermark`) or a line garbled upstream
     (`is_mojibake` of its stripped text). Asked of every line (segment._rows): a line holding a
     CJK ideograph no furniture has and two characters no UTF-8 holds (most Chinese lines) is
-    neither, told by one match (`_plain_text`)."""
-    if _plain_text().match(text):
+    neither, told by one match (`plain_text`: segment._rows asks it itself)."""
+    if plain_text().match(text):
         return False
     return is_watermark(text) or (not text.isascii() and is_mojibake(text.strip()))
 
@@ -377,7 +377,7 @@ def _never_utf8_class() -> str:
 
 
 @cache
-def _plain_text() -> re.Pattern[str]:
+def plain_text() -> re.Pattern[str]:
     """A text that is neither furniture nor mojibake on sight: a CJK ideograph no furniture has
     (`_no_furniture`) and two characters no UTF-8 holds (`_two_never_utf8`), anywhere, in one
     match from the start; each run up to the next such character is one scan of its negated

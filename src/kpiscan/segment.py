@@ -28,6 +28,7 @@ from .layout import (
     level1_of,
     level2_of,
     norm,
+    plain_text,
     title_kind,
 )
 from .model import Document, Line, TableBlock
@@ -326,6 +327,7 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     rows: list[Row] = []
     facts: list[int] = []
     add_row, add_facts = rows.append, facts.append
+    plain = plain_text().match  # is_noise's first test, asked here: most lines end there (no call)
     for line in lines:  # the one pass over all lines
         # _cells(line), inlined (one call less a line; tests/test_segment_rows.py checks it is _cells)
         cells = line.cells
@@ -337,7 +339,8 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
             filled = _split_captions(filled)
         elif not joined:
             continue
-        if is_noise(line.text):  # page furniture (watermarks), lines mangled by a wrong decoding upstream
+        text = line.text
+        if not plain(text) and is_noise(text):  # page furniture (watermarks), lines mangled by a wrong decoding upstream
             continue
         key = field_key(filled[0])
         add_row((line, filled, key))
@@ -364,8 +367,10 @@ def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
         # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
         nxt = [r[2] for r in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
-        footer, head, keys = _read_ahead(rows, facts, i)
-        blocks[line.number] = Block(headed, footer, head, keys)
+        # read ahead only under a headed block: an unheaded one (a budget table's 项目名称 column)
+        # raises no NAME_ROW, so `name_row`, the one reader of a Block's other facts, never sees it
+        blocks[line.number] = Block(headed, *_read_ahead(rows, facts, i)) if headed else Block(False, False)
+
     for i in names:  # NAME_ROW: a 项目名称 row whose block is headed
         if blocks[rows[i][0].number].headed:
             facts[i] |= _F_NAME_ROW

@@ -35,14 +35,20 @@ def flat_record(record: dict[str, Any]) -> dict[str, Any]:
 _PLAIN = frozenset((str, int, bool, type(None)))  # what holds no float: kept as it is, without a call
 
 
+_INF = math.inf
+
+
 def _finite(obj: Any) -> Any:
-    """`obj` with every float that is not finite (inf, nan) replaced by None, recursively."""
+    """`obj` with every float that is not finite (inf, nan) replaced by None, recursively (a
+    plain float between -inf and inf, as most are, kept without a call: a table score's
+    criteria and deductions hold a dozen)."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: v if v.__class__ in _PLAIN else _finite(v) for k, v in obj.items()}
+        return {k: v if v.__class__ in _PLAIN or (v.__class__ is float and -_INF < v < _INF) else _finite(v)
+                for k, v in obj.items()}
     if isinstance(obj, list):
-        return [v if v.__class__ in _PLAIN else _finite(v) for v in obj]
+        return [v if v.__class__ in _PLAIN or (v.__class__ is float and -_INF < v < _INF) else _finite(v) for v in obj]
     return obj
 
 

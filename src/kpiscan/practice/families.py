@@ -205,34 +205,39 @@ def number_of(target) -> float | None:
 def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     """One Row per printed indicator: both halves of a project table print most rows twice, and
     the annual half (年度目标, what is evaluated at year end) is kept where it exists."""
-    best: dict[tuple, Indicator] = {}
-    ids: dict[tuple, list[str]] = {}
+    best: dict[tuple, list] = {}  # (doc, table, line, name) -> [the record kept, the ids of both halves...]
     for ind in indicators:
         k = (ind.doc, ind.table, ind.line, ind.name)
-        kept = best.get(k)
-        if kept is None:
-            best[k] = ind
-            ids[k] = [ind.id] if ind.id else []
+        entry = best.get(k)
+        if entry is None:
+            best[k] = [ind, ind.id] if ind.id else [ind]
             continue
         if ind.id:
-            ids[k].append(ind.id)
-        if ind.period == "annual" and kept.period != "annual":
-            best[k] = ind
+            entry.append(ind.id)
+        if ind.period == "annual" and entry[0].period != "annual":
+            entry[0] = ind
     rows = []
     keys_of = _name_keyer()
-    for k, ind in best.items():
+    unit_kinds = _unit_kinds()
+    for entry in best.values():
+        ind = entry[0]
         if not ind.name.strip():
             continue
         normalised, key, pooled = keys_of(ind.name)
         t = ind.target
+        number = None
         if t is None:
             kind, op, unit, dim = "", None, None, None
         else:
             kind, op = t.kind, t.op
-            unit = unit_label(t) if kind == "quantity" else None
-            dim = dimension(t.unit) if unit else None
+            unit = dim = None
+            if kind == "quantity":  # unit_label, dimension and number_of, inlined (a row each)
+                if t.unit is not None:
+                    unit = "/".join([t.unit, *t.per]) if t.per else t.unit
+                    dim = unit_kinds.get(t.unit, "count") if t.unit else None
+                number = t.value if t.value is not None else (t.low if t.low is not None else t.high)
         rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, ind.name, key, pooled, ind.value, kind, op,
-                        number_of(t), unit, dim, ind.period, tuple(ids[k]), normalised))
+                        number, unit, dim, ind.period, tuple(entry[1:]), normalised))
     return rows
 
 
@@ -632,18 +637,22 @@ class LibraryBuilder:
 
     def add(self, rows: Iterable[Row]) -> None:
         seen: set[tuple[str, str, str]] = set()
+        keys, dims, names, doc_count, unit_rows = self.keys, self.dims, self.names, self.doc_count, self.unit_rows
         for r in rows:
-            k = (r.level2, r.key)
-            self.keys[(r.level2, r.key, r.pooled)] += 1
+            level2, key, doc = r.level2, r.key, r.doc
+            k = (level2, key)
+            kp = (level2, key, r.pooled)
+            keys[kp] = keys.get(kp, 0) + 1  # Counter's += without its __missing__ for a new key
             if r.dim:
-                self.dims[k][r.dim] += 1
-            self.names[k][r.normalised] += 1
-            if (r.doc, *k) not in seen:
-                seen.add((r.doc, *k))
-                self.doc_count[k] += 1
-            self.docs.add(r.doc)
-            ku = (r.level2, r.key, r.unit)
-            self.unit_rows[ku] += 1
+                dims[k][r.dim] += 1
+            names[k][r.normalised] += 1
+            dk = (doc, level2, key)
+            if dk not in seen:  # a document's first row of this name (so its first row: docs)
+                seen.add(dk)
+                doc_count[k] = doc_count.get(k, 0) + 1
+                self.docs.add(doc)
+            ku = (level2, key, r.unit)
+            unit_rows[ku] = unit_rows.get(ku, 0) + 1
             if r.number is not None:
                 self.numbers.setdefault(ku, self._array("d")).append(r.number)
                 if r.op:

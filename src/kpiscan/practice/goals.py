@@ -108,35 +108,40 @@ def matches(clause: str, clause_words: frozenset[str], text: str) -> bool:
 
 class Texts:
     """The normalised texts of a table's indicators, indexed once for `matches` against each
-    goal clause: a clause's words are found in all the texts joined (str.find), the texts' words
-    in the clause from their union, and shared bigrams are set intersections (a bigram is in a
-    text exactly when it is one of the text's bigrams). `matching(clause, words)`: the indexes of
-    the texts that `matches` the clause, in order."""
+    goal clause: a clause's words are found in all the texts joined (str.find, the next search
+    from the next text on: one hit per text is enough), the texts' words in the clause from their
+    union, and shared bigrams are set intersections (a bigram is in a text exactly when it is one
+    of the text's bigrams), asked only of the texts no word matched. `matching(clause, words)`:
+    the indexes of the texts that `matches` the clause, in order."""
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
         self.joined = "\n".join(keys)  # norm leaves no whitespace in a text or a word
-        self.starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
-        self.words = [content_words(k) for k in keys]
+        self.starts = list(accumulate((len(k) + 1 for k in keys), initial=0))  # and one past the last
         self.texts_of: dict[str, list[int]] = {}  # a text's word -> the texts that have it
-        for i, words in enumerate(self.words):
-            for w in words:
+        for i, k in enumerate(keys):
+            for w in content_words(k):
                 self.texts_of.setdefault(w, []).append(i)
         self.grams = [{k[i:i + 2] for i in range(len(k) - 1)} for k in keys]
 
     def containing(self, word: str) -> set[int]:
         """The indexes of the texts holding `word`."""
         found: set[int] = set()
-        at = self.joined.find(word)
-        while at >= 0:
-            found.add(bisect_right(self.starts, at) - 1)
-            at = self.joined.find(word, at + 1)
+        self._add_containing(word, found)
         return found
+
+    def _add_containing(self, word: str, found: set[int]) -> None:
+        starts, find = self.starts, self.joined.find
+        at = find(word)
+        while at >= 0:
+            i = bisect_right(starts, at) - 1
+            found.add(i)
+            at = find(word, starts[i + 1])  # the next text (past the end: -1)
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
         hit: set[int] = set()
         for w in clause_words:  # a clause word in the text
-            hit |= self.containing(w)
+            self._add_containing(w, hit)
         for w, texts in self.texts_of.items():  # a text's word in the clause
             if w in clause:
                 hit.update(texts)
@@ -144,7 +149,7 @@ class Texts:
         if not grams:
             return sorted(hit)
         need = BIGRAM_SHARE * len(grams)
-        return [i for i in range(len(self.keys)) if i in hit or len(grams & self.grams[i]) >= need]
+        return [i for i, own in enumerate(self.grams) if i in hit or len(grams & own) >= need]
 
 
 def match_goals(table: TableBlock, rows: list) -> list[Clause]:

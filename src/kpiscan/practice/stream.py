@@ -77,7 +77,8 @@ class PracticeCorpus:
         pairs: dict[tuple[str, int], set] = defaultdict(set)
         for r in rows:
             pairs[(r.doc, r.table)].add((r.level2, r.normalised))
-        return {k: self.sets.setdefault(frozenset(v), frozenset(v)) for k, v in pairs.items()}
+        intern = self.sets.setdefault
+        return {k: intern(f, f) for k, v in pairs.items() for f in (frozenset(v),)}
 
     def add(self, tables: list[TableBlock], indicators: list[Indicator], at: Any = None) -> None:
         """Pass 1: one or more whole documents."""

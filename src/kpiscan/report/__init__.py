@@ -164,7 +164,8 @@ class PartSpool:
     back without decoding JSON again (the file is this process's own, written and read by it,
     removed at the end). A record is pickled as its class and its fields' values (`RECORDS`):
     the slotted dataclasses' own pickling calls a Python __getstate__/__setstate__ per record,
-    about twice the CPU each way. `write(result)` returns the part's offset; `results()` reads
+    about twice the CPU each way; the indicator records, most of a part, as one list of their
+    fields' tuples (`_Records`: no call per record to write them). `write(result)` returns the part's offset; `results()` reads
     the parts back in order, `load(offset)` one part, each as a ScanResult."""
 
     def __init__(self, out: Path) -> None:
@@ -175,7 +176,7 @@ class PartSpool:
         at = self.fh.tell()
         pickler = pickle.Pickler(self.fh, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = _by_fields()  # type: ignore[assignment]
-        pickler.dump((result.tables, result.indicators))
+        pickler.dump((result.tables, _Records(result.indicators)))
         return at
 
     def results(self) -> Iterable[Any]:
@@ -204,6 +205,32 @@ class PartSpool:
     def close(self) -> None:
         self.fh.close()
         self.path.unlink(missing_ok=True)
+
+
+class _Records:
+    """A part's indicator records, pickled as their fields' values, a tuple per record read by one
+    C attrgetter (`_by_fields`' reduction without a Python call per record), and loaded as the
+    list of records again (`_records`)."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: list) -> None:
+        self.records = records
+
+    def __reduce__(self) -> tuple:
+        from ..model import Indicator
+        from ..schema import field_reader
+
+        cls = Indicator
+        if not {cls}.issuperset(map(type, self.records)):
+            return (list, (self.records,))  # another class: each record pickled by its own reduction
+        _by_fields()  # its check that every field is an __init__ argument
+        return (_records, (cls, list(map(field_reader(cls)[0], self.records))))
+
+
+def _records(cls: type, rows: list[tuple]) -> list:
+    """_Records' list loaded: each record rebuilt by calling its class with its fields' values."""
+    return [cls(*row) for row in rows]
 
 
 @cache

@@ -51,11 +51,14 @@ def money(amount: float) -> str:
     return f"{amount:,.0f}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     ind: Indicator
     target: Target
     key: str = field(init=False)  # name_key(ind.name), made once
+    # money or input under 数量指标 (money_or_input_as_output): check_names reports it and
+    # check_category_mismatch leaves it out, made once
+    money_or_input: bool = field(init=False)
 
     def _number(self, end: str) -> float | None:
         """A quantity's number; for a range ("between") its `end` ("low"/"high")."""
@@ -81,6 +84,7 @@ class Row:
     def __post_init__(self) -> None:
         # `name_key` of its name: the halves, duplicates and names checks each compare it
         self.key = name_key(self.ind.name)
+        self.money_or_input = money_or_input_as_output(self)
 
 
 @dataclass
@@ -111,8 +115,7 @@ class Context:
         """The rows check_category_mismatch asks the category model about (with a value, not
         moved by meaning in the scan, not money or input under 数量指标), each after what the
         model's `suggest` reads of it: (name, value, printed category, the Target's fields)."""
-        rows = [r for r in self.rows if r.ind.value.strip() and r.ind.level2_source != "meaning"
-                and not money_or_input_as_output(r)]
+        rows = [r for r in self.rows if not r.money_or_input and r.ind.value.strip() and r.ind.level2_source != "meaning"]
         if not rows:
             return []
         try:
@@ -294,13 +297,14 @@ def check_measurable_units(ctx: Context) -> list[Finding]:
     and a reason code it gave for the row is raised here too, so a label and a finding never
     disagree."""
     out = []
+    money_units = units_of_kind("money")
     for r in ctx.rows:
         t, ind = r.target, r.ind
         if not ind.value.strip():
             continue  # an empty value is the classifier's "malformed", counted in flagged-share
         if "time-indicator-without-date" in ind.reasons or (ind.level2 == "时效指标" and not dated(r)):
             out.append(ctx.per_row("time-indicator-without-date", r))
-        if ind.level2 == "成本指标" and t.unit not in units_of_kind("money"):
+        if ind.level2 == "成本指标" and t.unit not in money_units:
             out.append(ctx.per_row("cost-indicator-without-money-unit", r))
         if "satisfaction-without-percentage" in ind.reasons or (ind.level1 == "满意度指标" and t.unit != RATIO):
             out.append(ctx.per_row("satisfaction-without-percentage", r))
@@ -338,7 +342,7 @@ def check_names(ctx: Context) -> list[Finding]:
         ind = r.ind
         if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or r.key in ("指标", "三级指标")):
             out.append(ctx.per_row("name-repeats-category", r))
-        if money_or_input_as_output(r):
+        if r.money_or_input:
             out.append(ctx.per_row("money-or-input-as-output", r))
     return out
 
@@ -360,7 +364,10 @@ def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[An
         from ..classify.category import suggest
     except ImportError:  # the classifier is not installed: nothing to compare with
         return {}
-    hits = suggest([(r.ind, r.target) for r in distinct.values()], distinct_items_model())
+    model = distinct_items_model()
+    if model is not None:  # the Targets' keys made for `asked`: the model's memo looks the items up by them
+        model.target_keys = {id(r.target): key[3] for key, r in distinct.items()}
+    hits = suggest([(r.ind, r.target) for r in distinct.values()], model)
     return dict(zip(distinct, hits))
 
 
@@ -408,10 +415,14 @@ def _distinct_items_class() -> type:
         def __init__(self, base: CategoryModel) -> None:
             super().__init__(base.linear)
             self.base = base
+            # id(Target) -> target_key(Target) of Targets whose key is made already (category_hits)
+            self.target_keys: dict[int, tuple[Any, ...]] = {}
 
         def proba(self, items: Any) -> Any:
             base = self.base
-            keys = [item_key(i) for i in items]
+            known = self.target_keys
+            keys = [(i.name, i.value, i.level2, tk) if (tk := known.get(id(i.target))) is not None else item_key(i)
+                    for i in items]
             memo = PROBA_MEMO.of(base) if memo_enabled() else None
             found: dict[tuple[Any, ...], Any] = {}
             missing: dict[tuple[Any, ...], Any] = {}
@@ -474,7 +485,8 @@ def check_dates_in_year(ctx: Context) -> list[Finding]:
             continue
         out.append(ctx.per_row("date-outside-budget-year", r, date=t.date, year=year, where=where, where_en=where_en))
     for r in ctx.rows:
-        stale = sorted({int(y) for y in _YEAR_IN_TEXT.findall(r.ind.name) if int(y) < year})
+        mentioned = _YEAR_IN_TEXT.findall(r.ind.name)
+        stale = sorted({int(y) for y in mentioned if int(y) < year}) if mentioned else None
         if stale:
             out.append(ctx.per_row("stale-year-in-name", r, mentioned=stale[0], year=year))
     return out
@@ -508,7 +520,8 @@ def table_context(table: TableBlock, indicators: list[Indicator], only_its_own: 
     table); `only_its_own`: the caller gives no other), ids assigned, each with its Target."""
     mine = indicators if only_its_own else [i for i in indicators if i.doc == table.doc and i.table == table.index]
     assign_ids(mine)
-    return Context(table=table, rows=[Row(i, target_of(i, table.year)) for i in mine])
+    year = table.year
+    return Context(table=table, rows=[Row(i, i.target if i.target is not None else target_of(i, year)) for i in mine])
 
 
 def review_context(ctx: Context) -> list[Finding]:
