@@ -232,6 +232,7 @@ XLSXWRITER_INTERNALS = {
     "Worksheet._write_url": "1c901017103d278b",
     "Relationships._write_relationships": "caf84e7c6762c181",
     "Relationships._write_relationship": "603f185fbff49ab7",
+    "Relationships._add_document_relationship": "b4d7f50b1cb77634",
     "Packager._write_worksheet_rels_files": "626dc1a7bc720daf",
     "XMLwriter._xml_empty_tag": "1ddc10e33caacd8d",
     "XMLwriter._escape_attributes": "00933f49e6be40e4",
@@ -248,6 +249,7 @@ def _internals():
     methods = [Worksheet._write_hyperlinks, Worksheet._write_hyperlink_external, Worksheet._write_optimized_sheet_data,
                Worksheet._write_single_row, Worksheet._write_cell, Worksheet._write_url,
                Relationships._write_relationships, Relationships._write_relationship,
+               Relationships._add_document_relationship,
                Packager._write_worksheet_rels_files, XMLwriter._xml_empty_tag, XMLwriter._escape_attributes]
     return {m.__qualname__: hashlib.sha256(inspect.getsource(m).encode()).hexdigest()[:16] for m in methods}
 

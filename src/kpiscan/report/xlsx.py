@@ -40,7 +40,7 @@ from typing import Any, Callable, Sequence
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.packager import Packager
-from xlsxwriter.relationships import PACKAGE_SCHEMA, Relationships
+from xlsxwriter.relationships import DOCUMENT_SCHEMA, PACKAGE_SCHEMA, Relationships
 from xlsxwriter.url import Url, UrlTypes
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -441,28 +441,46 @@ def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
 
 
 _SPECIAL: dict[str, bool] = {}  # short text -> it needs a look of its own (`_special_by_text`)
-_SPECIAL_MEMO = 1 << 14  # texts kept (up to _SPECIAL_TEXT characters each: under ~2 MiB), then cleared
-_SPECIAL_TEXT = 32
+# texts kept (up to _SPECIAL_TEXT characters each: under ~2 MiB), then cleared. Up to 64
+# characters: a table's project, a code's explanation, most names and standards repeat down its
+# rows (on corpora/, 4 distinct documents, 179 texts of 33-64 characters were looked at 2,337 times)
+_SPECIAL_MEMO = 1 << 13
+_SPECIAL_TEXT = 64
 
 
 def _special_by_text(texts: Sequence[str]) -> set[int]:
     """`_special_texts` decided text by text (exactly the texts that need a look: no | to count),
-    each short text once (a row's document, half, label, codes, unit, operator, department repeat
-    down a document's rows; a bounded memo, `_row_xml` takes `_special_texts` under
-    KPISCAN_CLASSIFY_MEMO=0)."""
-    found: set[int] = set()
-    memo = _SPECIAL
-    for k, text in enumerate(texts):
-        special = memo.get(text)
-        if special is None:
-            special = bool(_NOT_PLAIN.search(text)) or text.startswith(FORMULA_START)
-            if len(text) <= _SPECIAL_TEXT:
-                if len(memo) >= _SPECIAL_MEMO:
-                    memo.clear()
-                memo[text] = special
-        if special:
-            found.add(k)
-    return found
+    each short text once (a bounded memo: `_special_flags`)."""
+    return {k for k, special in enumerate(_special_flags(texts)) if special}
+
+
+def _special_flags(texts: Sequence[str]) -> tuple[bool, ...]:
+    """Whether each text needs a look of its own (`_special_by_text`), as a tuple: the short
+    texts looked up in a bounded memo all at once (a row's document, half, label, codes, unit,
+    operator, department repeat down a document's rows; `_row_xml` takes `_special_texts` under
+    KPISCAN_CLASSIFY_MEMO=0), a text not in it decided and kept."""
+    flags: tuple[bool | None, ...] = tuple(map(_SPECIAL.get, texts))
+    missing = flags.count(None)
+    if not missing:
+        return flags  # type: ignore[return-value]
+    found = list(flags)
+    k = -1
+    for _ in range(missing):  # (a row's misses are one or two of its dozen texts)
+        k = found.index(None, k + 1)
+        found[k] = _special_text(texts[k])
+    return tuple(found)  # type: ignore[arg-type]
+
+
+def _special_text(text: str) -> bool:
+    """_NOT_PLAIN.search(text) or a formula-like start, by its parts, each a fast scan (a search
+    of _NOT_PLAIN's alternatives tries each at every character: ~4x as long on a row's texts)."""
+    special = _ESCAPED_CHAR.search(text) is not None or text[:1].isspace() or text[-1:].isspace() \
+        or text.startswith(FORMULA_START) or "_x" in text and _X_ESCAPE.search(text) is not None
+    if len(text) <= _SPECIAL_TEXT:
+        if len(_SPECIAL) >= _SPECIAL_MEMO:
+            _SPECIAL.clear()
+        _SPECIAL[text] = special
+    return special
 
 
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
@@ -507,7 +525,7 @@ class _Shape:
     of every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
     __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "bools", "slots", "templates", "cells")
+                 "texts", "floats", "bools", "slots", "templates", "cells", "specials")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
@@ -521,7 +539,25 @@ class _Shape:
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
         self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
         self.templates: dict[tuple, str] = {}
+        self.specials: dict[tuple[bool, ...], tuple[int, ...]] = {}  # _special_flags -> the special texts' columns
         self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
+
+
+    def special(self, texts: tuple[str, ...], memo: bool) -> tuple[int, ...]:
+        """The columns of the row's texts that take `_text_cell` (`_special_flags`, or
+        `_special_texts` without the memo; every text when they are long)."""
+        if sum(map(len, texts)) + len(texts) - 1 > _LONG:  # (the texts joined by |: longer than _LONG)
+            return tuple(self.str_columns)
+        if not memo:
+            found = _special_texts(texts, "|".join(texts))
+            return tuple(self.str_columns[i] for i in sorted(found)) if found else ()
+        flags = _special_flags(texts)
+        special = self.specials.get(flags)
+        if special is None:
+            special = tuple(k for k, f in zip(self.str_columns, flags) if f)
+            if len(self.specials) < _MAX_SHAPES:
+                self.specials[flags] = special
+        return special
 
 
 _CELL_MEMO_TEXT = 16  # the longest special text whose cell XML a shape keeps
@@ -633,12 +669,7 @@ class _Sheet:
                 self._shapes[(fill, link_at, kinds)] = shape
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
-        texts = shape.texts(values)
-        if sum(map(len, texts)) + len(texts) - 1 > _LONG:  # (the texts joined by |: longer than _LONG)
-            found: Sequence[int] | set[int] = range(len(texts))
-        else:
-            found = _special_by_text(texts) if self.memo else _special_texts(texts, "|".join(texts))
-        special = tuple(shape.str_columns[i] for i in sorted(found)) if found else ()
+        special = shape.special(shape.texts(values), self.memo)
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
@@ -847,8 +878,17 @@ class _Packager(Packager):
             if not external_links:
                 continue
             rels = _Relationships()
+            add = rels.relationships.append
+            schema_of: dict[str, str] = {}  # (_add_document_relationship's DOCUMENT_SCHEMA + type, once per type)
             for link_data in external_links:
-                rels._add_document_relationship(*link_data)
+                if len(link_data) != 3:
+                    rels._add_document_relationship(*link_data)
+                    continue
+                rel_type, target, mode = link_data
+                full = schema_of.get(rel_type)
+                if full is None:
+                    full = schema_of[rel_type] = DOCUMENT_SCHEMA + rel_type
+                add((full, target, mode))
             rels._set_xml_writer(self._filename("xl/worksheets/_rels/sheet" + str(index) + ".xml.rels"))
             rels._assemble_xml_file()
 
@@ -980,25 +1020,28 @@ class XlsxReport:
         if not self._room(d.n_indicators):
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
+        half_zh, label_name, zh, tail, rows_per_part = HALF_ZH.get, codes.label_name, codes.zh, _tail, self.rows_per_part
         for t in d.tables:
             table = t.table
+            link = f"external:{page}#t{table.index}-L"
+            at, department = t.at, t.department
             for i in t.indicators:
-                if self.indicators.row >= self.rows_per_part:
+                if self.indicators.row >= rows_per_part:
                     self._open_part()  # one document alone larger than a part
-                found = t.findings_at(i)
+                found = at.get(i.id or "")  # (t.findings_at(i); most records have none)
                 reasons = i.reasons
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    HALF_ZH.get(i.period, i.period), codes.label_name(i.label) if i.label else None, i.flagged,
-                    "; ".join(reasons) if reasons else None, "；".join(map(codes.zh, reasons)) if reasons else None,
+                    half_zh(i.period, i.period), label_name(i.label) if i.label else None, i.flagged,
+                    "; ".join(reasons) if reasons else None, "；".join(map(zh, reasons)) if reasons else None,
                     "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
                     "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
-                    *_tail(i),
+                    *tail(i),
                 ]
-                row[_DEPARTMENT] = t.department
+                row[_DEPARTMENT] = department
                 fill = RED if i.flagged else (YELLOW if found else None)
-                self.indicators.add(row, fill, link=(2, f"external:{page}#t{table.index}-L{i.line}"))
+                self.indicators.add(row, fill, link=(2, f"{link}{i.line}"))
             for f in t.findings:
                 self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
                                    f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
