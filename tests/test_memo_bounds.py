@@ -38,3 +38,14 @@ def test_every_memo_of_texts_is_bounded():
         if fn.cache_info().maxsize is None
     }
     assert {name: params for name, params in unbounded.items() if params} == {}
+
+
+def test_no_memo_keeps_more_than_16384_entries():
+    """Each bounded memo's entries hold a text and what was made of it (~0.5-1 KiB): at 65,536
+    each, the dozen cell-text memos a scan fills took a scan of distinct documents from 67 MiB
+    (one document) to 251 MiB at 256 documents and on towards ~450 before they were full
+    (bench/distinct_copies.py; copies of one corpus never fill them). At most 16,384 each: the
+    scan's peak levels off at ~160 MiB (158 MiB at 512 distinct documents)."""
+    sizes = {name: fn.cache_info().maxsize for name, fn in _memos() if fn.cache_info().maxsize is not None}
+    assert sizes["kpiscan.layout.norm"] and sizes["kpiscan.tokenize._tokens"]
+    assert {name: n for name, n in sizes.items() if n > 1 << 14} == {}

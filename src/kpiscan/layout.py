@@ -35,7 +35,7 @@ TEXT_MEMOS: list[_lru_cache_wrapper[Any]] = []  # every memo keyed on a cell's t
 R = TypeVar("R")
 
 
-def text_memo(maxsize: int = 1 << 16) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
+def text_memo(maxsize: int = 1 << 13) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
     """A bounded memo of a pure function of cell texts, listed in TEXT_MEMOS."""
 
     def memo(fn: Callable[..., R]) -> _lru_cache_wrapper[R]:

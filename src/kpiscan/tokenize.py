@@ -322,7 +322,7 @@ def tokens(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(w for w in segmenter().cut(text, HMM=True) if w.strip())
 

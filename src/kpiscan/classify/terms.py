@@ -117,7 +117,7 @@ def _longest() -> int:
 
 
 # memo sizes: one entry per distinct text, bounded so a province-wide batch stays flat in memory
-TEXT_MEMO = 1 << 16
+TEXT_MEMO = 1 << 14
 
 
 @lru_cache(maxsize=TEXT_MEMO)

@@ -53,7 +53,7 @@ def parse_value(text: str, year: int | None = None) -> Target:
         return Target(raw=raw, kind="qualitative", text=raw)
 
 
-VALUE_MEMO = 1 << 15  # (text, year) entries: bounded, flat in corpus size
+VALUE_MEMO = 1 << 14  # (text, year) entries: bounded, flat in corpus size
 
 
 def parse_value_memo(text: str, year: int | None = None) -> Target:
