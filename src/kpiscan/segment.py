@@ -370,7 +370,6 @@ def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
         # read ahead only under a headed block: an unheaded one (a budget table's 项目名称 column)
         # raises no NAME_ROW, so `name_row`, the one reader of a Block's other facts, never sees it
         blocks[line.number] = Block(headed, *_read_ahead(rows, facts, i)) if headed else Block(False, False)
-
     for i in names:  # NAME_ROW: a 项目名称 row whose block is headed
         if blocks[rows[i][0].number].headed:
             facts[i] |= _F_NAME_ROW

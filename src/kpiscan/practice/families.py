@@ -218,26 +218,20 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             entry[0] = ind
     rows = []
     keys_of = _name_keyer()
-    unit_kinds = _unit_kinds()
     for entry in best.values():
         ind = entry[0]
         if not ind.name.strip():
             continue
         normalised, key, pooled = keys_of(ind.name)
         t = ind.target
-        number = None
         if t is None:
             kind, op, unit, dim = "", None, None, None
         else:
             kind, op = t.kind, t.op
-            unit = dim = None
-            if kind == "quantity":  # unit_label, dimension and number_of, inlined (a row each)
-                if t.unit is not None:
-                    unit = "/".join([t.unit, *t.per]) if t.per else t.unit
-                    dim = unit_kinds.get(t.unit, "count") if t.unit else None
-                number = t.value if t.value is not None else (t.low if t.low is not None else t.high)
+            unit = unit_label(t) if kind == "quantity" else None
+            dim = dimension(t.unit) if unit else None
         rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, ind.name, key, pooled, ind.value, kind, op,
-                        number, unit, dim, ind.period, tuple(entry[1:]), normalised))
+                        number_of(t), unit, dim, ind.period, tuple(entry[1:]), normalised))
     return rows
 
 
