@@ -278,10 +278,10 @@ def test_tail_columns_are_the_flat_row_of_the_record(corpora):
 def test_special_texts_finds_every_text_that_needs_a_look():
     """_special_texts (one search of a row's texts joined by |) counts every text that is not
     written as it is: a character or _xHHHH_ to escape, a space at either end, a formula-like
-    start; and, where no text holds a |, no other. _special_by_text (text by text, a memo of
-    short ones) counts exactly those."""
+    start; and, where no text holds a |, no other. _special_flags (text by text, a memo of
+    short ones) flags exactly those."""
     from kpiscan.cellsafe import FORMULA_START
-    from kpiscan.report.xlsx import _NOT_PLAIN, _special_by_text, _special_texts
+    from kpiscan.report.xlsx import _NOT_PLAIN, _special_flags, _special_texts
 
     pieces = [t for t in ROW_TEXTS if t] + ["x", "中文", "|", " ", "\u3000", "\t", "_x0041_", "_x00G1_", "=", "-1"]
     rng = random.Random(11)
@@ -290,6 +290,8 @@ def test_special_texts_finds_every_text_that_needs_a_look():
         needs = {k for k, t in enumerate(texts) if _NOT_PLAIN.search(t) or t.startswith(FORMULA_START)}
         found = _special_texts(texts, "|".join(texts))
         assert needs <= found, texts
-        assert _special_by_text(texts) == needs == _special_by_text(texts), texts  # (the second from its memo)
+        flagged = {k for k, special in enumerate(_special_flags(texts)) if special}
+        again = {k for k, special in enumerate(_special_flags(texts)) if special}  # (from its memo)
+        assert flagged == needs == again, texts
         if not any("|" in t for t in texts):
             assert found == needs, texts

@@ -440,7 +440,7 @@ def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
     return {bisect_right(starts, i) - 1 for i in at}
 
 
-_SPECIAL: dict[str, bool] = {}  # short text -> it needs a look of its own (`_special_by_text`)
+_SPECIAL: dict[str, bool] = {}  # short text -> it needs a look of its own (`_special_flags`)
 # texts kept (up to _SPECIAL_TEXT characters each: under ~2 MiB), then cleared. Up to 64
 # characters: a table's project, a code's explanation, most names and standards repeat down its
 # rows (on corpora/, 4 distinct documents, 179 texts of 33-64 characters were looked at 2,337 times)
@@ -448,14 +448,9 @@ _SPECIAL_MEMO = 1 << 13
 _SPECIAL_TEXT = 64
 
 
-def _special_by_text(texts: Sequence[str]) -> set[int]:
-    """`_special_texts` decided text by text (exactly the texts that need a look: no | to count),
-    each short text once (a bounded memo: `_special_flags`)."""
-    return {k for k, special in enumerate(_special_flags(texts)) if special}
-
-
 def _special_flags(texts: Sequence[str]) -> tuple[bool, ...]:
-    """Whether each text needs a look of its own (`_special_by_text`), as a tuple: the short
+    """Whether each text needs a look of its own (`_special_texts` decided text by text: exactly
+    the texts that need a look, no | to count), as a tuple: the short
     texts looked up in a bounded memo all at once (a row's document, half, label, codes, unit,
     operator, department repeat down a document's rows; `_row_xml` takes `_special_texts` under
     KPISCAN_CLASSIFY_MEMO=0), a text not in it decided and kept."""
@@ -577,7 +572,7 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
-        self.memo = memo_enabled()  # _row_xml's texts looked at by _special_by_text
+        self.memo = memo_enabled()  # _row_xml's texts looked at by _special_flags
         # the part of a link before '#' -> the relationship target of the first Url made for it
         self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
