@@ -537,7 +537,6 @@ class _Shape:
         self.specials: dict[tuple[bool, ...], tuple[int, ...]] = {}  # _special_flags -> the special texts' columns
         self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
 
-
     def special(self, texts: tuple[str, ...], memo: bool) -> tuple[int, ...]:
         """The columns of the row's texts that take `_text_cell` (`_special_flags`, or
         `_special_texts` without the memo; every text when they are long)."""
