@@ -18,6 +18,14 @@ time: the reader spends a larger share of its instructions in C (json, str.split
 instructions run faster per instruction than the interpreter's, so its instruction ratio is lower
 than its CPU ratio (compare with bench_scan.py's medians); both ratios are printed so neither is
 taken for the other. Valgrind runs the commands ~50x slower: 4x takes a few minutes, 16x ~15.
+
+A forked child starts with its parent's counters: callgrind writes, in the child's file, the
+instructions the parent ran before the fork as the child's own. `kpiscan scan --out` forks its
+worker after the imports and the model's load (~1.45 G at any size), so summing the two files
+counted those twice (scan / reader at 16x: 5.53 before this was seen, ~5.1 without the double
+count). Each process's counters are therefore dumped and zeroed on entering glibc's `_Fork`
+(`--dump-before=_Fork`): the parent's file holds what ran before the fork (a part of its own),
+the child's only what it ran.
 """
 from __future__ import annotations
 
@@ -35,14 +43,16 @@ from bench_scan import corpus_files, mb, replicate  # noqa: E402
 
 
 def instructions(cmd: list[str], src: Path | None, tmp: Path, label: str) -> int:
-    """Instructions (Ir) of `cmd` and every process it starts, counted by callgrind."""
+    """Instructions (Ir) of `cmd` and every process it starts, counted by callgrind, each once: the
+    counters are dumped (a part file of their own) and zeroed before every fork, so a forked
+    child's file does not count again what its parent ran before the fork."""
     out = tmp / f"cg-{label}"
     out.mkdir()
     env = dict(os.environ, PYTHONHASHSEED="0")
     if src is not None:
         env["PYTHONPATH"] = str(src)
     proc = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=" + str(out / "cg.%p"), *cmd],
+        ["valgrind", "--tool=callgrind", "--trace-children=yes", "--dump-before=_Fork", "--callgrind-out-file=" + str(out / "cg.%p"), *cmd],
         env=env, capture_output=True,
     )
     if proc.returncode != 0:
