@@ -70,3 +70,27 @@ def test_eval_prints_per_document_scores(corpora):
     lines = {line.split()[0]: line.split() for line in res.stdout.splitlines()[1:]}
     f1 = float(lines["002_5c711d4843627377.txt"][5])
     assert f1 >= 0.98
+
+
+def test_a_scan_s_command_line_imports_no_pydantic(tmp_path):
+    """`kpiscan scan FILE --out OUT --workers 1 --format jsonl` through the console entry point:
+    the installed typer reads the options without pydantic (typer 0.29 coerced every value, the
+    defaults too, through pydantic: ~0.2 CPU s a command; pyproject.toml keeps typer below it),
+    and a bad value still gets typer's message."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    f = tmp_path / "a.txt"
+    f.write_text(TABLE, encoding="utf-8")
+    code = ("import sys\nfrom kpiscan.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('pydantic' in sys.modules, code)\n")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
+    args = ["scan", str(f), "--out", str(tmp_path / "o"), "--workers", "1", "--format", "jsonl"]
+    run = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+    assert run.stdout.split() == ["False", "0"], run.stderr
+    assert (tmp_path / "o" / "indicators.jsonl").read_text(encoding="utf-8").count("委托代理费案件") == 2
+    bad = subprocess.run([sys.executable, "-c", code, "scan", str(f), "--workers", "0"], env=env, capture_output=True, text=True)
+    assert "Invalid value for '--workers'" in bad.stderr and bad.stdout.split()[-1] == "2"
