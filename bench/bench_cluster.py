@@ -47,6 +47,13 @@ def corpus_keys(paths: list[Path]) -> dict[str, list[tuple[str, int, str | None]
 
 def synthetic_keys(n: int, seed: int = 10) -> list[tuple[str, int, str | None]]:
     real = [k for keys in corpus_keys(sorted((ROOT / "corpora").glob("*.txt"))).values() for k in keys]
+    return varied_keys(real, n, seed)
+
+
+def varied_keys(real: list[tuple[str, int, str | None]], n: int, seed: int) -> list[tuple[str, int, str | None]]:
+    """n distinct keys, each one of `real` (key, count, dimension) with one to three changes
+    drawn from the real names' characters (weighted by use): a 2-3 character prefix, one
+    character replaced, a 1-2 character suffix; counts 1 to 5, mostly 1; the real one's dimension."""
     chars = Counter(c for name, _, _ in real for c in name)
     alphabet, weights = list(chars), list(chars.values())
     rng = random.Random(seed)
