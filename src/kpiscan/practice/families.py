@@ -480,11 +480,12 @@ def pair_cosines(matrix: Csr, rows: Any, cols: Any) -> Any:
     return sums
 
 
-def _gram_tails(matrix: Csr, floor: float) -> tuple[Any, Any, Any]:
+def _gram_tails(matrix: Csr, floor: float) -> tuple[Any, Any, Any, Any, Any]:
     """Each row's entries whose tail norm is >= floor, grams ordered rarest first (in fewest rows,
-    then by column): (indptr, gram ranks, tail norms), a row's in that order. An entry's tail norm
-    is the L2 norm of its row's entries at or after it in that order, so these are a prefix of
-    the row (the first entry's is the row's norm)."""
+    then by column): (indptr, gram ranks, tail norms, weights, next tail norms), a row's in that
+    order. An entry's tail norm is the L2 norm of its row's entries at or after it in that order
+    (its next tail norm: after it), so these are a prefix of the row (the first entry's tail
+    norm is the row's norm)."""
     import numpy as np
 
     n, width = matrix.shape
@@ -502,11 +503,14 @@ def _gram_tails(matrix: Csr, floor: float) -> tuple[Any, Any, Any]:
     for p in range(1, int(lengths.max(initial=0)) + 1):  # position end-p of every row, its last first
         at = ends[lengths >= p] - p
         tails[at] = squares[at] + (tails[at + 1] if p > 1 else 0.0)
+    last = np.zeros(len(squares) + 1, dtype=bool)
+    last[ends[lengths > 0] - 1] = True  # a row's last entry: nothing after it
+    nexts = np.sqrt(np.where(last[:-1], 0.0, tails[1:]))
     tails = np.sqrt(tails[:-1])
     head = tails >= floor
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows[head], minlength=n), out=indptr[1:])
-    return indptr, ranks[head], tails[head]
+    return indptr, ranks[head], tails[head], matrix.data[order][head].astype(np.float64), nexts[head]
 
 
 class _TailIndex:
@@ -517,18 +521,18 @@ class _TailIndex:
     with the one before it while that is not larger): O(log) runs, each entry merged O(log) times."""
 
     def __init__(self) -> None:
-        self.runs: list[tuple[Any, Any]] = []  # (sorted keys, their leaders)
+        self.runs: list[tuple[Any, Any]] = []  # (sorted keys, their entries' numbers)
 
     @staticmethod
     def keys(ranks: Any, norms: Any) -> Any:
         return 3 * ranks + (1.0 - norms)
 
-    def add(self, ranks: Any, norms: Any, leaders: Any) -> None:
+    def add(self, ranks: Any, norms: Any, entries: Any) -> None:
         import numpy as np
 
         keys = self.keys(ranks, norms)
         order = np.argsort(keys, kind="stable")
-        self.runs.append((keys[order], leaders[order]))
+        self.runs.append((keys[order], entries[order]))
         while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
             (a, la), (b, lb) = self.runs.pop(-2), self.runs.pop()
             keys, leaders = np.concatenate((a, b)), np.concatenate((la, lb))
@@ -536,19 +540,19 @@ class _TailIndex:
             self.runs.append((keys[order], leaders[order]))
 
     def ranges(self, ranks: Any, least: Any) -> list[tuple[Any, Any, Any]]:
-        """Per run: (its leaders, first, end) of the entries of each gram rank with a norm >= least."""
+        """Per run: (its entries' numbers, first, end) of the entries of each gram rank with a norm >= least."""
         import numpy as np
 
         lows, highs = 3 * ranks - 0.5, self.keys(ranks, least)
         out = []
-        for keys, leaders in self.runs:
+        for keys, entries in self.runs:
             first = np.searchsorted(keys, lows)
-            out.append((leaders, first, np.maximum(first, np.searchsorted(keys, highs, side="right"))))
+            out.append((entries, first, np.maximum(first, np.searchsorted(keys, highs, side="right"))))
         return out
 
 
 def _expand(ranges: list[tuple[Any, Any, Any]], queries: Any) -> tuple[Any, Any]:
-    """(query, leader) for every entry of every range: query numbers `queries` (one per range)."""
+    """(query, entry) for every entry of every range: query numbers `queries` (one per range)."""
     import numpy as np
 
     out_q, out_l = [], []
@@ -580,8 +584,9 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
 
     matrix = vectoriser().fit_transform(names)
     floor = threshold - CLUSTER_SLACK
-    head_ptr, head_rank, head_norm = _gram_tails(matrix, floor)
+    head_ptr, head_rank, head_norm, head_weight, head_next = _gram_tails(matrix, floor)
     head_row = np.repeat(np.arange(len(names), dtype=np.int64), np.diff(head_ptr))
+    n_names, n_ranks = len(names), int(head_rank.max(initial=0)) + 1
     index = _TailIndex()
     leader_of: list[int] = [-1] * len(names)
     start, window = 0, CLUSTER_MIN
@@ -594,7 +599,7 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
         least = floor / norms
         found = index.ranges(ranks, least)
         own = _TailIndex()
-        own.add(ranks, norms, rows)
+        own.add(ranks, norms, np.arange(at, end, dtype=np.int64))
         found_own = own.ranges(ranks, least)
         per_entry = sum((e - f for _, f, e in found + found_own), np.zeros(len(ranks), dtype=np.int64))
         per_key = np.bincount(rows - start, weights=per_entry, minlength=stop - start)
@@ -602,10 +607,19 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
         step = stop if fits >= stop - start else start + max(CLUSTER_MIN, fits)
         window = min(CLUSTER_CHUNK, 2 * window) if step == stop else max(CLUSTER_MIN, step - start)
         keep = rows < step
-        q, lead = _expand([(l, f[keep], e[keep]) for l, f, e in found + found_own], rows[keep])
-        pairs = np.unique(q * len(names) + lead)
-        pairs = pairs[pairs // len(names) > pairs % len(names)]  # a key against one before it
-        i_of, j_of = pairs // len(names), pairs % len(names)
+        mine, theirs = _expand([(x, f[keep], e[keep]) for x, f, e in found + found_own], np.arange(at, end)[keep])
+        i_of, j_of = head_row[mine], head_row[theirs]
+        before = j_of < i_of  # a key against one before it
+        mine, theirs, i_of, j_of = mine[before], theirs[before], i_of[before], j_of[before]
+        # a pair is looked at where it was found at its first shared gram: its cosine is at most
+        # the two weights' product and the product of the norms after it (Cauchy-Schwarz)
+        order = np.argsort(((i_of - start) * n_names + j_of) * n_ranks + head_rank[mine])
+        mine, theirs, i_of, j_of = mine[order], theirs[order], i_of[order], j_of[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (i_of[1:] != i_of[:-1]) | (j_of[1:] != j_of[:-1])
+        mine, theirs, i_of, j_of = mine[first], theirs[first], i_of[first], j_of[first]
+        reach = head_weight[mine] * head_weight[theirs] + head_next[mine] * head_next[theirs]
+        i_of, j_of = i_of[reach >= floor], j_of[reach >= floor]
         sims = pair_cosines(matrix, i_of, j_of)
         near = (sims >= np.float32(threshold)) | (sims.astype(np.float64) >= threshold)
         i_of, j_of, sims = i_of[near], j_of[near], sims[near]
@@ -624,7 +638,7 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
             at = head_ptr[new]
             n = head_ptr[new + 1] - at
             entries = np.repeat(at - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
-            index.add(head_rank[entries], head_norm[entries], head_row[entries])
+            index.add(head_rank[entries], head_norm[entries], entries)
         start = step
     return {names[i]: names[leader_of[i]] for i in range(len(names))}
 
