@@ -11,6 +11,9 @@ each category of DIR's library, as `kpiscan report DIR` clusters them (its rows 
 in-process, one file after another). Each run is timed in a child process of its own (CPU time
 of that process's clustering, its peak RSS from getrusage): --runs R of each, median and range.
 --baseline-src SRC times SRC's cluster_keys too, interleaved, and checks the families are equal.
+Where the tree has `pair_cosines` (the candidate search), the pairs it summed are counted (and
+those at or above SIMILARITY: pairs that are in any exact search's output), to compare the
+growth of the time with that of the pairs.
 """
 from __future__ import annotations
 
@@ -81,10 +84,23 @@ def child(src: str, keys_file: str) -> None:
     import time
 
     sys.path.insert(0, src)
+    from kpiscan.practice import families
     from kpiscan.practice.families import cluster_keys
 
     sets = pickle.loads(Path(keys_file).read_bytes())
     import numpy  # noqa: F401  (imported before timing, as the report has it)
+
+    looked = [0, 0]  # (key, leader) pairs whose cosine was summed, and those at or above SIMILARITY
+    if hasattr(families, "pair_cosines"):
+        pair_cosines = families.pair_cosines
+
+        def counted(matrix, rows, cols):
+            sims = pair_cosines(matrix, rows, cols)
+            looked[0] += len(sims)
+            looked[1] += int((sims >= families.SIMILARITY).sum())
+            return sims
+
+        families.pair_cosines = counted
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu = time.process_time()
@@ -97,7 +113,8 @@ def child(src: str, keys_file: str) -> None:
     cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     digest = __import__("hashlib").sha256(repr(families).encode()).hexdigest()[:16]
-    print(json.dumps({"cpu": cpu, "peak_mib": peak / 1024, "before_mib": before / 1024, "leaders": leaders, "digest": digest}))
+    print(json.dumps({"cpu": cpu, "peak_mib": peak / 1024, "before_mib": before / 1024, "leaders": leaders, "digest": digest,
+                      "pairs": looked}))
 
 
 def main() -> None:
@@ -133,7 +150,8 @@ def main() -> None:
                 cpus = [r["cpu"] for r in rs]
                 print(f"  {name}: cluster CPU {statistics.median(cpus):.2f} s [{min(cpus):.2f}-{max(cpus):.2f}], "
                       f"peak RSS {max(r['peak_mib'] for r in rs):.0f} MiB (before {rs[0]['before_mib']:.0f}), "
-                      f"leaders {sum(rs[0]['leaders'])}, families {rs[0]['digest']}")
+                      f"leaders {sum(rs[0]['leaders'])}, families {rs[0]['digest']}"
+                      + (f", pairs summed {rs[0]['pairs'][0]} ({rs[0]['pairs'][1]} >= SIMILARITY)" if rs[0]["pairs"][0] else ""))
             if len(results) > 1:
                 digests = {rs[0]["digest"] for rs in results.values()}
                 print("  families " + ("equal" if len(digests) == 1 else "DIFFER"))
