@@ -105,14 +105,14 @@ def child(src: str, keys_file: str) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu = time.process_time()
     leaders = []
-    families = []
+    grouped = []
     for keys in sets:
         got = cluster_keys(keys)
         leaders.append(len(set(got.values())))
-        families.append(sorted(got.items()))
+        grouped.append(sorted(got.items()))
     cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    digest = __import__("hashlib").sha256(repr(families).encode()).hexdigest()[:16]
+    digest = __import__("hashlib").sha256(repr(grouped).encode()).hexdigest()[:16]
     print(json.dumps({"cpu": cpu, "peak_mib": peak / 1024, "before_mib": before / 1024, "leaders": leaders, "digest": digest,
                       "pairs": looked}))
 
