@@ -9,7 +9,9 @@ weighted by use (a 2-3 character prefix as a place or unit, one character replac
 character suffix), counts 1 to 5 (mostly 1), the real name's dimension. --corpus DIR: the keys of
 each category of DIR's library, as `kpiscan report DIR` clusters them (its rows scanned here,
 in-process, one file after another). Each run is timed in a child process of its own (CPU time
-of that process's clustering, its peak RSS from getrusage): --runs R of each, median and range.
+of that process's clustering, its peak RSS from getrusage, which is the process's: loading the
+keys may be its peak): --runs R of each, median and range; --traced adds a run of each under
+tracemalloc (numpy's arrays included), whose peak is the clustering's own.
 --baseline-src SRC times SRC's cluster_keys too, interleaved, and checks the families are equal.
 Where the tree has `pair_cosines` (the candidate search), the pairs it summed are counted (and
 those at or above SIMILARITY: pairs that are in any exact search's output), to compare the
@@ -102,6 +104,11 @@ def child(src: str, keys_file: str) -> None:
 
         families.pair_cosines = counted
 
+    traced = os.environ.get("BENCH_CLUSTER_TRACED") == "1"
+    if traced:
+        import tracemalloc
+
+        tracemalloc.start()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu = time.process_time()
     leaders = []
@@ -112,9 +119,10 @@ def child(src: str, keys_file: str) -> None:
         grouped.append(sorted(got.items()))
     cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
     digest = __import__("hashlib").sha256(repr(grouped).encode()).hexdigest()[:16]
     print(json.dumps({"cpu": cpu, "peak_mib": peak / 1024, "before_mib": before / 1024, "leaders": leaders, "digest": digest,
-                      "pairs": looked}))
+                      "pairs": looked, "traced_mib": traced_peak}))
 
 
 def main() -> None:
@@ -123,6 +131,7 @@ def main() -> None:
     ap.add_argument("--corpus", help="a directory: its categories' keys")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--baseline-src", help="another tree's src, timed interleaved with this one's")
+    ap.add_argument("--traced", action="store_true", help="one more run of each under tracemalloc: the clustering's peak")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -152,6 +161,11 @@ def main() -> None:
                       f"peak RSS {max(r['peak_mib'] for r in rs):.0f} MiB (before {rs[0]['before_mib']:.0f}), "
                       f"leaders {sum(rs[0]['leaders'])}, families {rs[0]['digest']}"
                       + (f", pairs summed {rs[0]['pairs'][0]} ({rs[0]['pairs'][1]} >= SIMILARITY)" if rs[0]["pairs"][0] else ""))
+            if args.traced:
+                for name, src in srcs:
+                    proc = subprocess.run([sys.executable, __file__, "--child", src, str(keys_file)], capture_output=True,
+                                          text=True, check=True, env={**os.environ, "PYTHONPATH": src, "BENCH_CLUSTER_TRACED": "1"})
+                    print(f"  {name}: peak traced memory of the clustering {json.loads(proc.stdout)['traced_mib']:.1f} MiB")
             if len(results) > 1:
                 digests = {rs[0]["digest"] for rs in results.values()}
                 print("  families " + ("equal" if len(digests) == 1 else "DIFFER"))
