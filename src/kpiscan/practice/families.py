@@ -494,27 +494,31 @@ def _gram_tails(matrix: Csr, floor: float) -> tuple[Any, Any, Any, Any, Any]:
 
     n, width = matrix.shape
     counts = np.bincount(matrix.indices, minlength=width)
-    rank = np.empty(width, dtype=np.int64)
-    rank[np.lexsort((np.arange(width), counts))] = np.arange(width)
+    rank = np.empty(width, dtype=np.int32)
+    rank[np.lexsort((np.arange(width), counts))] = np.arange(width, dtype=np.int32)
     lengths = np.diff(matrix.indptr).astype(np.int64)
-    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
     ranks = rank[matrix.indices]
-    order = np.lexsort((ranks, rows))  # by row, then gram rank: a row's entries stay at its indptr
+    # by row, then gram rank: a row's entries stay at its indptr (nnz-sized arrays kept few: ~30 B an entry)
+    order = np.lexsort((ranks, np.repeat(np.arange(n, dtype=np.int32), lengths)))
     ranks = ranks[order]
-    squares = matrix.data[order].astype(np.float64) ** 2
-    tails = np.zeros(len(squares) + 1, dtype=np.float64)
+    weights = matrix.data[order]
+    del order
+    tails = weights.astype(np.float64) ** 2  # each entry's square, then (in place) its tail's sum of squares
     ends = matrix.indptr[1:].astype(np.int64)
-    for p in range(1, int(lengths.max(initial=0)) + 1):  # position end-p of every row, its last first
+    for p in range(2, int(lengths.max(initial=0)) + 1):  # position end-p of every row, its last but one first
         at = ends[lengths >= p] - p
-        tails[at] = squares[at] + (tails[at + 1] if p > 1 else 0.0)
-    last = np.zeros(len(squares) + 1, dtype=bool)
-    last[ends[lengths > 0] - 1] = True  # a row's last entry: nothing after it
-    nexts = np.sqrt(np.where(last[:-1], 0.0, tails[1:]))
-    tails = np.sqrt(tails[:-1])
-    head = tails >= floor
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows[head], minlength=n), out=indptr[1:])
-    return indptr, ranks[head], tails[head], matrix.data[order][head].astype(np.float64), nexts[head]
+        tails[at] += tails[at + 1]
+    np.sqrt(tails, out=tails)
+    head = np.nonzero(tails >= floor)[0]
+    before = np.zeros(len(tails) + 1, dtype=np.int64)  # heads before each entry
+    before[head + 1] = 1
+    indptr = np.cumsum(before)[matrix.indptr.astype(np.int64)]
+    after = np.zeros(len(head), dtype=np.float64)  # the next entry's tail, none after a row's last
+    inside = np.ones(len(tails), dtype=bool)
+    inside[ends[lengths > 0] - 1] = False
+    inside = inside[head]
+    after[inside] = tails[head[inside] + 1]
+    return indptr, ranks[head], tails[head], weights[head].astype(np.float64), after
 
 
 class _TailIndex:
