@@ -424,14 +424,156 @@ def _compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-# cluster_keys compares at most CLUSTER_CHUNK keys at once, fewer as the leaders grow: about
-# CLUSTER_PAIRS (key, leader) pairs a step, never fewer than CLUSTER_MIN keys. Every pair of names
-# shares some character, so a step's products (cosines' index arrays) are ~10 per pair: 2,048
-# keys against 2,048 took ~0.8 GiB, and at 13,000 distinct names the library's clustering peaked
-# at 1.4 GiB and 17.5 CPU s; with steps of ~262,000 pairs, 102 MiB and 1.6 CPU s (the same families)
+# cluster_keys compares each key only with the leaders that can reach the threshold (all-pairs
+# similarity search with prefix filtering, Bayardo et al. 2007 "Scaling up all pairs similarity
+# search", with L2-norm bounds as in Anastasiu and Karypis' L2AP, ICDE 2014): grams in one global
+# order, rarest first (`_gram_tails`). For two rows x, y of non-negative weights with x·y >= t,
+# let g be the first gram (in that order) they share: every shared gram is g or after it, so
+# t <= x·y <= |x from g on| * |y from g on| (Cauchy-Schwarz), the norms of the two rows' entries
+# at or after g (their tail norms at g). So it is enough to index each leader's entries whose
+# tail norm is >= t (each norm is <= 1: a prefix of the row) and look up each such entry of a key
+# (gram g, tail norm a) for the leaders holding g with a tail norm >= t / a (`_TailIndex`). The
+# first shared gram is then the one of a pair's finds with the lowest rank, and there also
+# x·y <= x_g * y_g + |x after g| * |y after g|: a pair below that is not summed. The bounds only
+# choose the pairs; their cosines are `cosines`' float32 sums (`pair_cosines`), so the families
+# are those of every leader compared, ties included. CLUSTER_SLACK keeps a pair whose float32
+# sum rounds up to t: a float32 sum of n float32 products of weights <= 1 is within ~2n * 2**-24
+# of the exact one, under 1e-4 while two names share fewer than ~800 grams (~400 characters).
+#
+# The keys go in steps of at most CLUSTER_CHUNK keys and about CLUSTER_PAIRS candidate
+# (key, leader) pairs looked up, never fewer than CLUSTER_MIN keys: each key of a step against the
+# leaders before the step (the index) and against the step's keys before it (whether those lead
+# is known only in order). A step's memory is its pairs' (key's entries × pairs: ~40 bytes each).
 CLUSTER_CHUNK = 2048
-CLUSTER_PAIRS = 1 << 18
+CLUSTER_PAIRS = 1 << 16
 CLUSTER_MIN = 16
+CLUSTER_SLACK = 1e-4
+
+
+def pair_cosines(matrix: Csr, rows: Any, cols: Any) -> Any:
+    """The cosine of row rows[p] against row cols[p] of `matrix`, for every p (float32 array), as
+    `cosines(matrix.take([rows[p]]), matrix.take([cols[p]]))` sums it (0 where they share no
+    gram): the float32 products in the stored order of row rows[p]'s entries, added in float32.
+    A product for a gram the other row lacks is 0 and adding 0 leaves a sum as it was."""
+    import numpy as np
+
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    width = np.int64(matrix.shape[1])
+    # the entries of the rows in `cols`, looked up by (row of `others`, gram)
+    others, which = np.unique(cols, return_inverse=True)
+    sub = matrix.take(others)
+    codes = np.repeat(np.arange(len(others), dtype=np.int64), np.diff(sub.indptr)) * width + sub.indices
+    order = np.argsort(codes)
+    codes, values = codes[order], sub.data[order]
+    # each pair's products, in its row's stored order
+    indptr = matrix.indptr
+    lengths = (indptr[rows + 1] - indptr[rows]).astype(np.int64)
+    firsts = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    entry = np.repeat(indptr[rows].astype(np.int64) - firsts, lengths) + np.arange(total)
+    wanted = np.repeat(which.astype(np.int64) * width, lengths) + matrix.indices[entry]
+    at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+    other = np.where(codes[at] == wanted, values[at], np.float32(0))
+    products = matrix.data[entry] * other  # float32 times float32: float32
+    sums = np.zeros(len(rows), dtype=np.float32)
+    for p in range(int(lengths.max())):  # the p-th product of every pair, in order
+        pairs = np.nonzero(lengths > p)[0]
+        sums[pairs] += products[firsts[pairs] + p]
+    return sums
+
+
+def _gram_tails(matrix: Csr, floor: float) -> tuple[Any, Any, Any, Any, Any]:
+    """Each row's entries whose tail norm is >= floor, grams ordered rarest first (in fewest rows,
+    then by column): (indptr, gram ranks, tail norms, weights, next tail norms), a row's in that
+    order. An entry's tail norm is the L2 norm of its row's entries at or after it in that order
+    (its next tail norm: after it), so these are a prefix of the row (the first entry's tail
+    norm is the row's norm)."""
+    import numpy as np
+
+    n, width = matrix.shape
+    counts = np.bincount(matrix.indices, minlength=width)
+    rank = np.empty(width, dtype=np.int32)
+    rank[np.lexsort((np.arange(width), counts))] = np.arange(width, dtype=np.int32)
+    lengths = np.diff(matrix.indptr).astype(np.int64)
+    ranks = rank[matrix.indices]
+    # by row, then gram rank: a row's entries stay at its indptr (nnz-sized arrays kept few: ~30 B an entry)
+    order = np.lexsort((ranks, np.repeat(np.arange(n, dtype=np.int32), lengths)))
+    ranks = ranks[order]
+    weights = matrix.data[order]
+    del order
+    tails = weights.astype(np.float64) ** 2  # each entry's square, then (in place) its tail's sum of squares
+    ends = matrix.indptr[1:].astype(np.int64)
+    for p in range(2, int(lengths.max(initial=0)) + 1):  # position end-p of every row, its last but one first
+        at = ends[lengths >= p] - p
+        tails[at] += tails[at + 1]
+    np.sqrt(tails, out=tails)
+    head = np.nonzero(tails >= floor)[0]
+    before = np.zeros(len(tails) + 1, dtype=np.int64)  # heads before each entry
+    before[head + 1] = 1
+    indptr = np.cumsum(before)[matrix.indptr.astype(np.int64)]
+    after = np.zeros(len(head), dtype=np.float64)  # the next entry's tail, none after a row's last
+    inside = np.ones(len(tails), dtype=bool)
+    inside[ends[lengths > 0] - 1] = False
+    inside = inside[head]
+    after[inside] = tails[head[inside] + 1]
+    return indptr, ranks[head], tails[head], weights[head].astype(np.float64), after
+
+
+class _TailIndex:
+    """The indexed entries of the leaders so far, for `cluster_keys`: (gram rank, tail norm,
+    leader), found by a gram and a least tail norm. Sorted runs of key 3 * rank + (1 - norm) (a
+    norm is within [0, 1 + rounding]: a gram's keys are in (3 * rank - 0.5, 3 * rank + 1], one
+    range, largest norm first), merged as a binary counter merges (a run
+    with the one before it while that is not larger): O(log) runs, each entry merged O(log) times."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[Any, Any]] = []  # (sorted keys, their entries' numbers)
+
+    @staticmethod
+    def keys(ranks: Any, norms: Any) -> Any:
+        return 3 * ranks + (1.0 - norms)
+
+    def add(self, ranks: Any, norms: Any, entries: Any) -> None:
+        import numpy as np
+
+        keys = self.keys(ranks, norms)
+        order = np.argsort(keys, kind="stable")
+        self.runs.append((keys[order], entries[order]))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
+            (a, la), (b, lb) = self.runs.pop(-2), self.runs.pop()
+            keys, leaders = np.concatenate((a, b)), np.concatenate((la, lb))
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], leaders[order]))
+
+    def ranges(self, ranks: Any, least: Any) -> list[tuple[Any, Any, Any]]:
+        """Per run: (its entries' numbers, first, end) of the entries of each gram rank with a norm >= least."""
+        import numpy as np
+
+        lows, highs = 3 * ranks - 0.5, self.keys(ranks, least)
+        out = []
+        for keys, entries in self.runs:
+            first = np.searchsorted(keys, lows)
+            out.append((entries, first, np.maximum(first, np.searchsorted(keys, highs, side="right"))))
+        return out
+
+
+def _expand(ranges: list[tuple[Any, Any, Any]], queries: Any) -> tuple[Any, Any]:
+    """(query, entry) for every entry of every range: query numbers `queries` (one per range)."""
+    import numpy as np
+
+    out_q, out_l = [], []
+    for leaders, first, end in ranges:
+        n = end - first
+        total = int(n.sum())
+        if total:
+            at = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(total)
+            out_q.append(np.repeat(queries, n))
+            out_l.append(leaders[at])
+    if not out_q:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_q), np.concatenate(out_l)
 
 
 def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIMILARITY) -> dict[str, str]:
@@ -446,31 +588,66 @@ def cluster_keys(keys: list[tuple[str, int, str | None]], threshold: float = SIM
     dims = [k[2] for k in ordered]
     if len(names) == 1:
         return {names[0]: names[0]}
+    import numpy as np
+
     matrix = vectoriser().fit_transform(names)
+    floor = threshold - CLUSTER_SLACK
+    head_ptr, head_rank, head_norm, head_weight, head_next = _gram_tails(matrix, floor)
+    head_row = np.repeat(np.arange(len(names), dtype=np.int64), np.diff(head_ptr))
+    n_names, n_ranks = len(names), int(head_rank.max(initial=0)) + 1
+    index = _TailIndex()
     leader_of: list[int] = [-1] * len(names)
-    leaders: list[int] = []
-    start = 0
+    start, window = 0, CLUSTER_MIN
     while start < len(names):
-        # as many keys as keep the pairs compared (and the products' memory) within CLUSTER_PAIRS
-        stop = min(len(names), start + max(CLUSTER_MIN, min(CLUSTER_CHUNK, CLUSTER_PAIRS // (len(leaders) + CLUSTER_CHUNK))))
-        # each key of the step against the leaders before it and the step's own keys (only a
-        # leader can be joined; before, every key before it). A cosine is row against row, so
-        # the values are the same; `cols` is ascending, so a row's entries come in the same order.
-        cols = leaders + list(range(start, stop))
-        sims = cosines(matrix.rows(start, stop), matrix.take(cols))
-        indptr, indices, data = sims.indptr, sims.indices.tolist(), sims.data  # float32 kept: compared as before
-        for i in range(start, stop):
-            at, end = indptr[i - start], indptr[i - start + 1]  # its row's entries, in stored order
+        # the window's keys' entries against the leaders' (index) and the window's own (a key's
+        # against the keys before it); the step is the keys whose pairs add up to CLUSTER_PAIRS
+        stop = min(len(names), start + window)
+        at, end = int(head_ptr[start]), int(head_ptr[stop])
+        ranks, norms, rows = head_rank[at:end], head_norm[at:end], head_row[at:end]
+        least = floor / norms
+        found = index.ranges(ranks, least)
+        own = _TailIndex()
+        own.add(ranks, norms, np.arange(at, end, dtype=np.int64))
+        found_own = own.ranges(ranks, least)
+        per_entry = sum((e - f for _, f, e in found + found_own), np.zeros(len(ranks), dtype=np.int64))
+        per_key = np.bincount(rows - start, weights=per_entry, minlength=stop - start)
+        fits = int(np.searchsorted(np.cumsum(per_key), CLUSTER_PAIRS, side="right"))
+        step = stop if fits >= stop - start else start + max(CLUSTER_MIN, fits)
+        window = min(CLUSTER_CHUNK, 2 * window) if step == stop else max(CLUSTER_MIN, step - start)
+        keep = rows < step
+        mine, theirs = _expand([(x, f[keep], e[keep]) for x, f, e in found + found_own], np.arange(at, end)[keep])
+        i_of, j_of = head_row[mine], head_row[theirs]
+        before = j_of < i_of  # a key against one before it
+        mine, theirs, i_of, j_of = mine[before], theirs[before], i_of[before], j_of[before]
+        # a pair is looked at where it was found at its first shared gram: its cosine is at most
+        # the two weights' product and the product of the norms after it (Cauchy-Schwarz)
+        order = np.argsort(((i_of - start) * n_names + j_of) * n_ranks + head_rank[mine])
+        mine, theirs, i_of, j_of = mine[order], theirs[order], i_of[order], j_of[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (i_of[1:] != i_of[:-1]) | (j_of[1:] != j_of[:-1])
+        mine, theirs, i_of, j_of = mine[first], theirs[first], i_of[first], j_of[first]
+        reach = head_weight[mine] * head_weight[theirs] + head_next[mine] * head_next[theirs]
+        i_of, j_of = i_of[reach >= floor], j_of[reach >= floor]
+        sims = pair_cosines(matrix, i_of, j_of)
+        near = (sims >= np.float32(threshold)) | (sims.astype(np.float64) >= threshold)
+        i_of, j_of, sims = i_of[near], j_of[near], sims[near]
+        firsts = np.searchsorted(i_of, np.arange(start, step + 1))
+        js, sims_list = j_of.tolist(), list(sims)
+        for i in range(start, step):
             best, best_sim = -1, threshold
-            for c, s in zip(indices[at:end], data[at:end]):
-                j = cols[c]
-                if j < i and leader_of[j] == j and s >= best_sim and _compatible(dims[i], dims[j]):
+            for k in range(int(firsts[i - start]), int(firsts[i - start + 1])):
+                j, s = js[k], sims_list[k]
+                if leader_of[j] == j and s >= best_sim and _compatible(dims[i], dims[j]):
                     if s > best_sim or best < 0 or j < best:
                         best, best_sim = j, s
             leader_of[i] = best if best >= 0 else i
-            if best < 0:
-                leaders.append(i)
-        start = stop
+        new = np.asarray([i for i in range(start, step) if leader_of[i] == i], dtype=np.int64)
+        if len(new):
+            at = head_ptr[new]
+            n = head_ptr[new + 1] - at
+            entries = np.repeat(at - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+            index.add(head_rank[entries], head_norm[entries], entries)
+        start = step
     return {names[i]: names[leader_of[i]] for i in range(len(names))}
 
 
