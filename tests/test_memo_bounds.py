@@ -12,8 +12,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import kpiscan
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # the parameters an unbounded memo may take: each names one of a few dozen things at most
 SMALL_DOMAINS = {"kind", "role", "cls", "lists", "clean", "forms", "name", "path", "role_name"}
@@ -41,11 +44,60 @@ def test_every_memo_of_texts_is_bounded():
 
 
 def test_no_memo_keeps_more_than_16384_entries():
-    """Each bounded memo's entries hold a text and what was made of it (~0.5-1 KiB): at 65,536
+    """Each bounded memo's entries hold a text and what was made of it (~0.1-0.8 KiB): at 65,536
     each, the dozen cell-text memos a scan fills took a scan of distinct documents from 67 MiB
     (one document) to 251 MiB at 256 documents and on towards ~450 before they were full
-    (bench/distinct_copies.py; copies of one corpus never fill them). At most 16,384 each: the
-    scan's peak levels off at ~160 MiB (158 MiB at 512 distinct documents)."""
+    (bench/distinct_copies.py; copies of one corpus never fill them); at 8,192-16,384 each it
+    levelled off at ~160 MiB. A scan's memos keep about a document's texts (layout.DOCUMENT_TEXTS,
+    twice that for the lookups of every cell): the test above. The report's memos of names and
+    goal clauses (practice) keep up to 16,384."""
     sizes = {name: fn.cache_info().maxsize for name, fn in _memos() if fn.cache_info().maxsize is not None}
     assert sizes["kpiscan.layout.norm"] and sizes["kpiscan.tokenize._tokens"]
     assert {name: n for name, n in sizes.items() if n > 1 << 14} == {}
+    from kpiscan.layout import DOCUMENT_TEXTS
+
+    scan = {name: n for name, n in sizes.items() if not name.startswith(("kpiscan.practice.", "kpiscan.report."))}
+    assert {name: n for name, n in scan.items() if n > 2 * DOCUMENT_TEXTS} == {}
+
+
+def test_a_scan_of_distinct_documents_keeps_no_more_after_its_memos_are_full(tmp_path):
+    """Memory flat on documents that share no indicator names (issue 13, tenth round): copies of
+    corpora/'s largest document with every indicator name made distinct copy by copy
+    (bench/distinct_copies.py), scanned in one process as a scan's worker does. After eight copies
+    (~2,400 names more than one copy holds) every memo of texts is full; four copies more then
+    leave the process holding no more memory blocks than before them, give or take the churn of
+    evicted entries and the memos of a few texts a document still filling (~150 blocks a copy).
+    A memo without a bound, or one far larger than a few documents' texts (the 8,192-16,384
+    entries before this round), keeps each copy's ~300 names and what was made of them: ~16,000
+    blocks a copy."""
+    import gc
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from distinct_copies import distinct_copy, names_by_line
+
+    from kpiscan.batch import scan_one
+    from kpiscan.classify import verdict_memo
+    from kpiscan.layout import norm
+
+    source = ROOT / "corpora" / "000_dc3175b1d97e8850.txt"
+    text, names = source.read_text(encoding="utf-8"), names_by_line(source)
+    assert sum(map(len, names.values())) > 250
+
+    def scan_copies(ks: range) -> int:
+        for k in ks:
+            copy = tmp_path / f"d{k:03d}_{source.name}"
+            copy.write_text(distinct_copy(text, names, k), encoding="utf-8")
+            scan_one(copy)
+            copy.unlink()
+        gc.collect()
+        return sys.getallocatedblocks()
+
+    full = scan_copies(range(1, 9))
+    # full after 8 documents (each memo about a document's texts: layout.DOCUMENT_TEXTS)
+    assert norm.cache_info().currsize == norm.cache_info().maxsize, "norm's memo holds more than 8 documents' texts"
+    assert len(verdict_memo.entries) == verdict_memo.maxsize, "the verdict memo holds more than 8 documents' items"
+    after = scan_copies(range(9, 13))
+    # the memos of a few texts a document still filling (looks_like_value; the category model's
+    # few suspect rows a document) add ~150 blocks a copy; before this round's bounds, ~16,000
+    assert after - full < 4000, f"{after - full} more memory blocks after 4 more distinct documents"

@@ -327,7 +327,7 @@ class _CueReading(NamedTuple):
     best_output_score: int
 
 
-@text_memo(maxsize=1 << 13)
+@text_memo()
 def _cue_reading(name: str, value: str) -> _CueReading:
     """The cue scores of a (name, value) text under every 二级 the cues name: pure, memoised (a
     pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""

@@ -31,11 +31,21 @@ _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 # Cells repeat across rows and tables (category words, captions), so the pure lookups below are
 # memoised: they run for every cell of every row.
+#
+# How many entries a memo of texts keeps (issue 13, tenth round): about one document's texts. Its
+# hits come from near by: a table repeats its labels, a document prints one row per half and
+# repeats its targets, the next document repeats the layout (`python bench/memo_reuse.py CORPUS`
+# prints each memo's hit rate by size). A corpora/ document asks a memo for 100-1,300 distinct
+# texts (`norm`, asked of every cell and caption, up to 2,300): with this bound the memos of a scan
+# are full after a few documents and its memory stays flat from there, on documents that share
+# no names as well as on copies (8,192-16,384 entries a memo took a scan of distinct documents
+# from 67 MiB to 158).
+DOCUMENT_TEXTS = 1 << 10
 TEXT_MEMOS: list[_lru_cache_wrapper[Any]] = []  # every memo keyed on a cell's text (forget_text_memos)
 R = TypeVar("R")
 
 
-def text_memo(maxsize: int = 1 << 13) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
+def text_memo(maxsize: int = DOCUMENT_TEXTS) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
     """A bounded memo of a pure function of cell texts, listed in TEXT_MEMOS."""
 
     def memo(fn: Callable[..., R]) -> _lru_cache_wrapper[R]:
@@ -55,9 +65,10 @@ def forget_text_memos() -> None:
 
 
 _memo = text_memo()
+_memo_wide = text_memo(2 * DOCUMENT_TEXTS)  # the lookups asked of nearly every cell of a document
 
 
-@_memo
+@_memo_wide
 def norm(text: str) -> str:
     """NFKC with all whitespace removed: the form every vocabulary lookup uses."""
     text = unicodedata.normalize("NFKC", text).replace("\t", " ")
@@ -184,7 +195,7 @@ def is_indicator_header(cells: list[str] | tuple[str, ...]) -> bool:
     return _templates.is_caption_row(cells)
 
 
-@_memo
+@_memo_wide
 def is_footer(cell: str) -> bool:
     """A footer caption (负责人：), also cut short by a narrow column ("负责", "经办")."""
     key = norm(cell).rstrip(":")
@@ -310,7 +321,7 @@ def _title_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     return words("title_department", "title_project", "title_suffix"), words("title_department"), words("title_project")
 
 
-@_memo
+@_memo_wide
 def field_key(cell: str) -> str | None:
     """Canonical key of a header caption ("实施期资金总额：" -> "total"), also when truncated."""
     key = norm(cell).rstrip(":")

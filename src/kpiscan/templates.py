@@ -83,7 +83,7 @@ def block_words() -> frozenset[str]:
     return frozenset(w for t in templates() for w in t.blocks)
 
 
-@text_memo(maxsize=1 << 14)
+@text_memo()
 def caption_key(cell: str) -> str:
     """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note;
     "*指标值" also without the required-field mark forms print before a caption."""
@@ -107,7 +107,7 @@ def is_caption_row(cells: list[str] | tuple[str, ...]) -> bool:
     return _is_caption_row(tuple(cells))
 
 
-@text_memo(maxsize=1 << 12)
+@text_memo()
 def _is_caption_row(cells: tuple[str, ...]) -> bool:
     # memoised: the segmenter and the extractor ask about the same rows
     captions = _all_captions()

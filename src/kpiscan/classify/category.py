@@ -31,7 +31,7 @@ from ..model import Indicator, TableBlock, Target
 from .item import Item, item_key, item_of, unit_kind
 from .linear import FloatArray, Inputs, LinearModel
 from .memo import VerdictMemo, memo_enabled
-from .terms import TEXT_MEMO, name_cues
+from .terms import name_cues
 
 WORDS_FILE = "category_words.tsv"
 CONFLICTS_FILE = "category_conflicts.tsv"
@@ -63,7 +63,7 @@ def shape(target: Target) -> str:
     return target.kind
 
 
-@lru_cache(maxsize=TEXT_MEMO)
+@lru_cache(maxsize=1 << 8)  # asked once an item, by the PROBA_MEMO's misses
 def _word_features(name: str, value: str) -> tuple[tuple[str, float], ...]:
     out: dict[str, float] = {}
     key_name, key_value = norm(name), norm(value)
@@ -403,7 +403,10 @@ class Move:
     proba: float
 
 
-PROBA_MEMO: VerdictMemo[FloatArray] = VerdictMemo()  # item_key -> the category model's probabilities of one suspect row
+# item_key -> the category model's probabilities of one suspect row: a scan asks a few a document
+# (corpora/: 18 distinct in 32 rows), the report's review every distinct row of its tables
+# (review.checks.category_hits), hence a larger bound than the verdicts'
+PROBA_MEMO: VerdictMemo[FloatArray] = VerdictMemo(1 << 15)
 
 
 def _proba_of(model: CategoryModel, item: Item) -> FloatArray:

@@ -19,7 +19,9 @@ Decided = tuple[str, bool, tuple[str, ...], float | None]  # a Verdict's fields,
 
 MEMO_ENV = "KPISCAN_CLASSIFY_MEMO"  # "0": no verdict memo
 V = TypeVar("V")
-VERDICT_MEMO = 1 << 15  # entries (~0.5 KiB each with their texts): a bounded memo, flat in corpus size
+# entries (~0.5 KiB each with their texts): about a document's items (corpora/: 100-400 distinct a
+# document; a document's own repeats are one call's, found without the memo), flat in corpus size
+VERDICT_MEMO = 1 << 10
 
 
 class VerdictMemo(Generic[V]):

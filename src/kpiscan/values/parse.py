@@ -53,7 +53,6 @@ def parse_value(text: str, year: int | None = None) -> Target:
         return Target(raw=raw, kind="qualitative", text=raw)
 
 
-VALUE_MEMO = 1 << 14  # (text, year) entries: bounded, flat in corpus size
 
 
 def parse_value_memo(text: str, year: int | None = None) -> Target:
@@ -67,7 +66,7 @@ def parse_value_memo(text: str, year: int | None = None) -> Target:
     return _fresh(_memo_parse(text, year))
 
 
-@text_memo(maxsize=VALUE_MEMO)
+@text_memo()
 def _memo_parse(text: str, year: int | None) -> Target:
     return parse_value(text, year)
 
