@@ -461,6 +461,27 @@ def test_goal_matching_indexed_per_table_is_the_pairwise_rule(corpus_scan):
     assert pairs > 1000
 
 
+def test_goal_matching_cuts_an_indicator_text_only_when_a_clause_can_hold_its_word(monkeypatch):
+    """Texts asks jieba (content_words) for an indicator text's words only for a clause that
+    neither has a word in the text nor shares enough bigrams with it, and shares a bigram with
+    it; the text's word found in the clause still matches ("招商" of 招商任务考核达标率 in
+    "努力完成招商引资年度目标任务", whose words 招商引资/年度目标/努力完成 the text lacks)."""
+    from kpiscan.practice import goals
+
+    real = goals.content_words
+    asked: list[str] = []
+    monkeypatch.setattr(goals, "content_words", lambda text: asked.append(text) or real(text))
+    texts = goals.Texts(["群众满意度", "道路维修长度", "维修及时率"])
+    clause = "完成道路维修工作"
+    assert texts.matching(clause, real(clause)) == [1, 2]  # both by the clause's words 道路, 维修
+    assert asked == []  # 群众满意度 shares no bigram with the clause: never cut
+    texts = goals.Texts(["群众满意度", "招商任务考核达标率"])
+    clause = "努力完成招商引资年度目标任务"
+    assert texts.matching(clause, real(clause)) == [1]
+    assert asked == ["招商任务考核达标率"]
+    assert texts.matching(clause, real(clause)) == [1] and asked == ["招商任务考核达标率"]  # cut once
+
+
 def test_library_rows_are_its_frames_and_the_sheet_and_chart_orders_are_pandas(corpus_scan):
     """A library's rows (what the report reads) are its DataFrames' records, built or read
     back (`Library.read`); the 指标库 sheet's rows and the chart's families come in the order
