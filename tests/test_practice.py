@@ -146,6 +146,25 @@ def _reference_counts(rows: list) -> tuple:
     return keys, dims, names, ops, doc_count, unit_rows, numbers, docs
 
 
+def test_library_members_are_columns_read_as_rows(corpus_scan):
+    """The builder's library keeps its member rows as columns (MemberRows), read as the dicts
+    of MEMBER_COLUMNS (a row by index, a slice, in order), places names from a dict per
+    category, and holds one family id string per family, not one per key."""
+    from kpiscan.practice.families import MEMBER_COLUMNS, MemberRows, library_from_rows
+
+    lib = library_from_rows(printed_rows(corpus_scan.indicators))
+    members = lib.member_rows
+    assert isinstance(members, MemberRows)
+    rows = list(members)
+    assert len(members) == len(rows) == 725 and [members[i] for i in range(len(rows))] == rows == members[:]
+    assert all(list(r) == MEMBER_COLUMNS for r in rows) and members[3:7] == rows[3:7]
+    assert any(r["dim"] != r["dim"] for r in rows)  # a missing dimension is NaN, as in the DataFrame
+    assert lib._known == {level2: {r["key"]: r["family_id"] for r in rows if r["level2"] == level2}
+                          for level2 in dict.fromkeys(r["level2"] for r in rows)}
+    assert len({id(f) for f in members.columns[2]}) == len({r["family_id"] for r in rows})
+    assert lib.family_of("服务对象满意度指标", "老年人满意度", "ratio") == "服务对象满意度指标/满意度"
+
+
 def _reference_library(rows: list, threshold: float) -> tuple[list[dict], list[dict]]:
     """LibraryBuilder.library as it was before issue 13's tenth round, over `_reference_counts`."""
     from collections import Counter, defaultdict

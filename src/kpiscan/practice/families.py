@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import regex
 
@@ -486,6 +486,45 @@ MEMBER_COLUMNS = ["level2", "key", "family_id", "pooled", "count", "dim"]
 _QUANTILE_COLUMNS = [f"q{int(p * 100)}" for p in QUANTILES]
 
 
+class MemberRows(Sequence):
+    """A library's member rows (MEMBER_COLUMNS) held as columns, each row a dict made when it
+    is read: the scan's own library has a row per distinct name key, ~0.5 KiB each as a dict
+    and ~0.1 KiB as columns (issue 13, "report bounded"). A missing dimension reads as NaN when
+    any row has one, as `_missing_as_nan` gives it in a list of dicts."""
+
+    def __init__(self, level2: list[str], key: list[str], family_id: list[str], pooled: list[bool], count: Any,
+                 dim: list[str | None]) -> None:
+        self.columns = (level2, key, family_id, pooled, count, dim)
+        self.no_dim: float | None = float("nan") if any(d is not None for d in dim) else None
+
+    def __len__(self) -> int:
+        return len(self.columns[1])
+
+    def _row(self, values: tuple) -> dict:
+        row = dict(zip(MEMBER_COLUMNS, values))
+        if row["dim"] is None:
+            row["dim"] = self.no_dim
+        return row
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._row(tuple(column[i] for column in self.columns))
+
+    def __iter__(self) -> Iterator[dict]:
+        return map(self._row, zip(*self.columns))
+
+    def known(self) -> dict[str, dict[str, str]]:
+        """category -> key -> family, from the columns."""
+        out: dict[str, dict[str, str]] = {}
+        for level2, key, fam in zip(*self.columns[:3]):
+            found = out.get(level2)
+            if found is None:
+                found = out[level2] = {}
+            found[key] = fam
+        return out
+
+
 @dataclass
 class Library:
     """Families with their target distributions (`family_rows`: one dict per family and unit,
@@ -498,7 +537,7 @@ class Library:
     float and str columns; so a family-unit without an operator is not a floor to the peers)."""
 
     family_rows: list[dict]
-    member_rows: list[dict]
+    member_rows: list[dict] | MemberRows  # MemberRows: the builder's (columns)
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
     source: Path | None = None  # the directory it was read from (`read`): its DataFrames are read from there
@@ -508,7 +547,8 @@ class Library:
 
     def __post_init__(self) -> None:
         _missing_as_nan(self.family_rows, ["unit", "op", *_QUANTILE_COLUMNS])
-        _missing_as_nan(self.member_rows, ["dim"])
+        if not isinstance(self.member_rows, MemberRows):  # (its rows give NaN themselves)
+            _missing_as_nan(self.member_rows, ["dim"])
 
     @property
     def families(self) -> pd.DataFrame:
@@ -520,7 +560,7 @@ class Library:
         """One row per category and key (MEMBER_COLUMNS), as a pandas DataFrame."""
         return self._frame(1, self.member_rows, MEMBER_COLUMNS)
 
-    def _frame(self, k: int, rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    def _frame(self, k: int, rows: list[dict] | MemberRows, columns: list[str]) -> pd.DataFrame:
         frame = self._frames.get(k)
         if frame is None:
             import pandas as pd
@@ -528,7 +568,7 @@ class Library:
             if self.source is not None:
                 frame = pd.read_parquet(self.source / LIBRARY_FILES[k])
             else:
-                frame = pd.DataFrame.from_records(rows, columns=columns)
+                frame = pd.DataFrame.from_records(list(rows), columns=columns)
             self._frames[k] = frame
         return frame
 
@@ -570,7 +610,7 @@ class Library:
 
     def family_of_key(self, level2: str, key: str, pooled: bool, dim: str | None = None) -> str | None:
         """`family_of` a name given by its family key (`family_key`)."""
-        found = self._known.get((level2, key))
+        found = self._known.get(level2, {}).get(key)
         if found is not None:
             return found
         if pooled:
@@ -587,8 +627,14 @@ class Library:
         return best
 
     @cached_property
-    def _known(self) -> dict[tuple[str, str], str]:
-        return {(m["level2"], m["key"]): m["family_id"] for m in self.member_rows}
+    def _known(self) -> dict[str, dict[str, str]]:
+        """category -> key -> family of every member (no tuple per key)."""
+        if isinstance(self.member_rows, MemberRows):
+            return self.member_rows.known()
+        out: dict[str, dict[str, str]] = defaultdict(dict)
+        for m in self.member_rows:
+            out[m["level2"]][m["key"]] = m["family_id"]
+        return dict(out)
 
     def _index(self, level2: str):
         if level2 not in self._indexes:
@@ -794,8 +840,12 @@ class LibraryBuilder:
                 plain[level2].append((key, self.rows[0][i], self.dims.top(i)))
         for level2, keys in plain.items():
             ids = self.ids[level2]
+            made: dict[str, str] = {}  # leader -> its family id: one string per family, not per key
             for key, leader in cluster_keys(keys, threshold).items():
-                fam_of[ids[key]] = family_id(level2, leader)
+                fam = made.get(leader)
+                if fam is None:
+                    fam = made[leader] = family_id(level2, leader)
+                fam_of[ids[key]] = fam
         names: dict[str, Counter] = defaultdict(Counter)
         count: Counter = Counter()
         docs: Counter = Counter()
@@ -836,12 +886,10 @@ class LibraryBuilder:
                 **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
                 "values": _values(list(nums)),
             })
-        keyed = sorted((self.level2[i], self.key[i], bool(pooled), i) for i, pooled in map(lambda c: divmod(c, 2), self.order))
-        members = [
-            {"level2": l2, "key": key, "family_id": fam_of[i], "pooled": pooled, "count": self.rows[pooled][i],
-             "dim": self.dims.top(i)}
-            for l2, key, pooled, i in keyed
-        ]
+        keyed = sorted((self.level2[i], self.key[i], pooled, i) for i, pooled in map(lambda c: divmod(c, 2), self.order))
+        members = MemberRows([r[0] for r in keyed], [r[1] for r in keyed], [fam_of[r[3]] for r in keyed],
+                             [bool(r[2]) for r in keyed], array("q", (self.rows[r[2]][r[3]] for r in keyed)),
+                             [self.dims.top(r[3]) for r in keyed])
         return Library(family_rows=records, member_rows=members, docs=frozenset(self.docs), threshold=threshold)
 
 
