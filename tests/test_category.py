@@ -148,3 +148,39 @@ def test_the_suspect_row_memo_gives_the_same_moves_and_probabilities_as_scoring_
     for (a, ma), (b, mb), (c, mc) in zip(on, again, off):
         assert [i.to_dict() for i in a] == [i.to_dict() for i in b] == [i.to_dict() for i in c]
         assert ma == mb == mc
+
+
+def test_category_word_features_test_only_the_words_a_text_can_hold():
+    """_word_features tests a category word only when its first character is in the text, and
+    category_features the kind and unit rows only: the same features, in the same order, as
+    testing every row of category_words in turn (each field's own text), on the hand-labelled
+    rows and words that start or end a text, sit inside it or are missing."""
+    from kpiscan.classify.item import item_of
+    from kpiscan.classify.terms import name_cues
+    from kpiscan.layout import norm
+
+    def every_word(name: str, value: str) -> list[tuple[str, float]]:  # the rule over every row
+        out: dict[str, float] = {}
+        for level2, field, word in category.category_words():
+            text = norm(name) if field == "name" else norm(value) if field == "value" else None
+            if text and word in text:
+                out[f"{field}_word={word}"] = 1.0
+                out[f"{field}_votes={level2}"] = out.get(f"{field}_votes={level2}", 0.0) + 1.0
+        for cue in name_cues(name):
+            out[f"cue={cue}"] = 1.0
+        return list(out.items())
+
+    words = [w for _, _, w in category.category_words()]
+    texts = [(r["name"], r["value"]) for r in _hand_set()]
+    texts += [(w + "完成率", "按时" + w) for w in words] + [("", ""), ("xyz", "12%")]
+    for name, value in texts:
+        category._word_features.cache_clear()
+        assert list(category._word_features(name, value)) == every_word(name, value), (name, value)
+        item = item_of(name, value or "1", None, None, parse_value(value or "1"))
+        feats = category.category_features(item)
+        t, votes = item.target, {}
+        for level2, field, word in category.category_words():
+            if (field == "kind" and word == t.kind) or (field == "unit" and word == category.unit_kind(t)):
+                votes[f"{field}_votes={level2}"] = votes.get(f"{field}_votes={level2}", 0.0) + 1.0
+        assert {k: v for k, v in feats.items() if k.startswith(("kind_votes=", "unit_votes="))} == votes
+    assert sum(1 for name, value in texts if category._word_features(name, value)) > len(words)

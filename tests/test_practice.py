@@ -103,6 +103,143 @@ def test_builtin_library_is_the_corpora_one(corpus_scan):
     assert lib.family_of("成本指标", "一个从未见过的名称xyz") is None
 
 
+def _plain(rows: list[dict]) -> list[dict]:
+    """Library rows as plain values (NaN as None, arrays and tuples as lists) to compare."""
+    import math
+
+    return [{k: None if isinstance(v, float) and math.isnan(v) else list(v) if isinstance(v, tuple) or hasattr(v, "tolist")
+             else v for k, v in r.items()} for r in rows]
+
+
+def test_library_builder_of_corpora_is_the_shipped_library(corpus_scan):
+    """The compact builder (ids, arrays, one name inline) builds corpora/'s library row for row
+    as the Counter-per-key builder that made the shipped one (src/kpiscan/practice/data)."""
+    from kpiscan.practice.families import library_from_rows
+
+    built, shipped = library_from_rows(printed_rows(corpus_scan.indicators)), builtin_library()
+    assert _plain(built.family_rows) == _plain(shipped.family_rows)
+    assert _plain(built.member_rows) == _plain(shipped.member_rows)
+
+
+def _reference_counts(rows: list) -> tuple:
+    """LibraryBuilder.add as it was before issue 13's tenth round: Counters per (category, key)."""
+    from collections import Counter, defaultdict
+
+    keys: Counter = Counter()
+    dims, names, ops = defaultdict(Counter), defaultdict(Counter), defaultdict(Counter)
+    doc_count, unit_rows, numbers, seen, docs = Counter(), Counter(), defaultdict(list), set(), set()
+    for r in rows:
+        k, ku = (r.level2, r.key), (r.level2, r.key, r.unit)
+        keys[(r.level2, r.key, r.pooled)] += 1
+        if r.dim:
+            dims[k][r.dim] += 1
+        names[k][r.normalised] += 1
+        if (r.doc, *k) not in seen:
+            seen.add((r.doc, *k))
+            doc_count[k] += 1
+            docs.add(r.doc)
+        unit_rows[ku] += 1
+        if r.number is not None:
+            numbers[ku].append(r.number)
+            if r.op:
+                ops[ku][r.op] += 1
+    return keys, dims, names, ops, doc_count, unit_rows, numbers, docs
+
+
+def test_library_members_are_columns_read_as_rows(corpus_scan):
+    """The builder's library keeps its member rows as columns (MemberRows), read as the dicts
+    of MEMBER_COLUMNS (a row by index, a slice, in order), places names from a dict per
+    category, and holds one family id string per family, not one per key."""
+    from kpiscan.practice.families import MEMBER_COLUMNS, MemberRows, library_from_rows
+
+    lib = library_from_rows(printed_rows(corpus_scan.indicators))
+    members = lib.member_rows
+    assert isinstance(members, MemberRows)
+    rows = list(members)
+    assert len(members) == len(rows) == 725 and [members[i] for i in range(len(rows))] == rows == members[:]
+    assert all(list(r) == MEMBER_COLUMNS for r in rows) and members[3:7] == rows[3:7]
+    assert any(r["dim"] != r["dim"] for r in rows)  # a missing dimension is NaN, as in the DataFrame
+    assert lib._known == {level2: {r["key"]: r["family_id"] for r in rows if r["level2"] == level2}
+                          for level2 in dict.fromkeys(r["level2"] for r in rows)}
+    assert len({id(f) for f in members.columns[2]}) == len({r["family_id"] for r in rows})
+    assert lib.family_of("服务对象满意度指标", "老年人满意度", "ratio") == "服务对象满意度指标/满意度"
+
+
+def _reference_library(rows: list, threshold: float) -> tuple[list[dict], list[dict]]:
+    """LibraryBuilder.library as it was before issue 13's tenth round, over `_reference_counts`."""
+    from collections import Counter, defaultdict
+
+    import numpy as np
+
+    from kpiscan.practice.families import QUANTILES, _values, cluster_keys, family_id
+
+    keys, dims, names, ops, doc_count, unit_rows, numbers, docs = _reference_counts(rows)
+    fam_of, plain = {}, defaultdict(list)
+    for (level2, key, pooled), n in keys.items():
+        if pooled:
+            fam_of[(level2, key)] = family_id(level2, key)
+        else:
+            plain[level2].append((key, n, dims[(level2, key)].most_common(1)[0][0] if dims.get((level2, key)) else None))
+    for level2, ks in plain.items():
+        for key, leader in cluster_keys(ks, threshold).items():
+            fam_of[(level2, key)] = family_id(level2, leader)
+    f_names, count, f_docs = defaultdict(Counter), Counter(), Counter()
+    for (level2, key, _), n in keys.items():
+        fam = fam_of[(level2, key)]
+        f_names[fam].update(names[(level2, key)])
+        count[fam] += n
+        f_docs[fam] += doc_count[(level2, key)]
+    f_rows, f_numbers, f_ops = Counter(), defaultdict(list), defaultdict(Counter)
+    for (level2, key, unit), n in unit_rows.items():
+        fu = (fam_of[(level2, key)], unit)
+        f_rows[fu] += n
+        f_numbers[fu].extend(numbers.get((level2, key, unit), ()))
+        f_ops[fu].update(ops.get((level2, key, unit), {}))
+    families = []
+    for fam, unit in sorted(f_rows, key=lambda fu: (fu[0], fu[1] or "")):
+        nums = f_numbers[(fam, unit)]
+        q = np.quantile(nums, QUANTILES).round(4).tolist() if nums else [None] * len(QUANTILES)
+        families.append({"family_id": fam, "members": [n for n, _ in f_names[fam].most_common()], "count": count[fam],
+                         "n_docs": min(f_docs[fam], len(docs)), "unit": unit, "n_unit": f_rows[(fam, unit)],
+                         "op": f_ops[(fam, unit)].most_common(1)[0][0] if f_ops[(fam, unit)] else None,
+                         "q": q, "values": _values(list(nums))})
+    members = [{"key": key, "family_id": fam_of[(l2, key)], "pooled": pooled, "count": n,
+                "dim": dims[(l2, key)].most_common(1)[0][0] if dims.get((l2, key)) else None}
+               for (l2, key, pooled), n in sorted(keys.items())]
+    return families, members
+
+
+def test_library_builder_counts_as_counters_per_key_on_every_kind_of_row():
+    """Random rows over a few categories, keys, names, dimensions, units and operators (keys
+    pooled and not, a key both ways, rows without a number or an operator, documents added
+    apart): the compact builder's library is the Counter-per-key builder's, field for field;
+    a key with one name keeps no Counter for it."""
+    import random
+
+    from kpiscan.practice.families import QUANTILES, LibraryBuilder, Row
+
+    rng = random.Random(13)
+    rows = []
+    for n in range(3000):
+        key = rng.choice(["培训人数", "道路长度", "满意度", "合格率", "项目个数", "培训人次"])
+        pooled = key in ("满意度", "合格率") if rng.random() > 0.02 else not key.endswith("率")
+        number = rng.choice([None, 0.0, 1.5, 2.0, 95.0, rng.uniform(0, 100)])
+        rows.append(Row(f"d{n // 200}", n // 20, n, rng.choice(["数量指标", "质量指标"]), key, key, pooled, "1",
+                        "quantity" if number is not None else "qualitative", rng.choice([None, ">=", "=", "<="]),
+                        number, rng.choice([None, "人", "%", "公里"]), rng.choice([None, "count", "ratio"]), "annual",
+                        normalised=key + ("数" if key == "培训人次" and rng.random() < 0.3 else "")))
+    builder = LibraryBuilder()
+    for start in range(0, len(rows), 500):  # file by file
+        builder.add(rows[start:start + 500])
+    library = builder.library()
+    families, members = _reference_library(rows, library.threshold)
+    got = [{k: r[k] for k in families[0] if k != "q"} | {"q": [r[f"q{int(p * 100)}"] for p in QUANTILES]}
+           for r in _plain(library.family_rows)]
+    assert got == _plain(families)
+    assert [{k: r[k] for k in members[0]} for r in _plain(library.member_rows)] == _plain(members)
+    assert {builder.key[i] for i in builder.names.more} == {"培训人次"}  # the one key printed two ways
+
+
 def test_library_command_writes_parquet_and_csv(tmp_path, corpus_files):
     res = CliRunner().invoke(app, ["library", *map(str, corpus_files[:2]), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
@@ -459,6 +596,27 @@ def test_goal_matching_indexed_per_table_is_the_pairwise_rule(corpus_scan):
                 assert c.matched == pairwise, (t.doc, t.index, c.text)
             pairs += len(rows)
     assert pairs > 1000
+
+
+def test_goal_matching_cuts_an_indicator_text_only_when_a_clause_can_hold_its_word(monkeypatch):
+    """Texts asks jieba (content_words) for an indicator text's words only for a clause that
+    neither has a word in the text nor shares enough bigrams with it, and shares a bigram with
+    it; the text's word found in the clause still matches ("招商" of 招商任务考核达标率 in
+    "努力完成招商引资年度目标任务", whose words 招商引资/年度目标/努力完成 the text lacks)."""
+    from kpiscan.practice import goals
+
+    real = goals.content_words
+    asked: list[str] = []
+    monkeypatch.setattr(goals, "content_words", lambda text: asked.append(text) or real(text))
+    texts = goals.Texts(["群众满意度", "道路维修长度", "维修及时率"])
+    clause = "完成道路维修工作"
+    assert texts.matching(clause, real(clause)) == [1, 2]  # both by the clause's words 道路, 维修
+    assert asked == []  # 群众满意度 shares no bigram with the clause: never cut
+    texts = goals.Texts(["群众满意度", "招商任务考核达标率"])
+    clause = "努力完成招商引资年度目标任务"
+    assert texts.matching(clause, real(clause)) == [1]
+    assert asked == ["招商任务考核达标率"]
+    assert texts.matching(clause, real(clause)) == [1] and asked == ["招商任务考核达标率"]  # cut once
 
 
 def test_library_rows_are_its_frames_and_the_sheet_and_chart_orders_are_pandas(corpus_scan):

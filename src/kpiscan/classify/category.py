@@ -16,6 +16,7 @@ two ways:
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -63,13 +64,39 @@ def shape(target: Target) -> str:
     return target.kind
 
 
+@cache
+def _word_index() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """The name and the value words of category_words by their first character: (name's,
+    value's), each character -> the words' positions in category_words. A text can hold only
+    the words that start with one of its characters, so `_word_features` tests those, not all."""
+    out: tuple[dict[str, list[int]], dict[str, list[int]]] = (defaultdict(list), defaultdict(list))
+    for k, (_, field, word) in enumerate(category_words()):
+        if field in ("name", "value"):
+            assert word, "category_words: an empty word"  # would be in every text
+            out[field == "value"][word[0]].append(k)
+    return {c: tuple(v) for c, v in out[0].items()}, {c: tuple(v) for c, v in out[1].items()}
+
+
+@cache
+def _kind_unit_words() -> tuple[tuple[str, str, str], ...]:
+    """The rows of category_words about the Target's kind and unit kind, in order."""
+    return tuple(r for r in category_words() if r[1] in ("kind", "unit"))
+
+
 @lru_cache(maxsize=1 << 8)  # asked once an item, by the PROBA_MEMO's misses
 def _word_features(name: str, value: str) -> tuple[tuple[str, float], ...]:
+    """Category words in the name and the value (and name cues), in category_words' order: the
+    words starting with one of the texts' characters tested (`_word_index`), the others cannot
+    be in them."""
     out: dict[str, float] = {}
     key_name, key_value = norm(name), norm(value)
-    for level2, field, word in category_words():
-        text = key_name if field == "name" else key_value if field == "value" else None
-        if text and word in text:
+    by_name, by_value = _word_index()
+    tested = {k for c in set(key_name) for k in by_name.get(c, ())}
+    tested.update(k for c in set(key_value) for k in by_value.get(c, ()))
+    words = category_words()
+    for k in sorted(tested):
+        level2, field, word = words[k]
+        if word in (key_name if field == "name" else key_value):
             out[f"{field}_word={word}"] = 1.0
             out[f"{field}_votes={level2}"] = out.get(f"{field}_votes={level2}", 0.0) + 1.0
     for cue in name_cues(name):
@@ -83,8 +110,9 @@ def category_features(item: Item) -> dict[str, float | str]:
     if not item.value:
         return dict(votes)  # a training row made of a lexicon word alone
     t = item.target
-    for level2, field, word in category_words():
-        if (field == "kind" and word == t.kind) or (field == "unit" and word == unit_kind(t)):
+    kind_of_unit = unit_kind(t)
+    for level2, field, word in _kind_unit_words():
+        if (field == "kind" and word == t.kind) or (field == "unit" and word == kind_of_unit):
             votes[f"{field}_votes={level2}"] = votes.get(f"{field}_votes={level2}", 0.0) + 1.0
     out: dict[str, float | str] = dict(votes)
     # string features as DictVectorizer names them ("kind=quantity": 1.0, see features.domain_features)

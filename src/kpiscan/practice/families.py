@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import regex
 
@@ -662,6 +663,45 @@ MEMBER_COLUMNS = ["level2", "key", "family_id", "pooled", "count", "dim"]
 _QUANTILE_COLUMNS = [f"q{int(p * 100)}" for p in QUANTILES]
 
 
+class MemberRows(Sequence):
+    """A library's member rows (MEMBER_COLUMNS) held as columns, each row a dict made when it
+    is read: the scan's own library has a row per distinct name key, ~0.5 KiB each as a dict
+    and ~0.1 KiB as columns (issue 13, "report bounded"). A missing dimension reads as NaN when
+    any row has one, as `_missing_as_nan` gives it in a list of dicts."""
+
+    def __init__(self, level2: list[str], key: list[str], family_id: list[str], pooled: list[bool], count: Any,
+                 dim: list[str | None]) -> None:
+        self.columns = (level2, key, family_id, pooled, count, dim)
+        self.no_dim: float | None = float("nan") if any(d is not None for d in dim) else None
+
+    def __len__(self) -> int:
+        return len(self.columns[1])
+
+    def _row(self, values: tuple) -> dict:
+        row = dict(zip(MEMBER_COLUMNS, values))
+        if row["dim"] is None:
+            row["dim"] = self.no_dim
+        return row
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._row(tuple(column[i] for column in self.columns))
+
+    def __iter__(self) -> Iterator[dict]:
+        return map(self._row, zip(*self.columns))
+
+    def known(self) -> dict[str, dict[str, str]]:
+        """category -> key -> family, from the columns."""
+        out: dict[str, dict[str, str]] = {}
+        for level2, key, fam in zip(*self.columns[:3]):
+            found = out.get(level2)
+            if found is None:
+                found = out[level2] = {}
+            found[key] = fam
+        return out
+
+
 @dataclass
 class Library:
     """Families with their target distributions (`family_rows`: one dict per family and unit,
@@ -674,7 +714,7 @@ class Library:
     float and str columns; so a family-unit without an operator is not a floor to the peers)."""
 
     family_rows: list[dict]
-    member_rows: list[dict]
+    member_rows: list[dict] | MemberRows  # MemberRows: the builder's (columns)
     docs: frozenset[str] = field(default_factory=frozenset)
     threshold: float = SIMILARITY
     source: Path | None = None  # the directory it was read from (`read`): its DataFrames are read from there
@@ -684,7 +724,8 @@ class Library:
 
     def __post_init__(self) -> None:
         _missing_as_nan(self.family_rows, ["unit", "op", *_QUANTILE_COLUMNS])
-        _missing_as_nan(self.member_rows, ["dim"])
+        if not isinstance(self.member_rows, MemberRows):  # (its rows give NaN themselves)
+            _missing_as_nan(self.member_rows, ["dim"])
 
     @property
     def families(self) -> pd.DataFrame:
@@ -696,7 +737,7 @@ class Library:
         """One row per category and key (MEMBER_COLUMNS), as a pandas DataFrame."""
         return self._frame(1, self.member_rows, MEMBER_COLUMNS)
 
-    def _frame(self, k: int, rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    def _frame(self, k: int, rows: list[dict] | MemberRows, columns: list[str]) -> pd.DataFrame:
         frame = self._frames.get(k)
         if frame is None:
             import pandas as pd
@@ -704,7 +745,7 @@ class Library:
             if self.source is not None:
                 frame = pd.read_parquet(self.source / LIBRARY_FILES[k])
             else:
-                frame = pd.DataFrame.from_records(rows, columns=columns)
+                frame = pd.DataFrame.from_records(list(rows), columns=columns)
             self._frames[k] = frame
         return frame
 
@@ -746,7 +787,7 @@ class Library:
 
     def family_of_key(self, level2: str, key: str, pooled: bool, dim: str | None = None) -> str | None:
         """`family_of` a name given by its family key (`family_key`)."""
-        found = self._known.get((level2, key))
+        found = self._known.get(level2, {}).get(key)
         if found is not None:
             return found
         if pooled:
@@ -763,8 +804,14 @@ class Library:
         return best
 
     @cached_property
-    def _known(self) -> dict[tuple[str, str], str]:
-        return {(m["level2"], m["key"]): m["family_id"] for m in self.member_rows}
+    def _known(self) -> dict[str, dict[str, str]]:
+        """category -> key -> family of every member (no tuple per key)."""
+        if isinstance(self.member_rows, MemberRows):
+            return self.member_rows.known()
+        out: dict[str, dict[str, str]] = defaultdict(dict)
+        for m in self.member_rows:
+            out[m["level2"]][m["key"]] = m["family_id"]
+        return dict(out)
 
     def _index(self, level2: str):
         if level2 not in self._indexes:
@@ -817,77 +864,190 @@ def _values(numbers: list[float]) -> list[float]:
     return [numbers[round(i * n / (MAX_VALUES - 1))] for i in range(MAX_VALUES)]
 
 
+class _Tally:
+    """Counts of values per id, in first-seen order per id, for ids that almost always see one
+    value (a key's one name, one dimension; a key-unit's one operator): the first value and its
+    count inline (a list slot and an array slot), a Counter only for an id that sees a second."""
+
+    __slots__ = ("first", "n", "more")
+
+    def __init__(self) -> None:
+        self.first: list = []
+        self.n = array("q")
+        self.more: dict[int, Counter] = {}
+
+    def grow(self) -> None:
+        """Room for the next id (nothing counted)."""
+        self.first.append(None)
+        self.n.append(0)
+
+    def add(self, i: int, value: Any) -> None:
+        first = self.first[i]
+        if first == value and i not in self.more:
+            self.n[i] += 1
+        elif first is None and not self.n[i]:
+            self.first[i] = value
+            self.n[i] = 1
+        else:
+            counts = self.more.get(i)
+            if counts is None:
+                counts = self.more[i] = Counter({first: self.n[i]})
+            counts[value] += 1
+
+    def counts(self, i: int) -> dict:
+        """The id's counts by value, in first-seen order ({} when none)."""
+        more = self.more.get(i)
+        if more is not None:
+            return more
+        return {self.first[i]: self.n[i]} if self.n[i] else {}
+
+    def top(self, i: int) -> Any:
+        """The most counted value (the first seen of the ties, as Counter.most_common), None when none."""
+        more = self.more.get(i)
+        if more is not None:
+            return more.most_common(1)[0][0]
+        return self.first[i] if self.n[i] else None
+
+
 class LibraryBuilder:
     """Accumulates rows file by file, keeping per (category, key) only counts and the numbers of
     its targets, so a library of any number of documents needs memory for its distinct names and
-    target values, never for the records."""
+    target values, never for the records.
+
+    Compact (issue 13, "report bounded"): each (category, key) is an id (a dict per category
+    from key to id: no tuple per key), its counts are array slots, its name, dimension and
+    operator counts `_Tally`s (one value inline; most keys have one name and one unit), and the
+    target numbers one array of values with one of their key-unit ids. About 0.3 KiB per key
+    with its strings (a Counter of dicts per key before: ~1.1 KiB)."""
 
     def __init__(self) -> None:
-        from array import array
-
-        self._array = array
-        self.keys: Counter = Counter()  # (level2, key, pooled) -> rows
-        self.dims: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        self.names: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        self.doc_count: Counter = Counter()  # (level2, key) -> documents
-        self.numbers: dict[tuple[str, str, str | None], Any] = {}  # array('d') of target numbers
-        self.unit_rows: Counter = Counter()  # (level2, key, unit) -> rows
-        self.ops: dict[tuple[str, str, str | None], Counter] = defaultdict(Counter)
+        self.ids: dict[str, dict[str, int]] = {}  # level2 -> key -> id
+        self.level2: list[str] = []  # id -> its category and key
+        self.key: list[str] = []
+        self.rows = (array("q"), array("q"))  # id -> rows (not pooled, pooled)
+        self.order = array("q")  # id * 2 + pooled, in first-seen order (the library's order of keys)
+        self.doc_count = array("q")  # id -> documents
+        self.names = _Tally()  # id -> its normalised names' rows
+        self.dims = _Tally()  # id -> its dimensions' rows
+        self.units: dict[int, dict[str | None, int]] = {}  # id -> unit -> key-unit id, for a second unit
+        self.unit1: list[str | None] = []  # id -> its first unit ...
+        self.ku1 = array("q")  # ... and its key-unit id (-1: no row yet)
+        self.ku_id = array("q")  # key-unit id -> its id
+        self.ku_unit: list[str | None] = []
+        self.unit_rows = array("q")  # key-unit id -> rows
+        self.ops = _Tally()  # key-unit id -> its operators' rows (targets with a number)
+        self.numbers = array("d")  # the target numbers, in the order added ...
+        self.number_ku = array("q")  # ... and their key-unit ids
         self.docs: set[str] = set()
 
+    def _new_id(self, level2: str, key: str, ids: dict[str, int]) -> int:
+        i = ids[key] = len(self.key)
+        self.level2.append(level2)
+        self.key.append(key)
+        for counts in (*self.rows, self.doc_count):
+            counts.append(0)
+        self.names.grow()
+        self.dims.grow()
+        self.unit1.append(None)
+        self.ku1.append(-1)
+        return i
+
+    def _new_ku(self, i: int, unit: str | None) -> int:
+        ku = len(self.ku_unit)
+        self.ku_id.append(i)
+        self.ku_unit.append(unit)
+        self.unit_rows.append(0)
+        self.ops.grow()
+        return ku
+
+    def _ku_of(self, i: int, unit: str | None) -> int:
+        ku = self.ku1[i]
+        if ku < 0:
+            ku = self.ku1[i] = self._new_ku(i, unit)
+            self.unit1[i] = unit
+        elif self.unit1[i] != unit:
+            more = self.units.setdefault(i, {})
+            found = more.get(unit)
+            ku = more[unit] = self._new_ku(i, unit) if found is None else found
+        return ku
+
     def add(self, rows: Iterable[Row]) -> None:
-        seen: set[tuple[str, str, str]] = set()
-        keys, dims, names, doc_count, unit_rows = self.keys, self.dims, self.names, self.doc_count, self.unit_rows
+        seen: set[tuple[str, int]] = set()
+        all_ids, rows_by = self.ids, self.rows
         for r in rows:
             level2, key, doc = r.level2, r.key, r.doc
-            k = (level2, key)
-            kp = (level2, key, r.pooled)
-            keys[kp] = keys.get(kp, 0) + 1  # Counter's += without its __missing__ for a new key
+            ids = all_ids.get(level2)
+            if ids is None:
+                ids = all_ids[level2] = {}
+            i = ids.get(key)
+            if i is None:
+                i = self._new_id(level2, key, ids)
+            pooled = 1 if r.pooled else 0
+            counts = rows_by[pooled]
+            if not counts[i]:
+                self.order.append(2 * i + pooled)
+            counts[i] += 1
             if r.dim:
-                dims[k][r.dim] += 1
-            names[k][r.normalised] += 1
-            dk = (doc, level2, key)
+                self.dims.add(i, r.dim)
+            self.names.add(i, r.normalised)
+            dk = (doc, i)
             if dk not in seen:  # a document's first row of this name (so its first row: docs)
                 seen.add(dk)
-                doc_count[k] = doc_count.get(k, 0) + 1
+                self.doc_count[i] += 1
                 self.docs.add(doc)
-            ku = (level2, key, r.unit)
-            unit_rows[ku] = unit_rows.get(ku, 0) + 1
+            ku = self._ku_of(i, r.unit)
+            self.unit_rows[ku] += 1
             if r.number is not None:
-                self.numbers.setdefault(ku, self._array("d")).append(r.number)
+                self.numbers.append(r.number)
+                self.number_ku.append(ku)
                 if r.op:
-                    self.ops[ku][r.op] += 1
+                    self.ops.add(ku, r.op)
 
     def library(self, threshold: float = SIMILARITY) -> Library:
         import numpy as np
 
-        fam_of: dict[tuple[str, str], str] = {}
+        fam_of: list[str] = [""] * len(self.key)  # id -> its family (every id gets one)
         plain: dict[str, list] = defaultdict(list)
-        for (level2, key, pooled), n in self.keys.items():
+        for code in self.order:
+            i, pooled = divmod(code, 2)
+            level2, key = self.level2[i], self.key[i]
             if pooled:
-                fam_of[(level2, key)] = family_id(level2, key)
+                fam_of[i] = family_id(level2, key)
             else:
-                d = self.dims.get((level2, key))
-                plain[level2].append((key, n, d.most_common(1)[0][0] if d else None))
+                plain[level2].append((key, self.rows[0][i], self.dims.top(i)))
         for level2, keys in plain.items():
+            ids = self.ids[level2]
+            made: dict[str, str] = {}  # leader -> its family id: one string per family, not per key
             for key, leader in cluster_keys(keys, threshold).items():
-                fam_of[(level2, key)] = family_id(level2, leader)
+                fam = made.get(leader)
+                if fam is None:
+                    fam = made[leader] = family_id(level2, leader)
+                fam_of[ids[key]] = fam
         names: dict[str, Counter] = defaultdict(Counter)
         count: Counter = Counter()
         docs: Counter = Counter()
-        for (level2, key, _), n in self.keys.items():
-            fam = fam_of[(level2, key)]
-            names[fam].update(self.names[(level2, key)])
-            count[fam] += n
-            docs[fam] += self.doc_count[(level2, key)]  # an upper bound when two keys share a document
+        for code in self.order:
+            i, pooled = divmod(code, 2)
+            fam = fam_of[i]
+            names[fam].update(self.names.counts(i))
+            count[fam] += self.rows[pooled][i]
+            docs[fam] += self.doc_count[i]  # an upper bound when two keys share a document
         unit_rows: Counter = Counter()
-        numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
         ops: dict[tuple[str, str | None], Counter] = defaultdict(Counter)
-        for (level2, key, unit), n in self.unit_rows.items():
-            fu = (fam_of[(level2, key)], unit)
-            unit_rows[fu] += n
-            numbers[fu].extend(self.numbers.get((level2, key, unit), ()))
-            ops[fu].update(self.ops.get((level2, key, unit), {}))
+        fu_of: list[tuple[str, str | None]] = []
+        for ku, (i, unit) in enumerate(zip(self.ku_id, self.ku_unit)):
+            fu = (fam_of[i], unit)
+            fu_of.append(fu)
+            unit_rows[fu] += self.unit_rows[ku]
+            ops[fu].update(self.ops.counts(ku))
+        numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+        by_ku = np.frombuffer(self.number_ku, dtype=np.int64) if self.number_ku else np.zeros(0, dtype=np.int64)
+        values = np.frombuffer(self.numbers, dtype=np.float64) if self.numbers else np.zeros(0)
+        at = np.argsort(by_ku, kind="stable")  # each key-unit's numbers in the order added, key-units in order
+        kus, starts = np.unique(by_ku[at], return_index=True)
+        grouped = values[at].tolist()
+        for ku, a, b in zip(kus.tolist(), starts.tolist(), [*starts.tolist()[1:], len(grouped)]):
+            numbers[fu_of[ku]].extend(grouped[a:b])
         records = []
         for (fam, unit) in sorted(unit_rows, key=lambda fu: (fu[0], fu[1] or "")):
             level2, label = fam.split("/", 1)
@@ -903,11 +1063,10 @@ class LibraryBuilder:
                 **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
                 "values": _values(list(nums)),
             })
-        members = [
-            {"level2": l2, "key": key, "family_id": fam_of[(l2, key)], "pooled": pooled, "count": n,
-             "dim": self.dims[(l2, key)].most_common(1)[0][0] if self.dims.get((l2, key)) else None}
-            for (l2, key, pooled), n in sorted(self.keys.items())
-        ]
+        keyed = sorted((self.level2[i], self.key[i], pooled, i) for i, pooled in map(lambda c: divmod(c, 2), self.order))
+        members = MemberRows([r[0] for r in keyed], [r[1] for r in keyed], [fam_of[r[3]] for r in keyed],
+                             [bool(r[2]) for r in keyed], array("q", (self.rows[r[2]][r[3]] for r in keyed)),
+                             [self.dims.top(r[3]) for r in keyed])
         return Library(family_rows=records, member_rows=members, docs=frozenset(self.docs), threshold=threshold)
 
 
