@@ -53,8 +53,6 @@ def parse_value(text: str, year: int | None = None) -> Target:
         return Target(raw=raw, kind="qualitative", text=raw)
 
 
-
-
 def parse_value_memo(text: str, year: int | None = None) -> Target:
     """parse_value through a bounded per-process memo (issue 13: a province prints the same
     values again and again, "100%", "≥95%", "2024年12月"): the same Target, a fresh copy each
