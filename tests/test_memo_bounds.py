@@ -48,28 +48,28 @@ def test_no_memo_keeps_more_than_16384_entries():
     each, the dozen cell-text memos a scan fills took a scan of distinct documents from 67 MiB
     (one document) to 251 MiB at 256 documents and on towards ~450 before they were full
     (bench/distinct_copies.py; copies of one corpus never fill them); at 8,192-16,384 each it
-    levelled off at ~160 MiB. A scan's memos keep about a document's texts (layout.DOCUMENT_TEXTS,
+    levelled off at ~160 MiB. A scan's memos keep about a document's texts (layout.MEMO_TEXTS,
     twice that for the lookups of every cell): the test above. The report's memos of names and
     goal clauses (practice) keep up to 16,384."""
     sizes = {name: fn.cache_info().maxsize for name, fn in _memos() if fn.cache_info().maxsize is not None}
     assert sizes["kpiscan.layout.norm"] and sizes["kpiscan.tokenize._tokens"]
     assert {name: n for name, n in sizes.items() if n > 1 << 14} == {}
-    from kpiscan.layout import DOCUMENT_TEXTS
+    from kpiscan.layout import MEMO_TEXTS
 
     scan = {name: n for name, n in sizes.items() if not name.startswith(("kpiscan.practice.", "kpiscan.report."))}
-    assert {name: n for name, n in scan.items() if n > 2 * DOCUMENT_TEXTS} == {}
+    assert {name: n for name, n in scan.items() if n > 2 * MEMO_TEXTS} == {}
 
 
 def test_a_scan_of_distinct_documents_keeps_no_more_after_its_memos_are_full(tmp_path):
     """Memory flat on documents that share no indicator names (issue 13, tenth round): copies of
     corpora/'s largest document with every indicator name made distinct copy by copy
-    (bench/distinct_copies.py), scanned in one process as a scan's worker does. After eight copies
-    (~2,400 names more than one copy holds) every memo of texts is full; four copies more then
-    leave the process holding no more memory blocks than before them, give or take the churn of
-    evicted entries and the memos of a few texts a document still filling (~150 blocks a copy).
-    A memo without a bound, or one far larger than a few documents' texts (the 8,192-16,384
-    entries before this round), keeps each copy's ~300 names and what was made of them: ~16,000
-    blocks a copy."""
+    (bench/distinct_copies.py), scanned in one process as a scan's worker does. Once every memo of
+    texts is full (`norm`, asked of every cell, and the verdict memo fill after ~13 copies at
+    layout.MEMO_TEXTS = 4,096; the other memos of names soon after), four copies more leave the
+    process holding no more memory blocks than before them, give or take the churn of evicted
+    entries and the memos of a few texts a document still filling (~150 blocks a copy). A memo without a bound, or one far larger than a
+    few documents' texts (the 8,192-16,384 entries of the ninth round), keeps each copy's ~300
+    names and what was made of them: ~16,000 blocks a copy."""
     import gc
     import sys
 
@@ -93,11 +93,14 @@ def test_a_scan_of_distinct_documents_keeps_no_more_after_its_memos_are_full(tmp
         gc.collect()
         return sys.getallocatedblocks()
 
-    full = scan_copies(range(1, 9))
-    # full after 8 documents (each memo about a document's texts: layout.DOCUMENT_TEXTS)
-    assert norm.cache_info().currsize == norm.cache_info().maxsize, "norm's memo holds more than 8 documents' texts"
-    assert len(verdict_memo.entries) == verdict_memo.maxsize, "the verdict memo holds more than 8 documents' items"
-    after = scan_copies(range(9, 13))
-    # the memos of a few texts a document still filling (looks_like_value; the category model's
-    # few suspect rows a document) add ~150 blocks a copy; before this round's bounds, ~16,000
-    assert after - full < 4000, f"{after - full} more memory blocks after 4 more distinct documents"
+    # memory stops growing within a few dozen documents: four copies add fewer than 4,000 blocks
+    k, blocks = 4, [scan_copies(range(1, 5))]
+    while True:
+        blocks.append(scan_copies(range(k + 1, k + 5)))
+        k += 4
+        if blocks[-1] - blocks[-2] < 4000:
+            break
+        assert k < 48, f"{blocks[-1] - blocks[-2]} more memory blocks from documents {k - 3}-{k}: {blocks}"
+    # ... because the memos filled up (the largest, `norm`, and the verdict memo), not by chance
+    assert norm.cache_info().currsize == norm.cache_info().maxsize
+    assert len(verdict_memo.entries) == verdict_memo.maxsize

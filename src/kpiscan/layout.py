@@ -32,20 +32,22 @@ _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 # Cells repeat across rows and tables (category words, captions), so the pure lookups below are
 # memoised: they run for every cell of every row.
 #
-# How many entries a memo of texts keeps (issue 13, tenth round): about one document's texts. Its
+# How many entries a memo of texts keeps (issue 13, tenth round): a few documents' texts. Its
 # hits come from near by: a table repeats its labels, a document prints one row per half and
-# repeats its targets, the next document repeats the layout (`python bench/memo_reuse.py CORPUS`
+# repeats its targets, the next documents repeat the layout (`python bench/memo_reuse.py CORPUS`
 # prints each memo's hit rate by size). A corpora/ document asks a memo for 100-1,300 distinct
-# texts (`norm`, asked of every cell and caption, up to 2,300): with this bound the memos of a scan
-# are full after a few documents and its memory stays flat from there, on documents that share
-# no names as well as on copies (8,192-16,384 entries a memo took a scan of distinct documents
-# from 67 MiB to 158).
-DOCUMENT_TEXTS = 1 << 10
+# texts (`norm`, asked of every cell and caption, up to 2,300). A least-recently-used memo shorter
+# than the distance at which texts come back loses every such hit: 1,024 entries kept a scan of
+# distinct documents flat (d64 1.10x its 1x) but cost +6.4% instructions on the scale benches'
+# copies, which repeat all of corpora/'s 4 documents in turn (callgrind, 4 copies); 4,096 cost
+# nothing there and hold a scan of distinct documents at ~95 MiB (d16 and d64; 69 at 1x; 8,192-
+# 16,384 entries a memo took it to 158).
+MEMO_TEXTS = 1 << 12
 TEXT_MEMOS: list[_lru_cache_wrapper[Any]] = []  # every memo keyed on a cell's text (forget_text_memos)
 R = TypeVar("R")
 
 
-def text_memo(maxsize: int = DOCUMENT_TEXTS) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
+def text_memo(maxsize: int = MEMO_TEXTS) -> Callable[[Callable[..., R]], _lru_cache_wrapper[R]]:
     """A bounded memo of a pure function of cell texts, listed in TEXT_MEMOS."""
 
     def memo(fn: Callable[..., R]) -> _lru_cache_wrapper[R]:
@@ -65,7 +67,7 @@ def forget_text_memos() -> None:
 
 
 _memo = text_memo()
-_memo_wide = text_memo(2 * DOCUMENT_TEXTS)  # the lookups asked of nearly every cell of a document
+_memo_wide = text_memo(2 * MEMO_TEXTS)  # the lookups asked of nearly every cell of a document
 
 
 @_memo_wide

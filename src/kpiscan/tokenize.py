@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpiscan.imports import hidden
-from kpiscan.layout import DOCUMENT_TEXTS
+from kpiscan.layout import MEMO_TEXTS
 from kpiscan.lexicon import path, table
 
 
@@ -323,7 +323,7 @@ def tokens(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@lru_cache(maxsize=DOCUMENT_TEXTS)
+@lru_cache(maxsize=MEMO_TEXTS)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(w for w in segmenter().cut(text, HMM=True) if w.strip())
 

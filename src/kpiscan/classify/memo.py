@@ -19,9 +19,9 @@ Decided = tuple[str, bool, tuple[str, ...], float | None]  # a Verdict's fields,
 
 MEMO_ENV = "KPISCAN_CLASSIFY_MEMO"  # "0": no verdict memo
 V = TypeVar("V")
-# entries (~0.5 KiB each with their texts): about a document's items (corpora/: 100-400 distinct a
-# document; a document's own repeats are one call's, found without the memo), flat in corpus size
-VERDICT_MEMO = 1 << 10
+# entries (~0.5 KiB each with their texts): a few documents' items (corpora/: 100-400 distinct a
+# document; a document's own repeats are one call's, found without the memo), as layout.MEMO_TEXTS
+VERDICT_MEMO = 1 << 12
 
 
 class VerdictMemo(Generic[V]):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from .. import lexicon
-from ..layout import DOCUMENT_TEXTS, norm
+from ..layout import MEMO_TEXTS, norm
 
 VAGUE_FILE = "vague_terms.tsv"
 BINARY_FILE = "binary_terms.tsv"
@@ -116,9 +116,9 @@ def _longest() -> int:
     return max(len(t) for t in all_terms())
 
 
-# memo sizes: one entry per distinct text, about a document's (layout.DOCUMENT_TEXTS), so that a
+# memo sizes: one entry per distinct text, a few documents' (layout.MEMO_TEXTS), so that a
 # province-wide batch stays flat in memory
-TEXT_MEMO = DOCUMENT_TEXTS
+TEXT_MEMO = MEMO_TEXTS
 
 
 @lru_cache(maxsize=TEXT_MEMO)
