@@ -8,8 +8,9 @@ kpiscan imports, and the verdict memos (`classify.memo.VerdictMemo.get`). An LRU
 hits a call exactly when fewer than c other keys were asked since the key's last call, so one run
 gives every memo's hit rate at every size. Prints per memo its calls, its distinct keys and the
 hit rate at each size: the memo's bound is enough where the rate no longer rises (issue 13, tenth
-round: layout.MEMO_TEXTS). Copies of a corpus (bench_scan.py's) repeat every text a document
-later; distinct copies (distinct_copies.py) only the layout and values, four documents later.
+round: layout.MEMO_TEXTS). Copies of a corpus (bench_scan.py's, named copy by copy) repeat every
+text a whole copy later; distinct copies (distinct_copies.py) only the layout and values, four
+documents later.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Memory flat in corpus size (issue 13): no unbounded memo keyed on a document's texts.
+"""Memory bounded in corpus size (issue 13): no unbounded memo keyed on a document's texts.
 
 A `functools.cache` (or `lru_cache(maxsize=None)`) keeps every key it is asked: over a province's
 ~50,000 documents one keyed on a cell, an indicator's name or a goal clause would hold every
@@ -48,7 +48,7 @@ def test_no_memo_keeps_more_than_16384_entries():
     each, the dozen cell-text memos a scan fills took a scan of distinct documents from 67 MiB
     (one document) to 251 MiB at 256 documents and on towards ~450 before they were full
     (bench/distinct_copies.py; copies of one corpus never fill them); at 8,192-16,384 each it
-    levelled off at ~160 MiB. A scan's memos keep about a document's texts (layout.MEMO_TEXTS,
+    levelled off at ~160 MiB. A scan's memos keep a few documents' texts (layout.MEMO_TEXTS,
     twice that for the lookups of every cell): the test above. The report's memos of names and
     goal clauses (practice) keep up to 16,384."""
     sizes = {name: fn.cache_info().maxsize for name, fn in _memos() if fn.cache_info().maxsize is not None}
