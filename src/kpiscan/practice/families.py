@@ -691,15 +691,9 @@ class MemberRows(Sequence):
     def __iter__(self) -> Iterator[dict]:
         return map(self._row, zip(*self.columns))
 
-    def known(self) -> dict[str, dict[str, str]]:
-        """category -> key -> family, from the columns."""
-        out: dict[str, dict[str, str]] = {}
-        for level2, key, fam in zip(*self.columns[:3]):
-            found = out.get(level2)
-            if found is None:
-                found = out[level2] = {}
-            found[key] = fam
-        return out
+    def families(self) -> Iterator[tuple[str, str, str]]:
+        """(category, key, family) of each row, from the columns (no row dict made)."""
+        return zip(*self.columns[:3])
 
 
 @dataclass
@@ -806,12 +800,15 @@ class Library:
     @cached_property
     def _known(self) -> dict[str, dict[str, str]]:
         """category -> key -> family of every member (no tuple per key)."""
-        if isinstance(self.member_rows, MemberRows):
-            return self.member_rows.known()
-        out: dict[str, dict[str, str]] = defaultdict(dict)
-        for m in self.member_rows:
-            out[m["level2"]][m["key"]] = m["family_id"]
-        return dict(out)
+        rows = self.member_rows
+        triples = rows.families() if isinstance(rows, MemberRows) else ((m["level2"], m["key"], m["family_id"]) for m in rows)
+        out: dict[str, dict[str, str]] = {}
+        for level2, key, fam in triples:
+            found = out.get(level2)
+            if found is None:
+                found = out[level2] = {}
+            found[key] = fam
+        return out
 
     def _index(self, level2: str):
         if level2 not in self._indexes:
