@@ -46,7 +46,7 @@ def test_records_handed_over_in_this_process_are_the_decoded_parts(scanned):
 def test_the_report_s_scan_skips_the_nothing_lost_net_and_nothing_else(monkeypatch, tmp_path):
     """iter_parts(sweep=False), what report_scan asks: the same tables and indicator records,
     without the net's unplaced-cell unparsed records (corpora/ holds some: the report keeps no
-    unparsed record, part_result's "unparsed": []); a cache refuses such parts; report_scan
+    unparsed record, part_result's "unparsed": []); a cache refuses such parts, at the call; report_scan
     asks no unplaced_cells at all."""
     import kpiscan.pipeline as pipeline
     from kpiscan.report import report_scan
@@ -59,8 +59,8 @@ def test_the_report_s_scan_skips_the_nothing_lost_net_and_nothing_else(monkeypat
         assert a["indicators"] == b["indicators"]
         assert [u for u in a["unparsed"] if u.reason != "unplaced-cell"] == b["unparsed"]
         assert [dataclasses.replace(t, n_unparsed=0) for t in a["tables"]] == [dataclasses.replace(t, n_unparsed=0) for t in b["tables"]]
-    with pytest.raises(ValueError, match="may not be cached"):
-        next(iter_parts(files, classify=False, cache_dir=tmp_path / "cache", sweep=False))
+    with pytest.raises(ValueError, match="may not be cached"):  # at the call, before any part is asked
+        iter_parts(files, classify=False, cache_dir=tmp_path / "cache", sweep=False)
     asked: list = []
     monkeypatch.setattr(pipeline, "unplaced_cells", lambda *a, **k: asked.append(a) or [])
     report_scan([DOC], tmp_path / "report", classify=False)

@@ -809,12 +809,34 @@ def iter_parts(
     must be whole). `stats`: a BatchStats to fill in (counts). A progress bar on stderr when more
     than one file and stderr is a terminal (or as told).
     """
+    # a combination that may not be (a cache of parts without the net) fails here, at the call,
+    # not at the first part asked
+    cache = _cache(cache_dir, classify, sweep)
+    return _parts(paths, classify, workers, cache, resume, dask, stats, show_progress, file_timeout, dask_files, encode, records,
+                  sweep)
+
+
+def _parts(
+    paths: Iterable[str | Path],
+    classify: bool,
+    workers: int,
+    cache: ScanCache | None,
+    resume: bool,
+    dask: Any,
+    stats: BatchStats | None,
+    show_progress: bool | None,
+    file_timeout: float | None,
+    dask_files: str,
+    encode: tuple[str, ...],
+    records: bool,
+    sweep: bool,
+) -> Iterator[dict]:
+    """iter_parts' generator, its cache made."""
     start = time.perf_counter()
     stats = stats if stats is not None else BatchStats()
     given: list[Input] = inputs(paths)
     files = [i.path for i in given]
     stats.files = sum(1 for i in given if not i.skipped)
-    cache = _cache(cache_dir, classify, sweep)
     show = len(files) > 1 and _stderr_is_terminal() if show_progress is None else show_progress
     keys: dict[int, dict | None] = {}
     ready: dict[int, dict] = {}  # finished parts waiting for an earlier file
