@@ -269,16 +269,15 @@ def _unplaced_in_table(
             text, key, vocabulary = seen
             if vocabulary or (text in around and "\0" not in text):
                 continue
+            head = number not in body
+            if _amount(text) in amounts or (head and text in fields.printed):
+                continue  # placed as printed (a fund amount, a header field): its bare form not needed
             if key is None:  # what a cell is wherever it stands: asked once per document
                 key = seen[1] = bares[text]
                 if not key or key in captions or caption_roles(cell):
                     seen[2] = True  # a caption (or punctuation): placed wherever it stands
                     continue
-            placed = (  # the cheap tests first
-                _amount(text) in amounts
-                or (number not in body and fields.holds(text, key))
-                or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
-            )
+            placed = (head and fields.holds(text, key)) or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
             if not placed:
                 lost.append(cell)
         if lost and not is_watermark(line.text):  # asked only of a line with a cell left over
@@ -344,8 +343,14 @@ class _Kept:
     def holds(self, text: str, key: str) -> bool:
         """`text` (a cell as printed) inside a kept text, or `key` (its letters and digits) a whole
         kept text or, when it is MIN_LOOSE characters or more, inside one."""
-        if text in self.printed:
+        printed = self.printed
+        if text in printed:
             return True
+        if key[0] not in printed or key[-1] not in printed:
+            # each character of a loose form is a character of its printed text: a key whose
+            # first or last character no kept text holds is in none of them (most cells asked
+            # here: their loose forms are not built)
+            return False
         bare = self._loose()
         return key in self._whole or (len(key) >= MIN_LOOSE and key in bare)
 
@@ -356,6 +361,9 @@ _AMOUNT = regex.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 def _amount(text: str) -> float | None:
     """The value of a cell printed as an amount; None for anything else."""
+    first = text[:1]
+    if first.isascii() and not first.isdigit():  # (no match can start there: most cells, told without the regex)
+        return None
     return float(text.replace(",", "")) if _AMOUNT.match(text) else None
 
 
