@@ -9,7 +9,7 @@ import pytest
 
 from kpiscan import pipeline
 from kpiscan.layout import norm
-from kpiscan.pipeline import MIN_LOOSE, _AMOUNT, _amount, _Bares, _Kept
+from kpiscan.pipeline import _AMOUNT, MIN_LOOSE, _amount, _Bares, _Kept
 from kpiscan.read import read_document
 
 
