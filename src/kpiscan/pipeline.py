@@ -368,7 +368,7 @@ class _Kept:
 
 
 # a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0");
-# `re`, not `regex`: a third of the instructions a call (asked of most cells the net looks at),
+# `re`, not `regex`: two thirds of the instructions a call (asked of most cells the net looks at),
 # and its \d is the digits float() reads (regex's newer tables know digits Python 3.11's do not:
 # "𑛐" matched, then float() raised)
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
