@@ -186,3 +186,25 @@ def test_binary_with_nuls_is_still_refused(tmp_path):
     f.write_bytes(bytes(range(256)) * 64)
     with pytest.raises(InputError, match="binary file"):
         read_document(f)
+
+
+def test_new_line_makes_the_same_frozen_line_as_line_on_every_line_of_corpora(corpus_files):
+    import dataclasses
+
+    from kpiscan.model import Line, _LineDraft, new_line
+    from kpiscan.read.text import read_text
+
+    # the draft holds Line's slots in Line's order (a field added to Line and not to the draft fails here)
+    assert _LineDraft.__slots__ == Line.__slots__ == tuple(f.name for f in dataclasses.fields(Line))
+    n = 0
+    for path in corpus_files:
+        for line in read_text(path).lines:  # made by new_line
+            same = Line(line.number, line.text, line.cells, line.page, line.confidence)
+            assert type(line) is Line and line == same and hash(line) == hash(same) and repr(line) == repr(same)
+            n += 1
+    assert n > 8000
+    line = new_line(2, "a\tb", ("a", "b"), page=3, confidence=0.5)
+    assert (line.number, line.text, line.cells, line.page, line.confidence) == (2, "a\tb", ("a", "b"), 3, 0.5)
+    assert dataclasses.replace(line, page=4) == Line(2, "a\tb", ("a", "b"), 4, 0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.text = "c"  # type: ignore[misc]  # still frozen

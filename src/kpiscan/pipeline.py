@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -269,16 +270,15 @@ def _unplaced_in_table(
             text, key, vocabulary = seen
             if vocabulary or (text in around and "\0" not in text):
                 continue
+            head = number not in body
+            if _amount(text) in amounts or (head and text in fields.printed):
+                continue  # placed as printed (a fund amount, a header field): its bare form not needed
             if key is None:  # what a cell is wherever it stands: asked once per document
                 key = seen[1] = bares[text]
                 if not key or key in captions or caption_roles(cell):
                     seen[2] = True  # a caption (or punctuation): placed wherever it stands
                     continue
-            placed = (  # the cheap tests first
-                _amount(text) in amounts
-                or (number not in body and fields.holds(text, key))
-                or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
-            )
+            placed = (head and fields.holds(text, key)) or any(kept(k).holds(text, key) for k in (number - 1, number, number + 1))
             if not placed:
                 lost.append(cell)
         if lost and not is_watermark(line.text):  # asked only of a line with a cell left over
@@ -344,18 +344,41 @@ class _Kept:
     def holds(self, text: str, key: str) -> bool:
         """`text` (a cell as printed) inside a kept text, or `key` (its letters and digits) a whole
         kept text or, when it is MIN_LOOSE characters or more, inside one."""
-        if text in self.printed:
+        printed = self.printed
+        if text in printed:
             return True
-        bare = self._loose()
-        return key in self._whole or (len(key) >= MIN_LOOSE and key in bare)
+        if key[0] not in printed or key[-1] not in printed:
+            # each character of a loose form is a character of its printed text: a key whose
+            # first or last character no kept text holds is in none of them (most cells asked
+            # here: their loose forms are not built)
+            return False
+        if "\0" in key:  # (a key that could span two kept texts: their joined loose forms)
+            bare = self._loose()
+            return key in self._whole or (len(key) >= MIN_LOOSE and key in bare)
+        # text by text, the loose form of a text holding the key's first and last characters
+        # only (a long kept text, a goal's paragraph, is stripped only when it may hold the key)
+        loose, bares = len(key) >= MIN_LOOSE, self._bares
+        first, last = key[0], key[-1]
+        for form in self._forms:
+            if first in form and last in form:
+                bare = bares[form]
+                if key == bare or (loose and key in bare):
+                    return True
+        return False
 
 
-# a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0")
-_AMOUNT = regex.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+# a number as printed in a fund cell: 200000, 200,000, 200,000.00, 12.5 (not ",000" or "3,186,0");
+# `re`, not `regex`: two thirds of the instructions a call (asked of most cells the net looks at),
+# and its \d is the digits float() reads (regex's newer tables know digits Python 3.11's do not:
+# "𑛐" matched, then float() raised)
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
 def _amount(text: str) -> float | None:
     """The value of a cell printed as an amount; None for anything else."""
+    first = text[:1]
+    if first.isascii() and not first.isdigit():  # (no match can start there: most cells, told without the regex)
+        return None
     return float(text.replace(",", "")) if _AMOUNT.match(text) else None
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import regex
 
 from ..errors import InputError
-from ..model import Document, Line
+from ..model import Document, Line, new_line
 from .cells import is_plain, merge_embedded
 
 _MD_SEPARATOR = regex.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
@@ -296,7 +296,7 @@ def read_text(path: str | Path) -> Document:
             if len(raw) > MAX_LINE_CHARS:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
-    lines = [Line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
+    lines = [new_line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
