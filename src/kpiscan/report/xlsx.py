@@ -533,7 +533,7 @@ class _Shape:
         self.floats = _getter(floats) if floats else None
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
         self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
-        self.templates: dict[tuple, str] = {}
+        self.templates: dict[tuple, list[str]] = {}  # _Sheet._template's, split at its NULs
         self.specials: dict[tuple[bool, ...], tuple[int, ...]] = {}  # _special_flags -> the special texts' columns
         self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
 
@@ -667,7 +667,7 @@ class _Sheet:
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, *key)
+            template = self._template(shape, *key).split("\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         if special:
@@ -675,8 +675,9 @@ class _Sheet:
             if values is None:
                 return None
         # the row number into the template first: the template is ASCII and a tenth of the row's
-        # length, the filled row holds its Chinese texts (a replace over it cost twice as much)
-        return template.replace("\0", str(self.row + 1)) % shape.slots(values), shape.first, shape.last
+        # length, the filled row holds its Chinese texts (a replace over it cost twice as much);
+        # the template is kept split at its NULs, joined by the number (a replace searched it)
+        return str(self.row + 1).join(template) % shape.slots(values), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
         """The row's values with each special text's slot holding its `_text_cell` XML (the
