@@ -651,8 +651,6 @@ class _Sheet:
         texts together (`_special_texts`) finds the texts that take `_text_cell`; the others go
         in as they are, through the template of the row's shape (`_Shape`), its special texts
         and bool values (`_template`)."""
-        if "" in values:
-            values = [None if v == "" else v for v in values]  # (an empty text is a blank)
         kinds = tuple(map(type, values))
         shape = self._shapes.get((fill, link_at, kinds))
         if shape is None:
@@ -661,9 +659,13 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
+        texts = shape.texts(values)
+        if "" in texts:  # an empty text is a blank: the row again without them (only a str equals "";
+            # a str subclass is no common kind, the writer's own path, which blanks it too)
+            return self._row_xml([None if v == "" else v for v in values], fill, link_at)
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
-        special = shape.special(shape.texts(values), self.memo)
+        special = shape.special(texts, self.memo)
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
