@@ -17,7 +17,7 @@ from kpiscan import schema
 from kpiscan.batch import iter_parts, part_of, part_result, scan_one
 from kpiscan.report import PartSpool
 from kpiscan.review import DocumentScore, Finding, TableScore, review_all
-from kpiscan.write import _Sink
+from kpiscan.write import _Sink, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "corpora" / "001_ac55e88fbc470c63.txt"
@@ -154,6 +154,11 @@ def test_sinks_write_the_flat_rows_of_the_records(scanned, tmp_path):
             sink.add(dicts[:1])
             sink.add(dicts[1:])
             sink.close(True)
+        # the sink writes its BOM itself, then utf-8: the bytes of the utf-8-sig codec (write_csv's)
+        write_csv(dicts, tmp_path / "whole.csv", cls)
+        written = (tmp_path / f"{cls.__name__}.csv").read_bytes()
+        assert written.startswith(b"\xef\xbb\xbf") and not written.startswith(b"\xef\xbb\xbf" * 2)
+        assert written == (tmp_path / "whole.csv").read_bytes()
         with (tmp_path / f"{cls.__name__}.csv").open(encoding="utf-8-sig", newline="") as fh:
             got = list(csv.reader(fh))
         want = [[str(v) if v is not None else "" for v in _old_flat_row(cls, d, "join").values()] for d in dicts]

@@ -409,3 +409,16 @@ def test_calibration_a_poor_table_is_poor():
     rows = replace(rows, "项目总成本", value="≤90万元", target=q("≤90万元", 900000, "元", "<="))
     s = score_table(table(), rows)
     assert s.score == 47.0 and grade(s.score) == "差"
+
+
+def test_year_in_name_needs_its_year_mark(corpora):
+    """check_dates_in_year looks for a year in a name only when the name holds 年 (the pattern's
+    lookahead): on every name of corpora/ (and ones made to hold years) the prefilter drops no match."""
+    import kpiscan
+    from kpiscan.review.checks import _YEAR_IN_TEXT
+
+    names = [i.name for i in kpiscan.scan(corpora, classify=False).indicators]
+    names += ["2023年完成率", "截至2024年底", "2019", "20245年", "１２０２３年"]
+    assert any(_YEAR_IN_TEXT.findall(n) for n in names)
+    for name in names:
+        assert _YEAR_IN_TEXT.findall(name) == (_YEAR_IN_TEXT.findall(name) if "年" in name else [])

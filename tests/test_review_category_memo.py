@@ -2,6 +2,8 @@
 the same probabilities to the bit as the model scoring every row, memo on or off."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -102,3 +104,28 @@ def test_category_hits_reuse_the_keys_made_for_asked(scanned, monkeypatch):
     assert set(PROBA_MEMO.entries) == items
     plain = suggest([(r.ind, r.target) for r in distinct.values()], load_category_model())
     assert list(hits.values()) == plain and list(hits) == list(distinct)
+
+
+def test_suggest_all_rows_at_once_as_row_by_row(scanned):
+    """suggest reads the argmax and probabilities of all rows at once (one NumPy call each, the
+    rows as Python floats): the same verdicts and probabilities as `_suggested` row by row on
+    each row's own array, for every row of corpora/ under its printed category and under each
+    other category (so that hits, misses and unknown categories all occur)."""
+    from kpiscan.classify.category import _suggested, kind_defined
+
+    model = load_category_model()
+    rows = rows_of(scanned)
+    varied = []
+    for k, (i, t) in enumerate(rows):
+        level2 = (*model.classes, "不是类别")[k % (len(model.classes) + 1)]
+        varied.append((copy.copy(i), t))
+        varied[-1][0].level2 = level2
+    for sample in (rows, varied, distinct_items_model() and rows[:1]):
+        proba = model.proba([_item(i, t) for i, t in sample])
+        want = [_suggested(i.level2, p, model.classes, kind_defined()) for (i, _), p in zip(sample, proba)]
+        got = suggest(sample, model)
+        assert got == want
+        assert all(type(x[1]) is float for x in got if x is not None)
+    assert any(suggest(varied, model)) and None in suggest(varied, model)
+    # DistinctItems' probabilities come as a list of rows (its memo's arrays): the same verdicts
+    assert suggest(varied, distinct_items_model()) == suggest(varied, model)

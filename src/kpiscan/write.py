@@ -168,9 +168,12 @@ class _Sink:
 
             self.pq = pq.ParquetWriter(self.tmp, schema.arrow_schema(cls))
         else:
-            # CSV in utf-8-sig so that Excel opens the Chinese text correctly
-            self.fh = self.tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="" if fmt == "csv" else None)
+            # CSV with a BOM (utf-8-sig) so that Excel opens the Chinese text correctly: the BOM
+            # written first, then plain utf-8 (TextIOWrapper encodes utf-8 in C; the utf-8-sig
+            # codec is called in Python for every row the csv writer writes)
+            self.fh = self.tmp.open("w", encoding="utf-8", newline="" if fmt == "csv" else None)
             if fmt == "csv":
+                self.fh.write("\ufeff")
                 self.csv = csv.writer(self.fh)
                 self.csv.writerow(schema.flat_columns(self.cls))
         # CSV, Parquet: a record's flat values (schema.flat_values), in the order of the header /

@@ -517,15 +517,33 @@ def suggest(rows: Sequence[tuple[Indicator, Target]], model: CategoryModel | Non
     if model is None or not rows:
         return [None] * len(rows)
     proba = model.proba([item_of(ind.name, ind.value, None, None, target) for ind, target in rows])
+    classes, defined_by_kind = model.classes, kind_defined()
+    table = np.asarray(proba)
+    if table.dtype != np.float64 or table.shape != (len(rows), len(classes)):
+        return [_suggested(ind.level2, p, classes, defined_by_kind) for (ind, _), p in zip(rows, proba)]
+    # all rows at once: the argmax of each (the first highest, as p.argmax()) and the rows as
+    # Python floats (float64 -> float is exact: the same comparisons and values as float(p[j]))
+    column: dict[str, int] = {}
+    for k, c in enumerate(classes):
+        column.setdefault(c, k)  # (classes.index: the first)
     out: list[tuple[str, float] | None] = []
-    for (ind, _), p in zip(rows, proba):
-        j = int(p.argmax())
-        best = model.classes[j]
-        printed = float(p[model.classes.index(ind.level2)]) if ind.level2 in model.classes else None
-        defined = {ind.level2, best} & kind_defined()
-        if (printed is not None and defined and best != ind.level2 and p[j] >= MISMATCH_PROBA
-                and printed <= MISMATCH_PRINTED):
-            out.append((best, float(p[j])))
+    for (ind, _), p, j in zip(rows, table.tolist(), table.argmax(axis=1).tolist()):
+        best, level2 = classes[j], ind.level2
+        at = column.get(level2)
+        if (at is not None and best != level2 and (level2 in defined_by_kind or best in defined_by_kind)
+                and p[j] >= MISMATCH_PROBA and p[at] <= MISMATCH_PRINTED):
+            out.append((best, p[j]))
         else:
             out.append(None)
     return out
+
+
+def _suggested(level2: str, p: Any, classes: Sequence[str], defined_by_kind: frozenset[str]) -> tuple[str, float] | None:
+    """`suggest`'s verdict on one row of probabilities `p` (NumPy), the printed `level2`."""
+    j = int(p.argmax())
+    best = classes[j]
+    printed = float(p[classes.index(level2)]) if level2 in classes else None
+    defined = {level2, best} & defined_by_kind
+    if printed is not None and defined and best != level2 and p[j] >= MISMATCH_PROBA and printed <= MISMATCH_PRINTED:
+        return (best, float(p[j]))
+    return None

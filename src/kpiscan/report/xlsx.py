@@ -533,7 +533,7 @@ class _Shape:
         self.floats = _getter(floats) if floats else None
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
         self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
-        self.templates: dict[tuple, str] = {}
+        self.templates: dict[tuple, list[str]] = {}  # _Sheet._template's, split at its NULs
         self.specials: dict[tuple[bool, ...], tuple[int, ...]] = {}  # _special_flags -> the special texts' columns
         self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
 
@@ -651,8 +651,6 @@ class _Sheet:
         texts together (`_special_texts`) finds the texts that take `_text_cell`; the others go
         in as they are, through the template of the row's shape (`_Shape`), its special texts
         and bool values (`_template`)."""
-        if "" in values:
-            values = [None if v == "" else v for v in values]  # (an empty text is a blank)
         kinds = tuple(map(type, values))
         shape = self._shapes.get((fill, link_at, kinds))
         if shape is None:
@@ -661,13 +659,17 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
+        texts = shape.texts(values)
+        if "" in texts:  # an empty text is a blank: the row again without them (only a str equals "";
+            # a str subclass is no common kind, the writer's own path, which blanks it too)
+            return self._row_xml([None if v == "" else v for v in values], fill, link_at)
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
-        special = shape.special(shape.texts(values), self.memo)
+        special = shape.special(texts, self.memo)
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, *key)
+            template = self._template(shape, *key).split("\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         if special:
@@ -675,8 +677,9 @@ class _Sheet:
             if values is None:
                 return None
         # the row number into the template first: the template is ASCII and a tenth of the row's
-        # length, the filled row holds its Chinese texts (a replace over it cost twice as much)
-        return template.replace("\0", str(self.row + 1)) % shape.slots(values), shape.first, shape.last
+        # length, the filled row holds its Chinese texts (a replace over it cost twice as much);
+        # the template is kept split at its NULs, joined by the number (a replace searched it)
+        return str(self.row + 1).join(template) % shape.slots(values), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
         """The row's values with each special text's slot holding its `_text_cell` XML (the

@@ -485,7 +485,8 @@ def check_dates_in_year(ctx: Context) -> list[Finding]:
             continue
         out.append(ctx.per_row("date-outside-budget-year", r, date=t.date, year=year, where=where, where_en=where_en))
     for r in ctx.rows:
-        mentioned = _YEAR_IN_TEXT.findall(r.ind.name)
+        name = r.ind.name
+        mentioned = _YEAR_IN_TEXT.findall(name) if "年" in name else None  # (a year is one before 年)
         stale = sorted({int(y) for y in mentioned if int(y) < year}) if mentioned else None
         if stale:
             out.append(ctx.per_row("stale-year-in-name", r, mentioned=stale[0], year=year))
