@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kpiscan
-from kpiscan.classify.category import PROBA_MEMO, load_category_model, suggest
+from kpiscan.classify.category import MISMATCH_PRINTED, MISMATCH_PROBA, PROBA_MEMO, load_category_model, suggest
 from kpiscan.review.checks import Context, Row, check_category_mismatch, distinct_items_model, target_of
 
 
@@ -106,12 +106,24 @@ def test_category_hits_reuse_the_keys_made_for_asked(scanned, monkeypatch):
     assert list(hits.values()) == plain and list(hits) == list(distinct)
 
 
+def _suggested(level2, p, classes, defined_by_kind):
+    """suggest's verdict on one row of probabilities `p` (NumPy), as suggest computed it row by row
+    before it read all rows at once (issue 13, eleventh round): the oracle of the test below."""
+    j = int(p.argmax())
+    best = classes[j]
+    printed = float(p[classes.index(level2)]) if level2 in classes else None
+    defined = {level2, best} & defined_by_kind
+    if printed is not None and defined and best != level2 and p[j] >= MISMATCH_PROBA and printed <= MISMATCH_PRINTED:
+        return (best, float(p[j]))
+    return None
+
+
 def test_suggest_all_rows_at_once_as_row_by_row(scanned):
     """suggest reads the argmax and probabilities of all rows at once (one NumPy call each, the
     rows as Python floats): the same verdicts and probabilities as `_suggested` row by row on
     each row's own array, for every row of corpora/ under its printed category and under each
     other category (so that hits, misses and unknown categories all occur)."""
-    from kpiscan.classify.category import _suggested, kind_defined
+    from kpiscan.classify.category import kind_defined
 
     model = load_category_model()
     rows = rows_of(scanned)

@@ -518,9 +518,7 @@ def suggest(rows: Sequence[tuple[Indicator, Target]], model: CategoryModel | Non
         return [None] * len(rows)
     proba = model.proba([item_of(ind.name, ind.value, None, None, target) for ind, target in rows])
     classes, defined_by_kind = model.classes, kind_defined()
-    table = np.asarray(proba)
-    if table.dtype != np.float64 or table.shape != (len(rows), len(classes)):
-        return [_suggested(ind.level2, p, classes, defined_by_kind) for (ind, _), p in zip(rows, proba)]
+    table = np.asarray(proba, dtype=np.float64)  # (a model's memo gives a list of rows)
     # all rows at once: the argmax of each (the first highest, as p.argmax()) and the rows as
     # Python floats (float64 -> float is exact: the same comparisons and values as float(p[j]))
     column: dict[str, int] = {}
@@ -537,13 +535,3 @@ def suggest(rows: Sequence[tuple[Indicator, Target]], model: CategoryModel | Non
             out.append(None)
     return out
 
-
-def _suggested(level2: str, p: Any, classes: Sequence[str], defined_by_kind: frozenset[str]) -> tuple[str, float] | None:
-    """`suggest`'s verdict on one row of probabilities `p` (NumPy), the printed `level2`."""
-    j = int(p.argmax())
-    best = classes[j]
-    printed = float(p[classes.index(level2)]) if level2 in classes else None
-    defined = {level2, best} & defined_by_kind
-    if printed is not None and defined and best != level2 and p[j] >= MISMATCH_PROBA and printed <= MISMATCH_PRINTED:
-        return (best, float(p[j]))
-    return None
