@@ -21,6 +21,7 @@ import regex
 from . import lexicon, templates
 from .errors import InputError
 from .layout import (
+    CELL_TEXTS,
     is_bare_value,
     is_column_header,
     is_indicator_header,
@@ -71,7 +72,7 @@ def _split_merged_label(col: int, cell: str) -> list[Token]:
     return [Token(col, TEXT, cell)]
 
 
-@text_memo()
+@text_memo(CELL_TEXTS)
 def _cell_reading(cell: str) -> tuple[tuple[str, str] | None, str | None, bool]:
     """(level2_of, level1_of, is_column_header) of a non-empty cell: what tokenize_row asks of
     every cell, one memo lookup for the three (a table repeats its labels on every row)."""

@@ -32,17 +32,25 @@ _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 # Cells repeat across rows and tables (category words, captions), so the pure lookups below are
 # memoised: they run for every cell of every row.
 #
-# How many entries a memo of texts keeps (issue 13, tenth round): a few documents' texts. Its
-# hits come from near by: a table repeats its labels, a document prints one row per half and
-# repeats its targets, the next documents repeat the layout (`python bench/memo_reuse.py CORPUS`
-# prints each memo's hit rate by size). A corpora/ document asks a memo for 100-1,300 distinct
-# texts (`norm`, asked of every cell and caption, up to 2,300). A least-recently-used memo shorter
-# than the distance at which texts come back loses every such hit: 1,024 entries kept a scan of
-# distinct documents flat (d64 1.10x its 1x) but cost +6.4% instructions on the scale benches'
-# copies, which repeat all of corpora/'s 4 documents in turn (callgrind, 4 copies); 4,096 cost
-# nothing there and hold a scan of distinct documents at ~95 MiB (d16 and d64; 69 at 1x; 8,192-
-# 16,384 entries a memo took it to 158).
-MEMO_TEXTS = 1 << 12
+# How many entries a memo of texts keeps (issue 13, tenth and eleventh rounds): what its hits
+# need, no more, sized by what an entry costs. Its hits come from near by (a table repeats its
+# labels, a document prints one row per half and repeats its targets) and from the next copy or
+# document of the same layout; the scale benches' copies repeat corpora/'s 4 documents in turn, so
+# a text comes back one whole copy later (`python bench/memo_reuse.py CORPUS` prints each memo's
+# hit rate by size; tests/test_memo_bounds.py: a second copy misses no memo). Where a scan of
+# distinct documents (names differ, layout and values repeat) keeps its bytes once the memos are
+# full (`python bench/memo_bytes.py DIR`, d64): the classifier's memos and the caption rows hold
+# 0.4-0.9 KiB an entry (the verdicts, `_is_caption_row`, jieba tokens, term hits, cue readings:
+# ~60% of the memos' bytes at 4,096 entries each) and need at most ~1,300 entries for every hit
+# copy-major copies give (corpora/: 650-1,275 distinct texts a copy): MEMO_TEXTS. The layout
+# lookups asked of every cell hold ~0.1-0.2 KiB an entry and need a copy's cells (1,400-3,800
+# distinct): CELL_TEXTS, twice that for the lookups of every cell and caption (`norm`, `is_footer`,
+# `field_key`). So d64 is 1.15x its 1x, not 1.40x (4,096 / 8,192 entries a memo), at the same
+# instructions on 4 copy-major copies; 1,024 entries everywhere was 1.10x but +6.6%; a memo that
+# keeps only texts seen twice (a TinyLFU doorkeeper before a store, a 1,024-entry window in front)
+# was 1.14x at +8.9% (its Python miss path, ~10,000 instructions, and the second sighting's miss).
+MEMO_TEXTS = 1 << 10
+CELL_TEXTS = 2 * MEMO_TEXTS
 TEXT_MEMOS: list[_lru_cache_wrapper[Any]] = []  # every memo keyed on a cell's text (forget_text_memos)
 R = TypeVar("R")
 
@@ -66,8 +74,8 @@ def forget_text_memos() -> None:
         memoised.cache_clear()
 
 
-_memo = text_memo()
-_memo_wide = text_memo(2 * MEMO_TEXTS)  # the lookups asked of nearly every cell of a document
+_memo = text_memo(CELL_TEXTS)  # the layout lookups of a cell
+_memo_wide = text_memo(2 * CELL_TEXTS)  # the lookups asked of nearly every cell of a document
 
 
 @_memo_wide

@@ -22,7 +22,7 @@ from functools import cache
 import regex
 
 from . import lexicon
-from .layout import level1_of, level2_of, norm, text_memo
+from .layout import CELL_TEXTS, level1_of, level2_of, norm, text_memo
 
 ROLES = frozenset(
     "level1 level2 name value value-sign value-number value-unit nature weight standard note "
@@ -83,7 +83,7 @@ def block_words() -> frozenset[str]:
     return frozenset(w for t in templates() for w in t.blocks)
 
 
-@text_memo()
+@text_memo(CELL_TEXTS)
 def caption_key(cell: str) -> str:
     """The caption as templates list it: NFKC, no spaces; "指标值(包含…)" also without its note;
     "*指标值" also without the required-field mark forms print before a caption."""

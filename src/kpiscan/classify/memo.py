@@ -19,9 +19,10 @@ Decided = tuple[str, bool, tuple[str, ...], float | None]  # a Verdict's fields,
 
 MEMO_ENV = "KPISCAN_CLASSIFY_MEMO"  # "0": no verdict memo
 V = TypeVar("V")
-# entries (~0.5 KiB each with their texts): a few documents' items (corpora/: 100-400 distinct a
-# document; a document's own repeats are one call's, found without the memo), as layout.MEMO_TEXTS
-VERDICT_MEMO = 1 << 12
+# entries (~0.7 KiB each with their texts, the largest of the memos): a copy of corpora/'s items
+# (899 distinct in its 4 documents, 100-400 a document; a document's own repeats are one call's,
+# found without the memo), as layout.MEMO_TEXTS (eleventh round: 4,096 held 2.9 MiB at d64)
+VERDICT_MEMO = 1 << 10
 
 
 class VerdictMemo(Generic[V]):
