@@ -12,10 +12,10 @@ from functools import lru_cache
 
 from ..constants import DATED_KINDS, FLAGGED_LABELS
 from ..constants import LABELS as LABELS  # re-exported: kpiscan.classify.LABELS
-from ..layout import level1_of, level2_of, norm
+from ..layout import MEMO_TEXTS, level1_of, level2_of, norm
 from ..values import find_values
 from .item import Item, unit_kind
-from .terms import TEXT_MEMO, Hits, name_cues, term_hits
+from .terms import Hits, name_cues, term_hits
 
 FLAGGED = FLAGGED_LABELS
 
@@ -49,7 +49,7 @@ def _key(text: str) -> str:
     return norm(text).strip(_EDGES)
 
 
-@lru_cache(maxsize=TEXT_MEMO)
+@lru_cache(maxsize=MEMO_TEXTS)
 def name_as_value(name: str) -> str | None:
     """"period" / "value" when the whole name is a date, period, frequency or quantity ("2024全年");
     memoised per name."""
@@ -76,7 +76,7 @@ def certain(item: Item) -> tuple[str, list[str]] | None:
     return (rule[0], list(rule[1])) if rule else None
 
 
-@lru_cache(maxsize=TEXT_MEMO)
+@lru_cache(maxsize=MEMO_TEXTS)
 def _certain_code(value_text: str, name_text: str, empty: bool) -> str | None:
     """The certain rule's reason code for one (value, name), memoised: the rules read only these."""
     value, name = _key(value_text), _key(name_text)

@@ -116,12 +116,11 @@ def _longest() -> int:
     return max(len(t) for t in all_terms())
 
 
-# memo sizes: one entry per distinct text, a few documents' (layout.MEMO_TEXTS), so that a
+# memo sizes: one entry per distinct text, layout.MEMO_TEXTS (a copy's texts), so that a
 # province-wide batch stays flat in memory
-TEXT_MEMO = MEMO_TEXTS
 
 
-@lru_cache(maxsize=TEXT_MEMO)
+@lru_cache(maxsize=MEMO_TEXTS)
 def term_hits(text: str) -> Hits:
     """Leftmost-longest term hits in `text` (normalised first); memoised per text."""
     key = norm(text)
@@ -148,7 +147,7 @@ def _cues() -> tuple[tuple[str, str, bool], ...]:
     return tuple((norm(r["cue"]), r["kind"], r.get("where") == "end") for r in lexicon.table(CUES_FILE))
 
 
-@lru_cache(maxsize=TEXT_MEMO)
+@lru_cache(maxsize=MEMO_TEXTS)
 def name_cues(name: str) -> frozenset[str]:
     """Kinds of target the name asks for: {"rate", "time", "cost", "satisfaction", ...}; memoised."""
     key = norm(name).rstrip("。.，,；;：:）)")
