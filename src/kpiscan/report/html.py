@@ -166,21 +166,17 @@ _EMPTY_HALF = '<td class="empty"></td><td class="empty"></td><td class="empty"><
 
 def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
-    # marks' joins are str; a record's text fields are str from a scan, escaped by the C function
-    # itself (no esc call each), anything else through esc
-    e = _escape_str
+    e = _escape_str  # for marks' joins (str); a record's fields through esc (any type)
     anchor = f"t{table}-L{row.line}"
     present = row.halves
     weak, noted, labels, all_codes, page = row.marks()
     css = " weak" if weak else (" noted" if noted else "")
     on_page = f'<div class="muted">第{page}页</div>' if page else ""
-    level1, level2 = row.level1, row.level2
-    level2 = e(level2) if level2.__class__ is str else esc(level2)
+    level2 = esc(row.level2)  # (printed twice)
     out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{e(labels)}" '
                f'data-level2="{level2}" data-codes="{e(all_codes)}">\n'
                f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
-               f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>'
-               f'{e(level1) if level1.__class__ is str else esc(level1)}</span></td>\n'
+               f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
                f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{level2}</span></td>\n')
     for h in halves:
         ind = present.get(h)
@@ -190,10 +186,8 @@ def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
         flagged = " flagged" if ind.flagged else ""
         raw = f'<div class="muted">印作 {esc(ind.name_raw)}</div>' if ind.name_raw else ""
         codes = row.codes.get(h)
-        name, value = ind.name, ind.value
-        out.append(f'          <td class="name{flagged}">{e(name) if name.__class__ is str else esc(name)}{raw}</td>\n'
-                   f'          <td class="value{flagged}">{e(value) if value.__class__ is str else esc(value)}'
-                   f'{_label_span(ind.label) if ind.label else ""}</td>\n'
+        out.append(f'          <td class="name{flagged}">{esc(ind.name)}{raw}</td>\n'
+                   f'          <td class="value{flagged}">{esc(ind.value)}{_label_span(ind.label) if ind.label else ""}</td>\n'
                    f'          <td class="why">{"".join(map(_reason_span, ind.reasons)) if ind.reasons else ""}'
                    f'{"".join(map(_code_span, codes)) if codes else ""}</td>\n')
     out.append("      </tr>\n")
