@@ -124,3 +124,18 @@ def test_cached_re_foreign_copy_is_compiled_again(cache_dir):
     assert patterns.cached_re(text) == re.compile(text)
     path.write_bytes(pickle.dumps(re.compile(r"\d")))  # a pattern's pickle names re._compile: refused
     assert patterns.cached_re(text) == re.compile(text)
+
+
+def test_cached_re_keeps_nothing_re_compile_would_not_make(cache_dir, monkeypatch):
+    """The code is written only when the pattern it makes is re.compile's: where this reading of
+    re's internals would make another pattern (another Python), the scan gets re.compile's and
+    nothing is kept."""
+    import _sre
+    import re
+    import types
+
+    text = r"(?P<n>\d+)\s*人次"
+    wrong = types.SimpleNamespace(MAGIC=_sre.MAGIC, compile=lambda *a: re.compile(r"\d"))
+    monkeypatch.setattr(patterns, "_sre", wrong)
+    assert patterns.cached_re(text) == re.compile(text)
+    assert not patterns.cache_path(text, 0, {}, engine="re").exists()

@@ -128,15 +128,24 @@ def cached_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
         with contextlib.suppress(Exception):  # a foreign tuple: _sre.compile refuses it, compiled again
             read: re.Pattern[str] = _sre.compile(pattern, *found)
             return read
-    # re._compiler.compile, keeping the arguments it hands _sre.compile
-    parsed = re._parser.parse(pattern, flags)
-    code = list(map(int, re._compiler._code(parsed, flags)))  # (its opcodes are named ints, which do not pickle)
-    groupindex = parsed.state.groupdict
-    indexgroup: list[str | None] = [None] * parsed.state.groups
-    for name, i in groupindex.items():
-        indexgroup[i] = name
-    args = (int(flags | parsed.state.flags), code, parsed.state.groups - 1, dict(groupindex), tuple(indexgroup))
+    # re._compiler.compile, keeping the arguments it hands _sre.compile; kept only when the pattern
+    # they make is re.compile's (the first process on a machine compiles it twice: another
+    # Python's re internals, where this reading of them would differ, are never written)
+    made: re.Pattern[str] | None
+    try:
+        parsed = re._parser.parse(pattern, flags)
+        code = list(map(int, re._compiler._code(parsed, flags)))  # (its opcodes are named ints, which do not pickle)
+        groupindex = parsed.state.groupdict
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, i in groupindex.items():
+            indexgroup[i] = name
+        args = (int(flags | parsed.state.flags), code, parsed.state.groups - 1, dict(groupindex), tuple(indexgroup))
+        made = _sre.compile(pattern, *args)
+    except Exception:
+        made = None
+    compiled = re.compile(pattern, flags)
+    if made != compiled:
+        return compiled
     if path is not None:
         _write(path, args)
-    made: re.Pattern[str] = _sre.compile(pattern, *args)
-    return made
+    return compiled
