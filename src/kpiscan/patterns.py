@@ -15,10 +15,11 @@ else. A missing, foreign or unreadable file: the pattern is compiled as usual (a
 
 `re` pickles a pattern as its text (compiled again when read), so `cached_re` keeps what `re`'s
 pure-Python parser and compiler hand `_sre.compile` (flags, code, groups: ints, a dict and a tuple;
-no global), keyed as above by `_sre.MAGIC` (the code's format) and Python's version; `_sre.compile`
-validates the code it is given. layout.plain_text's classes (~28,000 code points, each set one by
-one by `re`'s compiler) cost a scan's worker ~0.26 G instructions to compile; `plain_text()` in a
-fresh process, its copy read back: 40 M (callgrind), most of it building the class texts.
+no global), keyed as above by `_sre.MAGIC` (the code's format) and Python's version, written only
+when the pattern it makes equals re.compile's; `_sre.compile` validates the code it is given.
+layout.plain_text's classes (~28,000 code points, each set one by one by `re`'s compiler) cost a
+scan's worker ~0.26 G instructions to compile; `plain_text()` in a fresh process, its copy read
+back: 40 M (callgrind), most of it building the class texts.
 """
 from __future__ import annotations
 
