@@ -164,3 +164,26 @@ def test_scores_count_rows_and_halves(labelled):
     assert sum(s.n_rows for s in review.tables) == len(rows) < len(result.indicators)
     assert sum(s.n_indicators for s in review.tables) == len(result.indicators)
     assert sum(d.n_rows for d in review.documents) == len(rows)
+
+
+def test_records_encode_from_their_own_attributes_as_their_dicts(labelled):
+    """Indicator, Target and Unparsed keep their fields in the instance (no __slots__ of their own:
+    orjson writes an instance's attributes in one pass, not field by field through the class): the
+    JSONL encoded from the records themselves is, record for record, the JSON of their to_dict()
+    (the record contract), on every record of corpora/ (a target's others included)."""
+    import dataclasses
+    import json
+
+    from kpiscan.model import Indicator, Target, Unparsed
+    from kpiscan.write import json_line, json_lines
+
+    result, _ = labelled
+    for cls in (Indicator, Target, Unparsed):
+        assert dataclasses.is_dataclass(cls) and "__slots__" not in vars(cls)
+    assert any(i.target is not None and i.target.others for i in result.indicators)
+    for records in (result.indicators, result.unparsed):
+        encoded = json_lines(records).splitlines(keepends=True)
+        assert len(encoded) == len(records) > 0
+        for record, line in zip(records, encoded):
+            assert line == json_line(record.to_dict())
+            assert list(json.loads(line)) == list(vars(record))  # the instance's own attributes, in field order

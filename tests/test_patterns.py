@@ -77,3 +77,65 @@ def test_cut_short_or_foreign_copy_is_compiled_again(cache_dir, tmp_path):
     path.write_bytes(pickle.dumps(Payload()))  # a pickle that would run code: refused, not run
     assert patterns.cached_compile(text, unit=["人", "人次"]).match("3人").group("n") == "3"
     assert not marker.exists()
+
+
+def _layout_patterns() -> list[tuple[str, int]]:
+    import re
+
+    from kpiscan import layout
+
+    return [(layout._no_furniture().pattern, 0), (layout._two_never_utf8().pattern, re.DOTALL), (layout.plain_text().pattern, 0)]
+
+
+def test_cached_re_is_re_compile_fresh_and_read_back(cache_dir, monkeypatch):
+    """layout's `re` patterns (classes of thousands of code points) compiled and written, then read
+    back with re's compiler unavailable: each equal to re.compile's (a re.Pattern compares its
+    flags and compiled code), and matching alike on every line of corpora/."""
+    import re
+
+    import kpiscan.patterns as p
+
+    corpus = Path(__file__).resolve().parents[1] / "corpora"
+    lines = [line for f in sorted(corpus.glob("*.txt")) for line in f.read_text(encoding="utf-8").split("\n")]
+    assert len(lines) > 8000
+    wanted = [re.compile(text, flags) for text, flags in _layout_patterns()]
+    first = [p.cached_re(text, flags) for text, flags in _layout_patterns()]
+    assert all(p.cache_path(text, flags, {}, engine="re").is_file() for text, flags in _layout_patterns())
+    monkeypatch.setattr(p.re._compiler, "_code", lambda *a: pytest.fail("compiled again"))
+    again = [p.cached_re(text, flags) for text, flags in _layout_patterns()]
+    for want, got1, got2 in zip(wanted, first, again):
+        assert got1 == want and got2 == want and got2 is not want
+        assert [bool(got2.match(line)) for line in lines] == [bool(want.match(line)) for line in lines]
+        assert [bool(got2.search(line)) for line in lines] == [bool(want.search(line)) for line in lines]
+
+
+def test_cached_re_foreign_copy_is_compiled_again(cache_dir):
+    import re
+
+    text = r"(?P<n>\d+)人"
+    path = patterns.cache_path(text, 0, {}, engine="re")
+    assert path != patterns.cache_path(text, 0, {})  # not the regex engine's file
+    assert patterns.cached_re(text) == re.compile(text)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # cut short
+    assert patterns.cached_re(text).match("12人").group("n") == "12"
+    assert path.read_bytes() == data  # written again
+    path.write_bytes(pickle.dumps((32, [1, 2, 3], 0, {}, (None,))))  # code _sre refuses
+    assert patterns.cached_re(text) == re.compile(text)
+    path.write_bytes(pickle.dumps(re.compile(r"\d")))  # a pattern's pickle names re._compile: refused
+    assert patterns.cached_re(text) == re.compile(text)
+
+
+def test_cached_re_keeps_nothing_re_compile_would_not_make(cache_dir, monkeypatch):
+    """The code is written only when the pattern it makes is re.compile's: where this reading of
+    re's internals would make another pattern (another Python), the scan gets re.compile's and
+    nothing is kept."""
+    import _sre
+    import re
+    import types
+
+    text = r"(?P<n>\d+)\s*人次"
+    wrong = types.SimpleNamespace(MAGIC=_sre.MAGIC, compile=lambda *a: re.compile(r"\d"))
+    monkeypatch.setattr(patterns, "_sre", wrong)
+    assert patterns.cached_re(text) == re.compile(text)
+    assert not patterns.cache_path(text, 0, {}, engine="re").exists()
