@@ -50,9 +50,9 @@ def test_no_memo_keeps_more_than_16384_entries():
     (bench/distinct_copies.py; copies of one corpus never fill them); at 8,192-16,384 each it
     levelled off at ~160 MiB, at 4,096-8,192 at ~94. A scan's memos keep a copy of corpora/'s
     texts, the classifier's (0.4-0.9 KiB an entry) layout.MEMO_TEXTS, the layout lookups of every
-    cell (~0.1-0.2 KiB) layout.CELL_TEXTS, twice that for `norm`, `is_footer` and `field_key`
-    (the next test: what their hits need). The report's memos of names and goal clauses
-    (practice) keep up to 16,384."""
+    cell (~0.1-0.2 KiB) layout.CELL_TEXTS, twice that for `norm` (`is_footer` and `field_key`
+    2,730, a few lookups less: what a copy asks of each, the next test; twelfth round). The
+    report's memos of names and goal clauses (practice) keep up to 16,384."""
     from kpiscan.classify import verdict_memo
     from kpiscan.layout import CELL_TEXTS, MEMO_TEXTS
 

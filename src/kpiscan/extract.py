@@ -22,6 +22,7 @@ from . import lexicon, templates
 from .errors import InputError
 from .layout import (
     CELL_TEXTS,
+    MEMO_TEXTS,
     is_bare_value,
     is_column_header,
     is_indicator_header,
@@ -323,21 +324,21 @@ def _cue_score(pair: _Pair, level2: str) -> int:
 
 
 class _CueReading(NamedTuple):
-    scores: dict[str, int]  # 二级 -> the weight of its cues the text has
+    scores: dict[str, int]  # 二级 -> the weight of its cues the text has (a 二级 without: absent, 0)
     best_output: str  # the 产出 二级 with the highest score (the first in _OUTPUT_LEVEL2 on a tie)
     best_output_score: int
 
 
-@text_memo()
+@text_memo(3 * MEMO_TEXTS // 4)  # corpora/: 660 (name, value) texts a copy
 def _cue_reading(name: str, value: str) -> _CueReading:
     """The cue scores of a (name, value) text under every 二级 the cues name: pure, memoised (a
     pair is scored under each 二级 it could take, by two passes; one pass over the cues)."""
-    scores = dict.fromkeys(_cues(), 0)
+    scores: dict[str, int] = {}  # only the 二级 whose cues the text has (most texts: none)
     for text, (cued, cues) in zip((norm(name), norm(value)), _cues_by_field()):
         if cued.search(text):  # a cue of this field in the text (else none of its cues can be)
             for cue, level2, w in cues:
                 if cue in text:
-                    scores[level2] += w
+                    scores[level2] = scores.get(level2, 0) + w
     best = max(_OUTPUT_LEVEL2, key=lambda level2: scores.get(level2, 0))
     return _CueReading(scores, best, scores.get(best, 0))
 

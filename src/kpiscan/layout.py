@@ -49,6 +49,10 @@ _VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 # instructions on 4 copy-major copies; 1,024 entries everywhere was 1.10x but +6.6%; a memo that
 # keeps only texts seen twice (a TinyLFU doorkeeper before a store, a 1,024-entry window in front)
 # was 1.14x at +8.9% (its Python miss path, ~10,000 instructions, and the second sighting's miss).
+# Twelfth round: each memo by what a copy asks of it (below: `is_footer` and `field_key` 2,730,
+# `caption_key` and `title_kind` 1,365, the lookups a row asks of a few cells 512, the caption rows
+# and cue readings 768; `fill_of`: a bound at a third of a power of two keeps the dict that size
+# under eviction) and the category model's rows as bytes (classify.category.PROBA_MEMO): d64 1.09x.
 MEMO_TEXTS = 1 << 10
 CELL_TEXTS = 2 * MEMO_TEXTS
 TEXT_MEMOS: list[_lru_cache_wrapper[Any]] = []  # every memo keyed on a cell's text (forget_text_memos)
@@ -75,10 +79,29 @@ def forget_text_memos() -> None:
 
 
 _memo = text_memo(CELL_TEXTS)  # the layout lookups of a cell
-_memo_wide = text_memo(2 * CELL_TEXTS)  # the lookups asked of nearly every cell of a document
+
+# A full memo's dict is as large as a third of its bound says: an lru_cache that evicts deletes a key
+# for each one it adds, and its dict, out of room, is rebuilt for three times the keys it holds (the
+# next power of two): 2,048 entries keep 8,192 slots, 4,096 keep 16,384 (207 KiB), where a copy of
+# corpora/ (no eviction) grew them to half that. So the bounds below are the most entries a table of
+# 2**k slots keeps, a third of it (twelfth round: a scan of d16 held 1.81 MiB of memo tables, 1x 0.72)
+def fill_of(slots: int) -> int:
+    """The most entries a memo may keep and its dict stay at `slots` slots under eviction."""
+    return slots // 3
 
 
-@_memo_wide
+_memo_norm = text_memo(2 * CELL_TEXTS)  # `norm`, asked of every cell and more (corpora/: 3,807 texts a copy)
+# the lookups asked of nearly every cell of a document (`is_footer`, `field_key`: corpora/ 2,135 and
+# 2,165 texts a copy): 2,730 (at 4,096 each kept ~0.8 MiB more at d64, the names of distinct
+# documents, and a table of twice the slots)
+_memo_wide = text_memo(fill_of(1 << 13))
+# the lookups asked of a few cells a row (the text after a label, a half's texts, a cell left of
+# the 二级 column): a copy of corpora/ asks 23-223 distinct texts of each, and each distinct
+# document fills them with its names (twelfth round: at 2,048 entries d64 kept ~0.9 MiB in them)
+_memo_few = text_memo(CELL_TEXTS // 4)
+
+
+@_memo_norm
 def norm(text: str) -> str:
     """NFKC with all whitespace removed: the form every vocabulary lookup uses."""
     text = unicodedata.normalize("NFKC", text).replace("\t", " ")
@@ -157,7 +180,7 @@ def _level2_truncated() -> dict[str, tuple[str, str]]:
     return out
 
 
-@_memo
+@_memo_few
 def weak_level2_of(cell: str) -> tuple[str, str] | None:
     """A 二级 label cut to its first characters by a narrow column ("经济", "生态", "服务对象").
 
@@ -175,13 +198,13 @@ def weak_level2_of(cell: str) -> tuple[str, str] | None:
 _BARE_VALUE = regex.compile(r"^[≥≤≧≦<>=约]*[0-9][0-9.,]*\S{0,6}$")
 
 
-@_memo
+@_memo_few
 def is_bare_value(cell: str) -> bool:
     """A number with at most a short unit: ">90%", "≥50人", "4318吨"; not a name with a year."""
     return bool(_BARE_VALUE.match(norm(cell)))
 
 
-@_memo
+@_memo_few
 def looks_like_value(cell: str) -> bool:
     """A 指标值 rather than a name: it has a number or comparator, or is a word or two."""
     key = norm(cell)
@@ -194,8 +217,9 @@ def level1_of(cell: str) -> str | None:
     return _level1_variants().get(_ANNOTATION.sub("", key) if key.endswith((")", ")分")) else key)
 
 
-@_memo
 def is_column_header(cell: str) -> bool:
+    """No memo of its own: what asks it of every cell (extract._cell_reading) keeps its answer; a
+    memo kept 2,048 texts more (corpora/: 1,390 misses and 704 hits a copy-major run)."""
     return norm(cell) in layout_words("column_header")
 
 
@@ -302,7 +326,7 @@ def is_half_caption(cell: str) -> bool:
     return norm(cell) in layout_words("half")
 
 
-@_memo
+@text_memo(fill_of(1 << 12))  # 1,365: corpora/ asks 989 texts a copy (a row's first cell)
 def title_kind(text: str) -> str | None:
     """"project" / "department" when the text is a 绩效目标表 title."""
     key = norm(text)

@@ -83,7 +83,9 @@ def _kind_unit_words() -> tuple[tuple[str, str, str], ...]:
     return tuple(r for r in category_words() if r[1] in ("kind", "unit"))
 
 
-@lru_cache(maxsize=1 << 8)  # asked once an item, by the PROBA_MEMO's misses
+# asked once an item, by the PROBA_MEMO's misses: its hits are an item's (name, value) asked again
+# under another level2 or Target within one call (none in a scan of corpora/ or copies of it)
+@lru_cache(maxsize=1 << 6)
 def _word_features(name: str, value: str) -> tuple[tuple[str, float], ...]:
     """Category words in the name and the value (and name cues), in category_words' order: the
     words starting with one of the texts' characters tested (`_word_index`), the others cannot
@@ -431,10 +433,25 @@ class Move:
     proba: float
 
 
-# item_key -> the category model's probabilities of one suspect row: a scan asks a few a document
-# (corpora/: 18 distinct in 32 rows), the report's review every distinct row of its tables
-# (review.checks.category_hits), hence a larger bound than the verdicts'
-PROBA_MEMO: VerdictMemo[FloatArray] = VerdictMemo(1 << 15)
+# item_key -> the category model's probabilities of one suspect row, as the bytes of its float64
+# row (`proba_row` reads them back: 105 bytes an entry, not the 312 of a row's array and the
+# (1, 9) array it is a view of). A scan asks a few a document (corpora/: 18 distinct in 32 rows; a
+# distinct document adds ~4.5): SCAN_PROBA, 7 copies' worth (twelfth round: at 1 << 15 a scan of
+# d64 kept all its 1,152, 0.94 MiB, and would go on to ~28 MiB); the report's review asks every
+# distinct row of its tables (review.checks.category_hits) and raises the bound to REVIEW_PROBA
+SCAN_PROBA = 1 << 7
+REVIEW_PROBA = 1 << 15
+PROBA_MEMO: VerdictMemo[bytes] = VerdictMemo(SCAN_PROBA)
+
+
+def kept_row(p: FloatArray) -> bytes:
+    """A row of probabilities as PROBA_MEMO keeps it: the bytes of its float64 values."""
+    return np.asarray(p, dtype=np.float64).tobytes()
+
+
+def proba_row(kept: bytes) -> FloatArray:
+    """A PROBA_MEMO entry as the row of probabilities it was made from (float64, read-only)."""
+    return np.frombuffer(kept, dtype=np.float64)
 
 
 def _proba_of(model: CategoryModel, item: Item) -> FloatArray:
@@ -444,14 +461,13 @@ def _proba_of(model: CategoryModel, item: Item) -> FloatArray:
         fresh: FloatArray = model.proba([item])[0]
         return fresh
     memo, key = PROBA_MEMO.of(model), item_key(item)
-    p = memo.get(key)
-    if p is None:
-        memo.misses += 1
-        p = model.proba([item])[0]
-        p.flags.writeable = False
-        memo.put(key, p)
-    else:
+    kept = memo.get(key)
+    if kept is not None:
         memo.hits += 1
+        return proba_row(kept)
+    memo.misses += 1
+    p: FloatArray = model.proba([item])[0]
+    memo.put(key, kept_row(p))
     return p
 
 

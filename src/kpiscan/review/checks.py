@@ -407,7 +407,7 @@ def distinct_items_model() -> Any:
 @cache
 def _distinct_items_class() -> type:
     """distinct_items_model's class (made once: the classifier is imported only when it is used)."""
-    from ..classify.category import PROBA_MEMO, CategoryModel
+    from ..classify.category import PROBA_MEMO, REVIEW_PROBA, CategoryModel, kept_row, proba_row
     from ..classify.item import item_key
     from ..classify.memo import memo_enabled
 
@@ -417,6 +417,8 @@ def _distinct_items_class() -> type:
             self.base = base
             # id(Target) -> target_key(Target) of Targets whose key is made already (category_hits)
             self.target_keys: dict[int, tuple[Any, ...]] = {}
+            # the review asks every distinct row of its tables: the scan's bound raised
+            PROBA_MEMO.maxsize = max(PROBA_MEMO.maxsize, REVIEW_PROBA)
 
         def proba(self, items: Any) -> Any:
             base = self.base
@@ -429,20 +431,18 @@ def _distinct_items_class() -> type:
             for key, item in zip(keys, items):
                 if key in found or key in missing:
                     continue
-                p = memo.get(key) if memo is not None else None
-                if p is None:
+                kept = memo.get(key) if memo is not None else None
+                if kept is None:
                     missing[key] = item
                 else:
                     memo.hits += 1  # type: ignore[union-attr]
-                    found[key] = p
+                    found[key] = proba_row(kept)
             if missing:
                 for key, p in zip(missing, base.proba(list(missing.values()))):
                     found[key] = p
                     if memo is not None:
                         memo.misses += 1
-                        p = p.copy()
-                        p.flags.writeable = False
-                        memo.put(key, p)
+                        memo.put(key, kept_row(p))
             return [found[key] for key in keys]
 
     return DistinctItems
