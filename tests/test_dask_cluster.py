@@ -107,8 +107,9 @@ def test_a_worker_killed_mid_run_costs_nothing(cluster, many):
 def test_files_go_in_batches_and_the_preload_quietens_the_cluster(cluster, many):
     """Fewer tasks than files (each a batch of consecutive files), still enough for both workers;
     the preload made the scheduler's and the workers' periodic work rarer and stopped the
-    workers' profiler (kpiscan.daskworker.QUIET)."""
-    from kpiscan.daskworker import QUIET
+    workers' profiler (kpiscan.daskworker.QUIET), and the scheduler spaced the workers'
+    heartbeats (HEARTBEAT_S, not distributed's 0.5 s for a few workers)."""
+    from kpiscan.daskworker import HEARTBEAT_S, QUIET
 
     address, _ = cluster
     serial = list(iter_parts([many], classify=False, show_progress=False))
@@ -132,6 +133,7 @@ def test_files_go_in_batches_and_the_preload_quietens_the_cluster(cluster, many)
         assert times["tick"] >= quiet["tick"] and times["monitor"] >= quiet["monitor"]
     for times in workers.values():
         assert times["memory_monitor"] >= quiet["memory_monitor"] and "profile" not in times
+        assert times["heartbeat"] == HEARTBEAT_S * 1000
 
 
 def test_outputs_written_from_the_workers_utf8_bytes_identical_to_serial(cluster, many, tmp_path):
