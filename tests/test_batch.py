@@ -318,8 +318,8 @@ def test_files_sent_as_bytes_on_two_threads_each_scan_their_own_copy(docs):
 
 def test_a_dask_client_imports_none_of_the_scan_modules(docs, tmp_path):
     """`kpiscan scan --dask` lists the files, sends them and writes what the workers scanned: the
-    client process imports none of the scan's modules (kpiscan.corpus holds what it needs), and
-    its outputs are the serial scan's."""
+    client process imports none of the scan's modules (kpiscan.corpus holds what it needs), nor
+    the readers' (a file's bytes: kpiscan.read.files) or regex, and its outputs are the serial scan's."""
     pytest.importorskip("distributed")
     import os
     import subprocess
@@ -333,7 +333,8 @@ def test_a_dask_client_imports_none_of_the_scan_modules(docs, tmp_path):
         "except SystemExit as e:\n"
         "    assert not e.code, e.code\n"
         "print(sorted(m for m in sys.modules if m.startswith('kpiscan.') and m.split('.')[1] in "
-        "('pipeline', 'segment', 'extract', 'layout', 'templates', 'classify', 'values')))\n"
+        "('pipeline', 'segment', 'extract', 'layout', 'templates', 'classify', 'values')"
+        " or m in ('kpiscan.read.text', 'kpiscan.read.cells', 'regex')))\n"
     )
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root / "src")}

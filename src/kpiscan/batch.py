@@ -58,7 +58,7 @@ from typing import Any, Iterable, Iterator
 
 from .corpus import Input, ScanResult, inputs, skipped_result
 from .errors import InputError
-from .read.text import check_regular, load_bytes
+from .read.files import check_regular, load_bytes
 from .serialize import FORMAT, problem_from_dict, problem_to_dict, result_from_dict
 
 CACHE_DIRNAME = ".kpiscan-cache"
