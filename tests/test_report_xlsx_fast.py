@@ -20,7 +20,7 @@ from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, ZIP_LEVEL, FastWo
 TEXTS = [
     "办公设备验收合格率", "≥95%", "≤400元/人/天", "2024年9月", "提升", "a", "中文 with space inside",
     " leading", "trailing ", "\u3000全角空格", "a&b", "<tag>", 'say "x"', "line\nbreak", "tab\there",
-    "ctrl\x01char", "_x00A1_ literal", "=SUM(A1)", "+1", "-2", "@x", "\ufffe", "<r>rich</r>", "x" * 300,
+    "ctrl\x01char", "nul\x00char", "_x00A1_ literal", "=SUM(A1)", "+1", "-2", "@x", "\ufffe", "<r>rich</r>", "x" * 300,
 ]
 NUMBERS = [0, 1, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, 3.0]
 FORMULAS = ['="a\r\nb"', '="a\rb"', '="a\r\r\nb\r"', '="\r"&"\n"', "=1+2"]

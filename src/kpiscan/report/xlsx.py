@@ -192,7 +192,7 @@ class FastWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self.fast_links: list[tuple[int, int, str, str]] = []  # put_link's (row, col, target, anchor)
-        self.pending: list[str] = []  # put_row_xml's last rows, not yet in the file
+        self.pending: list[bytes] = []  # put_row_xml's last rows (UTF-8), not yet in the file
 
     def _cell_xml(self, row: int, col: int, cell) -> str | None:
         """The XML `Worksheet._write_cell` writes for a formatted plain cell, None for another."""
@@ -273,11 +273,12 @@ class FastWorksheet(Worksheet):
         for col, cell in cells:
             table[col] = cell
 
-    def put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
+    def put_row_xml(self, row: int, first: int, last: int, cells_xml: bytes) -> None:
         """Write row `row` whose cells (columns `first`..`last`) `_Sheet._row_xml` rendered as the
-        XML `_write_single_row` writes for them: the previous row is written first, then this
-        one at once (nothing of it stays in the table; its link is `put_link`'s). The rows go to
-        the file a few at a time (`pending`); anything else written to it comes after them."""
+        XML `_write_single_row` writes for them, encoded (UTF-8, as the rows' file): the previous
+        row is written first, then this one at once (nothing of it stays in the table; its link
+        is `put_link`'s). The rows go to the file's bytes a few at a time (`pending`, `_put_bytes`);
+        anything else written to it comes after them."""
         dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
         if self.table or row <= self.previous_row or dim_colmin is None or first < dim_colmin or last > dim_colmax \
                 or self.dim_rowmin is None \
@@ -290,11 +291,12 @@ class FastWorksheet(Worksheet):
         if row > self.dim_rowmax:  # type: ignore[has-type]
             self.dim_rowmax = row
         self.previous_row = row
-        self.pending.append(f'<row r="{row + 1}">{cells_xml}</row>')
+        self.pending.append(b'<row r="%d">%s</row>' % (row + 1, cells_xml))
         if len(self.pending) >= 32:
             self._flush_rows()
 
-    def _put_row_xml(self, row: int, first: int, last: int, cells_xml: str) -> None:
+    def _put_row_xml(self, row: int, first: int, last: int, cells: bytes) -> None:
+        cells_xml = cells.decode()
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
             raise IndexError(f"row {row} is outside the worksheet or already written")
         self._write_single_row(row)
@@ -305,13 +307,13 @@ class FastWorksheet(Worksheet):
             self.fh.write(f'<row r="{row + 1}">{cells_xml}</row>')
 
     def _flush_rows(self) -> None:
-        self.fh.write("".join(self.pending))
+        _put_bytes(self.fh, b"".join(self.pending))
         self.pending.clear()
 
     def _opt_flush(self) -> None:
         """The pending rows into the rows' temporary file (whatever the worksheet writes to now)."""
         if self.pending:
-            self.row_data_fh.write("".join(self.pending))
+            _put_bytes(self.row_data_fh, b"".join(self.pending))
             self.pending.clear()
 
     def _opt_close(self) -> None:
@@ -404,6 +406,18 @@ class FastWorksheet(Worksheet):
         os.unlink(self.row_data_filename)
         self._xml_end_tag("sheetData")
         return None
+
+
+def _put_bytes(fh: Any, data: bytes) -> None:
+    """UTF-8 `data` written to the text file `fh` (XlsxWriter's rows' file, opened as UTF-8) after
+    the text written to it before: into its binary buffer (the rows rendered as bytes are not
+    decoded to be encoded again); text mode would write a "\n" as os.linesep, so elsewhere as text."""
+    raw = getattr(fh, "buffer", None)
+    if raw is None or os.linesep != "\n":
+        fh.write(data.decode())
+        return
+    fh.flush()
+    raw.write(data)
 
 
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
@@ -520,7 +534,7 @@ class _Shape:
     of every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
     __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "bools", "slots", "templates", "cells", "specials")
+                 "texts", "floats", "bools", "numbers", "slots", "templates", "cells", "specials")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
@@ -532,8 +546,13 @@ class _Shape:
         floats = [k for k, kind in enumerate(kinds) if kind is float]
         self.floats = _getter(floats) if floats else None
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
-        self.slots = _getter([k for k, kind in enumerate(kinds) if kind in (str, int, float)])
-        self.templates: dict[tuple, list[str]] = {}  # _Sheet._template's, split at its NULs
+        numbers = [k for k, kind in enumerate(kinds) if kind in (int, float)]
+        self.numbers = _getter(numbers)
+        # the template's slots (its texts and numbers in column order) from the row's texts,
+        # encoded, followed by its numbers
+        self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + numbers.index(k)
+                              for k, kind in enumerate(kinds) if kind in (str, int, float)])
+        self.templates: dict[tuple, list[bytes]] = {}  # _Sheet._template's, UTF-8, split at its NULs
         self.specials: dict[tuple[bool, ...], tuple[int, ...]] = {}  # _special_flags -> the special texts' columns
         self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
 
@@ -643,7 +662,7 @@ class _Sheet:
             found = self._style_attrs[(fill, link_at)] = [f' s="{f.xf_index}"' for f in formats]
         return found
 
-    def _row_xml(self, values: list[Any], fill: str | None, link_at: int) -> tuple[str, int, int] | None:
+    def _row_xml(self, values: list[Any], fill: str | None, link_at: int) -> tuple[bytes, int, int] | None:
         """The cells of a row as `FastWorksheet._write_single_row` (and XlsxWriter's
         `_write_cell`) would write them after `_cells`/`_link`, with its first and last column;
         None for a row with anything else (a long text, another type, NaN, a rich string, a
@@ -669,17 +688,26 @@ class _Sheet:
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, *key).split("\0")
+            template = self._template(shape, *key).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         if special:
             values = self._special_cells(shape, values, special)  # type: ignore[assignment]
             if values is None:
                 return None
-        # the row number into the template first: the template is ASCII and a tenth of the row's
-        # length, the filled row holds its Chinese texts (a replace over it cost twice as much);
-        # the template is kept split at its NULs, joined by the number (a replace searched it)
-        return str(self.row + 1).join(template) % shape.slots(values), shape.first, shape.last
+            texts = shape.texts(values)
+        # the row as UTF-8 bytes, its texts encoded at once (joined by NULs, which no text the
+        # template takes holds: each would be special, its cell XML escaped); the markup is the
+        # template's, encoded once (a row encoded whole went through the UCS-2 encoder, markup and
+        # all: ~11% of the workbook's rows). The row number into the template first (a tenth of
+        # the row's length; it is kept split at its NULs, joined by the number)
+        encoded: Any = shape.numbers(values)
+        if texts:
+            numbers, encoded = encoded, "\0".join(texts).encode().split(b"\0")
+            if len(encoded) != len(texts):
+                return None  # (a NUL after all: the writer's own path)
+            encoded += numbers
+        return (b"%d" % (self.row + 1)).join(template) % shape.slots(encoded), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
         """The row's values with each special text's slot holding its `_text_cell` XML (the
