@@ -1070,7 +1070,7 @@ class XlsxReport:
             for f in t.findings:
                 self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
                                    f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
-                                   HALF_ZH.get(f.period, "")],
+                                   HALF_ZH.get(f.period)],  # (None, a blank, for no half: "" took _row_xml twice)
                                   RED if f.severity == "error" else YELLOW if f.severity == "warning" else None)
             s = t.score
             if s is not None:
