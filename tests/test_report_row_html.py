@@ -363,3 +363,38 @@ def test_filter_options_same_bytes_as_the_template(scanned):
         old = env.from_string(OLD_FILTER_OPTIONS).render(filters=f)
         assert env.from_string(NEW_FILTER_OPTIONS).render(filters=f) == old
     assert "&#34;效益&#34;&lt;指标&gt;&amp;" in old and "x&amp;&lt;y&gt;" in old
+
+
+def test_pages_templates_compiled_once_per_machine_and_read_back_alike(scanned, tmp_path, monkeypatch):
+    """The pages' templates are compiled by jinja2 once per machine (its FileSystemBytecodeCache,
+    in the user's temporary directory): a second report reads their code back without compiling
+    them, and renders the same page as templates compiled afresh."""
+    import tempfile
+
+    from jinja2 import Environment
+
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    pages = []
+    compiled: list[str | None] = []
+    real_compile = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    for run in ("cold", "warm"):
+        compiled.clear()
+        report = html.HtmlReport(tmp_path / run)
+        pages.append(report.add(doc).read_text(encoding="utf-8"))
+        report.spool.close()
+        if run == "cold":
+            assert {"base.html", "doc.html", "_rubric.html"} <= set(compiled)
+            assert list((tmp_path / "tmp").glob("_jinja2-cache-*/__jinja2_*.cache"))
+        else:
+            assert compiled == []
+    assert pages[0] == pages[1] and "<html" in pages[0]
