@@ -398,3 +398,36 @@ def test_pages_templates_compiled_once_per_machine_and_read_back_alike(scanned, 
         else:
             assert compiled == []
     assert pages[0] == pages[1] and "<html" in pages[0]
+
+
+@pytest.mark.parametrize("trouble", ["no cache directory", "a full disk"])
+def test_pages_written_alike_when_the_templates_cache_cannot_be_kept(scanned, tmp_path, monkeypatch, trouble):
+    """A temporary directory where jinja2 cannot make its cache directory (here a file in its
+    place), or a disk that refuses the cache's files: the report writes the same page, its
+    templates compiled in the process, and says nothing."""
+    import tempfile
+
+    from kpiscan.report.facts import documents
+    from kpiscan.review import review_all
+    [doc] = documents(scanned.tables, scanned.indicators, review_all(scanned.tables, scanned.indicators))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "fresh"))
+    (tmp_path / "fresh").mkdir()
+    report = html.HtmlReport(tmp_path / "kept")
+    kept = report.add(doc).read_text(encoding="utf-8")
+    report.spool.close()
+    if trouble == "no cache directory":
+        (tmp_path / "file").write_text("not a directory")
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "file"))
+        assert html._bytecode_cache() is None
+    else:
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "full"))
+        (tmp_path / "full").mkdir()
+
+        def full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+        assert html._bytecode_cache() is not None
+    report = html.HtmlReport(tmp_path / "troubled")
+    assert report.add(doc).read_text(encoding="utf-8") == kept
+    report.spool.close()

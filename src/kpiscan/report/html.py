@@ -17,6 +17,7 @@ documents no longer reported.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
@@ -449,9 +450,33 @@ def funds_rows(table: TableBlock) -> list[tuple[str, float | None, float | None]
     return [(FUND_NAMES.get(k, k), impl.get(k), annual.get(k)) for k in keys]
 
 
+class _KeptTemplates(FileSystemBytecodeCache):
+    """jinja2's FileSystemBytecodeCache, whose reads and writes never stop a report: a file it
+    cannot read or write (a full disk, a directory it may not write) is a template compiled
+    again, as `patterns.cached_compile` treats its files."""
+
+    def load_bytecode(self, bucket: Any) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """The pages' templates' compiled code, kept per machine in the user's temporary directory
+    (jinja2 makes it, mode 0700, and refuses one another user owns); None, templates compiled in
+    each report, where there is no such directory to be had."""
+    try:
+        return _KeptTemplates()
+    except (OSError, RuntimeError):
+        return None
+
+
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True, bytecode_cache=FileSystemBytecodeCache())
+                      trim_blocks=True, lstrip_blocks=True, bytecode_cache=_bytecode_cache())
     env.filters["pct"] = lambda v: f"{100 * v:.0f}%"
     env.globals.update(criteria=criteria, criteria_en=criteria_en(), rules=rules(), page_href=page_href,
                        zh=codes.zh, tip=codes.tooltip, legend=codes.legend(), half_zh=lambda h: codes.zh(h, "half"),
