@@ -319,7 +319,7 @@ process. A single file with any problem exits 1 (its records so far are still wr
 directory run the same lines are printed and the exit code is 0 unless every file failed (or
 `--strict`). Limits: `read.text.MAX_LINE_CHARS` {max_line:,} characters a line,
 `read.text.MAX_LINES` {max_lines:,} lines a document, `pipeline.MAX_TABLE_ROWS` {max_rows:,} rows a
-table, `read.text.MAX_FILE_BYTES` {max_bytes} MiB a file; past a line or table limit the rest is
+table, `read.files.MAX_FILE_BYTES` {max_bytes} MiB a file; past a line or table limit the rest is
 kept as text, {chunk:,} lines an unparsed record, never dropped.
 
 | input | exit | message (stderr, first line) | kept (records written) | CPU s |
@@ -342,7 +342,8 @@ def _is_row(line: str) -> bool:
 
 def table(outcomes: list[tuple[Case, Outcome]], old: dict[str, str] | None = None) -> str:
     from kpiscan.pipeline import MAX_TABLE_ROWS
-    from kpiscan.read.text import CHUNK_LINES, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_LINES
+    from kpiscan.read.files import MAX_FILE_BYTES
+    from kpiscan.read.text import CHUNK_LINES, MAX_LINE_CHARS, MAX_LINES
 
     head = HEAD.format(
         max_line=MAX_LINE_CHARS, max_lines=MAX_LINES, max_rows=MAX_TABLE_ROWS, max_bytes=MAX_FILE_BYTES // 2**20, chunk=CHUNK_LINES

@@ -444,7 +444,7 @@ def file_hash(path: str | Path) -> str:
 def scan_file(path: str | Path, classify: bool = True, doc: str | None = None, by_meaning: bool = True,
               sweep: bool = True) -> ScanResult:
     """Scan one file; `doc` names it in the records (default: its base name); `sweep`: see scan_document."""
-    from .read.text import check_regular
+    from .read.files import check_regular
 
     try:
         if Path(path).exists() or os.path.islink(path):  # a missing file: the reader says so

@@ -1,7 +1,7 @@
 """A file's bytes and kind, without reading it as a document: what a process that only hands
 files on needs (a Dask client reads and ships each file, `kpiscan.batch`), apart from the readers'
 parsing modules and the regular expressions they compile at import (measured: `kpiscan.read.text`
-and `read.cells` with `regex`, ~0.03 CPU s of a Dask client's start). `read.text` names them too."""
+and `read.cells` with `regex`, ~0.03 CPU s of a Dask client's start). Every reader takes them from here."""
 
 from __future__ import annotations
 

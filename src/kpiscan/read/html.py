@@ -32,7 +32,7 @@ import regex
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell, unwrap_cell
-from .text import load_bytes
+from .files import load_bytes
 
 _META_CHARSET = regex.compile(
     rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE

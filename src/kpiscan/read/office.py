@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell, unwrap_cell
-from .text import load_bytes
+from .files import load_bytes
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

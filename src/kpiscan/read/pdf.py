@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import clean_cell, unwrap_cell
-from .text import load_bytes
+from .files import load_bytes
 
 # Ruled tables: the tables of 绩效目标表 PDFs are drawn with lines; small snapping absorbs the
 # half-point offsets of double-drawn rules.

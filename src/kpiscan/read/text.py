@@ -14,7 +14,7 @@ import regex
 from ..errors import InputError
 from ..model import Document, Line, new_line
 from .cells import is_plain, merge_embedded
-from .files import MAX_FILE_BYTES, check_regular, load_bytes  # noqa: F401  (read.text's names before read.files)
+from .files import load_bytes
 
 _MD_SEPARATOR = regex.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _MD_HEADING = regex.compile(r"^#{1,6}\s+")

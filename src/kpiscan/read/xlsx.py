@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Document, Line
 from .cells import unwrap_cell
-from .text import MAX_FILE_BYTES, load_bytes
+from .files import MAX_FILE_BYTES, load_bytes
 
 
 def format_number(value: int | float) -> str:
