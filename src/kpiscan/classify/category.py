@@ -454,21 +454,35 @@ def proba_row(kept: bytes) -> FloatArray:
     return np.frombuffer(kept, dtype=np.float64)
 
 
+def memo_proba(model: CategoryModel, keyed: Sequence[tuple[tuple[object, ...], Item]]) -> list[FloatArray]:
+    """model.proba of these (item_key, item) pairs, each distinct key scored once, through the bounded
+    PROBA_MEMO unless KPISCAN_CLASSIFY_MEMO=0 (a province repeats its suspect rows; the model scores
+    each row on its own, so the same numbers either way). The scan asks one item at a time
+    (`_proba_of`), the report's review a table's distinct rows at once (review.checks)."""
+    memo = PROBA_MEMO.of(model) if memo_enabled() else None
+    found: dict[tuple[object, ...], FloatArray] = {}
+    missing: dict[tuple[object, ...], Item] = {}
+    for key, item in keyed:
+        if key in found or key in missing:
+            continue
+        kept = memo.get(key) if memo is not None else None
+        if kept is None:
+            missing[key] = item
+        else:
+            memo.hits += 1  # type: ignore[union-attr]
+            found[key] = proba_row(kept)
+    if missing:
+        for key, p in zip(missing, model.proba(list(missing.values()))):
+            found[key] = p
+            if memo is not None:
+                memo.misses += 1
+                memo.put(key, kept_row(p))
+    return [found[key] for key, _ in keyed]
+
+
 def _proba_of(model: CategoryModel, item: Item) -> FloatArray:
-    """model.proba of one item, through a bounded memo unless KPISCAN_CLASSIFY_MEMO=0 (a province
-    repeats its suspect rows; an entry is a one-item result, so the same numbers either way)."""
-    if not memo_enabled():
-        fresh: FloatArray = model.proba([item])[0]
-        return fresh
-    memo, key = PROBA_MEMO.of(model), item_key(item)
-    kept = memo.get(key)
-    if kept is not None:
-        memo.hits += 1
-        return proba_row(kept)
-    memo.misses += 1
-    p: FloatArray = model.proba([item])[0]
-    memo.put(key, kept_row(p))
-    return p
+    """model.proba of one item, through the memo (`memo_proba`)."""
+    return memo_proba(model, [(item_key(item), item)])[0]
 
 
 def moves(indicators: Sequence[Indicator], tables: Sequence[TableBlock],

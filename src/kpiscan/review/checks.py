@@ -407,9 +407,8 @@ def distinct_items_model() -> Any:
 @cache
 def _distinct_items_class() -> type:
     """distinct_items_model's class (made once: the classifier is imported only when it is used)."""
-    from ..classify.category import PROBA_MEMO, REVIEW_PROBA, CategoryModel, kept_row, proba_row
+    from ..classify.category import PROBA_MEMO, REVIEW_PROBA, CategoryModel, memo_proba
     from ..classify.item import item_key
-    from ..classify.memo import memo_enabled
 
     class DistinctItems(CategoryModel):
         def __init__(self, base: CategoryModel) -> None:
@@ -421,29 +420,10 @@ def _distinct_items_class() -> type:
             PROBA_MEMO.maxsize = max(PROBA_MEMO.maxsize, REVIEW_PROBA)
 
         def proba(self, items: Any) -> Any:
-            base = self.base
             known = self.target_keys
             keys = [(i.name, i.value, i.level2, tk) if (tk := known.get(id(i.target))) is not None else item_key(i)
                     for i in items]
-            memo = PROBA_MEMO.of(base) if memo_enabled() else None
-            found: dict[tuple[Any, ...], Any] = {}
-            missing: dict[tuple[Any, ...], Any] = {}
-            for key, item in zip(keys, items):
-                if key in found or key in missing:
-                    continue
-                kept = memo.get(key) if memo is not None else None
-                if kept is None:
-                    missing[key] = item
-                else:
-                    memo.hits += 1  # type: ignore[union-attr]
-                    found[key] = proba_row(kept)
-            if missing:
-                for key, p in zip(missing, base.proba(list(missing.values()))):
-                    found[key] = p
-                    if memo is not None:
-                        memo.misses += 1
-                        memo.put(key, kept_row(p))
-            return [found[key] for key in keys]
+            return memo_proba(self.base, list(zip(keys, items)))
 
     return DistinctItems
 
