@@ -546,7 +546,7 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
-        self.memo = memo_enabled()  # _row_xml's texts looked at by _special_flags
+        self.memo = memo_enabled()  # _row_xml's texts' elements kept (_t_elements)
         # the part of a link before '#' -> the relationship target of the first Url made for it
         self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
