@@ -314,3 +314,49 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
         row = texts[k:k + 7]
         assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == list(map(_t_element, row))
     assert _ELEMENTS and all(len(t) <= _ELEMENT_TEXT for t in _ELEMENTS)
+
+
+def test_report_workbook_of_corpora_rows_as_xlsxwriter_writes_it(corpora, tmp_path, monkeypatch):
+    """XlsxReport on real corpora/ rows (a document added twice: its texts' elements and reason
+    texts the second time from their memos) writes what XlsxWriter's public writers write for
+    the same rows, in every part of the workbook but its creation time."""
+    from kpiscan.batch import scan_one
+    from kpiscan.report import codes, xlsx
+    from kpiscan.report.facts import documents
+    from kpiscan.report.html import page_name
+    from kpiscan.review import review_all
+
+    result = scan_one(corpora / "001_ac55e88fbc470c63.txt")
+    docs = list(documents(result.tables, result.indicators, review_all(result.tables, result.indicators)))
+    assert sum(d.n_indicators for d in docs) > 200 and any(i.reasons for d in docs for i in d.indicators)
+    rows: list[list] = []
+
+    class _Recording(_ReferenceSheet):
+        def add(self, values, fill=None, link=None):
+            if self.ws.name == "指标 Indicators":
+                rows.append(values)
+            super().add(values, fill, link)
+
+    for name, cls in (("fast", xlsx._Sheet), ("slow", _Recording)):
+        monkeypatch.setattr(xlsx, "_Sheet", cls)
+        xlsx._ELEMENTS.clear()
+        xlsx._REASON_TEXTS.clear()
+        report = xlsx.XlsxReport(tmp_path / name, page_name)
+        for d in docs * 2:
+            report.add(d)
+        report.close([])
+    with zipfile.ZipFile(tmp_path / "fast" / xlsx.XLSX_NAME) as a, zipfile.ZipFile(tmp_path / "slow" / xlsx.XLSX_NAME) as b:
+        assert a.namelist() == b.namelist()
+        for member in a.namelist():
+            if member != "docProps/core.xml":
+                assert a.read(member) == b.read(member), member
+        sheet = a.read("xl/worksheets/sheet1.xml").decode()
+    assert "&gt;=" in sheet and "<hyperlink " in sheet and "；" in sheet
+    # the 原因 and 原因说明 cells (a memo per list of reason codes) as each record's codes give them
+    heads = [c[0] for c in xlsx.INDICATOR_COLUMNS]
+    at, zh_at = heads.index("原因 reasons"), heads.index("原因说明")
+    records = [i for d in docs * 2 for i in d.indicators]
+    assert len(rows) == len(records)
+    for values, i in zip(rows, records):
+        assert values[at] == ("; ".join(i.reasons) if i.reasons else None)
+        assert values[zh_at] == ("；".join(codes.zh(r) for r in i.reasons) if i.reasons else None)
