@@ -275,23 +275,88 @@ def test_tail_columns_are_the_flat_row_of_the_record(corpora):
         assert _tail(i) == tuple(flat[c] for c in TAIL_FIELDS)
 
 
-def test_special_texts_finds_every_text_that_needs_a_look():
-    """_special_texts (one search of a row's texts joined by |) counts every text that is not
-    written as it is: a character or _xHHHH_ to escape, a space at either end, a formula-like
-    start; and, where no text holds a |, no other. _special_flags (text by text, a memo of
-    short ones) flags exactly those."""
-    from kpiscan.cellsafe import FORMULA_START
-    from kpiscan.report.xlsx import _NOT_PLAIN, _special_flags, _special_texts
+def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
+    """_t_element of a text is the <t> element XlsxWriter's constant-memory writer puts in its
+    cell (escapes, _xHHHH_, a space kept; read from a sheet it wrote, one text a row), as UTF-8;
+    False exactly for a formula-like, rich or too long text (those take _text_cell). _t_elements
+    gives the same with and without its memo, and from the memo again."""
+    import re
 
-    pieces = [t for t in ROW_TEXTS if t] + ["x", "中文", "|", " ", "\u3000", "\t", "_x0041_", "_x00G1_", "=", "-1"]
+    from kpiscan.cellsafe import FORMULA_START
+    from kpiscan.report.xlsx import _ELEMENT_TEXT, _ELEMENTS, _t_element, _t_elements
+
+    pieces = [t for t in ROW_TEXTS if t] + ["x", "中文", "|", " ", "\u3000", "\t", "_x0041_", "_x00G1_", "=", "-1", "<r>",
+                                            "</r>", "\n"]
     rng = random.Random(11)
-    for _ in range(3000):
-        texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 8))]
-        needs = {k for k, t in enumerate(texts) if _NOT_PLAIN.search(t) or t.startswith(FORMULA_START)}
-        found = _special_texts(texts, "|".join(texts))
-        assert needs <= found, texts
-        flagged = {k for k, special in enumerate(_special_flags(texts)) if special}
-        again = {k for k, special in enumerate(_special_flags(texts)) if special}  # (from its memo)
-        assert flagged == needs == again, texts
-        if not any("|" in t for t in texts):
-            assert found == needs, texts
+    texts = sorted({"".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(3000)})
+    wb = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    for r, text in enumerate(texts):
+        ws.write_string(r, 0, text)
+    wb.close()
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    written = re.findall(r'<row r="(\d+)"[^>]*><c r="A\d+" t="inlineStr"><is>(.*?)</is></c></row>', sheet, re.S)
+    assert len(written) == len(texts)
+    kinds = set()
+    for (row, element), text in zip(written, texts):
+        assert int(row) == texts.index(text) + 1
+        made = _t_element(text)
+        if text.startswith(FORMULA_START) or len(text) > _LONG or element.startswith("<r>"):
+            assert made is False, text
+            continue
+        assert made == element.encode(), text
+        kinds.add("plain" if made == f"<t>{text}</t>".encode() else "escaped")
+    assert kinds == {"plain", "escaped"}
+    assert _t_element("x" * (_LONG + 1)) is False
+    _ELEMENTS.clear()
+    for k in range(0, len(texts), 7):
+        row = texts[k:k + 7]
+        assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == list(map(_t_element, row))
+    assert _ELEMENTS and all(len(t) <= _ELEMENT_TEXT for t in _ELEMENTS)
+
+
+def test_report_workbook_of_corpora_rows_as_xlsxwriter_writes_it(corpora, tmp_path, monkeypatch):
+    """XlsxReport on real corpora/ rows (a document added twice: its texts' elements and reason
+    texts the second time from their memos) writes what XlsxWriter's public writers write for
+    the same rows, in every part of the workbook but its creation time."""
+    from kpiscan.batch import scan_one
+    from kpiscan.report import codes, xlsx
+    from kpiscan.report.facts import documents
+    from kpiscan.report.html import page_name
+    from kpiscan.review import review_all
+
+    result = scan_one(corpora / "001_ac55e88fbc470c63.txt")
+    docs = list(documents(result.tables, result.indicators, review_all(result.tables, result.indicators)))
+    assert sum(d.n_indicators for d in docs) > 200 and any(i.reasons for d in docs for i in d.indicators)
+    rows: list[list] = []
+
+    class _Recording(_ReferenceSheet):
+        def add(self, values, fill=None, link=None):
+            if self.ws.name == "指标 Indicators":
+                rows.append(values)
+            super().add(values, fill, link)
+
+    for name, cls in (("fast", xlsx._Sheet), ("slow", _Recording)):
+        monkeypatch.setattr(xlsx, "_Sheet", cls)
+        xlsx._ELEMENTS.clear()
+        xlsx._REASON_TEXTS.clear()
+        report = xlsx.XlsxReport(tmp_path / name, page_name)
+        for d in docs * 2:
+            report.add(d)
+        report.close([])
+    with zipfile.ZipFile(tmp_path / "fast" / xlsx.XLSX_NAME) as a, zipfile.ZipFile(tmp_path / "slow" / xlsx.XLSX_NAME) as b:
+        assert a.namelist() == b.namelist()
+        for member in a.namelist():
+            if member != "docProps/core.xml":
+                assert a.read(member) == b.read(member), member
+        sheet = a.read("xl/worksheets/sheet1.xml").decode()
+    assert "&gt;=" in sheet and "<hyperlink " in sheet and "；" in sheet
+    # the 原因 and 原因说明 cells (a memo per list of reason codes) as each record's codes give them
+    heads = [c[0] for c in xlsx.INDICATOR_COLUMNS]
+    at, zh_at = heads.index("原因 reasons"), heads.index("原因说明")
+    records = [i for d in docs * 2 for i in d.indicators]
+    assert len(rows) == len(records)
+    for values, i in zip(rows, records):
+        assert values[at] == ("; ".join(i.reasons) if i.reasons else None)
+        assert values[zh_at] == ("；".join(codes.zh(r) for r in i.reasons) if i.reasons else None)

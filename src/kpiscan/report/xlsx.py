@@ -30,8 +30,6 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from bisect import bisect_right
-from itertools import accumulate
 from math import isfinite
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -165,6 +163,20 @@ SCORE_COLUMNS_TAIL = [("指标数 indicators", 8, False), ("存疑数 flagged", 
 DOC_COLUMNS_TAIL = [("表数 tables", 6, False), ("指标数 indicators", 8, False), ("存疑数 flagged", 7, False),
                     ("发现数 findings", 7, False), ("工作簿 workbook", 22, False)]
 PROBLEM_COLUMNS = [("文件 file", 50, True), ("行 line", 6, False), ("问题 problem", 80, True)]
+
+
+_REASON_TEXTS: dict[tuple[str, ...], tuple[str, str]] = {}  # reason codes -> (原因, 原因说明) texts
+_NO_REASONS = (None, None)
+
+
+def _reason_texts(reasons: tuple[str, ...]) -> tuple[str, str]:
+    """The 原因 and 原因说明 cells of a row's reason codes ("a; b", their Chinese texts joined by
+    "；"), kept (a bounded memo: codes are a small vocabulary, a row holds a few of them)."""
+    texts = ("; ".join(reasons), "；".join(map(codes.zh, reasons)))
+    if len(_REASON_TEXTS) >= 4096:
+        _REASON_TEXTS.clear()
+    _REASON_TEXTS[reasons] = texts
+    return texts
 
 
 def part_name(k: int) -> str:
@@ -421,75 +433,50 @@ def _put_bytes(fh: Any, data: bytes) -> None:
 
 
 _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and truncates)
-# Where the row's texts (joined by |) need a look of their own (`_special_texts`): a character
-# XlsxWriter escapes (_NOT_PLAIN's), a literal _xHHHH_, a space at either end of a text, a
-# formula-like start (quote prefix). Each pattern is found by its own search, each led by a
-# literal or a character set (sre's fast scan; one search of all the alternatives cost 4x as much).
-_ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')
-_X_ESCAPE = re.compile(_X_HHHH)
-_EDGE_CHARS = "\\s" + "".join(re.escape(c) for c in FORMULA_START)
-_BEFORE_EDGE = re.compile(r"\|(?=[" + _EDGE_CHARS + r"])")  # the next text starts with a space or formula-like
-_SPACE_BEFORE = re.compile(r"\|(?<=\s\|)")  # the text before ends with a space (led by the |: 3x faster than \s\|)
-_FIRST = re.compile("[" + _EDGE_CHARS + "]")
+_ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')  # (one fast scan each: a search of _NOT_PLAIN's alternatives
+_X_ESCAPE = re.compile(_X_HHHH)  # tries each at every character, ~4x as long on a row's texts)
+
+_ELEMENTS: dict[str, bytes | bool] = {}  # short text -> `_t_element`'s (the texts of `_row_xml`'s rows)
+# texts kept (up to _ELEMENT_TEXT characters each: ~2 MiB with their elements), then cleared. Up
+# to 64 characters: a row's document, half, label, codes and their Chinese texts, unit, operator,
+# department, project, most names and standards repeat down a document's rows (on corpora/, 4
+# distinct documents, 179 texts of 33-64 characters were looked at 2,337 times)
+_ELEMENT_MEMO = 1 << 13
+_ELEMENT_TEXT = 64
 
 
-def _special_texts(texts: Sequence[str], joined: str) -> set[int]:
-    """The indexes of the texts (none empty; `joined` = "|".join(texts)) that need a look of
-    their own (a character or _xHHHH_ to escape, a space at either end, a formula-like start):
-    also a text holding a | itself may be counted (it then gets that look)."""
-    at = [m.start() for m in _ESCAPED_CHAR.finditer(joined)]
-    if "_x" in joined:
-        at += [m.start() for m in _X_ESCAPE.finditer(joined)]
-    at += [m.end() for m in _BEFORE_EDGE.finditer(joined)]  # the next text's first character
-    at += [m.start() - 1 for m in _SPACE_BEFORE.finditer(joined)]  # the text's last character
-    if _FIRST.match(joined):
-        at.append(0)
-    if joined[-1:].isspace():
-        at.append(len(joined) - 1)
-    if not at:
-        return set()
-    if joined.count("|") == len(texts) - 1:  # (no text holds a |: the | before a place is its text's index)
-        return {joined.count("|", 0, i) for i in at}
-    starts = list(accumulate([len(t) + 1 for t in texts], initial=0))
-    return {bisect_right(starts, i) - 1 for i in at}
+def _t_element(text: str) -> bytes | bool:
+    """The <t> element XlsxWriter's constant-memory `_write_cell` writes for a text (escaped, a
+    space kept, `_text_xml`), as UTF-8, as `_row_xml`'s template takes it; False for a text that
+    takes `_text_cell` (formula-like: the quote-prefix format, not on a link; a rich string; longer
+    than _LONG). Found by fast scans (`_NOT_PLAIN`'s parts, a formula-like start), the plain text
+    (most) as it is."""
+    if len(text) > _LONG or text.startswith(FORMULA_START):
+        return False
+    if _ESCAPED_CHAR.search(text) is None and not text[:1].isspace() and not text[-1:].isspace() \
+            and ("_x" not in text or _X_ESCAPE.search(text) is None):
+        return b"<t>%s</t>" % text.encode()
+    xml = _text_xml(text)
+    return False if xml is None else xml.encode()
 
 
-_SPECIAL: dict[str, bool] = {}  # short text -> it needs a look of its own (`_special_flags`)
-# texts kept (up to _SPECIAL_TEXT characters each: under ~2 MiB), then cleared. Up to 64
-# characters: a table's project, a code's explanation, most names and standards repeat down its
-# rows (on corpora/, 4 distinct documents, 179 texts of 33-64 characters were looked at 2,337 times)
-_SPECIAL_MEMO = 1 << 13
-_SPECIAL_TEXT = 64
-
-
-def _special_flags(texts: Sequence[str]) -> tuple[bool, ...]:
-    """Whether each text needs a look of its own (`_special_texts` decided text by text: exactly
-    the texts that need a look, no | to count), as a tuple: the short
-    texts looked up in a bounded memo all at once (a row's document, half, label, codes, unit,
-    operator, department repeat down a document's rows; `_row_xml` takes `_special_texts` under
-    KPISCAN_CLASSIFY_MEMO=0), a text not in it decided and kept."""
-    flags: tuple[bool | None, ...] = tuple(map(_SPECIAL.get, texts))
-    missing = flags.count(None)
-    if not missing:
-        return flags  # type: ignore[return-value]
-    found = list(flags)
+def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
+    """`_t_element` of each text: the short ones looked up in a bounded memo all at once (one
+    map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
+    if not memo:
+        return list(map(_t_element, texts))
+    found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
+    missing = found.count(None)
     k = -1
-    for _ in range(missing):  # (a row's misses are one or two of its dozen texts)
+    for _ in range(missing):
         k = found.index(None, k + 1)
-        found[k] = _special_text(texts[k])
-    return tuple(found)  # type: ignore[arg-type]
-
-
-def _special_text(text: str) -> bool:
-    """_NOT_PLAIN.search(text) or a formula-like start, by its parts, each a fast scan (a search
-    of _NOT_PLAIN's alternatives tries each at every character: ~4x as long on a row's texts)."""
-    special = _ESCAPED_CHAR.search(text) is not None or text[:1].isspace() or text[-1:].isspace() \
-        or text.startswith(FORMULA_START) or "_x" in text and _X_ESCAPE.search(text) is not None
-    if len(text) <= _SPECIAL_TEXT:
-        if len(_SPECIAL) >= _SPECIAL_MEMO:
-            _SPECIAL.clear()
-        _SPECIAL[text] = special
-    return special
+        text = texts[k]
+        found[k] = element = _t_element(text)
+        if len(text) <= _ELEMENT_TEXT:
+            if len(_ELEMENTS) >= _ELEMENT_MEMO:
+                _ELEMENTS.clear()
+            _ELEMENTS[text] = element
+    return found  # type: ignore[return-value]
 
 
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
@@ -529,12 +516,12 @@ class _Shape:
     """A row's shape (fill, link column, type per column): its first and last column, its texts'
     columns (and their getter), the getters of its float and bool values and of its template's
     slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
-    numbered), its templates by special texts and bool values, and the XML of its short special
-    texts (`_text_cell`'s, by column and text: "=", ">=", "<90%" in the 比较 and 指标值 columns
-    of every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
+    numbered), its templates by the texts that take `_text_cell` and bool values, and the cell XML
+    of its short such texts (`_text_cell`'s, UTF-8, by column and text: "=" in the 比较 column of
+    every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
     __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "bools", "numbers", "slots", "templates", "cells", "specials")
+                 "texts", "floats", "bools", "numbers", "slots", "templates", "cells")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
@@ -548,29 +535,12 @@ class _Shape:
         self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
         numbers = [k for k, kind in enumerate(kinds) if kind in (int, float)]
         self.numbers = _getter(numbers)
-        # the template's slots (its texts and numbers in column order) from the row's texts,
-        # encoded, followed by its numbers
+        # the template's slots (its texts and numbers in column order) from the row's texts'
+        # elements (or cells), followed by its numbers
         self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + numbers.index(k)
                               for k, kind in enumerate(kinds) if kind in (str, int, float)])
         self.templates: dict[tuple, list[bytes]] = {}  # _Sheet._template's, UTF-8, split at its NULs
-        self.specials: dict[tuple[bool, ...], tuple[int, ...]] = {}  # _special_flags -> the special texts' columns
-        self.cells: dict[tuple[int, str], str] | None = {} if memo_enabled() else None
-
-    def special(self, texts: tuple[str, ...], memo: bool) -> tuple[int, ...]:
-        """The columns of the row's texts that take `_text_cell` (`_special_flags`, or
-        `_special_texts` without the memo; every text when they are long)."""
-        if sum(map(len, texts)) + len(texts) - 1 > _LONG:  # (the texts joined by |: longer than _LONG)
-            return tuple(self.str_columns)
-        if not memo:
-            found = _special_texts(texts, "|".join(texts))
-            return tuple(self.str_columns[i] for i in sorted(found)) if found else ()
-        flags = _special_flags(texts)
-        special = self.specials.get(flags)
-        if special is None:
-            special = tuple(k for k, f in zip(self.str_columns, flags) if f)
-            if len(self.specials) < _MAX_SHAPES:
-                self.specials[flags] = special
-        return special
+        self.cells: dict[tuple[int, str], bytes] | None = {} if memo_enabled() else None
 
 
 _CELL_MEMO_TEXT = 16  # the longest special text whose cell XML a shape keeps
@@ -590,7 +560,7 @@ class _Sheet:
         self._by_fill: dict[str | None, list] = {}
         self._style_attrs: dict[tuple[str | None, int], list[str]] = {}
         self._shapes: dict[tuple, _Shape] = {}  # _row_xml's row shapes
-        self.memo = memo_enabled()  # _row_xml's texts looked at by _special_flags
+        self.memo = memo_enabled()  # _row_xml's texts' elements kept (_t_elements)
         # the part of a link before '#' -> the relationship target of the first Url made for it
         self._pages: dict[str, str] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
@@ -664,12 +634,12 @@ class _Sheet:
 
     def _row_xml(self, values: list[Any], fill: str | None, link_at: int) -> tuple[bytes, int, int] | None:
         """The cells of a row as `FastWorksheet._write_single_row` (and XlsxWriter's
-        `_write_cell`) would write them after `_cells`/`_link`, with its first and last column;
-        None for a row with anything else (a long text, another type, NaN, a rich string, a
-        format not numbered yet): that row takes the writer's own path. One test of the row's
-        texts together (`_special_texts`) finds the texts that take `_text_cell`; the others go
-        in as they are, through the template of the row's shape (`_Shape`), its special texts
-        and bool values (`_template`)."""
+        `_write_cell`) would write them after `_cells`/`_link`, as UTF-8, with its first and last
+        column; None for a row with anything else (a long text, another type, NaN, a rich string,
+        a format not numbered yet): that row takes the writer's own path. Each text goes in as its
+        <t> element (`_t_elements`: escaped where it needs it, encoded, short ones kept), a text
+        that takes `_text_cell` (formula-like) as its cell, through the template of the row's
+        shape (`_Shape`), those texts and its bool values (`_template`)."""
         kinds = tuple(map(type, values))
         shape = self._shapes.get((fill, link_at, kinds))
         if shape is None:
@@ -684,47 +654,39 @@ class _Sheet:
             return self._row_xml([None if v == "" else v for v in values], fill, link_at)
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
-        special = shape.special(texts, self.memo)
+        elements = _t_elements(texts, self.memo)
+        special: tuple[int, ...] = ()
+        if False in elements:  # (no element equals False but False: bytes never do)
+            special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
+            if not self._special_cells(shape, values, special, elements):
+                return None
         key = (special, shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
             template = self._template(shape, *key).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
-        if special:
-            values = self._special_cells(shape, values, special)  # type: ignore[assignment]
-            if values is None:
-                return None
-            texts = shape.texts(values)
-        # the row as UTF-8 bytes, its texts encoded at once (joined by NULs, which no text the
-        # template takes holds: each would be special, its cell XML escaped); the markup is the
-        # template's, encoded once (a row encoded whole went through the UCS-2 encoder, markup and
-        # all: ~11% of the workbook's rows). The row number into the template first (a tenth of
-        # the row's length; it is kept split at its NULs, joined by the number)
-        encoded: Any = shape.numbers(values)
-        if texts:
-            numbers, encoded = encoded, "\0".join(texts).encode().split(b"\0")
-            if len(encoded) != len(texts):
-                return None  # (a NUL after all: the writer's own path)
-            encoded += numbers
-        return (b"%d" % (self.row + 1)).join(template) % shape.slots(encoded), shape.first, shape.last
+        # the row number into the template first (kept split at its NULs, joined by the number)
+        elements += shape.numbers(values)
+        return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
 
-    def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...]) -> list[Any] | None:
-        """The row's values with each special text's slot holding its `_text_cell` XML (the
-        shape's memo of short ones first); None when one of them takes the writer's own path."""
-        values = list(values)
+    def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...], elements: list) -> bool:
+        """Each special text's element (in `elements`, by its place among the row's texts) replaced
+        by its `_text_cell` XML, UTF-8 (the shape's memo of short ones first); False when one of
+        them takes the writer's own path."""
         cells = shape.cells
         for k in special:
             v = values[k]
             xml = cells.get((k, v)) if cells is not None else None
             if xml is None:
-                xml = self._text_cell(shape, k, v)
-                if xml is None:
-                    return None
+                made = self._text_cell(shape, k, v)
+                if made is None:
+                    return False
+                xml = made.encode()
                 if cells is not None and len(v) <= _CELL_MEMO_TEXT and len(cells) < _MAX_SHAPES:
                     cells[(k, v)] = xml
-            values[k] = xml
-        return values
+            elements[shape.str_columns.index(k)] = xml
+        return True
 
     def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
         """The shape of a row with these types per column; None when a type is not one of the
@@ -738,9 +700,8 @@ class _Sheet:
 
     def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
         """The row's template for `%` with `shape.slots(values)`, a NUL where the row number goes
-        (put in before the slots are filled): %s a text
-        (a special text's slot takes `_text_cell`'s XML whole), %.16G a number, a bool's 是 or
-        nothing written in."""
+        (put in before the slots are filled): %s a text's <t> element (a special text's slot takes
+        `_text_cell`'s XML whole), %.16G a number, a bool's 是 or nothing written in."""
         parts: list[str] = []
         truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
@@ -751,8 +712,8 @@ class _Sheet:
             elif k in special:
                 parts.append(f'<c r="{ref}"%s</c>')
             elif kind is str or kind is bool:
-                text = "%s" if kind is str else "是" if next(truths) else ""
-                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is><t>{text}</t></is></c>')
+                text = "%s" if kind is str else "<t>是</t>" if next(truths) else "<t></t>"
+                parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is>{text}</is></c>')
             else:
                 parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
         return "".join(parts)
@@ -1045,7 +1006,8 @@ class XlsxReport:
         if not self._room(d.n_indicators):
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
-        half_zh, label_name, zh, tail, rows_per_part = HALF_ZH.get, codes.label_name, codes.zh, _tail, self.rows_per_part
+        half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
+        reason_texts = _REASON_TEXTS
         for t in d.tables:
             table = t.table
             link = f"external:{page}#t{table.index}-L"
@@ -1055,10 +1017,13 @@ class XlsxReport:
                     self._open_part()  # one document alone larger than a part
                 found = at.get(i.id or "")  # (t.findings_at(i); most records have none)
                 reasons = i.reasons
+                if reasons:  # (a few codes: their two texts made once per distinct list of them)
+                    key = tuple(reasons)
+                    why = reason_texts.get(key) or _reason_texts(key)
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
                     half_zh(i.period, i.period), label_name(i.label) if i.label else None, i.flagged,
-                    "; ".join(reasons) if reasons else None, "；".join(map(zh, reasons)) if reasons else None,
+                    *(why if reasons else _NO_REASONS),
                     "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
                     "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
