@@ -162,7 +162,7 @@ class Texts:
         words = self.words[i]
         if words is None:
             words = self.words[i] = content_words(self.keys[i])
-        return any(w in clause for w in words)
+        return any(map(clause.__contains__, words))
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
         hit: set[int] = set()
@@ -171,6 +171,11 @@ class Texts:
         grams = bigrams(clause_words)
         need = BIGRAM_SHARE * len(grams)
         in_clause = {clause[i:i + 2] for i in range(len(clause) - 1)}
+        if grams <= in_clause:  # the clause's words are its own (content_words): a text sharing no
+            # bigram with the clause shares none of theirs either, and matches only by a word found in it
+            return [i for i, own in enumerate(self.grams)
+                    if i in hit or (not own.isdisjoint(in_clause)
+                                    and ((grams and len(grams & own) >= need) or self._words_in(i, clause)))]
         return [i for i, own in enumerate(self.grams)
                 if i in hit or (grams and len(grams & own) >= need)
                 or (not own.isdisjoint(in_clause) and self._words_in(i, clause))]  # a text's word in the clause
