@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import regex
 
 from ..constants import DATED_KINDS, FLAGGED_LABELS, HALVES, Label
-from ..layout import level1_of, level2_of, norm
+from ..layout import fill_of, level1_of, level2_of, norm, text_memo
 from ..model import Indicator, TableBlock, Target, assign_ids
 from .findings import Finding, make, merge_same
 from .vocab import mentions, units_of_kind
@@ -42,8 +42,10 @@ def target_of(ind: Indicator, year: int | None) -> Target:
     return parse_value(ind.value, year)
 
 
+@text_memo(fill_of(1 << 13))
 def name_key(name: str) -> str:
-    """A name as compared across halves and rows: NFKC, no whitespace, no trailing punctuation."""
+    """A name as compared across halves and rows: NFKC, no whitespace, no trailing punctuation.
+    A bounded memo of names (both halves of a row print one name, a province repeats them)."""
     return _TRAILING_PUNCT.sub("", norm(name))
 
 
