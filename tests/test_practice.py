@@ -598,6 +598,36 @@ def test_goal_matching_indexed_per_table_is_the_pairwise_rule(corpus_scan):
     assert pairs > 1000
 
 
+def test_goal_clauses_and_bigrams_memoised_per_text_are_the_rules(corpus_scan):
+    """goal_text (each goal text split once, `_clauses`) gives the clauses `split_clauses` gives
+    field by field, the first of each kept, and Texts' bigrams (`text_bigrams`, once per text) are
+    each text's own, on every table and indicator text of corpora/, cold and warm."""
+    from kpiscan.layout import norm
+    from kpiscan.practice import goals
+    from kpiscan.practice.families import rows_by_table
+
+    def clauses(t: TableBlock) -> list[str]:  # the rule, field by field
+        seen: dict[str, None] = {}
+        for f in goals.GOAL_FIELDS:
+            for clause in split_clauses(t.fields.get(f, "")):
+                seen.setdefault(clause, None)
+        return list(seen)
+
+    rows_by = rows_by_table(corpus_scan.indicators)
+    goals._clauses.cache_clear()
+    goals.text_bigrams.cache_clear()
+    stated = texts = 0
+    for _ in range(2):
+        for t in corpus_scan.tables:
+            assert goals.goal_text(t) == clauses(t)
+            stated += bool(clauses(t))
+            keys = [norm(goals.indicator_text(r)) for r in rows_by.get((t.doc, t.index), [])]
+            assert goals.Texts(keys).grams == [{k[i:i + 2] for i in range(len(k) - 1)} for k in keys]
+            texts += len(keys)
+    assert goals._clauses.cache_info().hits > 0 and goals.text_bigrams.cache_info().hits > 0
+    assert stated > 100 and texts > 1000
+
+
 def test_goal_matching_cuts_an_indicator_text_only_when_a_clause_can_hold_its_word(monkeypatch):
     """Texts asks jieba (content_words) for an indicator text's words only for a clause that
     neither has a word in the text nor shares enough bigrams with it, and shares a bigram with

@@ -422,3 +422,20 @@ def test_year_in_name_needs_its_year_mark(corpora):
     assert any(_YEAR_IN_TEXT.findall(n) for n in names)
     for name in names:
         assert _YEAR_IN_TEXT.findall(name) == (_YEAR_IN_TEXT.findall(name) if "年" in name else [])
+
+
+def test_name_key_memoised_is_the_rule_on_every_corpora_name():
+    """name_key (a bounded memo of names) gives each of corpora/'s indicator names, cold and warm,
+    what its rule gives: NFKC, no whitespace, no trailing punctuation."""
+    from pathlib import Path
+
+    import kpiscan
+    from kpiscan.layout import norm
+    from kpiscan.review.checks import _TRAILING_PUNCT, name_key
+
+    names = {i.name for i in kpiscan.scan(Path(__file__).resolve().parents[1] / "corpora", classify=False).indicators}
+    name_key.cache_clear()
+    for _ in range(2):
+        assert {n: name_key(n) for n in names} == {n: _TRAILING_PUNCT.sub("", norm(n)) for n in names}
+    assert name_key.cache_info().hits >= len(names) > 500
+    assert name_key("满意度。") == "满意度" and name_key(" 满 意 度 ") == "满意度"

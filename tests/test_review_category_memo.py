@@ -66,7 +66,7 @@ def test_review_all_asks_the_model_once_per_call(scanned, monkeypatch):
     of a document print many rows alike); every table's findings stay those review_table gives
     it alone, memo on and off."""
     from kpiscan.review import review_all, review_table
-    from kpiscan.review.checks import _distinct_items_class
+    from kpiscan.review.checks import _distinct_items_class, _verdicts
 
     alone = [f.to_dict() for t in scanned.tables for f in review_table(t, scanned.indicators)]
     assert any(f["code"] == "category-mismatch" for f in alone)
@@ -76,11 +76,39 @@ def test_review_all_asks_the_model_once_per_call(scanned, monkeypatch):
     monkeypatch.setattr(cls, "proba", lambda self, items: calls.append(len(items)) or proba(self, items))
     for memo in ("1", "0"):
         monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", memo)
+        _verdicts().clear()  # (review_table's verdicts: kept, the model would not be asked)
         calls.clear()
         together = review_all(scanned.tables, scanned.indicators).findings
         assert [f.to_dict() for f in together] == alone
         assert len(calls) == 1  # one call for every table of the scan
         assert calls[0] < sum(1 for i in scanned.indicators if i.value.strip())  # distinct rows only
+
+
+def test_category_verdicts_kept_per_item_are_suggests(scanned, monkeypatch):
+    """category_hits keeps suggest's verdict of each distinct item (`_verdicts`): a second review
+    of corpora/ asks the model nothing and finds the same, and every kept verdict is the one
+    suggest gives the item's row now (memo on); with KPISCAN_CLASSIFY_MEMO=0 nothing is kept."""
+    from kpiscan.classify.category import suggest
+    from kpiscan.review import review_all
+    from kpiscan.review.checks import _distinct_items_class, _verdicts, category_hits, table_context
+
+    cls = _distinct_items_class()
+    calls: list[int] = []
+    proba = cls.proba
+    monkeypatch.setattr(cls, "proba", lambda self, items: calls.append(len(items)) or proba(self, items))
+    _verdicts().clear()
+    first = [f.to_dict() for f in review_all(scanned.tables, scanned.indicators).findings]
+    assert len(calls) == 1 and any(f["code"] == "category-mismatch" for f in first)
+    again = [f.to_dict() for f in review_all(scanned.tables, scanned.indicators).findings]
+    assert again == first and len(calls) == 1 and _verdicts().hits >= calls[0]
+    asked = {key: r for t in scanned.tables for key, r in table_context(t, scanned.indicators).asked}
+    kept = {key: boxed[0] for key, boxed in _verdicts().entries.items()}
+    assert kept.keys() == asked.keys()
+    assert list(kept.values()) == suggest([(asked[k].ind, asked[k].target) for k in kept])
+    assert any(v is not None for v in kept.values())
+    monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", "0")
+    _verdicts().clear()
+    assert category_hits(list(asked.items())) == kept and len(_verdicts().entries) == 0
 
 
 def test_category_hits_reuse_the_keys_made_for_asked(scanned, monkeypatch):

@@ -73,9 +73,24 @@ def split_clauses(text: str) -> list[str]:
 def goal_text(table: TableBlock) -> list[str]:
     seen: dict[str, None] = {}
     for f in GOAL_FIELDS:
-        for clause in split_clauses(table.fields.get(f, "")):
-            seen.setdefault(clause, None)
+        text = table.fields.get(f)
+        if text:
+            seen.update(dict.fromkeys(_clauses(text)))
     return list(seen)
+
+
+@text_memo(maxsize=1 << 10)
+def _clauses(text: str) -> tuple[str, ...]:
+    """`split_clauses` of a goal text, decided once per distinct text (a bounded memo: a table's
+    two halves usually print the same 总体目标, and a department's projects share some)."""
+    return tuple(split_clauses(text))
+
+
+@text_memo(maxsize=1 << 12)
+def text_bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of a normalised indicator text, made once per distinct text (a
+    bounded memo: "群众满意度", "按时完成率" and the like recur down a province's tables)."""
+    return frozenset([text[i:i + 2] for i in range(len(text) - 1)])
 
 
 @text_memo(maxsize=1 << 14)
@@ -126,7 +141,7 @@ class Texts:
         self.joined = "\n".join(keys)  # norm leaves no whitespace in a text or a word
         self.starts = list(accumulate((len(k) + 1 for k in keys), initial=0))  # and one past the last
         self.words: list[frozenset[str] | None] = [None] * len(keys)  # content_words of each, when cut
-        self.grams = [{k[i:i + 2] for i in range(len(k) - 1)} for k in keys]
+        self.grams = list(map(text_bigrams, keys))
 
     def containing(self, word: str) -> set[int]:
         """The indexes of the texts holding `word`."""
@@ -147,7 +162,7 @@ class Texts:
         words = self.words[i]
         if words is None:
             words = self.words[i] = content_words(self.keys[i])
-        return any(w in clause for w in words)
+        return any(map(clause.__contains__, words))
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
         hit: set[int] = set()
@@ -156,6 +171,11 @@ class Texts:
         grams = bigrams(clause_words)
         need = BIGRAM_SHARE * len(grams)
         in_clause = {clause[i:i + 2] for i in range(len(clause) - 1)}
+        if grams <= in_clause:  # the clause's words are its own (content_words): a text sharing no
+            # bigram with the clause shares none of theirs either, and matches only by a word found in it
+            return [i for i, own in enumerate(self.grams)
+                    if i in hit or (not own.isdisjoint(in_clause)
+                                    and ((grams and len(grams & own) >= need) or self._words_in(i, clause)))]
         return [i for i, own in enumerate(self.grams)
                 if i in hit or (grams and len(grams & own) >= need)
                 or (not own.isdisjoint(in_clause) and self._words_in(i, clause))]  # a text's word in the clause

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import regex
 
 from ..constants import DATED_KINDS, FLAGGED_LABELS, HALVES, Label
-from ..layout import level1_of, level2_of, norm
+from ..layout import fill_of, level1_of, level2_of, norm, text_memo
 from ..model import Indicator, TableBlock, Target, assign_ids
 from .findings import Finding, make, merge_same
 from .vocab import mentions, units_of_kind
@@ -42,8 +42,10 @@ def target_of(ind: Indicator, year: int | None) -> Target:
     return parse_value(ind.value, year)
 
 
+@text_memo(fill_of(1 << 13))
 def name_key(name: str) -> str:
-    """A name as compared across halves and rows: NFKC, no whitespace, no trailing punctuation."""
+    """A name as compared across halves and rows: NFKC, no whitespace, no trailing punctuation.
+    A bounded memo of names (both halves of a row print one name, a province repeats them)."""
     return _TRAILING_PUNCT.sub("", norm(name))
 
 
@@ -362,13 +364,48 @@ def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[An
         return {}
     try:
         from ..classify.category import suggest
+        from ..classify.memo import memo_enabled
     except ImportError:  # the classifier is not installed: nothing to compare with
         return {}
     model = distinct_items_model()
+    hits: dict[tuple[Any, ...], tuple[str, float] | None] = {}
+    todo = distinct
+    memo = _verdicts().of(model.base) if model is not None and memo_enabled() else None
+    if memo is not None:  # suggest's verdicts on the items decided already
+        todo = {}
+        for key, r in distinct.items():
+            boxed = memo.get(key)
+            if boxed is None:
+                todo[key] = r
+            else:
+                hits[key] = boxed[0]
+                memo.hits += 1
+        if not todo:
+            return hits
     if model is not None:  # the Targets' keys made for `asked`: the model's memo looks the items up by them
-        model.target_keys = {id(r.target): key[3] for key, r in distinct.items()}
-    hits = suggest([(r.ind, r.target) for r in distinct.values()], model)
-    return dict(zip(distinct, hits))
+        model.target_keys = {id(r.target): key[3] for key, r in todo.items()}
+    for key, hit in zip(todo, suggest([(r.ind, r.target) for r in todo.values()], model)):
+        hits[key] = hit
+        if memo is not None:
+            memo.put(key, (hit,))
+            memo.misses += 1
+    return hits
+
+
+REVIEW_VERDICTS = 1 << 14  # distinct items whose verdict `category_hits` keeps (~0.3 KiB each with the key)
+
+
+@cache
+def _verdicts() -> Any:
+    """`suggest`'s verdict of each distinct item `category_hits` asked, boxed ((verdict,): None is
+    one), by its key of `Context.asked` (name, value, printed 二级指标, the Target's fields: a
+    province repeats its (name, value) pairs, and the verdict reads nothing else of a row), for
+    the model that decided it; bounded (classify.memo.VerdictMemo), off with KPISCAN_CLASSIFY_MEMO=0.
+    The model's probabilities of an item are the same whenever it is asked (PROBA_MEMO), so its
+    verdict is too: a hit skips the item's probabilities and their reading."""
+    from ..classify.memo import VerdictMemo
+
+    return VerdictMemo(REVIEW_VERDICTS)
 
 
 def check_category_mismatch(ctx: Context) -> list[Finding]:
