@@ -340,7 +340,7 @@ def test_report_workbook_of_corpora_rows_as_xlsxwriter_writes_it(corpora, tmp_pa
     for name, cls in (("fast", xlsx._Sheet), ("slow", _Recording)):
         monkeypatch.setattr(xlsx, "_Sheet", cls)
         xlsx._ELEMENTS.clear()
-        xlsx._REASON_TEXTS.clear()
+        xlsx._reason_texts.cache_clear()
         report = xlsx.XlsxReport(tmp_path / name, page_name)
         for d in docs * 2:
             report.add(d)

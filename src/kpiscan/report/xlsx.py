@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from functools import lru_cache
 from math import isfinite
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -165,18 +166,14 @@ DOC_COLUMNS_TAIL = [("表数 tables", 6, False), ("指标数 indicators", 8, Fal
 PROBLEM_COLUMNS = [("文件 file", 50, True), ("行 line", 6, False), ("问题 problem", 80, True)]
 
 
-_REASON_TEXTS: dict[tuple[str, ...], tuple[str, str]] = {}  # reason codes -> (原因, 原因说明) texts
 _NO_REASONS = (None, None)
 
 
+@lru_cache(maxsize=4096)
 def _reason_texts(reasons: tuple[str, ...]) -> tuple[str, str]:
     """The 原因 and 原因说明 cells of a row's reason codes ("a; b", their Chinese texts joined by
     "；"), kept (a bounded memo: codes are a small vocabulary, a row holds a few of them)."""
-    texts = ("; ".join(reasons), "；".join(map(codes.zh, reasons)))
-    if len(_REASON_TEXTS) >= 4096:
-        _REASON_TEXTS.clear()
-    _REASON_TEXTS[reasons] = texts
-    return texts
+    return "; ".join(reasons), "；".join(map(codes.zh, reasons))
 
 
 def part_name(k: int) -> str:
@@ -1007,7 +1004,6 @@ class XlsxReport:
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
         half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
-        reason_texts = _REASON_TEXTS
         for t in d.tables:
             table = t.table
             link = f"external:{page}#t{table.index}-L"
@@ -1018,8 +1014,7 @@ class XlsxReport:
                 found = at.get(i.id or "")  # (t.findings_at(i); most records have none)
                 reasons = i.reasons
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
-                    key = tuple(reasons)
-                    why = reason_texts.get(key) or _reason_texts(key)
+                    why = _reason_texts(tuple(reasons))
                 row = [
                     i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
                     half_zh(i.period, i.period), label_name(i.label) if i.label else None, i.flagged,
