@@ -2,14 +2,15 @@
 
     python bench/memo_reuse.py CORPUS [--files N] [--sizes 256,1024,4096,16384]
 
-Scans the corpus' files in order in this process (`batch.scan_one`, as a scan's worker does) with
-every bounded memo of kpiscan recorded: each `functools.lru_cache` of a bounded size made while
-kpiscan imports, and the verdict memos (`classify.memo.VerdictMemo.get`). An LRU memo of size c
-hits a call exactly when fewer than c other keys were asked since the key's last call, so one run
-gives every memo's hit rate at every size. Prints per memo its calls, its distinct keys and the
-hit rate at each size: the memo's bound is enough where the rate no longer rises (issue 13, tenth
-round: layout.MEMO_TEXTS). Copies of a corpus (bench_scan.py's, named copy by copy) repeat every
-text a whole copy later; distinct copies (distinct_copies.py) only the layout and values, four
+Scans the corpus' files in order in this process (`batch.scan_one`, as a scan's worker does)
+with every bounded memo of kpiscan recorded: each `functools.lru_cache` of a bounded size made
+while kpiscan imports, and the verdict memos (`classify.memo.VerdictMemo.answers`: each distinct
+key of a call, what the memo looks up). An LRU memo of size c hits a call exactly when fewer
+than c other keys were asked since the key's last call, so one run gives every memo's hit rate
+at every size. Prints per memo its calls, its distinct keys and the hit rate at each size: the
+memo's bound is enough where the rate no longer rises (issue 13, tenth round:
+layout.MEMO_TEXTS). Copies of a corpus (bench_scan.py's, named copy by copy) repeat every text a
+whole copy later; distinct copies (distinct_copies.py) only the layout and values, four
 documents later.
 """
 from __future__ import annotations
@@ -95,14 +96,15 @@ def main() -> None:
     from kpiscan.batch import scan_one
     from kpiscan.classify.memo import VerdictMemo
 
-    get = VerdictMemo.get
+    answers = VerdictMemo.answers
     names: dict[int, str] = {}
 
-    def recorded_get(self: VerdictMemo[Any], key: tuple[object, ...]) -> Any:
-        CALLS[names.get(id(self), f"VerdictMemo@{id(self):x}")].append(key)
-        return get(self, key)
+    def recorded_answers(self: VerdictMemo[Any], keyed: Any, *args: Any) -> Any:
+        keyed = list(keyed)  # what the memo looks up: each distinct key of the call, first-asked order
+        CALLS[names.get(id(self), f"VerdictMemo@{id(self):x}")].extend(dict.fromkeys(key for key, _ in keyed))
+        return answers(self, keyed, *args)
 
-    VerdictMemo.get = recorded_get  # type: ignore[method-assign]
+    VerdictMemo.answers = recorded_answers  # type: ignore[method-assign]
     from kpiscan.classify import verdict_memo
     from kpiscan.classify.category import PROBA_MEMO
 

@@ -9,7 +9,7 @@ import pytest
 
 import kpiscan.classify as classify
 from kpiscan.classify import VerdictMemo, assess
-from kpiscan.classify.item import item_key, item_of
+from kpiscan.classify.item import indicator_key, item_key, item_of
 from kpiscan.model import Indicator
 from kpiscan.values import parse_value
 
@@ -45,8 +45,8 @@ def test_memo_on_and_off_give_the_same_verdicts(monkeypatch):
     hits_before = classify.verdict_memo.hits
     warm = _dicts(assess(inds))
     assert off == cold == warm
-    # the second pass was answered from the memo, item for item
-    assert classify.verdict_memo.hits - hits_before == len(inds)
+    # the second pass was answered from the memo: a hit per distinct item (VerdictMemo.answers)
+    assert classify.verdict_memo.hits - hits_before == len({indicator_key(i) for i in inds})
     # the rows repeat (a row per half): the memo holds fewer entries than there are rows
     assert 0 < len(classify.verdict_memo.entries) < len(inds)
 
@@ -104,3 +104,60 @@ def test_scan_records_are_the_same_with_and_without_the_memo(memo, monkeypatch, 
     monkeypatch.setenv(classify.MEMO_ENV, memo)
     assert [i.to_dict() for i in scan_file(path).indicators] == want
     assert [i.to_dict() for i in scan_file(path).indicators] == want
+
+
+def _answers_of(memo, keyed, scored):
+    """memo.answers with a batch that records what it is asked and answers each item doubled."""
+    def batch(missing):
+        scored.append(dict(missing))
+        return [2 * item for item in missing.values()]
+    return memo.answers(keyed, batch)
+
+
+def test_answers_asks_the_batch_once_for_the_distinct_missing_keys():
+    memo = VerdictMemo(maxsize=10)
+    scored: list[dict] = []
+    keyed = [(("a",), 1), (("b",), 2), (("a",), 1), (("c",), 3), (("b",), 2)]
+    assert _answers_of(memo, keyed, scored) == [2, 4, 2, 6, 4]  # an answer a pair, in order
+    assert scored == [{("a",): 1, ("b",): 2, ("c",): 3}]  # one call, each distinct key once, first-asked order
+    assert (memo.hits, memo.misses) == (0, 3)  # per distinct key: a repeat within the call counts nothing
+    scored.clear()
+    assert _answers_of(memo, [(("c",), 3), (("d",), 4), (("c",), 3), (("a",), 1)], scored) == [6, 8, 6, 2]
+    assert scored == [{("d",): 4}]  # only the key not kept
+    assert (memo.hits, memo.misses) == (2, 4)
+    scored.clear()
+    assert _answers_of(memo, [(("a",), 1), (("a",), 1)], scored) == [2, 2] and scored == []  # no batch call
+    assert (memo.hits, memo.misses) == (3, 4)
+    assert "3 hits / 7 distinct keys a call" in memo.stats()
+    assert _answers_of(memo, [], scored) == [] and scored == [] and (memo.hits, memo.misses) == (3, 4)
+
+
+def test_answers_keeps_none_and_the_kept_form_within_the_bound():
+    memo: VerdictMemo[bytes] = VerdictMemo(maxsize=2)
+    calls: list[list] = []
+
+    def batch(missing):
+        calls.append(list(missing))
+        return [None if item < 0 else [item] for item in missing.values()]
+
+    keep, read = lambda v: repr(v).encode(), lambda b: eval(b.decode())  # noqa: S307 (the test's own reprs)
+    assert memo.answers([(("n",), -1), (("x",), 5), (("n",), -1)], batch, keep, read) == [None, [5], None]
+    assert memo.entries == {("n",): b"None", ("x",): b"[5]"}  # kept as `keep` made them
+    # a kept None is a hit, not asked again; a kept value is read back
+    assert memo.answers([(("n",), -1), (("x",), 5)], batch, keep, read) == [None, [5]]
+    assert len(calls) == 1 and (memo.hits, memo.misses) == (2, 2)
+    # the bound: a third key evicts the least recently used ("n": "x" was asked after it)
+    assert memo.answers([(("x",), 5), (("y",), 7)], batch, keep, read) == [[5], [7]]
+    assert list(memo.entries) == [("x",), ("y",)]
+    # more misses than the bound in one call: every answer given, the last `maxsize` kept
+    assert memo.answers([((k,), k) for k in range(5)], batch, keep, read) == [[k] for k in range(5)]
+    assert list(memo.entries) == [(3,), (4,)]
+
+
+def test_a_memo_of_no_size_keeps_nothing():
+    # KPISCAN_CLASSIFY_MEMO=0: VerdictMemo(0), a memo of the call only (its repeats scored once)
+    memo = VerdictMemo(0)
+    scored: list[dict] = []
+    assert _answers_of(memo, [(("a",), 1), (("a",), 1), (("b",), 2)], scored) == [2, 2, 4]
+    assert _answers_of(memo, [(("a",), 1)], scored) == [2]
+    assert scored == [{("a",): 1, ("b",): 2}, {("a",): 1}] and not memo.entries

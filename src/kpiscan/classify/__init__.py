@@ -125,28 +125,14 @@ def decide(indicators: Sequence[Indicator], year: int | None = None,
     onto its records). Through the memo, an Item is made only for the items not decided before."""
     if not indicators:
         return []
-    memo = None
-    if model is None:
-        model = load_model()
-        # KPISCAN_CLASSIFY_MEMO=0: a memo of this call only (a document's indicators: it prints
-        # one row per half and repeats its targets), so none is looked up from another document
-        memo = verdict_memo.of(model) if memo_enabled() else VerdictMemo()
-    if memo is None:
+    if model is not None:
         return _decided(model, [item_of_indicator(ind, year) for ind in indicators])
-    keys = [indicator_key(ind, year) for ind in indicators]
-    found: list[Decided | None] = []
-    todo: dict[tuple[object, ...], Indicator] = {}  # the misses, each distinct item once
-    for key, ind in zip(keys, indicators):
-        hit = memo.get(key)
-        found.append(hit)
-        if hit is None:
-            todo.setdefault(key, ind)
-    fresh = dict(zip(todo, _decided(model, [item_of_indicator(ind, year) for ind in todo.values()])))
-    for key, d in fresh.items():
-        memo.put(key, d)
-    memo.hits += len(indicators) - len(todo)  # every item not scored here (a repeat in this batch too)
-    memo.misses += len(todo)
-    return [d if d is not None else fresh[key] for d, key in zip(found, keys)]
+    shipped = load_model()
+    # KPISCAN_CLASSIFY_MEMO=0: a memo of this call only (a document's indicators: it prints one row
+    # per half and repeats its targets), so none is looked up from another document
+    memo = verdict_memo.of(shipped) if memo_enabled() else VerdictMemo(0)
+    return memo.answers(((indicator_key(ind, year), ind) for ind in indicators),
+                        lambda todo: _decided(shipped, [item_of_indicator(ind, year) for ind in todo.values()]))
 
 
 def classify_one(name: str, value: str, level2: str | None = None, year: int | None = None) -> Verdict:

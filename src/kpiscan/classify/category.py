@@ -459,25 +459,8 @@ def memo_proba(model: CategoryModel, keyed: Sequence[tuple[tuple[object, ...], I
     PROBA_MEMO unless KPISCAN_CLASSIFY_MEMO=0 (a province repeats its suspect rows; the model scores
     each row on its own, so the same numbers either way). The scan asks one item at a time
     (`_proba_of`), the report's review a table's distinct rows at once (review.checks)."""
-    memo = PROBA_MEMO.of(model) if memo_enabled() else None
-    found: dict[tuple[object, ...], FloatArray] = {}
-    missing: dict[tuple[object, ...], Item] = {}
-    for key, item in keyed:
-        if key in found or key in missing:
-            continue
-        kept = memo.get(key) if memo is not None else None
-        if kept is None:
-            missing[key] = item
-        else:
-            memo.hits += 1  # type: ignore[union-attr]
-            found[key] = proba_row(kept)
-    if missing:
-        for key, p in zip(missing, model.proba(list(missing.values()))):
-            found[key] = p
-            if memo is not None:
-                memo.misses += 1
-                memo.put(key, kept_row(p))
-    return [found[key] for key, _ in keyed]
+    memo = PROBA_MEMO.of(model) if memo_enabled() else VerdictMemo[bytes](0)
+    return memo.answers(keyed, lambda missing: model.proba(list(missing.values())), kept_row, proba_row)
 
 
 def _proba_of(model: CategoryModel, item: Item) -> FloatArray:

@@ -357,39 +357,24 @@ def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[An
     """`suggest` of each distinct key of these (key, row) pairs (`Context.asked`; the two halves
     of a project table, and the tables of a document, print many rows alike), in one call of
     the model; {} when the classifier is not installed."""
-    distinct: dict[tuple[Any, ...], Row] = {}
-    for key, r in asked:
-        distinct.setdefault(key, r)
+    distinct = dict(asked)  # (a key's rows are alike in all the verdict reads)
     if not distinct:
         return {}
     try:
         from ..classify.category import suggest
-        from ..classify.memo import memo_enabled
+        from ..classify.memo import VerdictMemo, memo_enabled
     except ImportError:  # the classifier is not installed: nothing to compare with
         return {}
     model = distinct_items_model()
-    hits: dict[tuple[Any, ...], tuple[str, float] | None] = {}
-    todo = distinct
-    memo = _verdicts().of(model.base) if model is not None and memo_enabled() else None
-    if memo is not None:  # suggest's verdicts on the items decided already
-        todo = {}
-        for key, r in distinct.items():
-            boxed = memo.get(key)
-            if boxed is None:
-                todo[key] = r
-            else:
-                hits[key] = boxed[0]
-                memo.hits += 1
-        if not todo:
-            return hits
-    if model is not None:  # the Targets' keys made for `asked`: the model's memo looks the items up by them
-        model.target_keys = {id(r.target): key[3] for key, r in todo.items()}
-    for key, hit in zip(todo, suggest([(r.ind, r.target) for r in todo.values()], model)):
-        hits[key] = hit
-        if memo is not None:
-            memo.put(key, (hit,))
-            memo.misses += 1
-    return hits
+    # suggest's verdicts on the items decided already (KPISCAN_CLASSIFY_MEMO=0: this call's only)
+    memo = _verdicts().of(model.base) if model is not None and memo_enabled() else VerdictMemo(0)
+
+    def verdicts(todo: dict[tuple[Any, ...], Row]) -> list[tuple[str, float] | None]:
+        if model is not None:  # the Targets' keys made for `asked`: the model's memo looks the items up by them
+            model.target_keys = {id(r.target): key[3] for key, r in todo.items()}
+        return suggest([(r.ind, r.target) for r in todo.values()], model)
+
+    return dict(zip(distinct, memo.answers(distinct.items(), verdicts)))
 
 
 REVIEW_VERDICTS = 1 << 14  # distinct items whose verdict `category_hits` keeps (~0.3 KiB each with the key)
@@ -397,12 +382,13 @@ REVIEW_VERDICTS = 1 << 14  # distinct items whose verdict `category_hits` keeps 
 
 @cache
 def _verdicts() -> Any:
-    """`suggest`'s verdict of each distinct item `category_hits` asked, boxed ((verdict,): None is
-    one), by its key of `Context.asked` (name, value, printed 二级指标, the Target's fields: a
-    province repeats its (name, value) pairs, and the verdict reads nothing else of a row), for
-    the model that decided it; bounded (classify.memo.VerdictMemo), off with KPISCAN_CLASSIFY_MEMO=0.
-    The model's probabilities of an item are the same whenever it is asked (PROBA_MEMO), so its
-    verdict is too: a hit skips the item's probabilities and their reading."""
+    """`suggest`'s verdict of each distinct item `category_hits` asked (None is one: the memo
+    tells a kept None from an absent key), by its key of `Context.asked` (name, value, printed
+    二级指标, the Target's fields: a province repeats its (name, value) pairs, and the verdict
+    reads nothing else of a row), for the model that decided it; bounded
+    (classify.memo.VerdictMemo), off with KPISCAN_CLASSIFY_MEMO=0. The model's probabilities of
+    an item are the same whenever it is asked (PROBA_MEMO), so its verdict is too: a hit skips
+    the item's probabilities and their reading."""
     from ..classify.memo import VerdictMemo
 
     return VerdictMemo(REVIEW_VERDICTS)
