@@ -216,3 +216,36 @@ def test_arrow_arrays_from_buffers_are_pa_arrays_on_random_columns():
            ([(1, 2)], pa.list_(pa.int64())), ([0, 1], pa.bool_())]
     for values, typ in odd:
         assert _arrow_same(values, typ), (typ, values)
+
+
+def test_flat_value_pairs_are_the_csv_and_parquet_rows(scanned):
+    """flat_value_pairs (the report's tabular files: a JSON column's text made once for both)
+    gives flat_values's CSV row and its Parquet row, and that Parquet row (a list of plain items
+    copied without `clean`) is the row of the record cleaned beforehand: on the review of a real
+    scan and on values with floats that are not finite (a JSON column's CSV text keeps NaN, its
+    Parquet text has null), empty JSON values, lists of other items and tuples."""
+    from kpiscan.write import _finite
+
+    result, review = scanned
+    nan, inf = float("nan"), float("inf")
+    findings = [r.to_dict() for r in review.findings]
+    scores = [r.to_dict() for r in review.tables]
+    assert findings and scores
+    odd_findings = [{**findings[0], "lines": [1, inf, 2], "records": ("a", "b"), "points": nan},
+                    {**findings[0], "lines": [True, None], "records": [None, "x", 3]},
+                    {**findings[0], "lines": None, "records": []}, {**findings[0], "lines": [[1.5, nan]]}]
+    odd_scores = [{**scores[0], "criteria": {"a": nan, "b": 1.0}, "deductions": []},
+                  {**scores[0], "criteria": {}, "deductions": [{"code": "x", "points": -inf}]},
+                  {**scores[0], "criteria": nan, "deductions": 0.0}, {**scores[0], "criteria": None, "deductions": (1.0, inf)}]
+    cases = [(Finding, findings + odd_findings), (TableScore, scores + odd_scores),
+             (DocumentScore, [r.to_dict() for r in review.documents]), (Indicator, [r.to_dict() for r in result.indicators])]
+    for cls, dicts in cases:
+        pairs, join, keep = (schema.flat_value_pairs(cls, _finite), schema.flat_values(cls, "join"),
+                             schema.flat_values(cls, "keep", _finite))
+        for d in dicts:
+            want = schema.flat_values(cls, "keep")(_finite(d))
+            assert repr(keep(d)) == repr(want), d
+            assert repr(pairs(d)) == repr((join(d), want)), d
+    texts = schema.flat_value_pairs(TableScore, _finite)(odd_scores[0])
+    column = schema.flat_columns(TableScore).index("criteria")
+    assert (texts[0][column], texts[1][column]) == ('{"a": NaN, "b": 1.0}', '{"a": null, "b": 1.0}')

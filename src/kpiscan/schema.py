@@ -267,35 +267,90 @@ def flat_values(cls: type, lists: str = "keep", clean: Callable[[Any], Any] | No
     """`flat_row`'s values as a tuple, in `flat_columns` order: a compiled function (as `to_dict`;
     the CSV and Parquet writers flatten every record). A value's path of keys is followed
     through dicts only (anything else on the way: None). `clean`: applied to each value read
-    that is not a str, an int or None, before it is flattened (as if to the dict beforehand)."""
+    that is not a str, an int or None, before it is flattened (as if to the dict beforehand), but
+    for a list of only str, int and None items, which `clean` must keep as they are (as
+    write._finite does): such a list is copied without a call."""
+    return _flat_function(cls, ((lists, clean),))  # type: ignore[return-value]
+
+
+@cache
+def flat_value_pairs(cls: type, clean: Callable[[Any], Any]) -> Callable[[dict[str, Any]], tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """(`flat_values(cls, "join")(d)`, `flat_values(cls, "keep", clean)(d)`) of a record in one
+    call: its CSV and Parquet rows. A JSON column's text is made once for both when it is the
+    same for both, as for every value that holds no float that is not finite (JSON's strict
+    encoding, allow_nan=False, takes it); `clean` must keep every finite value as it is (as
+    write._finite does)."""
+    return _flat_function(cls, (("join", None), ("keep", clean)))  # type: ignore[return-value]
+
+
+def _json_pair(v: Any, clean: Callable[[Any], Any], dumps: Callable[[Any], str], strict: Callable[[Any], str]) -> tuple[Any, Any]:
+    """A JSON column's (CSV, Parquet) texts, as flat_values's "join" and "keep" with `clean` make them."""
+    if not v:
+        return None, None  # (clean keeps a falsy value falsy: {} [] 0 0.0 False "")
+    try:
+        text = strict(v)
+    except ValueError:  # a float that is not finite (or a circular value): each as flat_values makes it
+        kept = v if v is None or v.__class__ is str or v.__class__ is int else clean(v)
+        return dumps(v), (dumps(kept) if kept else None)
+    return text, text
+
+
+def _flat_function(cls: type, modes: tuple[tuple[str, Callable[[Any], Any] | None], ...]) -> Callable[[dict[str, Any]], Any]:
+    """flat_values's compiled function for one (lists, clean) mode; for two, flat_value_pairs's."""
     import json
 
     # json.dumps(v, ensure_ascii=False) without making an encoder per call
-    namespace: dict[str, Any] = {"_dumps": json.JSONEncoder(ensure_ascii=False).encode, "_EMPTY": {}, "_clean": clean}
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    namespace: dict[str, Any] = {"_dumps": dumps, "_EMPTY": {}, "_json_pair": _json_pair,
+                                 "_plain": frozenset((str, int, type(None))).issuperset}
+    for k, (_lists, clean) in enumerate(modes):
+        namespace[f"_clean{k}"] = clean
+    if len(modes) == 2:
+        namespace["_strict"] = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     body = ["def flat_values_of(d):"]
     paths: dict[tuple[str, ...], str] = {(): "d"}
-    items = []
-    for _column, path, meta in _flat_plan(cls):
+    items: list[list[str]] = [[] for _ in modes]
+    for column, (_column, path, meta) in enumerate(_flat_plan(cls)):
         for n in range(1, len(path)):  # the nested dicts on the way, once each
             if path[:n] not in paths:
                 name = paths[path[:n]] = f"n{len(paths)}"
                 body += [f"    {name} = {paths[path[:n - 1]]}.get({path[n - 1]!r})",
                          f"    {name} = {name} if isinstance({name}, dict) else _EMPTY"]
-        value = f"{paths[path[:-1]]}.get({path[-1]!r})"
-        if clean is not None:
-            value = f"(v if (v := {value}) is None or v.__class__ is str or v.__class__ is int else _clean(v))"
-        if meta.derived is not None and meta.flat == meta.derived[0]:
-            namespace[f"_derive_{meta.derived[2]}".replace("-", "_")] = _DERIVE[meta.derived[2]]
-            value = f"_derive_{meta.derived[2].replace('-', '_')}({value})"
-        elif meta.type.startswith("list"):
-            value = f'";".join(map(str, {value} or []))' if lists == "join" else f"list({value} or [])"
-        elif meta.type == "json":
-            value = f"(_dumps(v) if (v := {value}) else None)"
-        items.append(value)
-    body.append("    return (" + "".join(f"{x}, " for x in items) + ")")
-    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema flat_values of {cls.__name__}>", "exec"), namespace)
-    fn: Callable[[dict[str, Any]], tuple[Any, ...]] = namespace["flat_values_of"]
+        read = f"{paths[path[:-1]]}.get({path[-1]!r})"
+        derived = meta.derived is not None and meta.flat == meta.derived[0]
+        if len(modes) == 2 and meta.type == "json" and not derived:
+            body.append(f"    j{column} = _json_pair({read}, _clean1, _dumps, _strict)")
+            items[0].append(f"j{column}[0]")
+            items[1].append(f"j{column}[1]")
+            continue
+        for k, (lists, clean) in enumerate(modes):
+            items[k].append(_flat_expr(meta, read, lists, f"_clean{k}" if clean is not None else None, namespace))
+    rows = ["(" + "".join(f"{x}, " for x in row) + ")" for row in items]
+    body.append("    return " + (rows[0] if len(rows) == 1 else f"({rows[0]}, {rows[1]})"))
+    name = "flat_values" if len(modes) == 1 else "flat_value_pairs"
+    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema {name} of {cls.__name__}>", "exec"), namespace)
+    fn: Callable[[dict[str, Any]], Any] = namespace["flat_values_of"]
     return fn
+
+
+def _flat_expr(meta: Col, read: str, lists: str, clean: str | None, namespace: dict[str, Any]) -> str:
+    """The expression of one flat value (`read`: the expression of the value in its dict)."""
+    if clean is not None and meta.type.startswith("list") and lists != "join" and meta.derived is None:
+        # a list of str, int and None items (a finding's lines and records) as it is: one C pass
+        # over its items' types, not `clean` (which keeps every such item) and its copy
+        kept = f"(v if v is None or v.__class__ is str or v.__class__ is int else {clean}(v))"
+        return f"(list(v) if (v := {read}).__class__ is list and _plain(map(type, v)) else list({kept} or []))"
+    value = read
+    if clean is not None:
+        value = f"(v if (v := {value}) is None or v.__class__ is str or v.__class__ is int else {clean}(v))"
+    if meta.derived is not None and meta.flat == meta.derived[0]:
+        namespace[f"_derive_{meta.derived[2]}".replace("-", "_")] = _DERIVE[meta.derived[2]]
+        return f"_derive_{meta.derived[2].replace('-', '_')}({value})"
+    if meta.type.startswith("list"):
+        return f'";".join(map(str, {value} or []))' if lists == "join" else f"list({value} or [])"
+    if meta.type == "json":
+        return f"(_dumps(v) if (v := {value}) else None)"
+    return value
 
 
 # ------------------------------------------------------------------------------------ Parquet, xlsx

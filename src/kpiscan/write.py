@@ -149,6 +149,18 @@ def write_records(dicts: list[dict[str, Any]], cls: type, path: Path, fmt: str) 
     return path
 
 
+def flat_rows(cls: type, dicts: list[dict[str, Any]], formats: Iterable[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """`to_dict()` dicts of one record type as the flat rows of each format's `_Sink` ("csv",
+    "parquet"): for both, each record flattened once (schema.flat_value_pairs: a JSON column's
+    text made once for the two files)."""
+    wanted = set(formats)
+    if wanted == {"csv", "parquet"}:
+        pairs = list(map(schema.flat_value_pairs(cls, _finite), dicts))
+        return {"csv": [p[0] for p in pairs], "parquet": [p[1] for p in pairs]}
+    flat = {"csv": lambda: schema.flat_values(cls, "join"), "parquet": lambda: schema.flat_values(cls, "keep", _finite)}
+    return {fmt: list(map(flat[fmt](), dicts)) for fmt in wanted}
+
+
 PARQUET_ROW_GROUP = 50_000
 
 
@@ -194,6 +206,15 @@ class _Sink:
             self.csv.writerows(defuse_all(flat(r)) for r in records)
         else:
             self.rows.extend(map(flat, records))
+            if len(self.rows) >= PARQUET_ROW_GROUP:
+                self.flush()
+
+    def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Records already flattened for this file (CSV, Parquet: `flat_rows`)."""
+        if self.fmt == "csv":
+            self.csv.writerows(map(defuse_all, rows))
+        else:
+            self.rows.extend(rows)
             if len(self.rows) >= PARQUET_ROW_GROUP:
                 self.flush()
 

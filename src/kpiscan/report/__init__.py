@@ -59,16 +59,19 @@ class ReportWriter:
 
     def add(self, tables: list, indicators: list, review: Review, goals: dict | None = None) -> None:
         """`goals`: the tables' goal clauses as the practice findings matched them (else matched here)."""
+        from ..write import flat_rows
+
         for d in documents(tables, indicators, review, goals):
             self.xlsx.add(d)
             self.html.add(d)
             self.overview.add(d)
-        dicts: dict[str, list[dict]] = {}  # each kind's records as dicts once, for its Parquet and CSV sinks
+        rows: dict[str, dict[str, list]] = {}  # each kind's records flattened once for its Parquet and CSV sinks
         for kind, sink in self.sinks:
-            if kind not in dicts:
-                dicts[kind] = [r.to_dict() for r in getattr(review, kind)]
-            if dicts[kind]:
-                sink.add(dicts[kind])
+            if kind not in rows:
+                dicts = [r.to_dict() for r in getattr(review, kind)]
+                rows[kind] = flat_rows(sink.cls, dicts, [s.fmt for k, s in self.sinks if k == kind]) if dicts else {}
+            if rows[kind]:
+                sink.add_rows(rows[kind][sink.fmt])
         if self.review is not None:
             self.review.findings += review.findings
             self.review.tables += review.tables

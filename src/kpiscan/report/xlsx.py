@@ -463,6 +463,8 @@ def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
     if not memo:
         return list(map(_t_element, texts))
     found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
+    if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
+        return found  # type: ignore[return-value]
     missing = found.count(None)
     k = -1
     for _ in range(missing):
@@ -646,14 +648,14 @@ class _Sheet:
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
         texts = shape.texts(values)
-        if "" in texts:  # an empty text is a blank: the row again without them (only a str equals "";
-            # a str subclass is no common kind, the writer's own path, which blanks it too)
+        if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them (a
+            # str subclass is no common kind, the writer's own path, which blanks it too)
             return self._row_xml([None if v == "" else v for v in values], fill, link_at)
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         elements = _t_elements(texts, self.memo)
         special: tuple[int, ...] = ()
-        if False in elements:  # (no element equals False but False: bytes never do)
+        if not all(elements):  # a special text's False (an element is never empty bytes)
             special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
             if not self._special_cells(shape, values, special, elements):
                 return None
