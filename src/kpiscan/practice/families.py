@@ -31,6 +31,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib.resources import files
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
@@ -345,32 +347,38 @@ class CharTfidf:
 
     @staticmethod
     def _grams(text: str) -> list[str]:
-        text = _WHITE_SPACES.sub(" ", text.lower())
-        return list(text) + [text[i:i + 2] for i in range(len(text) - 1)]
+        """The text's characters, then its pairs of adjacent characters (sklearn's _char_ngrams
+        for (1, 2)): the pairs joined from the characters' list (`map` of `add` over it and
+        itself shifted: no one-character string made again, as iterating a CJK string does)."""
+        grams = list(_WHITE_SPACES.sub(" ", text.lower()))
+        grams += map(add, grams[:-1], grams[1:])  # (both slices copied before the list grows)
+        return grams
 
     def _counts(self, texts: list[str], vocabulary: dict[str, int], grow: bool) -> Csr:
         """CountVectorizer._count_vocab: per text its distinct grams' (index, count), the
-        indices sorted per row (csr_matrix.sort_indices)."""
+        indices sorted per row (csr_matrix.sort_indices). The grams of all the texts at once: new
+        grams numbered in the order they first come (`grow`; else a gram not in `vocabulary` is
+        left out), each gram's number looked up by one `map`, and the (text, number) pairs counted
+        by np.unique, which gives them sorted by text and number."""
         import numpy as np
 
-        indices: list[int] = []
-        values: list[int] = []
-        indptr = [0]
-        for text in texts:
-            counter: dict[int, int] = {}
-            for gram in self._grams(text):
-                j = vocabulary.get(gram)
-                if j is None:
-                    if not grow:
-                        continue
-                    j = vocabulary[gram] = len(vocabulary)
-                counter[j] = counter.get(j, 0) + 1
-            for j in sorted(counter):
-                indices.append(j)
-                values.append(counter[j])
-            indptr.append(len(indices))
-        return Csr(np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.intc),
-                   np.asarray(indptr, dtype=np.intc), (len(texts), len(vocabulary)))
+        grams_of = self._grams
+        per_text = [grams_of(text) for text in texts]
+        grams = [g for text_grams in per_text for g in text_grams]
+        if grow:
+            new = [g for g in dict.fromkeys(grams) if g not in vocabulary]
+            vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+        numbers = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(g) for g in per_text])
+        if not grow:
+            known = numbers >= 0
+            numbers, rows = numbers[known], rows[known]
+        width = max(len(vocabulary), 1)
+        pairs, counts = np.unique(rows * width + numbers, return_counts=True)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pairs // width, minlength=len(texts)), out=indptr[1:])
+        return Csr(counts.astype(np.float32), (pairs % width).astype(np.intc), indptr.astype(np.intc),
+                   (len(texts), len(vocabulary)))
 
     def _weigh(self, matrix: Csr) -> Csr:
         """TfidfTransformer.transform: sublinear tf times idf, each row l2-normalised as
@@ -906,6 +914,17 @@ class _Tally:
         return self.first[i] if self.n[i] else None
 
 
+def _tally_into(into: Counter, counts: dict) -> None:
+    """`into.update(counts)` for a dict of counts (`_Tally.counts`): the same sums, values in the
+    order first seen, without Counter.update's Mapping check and call per key's counts."""
+    if into:
+        get = into.get
+        for value, n in counts.items():
+            into[value] = n + get(value, 0)
+    else:
+        dict.update(into, counts)
+
+
 class LibraryBuilder:
     """Accumulates rows file by file, keeping per (category, key) only counts and the numbers of
     its targets, so a library of any number of documents needs memory for its distinct names and
@@ -1026,7 +1045,7 @@ class LibraryBuilder:
         for code in self.order:
             i, pooled = divmod(code, 2)
             fam = fam_of[i]
-            names[fam].update(self.names.counts(i))
+            _tally_into(names[fam], self.names.counts(i))
             count[fam] += self.rows[pooled][i]
             docs[fam] += self.doc_count[i]  # an upper bound when two keys share a document
         unit_rows: Counter = Counter()
@@ -1036,7 +1055,7 @@ class LibraryBuilder:
             fu = (fam_of[i], unit)
             fu_of.append(fu)
             unit_rows[fu] += self.unit_rows[ku]
-            ops[fu].update(self.ops.counts(ku))
+            _tally_into(ops[fu], self.ops.counts(ku))
         numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
         by_ku = np.frombuffer(self.number_ku, dtype=np.int64) if self.number_ku else np.zeros(0, dtype=np.int64)
         values = np.frombuffer(self.numbers, dtype=np.float64) if self.numbers else np.zeros(0)
