@@ -914,17 +914,6 @@ class _Tally:
         return self.first[i] if self.n[i] else None
 
 
-def _tally_into(into: Counter, counts: dict) -> None:
-    """`into.update(counts)` for a dict of counts (`_Tally.counts`): the same sums, values in the
-    order first seen, without Counter.update's Mapping check and call per key's counts."""
-    if into:
-        get = into.get
-        for value, n in counts.items():
-            into[value] = n + get(value, 0)
-    else:
-        dict.update(into, counts)
-
-
 class LibraryBuilder:
     """Accumulates rows file by file, keeping per (category, key) only counts and the numbers of
     its targets, so a library of any number of documents needs memory for its distinct names and
@@ -1045,7 +1034,7 @@ class LibraryBuilder:
         for code in self.order:
             i, pooled = divmod(code, 2)
             fam = fam_of[i]
-            _tally_into(names[fam], self.names.counts(i))
+            names[fam].update(self.names.counts(i))
             count[fam] += self.rows[pooled][i]
             docs[fam] += self.doc_count[i]  # an upper bound when two keys share a document
         unit_rows: Counter = Counter()
@@ -1055,7 +1044,7 @@ class LibraryBuilder:
             fu = (fam_of[i], unit)
             fu_of.append(fu)
             unit_rows[fu] += self.unit_rows[ku]
-            _tally_into(ops[fu], self.ops.counts(ku))
+            ops[fu].update(self.ops.counts(ku))
         numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
         by_ku = np.frombuffer(self.number_ku, dtype=np.int64) if self.number_ku else np.zeros(0, dtype=np.int64)
         values = np.frombuffer(self.numbers, dtype=np.float64) if self.numbers else np.zeros(0)
