@@ -157,8 +157,13 @@ def flat_rows(cls: type, dicts: list[dict[str, Any]], formats: Iterable[str]) ->
     if wanted == {"csv", "parquet"}:
         pairs = list(map(schema.flat_value_pairs(cls, _finite), dicts))
         return {"csv": [p[0] for p in pairs], "parquet": [p[1] for p in pairs]}
-    flat = {"csv": lambda: schema.flat_values(cls, "join"), "parquet": lambda: schema.flat_values(cls, "keep", _finite)}
-    return {fmt: list(map(flat[fmt](), dicts)) for fmt in wanted}
+    return {fmt: list(map(_flat_values(cls, fmt), dicts)) for fmt in wanted}
+
+
+def _flat_values(cls: type, fmt: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A record's flat values for its CSV file (lists joined) or Parquet file (lists kept, no float
+    that is not finite: null)."""
+    return schema.flat_values(cls, "join") if fmt == "csv" else schema.flat_values(cls, "keep", _finite)
 
 
 PARQUET_ROW_GROUP = 50_000
@@ -192,7 +197,7 @@ class _Sink:
         # schema; Parquet: no float that is not finite (inf, nan: null)
         self.flat: Callable[[dict[str, Any]], tuple[Any, ...]]
         if fmt != "jsonl":
-            self.flat = schema.flat_values(cls, "join") if fmt == "csv" else schema.flat_values(cls, "keep", _finite)
+            self.flat = _flat_values(cls, fmt)
 
     def add(self, records: str | bytes | Iterable[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
@@ -200,18 +205,12 @@ class _Sink:
             return
         if isinstance(records, (str, bytes)):
             records = jsonl_records(records)
-        flat = self.flat
-        if self.fmt == "csv":
-            # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
-            self.csv.writerows(defuse_all(flat(r)) for r in records)
-        else:
-            self.rows.extend(map(flat, records))
-            if len(self.rows) >= PARQUET_ROW_GROUP:
-                self.flush()
+        self.add_rows(map(self.flat, records))
 
-    def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Records already flattened for this file (CSV, Parquet: `flat_rows`)."""
         if self.fmt == "csv":
+            # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
             self.csv.writerows(map(defuse_all, rows))
         else:
             self.rows.extend(rows)
