@@ -64,7 +64,8 @@ def test_memo_bound_is_respected_and_evicts_least_recently_used(monkeypatch):
     memo = VerdictMemo(maxsize=2)
     memo.put(("a",), ("vague", True, (), None))
     memo.put(("b",), ("vague", True, (), None))
-    assert memo.get(("a",)) is not None  # "a" used: "b" is now the least recently used
+    assert memo.answers([(("a",), None)], lambda todo: pytest.fail("a is kept")) == [("vague", True, (), None)]
+    # "a" used: "b" is now the least recently used
     memo.put(("c",), ("vague", True, (), None))
     assert list(memo.entries) == [("a",), ("c",)]
 

@@ -93,13 +93,6 @@ class VerdictMemo(Generic[V]):
                     self.put(key, cast(V, value) if keep is None else keep(value))
         return [cell[0] for cell in asked]
 
-    def get(self, key: Key) -> V | None:
-        """One key's kept value (None when absent: `answers` tells a kept None from an absent key)."""
-        found = self.entries.get(key)
-        if found is not None:
-            self.entries.move_to_end(key)
-        return found
-
     def put(self, key: Key, decided: V) -> None:
         self.entries[key] = decided
         if len(self.entries) > self.maxsize:
