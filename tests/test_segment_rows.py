@@ -77,3 +77,47 @@ def test_end_text_tries_its_patterns_only_where_they_can_start(docs):
         )
         assert seg.is_end_text(text) == want, text
     assert seg.is_end_text("附件2:清单") and seg.is_end_text("三、其他") and not seg.is_end_text("备注")
+
+
+# The per-row patterns segment matches with `re` (fifteenth round), and the `regex` patterns they
+# replaced: the same matches wherever Python knows the characters (every cell of corpora/ and the
+# layout fixtures, and every code point in the place each pattern's classes read it).
+_WAS_REGEX = {
+    "_NUMBER": r"^[-+]?\d[\d,，]*(\.\d+)?$",
+    "_FILL_DATE": r"^\d{8,14}$",
+    "_TABLE_YEAR": r"^[(（]?(20\d\d)[)）]?年度?[)）]?$",
+    "_SECTION_HEADING": r"^(#{1,6}\s|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)",
+    "_CAPTION_COLON": r"^([^:：]{2,16})[:：]\s*(\S.*)$",
+}
+
+
+def _groups(m):
+    return None if m is None else (m.group(0), m.groups())
+
+
+def test_the_per_row_re_patterns_match_as_the_regex_ones_did(docs):
+    import sys
+
+    import regex
+
+    from kpiscan.layout import norm
+
+    cells = {c for doc in docs for line in doc.lines for c in (line.text, *line.cells)}
+    texts = cells | {norm(c) for c in cells} | {"(2024年度)", "（2024）年度", "20240302171549", "-1,234.5", "## 一、", "第二部分"}
+    every = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    # \s and \S: every code point after a caption's colon and after a heading's #; \d: every digit
+    # Python reads (str.isdecimal), where the newer tables of regex may know more
+    probes = {
+        "_CAPTION_COLON": [f"项目名称：{c}x" for c in every] + [f"项目名称：{c}" for c in every],
+        "_SECTION_HEADING": [f"#{c}概述" for c in every],
+        "_NUMBER": [f"1{c}5" for c in every if c.isdecimal()] + [f"{c}.{c}" for c in every if c.isdecimal()],
+        "_FILL_DATE": [f"2024030{c}" for c in every if c.isdecimal()],
+        "_TABLE_YEAR": [f"(202{c}年度)" for c in every if c.isdecimal()],
+    }
+    for name, pattern in _WAS_REGEX.items():
+        was, now = regex.compile(pattern), getattr(seg, name)
+        assert now.__class__.__module__ == "re", name  # the cheap call, not the regex module's
+        for text in [*texts, *probes[name]]:
+            assert _groups(now.match(text)) == _groups(was.match(text)), (name, text)
+    assert seg._CAPTION_COLON.match("项目名称：\u3000聘用律师费").group(2) == "聘用律师费"
+    assert seg._CAPTION_COLON.match("项目名称：\x1c聘用").group(2) == "\x1c聘用"  # not White_Space (re's \s holds it)

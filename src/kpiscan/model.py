@@ -61,14 +61,19 @@ _set_number, _set_text, _set_cells, _set_page, _set_confidence = (
 class _LineDraft:
     """A Line's slots in Line's order, without the frozen guard: `new_line` fills one with plain
     slot stores (a frozen class's own stores go through a descriptor call each), then makes it
-    the Line it holds (the same layout: CPython lets an object's class change between the two)."""
+    the Line it holds (the same layout: CPython lets an object's class change between the two).
+    No __init__: `new_line` makes it bare (`object.__new__`) and stores the slots in its own frame
+    (an __init__ was a second Python frame a line, through type_call's slot_tp_init)."""
 
     __slots__ = ("number", "text", "cells", "page", "confidence")
+    number: int
+    text: str
+    cells: tuple[str, ...]
+    page: int | None
+    confidence: float | None
 
-    def __init__(
-        self, number: int, text: str, cells: tuple[str, ...], page: int | None, confidence: float | None
-    ) -> None:
-        self.number, self.text, self.cells, self.page, self.confidence = number, text, cells, page, confidence
+
+_bare_draft = object.__new__  # _bare_draft(_LineDraft): a draft with no slot set yet
 
 
 def new_line(
@@ -77,7 +82,12 @@ def new_line(
     """`Line(number, text, cells, page, confidence)`, the same frozen Line, made at less than half
     the instructions: a reader makes one per source row (read.text: ~4% of a copy's scan went to
     Line.__init__). tests/test_read_text.py checks the two alike on every line of corpora/."""
-    line = _LineDraft(number, text, cells, page, confidence)
+    line = _bare_draft(_LineDraft)
+    line.number = number
+    line.text = text
+    line.cells = cells
+    line.page = page
+    line.confidence = confidence
     line.__class__ = Line  # type: ignore[assignment]
     return line  # type: ignore[return-value]
 
