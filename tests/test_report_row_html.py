@@ -127,6 +127,12 @@ def test_esc_is_markupsafe_escape(text):
     assert html.esc(text) == str(escape(text))
 
 
+@pytest.mark.parametrize("amount", [None, 0, 3, -1234.5, 0.001, 1e20, float("nan"), float("inf"), float("-inf")])
+def test_money_has_nothing_to_escape(amount):
+    """funds_html writes money's text unescaped: it must be what the template's autoescape wrote."""
+    assert html.esc(html.money(amount)) == html.money(amount)
+
+
 def test_findings_html_same_bytes_as_the_template(scanned):
     from dataclasses import replace as copy
 

@@ -319,14 +319,19 @@ def _period_span(period: str) -> str:
 def fields_html(pairs: list[tuple[str, object]]) -> Markup:
     """The rows of a table's field list (项目名称 …, 项目概况 …): `<tr><th>key</th><td>value</td></tr>`
     each, one join (as templates/doc.html's loop wrote them)."""
-    return Markup("".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs))
+    return Markup("".join(f"{_field_head(k)}{esc(v)}</td></tr>" for k, v in pairs))
+
+
+@lru_cache(maxsize=256)  # the field names: HEADER_KEYS, TEXT_KEYS, 预算年度
+def _field_head(key: str) -> str:
+    return f"<tr><th>{esc(key)}</th><td>"
 
 
 def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
     """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
     cell = '<td class="n">{}</td>'.format
-    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(esc(money(impl))) if with_impl else ''}"
-                          f"{cell(esc(money(annual)))}</tr>" for name, impl, annual in funds))
+    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(money(impl)) if with_impl else ''}"  # (digits, "," and ".":
+                          f"{cell(money(annual))}</tr>" for name, impl, annual in funds))  # nothing to escape)
 
 
 def clauses_html(clauses: list[dict]) -> Markup:
