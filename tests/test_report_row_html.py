@@ -98,24 +98,39 @@ def render(block, table, rows, halves, findings=(), **view):
     return env.from_string(block).render(table=table, t={"rows": rows, "halves": halves, "findings": list(findings), **view})
 
 
-def test_tbody_html_same_bytes_as_the_template(scanned):
-    table = scanned.tables[0]
+@pytest.mark.parametrize("which", ["first", "two halves"])
+def test_tbody_html_same_bytes_as_the_template(scanned, which):
+    both = {"implementation", "annual"}
+    table = scanned.tables[0] if which == "first" else next(
+        t for t in scanned.tables if {i.period for i in scanned.indicators if i.table == t.index} >= both)
     mine = [i for i in scanned.indicators if i.table == table.index]
     assert len(mine) > 10 and any(i.label for i in mine) and any(i.reasons for i in mine)
     # what corpora/ does not print: a page, a printed name, characters to escape, a missing half
     odd = [replace(mine[0], name='<b>"A&B"</b>', name_raw="原'印'", page=3, value="≥<95>%"), *mine[1:]]
+    if which == "two halves":  # a row whose halves differ in label and reasons (their order on the row)
+        k = next(k for k, i in enumerate(odd) if k and i.line == odd[0].line)
+        odd[0] = replace(odd[0], label="vague", reasons=["R-b", "R-a"], flagged=True)
+        odd[k] = replace(odd[k], label="quantitative", reasons=["R-a", "R-c"], flagged=False)
     for inds in (mine, odd, [i for i in odd if i.period == "annual"]):
-        rows = html.grid(type("T", (), {"indicators": inds, "codes_of": lambda self, i: ["E-x&<", "W1"][: i.line % 3]})())
+        coded = {i.id: ["E-x&<", "W1"][: i.line % 3] for i in inds}
+        rows = html.grid(type("T", (), {"indicators": inds, "codes_by_record": lambda self, coded=coded: coded})())
+        assert any(r.codes for r in rows) and (any(len(r.halves) == 2 for r in rows) or inds is not mine or which == "first")
         for halves in (["implementation", "annual"], ["annual"]):
             old = render(OLD_ROW_BLOCK, table, rows, halves)
             assert render(NEW_ROW_BLOCK, table, rows, halves) == old
-            assert "&lt;b&gt;&#34;A&amp;B&#34;" in old or inds is mine
+            assert "&lt;b&gt;&#34;A&amp;B&#34;" in old or inds is mine or odd[0].period not in halves or odd[0] not in inds
 
 
 @pytest.mark.parametrize("text", ["", "绩效目标", '<b>"A&B"</b>', "原'印'", "≥<95>%&amp;", 95, None, 2.5])
 def test_esc_is_markupsafe_escape(text):
     from markupsafe import escape
     assert html.esc(text) == str(escape(text))
+
+
+@pytest.mark.parametrize("amount", [None, 0, 3, -1234.5, 0.001, 1e20, float("nan"), float("inf"), float("-inf")])
+def test_money_has_nothing_to_escape(amount):
+    """funds_html writes money's text unescaped: it must be what the template's autoescape wrote."""
+    assert html.esc(html.money(amount)) == html.money(amount)
 
 
 def test_findings_html_same_bytes_as_the_template(scanned):

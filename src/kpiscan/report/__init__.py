@@ -174,12 +174,17 @@ class PartSpool:
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / f".kpiscan-report-parts.{os.getpid()}.tmp"
         self.fh = self.path.open("w+b")
+        # one pickler for every part, its memo cleared after each (a part is read back alone): a
+        # new one per part grew its memo's table from empty again, zeroed at each doubling
+        self.pickler = pickle.Pickler(self.fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pickler.dispatch_table = _by_fields()  # type: ignore[assignment]
 
     def write(self, result: Any) -> int:
         at = self.fh.tell()
-        pickler = pickle.Pickler(self.fh, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _by_fields()  # type: ignore[assignment]
-        pickler.dump((result.tables, _Records(result.indicators)))
+        try:
+            self.pickler.dump((result.tables, _Records(result.indicators)))
+        finally:
+            self.pickler.clear_memo()
         return at
 
     def results(self) -> Iterable[Any]:

@@ -53,9 +53,10 @@ class TableFacts:
         """The findings about this indicator record (this half of this row)."""
         return self.at.get(ind.id or "", [])
 
-    def codes_of(self, ind: Indicator) -> list[str]:
-        found = self.at.get(ind.id or "")  # most records have none
-        return list(dict.fromkeys(f.code for f in found)) if found else []
+    def codes_by_record(self) -> dict[str, list[str]]:
+        """The distinct finding codes about each record with a finding, by its id (a page asks
+        it of every record: one entry per record found, not a call per record)."""
+        return {record: list(dict.fromkeys(f.code for f in found)) for record, found in self.at.items() if found}
 
 
 @dataclass

@@ -164,74 +164,143 @@ def _code_span(code: str) -> str:
     return f'<span class="code" title="{_tip(code, "finding")}">{esc(code)}</span> '
 
 
-_EMPTY_HALF = '<td class="empty"></td><td class="empty"></td><td class="empty"></td>'
+# A page is written as UTF-8 bytes: its indicator rows' markup is bytes templates here (ASCII, never
+# encoded), each text escaped and encoded once into them, and the rest (the frame, a table's head
+# and findings) encoded a piece at a time. A str page made the UTF-8 encoder walk every character of
+# the markup too (~16% of the pages' work at 16 distinct copies) and the joins widen it to UCS-2.
+_EMPTY_HALF = b'<td class="empty"></td><td class="empty"></td><td class="empty"></td>'
+_ROW = ('      <tr id="%s%d" class="ind%s" data-labels="%s" data-level2="%s" data-codes="%s">\n'
+        '        <td class="line"><a href="#%s%d">%d</a>%s</td>\n'
+        '        <td class="cat%s"><span>%s</span></td>\n'
+        '        <td class="cat%s"><span>%s</span></td>\n').encode()
+_HALF = ('          <td class="name%s">%s%s</td>\n'
+         '          <td class="value%s">%s%s</td>\n'
+         '          <td class="why">%s</td>\n').encode()
+_RAW = '<div class="muted">印作 %s</div>'.encode()
+_ON_PAGE = '<div class="muted">第%d页</div>'.encode()
+_CSS = {(False, False): b"", (False, True): b" noted", (True, False): b" weak", (True, True): b" weak"}
 
 
-def _row(out: list[str], table: int, row: GridRow, halves: list[str]) -> None:
-    """Appends one printed row of a document page's indicator table to `out` (see tbody_html)."""
-    e = _escape_str  # for marks' joins (str); a record's fields through esc (any type)
-    anchor = f"t{table}-L{row.line}"
-    present = row.halves
-    weak, noted, labels, all_codes, page = row.marks()
-    css = " weak" if weak else (" noted" if noted else "")
-    on_page = f'<div class="muted">第{page}页</div>' if page else ""
-    level2 = esc(row.level2)  # (printed twice)
-    out.append(f'      <tr id="{anchor}" class="ind{css}" data-labels="{e(labels)}" '
-               f'data-level2="{level2}" data-codes="{e(all_codes)}">\n'
-               f'        <td class="line"><a href="#{anchor}">{row.line}</a>{on_page}</td>\n'
-               f'        <td class="cat{"" if row.show_level1 else " rep"}"><span>{esc(row.level1)}</span></td>\n'
-               f'        <td class="cat{"" if row.show_level2 else " rep"}"><span>{level2}</span></td>\n')
+@lru_cache(maxsize=4096)  # the spans above, as UTF-8
+def _label_span_b(label: str) -> bytes:
+    return _label_span(label).encode()
+
+
+@lru_cache(maxsize=4096)
+def _reason_span_b(reason: str) -> bytes:
+    return _reason_span(reason).encode()
+
+
+@lru_cache(maxsize=4096)
+def _code_span_b(code: str) -> bytes:
+    return _code_span(code).encode()
+
+
+def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: list[str]) -> None:
+    """Appends one printed row of a document page's indicator table to `out` (see tbody_html), as
+    UTF-8. One pass over the row's halves makes both what GridRow.marks gives (in the same order:
+    the halves as the table lists their records, reasons before finding codes) and each half's
+    cells; a record's texts (str fields) escaped by markupsafe's own function and encoded, each once."""
+    e = _escape_str
+    weak = noted = False
+    page = None
+    labels: list[str] = []
+    found: list[str] = []  # a row holds a few reasons and codes: a list is the cheapest set
+    coded: list[str] = []
+    cells: dict[str, bytes] = {}
+    codes_of = row.codes
+    for h, ind in row.halves.items():
+        label, reasons, codes = ind.label, ind.reasons, codes_of.get(h)
+        if ind.flagged:
+            weak, flagged = True, b" flagged"
+        else:
+            flagged = b""
+        page = page or ind.page
+        if label and label not in labels:
+            labels.append(label)
+        if reasons:
+            for r in reasons:
+                if r not in found:
+                    found.append(r)
+            why = b"".join(map(_reason_span_b, reasons))
+        else:
+            why = b""
+        if codes:
+            noted = True
+            coded += codes
+            why += b"".join(map(_code_span_b, codes))
+        raw = ind.name_raw
+        cells[h] = _HALF % (flagged, e(ind.name).encode(), _RAW % e(raw).encode() if raw else b"",
+                            flagged, e(ind.value).encode(), _label_span_b(label) if label else b"", why)
+    for c in coded:
+        if c not in found:
+            found.append(c)
+    line = row.line
+    level2 = e(row.level2).encode()  # (printed twice)
+    out.append(_ROW % (anchor_at, line, _CSS[weak, noted], e(" ".join(labels)).encode(), level2,
+                       e(" ".join(found)).encode(), anchor_at, line, line, _ON_PAGE % page if page else b"",
+                       b"" if row.show_level1 else b" rep", e(row.level1).encode(),
+                       b"" if row.show_level2 else b" rep", level2))
+    get = cells.get
     for h in halves:
-        ind = present.get(h)
-        if not ind:
-            out.append(_EMPTY_HALF)
-            continue
-        flagged = " flagged" if ind.flagged else ""
-        raw = f'<div class="muted">印作 {esc(ind.name_raw)}</div>' if ind.name_raw else ""
-        codes = row.codes.get(h)
-        out.append(f'          <td class="name{flagged}">{esc(ind.name)}{raw}</td>\n'
-                   f'          <td class="value{flagged}">{esc(ind.value)}{_label_span(ind.label) if ind.label else ""}</td>\n'
-                   f'          <td class="why">{"".join(map(_reason_span, ind.reasons)) if ind.reasons else ""}'
-                   f'{"".join(map(_code_span, codes)) if codes else ""}</td>\n')
-    out.append("      </tr>\n")
+        out.append(get(h, _EMPTY_HALF))
+    out.append(b"      </tr>\n")
 
 
 def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
     """The <tbody> of a document page's indicator table, the same bytes templates/doc.html's row
     loop wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python with
     one join per table instead of a template run per cell (the pages' largest cost at scale)."""
-    out: list[str] = []
+    out: list[bytes] = []
     _tbody(out, table, rows, halves)
-    return Markup("".join(out))
+    return Markup(b"".join(out).decode())
 
 
-def _tbody(out: list[str], table: int, rows: list[GridRow], halves: list[str]) -> None:
-    out.append("<tbody>\n")
+def _tbody(out: list[bytes], table: int, rows: list[GridRow], halves: list[str]) -> None:
+    out.append(b"<tbody>\n")
+    anchor_at = f"t{table}-L".encode()
     for row in rows:
-        _row(out, table, row, halves)
-    out.append("    </tbody>")
+        _row(out, anchor_at, row, halves)
+    out.append(b"    </tbody>")
 
 
 def findings_html(table: int, findings: list) -> Markup:
     """A table's findings list on its document page (or its "no findings" line), the same bytes
     templates/doc.html's findings loop wrote, made in Python with one join (a page prints
     hundreds of findings; the template ran ~25 steps for each)."""
-    out: list[str] = []
+    out: list[bytes] = []
     _findings(out, table, findings)
-    return Markup("".join(out))
+    return Markup(b"".join(out).decode())
 
 
-def _findings(out: list[str], table: int, findings: list) -> None:
+_NO_FINDINGS = '<p class="muted">无发现 · no findings</p>'.encode()
+_FINDING = ('%s%s\n%s      <span class="lines">%s</span>\n'
+            '      <span class="muted">−%g</span></li>\n').encode()  # %g prints nothing to escape
+_LINE_LINK = b'<a href="#%s%d">%d</a>'
+
+
+def _findings(out: list[bytes], table: int, findings: list) -> None:
+    """findings_html's pieces, as UTF-8 (see _row)."""
     if not findings:
-        out.append('<p class="muted">无发现 · no findings</p>')
+        out.append(_NO_FINDINGS)
         return
-    out.append(f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n')
+    out.append(f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n'.encode())
+    e, link = _escape_str, f"t{table}-L".encode()
     for f in findings:
-        lines = ", ".join(f'<a href="#t{table}-L{line}">{line}</a>' for line in map(esc, f.lines))
-        out.append(f'{_finding_head(f.severity, f.criterion, f.code)}{esc(f.message)}\n'
-                   f'{_period_span(f.period) if f.period else ""}      <span class="lines">{lines}</span>\n'
-                   f'      <span class="muted">−{"%g" % f.points}</span></li>\n')  # %g prints nothing to escape
-    out.append("  </ul>")
+        out.append(_FINDING % (_finding_head_b(f.severity, f.criterion, f.code), e(f.message).encode(),
+                               _period_span_b(f.period) if f.period else b"",
+                               b", ".join([_LINE_LINK % (link, line, line) for line in f.lines]), f.points))
+    out.append(b"  </ul>")
+
+
+@lru_cache(maxsize=4096)
+def _finding_head_b(severity: str, criterion: str, code: str) -> bytes:
+    return _finding_head(severity, criterion, code).encode()
+
+
+@lru_cache(maxsize=64)
+def _period_span_b(period: str) -> bytes:
+    return _period_span(period).encode()
 
 
 @lru_cache(maxsize=4096)  # severities, criteria and finding codes are a small vocabulary
@@ -250,14 +319,19 @@ def _period_span(period: str) -> str:
 def fields_html(pairs: list[tuple[str, object]]) -> Markup:
     """The rows of a table's field list (项目名称 …, 项目概况 …): `<tr><th>key</th><td>value</td></tr>`
     each, one join (as templates/doc.html's loop wrote them)."""
-    return Markup("".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in pairs))
+    return Markup("".join(f"{_field_head(k)}{esc(v)}</td></tr>" for k, v in pairs))
+
+
+@lru_cache(maxsize=256)  # the field names: HEADER_KEYS, TEXT_KEYS, 预算年度
+def _field_head(key: str) -> str:
+    return f"<tr><th>{esc(key)}</th><td>"
 
 
 def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
     """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
     cell = '<td class="n">{}</td>'.format
-    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(esc(money(impl))) if with_impl else ''}"
-                          f"{cell(esc(money(annual)))}</tr>" for name, impl, annual in funds))
+    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(money(impl)) if with_impl else ''}"  # (digits, "," and ".":
+                          f"{cell(money(annual))}</tr>" for name, impl, annual in funds))  # nothing to escape)
 
 
 def clauses_html(clauses: list[dict]) -> Markup:
@@ -333,18 +407,23 @@ _LINE = attrgetter("line")
 
 
 def grid(t: TableFacts) -> list[GridRow]:
+    """The table's printed rows in line order, each with its halves' records and the finding codes
+    on each half (a half without a finding has no entry in `codes`)."""
     rows: list[GridRow] = []
     open_by_line: dict[int, GridRow] = {}
-    codes_of = t.codes_of
+    coded = t.codes_by_record()
     for ind in t.indicators:
         line, period = ind.line, ind.period
         row = open_by_line.get(line)
+        codes = coded.get(ind.id or "") if coded else None
         if row is None or period in row.halves:
-            row = open_by_line[line] = GridRow(line, ind.level1, ind.level2, {period: ind}, {period: codes_of(ind)})
+            row = open_by_line[line] = GridRow(line, ind.level1, ind.level2, {period: ind},
+                                               {period: codes} if codes else {})
             rows.append(row)
         else:
             row.halves[period] = ind
-            row.codes[period] = codes_of(ind)
+            if codes:
+                row.codes[period] = codes
     rows.sort(key=_LINE)
     previous: list[GridRow | None] = [None, *rows]
     for prev, row in zip(previous, rows):
@@ -368,13 +447,19 @@ def tables_html(tables: list[dict], collapsed: bool) -> Markup:
     indicator rows, findings; `tables`: _table_view's), the same bytes as templates/doc.html's
     table loop wrote, made in Python (the loop's attribute look-ups and escapes cost about as much
     as the rows). HtmlReport.add joins the sections' pieces into the page itself (_SECTIONS)."""
-    out: list[str] = []
+    out: list[bytes] = []
     _sections(out, tables, collapsed)
-    return Markup("".join(out))
+    return Markup(b"".join(out).decode())
 
 
-def _sections(out: list[str], tables: list[dict], collapsed: bool) -> None:
+_TABLE_END = '\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  '.encode()
+
+
+def _sections(put: list[bytes], tables: list[dict], collapsed: bool) -> None:
+    """tables_html's pieces, as UTF-8: a table's head encoded in one piece, its rows and findings
+    as _tbody and _findings make them."""
     for t in tables:
+        out: list[str] = []
         table, score, halves = t["table"], t["score"], t["halves"]
         index, flagged = esc(table.index), t["n_flagged"]
         out.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
@@ -408,10 +493,11 @@ def _sections(out: list[str], tables: list[dict], collapsed: bool) -> None:
         out.append('\n  <table class="indicators">\n    <thead>\n'
                    '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n'
                    f'{half_heads(halves) if halves else ""}</tr>\n      <tr>{half_columns(halves)}</tr>\n    </thead>\n    ')
-        _tbody(out, table.index, t["rows"], halves)
-        out.append('\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  ')
-        _findings(out, table.index, t["findings"])
-        out.append("\n</details>\n</section>\n")
+        put.append("".join(out).encode())
+        _tbody(put, table.index, t["rows"], halves)
+        put.append(_TABLE_END)
+        _findings(put, table.index, t["findings"])
+        put.append(b"\n</details>\n</section>\n")
 
 
 def options_html(values: list[str], kind: str) -> Markup:
@@ -553,10 +639,11 @@ class HtmlReport:
                                          tables_html=_sections_here)
         head, here, tail = frame.rpartition(_SECTIONS)  # nothing the document holds comes after it
         assert here, "templates/doc.html prints tables_html"
-        out = [head]
+        out = [head.encode()]
         _sections(out, tables, collapsed)
-        out.append(tail)
-        path.write_text("".join(out), encoding="utf-8")
+        out.append(tail.encode())
+        page = b"".join(out)
+        path.write_bytes(page if os.linesep == "\n" else page.replace(b"\n", os.linesep.encode()))  # as write_text
         self.pages.append(path.name)
         if d.score is not None:
             pickle.dump(d.score, self.spool, protocol=pickle.HIGHEST_PROTOCOL)

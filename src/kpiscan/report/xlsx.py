@@ -300,8 +300,9 @@ class FastWorksheet(Worksheet):
         if row > self.dim_rowmax:  # type: ignore[has-type]
             self.dim_rowmax = row
         self.previous_row = row
-        self.pending.append(b'<row r="%d">%s</row>' % (row + 1, cells_xml))
-        if len(self.pending) >= 32:
+        pending = self.pending
+        pending += (b'<row r="%d">' % (row + 1), cells_xml, b"</row>")  # (not copied into one first)
+        if len(pending) >= 96:  # 32 rows
             self._flush_rows()
 
     def _put_row_xml(self, row: int, first: int, last: int, cells: bytes) -> None:
