@@ -184,3 +184,30 @@ def test_category_word_features_test_only_the_words_a_text_can_hold():
                 votes[f"{field}_votes={level2}"] = votes.get(f"{field}_votes={level2}", 0.0) + 1.0
         assert {k: v for k, v in feats.items() if k.startswith(("kind_votes=", "unit_votes="))} == votes
     assert sum(1 for name, value in texts if category._word_features(name, value)) > len(words)
+
+
+def test_tfidf_entries_of_repeated_texts_are_each_texts_own():
+    """A batch that repeats texts (a document's values) has each distinct text's entries made once
+    and copied to its rows: the same (row, column, value) arrays, bit for bit, as the texts
+    scored one at a time and as a batch without repeats, for both character blocks."""
+    model = category.load_category_model().linear
+    texts = ["≥95%", "100%", "按时完成", "≥95%", "", "按时完成", "新建道路12公里", "100%", "≥95%", "zz"]
+    blocks = [b for b in model.blocks if b.kind == "tfidf"]
+    assert len(blocks) == 2
+    for block in blocks:
+        rows, cols, data = block.entries(texts, model.words)
+        assert len(np.unique(rows)) < len(rows)  # rows with several entries, texts repeated
+        for k, text in enumerate(texts):
+            one_rows, one_cols, one_data = block.entries([text], model.words)
+            assert np.array_equal(one_rows, np.zeros(len(one_rows), dtype=one_rows.dtype))
+            mine = rows == k
+            assert np.array_equal(cols[mine], one_cols) and np.array_equal(data[mine], one_data)
+            assert cols[mine].tobytes() == one_cols.tobytes() and data[mine].tobytes() == one_data.tobytes()
+        once = list(dict.fromkeys(texts))
+        d_rows, d_cols, d_data = block.entries(once, model.words)
+        first = [texts.index(t) for t in once]
+        assert [list(cols[rows == k]) for k in first] == [list(d_cols[d_rows == j]) for j in range(len(once))]
+        assert np.all(np.diff(rows) >= 0)  # sorted by row (then column within a row, as before)
+    proba = model.proba([category.item_of("指标", t) for t in texts])
+    single = np.vstack([model.proba([category.item_of("指标", t)]) for t in texts])
+    assert np.array_equal(proba, single)

@@ -161,6 +161,24 @@ class _Block:
         return rows, cols
 
     def _tfidf_entries(self, texts: list[str], words: Callable[[str], list[str]]) -> _Entries:
+        """A text's entries depend on its text alone: a batch that repeats texts (a document's
+        values: "100%", "按时完成") has each distinct text's made once and copied to its rows."""
+        distinct = dict.fromkeys(texts)
+        if len(distinct) == len(texts):
+            return self._distinct_tfidf_entries(texts, words)
+        rows, cols, data = self._distinct_tfidf_entries(list(distinct), words)
+        for k, text in enumerate(distinct):
+            distinct[text] = k
+        which = np.fromiter(map(distinct.__getitem__, texts), dtype=np.intp, count=len(texts))
+        counts = np.bincount(rows, minlength=len(distinct))
+        lengths = counts[which]  # each text's entries: its distinct text's, in the same order
+        starts = np.cumsum(counts) - counts
+        total = int(lengths.sum())
+        ends = np.cumsum(lengths)
+        at = np.repeat(starts[which] - (ends - lengths), lengths) + np.arange(total)
+        return np.repeat(np.arange(len(texts), dtype=rows.dtype), lengths), cols[at], data[at]
+
+    def _distinct_tfidf_entries(self, texts: list[str], words: Callable[[str], list[str]]) -> _Entries:
         # scikit-learn's arithmetic on the batch's arrays, element by element as its CSR arrays
         # do it: counts, log(tf) + 1, * idf, each row / its l2 norm (the squares summed in
         # column order, as its row loop does: np.add.at adds one after another)
