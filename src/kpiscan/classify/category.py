@@ -95,15 +95,23 @@ def _word_features(name: str, value: str) -> tuple[tuple[str, float], ...]:
     by_name, by_value = _word_index()
     tested = {k for c in set(key_name) for k in by_name.get(c, ())}
     tested.update(k for c in set(key_value) for k in by_value.get(c, ()))
-    words = category_words()
+    named = _word_feature_names()
     for k in sorted(tested):
-        level2, field, word = words[k]
-        if word in (key_name if field == "name" else key_value):
-            out[f"{field}_word={word}"] = 1.0
-            out[f"{field}_votes={level2}"] = out.get(f"{field}_votes={level2}", 0.0) + 1.0
+        in_name, word, word_feature, votes_feature = named[k]
+        if word in (key_name if in_name else key_value):
+            out[word_feature] = 1.0
+            out[votes_feature] = out.get(votes_feature, 0.0) + 1.0
     for cue in name_cues(name):
         out[f"cue={cue}"] = 1.0
     return tuple(out.items())
+
+
+@cache
+def _word_feature_names() -> tuple[tuple[bool, str, str, str], ...]:
+    """Per row of category_words: (a name word, the word, its feature "{field}_word={word}", its
+    vote "{field}_votes={level2}"), the names made once."""
+    return tuple((field == "name", word, f"{field}_word={word}", f"{field}_votes={level2}")
+                 for level2, field, word in category_words())
 
 
 def category_features(item: Item) -> dict[str, float | str]:
