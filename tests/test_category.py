@@ -211,3 +211,28 @@ def test_tfidf_entries_of_repeated_texts_are_each_texts_own():
     proba = model.proba([category.item_of("指标", t) for t in texts])
     single = np.vstack([model.proba([category.item_of("指标", t)]) for t in texts])
     assert np.array_equal(proba, single)
+
+
+def test_decision_adds_each_rows_products_in_block_and_column_order():
+    """LinearModel.decision's sums (one-dimensional add.at over the flat (row, class) sums): for
+    every row and class, 0 plus each block's entries' products in block order, then column
+    order, one float64 addition after another, then the intercept: the oracle below adds them
+    in Python floats in that order, and the batch gives the same bits."""
+    from kpiscan.classify.item import item_of
+
+    model = category.load_category_model().linear
+    items = [item_of(name, value, None, None, parse_value(value, 2025))
+             for name, value in [("培训人次", "≥500人次"), ("群众满意度", "≥95%"), ("完成时间", "2025年12月底前"),
+                                 ("培训人次", "≥500人次"), ("道路维修长度", "12公里"), ("成本控制", "≤477.9万元")]]
+    got = model.decision(items)
+    inputs = {name: fn(items) for name, fn in model.inputs.items()}
+    width = len(model.classes)
+    for k in range(len(items)):
+        sums = [0.0] * width
+        for block in model.blocks:
+            cols, vals = block.row(inputs[block.input][k], model.words)
+            for col, val in zip(cols, vals):
+                for c in range(width):
+                    sums[c] += float(np.float64(val) * model.coef_t[col, c])
+        want = np.array(sums) + model.intercept
+        assert want.tobytes() == got[k].tobytes(), k

@@ -248,10 +248,15 @@ class LinearModel:
     def decision(self, items: Sequence[Any]) -> FloatArray:
         """X @ coef.T + intercept, summed per row in the column order scikit-learn stores: block
         after block (their columns follow one another), each row's entries in column order, and
-        np.add.at adds one product after another, as scipy's row loop does."""
+        np.add.at adds one product after another, as scipy's row loop does (into the flat array
+        of the (row, class) sums: per sum the same additions in the same order as adding each
+        entry's row of products, and numpy's one-dimensional add.at is several times faster)."""
         n = len(items)
         cache: dict[str, Sequence[Any]] = {}
-        out = np.zeros((n, len(self.classes)), dtype=np.float64)
+        width = len(self.classes)
+        out = np.zeros((n, width), dtype=np.float64)
+        sums = out.reshape(-1)  # (a view: out is contiguous)
+        classes = np.arange(width, dtype=np.intp)
         for block in self.blocks:
             if block.input not in cache:
                 cache[block.input] = self.inputs[block.input](items)
@@ -263,7 +268,8 @@ class LinearModel:
                 entries = block.entries(cache[block.input], self.words)
             rows, columns, values = entries
             if len(rows):
-                np.add.at(out, rows, values[:, None] * self.coef_t[columns])
+                cells = (rows[:, None] * width + classes).reshape(-1)
+                np.add.at(sums, cells, (values[:, None] * self.coef_t[columns]).reshape(-1))
         return out + self.intercept
 
     def proba(self, items: Sequence[Any]) -> FloatArray:
