@@ -184,3 +184,55 @@ def test_category_word_features_test_only_the_words_a_text_can_hold():
                 votes[f"{field}_votes={level2}"] = votes.get(f"{field}_votes={level2}", 0.0) + 1.0
         assert {k: v for k, v in feats.items() if k.startswith(("kind_votes=", "unit_votes="))} == votes
     assert sum(1 for name, value in texts if category._word_features(name, value)) > len(words)
+
+
+def test_tfidf_entries_of_repeated_texts_are_each_texts_own():
+    """A batch that repeats texts (a document's values) has each distinct text's entries made once
+    and copied to its rows: the same (row, column, value) arrays, bit for bit, as the texts
+    scored one at a time and as a batch without repeats, for both character blocks."""
+    model = category.load_category_model().linear
+    texts = ["≥95%", "100%", "按时完成", "≥95%", "", "按时完成", "新建道路12公里", "100%", "≥95%", "zz"]
+    blocks = [b for b in model.blocks if b.kind == "tfidf"]
+    assert len(blocks) == 2
+    for block in blocks:
+        rows, cols, data = block.entries(texts, model.words)
+        assert len(np.unique(rows)) < len(rows)  # rows with several entries, texts repeated
+        for k, text in enumerate(texts):
+            one_rows, one_cols, one_data = block.entries([text], model.words)
+            assert np.array_equal(one_rows, np.zeros(len(one_rows), dtype=one_rows.dtype))
+            mine = rows == k
+            assert np.array_equal(cols[mine], one_cols) and np.array_equal(data[mine], one_data)
+            assert cols[mine].tobytes() == one_cols.tobytes() and data[mine].tobytes() == one_data.tobytes()
+        once = list(dict.fromkeys(texts))
+        d_rows, d_cols, d_data = block.entries(once, model.words)
+        first = [texts.index(t) for t in once]
+        assert [list(cols[rows == k]) for k in first] == [list(d_cols[d_rows == j]) for j in range(len(once))]
+        assert np.all(np.diff(rows) >= 0)  # sorted by row (then column within a row, as before)
+    proba = model.proba([category.item_of("指标", t) for t in texts])
+    single = np.vstack([model.proba([category.item_of("指标", t)]) for t in texts])
+    assert np.array_equal(proba, single)
+
+
+def test_decision_adds_each_rows_products_in_block_and_column_order():
+    """LinearModel.decision's sums (one-dimensional add.at over the flat (row, class) sums): for
+    every row and class, 0 plus each block's entries' products in block order, then column
+    order, one float64 addition after another, then the intercept: the oracle below adds them
+    in Python floats in that order, and the batch gives the same bits."""
+    from kpiscan.classify.item import item_of
+
+    model = category.load_category_model().linear
+    items = [item_of(name, value, None, None, parse_value(value, 2025))
+             for name, value in [("培训人次", "≥500人次"), ("群众满意度", "≥95%"), ("完成时间", "2025年12月底前"),
+                                 ("培训人次", "≥500人次"), ("道路维修长度", "12公里"), ("成本控制", "≤477.9万元")]]
+    got = model.decision(items)
+    inputs = {name: fn(items) for name, fn in model.inputs.items()}
+    width = len(model.classes)
+    for k in range(len(items)):
+        sums = [0.0] * width
+        for block in model.blocks:
+            cols, vals = block.row(inputs[block.input][k], model.words)
+            for col, val in zip(cols, vals):
+                for c in range(width):
+                    sums[c] += float(np.float64(val) * model.coef_t[col, c])
+        want = np.array(sums) + model.intercept
+        assert want.tobytes() == got[k].tobytes(), k

@@ -6,7 +6,7 @@ documents), reads back as what they kept before, on every text of corpora/:
   (`_proba_of`, a miss then a hit) as through the model;
 - `extract._cue_reading` keeps the scores of the 二级 whose cues a text has, not a dict of every
   cued 二级 with zeros: every 二级's score, the best 产出 二级 and its score as the full dict gave;
-- the scan's bound on PROBA_MEMO is raised by the review, which asks every distinct row;
+- the scan's bound on PROBA_MEMO stays the scan's through a review (its verdict memo keeps its items);
 - a memo's bound at a third of a power of two keeps its dict at that many slots once it evicts
   (`layout.fill_of`; 3,072 or 4,096 entries kept a table of 16,384 slots)."""
 from __future__ import annotations
@@ -51,15 +51,13 @@ def test_proba_rows_read_back_to_the_bit(scanned):
         category.PROBA_MEMO.maxsize = category.SCAN_PROBA
 
 
-def test_the_review_raises_the_scan_bound():
-    from kpiscan.review.checks import distinct_items_model
+def test_the_review_leaves_the_scan_bound(scanned):
+    from kpiscan.review import review_all
 
-    assert category.PROBA_MEMO.maxsize <= category.SCAN_PROBA < category.REVIEW_PROBA
-    try:
-        assert distinct_items_model() is not None
-        assert category.PROBA_MEMO.maxsize == category.REVIEW_PROBA
-    finally:
-        category.PROBA_MEMO.maxsize = category.SCAN_PROBA
+    category.PROBA_MEMO.clear()
+    assert category.PROBA_MEMO.maxsize == category.SCAN_PROBA
+    assert any(f.code == "category-mismatch" for f in review_all(scanned.tables, scanned.indicators).findings)
+    assert category.PROBA_MEMO.maxsize == category.SCAN_PROBA and len(category.PROBA_MEMO.entries) == 0
 
 
 def _dense_cue_reading(name: str, value: str) -> tuple[dict[str, int], str, int]:

@@ -439,3 +439,21 @@ def test_name_key_memoised_is_the_rule_on_every_corpora_name():
         assert {n: name_key(n) for n in names} == {n: _TRAILING_PUNCT.sub("", norm(n)) for n in names}
     assert name_key.cache_info().hits >= len(names) > 500
     assert name_key("满意度。") == "满意度" and name_key(" 满 意 度 ") == "满意度"
+
+
+def test_assign_ids_leaves_given_ids_and_counts_positions_past_them():
+    """assign_ids gives a record without an id its position among its half and line, counting
+    the records that have one; records that all have theirs (a scan's) keep them."""
+    from kpiscan.model import assign_ids, record_id
+
+    def rec(line: int, id: str | None) -> Indicator:
+        return Indicator(doc="d.txt", table=1, table_line=1, kind="project", project="p", period="annual",
+                         level1="产出指标", level2="数量指标", name="n", value="1个", line=line, id=id)
+
+    given = [rec(5, "a"), rec(5, "b"), rec(6, "c")]
+    assign_ids(given)
+    assert [r.id for r in given] == ["a", "b", "c"]
+    mixed = [rec(5, "a"), rec(5, None), rec(6, None), rec(5, None)]
+    assign_ids(mixed)
+    assert [r.id for r in mixed] == ["a", record_id("d.txt", 1, "annual", 5, 2), record_id("d.txt", 1, "annual", 6, 1),
+                                     record_id("d.txt", 1, "annual", 5, 3)]

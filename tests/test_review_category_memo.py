@@ -1,15 +1,15 @@
 """The review's category-mismatch check scores each distinct item once (issue 13, report cost):
-the same probabilities to the bit as the model scoring every row, memo on or off."""
+the same verdicts as the model scoring every row, memo on or off; its one memo is the verdicts'
+(`_verdicts`), the scan's memo of the model's probabilities (PROBA_MEMO) is left to the scan."""
 from __future__ import annotations
 
 import copy
 
-import numpy as np
 import pytest
 
 import kpiscan
 from kpiscan.classify.category import MISMATCH_PRINTED, MISMATCH_PROBA, PROBA_MEMO, load_category_model, suggest
-from kpiscan.review.checks import Context, Row, check_category_mismatch, distinct_items_model, target_of
+from kpiscan.review.checks import Context, Row, check_category_mismatch, target_of
 
 
 @pytest.fixture(scope="module")
@@ -19,23 +19,6 @@ def scanned(corpora):
 
 def rows_of(scanned):
     return [(i, target_of(i, None)) for i in scanned.indicators if i.value.strip()]
-
-
-def test_distinct_items_same_probabilities_as_every_row(scanned):
-    rows = rows_of(scanned)
-    model = load_category_model()
-    plain = model.proba([_item(i, t) for i, t in rows])
-    PROBA_MEMO.clear()
-    distinct = distinct_items_model().proba([_item(i, t) for i, t in rows])
-    assert len(distinct) == len(rows)
-    assert len(PROBA_MEMO.entries) < len(rows)  # corpora/ repeats rows: fewer scored than rows
-    for a, b in zip(plain, distinct):
-        assert np.array_equal(a, b)
-    scored = len(PROBA_MEMO.entries)
-    again = distinct_items_model().proba([_item(i, t) for i, t in rows])  # all from the memo
-    assert PROBA_MEMO.hits == scored and len(PROBA_MEMO.entries) == scored
-    for a, b in zip(plain, again):
-        assert np.array_equal(a, b)
 
 
 def test_mismatch_findings_memo_on_and_off(scanned, monkeypatch):
@@ -51,8 +34,6 @@ def test_mismatch_findings_memo_on_and_off(scanned, monkeypatch):
     assert on  # corpora/ has rows the model files under another category
     monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", "0")
     assert findings() == on
-    rows = rows_of(scanned)
-    assert suggest(rows) == suggest(rows, distinct_items_model())
 
 
 def _item(ind, target):
@@ -65,15 +46,15 @@ def test_review_all_asks_the_model_once_per_call(scanned, monkeypatch):
     """review_all scores the distinct rows of all its tables in one call of the model (the tables
     of a document print many rows alike); every table's findings stay those review_table gives
     it alone, memo on and off."""
+    from kpiscan.classify import category
     from kpiscan.review import review_all, review_table
-    from kpiscan.review.checks import _distinct_items_class, _verdicts
+    from kpiscan.review.checks import _verdicts
 
     alone = [f.to_dict() for t in scanned.tables for f in review_table(t, scanned.indicators)]
     assert any(f["code"] == "category-mismatch" for f in alone)
-    cls = _distinct_items_class()
     calls: list[int] = []
-    proba = cls.proba
-    monkeypatch.setattr(cls, "proba", lambda self, items: calls.append(len(items)) or proba(self, items))
+    real = category.suggest
+    monkeypatch.setattr(category, "suggest", lambda rows, model=None: calls.append(len(rows)) or real(rows, model))
     for memo in ("1", "0"):
         monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", memo)
         _verdicts().clear()  # (review_table's verdicts: kept, the model would not be asked)
@@ -88,14 +69,13 @@ def test_category_verdicts_kept_per_item_are_suggests(scanned, monkeypatch):
     """category_hits keeps suggest's verdict of each distinct item (`_verdicts`): a second review
     of corpora/ asks the model nothing and finds the same, and every kept verdict is the one
     suggest gives the item's row now (memo on); with KPISCAN_CLASSIFY_MEMO=0 nothing is kept."""
+    from kpiscan.classify import category
     from kpiscan.classify.category import suggest
     from kpiscan.review import review_all
-    from kpiscan.review.checks import _distinct_items_class, _verdicts, category_hits, table_context
+    from kpiscan.review.checks import _verdicts, category_hits, table_context
 
-    cls = _distinct_items_class()
     calls: list[int] = []
-    proba = cls.proba
-    monkeypatch.setattr(cls, "proba", lambda self, items: calls.append(len(items)) or proba(self, items))
+    monkeypatch.setattr(category, "suggest", lambda rows, model=None: calls.append(len(rows)) or suggest(rows, model))
     _verdicts().clear()
     first = [f.to_dict() for f in review_all(scanned.tables, scanned.indicators).findings]
     assert len(calls) == 1 and any(f["code"] == "category-mismatch" for f in first)
@@ -111,27 +91,29 @@ def test_category_verdicts_kept_per_item_are_suggests(scanned, monkeypatch):
     assert category_hits(list(asked.items())) == kept and len(_verdicts().entries) == 0
 
 
-def test_category_hits_reuse_the_keys_made_for_asked(scanned, monkeypatch):
-    """category_hits hands the model the Targets' keys it made for `Context.asked` (no second
-    target_key per distinct item): the memo holds the items under the keys item_key gives, and
-    the hits are those of suggest over the distinct rows with the plain model."""
+def test_category_hits_score_their_misses_with_the_model_and_keep_no_probabilities(scanned, monkeypatch):
+    """category_hits asks the model itself about the distinct keys its verdict memo lacks (no
+    second target_key per item: the keys are `Context.asked`'s), keeps nothing in the scan's
+    memo of probabilities (PROBA_MEMO, whose bound stays the scan's: the verdict memo holds the
+    same items under the same keys in front of it), and its hits are suggest's over the
+    distinct rows with the plain model."""
     import kpiscan.classify.item as item_module
-    from kpiscan.classify.item import item_key
-    from kpiscan.review.checks import category_hits, table_context
+    from kpiscan.classify import category
+    from kpiscan.review.checks import _verdicts, category_hits, table_context
 
     asked = [pair for t in scanned.tables for pair in table_context(t, scanned.indicators).asked]
     distinct = {key: r for key, r in asked}
     PROBA_MEMO.clear()
+    _verdicts().clear()
     calls: list[int] = []
     target_key = item_module.target_key
     monkeypatch.setattr(item_module, "target_key", lambda t: calls.append(1) or target_key(t))
     hits = category_hits(asked)
     assert calls == []  # every item's key came from `asked`
-    monkeypatch.setattr(item_module, "target_key", target_key)
-    items = {item_key(_item(r.ind, r.target)) for r in distinct.values()}
-    assert set(PROBA_MEMO.entries) == items
+    assert len(PROBA_MEMO.entries) == 0 and PROBA_MEMO.maxsize == category.SCAN_PROBA
     plain = suggest([(r.ind, r.target) for r in distinct.values()], load_category_model())
     assert list(hits.values()) == plain and list(hits) == list(distinct)
+    assert len(_verdicts().entries) == len(distinct)
 
 
 def _suggested(level2, p, classes, defined_by_kind):
@@ -160,12 +142,10 @@ def test_suggest_all_rows_at_once_as_row_by_row(scanned):
         level2 = (*model.classes, "不是类别")[k % (len(model.classes) + 1)]
         varied.append((copy.copy(i), t))
         varied[-1][0].level2 = level2
-    for sample in (rows, varied, distinct_items_model() and rows[:1]):
+    for sample in (rows, varied, rows[:1]):
         proba = model.proba([_item(i, t) for i, t in sample])
         want = [_suggested(i.level2, p, model.classes, kind_defined()) for (i, _), p in zip(sample, proba)]
         got = suggest(sample, model)
         assert got == want
         assert all(type(x[1]) is float for x in got if x is not None)
     assert any(suggest(varied, model)) and None in suggest(varied, model)
-    # DistinctItems' probabilities come as a list of rows (its memo's arrays): the same verdicts
-    assert suggest(varied, distinct_items_model()) == suggest(varied, model)

@@ -35,8 +35,8 @@ Why it is safe (memory stays bounded; what is collected is the same):
 - The collector stays on through the loop and finds every cycle it found before, later: at most
   YOUNG net new container objects (a few MB) wait for a young pass, and what survives two young
   passes waits for a full one as before (Python starts one once the older generations grew by
-  25%). Measured: the report's cyclic garbage (about 15,000 objects at 16x, a class made per table
-  by review.checks.distinct_items_model; XlsxWriter's workbook, a cycle freed once it is closed)
+  25%). Measured: the report's cyclic garbage (about 15,000 objects at 16x, then a model made per
+  review by review.checks' distinct_items_model, since gone; XlsxWriter's workbook, a cycle freed once it is closed)
   is collected as before (53,380 vs 52,477 objects in the young passes at 64x), and the peak RSS
   is the same (`python bench/bench_report.py --times 16 64 --runs 3`, medians: report 16x 291.4,
   64x 430.6 MiB; main 289.9 / 428.8; scan 131.9 / 132.0, main 132.3 / 132.4).

@@ -17,6 +17,7 @@ instructions. Python 3.11 keeps such an instance's values inline until its __dic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .schema import Record, col, record
 
@@ -228,8 +229,15 @@ def record_id(doc: str, table: int, period: str, line: int, position: int = 1) -
     return f"{doc}#{table}/{period}/{line}/{position}"
 
 
+_ID = attrgetter("id")
+
+
 def assign_ids(indicators: list[Indicator]) -> None:
-    """Give every indicator without an id its `record_id` (position counted in list order)."""
+    """Give every indicator without an id its `record_id` (position counted in list order).
+    Records that all have theirs (a scan's, reviewed by the report) are left as they are without
+    counting their positions (one C pass over their ids)."""
+    if all(map(_ID, indicators)):
+        return
     seen: dict[tuple[str, int, str, int], int] = {}
     for ind in indicators:
         key = (ind.doc, ind.table, ind.period, ind.line)

@@ -95,15 +95,23 @@ def _word_features(name: str, value: str) -> tuple[tuple[str, float], ...]:
     by_name, by_value = _word_index()
     tested = {k for c in set(key_name) for k in by_name.get(c, ())}
     tested.update(k for c in set(key_value) for k in by_value.get(c, ()))
-    words = category_words()
+    named = _word_feature_names()
     for k in sorted(tested):
-        level2, field, word = words[k]
-        if word in (key_name if field == "name" else key_value):
-            out[f"{field}_word={word}"] = 1.0
-            out[f"{field}_votes={level2}"] = out.get(f"{field}_votes={level2}", 0.0) + 1.0
+        in_name, word, word_feature, votes_feature = named[k]
+        if word in (key_name if in_name else key_value):
+            out[word_feature] = 1.0
+            out[votes_feature] = out.get(votes_feature, 0.0) + 1.0
     for cue in name_cues(name):
         out[f"cue={cue}"] = 1.0
     return tuple(out.items())
+
+
+@cache
+def _word_feature_names() -> tuple[tuple[bool, str, str, str], ...]:
+    """Per row of category_words: (a name word, the word, its feature "{field}_word={word}", its
+    vote "{field}_votes={level2}"), the names made once."""
+    return tuple((field == "name", word, f"{field}_word={word}", f"{field}_votes={level2}")
+                 for level2, field, word in category_words())
 
 
 def category_features(item: Item) -> dict[str, float | str]:
@@ -437,10 +445,9 @@ class Move:
 # row (`proba_row` reads them back: 105 bytes an entry, not the 312 of a row's array and the
 # (1, 9) array it is a view of). A scan asks a few a document (corpora/: 18 distinct in 32 rows; a
 # distinct document adds ~4.5): SCAN_PROBA, 7 copies' worth (twelfth round: at 1 << 15 a scan of
-# d64 kept all its 1,152, 0.94 MiB, and would go on to ~28 MiB); the report's review asks every
-# distinct row of its tables (review.checks.category_hits) and raises the bound to REVIEW_PROBA
+# d64 kept all its 1,152, 0.94 MiB, and would go on to ~28 MiB). The report's review keeps its
+# verdicts by the same items (review.checks.category_hits) and asks the model itself, not this memo
 SCAN_PROBA = 1 << 7
-REVIEW_PROBA = 1 << 15
 PROBA_MEMO: VerdictMemo[bytes] = VerdictMemo(SCAN_PROBA)
 
 
@@ -458,7 +465,7 @@ def memo_proba(model: CategoryModel, keyed: Sequence[tuple[tuple[object, ...], I
     """model.proba of these (item_key, item) pairs, each distinct key scored once, through the bounded
     PROBA_MEMO unless KPISCAN_CLASSIFY_MEMO=0 (a province repeats its suspect rows; the model scores
     each row on its own, so the same numbers either way). The scan asks one item at a time
-    (`_proba_of`), the report's review a table's distinct rows at once (review.checks)."""
+    (`_proba_of`)."""
     memo = PROBA_MEMO.of(model) if memo_enabled() else VerdictMemo[bytes](0)
     return memo.answers(keyed, lambda missing: model.proba(list(missing.values())), kept_row, proba_row)
 

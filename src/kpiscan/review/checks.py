@@ -356,22 +356,20 @@ def money_or_input_as_output(r: Row) -> bool:
 def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[Any, ...], tuple[str, float] | None]:
     """`suggest` of each distinct key of these (key, row) pairs (`Context.asked`; the two halves
     of a project table, and the tables of a document, print many rows alike), in one call of
-    the model; {} when the classifier is not installed."""
+    the model for the keys its verdict memo does not hold; {} when the classifier is not installed."""
     distinct = dict(asked)  # (a key's rows are alike in all the verdict reads)
     if not distinct:
         return {}
     try:
-        from ..classify.category import suggest
+        from ..classify.category import _available_model, suggest
         from ..classify.memo import VerdictMemo, memo_enabled
     except ImportError:  # the classifier is not installed: nothing to compare with
         return {}
-    model = distinct_items_model()
+    model = _available_model()
     # suggest's verdicts on the items decided already (KPISCAN_CLASSIFY_MEMO=0: this call's only)
-    memo = _verdicts().of(model.base) if model is not None and memo_enabled() else VerdictMemo(0)
+    memo = _verdicts().of(model) if model is not None and memo_enabled() else VerdictMemo(0)
 
     def verdicts(todo: dict[tuple[Any, ...], Row]) -> list[tuple[str, float] | None]:
-        if model is not None:  # the Targets' keys made for `asked`: the model's memo looks the items up by them
-            model.target_keys = {id(r.target): key[3] for key, r in todo.items()}
         return suggest([(r.ind, r.target) for r in todo.values()], model)
 
     return dict(zip(distinct, memo.answers(distinct.items(), verdicts)))
@@ -387,8 +385,10 @@ def _verdicts() -> Any:
     二级指标, the Target's fields: a province repeats its (name, value) pairs, and the verdict
     reads nothing else of a row), for the model that decided it; bounded
     (classify.memo.VerdictMemo), off with KPISCAN_CLASSIFY_MEMO=0. The model's probabilities of
-    an item are the same whenever it is asked (PROBA_MEMO), so its verdict is too: a hit skips
-    the item's probabilities and their reading."""
+    an item are the same whenever it is asked, so its verdict is too: a hit skips the item's
+    probabilities and their reading, a miss is scored by the model itself (the verdict memo
+    is the one memo of the review's items: the scan's memo of the model's probabilities,
+    classify.category.PROBA_MEMO, held the same items under the same keys behind it)."""
     from ..classify.memo import VerdictMemo
 
     return VerdictMemo(REVIEW_VERDICTS)
@@ -411,44 +411,6 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))
     return out
-
-
-def distinct_items_model() -> Any:
-    """The category model (None when it cannot be read) scoring each distinct item once: rows
-    with the same (name, value, Target) in a table share one row of probabilities, and through
-    the scan's own memo of the model's probabilities (classify.category.PROBA_MEMO, bounded;
-    off with KPISCAN_CLASSIFY_MEMO=0) an item the scan or an earlier table scored is looked up.
-    The same numbers either way: the model scores each row on its own (tests/test_review_category_memo.py)."""
-    from ..classify.category import _available_model
-
-    found_model = _available_model()
-    if found_model is None:
-        return None
-    return _distinct_items_class()(found_model)
-
-
-@cache
-def _distinct_items_class() -> type:
-    """distinct_items_model's class (made once: the classifier is imported only when it is used)."""
-    from ..classify.category import PROBA_MEMO, REVIEW_PROBA, CategoryModel, memo_proba
-    from ..classify.item import item_key
-
-    class DistinctItems(CategoryModel):
-        def __init__(self, base: CategoryModel) -> None:
-            super().__init__(base.linear)
-            self.base = base
-            # id(Target) -> target_key(Target) of Targets whose key is made already (category_hits)
-            self.target_keys: dict[int, tuple[Any, ...]] = {}
-            # the review asks every distinct row of its tables: the scan's bound raised
-            PROBA_MEMO.maxsize = max(PROBA_MEMO.maxsize, REVIEW_PROBA)
-
-        def proba(self, items: Any) -> Any:
-            known = self.target_keys
-            keys = [(i.name, i.value, i.level2, tk) if (tk := known.get(id(i.target))) is not None else item_key(i)
-                    for i in items]
-            return memo_proba(self.base, list(zip(keys, items)))
-
-    return DistinctItems
 
 
 def check_flagged_share(ctx: Context) -> list[Finding]:
