@@ -53,6 +53,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -98,6 +99,9 @@ class BatchStats:
 STREAMS = ("indicators", "tables", "unparsed")
 
 
+_ROW_OF = attrgetter("doc", "table", "line")  # the printed row an indicator was read from
+
+
 def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = False) -> dict[str, Any]:
     """What the outputs need of one file's ScanResult, as plain data (pickles, JSON-encodes);
     the streams named in `encode` as JSONL in its UTF-8 bytes, encoded straight from the records
@@ -118,7 +122,7 @@ def part_of(result: ScanResult, encode: Iterable[str] = (), records: bool = Fals
             "tables": len(result.tables),
             "indicators": len(result.indicators),
             "unparsed": len(result.unparsed),
-            "rows": len({(i.doc, i.table, i.line) for i in result.indicators}),
+            "rows": len(set(map(_ROW_OF, result.indicators))),
         },
     }
     if records:

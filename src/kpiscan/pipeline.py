@@ -109,13 +109,14 @@ def fill_identity(doc: Document, tables: list[TableBlock], indicators: list[Indi
     by_index = {t.index: t for t in tables}
     for t in tables:
         t.doc, t.doc_hash, t.department = doc.name, doc.sha256, department_of(t)
+    name, sha256 = doc.name, doc.sha256
     for ind in indicators:
         table = by_index.get(ind.table)
-        ind.doc, ind.doc_hash = doc.name, doc.sha256
+        ind.doc, ind.doc_hash = name, sha256
         if table is not None:
             ind.department, ind.year = table.department, table.year or doc.year
     for u in unparsed:
-        u.doc, u.doc_hash = doc.name, doc.sha256
+        u.doc, u.doc_hash = name, sha256
     assign_ids(indicators)
 
 
@@ -262,6 +263,7 @@ def _unplaced_in_table(
         if texts and set(texts).issuperset(filter(None, line.cells)):
             continue  # each cell is a kept text of its own line, as printed (most indicator rows)
         around = f"{printed[number - 1]}\0{printed[number]}\0{printed[number + 1]}"
+        head = number not in body
         lost: list[str] = []
         for cell in filter(None, line.cells):
             seen = known.get(cell)
@@ -270,9 +272,10 @@ def _unplaced_in_table(
             text, key, vocabulary = seen
             if vocabulary or (text in around and "\0" not in text):
                 continue
-            head = number not in body
-            if _amount(text) in amounts or (head and text in fields.printed):
-                continue  # placed as printed (a fund amount, a header field): its bare form not needed
+            if (head and text in fields.printed) or (amounts and _amount(text) in amounts):
+                # placed as printed (a header field, a fund amount): its bare form not needed (the
+                # field asked first: most head cells are one, and `_amount` is a call and a match)
+                continue
             if key is None:  # what a cell is wherever it stands: asked once per document
                 key = seen[1] = bares[text]
                 if not key or key in captions or caption_roles(cell):

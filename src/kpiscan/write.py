@@ -14,6 +14,8 @@ import csv
 import json
 import math
 import os
+from itertools import repeat
+from operator import is_
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Sequence
 
@@ -76,11 +78,19 @@ def json_lines(records: Sequence[Any], utf8: bool = False) -> Any:
     to_dict. `utf8`: as its UTF-8 bytes (orjson's own output, not decoded) where it has them;
     text where it cannot be encoded (a lone surrogate: the writer reports it as it would)."""
     cls: type = type(records[0]) if records else dict
-    if records and schema.encodes_as_fields(cls) and all(type(r) is cls for r in records):
+    # (the class of every record asked in C: no generator's step a record)
+    if records and schema.encodes_as_fields(cls) and all(map(is_, map(type, records), repeat(cls))):
         try:
             data = b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records)
             return data if utf8 else data.decode()
         except TypeError:  # orjson.JSONEncodeError: what it refuses goes through json_line
+            pass
+    elif utf8 and records:
+        # through to_dict (a TableBlock): orjson's UTF-8 lines as they are, not decoded to the text
+        # json_line gives and encoded back (a table's fields, funds and captions, ~1 KB a line)
+        try:
+            return b"".join(orjson.dumps(r.to_dict(), option=orjson.OPT_APPEND_NEWLINE) for r in records)
+        except TypeError:  # what orjson refuses goes through json_line, as below
             pass
     text = "".join(json_line(r.to_dict()) for r in records)
     if utf8:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -312,7 +313,8 @@ def kind_defined() -> frozenset[str]:
 @dataclass(slots=True)
 class Row:
     """One indicator of a half, with what its table prints around it (one is made for every
-    record of a scan: not frozen, whose __init__ costs twice as much)."""
+    record of a scan: not frozen, whose __init__ costs twice as much; not a NamedTuple, made in
+    C at ~400 instructions less but each of the rules' reads of its fields ~115 more)."""
 
     index: int  # into the indicator list
     line: int
@@ -322,10 +324,18 @@ class Row:
     halves: int  # how many halves (实施期/年度) the table prints
 
 
+_NO_LABELS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
+
+
 def _labels(cells: Sequence[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    # a cell that is only a 一级 (效益指标) is not a 二级 label; 成本指标 and 满意度指标 can be both
-    hits = [(hit[0], i) for i, c in enumerate(cells) if c and (hit := level2_of(c))]
-    return tuple(h for h, _ in hits), tuple(i for _, i in hits)
+    # a cell that is only a 一级 (效益指标) is not a 二级 label; 成本指标 and 满意度指标 can be both.
+    # Every cell looked up in C; a line without a label (most rows: labels carry down) is told
+    # without a comprehension (an empty cell is never a label)
+    found = list(map(level2_of, cells))
+    if not any(found):
+        return _NO_LABELS
+    at = tuple(i for i, hit in enumerate(found) if hit and cells[i])
+    return tuple(found[i][0] for i in at), at  # type: ignore[index]
 
 
 def _level1_column(table: TableBlock) -> int | None:
@@ -345,7 +355,8 @@ def label_contradicts_value(row: Row, half: list[Row], pos: int, current: list[I
     """"劳务费支付时间 | 4月底前" under 成本指标: the value's shape contradicts the label
     (category_conflicts.tsv)."""
     ind = current[row.index]
-    return ind.target is not None and (ind.level2, shape(ind.target)) in conflicts()
+    # (only a category a value's kind can contradict has a conflict: most rows' shape is not asked)
+    return ind.target is not None and ind.level2 in kind_defined() and (ind.level2, shape(ind.target)) in conflicts()
 
 
 def labels_dumped_on_row(row: Row, half: list[Row], pos: int, current: list[Indicator]) -> bool:
@@ -358,10 +369,12 @@ def labels_dumped_on_row(row: Row, half: list[Row], pos: int, current: list[Indi
 def label_out_of_column(row: Row, half: list[Row], pos: int, current: list[Indicator]) -> bool:
     """"| 成本指标 | 企业按协议提交资料完备,符合 | 符合 |" between 质量 and 时效 rows: the row's only
     二级 label stands in the table's 一级指标 column, where no other row of the half has its only one."""
-    if row.level1_column is None or set(row.label_columns) != {row.level1_column}:
+    # (a line's label columns are distinct positions (_labels): "only that column" is this tuple)
+    only = (row.level1_column,)
+    if row.level1_column is None or row.label_columns != only:
         return False
     others = [r for r in half if r is not row and r.label_columns]
-    return bool(others) and all(set(r.label_columns) != {row.level1_column} for r in others)
+    return bool(others) and all(r.label_columns != only for r in others)
 
 
 def label_left_above(row: Row, half: list[Row], pos: int, current: list[Indicator]) -> bool:
@@ -414,22 +427,28 @@ def _candidates(rule: str, row: Row, half: list[Row], pos: int, current: list[In
 
 def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> list[list[Row]]:
     by_table = {(t.doc, t.index): t for t in tables}
-    # each table's body rows by line, built once: the first row printed on a line
-    rows_of = {key: {ln.number: ln.cells for ln in reversed(t.body)} for key, t in by_table.items()}
-    level1_columns = {key: _level1_column(t) for key, t in by_table.items()}
+    # each table's body rows by line (the first row printed on a line), its 一级指标 column and
+    # its halves, built once and found by one look-up a record
+    of_table = {key: ({ln.number: ln.cells for ln in reversed(t.body)}, _level1_column(t), len(t.periods))
+                for key, t in by_table.items()}
     halves: dict[tuple[str, int, str], list[Row]] = {}
     labels_of: dict[tuple[str, int, int], tuple[tuple[str, ...], tuple[int, ...]]] = {}  # a line's, once
     for k, ind in enumerate(indicators):
-        table = by_table.get((ind.doc, ind.table))
-        if table is None:
+        doc, index, line = ind.doc, ind.table, ind.line
+        found = of_table.get((doc, index))
+        if found is None:
             continue
-        at = (ind.doc, ind.table, ind.line)
-        if at not in labels_of:
-            labels_of[at] = _labels(rows_of[(ind.doc, ind.table)].get(ind.line, ()))
-        labels, columns = labels_of[at]
-        row = Row(k, ind.line, labels, columns, level1_columns[(ind.doc, ind.table)], len(table.periods))
-        halves.setdefault((ind.doc, ind.table, ind.period), []).append(row)
-    return [sorted(h, key=lambda r: (r.line, r.index)) for h in halves.values()]
+        rows, level1_column, n_halves = found
+        at = (doc, index, line)
+        labels = labels_of.get(at)
+        if labels is None:
+            labels = labels_of[at] = _labels(rows.get(line, ()))
+        row = Row(k, line, labels[0], labels[1], level1_column, n_halves)
+        halves.setdefault((doc, index, ind.period), []).append(row)
+    return [sorted(h, key=_LINE_INDEX) for h in halves.values()]
+
+
+_LINE_INDEX = attrgetter("line", "index")  # a Row's place in its half (the sort key, read in C)
 
 
 @dataclass(frozen=True)

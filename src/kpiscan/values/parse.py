@@ -74,8 +74,9 @@ def _fresh(target: Target) -> Target:
     copied for every value of a scan)."""
     read, lists = field_reader(Target)
     values = list(read(target))
-    for i in lists:
-        values[i] = [_fresh(x) if isinstance(x, Target) else x for x in values[i]]
+    for i in lists:  # (an empty list, as most are, copied without a comprehension's call)
+        v = values[i]
+        values[i] = [_fresh(x) if isinstance(x, Target) else x for x in v] if v else []
     return Target(*values)
 
 
