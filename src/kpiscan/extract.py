@@ -40,23 +40,18 @@ from .read.text import LINE_LIMIT
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
 
 
+@dataclass(slots=True)
 class Token:
     """One non-empty cell of a row as the reader takes it: its column, kind (L1, L2, HDR, TEXT),
     text, and for a label its (level2, level1). Slotted, not a NamedTuple: the passes read a
     token's fields ~7 times each, and a NamedTuple's field read costs ~145 instructions more than
     a slot's (its making ~480 more: ~-3 M instructions a copy of corpora/)."""
 
-    __slots__ = ("col", "kind", "text", "level2", "level1")
-
-    def __init__(self, col: int, kind: str, text: str, level2: str | None = None, level1: str | None = None) -> None:
-        self.col = col
-        self.kind = kind
-        self.text = text
-        self.level2 = level2
-        self.level1 = level1
-
-    def __repr__(self) -> str:
-        return f"Token({self.col!r}, {self.kind!r}, {self.text!r}, {self.level2!r}, {self.level1!r})"
+    col: int
+    kind: str
+    text: str
+    level2: str | None = None
+    level1: str | None = None
 
 
 @dataclass(slots=True)
@@ -67,7 +62,6 @@ class Half:
     label: Token | None = None  # the token that printed it
     texts: list[Token] = field(default_factory=list)  # its texts, in print order
     stray: list[Token] = field(default_factory=list)  # a second 二级 label in the half: reported unparsed
-
 
 
 def _split_merged_label(col: int, cell: str) -> list[Token]:
