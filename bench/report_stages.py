@@ -32,8 +32,10 @@ def _table(own: dict[str, float], unit: str) -> None:
     print(f"{'total':20s} {total:9.3f} {unit}")
 
 
-def summed(d: Path) -> None:
-    """The callgrind dumps of a `mark` run, summed per stage (G instructions)."""
+def dumps_by_stage(d: Path, unit: float) -> dict[str, float]:
+    """The callgrind dumps of a `mark` run (D/cg.PID[.N], in dump order; D/labels names the stage
+    of each dump, what follows the last is "exit"), summed per stage, in `unit` instructions.
+    bench/scan_stage_instructions.py sums its dumps with it too."""
     labels = (d / "labels").read_text().splitlines()
 
     def number(f: Path) -> int:
@@ -45,8 +47,31 @@ def summed(d: Path) -> None:
     for k, f in enumerate(files):
         text = f.read_text(errors="replace")
         found = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
-        own[labels[k] if k < len(labels) else "exit"] += int(found.group(1)) / 1e9 if found else 0
-    _table(own, "G")
+        own[labels[k] if k < len(labels) else "exit"] += int(found.group(1)) / unit if found else 0
+    return own
+
+
+def summed(d: Path) -> None:
+    """The callgrind dumps of a `mark` run, summed per stage (G instructions)."""
+    _table(dumps_by_stage(d, 1e9), "G")
+
+
+def staging(boundary: Callable[[], None], stack: list[str]) -> Callable[[str, Callable[..., Any]], Callable[..., Any]]:
+    """wrap(label, fn): `fn` run as the stage `label` (on top of `stack` while it runs), with a
+    `boundary()` before and after it, so that what ran since the last boundary is the stage on top's
+    own work. bench/scan_stage_instructions.py wraps the scan's stages with it too."""
+    def wrap(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def staged(*a: Any, **kw: Any) -> Any:
+            boundary()
+            stack.append(label)
+            try:
+                return fn(*a, **kw)
+            finally:
+                boundary()
+                stack.pop()
+        return staged
+
+    return wrap
 
 
 def main() -> None:
@@ -79,16 +104,7 @@ def main() -> None:
             own[stack[-1]] = own.get(stack[-1], 0.0) + t - last[0]
             last[0] = t
 
-    def wrap(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def staged(*a: Any, **kw: Any) -> Any:
-            boundary()
-            stack.append(label)
-            try:
-                return fn(*a, **kw)
-            finally:
-                boundary()
-                stack.pop()
-        return staged
+    wrap = staging(boundary, stack)
 
     def wrap_iter(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def staged(*a: Any, **kw: Any) -> Any:

@@ -12,13 +12,12 @@ which callgrind dumps its counters; `sum` adds the dumps up per stage (M instruc
 """
 from __future__ import annotations
 
-import collections
 import importlib
 import os
-import re
 import sys
 from pathlib import Path
-from typing import Any, Callable
+
+from report_stages import dumps_by_stage, staging  # (bench/, this script's directory)
 
 STAGES = (
     ("read", "kpiscan.pipeline", "read_document"),
@@ -34,17 +33,7 @@ STAGES = (
 
 
 def summed(d: Path) -> None:
-    labels = (d / "labels").read_text().splitlines()
-
-    def number(f: Path) -> int:
-        m = re.search(r"cg\.\d+(?:\.(\d+))?$", f.name)
-        return int(m.group(1)) if m and m.group(1) else 1 << 30
-
-    files = sorted((f for f in d.glob("cg.*") if re.search(r"cg\.\d+(\.\d+)?$", f.name)), key=number)
-    own: dict[str, float] = collections.Counter()
-    for k, f in enumerate(files):
-        found = re.search(r"^(?:summary|totals): (\d+)", f.read_text(errors="replace"), re.M)
-        own[labels[k] if k < len(labels) else "exit"] += int(found.group(1)) / 1e6 if found else 0
+    own = dumps_by_stage(d, 1e6)
     for k, v in sorted(own.items(), key=lambda kv: -kv[1]):
         print(f"{k:12s} {v:10.1f} M")
     print(f"{'measured':12s} {sum(v for k, v in own.items() if k not in ('startup', 'exit', 'warm')):10.1f} M")
@@ -66,18 +55,7 @@ def main() -> None:
         labels.append(phase[0] or stack[-1])
         os.getsid(0)
 
-    def wrap(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def staged(*a: Any, **kw: Any) -> Any:
-            boundary()
-            stack.append(label)
-            try:
-                return fn(*a, **kw)
-            finally:
-                boundary()
-                stack.pop()
-
-        return staged
-
+    wrap = staging(boundary, stack)
     for label, module, name in STAGES:
         owner = importlib.import_module(module)
         setattr(owner, name, wrap(label, getattr(owner, name)))
