@@ -198,52 +198,29 @@ def _code_span_b(code: str) -> bytes:
 
 def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: list[str]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html), as
-    UTF-8. One pass over the row's halves makes both what GridRow.marks gives (in the same order:
-    the halves as the table lists their records, reasons before finding codes) and each half's
-    cells; a record's texts (str fields) escaped by markupsafe's own function and encoded, each once."""
+    UTF-8: the row's marks (GridRow.marks), then each half's cells; a record's texts (str fields)
+    escaped by markupsafe's own function and encoded, each once."""
     e = _escape_str
-    weak = noted = False
-    page = None
-    labels: list[str] = []
-    found: list[str] = []  # a row holds a few reasons and codes: a list is the cheapest set
-    coded: list[str] = []
-    cells: dict[str, bytes] = {}
-    codes_of = row.codes
-    for h, ind in row.halves.items():
-        label, reasons, codes = ind.label, ind.reasons, codes_of.get(h)
-        if ind.flagged:
-            weak, flagged = True, b" flagged"
-        else:
-            flagged = b""
-        page = page or ind.page
-        if label and label not in labels:
-            labels.append(label)
-        if reasons:
-            for r in reasons:
-                if r not in found:
-                    found.append(r)
-            why = b"".join(map(_reason_span_b, reasons))
-        else:
-            why = b""
-        if codes:
-            noted = True
-            coded += codes
-            why += b"".join(map(_code_span_b, codes))
-        raw = ind.name_raw
-        cells[h] = _HALF % (flagged, e(ind.name).encode(), _RAW % e(raw).encode() if raw else b"",
-                            flagged, e(ind.value).encode(), _label_span_b(label) if label else b"", why)
-    for c in coded:
-        if c not in found:
-            found.append(c)
+    weak, noted, labels, all_codes, page = row.marks()
     line = row.line
     level2 = e(row.level2).encode()  # (printed twice)
-    out.append(_ROW % (anchor_at, line, _CSS[weak, noted], e(" ".join(labels)).encode(), level2,
-                       e(" ".join(found)).encode(), anchor_at, line, line, _ON_PAGE % page if page else b"",
+    out.append(_ROW % (anchor_at, line, _CSS[weak, noted], e(labels).encode(), level2,
+                       e(all_codes).encode(), anchor_at, line, line, _ON_PAGE % page if page else b"",
                        b"" if row.show_level1 else b" rep", e(row.level1).encode(),
                        b"" if row.show_level2 else b" rep", level2))
-    get = cells.get
+    present, codes_of = row.halves, row.codes
     for h in halves:
-        out.append(get(h, _EMPTY_HALF))
+        ind = present.get(h)
+        if ind is None:
+            out.append(_EMPTY_HALF)
+            continue
+        flagged = b" flagged" if ind.flagged else b""
+        reasons, codes, label, raw = ind.reasons, codes_of.get(h), ind.label, ind.name_raw
+        why = b"".join(map(_reason_span_b, reasons)) if reasons else b""
+        if codes:
+            why += b"".join(map(_code_span_b, codes))
+        out.append(_HALF % (flagged, e(ind.name).encode(), _RAW % e(raw).encode() if raw else b"",
+                            flagged, e(ind.value).encode(), _label_span_b(label) if label else b"", why))
     out.append(b"      </tr>\n")
 
 
