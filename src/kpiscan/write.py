@@ -79,18 +79,14 @@ def json_lines(records: Sequence[Any], utf8: bool = False) -> Any:
     text where it cannot be encoded (a lone surrogate: the writer reports it as it would)."""
     cls: type = type(records[0]) if records else dict
     # (the class of every record asked in C: no generator's step a record)
-    if records and schema.encodes_as_fields(cls) and all(map(is_, map(type, records), repeat(cls))):
+    direct = bool(records) and schema.encodes_as_fields(cls) and all(map(is_, map(type, records), repeat(cls)))
+    if direct or (utf8 and records):
+        # orjson's lines, from the records themselves or through to_dict (a TableBlock: as UTF-8
+        # bytes only, not decoded to the text json_line gives and encoded back; ~1 KB a line)
         try:
-            data = b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records)
+            data = b"".join(orjson.dumps(r if direct else r.to_dict(), option=orjson.OPT_APPEND_NEWLINE) for r in records)
             return data if utf8 else data.decode()
         except TypeError:  # orjson.JSONEncodeError: what it refuses goes through json_line
-            pass
-    elif utf8 and records:
-        # through to_dict (a TableBlock): orjson's UTF-8 lines as they are, not decoded to the text
-        # json_line gives and encoded back (a table's fields, funds and captions, ~1 KB a line)
-        try:
-            return b"".join(orjson.dumps(r.to_dict(), option=orjson.OPT_APPEND_NEWLINE) for r in records)
-        except TypeError:  # what orjson refuses goes through json_line, as below
             pass
     text = "".join(json_line(r.to_dict()) for r in records)
     if utf8:
