@@ -121,3 +121,14 @@ def test_the_per_row_re_patterns_match_as_the_regex_ones_did(docs):
             assert _groups(now.match(text)) == _groups(was.match(text)), (name, text)
     assert seg._CAPTION_COLON.match("项目名称：\u3000聘用律师费").group(2) == "聘用律师费"
     assert seg._CAPTION_COLON.match("项目名称：\x1c聘用").group(2) == "\x1c聘用"  # not White_Space (re's \s holds it)
+
+
+def test_the_event_tables_made_at_import_are_line_event_of_every_facts_value():
+    """line_events (segment's per-state tables, made once per process) gives what line_event
+    gives for each facts value, for every set of events a state listens to, and for all events."""
+    sets = [*seg.LISTENS.values(), *seg._UNTITLED.values(), frozenset(seg.Event), frozenset()]
+    for listens in sets:
+        assert seg.line_events(listens) == [seg.line_event(f, listens) for f in range(seg._EVENTS + 1)]
+    for s in seg.State:
+        for listens, (_, actions) in zip((seg._UNTITLED, seg.LISTENS), seg._STEPS[s]):
+            assert actions == [seg._ACTIONS[s][seg.line_event(f, listens[s])] for f in range(seg._EVENTS + 1)]

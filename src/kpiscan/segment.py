@@ -33,6 +33,7 @@ from .layout import (
     title_kind,
 )
 from .model import Document, Line, TableBlock
+from .patterns import cached_re
 from .templates import block_words
 
 Cells = tuple[str, ...]  # a row's non-empty cells (`_cells`)
@@ -107,7 +108,9 @@ class _Open:
 # Unicode's White_Space, the regex module's \s (re's \s also holds U+001C-U+001F): spelt out, so
 # that `re` matches what `regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")` matched (tests compare)
 _WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_SECTION_HEADING = re.compile(rf"^(#{{1,6}}[{_WHITE_SPACE}]|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+# (read back from the machine's copy: compiling the heading's CJK classes, re builds a 65,536-entry
+# map in Python, ~12 M instructions of every scanning process's start)
+_SECTION_HEADING = cached_re(rf"^(#{{1,6}}[{_WHITE_SPACE}]|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 _CAPTION_COLON = re.compile(rf"^([^:：]{{2,16}})[:：][{_WHITE_SPACE}]*([^{_WHITE_SPACE}].*)$")
 
 
@@ -326,6 +329,14 @@ def line_event(facts: int, listens: frozenset[Event] = frozenset(Event)) -> Even
     """The first event in Event order that holds for a row (`facts`: its FACTS bits) among those the
     current state listens to; ROW when none does."""
     return next((e for k, e in enumerate(FACTS) if facts >> k & 1 and e in listens), Event.ROW)
+
+
+def line_events(listens: frozenset[Event]) -> list[Event]:
+    """line_event(facts, listens) of every facts value 0.._EVENTS, in order: the event of the lowest
+    FACTS bit set among those `listens` names (segment's tables, made at import: 4,096 line_event
+    calls cost every scanning process ~20 M instructions)."""
+    heard = sum(1 << k for k, e in enumerate(FACTS) if e in listens)
+    return [FACTS[(m & -m).bit_length() - 1] if (m := facts & heard) else Event.ROW for facts in range(_EVENTS + 1)]
 
 
 def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
@@ -664,7 +675,7 @@ _STEPS: dict[State, tuple[tuple[int, list[_Action]], tuple[int, list[_Action]]]]
     s: tuple(  # type: ignore[misc]
         (
             (_F_FOOTER_TESTED if Event.FOOTER in listens[s] else 0) | (_F_CAPTION_TESTED if Event.CAPTION in listens[s] else 0),
-            [_ACTIONS[s][line_event(facts, listens[s])] for facts in range(_EVENTS + 1)],
+            [_ACTIONS[s][e] for e in line_events(listens[s])],
         )
         for listens in (_UNTITLED, LISTENS)
     )
