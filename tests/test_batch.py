@@ -553,3 +553,31 @@ def test_encoded_streams_come_as_utf8_bytes_from_every_runner(docs, options):
     first = next(p for p in parts if p["indicators"])
     result = scan_file(first["files"][0], classify=False)
     assert first["indicators"].decode() == json_lines(result.indicators)
+
+
+def _code_files_by_definition(root: Path) -> list[tuple[str, bytes]]:
+    """code_fingerprint's files as it first read them: sorted(root.rglob("*")), the files, but
+    any __pycache__ and *.pyc / *.pyo (by Path.suffix): (path under the root, content)."""
+    return [
+        (str(f.relative_to(root)), f.read_bytes())
+        for f in sorted(root.rglob("*"))
+        if f.is_file() and "__pycache__" not in f.relative_to(root).parts and f.suffix not in (".pyc", ".pyo")
+    ]
+
+
+def test_code_fingerprint_reads_the_files_rglob_lists_in_its_order(tmp_path):
+    root = tmp_path / "pkg"
+    for name in ("a/b.py", "a-b/c.tsv", "a/__pycache__/b.cpython-311.pyc", "z.pyc", "y.pyo", ".pyc", ".hidden",
+                 "a/b/c/d.json", "aa.py", "A.py", "__pycache__"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.py").write_text("x")
+    (root / "linked").symlink_to(tmp_path / "elsewhere")  # a symlinked directory: not walked, as rglob
+    (root / "link.py").symlink_to(root / "aa.py")  # a symlinked file: read, as rglob
+    found = [("/".join(parts), Path(path).read_bytes()) for parts, path in sorted(batch._code_files(str(root)))]
+    assert found == _code_files_by_definition(root)
+    assert [name for name, _ in found][:3] == [".hidden", ".pyc", "A.py"]
+    package = Path(batch.__file__).resolve().parent
+    assert [("/".join(p), Path(f).read_bytes()) for p, f in sorted(batch._code_files(str(package)))] == (
+        _code_files_by_definition(package))

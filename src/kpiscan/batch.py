@@ -187,7 +187,8 @@ def _renamed(part: dict, old: str, new: str) -> dict:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """sha1 over the content of the kpiscan package files and the lexicons (first 16 hex digits)."""
+    """sha1 over the content of the kpiscan package files and the lexicons (first 16 hex digits):
+    each file's path under its root and its content's sha1, in path order (`_code_files`)."""
     from . import __version__
     from .lexicon import lexicon_dir
 
@@ -195,11 +196,31 @@ def code_fingerprint() -> str:
     for root in (Path(__file__).resolve().parent, lexicon_dir()):
         if not root.is_dir():
             continue
-        for f in sorted(root.rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo"):
-                h.update(str(f.relative_to(root)).encode() + b"\0")
-                h.update(hashlib.sha1(f.read_bytes()).digest())
+        for parts, path in sorted(_code_files(str(root))):
+            h.update("/".join(parts).encode() + b"\0")
+            with open(path, "rb") as fh:
+                h.update(hashlib.sha1(fh.read()).digest())
     return h.hexdigest()[:16]
+
+
+def _code_files(top: str, parts: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(path parts under the root, path) of the files `code_fingerprint` reads: what
+    sorted(root.rglob("*")) lists that is a file (symlinked directories not walked), but any
+    __pycache__ and *.pyc / *.pyo (Path.suffix's). os.scandir's entries, not Path objects: the
+    same files, hashed in the same order, in a third of the CPU (every scan --out computes it)."""
+    try:
+        with os.scandir(top) as found:
+            entries = list(found)
+    except PermissionError:  # as rglob: an unreadable directory is left out
+        return
+    for entry in entries:
+        name = entry.name
+        if name == "__pycache__":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _code_files(entry.path, (*parts, name))
+        elif entry.is_file() and not (name.endswith((".pyc", ".pyo")) and name.rfind(".") > 0):
+            yield (*parts, name), entry.path
 
 
 def _file_sha1(path: Path) -> str:
