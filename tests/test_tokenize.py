@@ -140,3 +140,52 @@ def test_jieba_is_imported_without_pkg_resources_and_reads_its_dictionary_by_pat
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
     total, words = int(out[0]), int(out[1])
     assert total > 10**7 and words > 300_000
+
+
+def test_user_word_frequencies_kept_beside_the_shelf_make_the_same_segmenter(tmp_path, monkeypatch):
+    """The first process over a shelf adds the user words with jieba's suggest_freq and keeps the
+    frequencies in a file beside the shelf; the next adds them from the file: the same prefix
+    dictionary, total, entries read and cuts. A cut-short, foreign or stale file is not used
+    (suggest_freq again, the file written again)."""
+    import marshal
+
+    from kpiscan import tokenize
+
+    monkeypatch.setattr(tokenize.tempfile, "gettempdir", lambda: str(tmp_path))
+    tokenize._open_shelf()  # the shelf written (jieba's own load)
+    suggested: list[str] = []
+    real = tokenize.Segmenter.suggest_freq
+
+    def counting(self, segment, tune=False):
+        suggested.append(segment)
+        return real(self, segment, tune)
+
+    monkeypatch.setattr(tokenize.Segmenter, "suggest_freq", counting)
+
+    def built():
+        tokenize.segmenter.cache_clear()
+        try:
+            return tokenize.segmenter()
+        finally:
+            tokenize.segmenter.cache_clear()
+
+    words = tokenize.user_words()
+    first = built()
+    assert suggested == words  # no file yet: each word's frequency suggested, then kept
+    path = tokenize._user_freqs_path(first._shelf, words)
+    assert path.parent == tmp_path and marshal.loads(path.read_bytes()) == [first.FREQ[w] for w in words]
+    made = (dict(first.FREQ), first.total, set(first._loaded))
+    suggested.clear()
+    second = built()
+    assert suggested == []  # read from the file
+    assert (second.FREQ, second.total, second._loaded) == made
+    text = "项目完成率达到100%，群众满意度不低于95%，按时完成绩效目标"
+    for hmm in (True, False):
+        assert list(second.cut(text, HMM=hmm)) == list(first.cut(text, HMM=hmm))
+    kept = path.read_bytes()
+    for bad in (kept[:-3], marshal.dumps([1, 2, 3]), marshal.dumps(["x"] * len(words)), b"junk"):
+        path.write_bytes(bad)
+        suggested.clear()
+        again = built()
+        assert suggested == words and (again.FREQ, again.total, again._loaded) == made and path.read_bytes() == kept
+    assert tokenize._user_freqs_path(first._shelf, words[::-1]) != path  # other words: another file
