@@ -139,3 +139,40 @@ def test_cached_re_keeps_nothing_re_compile_would_not_make(cache_dir, monkeypatc
     monkeypatch.setattr(patterns, "_sre", wrong)
     assert patterns.cached_re(text) == re.compile(text)
     assert not patterns.cache_path(text, 0, {}, engine="re").exists()
+
+
+def test_a_scans_module_level_patterns_are_read_back_at_import(tmp_path):
+    # a fresh process importing the scan's modules compiles their module-level patterns once per
+    # machine: the first writes them (here into its own temp dir), the next parses none of them
+    # (regex.compile is only called when no copy is read back) and gets the same patterns
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import regex, re, sys\n"
+        "calls = []\n"
+        "real = regex.compile\n"
+        "def counting(pattern, *a, **k):\n"
+        "    calls.append(pattern)\n"
+        "    return real(pattern, *a, **k)\n"
+        "regex.compile = counting\n"
+        "import kpiscan.pipeline, kpiscan.batch, kpiscan.classify\n"
+        "from kpiscan import layout, segment, extract\n"
+        "from kpiscan.read import cells, text\n"
+        "regex.compile = real\n"
+        "fresh = real(layout._FOOTER_LABEL.pattern)\n"
+        "line = '填表人: 王某某 联系电话: 0731-5555 填报日期: 2024年1月'\n"
+        "assert (layout._FOOTER_LABEL.flags, layout._FOOTER_LABEL.findall(line)) == (fresh.flags, fresh.findall(line))\n"
+        "assert segment._CAPTION_COLON == re.compile(segment._CAPTION_COLON.pattern)\n"
+        "assert cells._SUBCELL_OPEN.flags == real(cells._SUBCELL_OPEN.pattern, regex.IGNORECASE).flags\n"
+        "assert [m.span() for m in text._PIPE_SPLIT.finditer('a|b\\\\|c|')] == [(1, 2), (6, 7)]\n"
+        "print(len(calls))\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    # nothing to read back yet: each compiled and written (26 distinct: two modules compile r"\s+")
+    assert int(first.stdout) >= 26
+    assert len(list(tmp_path.glob("kpiscan-regex-*.pickle"))) >= 26
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert int(again.stdout) == 0

@@ -16,8 +16,6 @@ from functools import cache
 from itertools import chain
 from typing import Callable, NamedTuple
 
-import regex
-
 from . import lexicon, templates
 from .errors import InputError
 from .layout import (
@@ -34,7 +32,7 @@ from .layout import (
     weak_level2_of,
 )
 from .model import Document, Indicator, Line, TableBlock, Unparsed
-from .patterns import any_of
+from .patterns import any_of, cached_compile
 from .read.text import LINE_LIMIT
 
 L1, L2, HDR, TEXT = "L1", "L2", "HDR", "TEXT"
@@ -346,7 +344,7 @@ def _cue_reading(name: str, value: str) -> _CueReading:
 # ---------------------------------------------------------------------------------------------
 # The passes over a table's pairs, in order. Each is pure: list[Pair] -> list[Pair].
 
-_CLIPPED = regex.compile(r"^(?P<name>[^()（）]{2,})[(（](?P<value>[≥≤≧≦<>＜＞=约]\s*[0-9０-９][^()（）]*)$")
+_CLIPPED = cached_compile(r"^(?P<name>[^()（）]{2,})[(（](?P<value>[≥≤≧≦<>＜＞=约]\s*[0-9０-９][^()（）]*)$")
 
 
 def split_clipped_value(pairs: list[Pair]) -> list[Pair]:
@@ -455,8 +453,8 @@ def complete_truncated(pairs: list[Pair]) -> list[Pair]:
     return out
 
 
-_NUMBERED = regex.compile(r"^指标\s*[0-9０-９一二三四五六七八九十]+\s*[:：.、]\s*")
-_PLACEHOLDER = regex.compile(r"\s*[(（][^()（）]*\*{2}[^()（）]*[)）]\s*$")
+_NUMBERED = cached_compile(r"^指标\s*[0-9０-９一二三四五六七八九十]+\s*[:：.、]\s*")
+_PLACEHOLDER = cached_compile(r"\s*[(（][^()（）]*\*{2}[^()（）]*[)）]\s*$")
 
 
 def strip_numbering(pairs: list[Pair]) -> list[Pair]:
@@ -474,7 +472,7 @@ def strip_numbering(pairs: list[Pair]) -> list[Pair]:
 
 _COMPARATORS = "≥≤≧≦<>＜＞="
 _BARE_END = "0123456789万亿千"  # a number the unit column completes: "100" + "%", "10万" + "元"
-_NUMERIC_CELL = regex.compile(r"[\d,.]+")
+_NUMERIC_CELL = cached_compile(r"[\d,.]+")
 
 
 def drop_unfilled(pairs: list[Pair]) -> list[Pair]:
@@ -766,7 +764,7 @@ def _directions() -> dict[str, str]:
     return {norm(r["word"]): r["direction"] for r in lexicon.table("directions.tsv")}
 
 
-_WEIGHT = regex.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
+_WEIGHT = cached_compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
 
 
 def _indicator(table: TableBlock, p: Pair) -> Indicator:

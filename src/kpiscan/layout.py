@@ -11,22 +11,20 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import regex
-
 from . import lexicon
-from .patterns import any_of, cached_re
+from .patterns import any_of, cached_compile, cached_re
 
 if TYPE_CHECKING:
     from functools import _lru_cache_wrapper
 
-_SPACE = regex.compile(r"\s+")
+_SPACE = cached_compile(r"\s+")
 # A 二级 label printed narrower than its column loses the last character: "可持续影响指".
 # A shorter prefix ("可持续发展" of 可持续发展指标) is more likely a value; the lexicon lists the
 # short forms that really occur ("社会效益", "服务对象满意").
 _MIN_TRUNCATED = 4
 _MAX_LOST = 1
 _SHORT_FOOTER = 4
-_VALUE_MARK = regex.compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
+_VALUE_MARK = cached_compile(r"[0-9０-９%％‰≥≤≧≦<>＜＞=]")
 
 
 # Cells repeat across rows and tables (category words, captions), so the pure lookups below are
@@ -153,7 +151,7 @@ def layout_words(role: str) -> frozenset[str]:
 
 # a category annotated by its form: "数量指标(必填硬性指标)", "经济效益指标（选填）", or by its score
 # range: "成本指标(0-20)分"
-_ANNOTATION = regex.compile(r"[(（][^()（）]{1,12}[)）]分?$")
+_ANNOTATION = cached_compile(r"[(（][^()（）]{1,12}[)）]分?$")
 
 
 @_memo
@@ -195,7 +193,7 @@ def weak_level2_of(cell: str) -> tuple[str, str] | None:
     return hits[0] if hits else None
 
 
-_BARE_VALUE = regex.compile(r"^[≥≤≧≦<>=约]*[0-9][0-9.,]*\S{0,6}$")
+_BARE_VALUE = cached_compile(r"^[≥≤≧≦<>=约]*[0-9][0-9.,]*\S{0,6}$")
 
 
 @_memo_few
@@ -247,12 +245,12 @@ def _footer_keys() -> frozenset[str]:
     return words | {w[:n] for w in words if len(w) <= _SHORT_FOOTER for n in range(2, len(w))}
 
 
-_SIGN_OFF = regex.compile(r"盖章[)）]?年月日$")
+_SIGN_OFF = cached_compile(r"盖章[)）]?年月日$")
 
 
 # a label before a colon; tried only where a run of label characters starts, and never given
 # back (a long line without a colon was read in quadratic time: 1.2 ms a line)
-_FOOTER_LABEL = regex.compile(r"(?<![^\s:：])([^\s:：]++)\s*[:：]")
+_FOOTER_LABEL = cached_compile(r"(?<![^\s:：])([^\s:：]++)\s*[:：]")
 
 
 def is_footer_row(cells: list[str] | tuple[str, ...]) -> bool:
@@ -266,11 +264,11 @@ def is_footer_row(cells: list[str] | tuple[str, ...]) -> bool:
     return hits >= 2 or (bool(cells) and is_footer(cells[0]) and norm(cells[0]).rstrip(":") in layout_words("footer"))
 
 
-_TITLE_YEAR = regex.compile(r"[(（]?\s*(?:20\d\d)?\s*年度?\s*[)）]?$")
+_TITLE_YEAR = cached_compile(r"[(（]?\s*(?:20\d\d)?\s*年度?\s*[)）]?$")
 _TITLE_MAX = 60  # characters: a title, not a sentence that mentions one
 
 # "- 23 -", "第5页/共60页"; a scan's OCR may lose one of the thin dashes: "23-", "-23"
-_PAGE_NUMBER = regex.compile(r"^(?:[-—–]\d{1,4}[-—–]?|\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
+_PAGE_NUMBER = cached_compile(r"^(?:[-—–]\d{1,4}[-—–]?|\d{1,4}[-—–]|第\d{1,4}页(?:/?共\d{1,4}页)?)$")
 
 
 def is_watermark(text: str) -> bool:

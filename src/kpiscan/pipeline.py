@@ -18,8 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from . import lexicon
 
 # the files of a scan and its result live in kpiscan.corpus (which imports no scan module: a Dask
@@ -29,6 +27,7 @@ from .errors import InputError
 from .extract import check_extracted, extract_table
 from .layout import forget_text_memos, is_indicator_header, is_watermark, norm
 from .model import Document, Indicator, Line, TableBlock, Unparsed, assign_ids, department_of
+from .patterns import cached_compile
 from .read import read_document
 from .read.text import CHUNK_LINES, LINE_LIMIT, MAX_LINES, kept_as_text
 from .segment import check_tables, segment
@@ -172,7 +171,7 @@ def limit_problems(doc: Document, tables: list[TableBlock], cut: dict[int, tuple
     return problems
 
 
-_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+_PUNCT = cached_compile(r"[\p{P}\p{S}\s]+")
 
 
 @cache

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Callable, NamedTuple
 
-import regex
-
 from .constants import HALVES, fund_keys
 from .errors import InputError
 from .layout import (
@@ -33,14 +31,14 @@ from .layout import (
     title_kind,
 )
 from .model import Document, Line, TableBlock
-from .patterns import cached_re
+from .patterns import cached_compile, cached_re
 from .templates import block_words
 
 Cells = tuple[str, ...]  # a row's non-empty cells (`_cells`)
 
 _HEADING_STARTS = frozenset("#一二三四五六七八九十第")  # the characters a _SECTION_HEADING starts with
 # "601-晋城…", and "604侯马…" as OCR reads it when the thin dash is lost
-_DEPT_CODE = regex.compile(r"^\s*\d+\s*(?:[-－—]\s*|(?=\p{Han}))")
+_DEPT_CODE = cached_compile(r"^\s*\d+\s*(?:[-－—]\s*|(?=\p{Han}))")
 # The per-row patterns below are `re`, not `regex`: each is matched on a row's or a cell's text
 # thousands of times a document, and `re`'s call costs ~1,900 instructions less (fifteenth round).
 # Their texts are `norm` forms (no whitespace); `re`'s \d is the digits int() and float() read
@@ -109,9 +107,9 @@ class _Open:
 # that `re` matches what `regex.compile(r"^([^:：]{2,16})[:：]\s*(\S.*)$")` matched (tests compare)
 _WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # (read back from the machine's copy: compiling the heading's CJK classes, re builds a 65,536-entry
-# map in Python, ~12 M instructions of every scanning process's start)
+# map in Python, ~4 M instructions of every scanning process's start)
 _SECTION_HEADING = cached_re(rf"^(#{{1,6}}[{_WHITE_SPACE}]|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
-_CAPTION_COLON = re.compile(rf"^([^:：]{{2,16}})[:：][{_WHITE_SPACE}]*([^{_WHITE_SPACE}].*)$")
+_CAPTION_COLON = cached_re(rf"^([^:：]{{2,16}})[:：][{_WHITE_SPACE}]*([^{_WHITE_SPACE}].*)$")
 
 
 def _cells(line: Line) -> Cells:
@@ -137,7 +135,7 @@ def _split_captions(filled: Cells) -> Cells:
     return tuple(out)
 
 
-_NOTE = regex.compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
+_NOTE = cached_compile(r"^(注|说明|备注|附件\d*)[:：]")  # "附件:" under a web page's table: its attachments
 _NOTE_STARTS = frozenset("注说备附")  # the characters a _NOTE starts with
 _PROSE_MIN = 30  # characters: longer than any 三级 name printed alone on a line
 
@@ -265,7 +263,7 @@ def row_key(cells: Cells) -> tuple[str, ...]:
     return key if any(_LETTER.search(k) for k in key) else ()
 
 
-_LETTER = regex.compile(r"\p{L}")
+_LETTER = cached_compile(r"\p{L}")
 
 
 # A row as both passes of `segment` read it: (line, its `_cells`, field_key of its first cell).

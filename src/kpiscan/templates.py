@@ -19,10 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import regex
-
 from . import lexicon
 from .layout import MEMO_TEXTS, fill_of, level1_of, level2_of, norm, text_memo
+from .patterns import cached_compile
 
 ROLES = frozenset(
     "level1 level2 name value value-sign value-number value-unit nature weight standard note "
@@ -34,7 +33,7 @@ SIDE_ROLES = frozenset(
     {"value-sign", "value-number", "value-unit", "nature", "weight", "standard", "note", "org", "project", "budget", "goal", "skip"}
 )
 VALUE_ROLES = frozenset({"value", "value-number"})
-_BRACKETED = regex.compile(r"[(（][^()（）]*[)）]$")
+_BRACKETED = cached_compile(r"[(（][^()（）]*[)）]$")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,15 @@ import html
 
 import regex
 
-_SPACE = regex.compile(r"\s+")
-_TAG = regex.compile(r"</?[a-zA-Z][^<>]*>")
+from ..patterns import cached_compile
+
+_SPACE = cached_compile(r"\s+")
+_TAG = cached_compile(r"</?[a-zA-Z][^<>]*>")
 # An embedded cell opens with <td …> or <th …>; its text runs to the next tag.
-_SUBCELL_OPEN = regex.compile(r"<t[dh](?:\s[^<>]*)?>", regex.IGNORECASE)
+_SUBCELL_OPEN = cached_compile(r"<t[dh](?:\s[^<>]*)?>", regex.IGNORECASE)
 _CJK = r"\p{Han}\p{Block=CJK_Symbols_and_Punctuation}\p{Block=Halfwidth_and_Fullwidth_Forms}"
 # a line break between two CJK characters is the cell wrapping a word, not a space
-_CJK_BREAK = regex.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+_CJK_BREAK = cached_compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 
 
 def is_plain(text: str) -> bool:

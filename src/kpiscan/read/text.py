@@ -9,17 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import regex
-
 from ..errors import InputError
 from ..model import Document, Line, new_line
+from ..patterns import cached_compile
 from .cells import is_plain, merge_embedded
 from .files import load_bytes
 
-_MD_SEPARATOR = regex.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
-_MD_HEADING = regex.compile(r"^#{1,6}\s+")
-_PIPE_SPLIT = regex.compile(r"(?<!\\)\|")
-_BUDGET_YEAR = regex.compile(r"(20\d\d)\s*年度")
+_MD_SEPARATOR = cached_compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+_MD_HEADING = cached_compile(r"^#{1,6}\s+")
+_PIPE_SPLIT = cached_compile(r"(?<!\\)\|")
+_BUDGET_YEAR = cached_compile(r"(20\d\d)\s*年度")
 
 
 _BOMS = (

@@ -38,7 +38,7 @@ _BUILDERS: list[tuple[str, Builder]] = []
 # what may stand between two targets printed in one cell: a list mark, then a short label
 # ("1600人、200人", "本科500元/月、硕士2000元/月", "6月前、10月前")
 _LIST_MARKS = "、,;"
-_LIST_GAP = regex.compile(r"[、,;]\p{Han}{0,8}")
+_LIST_GAP = cached_compile(r"[、,;]\p{Han}{0,8}")
 
 # sentence punctuation trimmed from a qualitative value's ends (quotes and brackets stay paired)
 _END_PUNCTUATION = " 。.,;:!?、；：\"'"
