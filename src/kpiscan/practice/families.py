@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from itertools import repeat
-from operator import add
+from operator import add, attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
@@ -205,12 +205,15 @@ def number_of(target) -> float | None:
     return target.low if target.low is not None else target.high
 
 
+_PRINTED_AT = attrgetter("doc", "table", "line", "name")  # where a row is printed, both halves alike
+
+
 def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     """One Row per printed indicator: both halves of a project table print most rows twice, and
     the annual half (年度目标, what is evaluated at year end) is kept where it exists."""
+    indicators = indicators if isinstance(indicators, list) else list(indicators)
     best: dict[tuple, list] = {}  # (doc, table, line, name) -> [the record kept, the ids of both halves...]
-    for ind in indicators:
-        k = (ind.doc, ind.table, ind.line, ind.name)
+    for k, ind in zip(map(_PRINTED_AT, indicators), indicators):
         entry = best.get(k)
         if entry is None:
             best[k] = [ind, ind.id] if ind.id else [ind]
@@ -221,20 +224,27 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             entry[0] = ind
     rows = []
     keys_of = _name_keyer()
+    unit_kinds = _unit_kinds()
     for entry in best.values():
         ind = entry[0]
-        if not ind.name.strip():
+        name = ind.name
+        if not name.strip():
             continue
-        normalised, key, pooled = keys_of(ind.name)
+        normalised, key, pooled = keys_of(name)
         t = ind.target
+        number = unit = dim = None
         if t is None:
-            kind, op, unit, dim = "", None, None, None
+            kind, op = "", None
         else:
             kind, op = t.kind, t.op
-            unit = unit_label(t) if kind == "quantity" else None
-            dim = dimension(t.unit) if unit else None
-        rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, ind.name, key, pooled, ind.value, kind, op,
-                        number_of(t), unit, dim, ind.period, tuple(entry[1:]), normalised))
+            if kind == "quantity":  # number_of, unit_label and dimension of a quantity
+                number = t.value if t.value is not None else t.low if t.low is not None else t.high
+                base = t.unit
+                if base is not None:
+                    unit = "/".join([base, *t.per]) if t.per else base
+                    dim = (unit_kinds.get(base, "count") if base else None) if unit else None
+        rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, name, key, pooled, ind.value, kind, op,
+                        number, unit, dim, ind.period, tuple(entry[1:]), normalised))
     return rows
 
 
@@ -1034,7 +1044,9 @@ class LibraryBuilder:
         for code in self.order:
             i, pooled = divmod(code, 2)
             fam = fam_of[i]
-            names[fam].update(self.names.counts(i))
+            tally = names[fam]
+            for name, n in self.names.counts(i).items():  # (Counter.update, without its Mapping check a key)
+                tally[name] += n
             count[fam] += self.rows[pooled][i]
             docs[fam] += self.doc_count[i]  # an upper bound when two keys share a document
         unit_rows: Counter = Counter()
@@ -1044,7 +1056,9 @@ class LibraryBuilder:
             fu = (fam_of[i], unit)
             fu_of.append(fu)
             unit_rows[fu] += self.unit_rows[ku]
-            ops[fu].update(self.ops.counts(ku))
+            tally = ops[fu]
+            for op, n in self.ops.counts(ku).items():
+                tally[op] += n
         numbers: dict[tuple[str, str | None], list[float]] = defaultdict(list)
         by_ku = np.frombuffer(self.number_ku, dtype=np.int64) if self.number_ku else np.zeros(0, dtype=np.int64)
         values = np.frombuffer(self.numbers, dtype=np.float64) if self.numbers else np.zeros(0)

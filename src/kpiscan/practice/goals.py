@@ -25,6 +25,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
+from typing import Iterable
 
 import regex
 
@@ -167,16 +168,18 @@ class Texts:
     def containing(self, word: str) -> set[int]:
         """The indexes of the texts holding `word`."""
         found: set[int] = set()
-        self._add_containing(word, found)
+        self._add_containing((word,), found)
         return found
 
-    def _add_containing(self, word: str, found: set[int]) -> None:
+    def _add_containing(self, words: Iterable[str], found: set[int]) -> None:
+        """Add to `found` the indexes of the texts holding one of `words`."""
         starts, find = self.starts, self.joined.find
-        at = find(word)
-        while at >= 0:
-            i = bisect_right(starts, at) - 1
-            found.add(i)
-            at = find(word, starts[i + 1])  # the next text (past the end: -1)
+        for word in words:
+            at = find(word)
+            while at >= 0:
+                i = bisect_right(starts, at) - 1
+                found.add(i)
+                at = find(word, starts[i + 1])  # the next text (past the end: -1)
 
     def _words_in(self, i: int, clause: str, in_clause: set[str]) -> bool:
         """A content word of text `i` in `clause` (whose bigrams are `in_clause`): the text cut
@@ -190,8 +193,7 @@ class Texts:
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
         hit: set[int] = set()
-        for w in clause_words:  # a clause word in the text
-            self._add_containing(w, hit)
+        self._add_containing(clause_words, hit)  # a clause word in the text
         grams = bigrams(clause_words)
         need = BIGRAM_SHARE * len(grams)
         in_clause = {clause[i:i + 2] for i in range(len(clause) - 1)}

@@ -93,9 +93,10 @@ class Row:
 class Context:
     table: TableBlock
     rows: list[Row]
-    # category_hits of rows including this table's mismatch_rows, scored with the other tables
-    # of its documents (review_all); None: check_category_mismatch scores this table's own
-    hits: dict[tuple[Any, ...], tuple[str, float] | None] | None = field(default=None, repr=False)
+    # the category model's verdict of each pair of `asked`, in its order (category_verdicts),
+    # scored with the other tables of its documents (review_all); None: check_category_mismatch
+    # scores this table's own
+    verdicts: list[tuple[str, float] | None] | None = field(default=None, repr=False)
 
     @property
     def doc(self) -> str:
@@ -131,7 +132,20 @@ class Context:
         return sorted({r.ind.period for r in self.rows}, key=HALVES.index)
 
     def in_half(self, half: str) -> list[Row]:
-        return [r for r in self.rows if r.ind.period == half]
+        return self._by_half.get(half, [])
+
+    @cached_property
+    def _by_half(self) -> dict[str, list[Row]]:
+        """The rows of each half, in order (check_halves and check_cost_against_funding read each
+        half's: one pass over the rows, not one per half and check)."""
+        out: dict[str, list[Row]] = {}
+        for r in self.rows:
+            found = out.get(r.ind.period)
+            if found is None:
+                out[r.ind.period] = [r]
+            else:
+                found.append(r)
+        return out
 
     def funding(self, half: str) -> float | None:
         """The half's 资金总额 in 元; the other half's when the table prints only one."""
@@ -244,18 +258,19 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
                  if r.ind.level2 == "成本指标" and r.is_money and not r.target.per and r.bound is not None]
         facts: dict[str, Any] = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
-        for r in costs:
+        totals = [mentions(r.ind.name, "total_cost") for r in costs]  # (asked once a row)
+        for r, total_cost in zip(costs, totals):
             bound = r.bound or 0.0  # costs keep rows with a bound
             if bound > funding + MONEY_TOLERANCE:
                 out.append(ctx.per_row("cost-exceeds-funding", r, **facts))
                 exceeded = True
-            elif mentions(r.ind.name, "total_cost") and bound < TOTAL_COST_SHORTFALL * funding:
+            elif total_cost and bound < TOTAL_COST_SHORTFALL * funding:
                 out.append(ctx.per_row(
                     "cost-contradicts-funding", r, **facts,
                     why=f"总成本低于资金总额的{TOTAL_COST_SHORTFALL:.0%}",
                     why_en=f"total cost below {TOTAL_COST_SHORTFALL:.0%} of the funding"))
-        items = [r for r in costs if not mentions(r.ind.name, "total_cost") and not mentions(r.ind.name, "unit_price")]
-        has_total = any(mentions(r.ind.name, "total_cost") for r in costs)
+        items = [r for r, total_cost in zip(costs, totals) if not total_cost and not mentions(r.ind.name, "unit_price")]
+        has_total = any(totals)
         if not exceeded and not has_total and len(items) >= 2:
             total = sum(r.bound or 0.0 for r in items)
             if total > funding + MONEY_TOLERANCE:
@@ -270,7 +285,7 @@ def check_plausible_targets(ctx: Context) -> list[Finding]:
         t, ind = r.target, r.ind
         if t.kind != "quantity":
             continue
-        if t.unit == RATIO and not mentions(ind.name, "growth") and rate_above_100(t):
+        if t.unit == RATIO and rate_above_100(t) and not mentions(ind.name, "growth"):
             out.append(ctx.per_row("rate-above-100", r))
         if ind.level1 == "满意度指标" and t.unit == RATIO and r.floor is not None and r.floor < SATISFACTION_FLOOR:
             out.append(ctx.per_row("satisfaction-below-80", r))
@@ -340,9 +355,13 @@ def check_duplicates(ctx: Context) -> list[Finding]:
 
 def check_names(ctx: Context) -> list[Finding]:
     out = []
+    repeats: dict[str, bool] = {}  # a name -> whether it repeats a category (both halves print most names)
     for r in ctx.rows:
-        ind = r.ind
-        if ind.name.strip() and (level2_of(ind.name) or level1_of(ind.name) or r.key in ("指标", "三级指标")):
+        name = r.ind.name
+        said = repeats.get(name)
+        if said is None:
+            said = repeats[name] = bool(name.strip() and (level2_of(name) or level1_of(name) or r.key in ("指标", "三级指标")))
+        if said:
             out.append(ctx.per_row("name-repeats-category", r))
         if r.money_or_input:
             out.append(ctx.per_row("money-or-input-as-output", r))
@@ -354,17 +373,25 @@ def money_or_input_as_output(r: Row) -> bool:
 
 
 def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[Any, ...], tuple[str, float] | None]:
-    """`suggest` of each distinct key of these (key, row) pairs (`Context.asked`; the two halves
-    of a project table, and the tables of a document, print many rows alike), in one call of
-    the model for the keys its verdict memo does not hold; {} when the classifier is not installed."""
-    distinct = dict(asked)  # (a key's rows are alike in all the verdict reads)
-    if not distinct:
-        return {}
+    """`suggest` of each distinct key of these (key, row) pairs (`Context.asked`), by key: the
+    verdicts of `category_verdicts`; {} when the classifier is not installed."""
+    asked = list(asked)
+    return dict(zip((key for key, _ in asked), category_verdicts(asked) or ()))
+
+
+def category_verdicts(asked: list[tuple[tuple[Any, ...], Row]]) -> list[tuple[str, float] | None] | None:
+    """`suggest`'s verdict of each of these (key, row) pairs (`Context.asked`), in their order: the
+    model asked once about the distinct keys (the two halves of a project table, and the tables
+    of a document, print many rows alike; a key's rows are alike in all the verdict reads) its
+    verdict memo does not hold (VerdictMemo.answers asks each distinct key once: its first row
+    stands for the others); None when the classifier is not installed."""
+    if not asked:
+        return []
     try:
         from ..classify.category import _available_model, suggest
         from ..classify.memo import VerdictMemo, memo_enabled
     except ImportError:  # the classifier is not installed: nothing to compare with
-        return {}
+        return None
     model = _available_model()
     # suggest's verdicts on the items decided already (KPISCAN_CLASSIFY_MEMO=0: this call's only)
     memo = _verdicts().of(model) if model is not None and memo_enabled() else VerdictMemo(0)
@@ -372,7 +399,7 @@ def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[An
     def verdicts(todo: dict[tuple[Any, ...], Row]) -> list[tuple[str, float] | None]:
         return suggest([(r.ind, r.target) for r in todo.values()], model)
 
-    return dict(zip(distinct, memo.answers(distinct.items(), verdicts)))
+    return memo.answers(asked, verdicts)
 
 
 REVIEW_VERDICTS = 1 << 14  # distinct items whose verdict `category_hits` keeps (~0.3 KiB each with the key)
@@ -400,13 +427,12 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
     indicator sits in the right category; the target itself may be fine (适当性 is about its level).
     Rows the scan already moved by meaning (level2_source "meaning"), and money under 数量指标
     (money-or-input-as-output says it), are not reported again (`Context.asked`). The model's
-    verdicts: `ctx.hits` when review_all scored the document's tables together, else this table's."""
+    verdicts: `ctx.verdicts` when review_all scored the document's tables together, else this table's."""
     if not ctx.asked:
         return []
-    hits = ctx.hits if ctx.hits is not None else category_hits(ctx.asked)
+    verdicts = ctx.verdicts if ctx.verdicts is not None else category_verdicts(ctx.asked)
     out = []
-    for key, r in ctx.asked:
-        hit = hits.get(key)
+    for (_, r), hit in zip(ctx.asked, verdicts or ()):
         if hit is not None:
             out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
                                    percent=round(100 * hit[1])))
@@ -416,15 +442,20 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
 def check_flagged_share(ctx: Context) -> list[Finding]:
     """The share of distinct indicators (printed rows: both halves of a row are one indicator)
     labelled vague or malformed; a row counts as flagged when either half is."""
-    labelled: dict[int, list[Row]] = defaultdict(list)
+    labelled: dict[int, list[Row]] = {}  # a labelled line -> its flagged rows
     for r in ctx.rows:
-        if r.ind.label is not None:
-            labelled[r.ind.line].append(r)
-    flagged = [rows for rows in labelled.values() if any(r.ind.flagged for r in rows)]
-    if not labelled or not flagged:
+        ind = r.ind
+        if ind.label is not None:
+            rows = labelled.get(ind.line)
+            if rows is None:
+                rows = labelled[ind.line] = []
+            if ind.flagged:
+                rows.append(r)
+    flagged = [rows for rows in labelled.values() if rows]
+    if not flagged:
         return []
     share = len(flagged) / len(labelled)
-    return [ctx.finding("flagged-share", [r for rows in flagged for r in rows if r.ind.flagged], magnitude=share,
+    return [ctx.finding("flagged-share", [r for rows in flagged for r in rows], magnitude=share,
                         flagged=len(flagged), total=len(labelled), percent=round(100 * share))]
 
 

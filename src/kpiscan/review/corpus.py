@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Indicator, TableBlock
-from .checks import category_hits, review_context, table_context
+from .checks import category_verdicts, review_context, table_context
 from .findings import Finding
 from .score import DocumentScore, TableScore, score_document, score_table
 
@@ -50,14 +50,18 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
     contexts = [table_context(table, by_table.get((table.doc, table.index), []), only_its_own=True) for table in tables]
     # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
-    hits = category_hits(pair for ctx in contexts for pair in ctx.asked)
+    verdicts = category_verdicts([pair for ctx in contexts for pair in ctx.asked])
+    at = 0
+    for ctx in contexts:  # each table's share of them
+        n = len(ctx.asked)
+        ctx.verdicts = verdicts[at:at + n] if verdicts is not None else []
+        at += n
     contexts.reverse()
     while contexts:  # each table's rows let go once it is reviewed
         ctx = contexts.pop()
         table = ctx.table
-        ctx.hits = hits
         found = review_context(ctx) + added.get((table.doc, table.index), [])
-        score = score_table(table, [r.ind for r in ctx.rows], found)
+        score = score_table(table, [r.ind for r in ctx.rows], found, only_its_own=True)
         review.findings.extend(found)
         review.tables.append(score)
         per_doc[table.doc].append(score)

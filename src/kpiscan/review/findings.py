@@ -30,6 +30,11 @@ class Rule:
     message_zh: str
     message_en: str
 
+    @property
+    def message(self) -> str:
+        """The finding's message template: "中文 / English" (both filled by one `format`)."""
+        return f"{self.message_zh} / {self.message_en}"
+
 
 @record
 @dataclass(slots=True)
@@ -77,23 +82,28 @@ def criteria_en() -> dict[str, str]:
 def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "", magnitude: float = 1.0,
          records: list[str] | None = None, **facts: Any) -> Finding:
     """A finding of `code`, its message filled from `facts` (half names filled in both languages)."""
-    rule = rules()[code]
+    rule, message, points = _templates()[code]
     if "half" in facts:
         facts.setdefault("half_en", HALF_EN.get(facts["half"], facts["half"]))
         facts["half"] = HALF_ZH.get(facts["half"], facts["half"])
-    message = f"{rule.message_zh.format(**facts)} / {rule.message_en.format(**facts)}"
     return Finding(
         code=code,
         severity=rule.severity,
         criterion=rule.criterion,
-        message=message,
+        message=message.format(**facts),
         doc=doc,
         table=table,
         lines=sorted(set(lines)),
         period=period,
-        points=round(rule.points * magnitude, 2),
-        records=list(dict.fromkeys(records or [])),
+        points=points if magnitude == 1.0 else round(rule.points * magnitude, 2),
+        records=list(dict.fromkeys(records)) if records else [],
     )
+
+
+@cache
+def _templates() -> dict[str, tuple[Rule, str, float]]:
+    """Each code's rule, its message template (Rule.message) and its points at magnitude 1, made once."""
+    return {code: (rule, rule.message, round(rule.points, 2)) for code, rule in rules().items()}
 
 
 def merge_same(findings: list[Finding]) -> list[Finding]:

@@ -75,9 +75,12 @@ def deductions(findings: list[Finding]) -> list[Deduction]:
     ]
 
 
-def score_table(table: TableBlock, indicators: list[Indicator], findings: list[Finding] | None = None) -> TableScore:
-    """The table's score; `findings` default to `review_table(table, indicators)`."""
-    mine = [i for i in indicators if i.doc == table.doc and i.table == table.index]
+def score_table(table: TableBlock, indicators: list[Indicator], findings: list[Finding] | None = None,
+                only_its_own: bool = False) -> TableScore:
+    """The table's score; `findings` default to `review_table(table, indicators)`. `indicators`
+    may hold other tables' records (those linked to it by (doc, table) are read); `only_its_own`:
+    the caller gives no other (review_all: its table's own)."""
+    mine = indicators if only_its_own else [i for i in indicators if i.doc == table.doc and i.table == table.index]
     if findings is None:
         from .checks import review_table
 
@@ -90,6 +93,7 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
     if any(d.code == "no-indicators" for d in cut):
         kept = {c: 0.0 for c in weights}  # nothing to judge on any criterion
     kept = {c: round(v, 1) for c, v in kept.items()}
+    flagged = [i for i in mine if i.flagged]
     return TableScore(
         doc=table.doc,
         table=table.index,
@@ -102,10 +106,10 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
         criteria=kept,
         deductions=cut,
         n_indicators=len(mine),
-        n_flagged=sum(1 for i in mine if i.flagged),
+        n_flagged=len(flagged),
         n_findings=len(findings),
         n_rows=len({i.line for i in mine}),
-        n_flagged_rows=len({i.line for i in mine if i.flagged}),
+        n_flagged_rows=len({i.line for i in flagged}),
         doc_hash=table.doc_hash,
     )
 
