@@ -59,12 +59,20 @@ class ReportWriter:
 
     def add(self, tables: list, indicators: list, review: Review, goals: dict | None = None) -> None:
         """`goals`: the tables' goal clauses as the practice findings matched them (else matched here)."""
-        from ..write import flat_rows
-
         for d in documents(tables, indicators, review, goals):
             self.xlsx.add(d)
             self.html.add(d)
             self.overview.add(d)
+        self._add_tabular(review)
+        if self.review is not None:
+            self.review.findings += review.findings
+            self.review.tables += review.tables
+            self.review.documents += review.documents
+
+    def _add_tabular(self, review: Review) -> None:
+        """The review's findings, table scores and document scores appended to their tabular sinks."""
+        from ..write import flat_rows
+
         rows: dict[str, dict[str, list]] = {}  # each kind's records flattened once for its Parquet and CSV sinks
         for kind, sink in self.sinks:
             if kind not in rows:
@@ -72,10 +80,6 @@ class ReportWriter:
                 rows[kind] = flat_rows(sink.cls, dicts, [s.fmt for k, s in self.sinks if k == kind]) if dicts else {}
             if rows[kind]:
                 sink.add_rows(rows[kind][sink.fmt])
-        if self.review is not None:
-            self.review.findings += review.findings
-            self.review.tables += review.tables
-            self.review.documents += review.documents
 
     def close(self, problems: list, library: Any, families: set[str]) -> dict[str, object]:
         """Write the overview, the summary sheets and the 指标库 (`library`, the scan's `families`
