@@ -179,3 +179,19 @@ def test_sinks_write_the_flat_rows_of_the_records(scanned, tmp_path):
     with (tmp_path / "Finding.csv").open(encoding="utf-8-sig", newline="") as fh:
         last = list(csv.DictReader(fh))[-1]
     assert last["message"] == "'=HYPERLINK(1)" and last["records"] == "'-a;b"
+
+
+def test_defuse_all_is_defuse_of_each_value():
+    """cellsafe.defuse_all (a text's first character looked up in a set) defuses what `defuse`
+    (formula_like: startswith each start) does, for every start, empty and one-character texts,
+    a start after the first character, a str subclass and values that are not str."""
+    from kpiscan.cellsafe import FORMULA_START, defuse, defuse_all
+
+    class Text(str):
+        pass
+
+    values = ["", "a", "中文", "'=x", " =x", "＝x", Text("=x"), Text("x"), 1, -1.5, None, True, b"=x", ["=x"],
+              *FORMULA_START, *(c + "中" for c in FORMULA_START), *("x" + c for c in FORMULA_START)]
+    got = defuse_all(values)
+    assert got == [defuse(v) for v in values]
+    assert sum(isinstance(v, str) and v.startswith("'") for v in got) == 1 + 1 + 2 * len(FORMULA_START)

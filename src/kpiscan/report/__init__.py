@@ -76,8 +76,8 @@ class ReportWriter:
         rows: dict[str, dict[str, list]] = {}  # each kind's records flattened once for its Parquet and CSV sinks
         for kind, sink in self.sinks:
             if kind not in rows:
-                dicts = [r.to_dict() for r in getattr(review, kind)]
-                rows[kind] = flat_rows(sink.cls, dicts, [s.fmt for k, s in self.sinks if k == kind]) if dicts else {}
+                records = getattr(review, kind)
+                rows[kind] = flat_rows(sink.cls, records, [s.fmt for k, s in self.sinks if k == kind]) if records else {}
             if rows[kind]:
                 sink.add_rows(rows[kind][sink.fmt])
 
