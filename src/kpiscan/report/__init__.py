@@ -251,7 +251,7 @@ def _field_values(cls: type, records: list) -> list[tuple]:
 
     names = _init_names(cls)
     try:
-        dicts = list(map(vars, records))
+        dicts: list[dict[str, Any]] = list(map(vars, records))  # type: ignore[arg-type]
     except TypeError:  # (a slotted record has no __dict__)
         dicts = []
     if dicts and all(map(eq, map(tuple, dicts), repeat(names))):
