@@ -139,6 +139,8 @@ def main() -> None:
     html.HtmlReport.add = wrap("html.add", html.HtmlReport.add)  # type: ignore[method-assign]
     html.HtmlReport.close = wrap("html.close", html.HtmlReport.close)  # type: ignore[method-assign]
     facts.Overview.add = wrap("overview.add", facts.Overview.add)  # type: ignore[method-assign]
+    # the tabular sinks' add: the review's records flattened and appended (ReportWriter's own step)
+    report.ReportWriter._add_tabular = wrap("sinks.add", report.ReportWriter._add_tabular)  # type: ignore[method-assign]
     write._Sink.add = wrap("sinks.add", write._Sink.add)  # type: ignore[method-assign]
     write._Sink.close = wrap("sinks.close", write._Sink.close)  # type: ignore[method-assign]
     practice_report.family_ranges_svg = wrap("library.svg", practice_report.family_ranges_svg)

@@ -81,6 +81,29 @@ def test_the_spool_gives_back_the_records_it_was_given(scanned, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_the_spool_reads_a_record_s_fields_from_its_dict_only_in_their_order(scanned, tmp_path):
+    """PartSpool takes an indicator's fields' values from its __dict__ when its attributes are its
+    fields in __init__ order; a record whose attribute was deleted and set again (its dict in
+    another order) or that holds an extra attribute has its fields read one by one: each comes
+    back with every field where it was."""
+    result = part_result(part_of(scanned))
+    moved, extra = dataclasses.replace(result.indicators[0]), dataclasses.replace(result.indicators[1])
+    label = moved.label
+    del moved.label
+    moved.label = label
+    extra.note = "kept out"  # type: ignore[attr-defined]
+    assert list(vars(moved))[-1] == "label"
+    for indicators in ([moved, *result.indicators[1:]], [extra, *result.indicators[2:]], result.indicators):
+        spool = PartSpool(tmp_path)
+        try:
+            spool.write(dataclasses.replace(result, indicators=indicators))
+            back = next(iter(spool.results())).indicators
+        finally:
+            spool.close()
+        assert [dataclasses.astuple(i) for i in back] == [dataclasses.astuple(i) for i in indicators]
+        assert not hasattr(back[0], "note")
+
+
 def test_the_spool_writes_a_part_s_indicators_as_one_list_of_field_tuples(scanned, tmp_path):
     """PartSpool pickles the indicator records as one list of their fields' tuples (one
     `_records` call rebuilds them, no reduction per record); a list holding a record of another
@@ -179,3 +202,19 @@ def test_sinks_write_the_flat_rows_of_the_records(scanned, tmp_path):
     with (tmp_path / "Finding.csv").open(encoding="utf-8-sig", newline="") as fh:
         last = list(csv.DictReader(fh))[-1]
     assert last["message"] == "'=HYPERLINK(1)" and last["records"] == "'-a;b"
+
+
+def test_defuse_all_is_defuse_of_each_value():
+    """cellsafe.defuse_all (a text's first character looked up in a set) defuses what `defuse`
+    (formula_like: startswith each start) does, for every start, empty and one-character texts,
+    a start after the first character, a str subclass and values that are not str."""
+    from kpiscan.cellsafe import FORMULA_START, defuse, defuse_all
+
+    class Text(str):
+        pass
+
+    values = ["", "a", "中文", "'=x", " =x", "＝x", Text("=x"), Text("x"), 1, -1.5, None, True, b"=x", ["=x"],
+              *FORMULA_START, *(c + "中" for c in FORMULA_START), *("x" + c for c in FORMULA_START)]
+    got = defuse_all(values)
+    assert got == [defuse(v) for v in values]
+    assert sum(isinstance(v, str) and v.startswith("'") for v in got) == 1 + 1 + 2 * len(FORMULA_START)

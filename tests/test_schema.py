@@ -249,3 +249,50 @@ def test_flat_value_pairs_are_the_csv_and_parquet_rows(scanned):
     texts = schema.flat_value_pairs(TableScore, _finite)(odd_scores[0])
     column = schema.flat_columns(TableScore).index("criteria")
     assert (texts[0][column], texts[1][column]) == ('{"a": NaN, "b": 1.0}', '{"a": null, "b": 1.0}')
+
+
+def test_flat_value_pairs_of_records_are_those_of_their_dicts(scanned):
+    """flat_value_pairs(..., records=True) reads a record's fields where the dict path reads its
+    to_dict(): the same CSV and Parquet rows for every record of a real scan and its review
+    (Indicator: a nested Target, None or with others; TableBlock: renamed keys, tuples), and for
+    records whose list or JSON fields are not lists or dicts (a tuple holding NaN: to_dict's copy
+    makes it a list, which `_finite` cleans; read as a tuple it would keep the NaN), hold floats
+    that are not finite, or are empty. A class whose to_dict is its own is flattened through it
+    (write.flat_rows), as is a list holding a record of another class."""
+    from collections import Counter
+
+    from kpiscan.review.score import Deduction
+    from kpiscan.write import _finite, flat_rows
+
+    result, review = scanned
+    nan, inf = float("nan"), float("inf")
+    f0, t0, i0 = review.findings[0], review.tables[0], result.indicators[0]
+    assert i0.target is not None
+    findings = [*review.findings, dataclasses.replace(f0, lines=(1, nan), records=("a", "b"), points=nan),
+                dataclasses.replace(f0, lines=[True, None, inf], records=[None, "x", 3]), dataclasses.replace(f0, lines=[])]
+    scores = [*review.tables, dataclasses.replace(t0, criteria=Counter(a=nan, b=1.0), deductions=[]),
+              dataclasses.replace(t0, criteria={}, score=inf, deductions=[Deduction("x", "y", -inf, 1)]),
+              dataclasses.replace(t0, criteria=(1.0, nan))]
+    target = dataclasses.replace(i0.target, per=("a",), others=[dataclasses.replace(i0.target, value=nan, others=[])])
+    indicators = [*result.indicators, dataclasses.replace(i0, target=None),
+                  dataclasses.replace(i0, target=target, reasons=("r", "s"), weight=inf)]
+    cases = [(Finding, findings), (TableScore, scores), (DocumentScore, review.documents), (Indicator, indicators),
+             (TableBlock, [*result.tables, dataclasses.replace(result.tables[0], periods=("annual",), fields={})])]
+    for cls, records in cases:
+        assert schema.reads_as_fields(cls), cls
+        of_dicts, of_records = schema.flat_value_pairs(cls, _finite), schema.flat_value_pairs(cls, _finite, True)
+        for r in records:
+            assert repr(of_records(r)) == repr(of_dicts(r.to_dict())), r
+
+    @dataclasses.dataclass(slots=True)
+    class Renamed(Finding):
+        def to_dict(self):  # a to_dict of its own: not read from the fields
+            return {**Finding.to_dict(self), "code": "renamed"}
+
+    assert not schema.reads_as_fields(Renamed)
+    odd = Renamed(**{f.name: getattr(f0, f.name) for f in dataclasses.fields(Finding)})
+    for records in ([odd], [f0, odd]):
+        got = flat_rows(Finding, records, ("csv", "parquet"))
+        want = list(map(schema.flat_value_pairs(Finding, _finite), [r.to_dict() for r in records]))
+        assert (got["csv"], got["parquet"]) == ([w[0] for w in want], [w[1] for w in want])
+        assert got["csv"][-1][0] == "renamed"

@@ -23,8 +23,9 @@ import datetime as _dt
 import sys
 from dataclasses import MISSING, Field, dataclass, fields
 from functools import cache
-from operator import attrgetter
-from typing import Any, Callable, Sequence, TypeVar
+from itertools import chain, repeat
+from operator import attrgetter, is_, is_not
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 SCHEMA_VERSION = "1"  # bump when a flat column changes type or meaning (not when one is added)
 META = "kpiscan"
@@ -274,13 +275,45 @@ def flat_values(cls: type, lists: str = "keep", clean: Callable[[Any], Any] | No
 
 
 @cache
-def flat_value_pairs(cls: type, clean: Callable[[Any], Any]) -> Callable[[dict[str, Any]], tuple[tuple[Any, ...], tuple[Any, ...]]]:
+def flat_value_pairs(cls: type, clean: Callable[[Any], Any],
+                     records: bool = False) -> Callable[[Any], tuple[tuple[Any, ...], tuple[Any, ...]]]:
     """(`flat_values(cls, "join")(d)`, `flat_values(cls, "keep", clean)(d)`) of a record in one
     call: its CSV and Parquet rows. A JSON column's text is made once for both when it is the
     same for both, as for every value that holds no float that is not finite (JSON's strict
     encoding, allow_nan=False, takes it); `clean` must keep every finite value as it is (as
-    write._finite does)."""
-    return _flat_function(cls, (("join", None), ("keep", clean)))  # type: ignore[return-value]
+    write._finite does). `records`: of the record itself, not its `to_dict()` (the same pair;
+    only for a class that `reads_as_fields`): its fields read where the dict's keys were, with
+    what to_dict does to them (a list of nested records to_dict'ed, a list or JSON field that
+    is not a list or dict made one as to_dict's copy makes it), and no dict made and dropped."""
+    return _flat_function(cls, (("join", None), ("keep", clean)), records)  # type: ignore[return-value]
+
+
+@cache
+def reads_as_fields(cls: type) -> bool:
+    """True when a record's `to_dict()` is schema's compiled one (and so is that of each nested
+    record spread into its flat columns): its flat values can be read from its fields
+    (`flat_value_pairs(..., records=True)`)."""
+    code = getattr(getattr(cls, "to_dict", None), "__code__", None)
+    return code is not None and code.co_filename == f"<kpiscan.schema to_dict of {cls.__name__}>" and all(
+        reads_as_fields(nested) for _, meta, nested in plan(cls) if nested is not None and meta.items is None)
+
+
+@cache
+def _flat_fields(cls: type) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Per flat column (as _flat_plan): the path of field names to its value, and what to_dict
+    does to that field ("items": to_dict of each, "copy": _copy, "": nothing)."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    for name, meta, nested in plan(cls):
+        if meta.key is None or meta.flat is None:
+            continue
+        if nested is not None and meta.items is None:
+            out.extend(((name, *path), how) for path, how in _flat_fields(nested))
+            continue
+        how = "items" if nested is not None else "copy" if meta.type.startswith("list") or meta.type == "json" else ""
+        out.append(((name,), how))
+        if meta.derived is not None:
+            out.append(((name,), how))
+    return tuple(out)
 
 
 def _json_pair(v: Any, clean: Callable[[Any], Any], dumps: Callable[[Any], str], strict: Callable[[Any], str]) -> tuple[Any, Any]:
@@ -295,14 +328,16 @@ def _json_pair(v: Any, clean: Callable[[Any], Any], dumps: Callable[[Any], str],
     return text, text
 
 
-def _flat_function(cls: type, modes: tuple[tuple[str, Callable[[Any], Any] | None], ...]) -> Callable[[dict[str, Any]], Any]:
-    """flat_values's compiled function for one (lists, clean) mode; for two, flat_value_pairs's."""
+def _flat_function(cls: type, modes: tuple[tuple[str, Callable[[Any], Any] | None], ...],
+                   records: bool = False) -> Callable[[Any], Any]:
+    """flat_values's compiled function for one (lists, clean) mode; for two, flat_value_pairs's
+    (`records`: of the record's fields, see there)."""
     import json
 
     # json.dumps(v, ensure_ascii=False) without making an encoder per call
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     namespace: dict[str, Any] = {"_dumps": dumps, "_EMPTY": {}, "_json_pair": _json_pair,
-                                 "_plain": frozenset((str, int, type(None))).issuperset}
+                                 "_plain": frozenset((str, int, type(None))).issuperset, "_copy": _copy}
     for k, (_lists, clean) in enumerate(modes):
         namespace[f"_clean{k}"] = clean
     if len(modes) == 2:
@@ -310,13 +345,11 @@ def _flat_function(cls: type, modes: tuple[tuple[str, Callable[[Any], Any] | Non
     body = ["def flat_values_of(d):"]
     paths: dict[tuple[str, ...], str] = {(): "d"}
     items: list[list[str]] = [[] for _ in modes]
-    for column, (_column, path, meta) in enumerate(_flat_plan(cls)):
-        for n in range(1, len(path)):  # the nested dicts on the way, once each
-            if path[:n] not in paths:
-                name = paths[path[:n]] = f"n{len(paths)}"
-                body += [f"    {name} = {paths[path[:n - 1]]}.get({path[n - 1]!r})",
-                         f"    {name} = {name} if isinstance({name}, dict) else _EMPTY"]
-        read = f"{paths[path[:-1]]}.get({path[-1]!r})"
+    for column, ((_column, path, meta), (names, how)) in enumerate(zip(_flat_plan(cls), _flat_fields(cls))):
+        read = _field_read(body, paths, names, how) if records else _key_read(body, paths, path)
+        if len(modes) == 2 and not read.isidentifier():
+            body.append(f"    x{column} = {read}")  # read once for both rows
+            read = f"x{column}"
         derived = meta.derived is not None and meta.flat == meta.derived[0]
         if len(modes) == 2 and meta.type == "json" and not derived:
             body.append(f"    j{column} = _json_pair({read}, _clean1, _dumps, _strict)")
@@ -331,6 +364,34 @@ def _flat_function(cls: type, modes: tuple[tuple[str, Callable[[Any], Any] | Non
     exec(compile("\n".join(body) + "\n", f"<kpiscan.schema {name} of {cls.__name__}>", "exec"), namespace)
     fn: Callable[[dict[str, Any]], Any] = namespace["flat_values_of"]
     return fn
+
+
+def _key_read(body: list[str], paths: dict[tuple[str, ...], str], path: tuple[str, ...]) -> str:
+    """The expression of a value in a to_dict() dict (the nested dicts on the way put in `body`
+    once each)."""
+    for n in range(1, len(path)):
+        if path[:n] not in paths:
+            name = paths[path[:n]] = f"n{len(paths)}"
+            body += [f"    {name} = {paths[path[:n - 1]]}.get({path[n - 1]!r})",
+                     f"    {name} = {name} if isinstance({name}, dict) else _EMPTY"]
+    return f"{paths[path[:-1]]}.get({path[-1]!r})"
+
+
+def _field_read(body: list[str], paths: dict[tuple[str, ...], str], path: tuple[str, ...], how: str) -> str:
+    """The expression of a record's field as its to_dict() holds it (`how`: _flat_fields'; the
+    nested records on the way put in `body` once each: a record or None, None at the end)."""
+    for n in range(1, len(path)):
+        if path[:n] not in paths:
+            parent = paths[path[:n - 1]]
+            name = paths[path[:n]] = f"n{len(paths)}"
+            body.append(f"    {name} = {parent}.{path[n - 1]}" if n == 1 else
+                        f"    {name} = None if {parent} is None else {parent}.{path[n - 1]}")
+    read = f"{paths[path[:-1]]}.{path[-1]}"
+    if how == "items":
+        read = f"[x.to_dict() for x in {read}]"
+    elif how == "copy":  # (a list or dict as it is: read only, the same as to_dict's copy)
+        read = f"(c if (c := {read}).__class__ is list or c.__class__ is dict else _copy(c))"
+    return read if len(path) == 1 else f"(None if {paths[path[:-1]]} is None else {read})"
 
 
 def _flat_expr(meta: Col, read: str, lists: str, clean: str | None, namespace: dict[str, Any]) -> str:
@@ -423,28 +484,47 @@ def _from_buffers(values: Sequence[Any], typ: Any) -> Any:
     import pyarrow as pa
 
     kinds = set(map(type, values))
-    kinds.discard(type(None))
+    has_nulls = _NONE_TYPE in kinds  # (None the one value of its type: no `None in values`, a
+    kinds.discard(_NONE_TYPE)        # comparison of every value with None)
     name = "list" if isinstance(typ, pa.ListType) else str(typ)
     found = _BUILDERS.get(name)
     if found is None or not kinds <= {found[0]}:
         return None
-    valid = [v is not None for v in values] if None in values else None
-    nulls = len(values) - sum(valid) if valid is not None else 0
+    valid = list(map(is_not, values, repeat(None))) if has_nulls else None  # (the flags in C, not a loop a value)
+    nulls = valid.count(False) if valid is not None else 0
     return found[1](values, typ, _bits(valid) if valid is not None else None, nulls)
 
 
-def _numbers(code: str) -> Callable[..., Any]:
-    """An int32/int64/float64 column: its values as a C array (typecode `code`), 0 where null."""
-    def build(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
-        import array
+_NONE_TYPE = type(None)
 
+
+def _numbers(dtype: str) -> Callable[..., Any]:
+    """An int32/int64/float64 column: its values as a numpy array of `dtype`, 0 where null (numpy's
+    conversion of each value; array.array's parsed each value's argument: ~2x the instructions;
+    out of range: OverflowError, and the column goes to pa.array)."""
+    def build(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
+        import numpy as np
         import pyarrow as pa
 
-        data = array.array(code, [0 if v is None else v for v in values] if nulls else values)
-        if data.itemsize != typ.bit_width // 8:
-            return None
+        data = np.fromiter([0 if v is None else v for v in values] if nulls else values, dtype=dtype, count=len(values))
         return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(data)], null_count=nulls)
     return build
+
+
+_INT32_MAX = 2 ** 31 - 1
+
+
+def _offsets(lengths: Iterable[int], n: int) -> Any:
+    """An Arrow int32 offsets buffer: 0, then the running sums of the `n` lengths (in numpy, in
+    int64: a sum past int32 raises OverflowError, and the column goes to pa.array)."""
+    import numpy as np
+    import pyarrow as pa
+
+    sums = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(lengths, dtype=np.int64, count=n), out=sums[1:])
+    if sums[-1] > _INT32_MAX:
+        raise OverflowError("offsets past int32")
+    return pa.py_buffer(sums.astype(np.int32))
 
 
 def _dates(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
@@ -460,41 +540,37 @@ def _dates(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
 def _bools(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
     import pyarrow as pa
 
-    return pa.Array.from_buffers(typ, len(values), [bitmap, _bits([v is True for v in values])], null_count=nulls)
+    return pa.Array.from_buffers(typ, len(values), [bitmap, _bits(list(map(is_, values, repeat(True))))], null_count=nulls)
 
 
 def _strings(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
-    """A string column through pyarrow's StringBuilder (UTF-8; a lone surrogate raises)."""
+    """A string column: its values' UTF-8 joined and their offsets (each value encoded once, in
+    C: pyarrow's StringBuilder converted each through a Python-level call; a lone surrogate
+    raises, and the column goes to pa.array)."""
     import pyarrow as pa
 
-    builder = pa.lib.StringBuilder()
-    builder.append_values(values)
-    made = builder.finish()
-    return made if made.type == typ and len(made) == len(values) else None
+    encoded = list(map(str.encode, ["" if v is None else v for v in values] if nulls else values))
+    offsets = _offsets(map(len, encoded), len(values))
+    return pa.Array.from_buffers(typ, len(values), [bitmap, offsets, pa.py_buffer(b"".join(encoded))], null_count=nulls)
 
 
 def _lists(values: Sequence[Any], typ: Any, bitmap: Any, nulls: int) -> Any:
     """A list column: its offsets and its items' column (itself from buffers)."""
-    import array
-
     import pyarrow as pa
 
-    child = _from_buffers([x for v in values if v is not None for x in v], typ.value_type)
+    lists = [() if v is None else v for v in values] if nulls else values
+    child = _from_buffers(list(chain.from_iterable(lists)), typ.value_type)
     if child is None:
         return None
-    offsets = array.array("i", [0])
-    total = 0
-    for v in values:
-        total += len(v) if v is not None else 0
-        offsets.append(total)
-    return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(offsets)], null_count=nulls, children=[child])
+    return pa.Array.from_buffers(typ, len(values), [bitmap, _offsets(map(len, lists), len(values))], null_count=nulls,
+                                 children=[child])
 
 
 # Arrow type -> (the one Python type its values may have besides None, its builder)
 _BUILDERS: dict[str, tuple[type, Callable[..., Any]]] = {
-    "int32": (int, _numbers("i")),
-    "int64": (int, _numbers("q")),
-    "double": (float, _numbers("d")),
+    "int32": (int, _numbers("int32")),
+    "int64": (int, _numbers("int64")),
+    "double": (float, _numbers("float64")),
     "date32[day]": (_dt.date, _dates),
     "bool": (bool, _bools),
     "string": (str, _strings),
@@ -502,11 +578,15 @@ _BUILDERS: dict[str, tuple[type, Callable[..., Any]]] = {
 }
 
 
+_BIT_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
 def _bits(flags: list[bool]) -> Any:
-    """An Arrow bitmap (least significant bit first) of these flags."""
+    """An Arrow bitmap (least significant bit first) of these flags (bools: their bytes 0 and 1
+    made the digits of one binary number, in C)."""
     import pyarrow as pa
 
-    number = int("".join("1" if f else "0" for f in reversed(flags)) or "0", 2)
+    number = int(bytes(reversed(flags)).translate(_BIT_DIGITS) or b"0", 2)
     return pa.py_buffer(number.to_bytes((len(flags) + 7) // 8, "little"))
 
 

@@ -15,7 +15,7 @@ import json
 import math
 import os
 from itertools import repeat
-from operator import is_
+from operator import is_, itemgetter
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Sequence
 
@@ -155,15 +155,21 @@ def write_records(dicts: list[dict[str, Any]], cls: type, path: Path, fmt: str) 
     return path
 
 
-def flat_rows(cls: type, dicts: list[dict[str, Any]], formats: Iterable[str]) -> dict[str, list[tuple[Any, ...]]]:
-    """`to_dict()` dicts of one record type as the flat rows of each format's `_Sink` ("csv",
-    "parquet"): for both, each record flattened once (schema.flat_value_pairs: a JSON column's
-    text made once for the two files)."""
+def flat_rows(cls: type, records: Sequence[Any], formats: Iterable[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Records of one type as the flat rows of each format's `_Sink` ("csv", "parquet"): for
+    both, each record flattened once (schema.flat_value_pairs: a JSON column's text made once
+    for the two files), from its fields when they are all of `cls` and it `reads_as_fields`
+    (the same rows, no `to_dict()` dict made and dropped a record), else from its to_dict()."""
     wanted = set(formats)
+    direct = schema.reads_as_fields(cls) and all(map(is_, map(type, records), repeat(cls)))
     if wanted == {"csv", "parquet"}:
-        pairs = list(map(schema.flat_value_pairs(cls, _finite), dicts))
-        return {"csv": [p[0] for p in pairs], "parquet": [p[1] for p in pairs]}
+        pairs = list(map(schema.flat_value_pairs(cls, _finite, direct), records if direct else [r.to_dict() for r in records]))
+        return {"csv": list(map(_FIRST, pairs)), "parquet": list(map(_SECOND, pairs))}
+    dicts = [r.to_dict() for r in records]
     return {fmt: list(map(_flat_values(cls, fmt), dicts)) for fmt in wanted}
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _flat_values(cls: type, fmt: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:

@@ -25,6 +25,8 @@ import os
 import pickle
 from dataclasses import fields
 from functools import cache
+from itertools import repeat
+from operator import eq
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -59,23 +61,27 @@ class ReportWriter:
 
     def add(self, tables: list, indicators: list, review: Review, goals: dict | None = None) -> None:
         """`goals`: the tables' goal clauses as the practice findings matched them (else matched here)."""
-        from ..write import flat_rows
-
         for d in documents(tables, indicators, review, goals):
             self.xlsx.add(d)
             self.html.add(d)
             self.overview.add(d)
-        rows: dict[str, dict[str, list]] = {}  # each kind's records flattened once for its Parquet and CSV sinks
-        for kind, sink in self.sinks:
-            if kind not in rows:
-                dicts = [r.to_dict() for r in getattr(review, kind)]
-                rows[kind] = flat_rows(sink.cls, dicts, [s.fmt for k, s in self.sinks if k == kind]) if dicts else {}
-            if rows[kind]:
-                sink.add_rows(rows[kind][sink.fmt])
+        self._add_tabular(review)
         if self.review is not None:
             self.review.findings += review.findings
             self.review.tables += review.tables
             self.review.documents += review.documents
+
+    def _add_tabular(self, review: Review) -> None:
+        """The review's findings, table scores and document scores appended to their tabular sinks."""
+        from ..write import flat_rows
+
+        rows: dict[str, dict[str, list]] = {}  # each kind's records flattened once for its Parquet and CSV sinks
+        for kind, sink in self.sinks:
+            if kind not in rows:
+                records = getattr(review, kind)
+                rows[kind] = flat_rows(sink.cls, records, [s.fmt for k, s in self.sinks if k == kind]) if records else {}
+            if rows[kind]:
+                sink.add_rows(rows[kind][sink.fmt])
 
     def close(self, problems: list, library: Any, families: set[str]) -> dict[str, object]:
         """Write the overview, the summary sheets and the 指标库 (`library`, the scan's `families`
@@ -227,13 +233,35 @@ class _Records:
 
     def __reduce__(self) -> tuple:
         from ..model import Indicator
-        from ..schema import field_reader
 
         cls = Indicator
         if not {cls}.issuperset(map(type, self.records)):
             return (list, (self.records,))  # another class: each record pickled by its own reduction
         _by_fields()  # its check that every field is an __init__ argument
-        return (_records, (cls, list(map(field_reader(cls)[0], self.records))))
+        return (_records, (cls, _field_values(cls, self.records)))
+
+
+def _field_values(cls: type, records: list) -> list[tuple]:
+    """Each record's fields' values, a tuple in __init__ order (`cls(*row)` makes it again): the
+    values of its __dict__ where its attributes are exactly its fields in that order, as an
+    unslotted dataclass's __init__ sets them (C passes over the dicts: their keys compared with
+    the fields' names, their values made tuples; no getattr a field, which looks the name up in
+    the class first), else each read by field_reader."""
+    from ..schema import field_reader
+
+    names = _init_names(cls)
+    try:
+        dicts: list[dict[str, Any]] = list(map(vars, records))  # type: ignore[arg-type]
+    except TypeError:  # (a slotted record has no __dict__)
+        dicts = []
+    if dicts and all(map(eq, map(tuple, dicts), repeat(names))):
+        return list(map(tuple, map(dict.values, dicts)))
+    return list(map(field_reader(cls)[0], records))
+
+
+@cache
+def _init_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.init)
 
 
 def _records(cls: type, rows: list[tuple]) -> list:
