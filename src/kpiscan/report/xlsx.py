@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from functools import lru_cache
 from math import isfinite
 from operator import attrgetter, itemgetter
@@ -882,7 +883,11 @@ class _Packager(Packager):
 class _Workbook(xlsxwriter.Workbook):
     """XlsxWriter's workbook whose zip file is a _Zip. (Workbook._store_workbook opens its zip
     file by the name ZipFile of its module, with no option for the level: that name is bound to
-    _Zip while it runs, so another thread storing a workbook at that moment gets ZIP_LEVEL too.)"""
+    _Zip while it runs, so another thread storing a workbook at that moment gets ZIP_LEVEL too.)
+    Where python-isal is installed, zipfile's name crc32 (zlib's, which each member's writes call
+    for its CRC-32) is bound to ISA-L's crc32 for that time: the same checksum (one function,
+    two libraries), ~15x fewer instructions for the ~60 MB of a 16x workbook's members; any
+    zipfile reading or writing in another thread meanwhile gets the same values."""
 
     def _get_packager(self) -> Packager:
         return _Packager()
@@ -891,11 +896,17 @@ class _Workbook(xlsxwriter.Workbook):
         module = xlsxwriter.workbook
         if module.ZipFile is not zipfile.ZipFile:
             raise RuntimeError("xlsxwriter.workbook.ZipFile is not zipfile.ZipFile")
+        crc32 = getattr(zipfile, "crc32", None)
+        fast_crc = _isal is not None and crc32 is zlib.crc32
         module.ZipFile = _Zip  # type: ignore[misc]
+        if fast_crc:
+            zipfile.crc32 = _isal.crc32  # type: ignore[attr-defined]
         try:
             super()._store_workbook()
         finally:
             module.ZipFile = zipfile.ZipFile  # type: ignore[misc]
+            if fast_crc:
+                zipfile.crc32 = crc32  # type: ignore[attr-defined]
 
 
 class _Book:
