@@ -448,9 +448,10 @@ def _t_element(text: str) -> bytes | bool:
     """The <t> element XlsxWriter's constant-memory `_write_cell` writes for a text (escaped, a
     space kept, `_text_xml`), as UTF-8, as `_row_xml`'s template takes it; False for a text that
     takes `_text_cell` (formula-like: the quote-prefix format, not on a link; a rich string; longer
-    than _LONG). Found by fast scans (`_NOT_PLAIN`'s parts, a formula-like start), the plain text
-    (most) as it is."""
-    if len(text) > _LONG or text.startswith(FORMULA_START):
+    than _LONG) and for the empty text (a blank cell: `_row_xml` looks for it among a row's texts
+    only when one of their elements is False). Found by fast scans (`_NOT_PLAIN`'s parts, a
+    formula-like start), the plain text (most) as it is."""
+    if not text or len(text) > _LONG or text.startswith(FORMULA_START):
         return False
     if _ESCAPED_CHAR.search(text) is None and not text[:1].isspace() and not text[-1:].isspace() \
             and ("_x" not in text or _X_ESCAPE.search(text) is None):
@@ -607,7 +608,8 @@ class _Sheet:
         if rendered is None:
             return False
         xml, first, last = rendered
-        if link_at >= 0 and values[link_at] is not None and values[link_at] != "":  # (no cell, no link: _cells)
+        shown = values[link_at] if link_at >= 0 else None
+        if shown is not None and (type(shown) is not str or shown):  # (no cell, no link: _cells)
             base, _, anchor = url.partition("#")
             target = self._pages.get(base)
             if target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
@@ -649,15 +651,16 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
-        texts = shape.texts(values)
-        if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them (a
-            # str subclass is no common kind, the writer's own path, which blanks it too)
-            return self._row_xml([None if v == "" else v for v in values], fill, link_at)
+        numbers = shape.numbers(values)
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
+        texts = shape.texts(values)
         elements = _t_elements(texts, self.memo)
         special: tuple[int, ...] = ()
-        if not all(elements):  # a special text's False (an element is never empty bytes)
+        if not all(elements):  # a special or empty text's False (an element is never empty bytes)
+            if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
+                # (a str subclass is no common kind, the writer's own path, which blanks it too)
+                return self._row_xml([None if v == "" else v for v in values], fill, link_at)
             special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
             if not self._special_cells(shape, values, special, elements):
                 return None
@@ -668,7 +671,7 @@ class _Sheet:
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         # the row number into the template first (kept split at its NULs, joined by the number)
-        elements += shape.numbers(values)
+        elements += numbers
         return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...], elements: list) -> bool:
