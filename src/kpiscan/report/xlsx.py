@@ -51,6 +51,7 @@ from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
 from ..classify.memo import memo_enabled
 from ..gcpolicy import collect_dropped
+from ..constants import LABELS
 from ..model import Indicator
 from ..review import criteria, rules
 from . import codes
@@ -82,7 +83,8 @@ if _HAS_PAGE:
 
 
 def page_zh(page: int | None) -> str | None:
-    """The printed page as a reviewer reads it in the PDF they hold: 第3页; nothing for text sources."""
+    """The printed page as a reviewer reads it in the PDF they hold: 第3页; nothing for text sources.
+    (XlsxReport.add writes it in for each row, without a call.)"""
     return f"第{page}页" if page else None
 
 
@@ -167,6 +169,7 @@ PROBLEM_COLUMNS = [("文件 file", 50, True), ("行 line", 6, False), ("问题 p
 
 
 _NO_REASONS = (None, None)
+_LABEL_NAMES = {label: codes.label_name(label) for label in LABELS}  # the 标签 cell of each label (a fixed vocabulary)
 
 
 @lru_cache(maxsize=4096)
@@ -1024,6 +1027,7 @@ class XlsxReport:
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
         half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
+        label_names = _LABEL_NAMES.get
         for t in d.tables:
             table = t.table
             link = f"external:{page}#t{table.index}-L"
@@ -1035,15 +1039,18 @@ class XlsxReport:
                 reasons = i.reasons
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
                     why = _reason_texts(tuple(reasons))
+                label = i.label
                 row = [
-                    i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    half_zh(i.period, i.period), label_name(i.label) if i.label else None, i.flagged,
+                    i.doc, i.table, i.line, (f"第{p}页" if (p := i.page) else None) if _HAS_PAGE else None, i.name, i.value,
+                    half_zh(i.period, i.period), (label_names(label) or label_name(label)) if label else None, i.flagged,
                     *(why if reasons else _NO_REASONS),
                     "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
                     "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
                     *tail(i),
                 ]
+                if not _HAS_PAGE:
+                    del row[3]  # (no page column: page_zh's cell, written in above, for records with a page)
                 row[_DEPARTMENT] = department
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"{link}{i.line}"))
