@@ -34,7 +34,7 @@ import zipfile
 import zlib
 from functools import lru_cache
 from math import isfinite
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -50,8 +50,8 @@ from xlsxwriter.xmlwriter import XMLwriter
 from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
 from ..classify.memo import memo_enabled
-from ..gcpolicy import collect_dropped
 from ..constants import LABELS
+from ..gcpolicy import collect_dropped
 from ..model import Indicator
 from ..review import criteria, rules
 from . import codes
