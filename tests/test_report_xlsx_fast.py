@@ -138,7 +138,7 @@ def _report_book(path, cls, seed=5):
         def cell():
             return rng.choice(ROW_TEXTS) if rng.random() < 0.6 else rng.choice(values)
         row = [cell() for _ in range(12)]
-        row[2] = rng.choice([r, r, str(r), "=x", "a&b", None, 2.5, True])
+        row[2] = rng.choice([r, r, str(r), "=x", "a&b", None, "", 2.5, True])  # ("": no cell, no link)
         if r % 100 == 60:  # texts special only next to each other's separator
             row[3:9] = ["trailing ", "=x", " leading", "a|", "@y", "b|"]
         fill = rng.choice([None, None, RED, YELLOW])
@@ -170,8 +170,9 @@ def test_report_rows_write_the_same_file(tmp_path):
 
 def test_workbook_members_deflated_at_zip_level(tmp_path, monkeypatch):
     """_Book's workbook deflates its members at ZIP_LEVEL with zlib (not zlib's default), or by
-    ISA-L at ISAL_LEVEL where python-isal is installed: the same members either way; and
-    XlsxWriter's own ZipFile name is restored once it is stored."""
+    ISA-L at ISAL_LEVEL where python-isal is installed, through a buffer of _ZIP_CHUNK bytes (its
+    CRC-32 by ISA-L too): the same members either way, whatever the buffer; and XlsxWriter's own
+    ZipFile name and zipfile's crc32 are restored once it is stored."""
     from kpiscan.report import xlsx
 
     books = {}
@@ -188,8 +189,20 @@ def test_workbook_members_deflated_at_zip_level(tmp_path, monkeypatch):
         module = deflater or zlib
         for level, expected in (((xlsx.ISAL_LEVEL if deflater else ZIP_LEVEL), True), ((3 if deflater else 6), False)):
             c = module.compressobj(level, zlib.DEFLATED, -15)
-            size = sum(len(c.compress(data[at:at + 8192])) for at in range(0, len(data), 8192))  # (ZipFile.write's reads)
+            chunk = xlsx._ZIP_CHUNK  # (ZipFile.write's 8 KiB reads, gathered by the member's buffer)
+            size = sum(len(c.compress(data[at:at + chunk])) for at in range(0, len(data), chunk))
             assert (size + len(c.flush()) == info.compress_size) is expected, (deflater, level)
+    # members larger than the member's buffer (written in several deflate and CRC calls): the same
+    monkeypatch.setattr(xlsx, "_ZIP_CHUNK", 3000)
+    for deflater in ([xlsx._isal] if xlsx._isal is not None else []) + [None]:
+        monkeypatch.setattr(xlsx, "_isal", deflater)
+        path = tmp_path / f"book-{deflater is not None}-small.xlsx"
+        _report_book(path, _Sheet)
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None and z.getinfo("xl/worksheets/sheet1.xml").file_size > 3 * 3000
+            books[(deflater is not None, "small")] = {name: z.read(name) for name in z.namelist()
+                                                      if name != "docProps/core.xml"}
+    assert zipfile.crc32 is zlib.crc32  # (ISA-L's crc32 bound only while a workbook is stored)
     assert len(set(map(lambda b: tuple(sorted(b.items())), books.values()))) == 1
 
 

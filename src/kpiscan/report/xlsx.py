@@ -27,12 +27,14 @@ a formula (= + - @ tab CR first, kpiscan.cellsafe) gets Excel's quote-prefix fla
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import zipfile
+import zlib
 from functools import lru_cache
 from math import isfinite
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -48,6 +50,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 from .. import schema
 from ..cellsafe import FORMULA_START, formula_like
 from ..classify.memo import memo_enabled
+from ..constants import LABELS
 from ..gcpolicy import collect_dropped
 from ..model import Indicator
 from ..review import criteria, rules
@@ -80,7 +83,8 @@ if _HAS_PAGE:
 
 
 def page_zh(page: int | None) -> str | None:
-    """The printed page as a reviewer reads it in the PDF they hold: 第3页; nothing for text sources."""
+    """The printed page as a reviewer reads it in the PDF they hold: 第3页; nothing for text sources.
+    (XlsxReport.add writes it in for each row, without a call.)"""
     return f"第{page}页" if page else None
 
 
@@ -102,49 +106,47 @@ _DEPARTMENT = len(HEAD_COLUMNS) + TAIL_FIELDS.index("department")  # (the column
 def _tail_reader() -> Callable[[Indicator], tuple]:
     """The TAIL_FIELDS of an Indicator as `schema.flat_row(Indicator, i.to_dict())` gives them
     (each is a scalar field or a scalar of its target: read from the record, no dict between),
-    as a tuple: one attrgetter of every field's path; a record without the nested record (an
-    indicator without a target) reads None for that record's fields."""
+    as a tuple: a compiled function (as kpiscan.schema compiles `to_dict`: an attrgetter of the
+    dotted paths walks each path by a generic getattr, ~5x the instructions of the function's
+    own attribute reads); a record without the nested record (an indicator without a target)
+    reads None for that record's fields."""
     attr_of: dict[tuple[type, str | None], tuple[str, type | None]] = {}
     for record in (Indicator, *[n for _, _, n in schema.plan(Indicator) if n is not None]):
         for name, meta, nested in schema.plan(record):
             attr_of[(record, meta.key)] = (name, nested)
     paths = {column: (path, meta) for column, path, meta in schema._flat_plan(Indicator)}
-    dotted: list[str] = []
+    names: list[list[str]] = []
     for column in TAIL_FIELDS:
         path, meta = paths[column]
         if meta.derived is not None and meta.flat == meta.derived[0] or meta.type.startswith("list") or meta.type == "json":
             raise TypeError(f"xlsx tail column {column} is not a plain value")
         at: type | None = Indicator
-        names = []
+        names.append([])
         for key in path:
             name, at = attr_of[(at, key)]  # type: ignore[index]
-            names.append(name)
-        dotted.append(".".join(names))
-    holders = sorted({d.split(".")[0] for d in dotted if "." in d})  # the fields holding a nested record
-    getters = [_nested_getter(d) for d in dotted]
-
-    def each(i: Indicator) -> tuple:
-        return tuple(get(i) for get in getters)
-
-    every: Callable[[Indicator], Any] = attrgetter(*dotted) if len(dotted) > 1 else each
-
-    def tail(i: Indicator) -> tuple:
-        for name in holders:
-            if getattr(i, name) is None:
-                return each(i)
-        return every(i)  # type: ignore[no-any-return]
-    return tail
+            names[-1].append(name)
+        if not name.isidentifier() or len(names[-1]) > 2:
+            raise TypeError(f"xlsx tail column {column}: a path of more than one nested record")
+    holders = list(dict.fromkeys(n[0] for n in names if len(n) == 2))  # the fields holding a nested record
+    local = {h: f"h{k}" for k, h in enumerate(holders)}
+    body = ["def tail(i):", *[f"    {local[h]} = i.{h}" for h in holders]]
+    for h in holders:  # (each holder that is None reads None for its fields)
+        body.append(f"    if {local[h]} is None:")
+        body.append(f"        {local[h]} = _NONE")
+    body.append("    return (" + "".join(f"{local[n[0]]}.{n[1]}, " if len(n) == 2 else f"i.{n[0]}, " for n in names) + ")")
+    namespace: dict[str, Any] = {"_NONE": _Nones()}
+    exec(compile("\n".join(body) + "\n", "<kpiscan.report.xlsx tail>", "exec"), namespace)
+    fn: Callable[[Indicator], tuple] = namespace["tail"]
+    return fn
 
 
-def _nested_getter(dotted: str) -> Callable[[Any], Any]:
-    """x.a.b…, None when a record on the way is None (an indicator without a target)."""
-    def get(x: Any) -> Any:
-        for name in dotted.split("."):
-            if x is None:
-                return None
-            x = getattr(x, name)
-        return x
-    return get
+class _Nones:
+    """A missing nested record in `_tail_reader`'s function: each of its fields reads None."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> None:
+        return None
 
 
 _tail = _tail_reader()
@@ -167,6 +169,7 @@ PROBLEM_COLUMNS = [("文件 file", 50, True), ("行 line", 6, False), ("问题 p
 
 
 _NO_REASONS = (None, None)
+_LABEL_NAMES = {label: codes.label_name(label) for label in LABELS}  # the 标签 cell of each label (a fixed vocabulary)
 
 
 @lru_cache(maxsize=4096)
@@ -447,9 +450,10 @@ def _t_element(text: str) -> bytes | bool:
     """The <t> element XlsxWriter's constant-memory `_write_cell` writes for a text (escaped, a
     space kept, `_text_xml`), as UTF-8, as `_row_xml`'s template takes it; False for a text that
     takes `_text_cell` (formula-like: the quote-prefix format, not on a link; a rich string; longer
-    than _LONG). Found by fast scans (`_NOT_PLAIN`'s parts, a formula-like start), the plain text
-    (most) as it is."""
-    if len(text) > _LONG or text.startswith(FORMULA_START):
+    than _LONG) and for the empty text (a blank cell: `_row_xml` looks for it among a row's texts
+    only when one of their elements is False). Found by fast scans (`_NOT_PLAIN`'s parts, a
+    formula-like start), the plain text (most) as it is."""
+    if not text or len(text) > _LONG or text.startswith(FORMULA_START):
         return False
     if _ESCAPED_CHAR.search(text) is None and not text[:1].isspace() and not text[-1:].isspace() \
             and ("_x" not in text or _X_ESCAPE.search(text) is None):
@@ -606,7 +610,8 @@ class _Sheet:
         if rendered is None:
             return False
         xml, first, last = rendered
-        if link_at >= 0 and values[link_at] is not None and values[link_at] != "":  # (no cell, no link: _cells)
+        shown = values[link_at] if link_at >= 0 else None
+        if shown is not None and (type(shown) is not str or shown):  # (no cell, no link: _cells)
             base, _, anchor = url.partition("#")
             target = self._pages.get(base)
             if target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
@@ -648,15 +653,16 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
-        texts = shape.texts(values)
-        if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them (a
-            # str subclass is no common kind, the writer's own path, which blanks it too)
-            return self._row_xml([None if v == "" else v for v in values], fill, link_at)
+        numbers = shape.numbers(values)
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
+        texts = shape.texts(values)
         elements = _t_elements(texts, self.memo)
         special: tuple[int, ...] = ()
-        if not all(elements):  # a special text's False (an element is never empty bytes)
+        if not all(elements):  # a special or empty text's False (an element is never empty bytes)
+            if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
+                # (a str subclass is no common kind, the writer's own path, which blanks it too)
+                return self._row_xml([None if v == "" else v for v in values], fill, link_at)
             special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
             if not self._special_cells(shape, values, special, elements):
                 return None
@@ -667,7 +673,7 @@ class _Sheet:
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         # the row number into the template first (kept split at its NULs, joined by the number)
-        elements += shape.numbers(values)
+        elements += numbers
         return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...], elements: list) -> bool:
@@ -806,11 +812,15 @@ try:
 except ImportError:  # pragma: no cover - zlib's deflate
     _isal = None
 ISAL_LEVEL = 1
+_ZIP_CHUNK = 1 << 20  # a member's write buffer (_Zip)
 
 
 class _Zip(zipfile.ZipFile):
     """XlsxWriter's zip file, at ZIP_LEVEL unless told another; deflated by ISA-L when installed
-    (at ISAL_LEVEL, when the level is ZIP_LEVEL)."""
+    (at ISAL_LEVEL, when the level is ZIP_LEVEL). A member is written through a buffer of
+    _ZIP_CHUNK bytes (io.BufferedWriter): ZipFile.write reads a member's file 8 KiB at a time,
+    and each write takes a CRC-32 and a deflate call (ISA-L's copies every small input into its
+    window first); the same members, deflated in larger pieces."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("compresslevel", ZIP_LEVEL)
@@ -820,7 +830,7 @@ class _Zip(zipfile.ZipFile):
         member = super()._open_to_write(zinfo, force_zip64)  # type: ignore[misc]
         if _isal is not None and zinfo.compress_type == zipfile.ZIP_DEFLATED and zinfo._compresslevel == ZIP_LEVEL:  # type: ignore[attr-defined]
             member._compressor = _isal.compressobj(ISAL_LEVEL, _isal.DEFLATED, -15)  # (what zipfile._get_compressor makes)
-        return member
+        return io.BufferedWriter(member, _ZIP_CHUNK)
 
 
 class _Relationships(Relationships):
@@ -882,7 +892,11 @@ class _Packager(Packager):
 class _Workbook(xlsxwriter.Workbook):
     """XlsxWriter's workbook whose zip file is a _Zip. (Workbook._store_workbook opens its zip
     file by the name ZipFile of its module, with no option for the level: that name is bound to
-    _Zip while it runs, so another thread storing a workbook at that moment gets ZIP_LEVEL too.)"""
+    _Zip while it runs, so another thread storing a workbook at that moment gets ZIP_LEVEL too.)
+    Where python-isal is installed, zipfile's name crc32 (zlib's, which each member's writes call
+    for its CRC-32) is bound to ISA-L's crc32 for that time: the same checksum (one function,
+    two libraries), ~15x fewer instructions for the ~60 MB of a 16x workbook's members; any
+    zipfile reading or writing in another thread meanwhile gets the same values."""
 
     def _get_packager(self) -> Packager:
         return _Packager()
@@ -891,11 +905,17 @@ class _Workbook(xlsxwriter.Workbook):
         module = xlsxwriter.workbook
         if module.ZipFile is not zipfile.ZipFile:
             raise RuntimeError("xlsxwriter.workbook.ZipFile is not zipfile.ZipFile")
+        crc32 = getattr(zipfile, "crc32", None)
+        fast_crc = _isal is not None and crc32 is zlib.crc32
         module.ZipFile = _Zip  # type: ignore[misc]
+        if fast_crc:
+            zipfile.crc32 = _isal.crc32  # type: ignore[attr-defined]
         try:
             super()._store_workbook()
         finally:
             module.ZipFile = zipfile.ZipFile  # type: ignore[misc]
+            if fast_crc:
+                zipfile.crc32 = crc32  # type: ignore[attr-defined]
 
 
 class _Book:
@@ -1007,6 +1027,7 @@ class XlsxReport:
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
         half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
+        label_names = _LABEL_NAMES.get
         for t in d.tables:
             table = t.table
             link = f"external:{page}#t{table.index}-L"
@@ -1018,15 +1039,18 @@ class XlsxReport:
                 reasons = i.reasons
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
                     why = _reason_texts(tuple(reasons))
+                label = i.label
                 row = [
-                    i.doc, i.table, i.line, *([page_zh(getattr(i, "page", None))] if _HAS_PAGE else []), i.name, i.value,
-                    half_zh(i.period, i.period), label_name(i.label) if i.label else None, i.flagged,
+                    i.doc, i.table, i.line, (f"第{p}页" if (p := i.page) else None) if _HAS_PAGE else None, i.name, i.value,
+                    half_zh(i.period, i.period), (label_names(label) or label_name(label)) if label else None, i.flagged,
                     *(why if reasons else _NO_REASONS),
                     "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
                     "；".join(f.message.split(" / ")[0] for f in found) if found else None,
                     None, None,
                     *tail(i),
                 ]
+                if not _HAS_PAGE:
+                    del row[3]  # (no page column: page_zh's cell, written in above, for records with a page)
                 row[_DEPARTMENT] = department
                 fill = RED if i.flagged else (YELLOW if found else None)
                 self.indicators.add(row, fill, link=(2, f"{link}{i.line}"))
