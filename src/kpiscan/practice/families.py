@@ -224,7 +224,6 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             entry[0] = ind
     rows = []
     keys_of = _name_keyer()
-    unit_kinds = _unit_kinds()
     for entry in best.values():
         ind = entry[0]
         name = ind.name
@@ -237,12 +236,9 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             kind, op = "", None
         else:
             kind, op = t.kind, t.op
-            if kind == "quantity":  # number_of, unit_label and dimension of a quantity
-                number = t.value if t.value is not None else t.low if t.low is not None else t.high
-                base = t.unit
-                if base is not None:
-                    unit = "/".join([base, *t.per]) if t.per else base
-                    dim = (unit_kinds.get(base, "count") if base else None) if unit else None
+            if kind == "quantity":  # (the three are None for any other kind)
+                number, unit = number_of(t), unit_label(t)
+                dim = dimension(t.unit) if unit else None
         rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, name, key, pooled, ind.value, kind, op,
                         number, unit, dim, ind.period, tuple(entry[1:]), normalised))
     return rows
