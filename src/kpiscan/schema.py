@@ -506,7 +506,12 @@ def _numbers(dtype: str) -> Callable[..., Any]:
         import numpy as np
         import pyarrow as pa
 
-        data = np.fromiter([0 if v is None else v for v in values] if nulls else values, dtype=dtype, count=len(values))
+        wide = "float64" if dtype == "float64" else "int64"  # (numpy < 2 wraps an int past int32: it is checked)
+        data = np.fromiter([0 if v is None else v for v in values] if nulls else values, dtype=wide, count=len(values))
+        if dtype == "int32":
+            if len(data) and (data.min() < -_INT32_MAX - 1 or data.max() > _INT32_MAX):
+                raise OverflowError("a value past int32")
+            data = data.astype(np.int32)
         return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(data)], null_count=nulls)
     return build
 
