@@ -19,7 +19,7 @@ import kpiscan
 ROOT = Path(__file__).resolve().parents[1]
 
 # the parameters an unbounded memo may take: each names one of a few dozen things at most
-SMALL_DOMAINS = {"kind", "role", "cls", "lists", "clean", "forms", "name", "path", "role_name"}
+SMALL_DOMAINS = {"kind", "role", "cls", "lists", "clean", "forms", "name", "path", "role_name", "records"}  # records: a flag
 
 
 def _memos():
