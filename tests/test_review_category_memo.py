@@ -66,13 +66,13 @@ def test_review_all_asks_the_model_once_per_call(scanned, monkeypatch):
 
 
 def test_category_verdicts_kept_per_item_are_suggests(scanned, monkeypatch):
-    """category_hits keeps suggest's verdict of each distinct item (`_verdicts`): a second review
+    """category_verdicts keeps suggest's verdict of each distinct item (`_verdicts`): a second review
     of corpora/ asks the model nothing and finds the same, and every kept verdict is the one
     suggest gives the item's row now (memo on); with KPISCAN_CLASSIFY_MEMO=0 nothing is kept."""
     from kpiscan.classify import category
     from kpiscan.classify.category import suggest
     from kpiscan.review import review_all
-    from kpiscan.review.checks import _verdicts, category_hits, table_context
+    from kpiscan.review.checks import _verdicts, category_verdicts, table_context
 
     calls: list[int] = []
     monkeypatch.setattr(category, "suggest", lambda rows, model=None: calls.append(len(rows)) or suggest(rows, model))
@@ -88,18 +88,18 @@ def test_category_verdicts_kept_per_item_are_suggests(scanned, monkeypatch):
     assert any(v is not None for v in kept.values()) and any(v is None for v in kept.values())
     monkeypatch.setenv("KPISCAN_CLASSIFY_MEMO", "0")
     _verdicts().clear()
-    assert category_hits(list(asked.items())) == kept and len(_verdicts().entries) == 0
+    assert dict(zip(asked, category_verdicts(list(asked.items())) or ())) == kept and len(_verdicts().entries) == 0
 
 
-def test_category_hits_score_their_misses_with_the_model_and_keep_no_probabilities(scanned, monkeypatch):
-    """category_hits asks the model itself about the distinct keys its verdict memo lacks (no
+def test_category_verdicts_score_their_misses_with_the_model_and_keep_no_probabilities(scanned, monkeypatch):
+    """category_verdicts asks the model itself about the distinct keys its verdict memo lacks (no
     second target_key per item: the keys are `Context.asked`'s), keeps nothing in the scan's
     memo of probabilities (PROBA_MEMO, whose bound stays the scan's: the verdict memo holds the
     same items under the same keys in front of it), and its hits are suggest's over the
     distinct rows with the plain model."""
     import kpiscan.classify.item as item_module
     from kpiscan.classify import category
-    from kpiscan.review.checks import _verdicts, category_hits, table_context
+    from kpiscan.review.checks import _verdicts, category_verdicts, table_context
 
     asked = [pair for t in scanned.tables for pair in table_context(t, scanned.indicators).asked]
     distinct = {key: r for key, r in asked}
@@ -108,7 +108,7 @@ def test_category_hits_score_their_misses_with_the_model_and_keep_no_probabiliti
     calls: list[int] = []
     target_key = item_module.target_key
     monkeypatch.setattr(item_module, "target_key", lambda t: calls.append(1) or target_key(t))
-    hits = category_hits(asked)
+    hits = dict(zip((key for key, _ in asked), category_verdicts(asked) or ()))  # by key
     assert calls == []  # every item's key came from `asked`
     assert len(PROBA_MEMO.entries) == 0 and PROBA_MEMO.maxsize == category.SCAN_PROBA
     plain = suggest([(r.ind, r.target) for r in distinct.values()], load_category_model())

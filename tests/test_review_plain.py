@@ -11,7 +11,7 @@ import pytest
 import kpiscan
 from kpiscan.review import checks, review_all, score
 from kpiscan.review import findings as findings_module
-from kpiscan.review.checks import Context, Row, category_hits, category_verdicts, table_context
+from kpiscan.review.checks import Context, Row, category_verdicts, table_context
 
 
 @pytest.fixture(scope="module")
@@ -143,12 +143,12 @@ def test_make_is_the_two_formats_of_every_rule():
 
 
 def test_category_verdicts_follow_the_pairs_as_the_verdicts_by_key(scanned):
-    """category_verdicts gives each asked pair the verdict category_hits gives its key (repeated
-    keys included: the halves of a table), in the pairs' order."""
+    """category_verdicts gives each asked pair its key's one verdict (repeated keys included: the
+    halves of a table), in the pairs' order."""
     asked = [pair for t in scanned.tables for pair in table_context(t, scanned.indicators).asked]
     assert len({key for key, _ in asked}) < len(asked)  # keys asked again
     verdicts = category_verdicts(asked)
-    hits = category_hits(asked)
+    hits = dict(zip((key for key, _ in asked), verdicts or ()))  # each key's verdict
     assert verdicts is not None and len(verdicts) == len(asked)
     assert verdicts == [hits[key] for key, _ in asked]
     assert any(v is not None for v in verdicts)

@@ -465,7 +465,7 @@ class Move:
 # (1, 9) array it is a view of). A scan asks a few a document (corpora/: 18 distinct in 32 rows; a
 # distinct document adds ~4.5): SCAN_PROBA, 7 copies' worth (twelfth round: at 1 << 15 a scan of
 # d64 kept all its 1,152, 0.94 MiB, and would go on to ~28 MiB). The report's review keeps its
-# verdicts by the same items (review.checks.category_hits) and asks the model itself, not this memo
+# verdicts by the same items (review.checks.category_verdicts) and asks the model itself, not this memo
 SCAN_PROBA = 1 << 7
 PROBA_MEMO: VerdictMemo[bytes] = VerdictMemo(SCAN_PROBA)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any, Iterable
+from typing import Any
 
 import regex
 
@@ -372,13 +372,6 @@ def money_or_input_as_output(r: Row) -> bool:
     return r.ind.level2 == "数量指标" and (r.is_money or mentions(r.ind.name, "input"))
 
 
-def category_hits(asked: Iterable[tuple[tuple[Any, ...], Row]]) -> dict[tuple[Any, ...], tuple[str, float] | None]:
-    """`suggest` of each distinct key of these (key, row) pairs (`Context.asked`), by key: the
-    verdicts of `category_verdicts`; {} when the classifier is not installed."""
-    asked = list(asked)
-    return dict(zip((key for key, _ in asked), category_verdicts(asked) or ()))
-
-
 def category_verdicts(asked: list[tuple[tuple[Any, ...], Row]]) -> list[tuple[str, float] | None] | None:
     """`suggest`'s verdict of each of these (key, row) pairs (`Context.asked`), in their order: the
     model asked once about the distinct keys (the two halves of a project table, and the tables
@@ -402,12 +395,12 @@ def category_verdicts(asked: list[tuple[tuple[Any, ...], Row]]) -> list[tuple[st
     return memo.answers(asked, verdicts)
 
 
-REVIEW_VERDICTS = 1 << 14  # distinct items whose verdict `category_hits` keeps (~0.3 KiB each with the key)
+REVIEW_VERDICTS = 1 << 14  # distinct items whose verdict `category_verdicts` keeps (~0.3 KiB each with the key)
 
 
 @cache
 def _verdicts() -> Any:
-    """`suggest`'s verdict of each distinct item `category_hits` asked (None is one: the memo
+    """`suggest`'s verdict of each distinct item `category_verdicts` asked (None is one: the memo
     tells a kept None from an absent key), by its key of `Context.asked` (name, value, printed
     二级指标, the Target's fields: a province repeats its (name, value) pairs, and the verdict
     reads nothing else of a row), for the model that decided it; bounded
