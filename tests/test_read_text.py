@@ -188,23 +188,41 @@ def test_binary_with_nuls_is_still_refused(tmp_path):
         read_document(f)
 
 
-def test_new_line_makes_the_same_frozen_line_as_line_on_every_line_of_corpora(corpus_files):
+def test_new_lines_makes_the_same_frozen_lines_as_line_on_every_line_of_corpora(corpus_files):
     import dataclasses
 
-    from kpiscan.model import Line, _LineDraft, new_line
+    from kpiscan.model import Line, _LineDraft, new_lines
     from kpiscan.read.text import read_text
 
     # the draft holds Line's slots in Line's order (a field added to Line and not to the draft fails here)
     assert _LineDraft.__slots__ == Line.__slots__ == tuple(f.name for f in dataclasses.fields(Line))
     n = 0
     for path in corpus_files:
-        for line in read_text(path).lines:  # made by new_line
+        for line in read_text(path).lines:  # made by new_lines
             same = Line(line.number, line.text, line.cells, line.page, line.confidence)
             assert type(line) is Line and line == same and hash(line) == hash(same) and repr(line) == repr(same)
             n += 1
     assert n > 8000
-    line = new_line(2, "a\tb", ("a", "b"), page=3, confidence=0.5)
-    assert (line.number, line.text, line.cells, line.page, line.confidence) == (2, "a\tb", ("a", "b"), 3, 0.5)
-    assert dataclasses.replace(line, page=4) == Line(2, "a\tb", ("a", "b"), 4, 0.5)
+    first, line = new_lines(["", "a\tb"], [(), ("a", "b")])
+    assert (line.number, line.text, line.cells, line.page, line.confidence) == (2, "a\tb", ("a", "b"), None, None)
+    assert first == Line(1, "", ()) and dataclasses.replace(line, page=4) == Line(2, "a\tb", ("a", "b"), 4)
     with pytest.raises(dataclasses.FrozenInstanceError):
         line.text = "c"  # type: ignore[misc]  # still frozen
+
+
+def test_split_lines_quick_paths_give_the_general_path_on_every_line_of_corpora(corpus_files):
+    """split_lines splits blank and plain lines itself and hands the others to the general path
+    (`_cells_of`); on every line of corpora/ (and the fixtures' text files) the two agree."""
+    from pathlib import Path
+
+    from kpiscan.read.text import _cells_of, decode_text, split_lines
+
+    fixtures = sorted(Path(__file__).parent.joinpath("fixtures").rglob("*.txt"))
+    n = quick = 0
+    for path in [*corpus_files, *fixtures]:
+        texts = decode_text(Path(path).read_bytes(), str(path)).lines
+        for text, cells in zip(texts, split_lines(texts), strict=True):
+            assert cells == (_cells_of(text) if text else ()), repr(text)
+            quick += "|" not in text
+            n += 1
+    assert n > 8000 and quick > 7000

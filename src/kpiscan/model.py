@@ -60,10 +60,10 @@ _set_number, _set_text, _set_cells, _set_page, _set_confidence = (
 
 
 class _LineDraft:
-    """A Line's slots in Line's order, without the frozen guard: `new_line` fills one with plain
+    """A Line's slots in Line's order, without the frozen guard: `new_lines` fills one with plain
     slot stores (a frozen class's own stores go through a descriptor call each), then makes it
     the Line it holds (the same layout: CPython lets an object's class change between the two).
-    No __init__: `new_line` makes it bare (`object.__new__`) and stores the slots in its own frame
+    No __init__: `new_lines` makes it bare (`object.__new__`) and stores the slots in its own frame
     (an __init__ was a second Python frame a line, through type_call's slot_tp_init)."""
 
     __slots__ = ("number", "text", "cells", "page", "confidence")
@@ -77,20 +77,23 @@ class _LineDraft:
 _bare_draft = object.__new__  # _bare_draft(_LineDraft): a draft with no slot set yet
 
 
-def new_line(
-    number: int, text: str, cells: tuple[str, ...], page: int | None = None, confidence: float | None = None
-) -> Line:
-    """`Line(number, text, cells, page, confidence)`, the same frozen Line, made at less than half
-    the instructions: a reader makes one per source row (read.text: ~4% of a copy's scan went to
-    Line.__init__). tests/test_read_text.py checks the two alike on every line of corpora/."""
-    line = _bare_draft(_LineDraft)
-    line.number = number
-    line.text = text
-    line.cells = cells
-    line.page = page
-    line.confidence = confidence
-    line.__class__ = Line  # type: ignore[assignment]
-    return line  # type: ignore[return-value]
+def new_lines(texts: list[str], cells: list[tuple[str, ...]]) -> list[Line]:
+    """`Line(number, text, cells)` of each line of a document, numbered from 1: the same frozen
+    Lines, made at less than half the instructions and in one frame (a reader makes one per source
+    row: read.text's Line.__init__ was ~4% of a copy's scan, a call a line ~0.7 k instructions).
+    tests/test_read_text.py checks them against `Line(...)` on every line of corpora/."""
+    lines: list[Line] = []
+    add = lines.append
+    for number, (text, row) in enumerate(zip(texts, cells), start=1):
+        line = _bare_draft(_LineDraft)
+        line.number = number
+        line.text = text
+        line.cells = row
+        line.page = None
+        line.confidence = None
+        line.__class__ = Line  # type: ignore[assignment]
+        add(line)  # type: ignore[arg-type]
+    return lines
 
 
 @dataclass(slots=True)

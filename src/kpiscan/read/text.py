@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..model import Document, Line, new_line
+from ..model import Document, Line, new_lines
 from ..patterns import cached_compile
-from .cells import is_plain, merge_embedded
+from .cells import merge_embedded
 from .files import load_bytes
 
 _MD_SEPARATOR = cached_compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
@@ -159,23 +159,45 @@ def check_binary(data: bytes, path: str) -> None:
 
 
 def split_cells(text: str) -> tuple[str, ...]:
-    """Cells of one line: markdown pipes, else tabs, else the line as one cell."""
-    if "|" not in text:  # no markdown row (most lines): a plain line's cells are its stripped pieces
-        if "\t" in text:
-            body = text.rstrip()  # trailing blank cells are dropped anyway
-            if not body:
-                return ()
-            # without a space no piece has whitespace to strip (any other whitespace is unprintable:
-            # is_plain fails and the full path below reads the line)
-            pieces = tuple(map(str.strip, body.split("\t"))) if " " in body else tuple(body.split("\t"))
-            if is_plain("".join(pieces)):
-                return pieces
-        else:
-            one = text.strip()
-            if one[:1] == "#":
-                one = _MD_HEADING.sub("", one)
-            if is_plain(one):
-                return (one,) if one else ()
+    """Cells of one line: markdown pipes, else tabs, else the line as one cell (`split_lines`)."""
+    return split_lines([text])[0]
+
+
+def split_lines(texts: list[str]) -> list[tuple[str, ...]]:
+    """The cells of each line (`split_cells`), a document's lines in one frame: most lines are
+    blank or plain (no pipe, and their pieces `is_plain`), split here; the others by `_cells_of`."""
+    out: list[tuple[str, ...]] = []
+    add = out.append
+    for text in texts:
+        if not text:  # a blank line
+            add(())
+            continue
+        if "|" not in text:  # no markdown row (most lines): a plain line's cells are its stripped pieces
+            if "\t" in text:
+                body = text.rstrip()  # trailing blank cells are dropped anyway
+                if not body:
+                    add(())
+                    continue
+                # without a space no piece has whitespace to strip (any other whitespace is unprintable:
+                # is_plain fails and the full path reads the line)
+                pieces = tuple(map(str.strip, body.split("\t"))) if " " in body else tuple(body.split("\t"))
+                plain = "".join(pieces)
+            else:
+                one = text.strip()
+                if one[:1] == "#":
+                    one = _MD_HEADING.sub("", one)
+                pieces = (one,) if one else ()
+                plain = one
+            # is_plain(plain), inlined (one call less a line)
+            if "<" not in plain and "&" not in plain and "  " not in plain and plain.isprintable():
+                add(pieces)
+                continue
+        add(_cells_of(text))
+    return out
+
+
+def _cells_of(text: str) -> tuple[str, ...]:
+    """`split_cells` of a line that is not blank or plain: pipes, tags, entities, space runs."""
     stripped = text.strip()
     if not stripped:  # a blank line (or only tabs): no cells
         return ()
@@ -242,7 +264,7 @@ def read_text(path: str | Path) -> Document:
             if len(raw) > MAX_LINE_CHARS:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
-    lines = [new_line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
+    lines = new_lines(texts, split_lines(texts))
     doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
     doc.year = budget_year(lines)
     return doc
