@@ -132,3 +132,50 @@ def test_the_event_tables_made_at_import_are_line_event_of_every_facts_value():
     for s in seg.State:
         for listens, (_, actions) in zip((seg._UNTITLED, seg.LISTENS), seg._STEPS[s]):
             assert actions == [seg._ACTIONS[s][seg.line_event(f, listens[s])] for f in range(seg._EVENTS + 1)]
+
+
+def test_a_quiet_step_skips_every_row_without_a_fact_that_wakes_it():
+    """segment's loop goes from a quiet step (SEEKING or CLOSED, no title pending) straight to the
+    next row with a _WAKES bit: every other facts value maps to skip there, and tests nothing."""
+    quiet = 0
+    for s in seg.State:
+        for wakes, (tests, actions) in zip(seg._QUIET[s], seg._STEPS[s]):
+            if not wakes:
+                continue
+            quiet += 1
+            assert tests == 0 and wakes & ~seg._WAKES == 0
+            for f in range(seg._EVENTS + 1):
+                assert (actions[f] is seg._Segmenter.skip) or (f & wakes), (s, f)
+    assert quiet == 2 and seg._QUIET[seg.State.SEEKING][0] and seg._QUIET[seg.State.CLOSED][0]
+
+
+def _segment_row_by_row(doc):
+    """segment as it was before quiet steps jumped: every row looked up in _STEPS."""
+    rows, facts = seg._rows(doc.lines)
+    s = seg._Segmenter(doc, seg._block_facts(rows, facts))
+    for j, (line, cells, _) in enumerate(rows):
+        cur = s.current
+        tests, actions = seg._STEPS[cur.state if cur is not None else seg.State.SEEKING][s.pending_title is not None]
+        f = facts[j]
+        if tests & ~f:
+            f = seg.tested_facts(rows, facts, j, tests)
+        action = actions[f & seg._EVENTS]
+        if action is seg._Segmenter.skip:
+            continue
+        new_state = action(s, line, cells)
+        if s.current is not None:
+            s.current.state = new_state
+    if s.current is not None:
+        s.close(doc.lines[-1].number if doc.lines else 0)
+    for table in s.tables:
+        table.fields.setdefault("项目名称", table.project)
+    return s.tables
+
+
+def test_segment_finds_the_tables_a_row_by_row_loop_finds(docs):
+    n = 0
+    for doc in docs:
+        tables = seg.segment(doc)
+        assert tables == _segment_row_by_row(doc), doc.name
+        n += len(tables)
+    assert n > 80

@@ -11,8 +11,11 @@ table (extract.check_extracted reports it), and the new block is a table of its 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import reduce
+from operator import or_
 from typing import Callable, NamedTuple
 
 from .constants import HALVES, fund_keys
@@ -158,10 +161,10 @@ def parse_money(text: str, scale: float = 1.0) -> float | None:
     return round(float(t.replace(",", "")) * scale, 2)
 
 
-def _caption_value_pairs(cells: Cells) -> list[tuple[str, str]]:
-    """(key, value) pairs of a header row: each caption takes the next non-caption cell."""
+def _caption_value_pairs(cells: Cells, keys: list[str | None]) -> list[tuple[str, str]]:
+    """(key, value) pairs of a header row (`keys`: field_key of each cell): each caption takes the
+    next non-caption cell."""
     pairs: list[tuple[str, str]] = []
-    keys = list(map(field_key, cells))
     n = len(cells)
     i = 0
     while i < n:
@@ -177,21 +180,29 @@ def _caption_value_pairs(cells: Cells) -> list[tuple[str, str]]:
     return pairs
 
 
-def _parse_header_row(open_: _Open, cells: Cells) -> None:
-    """A header line's fields; `cells`: the line's _cells."""
+def _read_halves(open_: _Open, cells: Cells) -> None:
+    """The half captions (实施期目标 / 年度目标) of a header line, and the periods they announce."""
     table = open_.table
-    if not cells:
-        return
     halves = set(map(norm, filter(is_half_caption, cells)))
     open_.half_captions |= halves
     if len(halves) >= 2:
         # a row of column captions (实施期目标 | 年度目标), not a caption and its prose
         table.half_captions = tuple(sorted(set(table.half_captions) | halves))
-    if open_.half_captions and table.kind == "project" and table.pages == 1:
+    if table.kind == "project" and table.pages == 1:  # (half_captions change only here)
         # a table that announces only 年度目标 has one half, the annual one
         two = any(c.startswith("实施期") for c in open_.half_captions)
         table.periods = ("implementation", "annual") if two else ("annual",)
-    first_key = field_key(cells[0])
+
+
+def _parse_header_row(open_: _Open, cells: Cells) -> None:
+    """A header line's fields; `cells`: the line's _cells."""
+    table = open_.table
+    if not cells:
+        return
+    if any(map(is_half_caption, cells)):  # (most header rows hold no 实施期目标 / 年度目标)
+        _read_halves(open_, cells)
+    keys = list(map(field_key, cells))
+    first_key = keys[0]
     if first_key == "项目资金" and "万元" in norm(cells[0]):
         open_.money_scale = 1e4
     if first_key in ("总体目标",) and len(cells) > 1:
@@ -203,7 +214,7 @@ def _parse_header_row(open_: _Open, cells: Cells) -> None:
             table.fields.setdefault("总体目标_annual", goals[1] if len(goals) > 1 else goals[0])
         return
     seen_funds = 0
-    for key, value in _caption_value_pairs(cells):
+    for key, value in _caption_value_pairs(cells, keys):
         if key in _FUND_KEYS:
             half = _HALVES[min(seen_funds, 1)]
             seen_funds += 1
@@ -573,7 +584,7 @@ class _Segmenter:
         if table.kind == "department" and not table.project and _department_cell(cells):
             table.fields["部门名称"] = _department_cell(cells)
             table.project = _department_name(table.fields["部门名称"])
-        elif _starts_indicator_rows(cells) or block_words().issuperset(map(norm, cells)):
+        elif _starts_indicator_rows(cells) or all(map(block_words().__contains__, map(norm, cells))):
             # indicator rows printed without their caption row (a continuation page), or a stacked
             # layout's block caption (长期绩效指标) on a line of its own above its caption row
             cur.add_row(line, cells)  # type: ignore[union-attr]
@@ -681,23 +692,49 @@ _STEPS: dict[State, tuple[tuple[int, list[_Action]], tuple[int, list[_Action]]]]
 }
 
 
+def _wakes(tests: int, actions: list[_Action]) -> int:
+    """The FACTS bits on which a step (`tests`, `actions`: an entry of _STEPS) acts, when it is quiet:
+    it tests nothing on demand and skips a row that has none of them (ROW: skip); else 0."""
+    if tests or actions[0] is not _Segmenter.skip:
+        return 0
+    return sum(1 << k for k in range(len(FACTS)) if actions[1 << k] is not _Segmenter.skip)
+
+
+# state -> (untitled, titled) -> its _wakes: SEEKING and CLOSED with no title pending are quiet (the
+# rows of a budget table or prose outside any 绩效目标表: segment's loop goes on to the next row
+# that wakes one, not row by row)
+_QUIET: dict[State, tuple[int, int]] = {s: tuple(_wakes(*step) for step in _STEPS[s]) for s in State}  # type: ignore[misc]
+_WAKES = reduce(or_, (w for pair in _QUIET.values() for w in pair))  # rows where a quiet step may act
+
+
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
     rows, facts = _rows(doc.lines)  # the other lines are NOISE, skipped in every state
     seg = _Segmenter(doc, _block_facts(rows, facts))
     skip, seeking = _Segmenter.skip, State.SEEKING
-    for j, (line, cells, _) in enumerate(rows):
+    # the rows a quiet step acts on (facts gain only FOOTER and CAPTION bits from here, which no
+    # quiet step hears: it tests nothing on demand)
+    wake = [j for j, f in enumerate(facts) if f & _WAKES]
+    j, n = 0, len(rows)
+    while j < n:
         cur = seg.current
-        tests, actions = _STEPS[cur.state if cur is not None else seeking][seg.pending_title is not None]
+        state, titled = cur.state if cur is not None else seeking, seg.pending_title is not None
+        if _QUIET[state][titled]:  # every row up to the next in `wake` is skipped: go there
+            k = bisect_left(wake, j)
+            if k == len(wake):
+                break
+            j = wake[k]
+        tests, actions = _STEPS[state][titled]
         f = facts[j]
         if tests & ~f:
             f = tested_facts(rows, facts, j, tests)
         action = actions[f & _EVENTS]
-        if action is skip:  # the state stays
-            continue
-        new_state = action(seg, line, cells)
-        if seg.current is not None:
-            seg.current.state = new_state
+        if action is not skip:  # (skip: the state stays)
+            line, cells, _ = rows[j]
+            new_state = action(seg, line, cells)
+            if seg.current is not None:
+                seg.current.state = new_state
+        j += 1
     if seg.current is not None:
         seg.close(doc.lines[-1].number if doc.lines else 0)
     for table in seg.tables:
