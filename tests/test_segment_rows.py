@@ -33,17 +33,26 @@ def _rows_by_definition(lines: list[Line]):
     return rows, facts
 
 
+def _rows_no_noise(lines: list[Line]):
+    """_rows less the rows `_noise` finds noise (each asked), their facts without the noise bits."""
+    rows, facts = seg._rows(lines)
+    kept = [j for j in range(len(rows)) if not seg._noise(rows, facts, j)]
+    return [rows[j] for j in kept], [facts[j] & ~(seg._F_NOISE_TESTED | seg._F_NOISE) for j in kept]
+
+
 def test_rows_are_the_cells_of_each_line_that_is_no_noise(docs):
     for doc in docs:
-        assert seg._rows(doc.lines) == _rows_by_definition(doc.lines), doc.name
+        assert _rows_no_noise(doc.lines) == _rows_by_definition(doc.lines), doc.name
     odd = [
         Line(1, "", ("", "")),  # only empty cells: no row
         Line(2, "项目名称：聘用律师费", ("项目名称：聘用律师费",)),  # a caption and its value in one cell
         Line(3, "\t主管部门:\t\t县司法局", ("", "主管部门:", "", "县司法局")),
         Line(4, "备注：a:b", ("备注：a:b",)),
+        Line(5, "- 23 -", ("- 23 -",)),  # a page number: noise
     ]
-    assert seg._rows(odd) == _rows_by_definition(odd)
+    assert _rows_no_noise(odd) == _rows_by_definition(odd)
     assert [cells for _, cells, _ in seg._rows(odd)[0]][:2] == [("项目名称", "聘用律师费"), ("主管部门:", "县司法局")]
+    assert len(seg._rows(odd)[0]) == 4 and len(_rows_no_noise(odd)[0]) == 3
 
 
 def test_a_tables_body_cells_are_the_cells_of_its_body_lines(docs):
@@ -150,8 +159,9 @@ def test_a_quiet_step_skips_every_row_without_a_fact_that_wakes_it():
 
 
 def _segment_row_by_row(doc):
-    """segment as it was before quiet steps jumped: every row looked up in _STEPS."""
-    rows, facts = seg._rows(doc.lines)
+    """segment as it was before quiet steps jumped and noise was asked where read: the rows that
+    are no noise (by definition) and every one of them looked up in _STEPS."""
+    rows, facts = _rows_by_definition(doc.lines)
     s = seg._Segmenter(doc, seg._block_facts(rows, facts))
     for j, (line, cells, _) in enumerate(rows):
         cur = s.current
@@ -179,3 +189,48 @@ def test_segment_finds_the_tables_a_row_by_row_loop_finds(docs):
         assert tables == _segment_row_by_row(doc), doc.name
         n += len(tables)
     assert n > 80
+
+
+NOISE = ["- 23 -", "第5页/共60页", "仅供内部审核", "浠呬緵鍐呴儴瀹℃牳"]  # page numbers, a watermark, mojibake
+
+
+def test_segment_skips_noise_where_it_reads_rows(tmp_path):
+    """Noise lines put where segment reads neighbours (above and below titles and 项目名称 rows),
+    inside tables and between them: the tables are those of a loop over the rows that are no noise."""
+    n = 0
+    for path in DOCS[:4]:
+        texts = path.read_text(encoding="utf-8").split("\n")
+        out: list[str] = []
+        for k, text in enumerate(texts):
+            if k % 5 == 0 or "项目名称" in text or "绩效目标" in text or "负责人" in text:
+                out += [NOISE[k % len(NOISE)], text, NOISE[(k + 1) % len(NOISE)]]
+            else:
+                out.append(text)
+        noisy = tmp_path / path.name
+        noisy.write_text("\n".join(out), encoding="utf-8")
+        doc = read_document(noisy)
+        tables = seg.segment(doc)
+        assert tables == _segment_row_by_row(doc), path.name
+        assert len(tables) == len(seg.segment(read_document(path))) > 0
+        n += len(tables)
+    assert n > 80
+
+
+def test_a_name_row_is_headed_by_the_rows_around_it_that_are_no_noise(tmp_path):
+    """The title above a 项目名称 row and the header fields below it head its block with noise
+    lines between them; the tables are those of the same text without the noise."""
+    title = "某单位项目支出绩效目标表"
+    rows = ["一级指标\t二级指标\t三级指标\t指标值", "产出指标\t数量指标\t培训人数\t≥50人", "填报人\t张三\t填报日期\t20240101"]
+    cases = [
+        ([title, "项目名称\t培训项目", *rows], [title, *NOISE, "项目名称\t培训项目", *NOISE[:2], *rows]),
+        (["项目名称\t培训项目", "主管部门\t某局", *rows], ["项目名称\t培训项目", *NOISE, "主管部门\t某局", *rows]),
+    ]
+    for clean, noisy in cases:
+        got = []
+        for name, texts in (("clean.txt", clean), ("noisy.txt", noisy)):
+            (tmp_path / name).write_text("\n".join(texts), encoding="utf-8")
+            doc = read_document(tmp_path / name)
+            tables = seg.segment(doc)
+            assert tables == _segment_row_by_row(doc)
+            got.append([(t.kind, t.project, [line.cells for line in t.body]) for t in tables])
+        assert got[0] == got[1] and got[0][0][1] == "培训项目", got

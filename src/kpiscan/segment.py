@@ -294,6 +294,10 @@ _EVENTS = (_F_NAME << 1) - 1  # the bits line_event reads
 # FOOTER and CAPTION are tested on a row when a state or a block's read-ahead first asks (most rows
 # of a budget disclosure lie outside any 绩效目标表 and are never asked): these bits say they were
 _F_FOOTER_TESTED, _F_CAPTION_TESTED = _F_NAME << 1, _F_NAME << 2
+# whether a row is noise (`is_noise` of its line: page furniture, mojibake) is asked the same way,
+# where a state or a block's neighbours read it (most rows lie in stretches no state reads): a noise
+# row is no row, skipped wherever rows are walked (`_noise`)
+_F_NOISE_TESTED, _F_NOISE = _F_NAME << 3, _F_NAME << 4
 _TITLE_BITS = {"department": _F_TITLE_DEPARTMENT, "project": _F_TITLE_PROJECT}  # by title_kind
 _NEXT_TABLE = _F_NAME | _F_TITLE_DEPARTMENT | _F_TITLE_PROJECT  # where a block's read-ahead stops
 
@@ -319,6 +323,29 @@ def row_facts(line: Line, cells: Cells, key: str | None) -> int:
     if key == "项目名称" and _is_name_row(cells):
         facts |= _F_NAME
     return facts
+
+
+def _noise(rows: list[Row], facts: list[int], j: int) -> bool:
+    """Whether rows[j] is noise (is_noise of its line), tested once per row, when first asked."""
+    f = facts[j]
+    if not f & _F_NOISE_TESTED:
+        text = rows[j][0].text
+        # (is_noise's first test asked here: most lines end there, no call)
+        f |= _F_NOISE_TESTED | (_F_NOISE if not plain_text().match(text) and is_noise(text) else 0)
+        facts[j] = f
+    return bool(f & _F_NOISE)
+
+
+def _neighbours(rows: list[Row], facts: list[int], i: int, step: int, k: int) -> list[int]:
+    """The indices of the (at most) k rows nearest rows[i] that are no noise, going by `step` (-1:
+    those before it, nearest first; 1: those after it)."""
+    out: list[int] = []
+    j, n = i + step, len(rows)
+    while 0 <= j < n and len(out) < k:
+        if not _noise(rows, facts, j):
+            out.append(j)
+        j += step
+    return out
 
 
 def tested_facts(rows: list[Row], facts: list[int], j: int, tested: int) -> int:
@@ -350,12 +377,12 @@ def line_events(listens: frozenset[Event]) -> list[Event]:
 
 def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
     """The lines that can be table rows, with their `_cells` and first field key, and their
-    row_facts: not empty, not noise. The others are skipped in every state (TRANSITIONS: NOISE ->
-    skip), so both passes of `segment` read these."""
+    row_facts: not empty. Those that are noise (`_noise`, asked where a state or a neighbour reads
+    them) are skipped in every state (TRANSITIONS: NOISE -> skip), so both passes of `segment`
+    read the others."""
     rows: list[Row] = []
     facts: list[int] = []
     add_row, add_facts = rows.append, facts.append
-    plain = plain_text().match  # is_noise's first test, asked here: most lines end there (no call)
     for line in lines:  # the one pass over all lines
         # _cells(line), inlined (one call less a line; tests/test_segment_rows.py checks it is _cells)
         cells = line.cells
@@ -366,9 +393,6 @@ def _rows(lines: list[Line]) -> tuple[list[Row], list[int]]:
         if "：" in joined or ":" in joined:
             filled = _split_captions(filled)
         elif not joined:
-            continue
-        text = line.text
-        if not plain(text) and is_noise(text):  # page furniture (watermarks), lines mangled by a wrong decoding upstream
             continue
         key = field_key(filled[0])
         add_row((line, filled, key))
@@ -384,16 +408,17 @@ def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     blocks: dict[int, Block] = {}
-    names = [i for i, f in enumerate(facts) if f & _F_NAME]
+    names = [i for i, f in enumerate(facts) if f & _F_NAME and not _noise(rows, facts, i)]
     for i in names:
         line, cells, _ = rows[i]
-        titled = i > 0 and len(rows[i - 1][1]) <= 2 and (
-            title_kind(rows[i - 1][1][0]) == "project"
-            or (i > 1 and title_kind(rows[i - 2][1][0]) == "project" and len(rows[i - 1][1]) == 1)
+        before = [rows[k][1] for k in _neighbours(rows, facts, i, -1, 2)]  # the two rows above it, nearest first
+        titled = bool(before) and len(before[0]) <= 2 and (
+            title_kind(before[0][0]) == "project"
+            or (len(before) > 1 and title_kind(before[1][0]) == "project" and len(before[0]) == 1)
         )
         # the header fields on the next rows, or beside the name on its own row
         # ("项目支出名称 | 雾炮车降尘抑尘服务 | 预算部门 | …")
-        nxt = [r[2] for r in rows[i + 1 : i + 4]] + [field_key(c) for c in cells[2::2]]
+        nxt = [rows[k][2] for k in _neighbours(rows, facts, i, 1, 3)] + [field_key(c) for c in cells[2::2]]
         headed = titled or any(k in ("主管部门", "实施单位", "项目属性") for k in nxt)
         # read ahead only under a headed block: an unheaded one (a budget table's 项目名称 column)
         # raises no NAME_ROW, so `name_row`, the one reader of a Block's other facts, never sees it
@@ -416,6 +441,9 @@ def _read_ahead(
     n = len(rows)
     j = i + 1
     while j < n and len(keys) < RESTART_ROWS:
+        if _noise(rows, facts, j):
+            j += 1
+            continue
         f = facts[j]
         if f & _NEXT_TABLE:
             return False, tuple(head), frozenset(keys)
@@ -441,6 +469,8 @@ def _read_ahead(
 def _footer_ahead(rows: list[Row], facts: list[int], start: int) -> bool:
     """A footer among rows[start:] before the next table."""
     for j in range(start, len(rows)):
+        if _noise(rows, facts, j):
+            continue
         f = facts[j]
         if f & _NEXT_TABLE:
             return False
@@ -709,11 +739,11 @@ _WAKES = reduce(or_, (w for pair in _QUIET.values() for w in pair))  # rows wher
 
 def segment(doc: Document) -> list[TableBlock]:
     """The logical tables of a document, in order, with header fields and indicator-block rows."""
-    rows, facts = _rows(doc.lines)  # the other lines are NOISE, skipped in every state
+    rows, facts = _rows(doc.lines)  # the other lines, and rows that are noise, are skipped in every state
     seg = _Segmenter(doc, _block_facts(rows, facts))
     skip, seeking = _Segmenter.skip, State.SEEKING
-    # the rows a quiet step acts on (facts gain only FOOTER and CAPTION bits from here, which no
-    # quiet step hears: it tests nothing on demand)
+    # the rows a quiet step acts on (facts gain only FOOTER, CAPTION and noise bits from here, which
+    # no quiet step hears: it tests nothing on demand)
     wake = [j for j, f in enumerate(facts) if f & _WAKES]
     j, n = 0, len(rows)
     while j < n:
@@ -725,6 +755,10 @@ def segment(doc: Document) -> list[TableBlock]:
                 break
             j = wake[k]
         tests, actions = _STEPS[state][titled]
+        f = facts[j]
+        if not f & _F_NOISE_TESTED and _noise(rows, facts, j) or f & _F_NOISE:  # no row: skipped
+            j += 1
+            continue
         f = facts[j]
         if tests & ~f:
             f = tested_facts(rows, facts, j, tests)
