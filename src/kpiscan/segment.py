@@ -15,8 +15,9 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
-from operator import or_
-from typing import Callable, NamedTuple
+from itertools import compress, count, repeat
+from operator import and_, or_
+from typing import Callable, Iterator, NamedTuple
 
 from .constants import HALVES, fund_keys
 from .errors import InputError
@@ -325,6 +326,11 @@ def row_facts(line: Line, cells: Cells, key: str | None) -> int:
     return facts
 
 
+def _having(facts: list[int], bits: int) -> Iterator[int]:
+    """The indices of the rows whose facts hold any of `bits`, in order (one C-level pass)."""
+    return compress(count(), map(and_, facts, repeat(bits)))
+
+
 def _noise(rows: list[Row], facts: list[int], j: int) -> bool:
     """Whether rows[j] is noise (is_noise of its line), tested once per row, when first asked."""
     f = facts[j]
@@ -408,7 +414,7 @@ def _block_facts(rows: list[Row], facts: list[int]) -> dict[int, Block]:
     fields (主管部门/实施单位/项目属性); budget tables also have a 项目名称 column and are not.
     """
     blocks: dict[int, Block] = {}
-    names = [i for i, f in enumerate(facts) if f & _F_NAME and not _noise(rows, facts, i)]
+    names = [i for i in _having(facts, _F_NAME) if not _noise(rows, facts, i)]
     for i in names:
         line, cells, _ = rows[i]
         before = [rows[k][1] for k in _neighbours(rows, facts, i, -1, 2)]  # the two rows above it, nearest first
@@ -744,7 +750,7 @@ def segment(doc: Document) -> list[TableBlock]:
     skip, seeking = _Segmenter.skip, State.SEEKING
     # the rows a quiet step acts on (facts gain only FOOTER, CAPTION and noise bits from here, which
     # no quiet step hears: it tests nothing on demand)
-    wake = [j for j, f in enumerate(facts) if f & _WAKES]
+    wake = list(_having(facts, _WAKES))
     j, n = 0, len(rows)
     while j < n:
         cur = seg.current
