@@ -59,6 +59,22 @@ def test_printed_lines_are_the_joined_texts_of_every_line_of_every_table(scanned
     assert joined > 1000
 
 
+def test_bare_is_the_regex_class_deleted_on_every_code_point_and_cell(scanned):
+    """_bare deletes the common blocks' punctuation by `re`, the rest by `_PUNCT`: the same text
+    as `_PUNCT.sub("", text)`, because no letter or digit is in `_PUNCT`'s class (asked of every
+    code point: were one, a text of letters and that character would keep it)."""
+    punct = pipeline._PUNCT
+    assert not [hex(c) for c in range(sys.maxunicode + 1) if chr(c).isalnum() and punct.match(chr(c))]
+    for code in range(sys.maxunicode + 1):
+        text = "甲" + chr(code) + "1,"
+        assert pipeline._bare(text) == punct.sub("", text), hex(code)
+    texts = {norm(c) for doc, _ in scanned for line in doc.lines for c in line.cells if c}
+    texts |= {norm(v) for _, result in scanned for t in result.tables for v in t.fields.values()}
+    assert sum(not t.isalnum() for t in texts) > 100
+    for text in texts:
+        assert pipeline._bare(text) == punct.sub("", text), text
+
+
 def _full_holds(kept: _Kept, text: str, key: str, bares: _Bares) -> bool:
     if text in kept.printed:
         return True

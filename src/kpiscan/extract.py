@@ -23,7 +23,6 @@ from .layout import (
     MEMO_TEXTS,
     is_bare_value,
     is_column_header,
-    is_indicator_header,
     level1_of,
     level2_of,
     looks_like_value,
@@ -749,9 +748,12 @@ def read_rows(table: TableBlock) -> _Reader:
     """Every row of the table's indicator block, read with the template of its caption row."""
     reader = _Reader(table, table.periods)
     blocks = templates.block_words()
-    reader.blocks_seen = blocks.intersection(map(norm, filter(None, chain.from_iterable(line.cells for line in table.body))))
+    # (each distinct cell normalised once: a table repeats its labels and values on many rows)
+    cells = set(chain.from_iterable(line.cells for line in table.body))
+    cells.discard("")
+    reader.blocks_seen = blocks.intersection(map(norm, cells))
     for line in table.body:
-        caption = is_indicator_header(line.cells)
+        caption = templates.is_caption_row(line.cells)  # (is_indicator_header's own test, without its frame)
         if caption:
             _caption_row(reader, line)
         # a caption row is read too: a converter may print the first 二级 label into it
