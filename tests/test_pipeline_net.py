@@ -9,7 +9,7 @@ import pytest
 
 from kpiscan import pipeline
 from kpiscan.layout import norm
-from kpiscan.pipeline import _AMOUNT, MIN_LOOSE, _amount, _Bares, _Kept
+from kpiscan.pipeline import _AMOUNT, MIN_LOOSE, _amount, _Bares, _Kept, _PrintedLines
 from kpiscan.read import read_document
 
 
@@ -40,10 +40,45 @@ def test_amount_is_the_full_match_on_every_cell_and_every_first_character(scanne
     assert _amount("\U000116d0") is None and _amount("１２,０００") == 12000.0 and _amount("3,186,0") is None
 
 
+def test_printed_lines_are_the_joined_texts_of_every_line_of_every_table(scanned):
+    """_PrintedLines makes a line's printed texts when asked: the same string the eager map of
+    every line of a table made (each kept text's `norm`, "\0" between; "" for a line without)."""
+    joined = 0
+    for doc, result in scanned:
+        near: dict[tuple[int, int], list[str]] = {}
+        for i in result.indicators:
+            near.setdefault((i.table, i.line), []).extend(filter(None, (i.name, i.name_raw, i.value, i.level1, i.level2, i.project)))
+        for u in result.unparsed:
+            near.setdefault((u.table, u.line), []).append(u.text)
+        for t in result.tables:
+            printed = _PrintedLines(near, t.index)
+            for k in range(t.line - 1, max(t.end_line, t.line) + 2):
+                texts = near.get((t.index, k))
+                assert printed[k] == ("\0".join(map(norm, texts)) if texts else ""), (doc.name, k)
+                joined += bool(texts)
+    assert joined > 1000
+
+
+def test_bare_is_the_regex_class_deleted_on_every_code_point_and_cell(scanned):
+    """_bare deletes the common blocks' punctuation by `re`, the rest by `_PUNCT`: the same text
+    as `_PUNCT.sub("", text)`, because no letter or digit is in `_PUNCT`'s class (asked of every
+    code point: were one, a text of letters and that character would keep it)."""
+    punct = pipeline._PUNCT
+    assert not [hex(c) for c in range(sys.maxunicode + 1) if chr(c).isalnum() and punct.match(chr(c))]
+    for code in range(sys.maxunicode + 1):
+        text = "甲" + chr(code) + "1,"
+        assert pipeline._bare(text) == punct.sub("", text), hex(code)
+    texts = {norm(c) for doc, _ in scanned for line in doc.lines for c in line.cells if c}
+    texts |= {norm(v) for _, result in scanned for t in result.tables for v in t.fields.values()}
+    assert sum(not t.isalnum() for t in texts) > 100
+    for text in texts:
+        assert pipeline._bare(text) == punct.sub("", text), text
+
+
 def _full_holds(kept: _Kept, text: str, key: str, bares: _Bares) -> bool:
     if text in kept.printed:
         return True
-    loose = [bares[x] for x in kept._forms]
+    loose = [bares[x] for x in kept.forms]
     return key in set(loose) or (len(key) >= MIN_LOOSE and key in "\0".join(loose))
 
 

@@ -141,6 +141,30 @@ def test_passes_are_their_plain_forms_on_every_table_of_the_corpus_and_on_made_r
     assert [p.name for p in extract.strip_numbering(made)][4:6] == ["道路修缮长度", "受助对象满意度"]
 
 
+def test_indicators_made_by_position_are_the_keyword_records_on_every_pair(tables):
+    """extract._indicator makes a record positionally in Indicator's field order: the same record
+    as by keyword, on every pair of corpora/ (a field added or moved in Indicator fails here)."""
+    from kpiscan.model import Indicator
+
+    made = raw = 0
+    for t in tables:
+        pairs = read_rows(t).pairs
+        for _name, apply in extract.PASSES:
+            pairs = apply(pairs)
+        for p in pairs:
+            if p.side:
+                continue
+            level2, level1 = p.level2
+            assert extract._indicator(t, p) == Indicator(
+                doc=t.doc, table=t.index, table_line=t.line, kind=t.kind, project=p.project or t.project,
+                period=p.period, level1=level1, level2=level2, name=p.name, name_raw=p.name_raw,
+                value=p.value, line=p.line, level2_source=p.level2_source,
+            )
+            made += 1
+            raw += p.name_raw is not None
+    assert made > 1000 and raw > 10
+
+
 def test_line_labels_are_the_comprehension_on_every_line(documents):
     """category._labels looks every cell up in C and turns a line without a label away at once."""
     lines = [line.cells for doc in documents for line in doc.lines]

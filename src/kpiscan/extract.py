@@ -23,7 +23,6 @@ from .layout import (
     MEMO_TEXTS,
     is_bare_value,
     is_column_header,
-    is_indicator_header,
     level1_of,
     level2_of,
     looks_like_value,
@@ -57,7 +56,7 @@ class Half:
     """The cells of one half of one row."""
 
     level2: tuple[str, str] | None = None  # (level2, level1) printed in this half
-    label: Token | None = None  # the token that printed it
+    label: Token | None = None  # the label token that printed it
     texts: list[Token] = field(default_factory=list)  # its texts, in print order
     stray: list[Token] = field(default_factory=list)  # a second 二级 label in the half: reported unparsed
 
@@ -233,7 +232,7 @@ def _fill(tokens: list[Token]) -> Half:
             stray.append(t)  # a label after the half's text or a second label: kept, reported unparsed
         elif level2 is None:
             level2 = (t.level2, t.level1)  # type: ignore[assignment]
-            label = Token(t.col, TEXT, t.text)
+            label = t  # (read as a name only by _read_half's "服务对象满意度 | >95%": a TEXT made there)
         elif level2 != (t.level2, t.level1):
             stray.append(t)
         # else the same label printed twice (一级 and 二级 columns)
@@ -719,7 +718,7 @@ def _read_half(reader: _Reader, line: Line, h: int, half: Half, labelled: bool, 
     texts, stray = half.texts, half.stray
     if half.label is not None and len(texts) == 1 and is_bare_value(texts[0].text):
         # "服务对象满意度 | >95%": the category word is the only name this value has
-        texts = [half.label, texts[0]]
+        texts = [Token(half.label.col, TEXT, half.label.text), texts[0]]
     if not texts:
         return
     level2 = reader.current[h]
@@ -749,9 +748,12 @@ def read_rows(table: TableBlock) -> _Reader:
     """Every row of the table's indicator block, read with the template of its caption row."""
     reader = _Reader(table, table.periods)
     blocks = templates.block_words()
-    reader.blocks_seen = blocks.intersection(map(norm, filter(None, chain.from_iterable(line.cells for line in table.body))))
+    # (each distinct cell normalised once: a table repeats its labels and values on many rows)
+    cells = set(chain.from_iterable(line.cells for line in table.body))
+    cells.discard("")
+    reader.blocks_seen = blocks.intersection(map(norm, cells))
     for line in table.body:
-        caption = is_indicator_header(line.cells)
+        caption = templates.is_caption_row(line.cells)  # (is_indicator_header's own test, without its frame)
         if caption:
             _caption_row(reader, line)
         # a caption row is read too: a converter may print the first 二级 label into it
@@ -770,10 +772,14 @@ _WEIGHT = cached_compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(?:分|%|％)?$")
 def _indicator(table: TableBlock, p: Pair) -> Indicator:
     level2, level1 = p.level2
     if not p.side:  # most templates: no weight, direction or standard column
+        # positional, in Indicator's field order (one is made per record: by keyword its 13
+        # names were matched against the 28 parameters, ~12,000 instructions a record against
+        # ~6,000; tests/test_scan_fast_paths.py compares it with the keyword form):
+        # doc, table, table_line, kind, project, period, level1, level2, name, value, line,
+        # name_raw, target, label, flagged, reasons, weight, direction, standard, level2_source
         return Indicator(
-            doc=table.doc, table=table.index, table_line=table.line, kind=table.kind,
-            project=p.project or table.project, period=p.period, level1=level1, level2=level2,
-            name=p.name, name_raw=p.name_raw, value=p.value, line=p.line, level2_source=p.level2_source,
+            table.doc, table.index, table.line, table.kind, p.project or table.project, p.period, level1, level2,
+            p.name, p.value, p.line, p.name_raw, None, None, False, [], None, None, None, p.level2_source,
         )
     weight = _WEIGHT.match(norm(p.side.get("weight", "")))
     nature = norm(p.side.get("nature", ""))
