@@ -104,6 +104,33 @@ def field_reader(cls: type) -> tuple[attrgetter[Any], tuple[int, ...]]:
     return attrgetter(*(f.name for f in declared)), lists
 
 
+@cache
+def copier(cls: type) -> Callable[[Any], Any]:
+    """A compiled copy of a record that shares no list with it: its fields stored one by one in
+    field order, as the dataclass's __init__ stores them (the same attributes in the same order:
+    an equal record, written alike), each list field as a new list, a list of nested records
+    (Target.others) as their copies. Made without __init__: `cls(*field_reader(cls)[0](x))` binds
+    every field as an argument, ~1.5x the instructions, and a Target is copied for every value of
+    a scan (values.parse._fresh). For a dataclass of init fields only, without __post_init__, whose
+    other fields are not records (they are shared, as `cls(*fields)` shares them)."""
+    declared = fields(cls)
+    if not all(f.init for f in declared) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"copier: {cls.__name__} has a field outside __init__ or a __post_init__")
+    items = {name: nested for name, meta, nested in plan(cls) if meta.items is not None}
+    body = ["def copy_of(x):", "    new = _new(cls)"]
+    for f in declared:
+        if f.default_factory is list:
+            each = f"[copy_of(y) if isinstance(y, cls) else y for y in x.{f.name}]" if items.get(f.name) is cls else f"list(x.{f.name})"
+            body.append(f"    new.{f.name} = {each} if x.{f.name} else []")
+        else:
+            body.append(f"    new.{f.name} = x.{f.name}")
+    body.append("    return new")
+    namespace: dict[str, Any] = {"cls": cls, "_new": object.__new__}
+    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema copier of {cls.__name__}>", "exec"), namespace)
+    fn: Callable[[Any], Any] = namespace["copy_of"]
+    return fn
+
+
 def _copy(value: Any) -> Any:
     """A fresh container: lists and tuples as lists, dicts (one level of nested dicts) copied."""
     if isinstance(value, (list, tuple)):
