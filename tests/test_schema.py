@@ -331,3 +331,26 @@ def test_copier_is_the_init_copy_sharing_no_list():
 
     with pytest.raises(TypeError):
         schema.copier(Later)
+
+
+def test_hashable_is_the_field_loop():
+    """schema.hashable(Target) (classify.item.target_key: every record's verdict key) is the plain
+    loop over field_reader's fields, lists as tuples and `others` as their own keys, on values of
+    every form (a list of targets, a per-unit, a change, a date, empty and qualitative)."""
+    from kpiscan.classify.item import target_key
+    from kpiscan.values import parse_value
+
+    def plain(target):
+        read, lists = schema.field_reader(Target)
+        out = list(read(target))
+        for i in lists:
+            v = out[i]
+            out[i] = tuple(plain(x) if isinstance(x, Target) else x for x in v) if v else ()
+        return tuple(out)
+
+    texts = ["≥95%", "1600人、200人、30人", "≤400元/人/天", "较上年增长5%", "2024年12月底前", "", "提升", "每季度1次"]
+    for text in texts:
+        t = parse_value(text, 2024)
+        key = schema.hashable(Target)(t)
+        assert key == plain(t) == target_key(t) and hash(key) == hash(plain(t))
+    assert any(parse_value(text, 2024).others for text in texts) and any(parse_value(text, 2024).per for text in texts)
