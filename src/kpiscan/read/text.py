@@ -243,6 +243,6 @@ def read_text(path: str | Path) -> Document:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
     lines = [new_line(i, raw, split_cells(raw) if raw else ()) for i, raw in enumerate(texts, start=1)]
-    doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
+    doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes), paged=False)
     doc.year = budget_year(lines)
     return doc
