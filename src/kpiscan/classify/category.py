@@ -442,14 +442,20 @@ def _candidates(rule: str, row: Row, half: list[Row], pos: int, current: list[In
     return allowed - {mine} if rule == "label-contradicts-value" else allowed
 
 
+# a table's (body cells by line, 一级指标 column, number of halves, labels by line, halves by period)
+_TableRows = tuple[dict[int, tuple[str, ...]], int | None, int,
+                   dict[int, tuple[tuple[str, ...], tuple[int, ...]]], dict[str, list[Row]]]
+
+
 def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> list[list[Row]]:
     by_table = {(t.doc, t.index): t for t in tables}
     # each table's body rows by line (the first row printed on a line), its 一级指标 column, its
     # halves, its lines' labels as they are asked (a line's once: its halves' records share it)
     # and its halves' rows by period, built once and looked up when the records reach another
     # table (a table's records come together: one look-up a table, not a record)
-    of_table = {key: ({ln.number: ln.cells for ln in reversed(t.body)}, _level1_column(t), len(t.periods), {}, {})
-                for key, t in by_table.items()}
+    of_table: dict[tuple[str, int], _TableRows] = {
+        key: ({ln.number: ln.cells for ln in reversed(t.body)}, _level1_column(t), len(t.periods), {}, {})
+        for key, t in by_table.items()}
     halves: list[list[Row]] = []  # in the order of their first records
     at_doc: str | None = None
     at_index = 0

@@ -72,7 +72,8 @@ def _memo_parse(text: str, year: int | None) -> Target:
 def _fresh(target: Target) -> Target:
     """A copy of `target` that shares no list with it (schema.copier: a Target is copied for every
     value of a scan)."""
-    return _copy_target(target)
+    copy: Target = _copy_target(target)
+    return copy
 
 
 _copy_target = copier(Target)
