@@ -226,3 +226,30 @@ def test_split_lines_quick_paths_give_the_general_path_on_every_line_of_corpora(
             quick += "|" not in text
             n += 1
     assert n > 8000 and quick > 7000
+
+
+def test_text_documents_say_they_are_not_paged_and_scan_as_when_asked(corpus_files):
+    """The text reader's Document says `paged=False` (no line has a page or a confidence: the scan
+    then asks no line, locates no record and holds none back for its confidence); the same
+    Document left unsaid (None, the scan asks every line) scans to the same records. A Document
+    whose lines carry pages still gets its records located when it says nothing."""
+    import dataclasses
+
+    from kpiscan.model import Document, new_line
+    from kpiscan.pipeline import scan_document
+    from kpiscan.read.text import read_text
+
+    for path in corpus_files:
+        doc = read_text(path)
+        assert doc.paged is False
+        assert not any(line.page is not None or line.confidence is not None for line in doc.lines)
+        doc.sha256 = "0" * 16
+        said = scan_document(doc, classify=False)
+        unsaid = scan_document(dataclasses.replace(doc, paged=None), classify=False)
+        assert said.indicators == unsaid.indicators and said.unparsed == unsaid.unparsed
+        assert said.tables == unsaid.tables
+    doc = read_text(corpus_files[0])
+    lines = [new_line(ln.number, ln.text, ln.cells, page=1 + ln.number // 50, confidence=0.5) for ln in doc.lines]
+    paged = scan_document(Document(doc.path, doc.name, lines, year=doc.year), classify=False)
+    held = [u for u in paged.unparsed if u.reason == "low-confidence"]
+    assert not paged.indicators and len(held) > 100 and all(u.page and u.row and u.source == "ocr" for u in held)

@@ -4,7 +4,7 @@ that asks a value's shape only of the categories a kind can contradict.
 Each is compared on every table, row and record of corpora/ and on rows made to take each branch."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from itertools import chain
 
 import pytest
@@ -196,12 +196,16 @@ def test_level2_rules_are_their_plain_forms_on_every_row(documents):
     from kpiscan import pipeline
 
     assert {level2 for level2, _ in category.conflicts()} <= category.kind_defined()
+    assert set(category.conflicting_shapes()) == category.kind_defined()
+    assert {(c, s) for c, shapes in category.conflicting_shapes().items() for s in shapes} == category.conflicts()
     seen = {"contradicts": 0, "out": 0}
     for doc in documents:
         result = pipeline.scan_document(doc, classify=False, by_meaning=False)
         current = list(result.indicators)
         for half in category._halves(current, result.tables):
             for pos, row in enumerate(half):
+                # made bare by _halves, every slot set: the Row its __init__ makes of them
+                assert row == category.Row(*(getattr(row, f.name) for f in fields(category.Row)))
                 assert len(set(row.label_columns)) == len(row.label_columns)
                 quick = category.label_contradicts_value(row, half, pos, current)
                 assert quick == _plain_contradicts(row, half, pos, current)
@@ -226,3 +230,36 @@ def test_tables_encode_as_utf8_lines_of_their_dicts(tables):
     odd = [replace(tables[0], title="\ud800 表"), *tables[1:3]]
     text = json_lines(odd, utf8=True)
     assert isinstance(text, str) and text == "".join(json_line(t.to_dict()) for t in odd)
+
+
+def _plain_halves(indicators, tables):
+    by_table = {(t.doc, t.index): t for t in tables}
+    halves: dict = {}
+    for k, ind in enumerate(indicators):
+        t = by_table.get((ind.doc, ind.table))
+        if t is None:
+            continue
+        rows = {ln.number: ln.cells for ln in reversed(t.body)}
+        labels = _plain_labels(rows.get(ind.line, ()))
+        row = category.Row(k, ind.line, labels[0], labels[1], category._level1_column(t), len(t.periods))
+        halves.setdefault((ind.doc, ind.table, ind.period), []).append(row)
+    return [sorted(h, key=lambda r: (r.line, r.index)) for h in halves.values()]
+
+
+def test_halves_are_their_plain_form_on_every_document_and_on_records_out_of_order(documents):
+    """category._halves (a table looked up when the records reach another one, a line's labels
+    once, Rows made bare, a half sorted by line alone) gives the plain form's halves: on each
+    document of corpora/, on all of them at once, and with the records reversed, interleaved
+    across tables and documents and with records of no table among them."""
+    from kpiscan import pipeline
+
+    records, tables = [], []
+    for doc in documents:
+        result = pipeline.scan_document(doc, classify=False, by_meaning=False)
+        assert category._halves(result.indicators, result.tables) == _plain_halves(result.indicators, result.tables)
+        records += result.indicators
+        tables += result.tables
+    stray = replace(records[0], table=999)
+    for order in (records, records[::-1], records[::2] + records[1::2], [stray, *records[::3], stray, *records]):
+        assert category._halves(order, tables) == _plain_halves(order, tables)
+    assert len({r.doc for r in records}) > 1 and len({(r.doc, r.table) for r in records}) > 10

@@ -296,3 +296,61 @@ def test_flat_value_pairs_of_records_are_those_of_their_dicts(scanned):
         want = list(map(schema.flat_value_pairs(Finding, _finite), [r.to_dict() for r in records]))
         assert (got["csv"], got["parquet"]) == ([w[0] for w in want], [w[1] for w in want])
         assert got["csv"][-1][0] == "renamed"
+
+
+def test_copier_is_the_init_copy_sharing_no_list():
+    """schema.copier(Target) (values.parse._fresh, every value of a scan) gives what
+    `Target(*fields)` gives: an equal Target with its attributes in field order (orjson writes a
+    record's attributes in that order), written to the same JSON bytes, whose lists (and the
+    Targets in `others`, and their lists) are its own; a class it cannot copy is refused."""
+    import orjson
+
+    from kpiscan.values import parse_value
+
+    copy = schema.copier(Target)
+    read, _ = schema.field_reader(Target)
+    texts = ["≥95%", "1600人、200人、30人", "≤400元/人/天", "较上年增长5%", "2024年12月底前", "", "提升"]
+    for text in texts:
+        t = parse_value(text, 2024)
+        c, plain = copy(t), Target(*read(t))
+        assert c == t == plain and type(c) is Target
+        assert list(vars(c)) == list(vars(plain)) == [f.name for f in dataclasses.fields(Target)]
+        assert orjson.dumps(c) == orjson.dumps(plain)
+        for mine, theirs in [(c, t), *zip(c.others, t.others)]:
+            assert mine is not theirs and mine.per is not theirs.per and mine.others is not theirs.others
+    source = parse_value("1600人、200人", 2024)
+    many = copy(source)
+    many.others[0].value = -1.0
+    many.others[0].per.append("x")
+    assert source.others[0].value == 200.0 and source.others[0].per == [] and source == parse_value("1600人、200人", 2024)
+
+    @dataclasses.dataclass
+    class Later:
+        a: int = 0
+        b: int = dataclasses.field(default=0, init=False)
+
+    with pytest.raises(TypeError):
+        schema.copier(Later)
+
+
+def test_hashable_is_the_field_loop():
+    """schema.hashable(Target) (classify.item.target_key: every record's verdict key) is the plain
+    loop over field_reader's fields, lists as tuples and `others` as their own keys, on values of
+    every form (a list of targets, a per-unit, a change, a date, empty and qualitative)."""
+    from kpiscan.classify.item import target_key
+    from kpiscan.values import parse_value
+
+    def plain(target):
+        read, lists = schema.field_reader(Target)
+        out = list(read(target))
+        for i in lists:
+            v = out[i]
+            out[i] = tuple(plain(x) if isinstance(x, Target) else x for x in v) if v else ()
+        return tuple(out)
+
+    texts = ["≥95%", "1600人、200人、30人", "≤400元/人/天", "较上年增长5%", "2024年12月底前", "", "提升", "每季度1次"]
+    for text in texts:
+        t = parse_value(text, 2024)
+        key = schema.hashable(Target)(t)
+        assert key == plain(t) == target_key(t) and hash(key) == hash(plain(t))
+    assert any(parse_value(text, 2024).others for text in texts) and any(parse_value(text, 2024).per for text in texts)

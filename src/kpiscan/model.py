@@ -106,6 +106,9 @@ class Document:
     sha256: str | None = None  # first 16 hex digits of the sha256 of the file's bytes (the `doc_hash`)
     # what a reader could not read as text: (line, reason, text), kept as unparsed records
     notes: list[tuple[int, str, str]] = field(default_factory=list)
+    # whether some line has a page or an OCR confidence (records then get theirs: pipeline.locate);
+    # None: not said, the scan asks every line. The text reader, whose lines have neither, says False
+    paged: bool | None = None
 
 
 @record

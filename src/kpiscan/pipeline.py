@@ -457,7 +457,7 @@ def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True,
     result = ScanResult(files=[doc.path])
     tables = segment(doc)
     result.problems += check_tables(doc, tables)
-    paged = any(line.page is not None or line.confidence is not None for line in doc.lines)
+    paged = doc.paged if doc.paged is not None else any(line.page is not None or line.confidence is not None for line in doc.lines)
     ranks = page_ranks(doc) if paged else {}
     by_number = {line.number: line for line in reversed(doc.lines)} if paged else {}
     cut: dict[int, tuple[int, int]] = {}
@@ -469,7 +469,8 @@ def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True,
         if paged:
             locate(table, indicators, ranks, by_number)
             locate(table, unparsed, ranks, by_number)
-        result.indicators += hold_low_confidence(indicators, unparsed)
+        # (a record has a confidence only from its line: none where no line has one)
+        result.indicators += hold_low_confidence(indicators, unparsed) if paged else indicators
         result.unparsed += unparsed + rest
         table.n_unparsed += len(rest)
     result.problems += check_extracted(doc, tables) + limit_problems(doc, tables, cut)
@@ -481,8 +482,11 @@ def scan_document(doc: Document, classify: bool = True, by_meaning: bool = True,
         Unparsed(doc.name, last_open if reason == LINE_LIMIT else _table_of(tables, n), n, text, reason) for n, reason, text in doc.notes
     ]
     swept = unplaced_cells(doc, tables, result.indicators, result.unparsed, cut) if sweep else []
+    first: dict[int, TableBlock] = {}  # a table by its index (the first of that index)
+    for t in tables:
+        first.setdefault(t.index, t)
     for u in swept:
-        next(t for t in tables if t.index == u.table).n_unparsed += 1
+        first[u.table].n_unparsed += 1
     result.unparsed += swept
     result.tables = tables
     fill_identity(doc, tables, result.indicators, result.unparsed)

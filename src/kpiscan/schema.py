@@ -104,6 +104,54 @@ def field_reader(cls: type) -> tuple[attrgetter[Any], tuple[int, ...]]:
     return attrgetter(*(f.name for f in declared)), lists
 
 
+@cache
+def copier(cls: type) -> Callable[[Any], Any]:
+    """A compiled copy of a record that shares no list with it: its fields stored one by one in
+    field order, as the dataclass's __init__ stores them (the same attributes in the same order:
+    an equal record, written alike), each list field as a new list, a list of nested records
+    (Target.others) as their copies. Made without __init__: `cls(*field_reader(cls)[0](x))` binds
+    every field as an argument, ~1.5x the instructions, and a Target is copied for every value of
+    a scan (values.parse._fresh). For a dataclass of init fields only, without __post_init__, whose
+    other fields are not records (they are shared, as `cls(*fields)` shares them)."""
+    declared = fields(cls)
+    if not all(f.init for f in declared) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"copier: {cls.__name__} has a field outside __init__ or a __post_init__")
+    items = {name: nested for name, meta, nested in plan(cls) if meta.items is not None}
+    body = ["def copy_of(x):", "    new = _new(cls)"]
+    for f in declared:
+        if f.default_factory is list:
+            each = f"[copy_of(y) if isinstance(y, cls) else y for y in x.{f.name}]" if items.get(f.name) is cls else f"list(x.{f.name})"
+            body.append(f"    new.{f.name} = {each} if x.{f.name} else []")
+        else:
+            body.append(f"    new.{f.name} = x.{f.name}")
+    body.append("    return new")
+    namespace: dict[str, Any] = {"cls": cls, "_new": object.__new__}
+    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema copier of {cls.__name__}>", "exec"), namespace)
+    fn: Callable[[Any], Any] = namespace["copy_of"]
+    return fn
+
+
+@cache
+def hashable(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A compiled reading of a record's init fields, in field order, as one hashable tuple: a list
+    field as a tuple, a list of nested records of its own class (Target.others) as their tuples.
+    One frame that reads each field (`field_reader` and a loop over the list fields cost ~3x): the
+    classifier keys every record by its Target's (classify.item.target_key)."""
+    items = {name: nested for name, meta, nested in plan(cls) if meta.items is not None}
+    parts = []
+    for f in (f for f in fields(cls) if f.init):
+        if f.default_factory is list:
+            each = f"[key_of(y) if isinstance(y, cls) else y for y in x.{f.name}]" if items.get(f.name) is cls else f"x.{f.name}"
+            parts.append(f"(tuple({each}) if x.{f.name} else ())")
+        else:
+            parts.append(f"x.{f.name}")
+    src = "def key_of(x):\n    return (" + ", ".join(parts) + ",)\n"
+    namespace: dict[str, Any] = {"cls": cls}
+    exec(compile(src, f"<kpiscan.schema hashable of {cls.__name__}>", "exec"), namespace)
+    fn: Callable[[Any], tuple[Any, ...]] = namespace["key_of"]
+    return fn
+
+
 def _copy(value: Any) -> Any:
     """A fresh container: lists and tuples as lists, dicts (one level of nested dicts) copied."""
     if isinstance(value, (list, tuple)):

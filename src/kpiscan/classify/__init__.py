@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -131,7 +132,8 @@ def decide(indicators: Sequence[Indicator], year: int | None = None,
     # KPISCAN_CLASSIFY_MEMO=0: a memo of this call only (a document's indicators: it prints one row
     # per half and repeats its targets), so none is looked up from another document
     memo = verdict_memo.of(shipped) if memo_enabled() else VerdictMemo(0)
-    return memo.answers(((indicator_key(ind, year), ind) for ind in indicators),
+    # (each record's key made in C's loop: map, no generator's step a record)
+    return memo.answers(zip(map(indicator_key, indicators, repeat(year)), indicators),
                         lambda todo: _decided(shipped, [item_of_indicator(ind, year) for ind in todo.values()]))
 
 

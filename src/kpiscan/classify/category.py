@@ -310,6 +310,15 @@ def kind_defined() -> frozenset[str]:
     return frozenset(level2 for level2, _ in conflicts())
 
 
+@cache
+def conflicting_shapes() -> dict[str, frozenset[str]]:
+    """conflicts() by category: level2 -> the shapes its value contradicts (kind_defined's only)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for level2, value_shape in conflicts():
+        out[level2].add(value_shape)
+    return {level2: frozenset(shapes) for level2, shapes in out.items()}
+
+
 @dataclass(slots=True)
 class Row:
     """One indicator of a half, with what its table prints around it (one is made for every
@@ -324,6 +333,7 @@ class Row:
     halves: int  # how many halves (实施期/年度) the table prints
 
 
+_bare_row = object.__new__  # _bare_row(Row): a Row with no slot set yet (_halves sets them all)
 _NO_LABELS: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
 
 
@@ -334,8 +344,14 @@ def _labels(cells: Sequence[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
     found = list(map(level2_of, cells))
     if not any(found):
         return _NO_LABELS
-    at = tuple(i for i, hit in enumerate(found) if hit and cells[i])
-    return tuple(found[i][0] for i in at), at  # type: ignore[index]
+    # the labels and their cells in one loop in this frame (a generator's step a cell cost ~2x)
+    labels: tuple[str, ...] = ()
+    at: tuple[int, ...] = ()
+    for i, hit in enumerate(found):
+        if hit and cells[i]:
+            labels += (hit[0],)
+            at += (i,)
+    return labels, at
 
 
 def _level1_column(table: TableBlock) -> int | None:
@@ -356,7 +372,8 @@ def label_contradicts_value(row: Row, half: list[Row], pos: int, current: list[I
     (category_conflicts.tsv)."""
     ind = current[row.index]
     # (only a category a value's kind can contradict has a conflict: most rows' shape is not asked)
-    return ind.target is not None and ind.level2 in kind_defined() and (ind.level2, shape(ind.target)) in conflicts()
+    shapes = conflicting_shapes().get(ind.level2)
+    return shapes is not None and ind.target is not None and shape(ind.target) in shapes
 
 
 def labels_dumped_on_row(row: Row, half: list[Row], pos: int, current: list[Indicator]) -> bool:
@@ -425,30 +442,53 @@ def _candidates(rule: str, row: Row, half: list[Row], pos: int, current: list[In
     return allowed - {mine} if rule == "label-contradicts-value" else allowed
 
 
+# a table's (body cells by line, 一级指标 column, number of halves, labels by line, halves by period)
+_TableRows = tuple[dict[int, tuple[str, ...]], int | None, int,
+                   dict[int, tuple[tuple[str, ...], tuple[int, ...]]], dict[str, list[Row]]]
+
+
 def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> list[list[Row]]:
     by_table = {(t.doc, t.index): t for t in tables}
-    # each table's body rows by line (the first row printed on a line), its 一级指标 column and
-    # its halves, built once and found by one look-up a record
-    of_table = {key: ({ln.number: ln.cells for ln in reversed(t.body)}, _level1_column(t), len(t.periods))
-                for key, t in by_table.items()}
-    halves: dict[tuple[str, int, str], list[Row]] = {}
-    labels_of: dict[tuple[str, int, int], tuple[tuple[str, ...], tuple[int, ...]]] = {}  # a line's, once
+    # each table's body rows by line (the first row printed on a line), its 一级指标 column, its
+    # halves, its lines' labels as they are asked (a line's once: its halves' records share it)
+    # and its halves' rows by period, built once and looked up when the records reach another
+    # table (a table's records come together: one look-up a table, not a record)
+    of_table: dict[tuple[str, int], _TableRows] = {
+        key: ({ln.number: ln.cells for ln in reversed(t.body)}, _level1_column(t), len(t.periods), {}, {})
+        for key, t in by_table.items()}
+    halves: list[list[Row]] = []  # in the order of their first records
+    at_doc: str | None = None
+    at_index = 0
+    found = None
     for k, ind in enumerate(indicators):
         doc, index, line = ind.doc, ind.table, ind.line
-        found = of_table.get((doc, index))
+        if index != at_index or doc != at_doc:
+            at_doc, at_index = doc, index
+            found = of_table.get((doc, index))
         if found is None:
             continue
-        rows, level1_column, n_halves = found
-        at = (doc, index, line)
-        labels = labels_of.get(at)
+        rows, level1_column, n_halves, labels_of, by_period = found
+        labels = labels_of.get(line)
         if labels is None:
-            labels = labels_of[at] = _labels(rows.get(line, ()))
-        row = Row(k, line, labels[0], labels[1], level1_column, n_halves)
-        halves.setdefault((doc, index, ind.period), []).append(row)
-    return [sorted(h, key=_LINE_INDEX) for h in halves.values()]
+            labels = labels_of[line] = _labels(rows.get(line, ()))
+        # (made bare and its slots stored here, as model.new_line: no __init__ frame a record)
+        row = _bare_row(Row)
+        row.index = k
+        row.line = line
+        row.line_labels, row.label_columns = labels
+        row.level1_column = level1_column
+        row.halves = n_halves
+        half = by_period.get(ind.period)
+        if half is None:
+            half = by_period[ind.period] = []
+            halves.append(half)
+        half.append(row)
+    # a half's rows by line; rows of one line stay in record order (the sort is stable and each
+    # half's rows were added in record order: the order of (line, index))
+    return [sorted(h, key=_LINE) for h in halves]
 
 
-_LINE_INDEX = attrgetter("line", "index")  # a Row's place in its half (the sort key, read in C)
+_LINE = attrgetter("line")  # a Row's line (the sort key, read in C)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Indicator, Target
-from ..schema import field_reader
+from ..schema import hashable
 from ..values.vocab import vocabulary
 
 
@@ -42,13 +42,12 @@ def unit_kind(target: Target) -> str:
 
 def target_key(target: Target) -> tuple[Any, ...]:
     """Every field of the Target as a hashable tuple (lists as tuples, `others` as their keys):
-    two Targets with the same key are read the same way by every rule and feature."""
-    read, lists = field_reader(Target)
-    out = list(read(target))
-    for i in lists:
-        v = out[i]
-        out[i] = tuple(target_key(x) if isinstance(x, Target) else x for x in v) if v else ()
-    return tuple(out)
+    two Targets with the same key are read the same way by every rule and feature
+    (schema.hashable: one frame a record)."""
+    return _target_key(target)
+
+
+_target_key = hashable(Target)
 
 
 def item_key(item: Item) -> tuple[Any, ...]:
@@ -60,4 +59,4 @@ def indicator_key(ind: Indicator, year: int | None = None) -> tuple[Any, ...]:
     """item_key(item_of_indicator(ind, year)) without making the Item (a memo looks most up)."""
     if ind.target is None:
         return item_key(item_of_indicator(ind, year))
-    return (ind.name or "", ind.value or "", ind.level2 or "", target_key(ind.target))
+    return (ind.name or "", ind.value or "", ind.level2 or "", _target_key(ind.target))

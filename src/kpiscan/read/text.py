@@ -265,6 +265,6 @@ def read_text(path: str | Path) -> Document:
                 notes.append((i + 1, "line-over-limit", raw))
                 texts[i] = ""  # its Line: no text, no cells
     lines = new_lines(texts, split_lines(texts))
-    doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes))
+    doc = Document(path=str(p), name=p.name, lines=lines, encoding=decoded.encoding, notes=sorted(notes), paged=False)
     doc.year = budget_year(lines)
     return doc

@@ -13,7 +13,7 @@ import regex
 from kpiscan.layout import text_memo
 from kpiscan.model import Target
 from kpiscan.patterns import cached_compile
-from kpiscan.schema import field_reader
+from kpiscan.schema import copier
 from kpiscan.values import numbers
 from kpiscan.values.grammar import (
     NUMERIC_FORMS,
@@ -70,15 +70,13 @@ def _memo_parse(text: str, year: int | None) -> Target:
 
 
 def _fresh(target: Target) -> Target:
-    """A copy of `target` that shares no list with it (its fields read in one call: a Target is
-    copied for every value of a scan)."""
-    read, lists = field_reader(Target)
-    values = list(read(target))
-    for i in lists:  # (an empty list, as most are, copied without a comprehension's call)
-        v = values[i]
-        values[i] = [_fresh(x) if isinstance(x, Target) else x for x in v] if v else []
-    return Target(*values)
+    """A copy of `target` that shares no list with it (schema.copier: a Target is copied for every
+    value of a scan)."""
+    copy: Target = _copy_target(target)
+    return copy
 
+
+_copy_target = copier(Target)
 
 
 def parse_strict(text: str, year: int | None = None) -> Target:
