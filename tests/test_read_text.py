@@ -235,7 +235,7 @@ def test_text_documents_say_they_are_not_paged_and_scan_as_when_asked(corpus_fil
     whose lines carry pages still gets its records located when it says nothing."""
     import dataclasses
 
-    from kpiscan.model import Document, new_line
+    from kpiscan.model import Document, Line
     from kpiscan.pipeline import scan_document
     from kpiscan.read.text import read_text
 
@@ -249,7 +249,7 @@ def test_text_documents_say_they_are_not_paged_and_scan_as_when_asked(corpus_fil
         assert said.indicators == unsaid.indicators and said.unparsed == unsaid.unparsed
         assert said.tables == unsaid.tables
     doc = read_text(corpus_files[0])
-    lines = [new_line(ln.number, ln.text, ln.cells, page=1 + ln.number // 50, confidence=0.5) for ln in doc.lines]
+    lines = [Line(ln.number, ln.text, ln.cells, page=1 + ln.number // 50, confidence=0.5) for ln in doc.lines]
     paged = scan_document(Document(doc.path, doc.name, lines, year=doc.year), classify=False)
     held = [u for u in paged.unparsed if u.reason == "low-confidence"]
     assert not paged.indicators and len(held) > 100 and all(u.page and u.row and u.source == "ocr" for u in held)

@@ -471,7 +471,7 @@ def _halves(indicators: Sequence[Indicator], tables: Sequence[TableBlock]) -> li
         labels = labels_of.get(line)
         if labels is None:
             labels = labels_of[line] = _labels(rows.get(line, ()))
-        # (made bare and its slots stored here, as model.new_line: no __init__ frame a record)
+        # (made bare and its slots stored here, as model.new_lines: no __init__ frame a record)
         row = _bare_row(Row)
         row.index = k
         row.line = line
