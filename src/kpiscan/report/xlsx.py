@@ -471,12 +471,19 @@ def _t_element(text: str) -> bytes | bool:
 
 def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
     """`_t_element` of each text: the short ones looked up in a bounded memo all at once (one
-    map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
+    map of its get), the others (a row's misses are a few of its dozen texts) made and kept.
+    (`_Sheet._row_xml` does the look-up itself and calls `_missing_elements`.)"""
     if not memo:
         return list(map(_t_element, texts))
     found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
     if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
         return found  # type: ignore[return-value]
+    return _missing_elements(texts, found)
+
+
+def _missing_elements(texts: Sequence[str], found: list[bytes | bool | None]) -> list[bytes | bool]:
+    """`found` (the memo's elements of `texts`) with each miss (None) made by `_t_element`, the
+    short ones kept."""
     missing = found.count(None)
     k = -1
     for _ in range(missing):
@@ -523,6 +530,17 @@ def _getter(columns: list[int]) -> Callable[[list[Any]], tuple]:
     return lambda v: ()
 
 
+def _items(columns: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The values of these columns of a row: a tuple, or for one column or none the row's slice
+    (a list of a row given as a list), each made in C (`_getter`'s lambda was a Python call a
+    row for the single float or bool column of most rows); to be read, not to fill a `%`."""
+    if len(columns) > 1:
+        return itemgetter(*columns)
+    if columns:
+        return itemgetter(slice(columns[0], columns[0] + 1))
+    return itemgetter(slice(0, 0))
+
+
 def _url(link: tuple) -> str:
     """The url of `_Sheet.add`'s link: (column, url) or (column, page, head, n)."""
     return link[1] if len(link) == 2 else f"{link[1]}#{link[2]}{link[3]}"
@@ -545,12 +563,12 @@ class _Shape:
         cells = [k for k, kind in enumerate(kinds) if fill or kind is not type(None)]
         self.first, self.last = (cells[0], cells[-1]) if cells else (-1, -1)
         self.str_columns = [k for k, kind in enumerate(kinds) if kind is str]
-        self.texts = _getter(self.str_columns)
+        self.texts = _items(self.str_columns)
         floats = [k for k, kind in enumerate(kinds) if kind is float]
-        self.floats = _getter(floats) if floats else None
-        self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
+        self.floats = _items(floats) if floats else None
+        self.bools = _items([k for k, kind in enumerate(kinds) if kind is bool])
         numbers = [k for k, kind in enumerate(kinds) if kind in (int, float)]
-        self.numbers = _getter(numbers)
+        self.numbers = _items(numbers)
         # the template's slots (its texts and numbers in column order) from the row's texts'
         # elements (or cells), followed by its numbers
         self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + numbers.index(k)
@@ -634,8 +652,9 @@ class _Sheet:
         if shown is not None and (type(shown) is not str or shown):  # (no cell, no link: _cells)
             if self.ws.hlink_count >= MAX_LINKS:
                 return False
-            if len(link) == 4 and type(number := link[3]) is int and number >= 0:  # type: ignore[arg-type]
-                page, head = link[1], link[2]  # type: ignore[index]
+            assert link is not None
+            if len(link) == 4 and type(number := link[3]) is int and number >= 0:
+                page, head = link[1], link[2]
                 if page != self._link_page:
                     self._link_page, self._link_heads = page, {}
                 found = self._link_heads.get(head)
@@ -647,15 +666,17 @@ class _Sheet:
                 if number >= bound:
                     return False
                 self.links += 1
-                self.ws.put_link(self.row, link_at, target, head, number)  # type: ignore[attr-defined]
+                ws = self.ws  # (FastWorksheet.put_link's two steps, without its call a row)
+                ws.hlink_count += 1
+                ws.fast_links.append((self.row, link_at, target, head, number))  # type: ignore[attr-defined]
             else:
-                url = _url(link)  # type: ignore[arg-type]
+                url = _url(link)
                 base, _, anchor = url.partition("#")
-                target = self._pages.get(base)
-                if target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor):
+                page_target = self._pages.get(base)
+                if page_target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor):
                     return False
                 self.links += 1
-                self.ws.put_link(self.row, link_at, target, anchor)  # type: ignore[attr-defined]
+                self.ws.put_link(self.row, link_at, page_target, anchor)  # type: ignore[attr-defined]
         if xml:
             self.ws.put_row_xml(self.row, first, last, xml)
         return True
@@ -707,7 +728,12 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        elements = _t_elements(texts, self.memo)
+        if self.memo:  # (_t_elements' look-up, without a call a row)
+            elements: list = list(map(_ELEMENTS.get, texts))
+            if not all(elements):  # a miss (None) or a special text (False)
+                elements = _missing_elements(texts, elements)
+        else:
+            elements = _t_elements(texts, False)
         special: tuple[int, ...] = ()
         if not all(elements):  # a special or empty text's False (an element is never empty bytes)
             if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
@@ -716,10 +742,10 @@ class _Sheet:
             special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
             if not self._special_cells(shape, values, special, elements):
                 return None
-        key = (special, shape.bools(values))
+        key = (special, *shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, *key).encode().split(b"\0")
+            template = self._template(shape, special, key[1:]).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         # the row number into the template first (kept split at its NULs, joined by the number)
@@ -1091,13 +1117,18 @@ class XlsxReport:
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
                     why = _reason_texts(tuple(reasons))
                 label = i.label
+                if not found:
+                    codes_text = messages = None
+                elif len(found) == 1:  # (most rows with a finding: one; its code and message's head as they are)
+                    codes_text, messages = found[0].code, found[0].message.split(" / ")[0]
+                else:
+                    codes_text = "; ".join(dict.fromkeys(f.code for f in found))
+                    messages = "；".join(f.message.split(" / ")[0] for f in found)
                 row = [
                     i.doc, i.table, i.line, (f"第{p}页" if (p := i.page) else None) if _HAS_PAGE else None, i.name, i.value,
                     half_zh(i.period, i.period), (label_names(label) or label_name(label)) if label else None, i.flagged,
                     *(why if reasons else _NO_REASONS),
-                    "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
-                    "；".join(f.message.split(" / ")[0] for f in found) if found else None,
-                    None, None,
+                    codes_text, messages, None, None,
                     *tail(i),
                 ]
                 if not _HAS_PAGE:
