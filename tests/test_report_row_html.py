@@ -207,11 +207,17 @@ def test_score_html_same_bytes_as_the_macro(scanned):
     # what corpora/ does not score: a poor table, fractional points, a code to escape
     d = scores[0].deductions[0] if scores[0].deductions else next(s for s in scores if s.deductions).deductions[0]
     odd = copy(scores[0], score=12.5, deductions=[copy(d, code="a<b>&'c'", points=2.25)])
+    # rows and deductions kept by value and type (_criterion_row, _deduction_item): a zero's sign,
+    # an int or a bool where a float or an int was, written as each is
+    first = next(iter(scores[0].criteria))
+    signed = [copy(scores[0], criteria={**scores[0].criteria, first: got}, deductions=[copy(d, points=points, count=n)])
+              for got, points, n in ((0.0, 0.0, 1), (-0.0, -0.0, True), (0, 1.0, 1), (0.0, 1.0, True), (-0.0, -0.0, 1))]
     env = html._env()
     macro = env.from_string(OLD_SCORE_MACRO + "{{ score_box(s, s.deductions) }}|{{ score_box(s) }}")
-    for s in (*scores, doc.score, odd):
+    for s in (*scores, doc.score, odd, *signed, *scores):
         assert f"{html.score_html(s, getattr(s, 'deductions', None))}|{html.score_html(s)}" == macro.render(s=s)
     assert "a&lt;b&gt;&amp;&#39;c&#39;" in macro.render(s=odd)
+    assert ">-0/" in macro.render(s=signed[1]) and "−-0 " in macro.render(s=signed[1]) and "×True" in macro.render(s=signed[3])
 
 
 OLD_BADGE_AND_HEADS = """<h2>

@@ -15,7 +15,7 @@ import xlsxwriter.workbook
 from xlsxwriter.packager import Packager
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
-from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, ZIP_LEVEL, FastWorksheet, _Book, _Sheet
+from kpiscan.report.xlsx import _LONG, MAX_LINKS, RED, YELLOW, ZIP_LEVEL, FastWorksheet, _Book, _Sheet, _url
 
 TEXTS = [
     "办公设备验收合格率", "≥95%", "≤400元/人/天", "2024年9月", "提升", "a", "中文 with space inside",
@@ -112,7 +112,7 @@ class _ReferenceSheet(_Sheet):
                 if fill:
                     self.ws.write_blank(self.row, k, None, self._formats(fill)[k])
             elif k == link_at:
-                self._link(k, v, fill, link[1])
+                self._link(k, v, fill, _url(link))
             else:
                 self._write(k, v, fill)
 
@@ -142,7 +142,13 @@ def _report_book(path, cls, seed=5):
         if r % 100 == 60:  # texts special only next to each other's separator
             row[3:9] = ["trailing ", "=x", " leading", "a|", "@y", "b|"]
         fill = rng.choice([None, None, RED, YELLOW])
-        a.add(row, fill, link=(2, rng.choice(LINKS * 3 if r > 50 else LINKS[:2]).format(r)))
+        url = rng.choice(LINKS * 3 if r > 50 else LINKS[:2])
+        if url.endswith("{}") and "#" in url and rng.random() < 0.5:  # given apart: page, head, number
+            page, _, head = url[:-2].partition("#")
+            link = (2, page, head, rng.choice([r, r, r, -r, r * 10 ** 240, True, str(r)]))
+        else:
+            link = (2, url.format(r))
+        a.add(row, fill, link=link)
         if rng.random() < 0.4:
             b.add([cell() for _ in range(5)], rng.choice([None, RED, YELLOW]), link=(0, f"external:docs/p{r % 4}.html"))
     a.finish()

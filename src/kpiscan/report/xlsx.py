@@ -203,7 +203,7 @@ class FastWorksheet(Worksheet):
 
     def __init__(self) -> None:
         super().__init__()
-        self.fast_links: list[tuple[int, int, str, str]] = []  # put_link's (row, col, target, anchor)
+        self.fast_links: list[tuple] = []  # put_link's (row, col, target, anchor[, number])
         self.pending: list[bytes] = []  # put_row_xml's last rows (UTF-8), not yet in the file
 
     def _cell_xml(self, row: int, col: int, cell) -> str | None:
@@ -338,13 +338,14 @@ class FastWorksheet(Worksheet):
         cls._refs[col] = ref = xl_col_to_name(col)
         return ref
 
-    def put_link(self, row: int, col: int, target: str, anchor: str) -> None:
+    def put_link(self, row: int, col: int, target: str, anchor: str, number: int | None = None) -> None:
         """Store the link of a row that `put_row_xml` writes: an external link (relationship
         target `target`, as a page's first Url gives it) to a plain `anchor` (_PLAIN_ANCHOR, maybe
-        empty), no tip, not an object link: what `write_url` stores as a Url, kept as a tuple
-        (`_write_hyperlinks` writes both kinds in row and column order)."""
+        empty; followed by `number`'s digits when given), no tip, not an object link: what
+        `write_url` stores as a Url, kept as a tuple (`_write_hyperlinks` writes both kinds in row
+        and column order)."""
         self.hlink_count += 1
-        self.fast_links.append((row, col, target, anchor))
+        self.fast_links.append((row, col, target, anchor) if number is None else (row, col, target, anchor, number))
 
     def _write_hyperlinks(self) -> None:
         """Worksheet._write_hyperlinks (XlsxWriter 3.3.1) with `put_link`'s links as well: each in
@@ -368,8 +369,14 @@ class FastWorksheet(Worksheet):
                 self._write_own_link(*link)
                 n = self.rel_count
                 continue
-            row, col, target, anchor = link
             n += 1
+            if len(link) == 5:  # (an anchor and its number: never empty)
+                row, col, target, anchor, number = link
+                ref = refs.get(col) or self._ref(col)
+                out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}{number}"/>')
+                rels.append(("/hyperlink", target, "External"))
+                continue
+            row, col, target, anchor = link
             ref = refs.get(col) or self._ref(col)
             if anchor:
                 out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}"/>')
@@ -464,12 +471,19 @@ def _t_element(text: str) -> bytes | bool:
 
 def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
     """`_t_element` of each text: the short ones looked up in a bounded memo all at once (one
-    map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
+    map of its get), the others (a row's misses are a few of its dozen texts) made and kept.
+    (`_Sheet._row_xml` does the look-up itself and calls `_missing_elements`.)"""
     if not memo:
         return list(map(_t_element, texts))
     found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
     if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
         return found  # type: ignore[return-value]
+    return _missing_elements(texts, found)
+
+
+def _missing_elements(texts: Sequence[str], found: list[bytes | bool | None]) -> list[bytes | bool]:
+    """`found` (the memo's elements of `texts`) with each miss (None) made by `_t_element`, the
+    short ones kept."""
     missing = found.count(None)
     k = -1
     for _ in range(missing):
@@ -516,6 +530,22 @@ def _getter(columns: list[int]) -> Callable[[list[Any]], tuple]:
     return lambda v: ()
 
 
+def _items(columns: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The values of these columns of a row: a tuple, or for one column or none the row's slice
+    (a list of a row given as a list), each made in C (`_getter`'s lambda was a Python call a
+    row for the single float or bool column of most rows); to be read, not to fill a `%`."""
+    if len(columns) > 1:
+        return itemgetter(*columns)
+    if columns:
+        return itemgetter(slice(columns[0], columns[0] + 1))
+    return itemgetter(slice(0, 0))
+
+
+def _url(link: tuple) -> str:
+    """The url of `_Sheet.add`'s link: (column, url) or (column, page, head, n)."""
+    return link[1] if len(link) == 2 else f"{link[1]}#{link[2]}{link[3]}"
+
+
 class _Shape:
     """A row's shape (fill, link column, type per column): its first and last column, its texts'
     columns (and their getter), the getters of its float and bool values and of its template's
@@ -533,12 +563,12 @@ class _Shape:
         cells = [k for k, kind in enumerate(kinds) if fill or kind is not type(None)]
         self.first, self.last = (cells[0], cells[-1]) if cells else (-1, -1)
         self.str_columns = [k for k, kind in enumerate(kinds) if kind is str]
-        self.texts = _getter(self.str_columns)
+        self.texts = _items(self.str_columns)
         floats = [k for k, kind in enumerate(kinds) if kind is float]
-        self.floats = _getter(floats) if floats else None
-        self.bools = _getter([k for k, kind in enumerate(kinds) if kind is bool])
+        self.floats = _items(floats) if floats else None
+        self.bools = _items([k for k, kind in enumerate(kinds) if kind is bool])
         numbers = [k for k, kind in enumerate(kinds) if kind in (int, float)]
-        self.numbers = _getter(numbers)
+        self.numbers = _items(numbers)
         # the template's slots (its texts and numbers in column order) from the row's texts'
         # elements (or cells), followed by its numbers
         self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + numbers.index(k)
@@ -567,6 +597,9 @@ class _Sheet:
         self.memo = memo_enabled()  # _row_xml's texts' elements kept (_t_elements)
         # the part of a link before '#' -> the relationship target of the first Url made for it
         self._pages: dict[str, str] = {}
+        # _fast_row's links given apart: the page of the last, its heads' (target, bound) (_linkable)
+        self._link_page: str | None = None
+        self._link_heads: dict[str, tuple[str, int]] = {}
         self.refs = [xl_col_to_name(k) for k in range(len(columns))]
         self.choices: dict[int, list[str]] = {}  # column -> drop-down list, over every data row
         for k, (head, width, _) in enumerate(columns):
@@ -586,42 +619,80 @@ class _Sheet:
             found = self._by_fill[fill] = [self.book.fmt(fill, wrap) for wrap in self.wraps]
         return found
 
-    def add(self, values: list[Any], fill: str | None = None, link: tuple[int, str] | None = None) -> None:
-        """Append a row; `link` = (column, url): that cell becomes a hyperlink showing its value."""
+    def add(self, values: list[Any], fill: str | None = None, link: tuple | None = None) -> None:
+        """Append a row; `link` = (column, url), or (column, page, head, n) for the url
+        f"{page}#{head}{n}" (an anchor of a text and an int, the 指标 rows' t{table}-L{line}: the
+        url made only where XlsxWriter's own writer takes the link): that cell becomes a hyperlink
+        showing its value."""
         self.row += 1
         link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
-        if self._fast_row(values, fill, link_at, link[1] if link_at >= 0 else ""):  # type: ignore[index]
+        if self._fast_row(values, fill, link_at, link):
             return
         cells, rest = self._cells(values, fill, link_at)
         self.ws.put_row(self.row, cells)
         for k, v in rest:
             if k == link_at:
-                self._link(k, v, fill, link[1])  # type: ignore[index]
+                self._link(k, v, fill, _url(link))  # type: ignore[arg-type]
             else:
                 self._write(k, v, fill)
 
-    def _fast_row(self, values: list[Any], fill: str | None, link_at: int, url: str) -> bool:
+    def _fast_row(self, values: list[Any], fill: str | None, link_at: int, link: tuple | None) -> bool:
         """Write the row at once (`_row_xml`, `FastWorksheet.put_row_xml`) when it is the common
         case; False (nothing done) for a row XlsxWriter's own writer must take. Its link, if any,
         goes in as `put_link`'s tuple when it points to a page already linked on this sheet (the
         same relationship target as the page's first Url; `_link` records it) with a plain anchor,
-        an ASCII url within 255 characters (XlsxWriter keeps it as it is) and room for a link."""
+        an ASCII url within 255 characters (XlsxWriter keeps it as it is) and room for a link; a
+        link given apart (page, head, n) checked by its page and head once (`_linkable`) and its
+        number's digits (plain, ASCII) against the room they leave."""
         rendered = self._row_xml(values, fill, link_at)
         if rendered is None:
             return False
         xml, first, last = rendered
         shown = values[link_at] if link_at >= 0 else None
         if shown is not None and (type(shown) is not str or shown):  # (no cell, no link: _cells)
-            base, _, anchor = url.partition("#")
-            target = self._pages.get(base)
-            if target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor) \
-                    or self.ws.hlink_count >= MAX_LINKS:
+            if self.ws.hlink_count >= MAX_LINKS:
                 return False
-            self.links += 1
-            self.ws.put_link(self.row, link_at, target, anchor)  # type: ignore[attr-defined]
+            assert link is not None
+            if len(link) == 4 and type(number := link[3]) is int and number >= 0:
+                page, head = link[1], link[2]
+                if page != self._link_page:
+                    self._link_page, self._link_heads = page, {}
+                found = self._link_heads.get(head)
+                if found is None:
+                    found = self._linkable(page, head)
+                    if found is None:
+                        return False  # (the page's first link: _link, as XlsxWriter writes it)
+                target, bound = found
+                if number >= bound:
+                    return False
+                self.links += 1
+                ws = self.ws  # (FastWorksheet.put_link's two steps, without its call a row)
+                ws.hlink_count += 1
+                ws.fast_links.append((self.row, link_at, target, head, number))  # type: ignore[attr-defined]
+            else:
+                url = _url(link)
+                base, _, anchor = url.partition("#")
+                page_target = self._pages.get(base)
+                if page_target is None or len(url) > 255 or not url.isascii() or not _PLAIN_ANCHOR.fullmatch(anchor):
+                    return False
+                self.links += 1
+                self.ws.put_link(self.row, link_at, page_target, anchor)  # type: ignore[attr-defined]
         if xml:
             self.ws.put_row_xml(self.row, first, last, xml)
         return True
+
+    def _linkable(self, page: str, head: str) -> tuple[str, int] | None:
+        """(the relationship target of `page`, the bound under which a number n makes
+        f"{page}#{head}{n}" a url `_fast_row` links as it is: ASCII, within 255 characters, a plain
+        anchor) kept for the page's next rows; None while the page has no target yet (its first
+        link goes through `_link`). A page or head that cannot give such a url: bound 0."""
+        target = self._pages.get(page)
+        if target is None:
+            return None
+        room = 255 - len(page) - 1 - len(head)  # the digits a url within 255 characters leaves
+        plain = "#" not in page and page.isascii() and head.isascii() and _PLAIN_ANCHOR.fullmatch(head) is not None
+        found = self._link_heads[head] = (target, 10 ** room if plain and room > 0 else 0)
+        return found
 
     def _styles(self, fill: str | None, link_at: int) -> list[str] | None:
         """' s="N"' of each column's format on a row of this fill (the link's format in column
@@ -657,7 +728,12 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        elements = _t_elements(texts, self.memo)
+        if self.memo:  # (_t_elements' look-up, without a call a row)
+            elements: list = list(map(_ELEMENTS.get, texts))
+            if not all(elements):  # a miss (None) or a special text (False)
+                elements = _missing_elements(texts, elements)
+        else:
+            elements = _t_elements(texts, False)
         special: tuple[int, ...] = ()
         if not all(elements):  # a special or empty text's False (an element is never empty bytes)
             if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
@@ -666,10 +742,10 @@ class _Sheet:
             special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
             if not self._special_cells(shape, values, special, elements):
                 return None
-        key = (special, shape.bools(values))
+        key = (special, *shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
-            template = self._template(shape, *key).encode().split(b"\0")
+            template = self._template(shape, special, key[1:]).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         # the row number into the template first (kept split at its NULs, joined by the number)
@@ -1026,11 +1102,12 @@ class XlsxReport:
         if not self._room(d.n_indicators):
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
+        base = f"external:{page}"
         half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
         label_names = _LABEL_NAMES.get
         for t in d.tables:
             table = t.table
-            link = f"external:{page}#t{table.index}-L"
+            head = f"t{table.index}-L"  # (each row's link: base#head{line}, given apart)
             at, department = t.at, t.department
             for i in t.indicators:
                 if self.indicators.row >= rows_per_part:
@@ -1040,20 +1117,25 @@ class XlsxReport:
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
                     why = _reason_texts(tuple(reasons))
                 label = i.label
+                if not found:
+                    codes_text = messages = None
+                elif len(found) == 1:  # (most rows with a finding: one; its code and message's head as they are)
+                    codes_text, messages = found[0].code, found[0].message.split(" / ")[0]
+                else:
+                    codes_text = "; ".join(dict.fromkeys(f.code for f in found))
+                    messages = "；".join(f.message.split(" / ")[0] for f in found)
                 row = [
                     i.doc, i.table, i.line, (f"第{p}页" if (p := i.page) else None) if _HAS_PAGE else None, i.name, i.value,
                     half_zh(i.period, i.period), (label_names(label) or label_name(label)) if label else None, i.flagged,
                     *(why if reasons else _NO_REASONS),
-                    "; ".join(dict.fromkeys(f.code for f in found)) if found else None,
-                    "；".join(f.message.split(" / ")[0] for f in found) if found else None,
-                    None, None,
+                    codes_text, messages, None, None,
                     *tail(i),
                 ]
                 if not _HAS_PAGE:
                     del row[3]  # (no page column: page_zh's cell, written in above, for records with a page)
                 row[_DEPARTMENT] = department
                 fill = RED if i.flagged else (YELLOW if found else None)
-                self.indicators.add(row, fill, link=(2, f"{link}{i.line}"))
+                self.indicators.add(row, fill, link=(2, base, head, i.line))
             for f in t.findings:
                 self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
                                    f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
