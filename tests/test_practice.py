@@ -601,7 +601,8 @@ def test_goal_matching_indexed_per_table_is_the_pairwise_rule(corpus_scan):
 def test_goal_clauses_and_bigrams_memoised_per_text_are_the_rules(corpus_scan):
     """goal_text (each goal text split once, `_clauses`) gives the clauses `split_clauses` gives
     field by field, the first of each kept, and Texts' bigrams (`text_bigrams`, once per text) are
-    each text's own, on every table and indicator text of corpora/, cold and warm."""
+    each text's own, on every table and indicator text of corpora/, cold and warm; so are a goal
+    clause's bigrams and its content words' (`_word_bigrams`), which Texts.matching reads."""
     from kpiscan.layout import norm
     from kpiscan.practice import goals
     from kpiscan.practice.families import rows_by_table
@@ -616,15 +617,21 @@ def test_goal_clauses_and_bigrams_memoised_per_text_are_the_rules(corpus_scan):
     rows_by = rows_by_table(corpus_scan.indicators)
     goals._clauses.cache_clear()
     goals.text_bigrams.cache_clear()
+    goals._word_bigrams.cache_clear()
     stated = texts = 0
     for _ in range(2):
         for t in corpus_scan.tables:
             assert goals.goal_text(t) == clauses(t)
             stated += bool(clauses(t))
+            for clause in clauses(t):  # what Texts.matching reads of a clause: its bigrams, its words'
+                words = goals.content_words(clause)
+                assert goals.text_bigrams(clause) == {clause[i:i + 2] for i in range(len(clause) - 1)}
+                assert goals._word_bigrams(words) == {w[i:i + 2] for w in words for i in range(len(w) - 1)}
             keys = [norm(goals.indicator_text(r)) for r in rows_by.get((t.doc, t.index), [])]
             assert goals.Texts(keys).grams == [{k[i:i + 2] for i in range(len(k) - 1)} for k in keys]
             texts += len(keys)
     assert goals._clauses.cache_info().hits > 0 and goals.text_bigrams.cache_info().hits > 0
+    assert goals._word_bigrams.cache_info().hits > 0
     assert stated > 100 and texts > 1000
 
 

@@ -130,6 +130,13 @@ def bigrams(words: frozenset[str]) -> set[str]:
     return {w[i:i + 2] for w in words for i in range(len(w) - 1)}
 
 
+@text_memo(maxsize=1 << 10)
+def _word_bigrams(words: frozenset[str]) -> frozenset[str]:
+    """`bigrams` of a clause's content words, made once per distinct clause (a bounded memo: its
+    words are `content_words`' of the clause text, and a department's tables repeat their goals)."""
+    return frozenset(bigrams(words))
+
+
 def is_promise(text: str, words: frozenset[str]) -> bool:
     return bool(words) and not text.startswith(practice_words("context"))
 
@@ -181,7 +188,7 @@ class Texts:
                 found.add(i)
                 at = find(word, starts[i + 1])  # the next text (past the end: -1)
 
-    def _words_in(self, i: int, clause: str, in_clause: set[str]) -> bool:
+    def _words_in(self, i: int, clause: str, in_clause: frozenset[str]) -> bool:
         """A content word of text `i` in `clause` (whose bigrams are `in_clause`): the text cut
         once, when first asked about a clause that can hold one of its words (`may_share_word`)."""
         words = self.words[i]
@@ -194,9 +201,9 @@ class Texts:
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
         hit: set[int] = set()
         self._add_containing(clause_words, hit)  # a clause word in the text
-        grams = bigrams(clause_words)
+        grams = _word_bigrams(clause_words)
         need = BIGRAM_SHARE * len(grams)
-        in_clause = {clause[i:i + 2] for i in range(len(clause) - 1)}
+        in_clause = text_bigrams(clause)  # (a clause text recurs down a department's tables)
         if grams <= in_clause:  # the clause's words are its own (content_words): a text sharing no
             # bigram with the clause shares none of theirs either, and matches only by a word found in it
             return [i for i, own in enumerate(self.grams)
