@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Document, Line, new_lines
 from ..patterns import cached_compile
-from .cells import merge_embedded
+from .cells import is_plain, merge_embedded
 from .files import load_bytes
 
 _MD_SEPARATOR = cached_compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
@@ -188,8 +188,7 @@ def split_lines(texts: list[str]) -> list[tuple[str, ...]]:
                     one = _MD_HEADING.sub("", one)
                 pieces = (one,) if one else ()
                 plain = one
-            # is_plain(plain), inlined (one call less a line)
-            if "<" not in plain and "&" not in plain and "  " not in plain and plain.isprintable():
+            if is_plain(plain):
                 add(pieces)
                 continue
         add(_cells_of(text))

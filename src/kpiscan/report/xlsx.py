@@ -370,13 +370,9 @@ class FastWorksheet(Worksheet):
                 n = self.rel_count
                 continue
             n += 1
+            row, col, target, anchor = link[:4]
             if len(link) == 5:  # (an anchor and its number: never empty)
-                row, col, target, anchor, number = link
-                ref = refs.get(col) or self._ref(col)
-                out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}{number}"/>')
-                rels.append(("/hyperlink", target, "External"))
-                continue
-            row, col, target, anchor = link
+                anchor = f"{anchor}{link[4]}"
             ref = refs.get(col) or self._ref(col)
             if anchor:
                 out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}"/>')
@@ -471,19 +467,12 @@ def _t_element(text: str) -> bytes | bool:
 
 def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
     """`_t_element` of each text: the short ones looked up in a bounded memo all at once (one
-    map of its get), the others (a row's misses are a few of its dozen texts) made and kept.
-    (`_Sheet._row_xml` does the look-up itself and calls `_missing_elements`.)"""
+    map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
     if not memo:
         return list(map(_t_element, texts))
     found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
     if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
         return found  # type: ignore[return-value]
-    return _missing_elements(texts, found)
-
-
-def _missing_elements(texts: Sequence[str], found: list[bytes | bool | None]) -> list[bytes | bool]:
-    """`found` (the memo's elements of `texts`) with each miss (None) made by `_t_element`, the
-    short ones kept."""
     missing = found.count(None)
     k = -1
     for _ in range(missing):
@@ -666,9 +655,7 @@ class _Sheet:
                 if number >= bound:
                     return False
                 self.links += 1
-                ws = self.ws  # (FastWorksheet.put_link's two steps, without its call a row)
-                ws.hlink_count += 1
-                ws.fast_links.append((self.row, link_at, target, head, number))  # type: ignore[attr-defined]
+                self.ws.put_link(self.row, link_at, target, head, number)  # type: ignore[attr-defined]
             else:
                 url = _url(link)
                 base, _, anchor = url.partition("#")
@@ -728,12 +715,7 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        if self.memo:  # (_t_elements' look-up, without a call a row)
-            elements: list = list(map(_ELEMENTS.get, texts))
-            if not all(elements):  # a miss (None) or a special text (False)
-                elements = _missing_elements(texts, elements)
-        else:
-            elements = _t_elements(texts, False)
+        elements = _t_elements(texts, self.memo)
         special: tuple[int, ...] = ()
         if not all(elements):  # a special or empty text's False (an element is never empty bytes)
             if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
