@@ -33,15 +33,16 @@ import re
 import zipfile
 import zlib
 from functools import lru_cache
+from itertools import count, groupby, repeat
 from math import isfinite
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.packager import Packager
-from xlsxwriter.relationships import DOCUMENT_SCHEMA, PACKAGE_SCHEMA, Relationships
+from xlsxwriter.relationships import PACKAGE_SCHEMA, Relationships
 from xlsxwriter.url import Url, UrlTypes
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
@@ -357,22 +358,26 @@ class FastWorksheet(Worksheet):
         own = [(row, col, url) for row, cols in self.hyperlinks.items() for col, url in cols.items()]
         links: list[tuple] = sorted([*fast, *own], key=itemgetter(0, 1)) if own else fast
         self._xml_start_tag("hyperlinks")
+        for length, group in groupby(links, len):
+            if length == 5:
+                self._numbered_links(list(group))
+            elif length == 3:  # write_url's Url: XlsxWriter's own writer
+                for link in group:
+                    self._write_own_link(*link)
+            else:
+                self._plain_links(group)
+        self._xml_end_tag("hyperlinks")
+        return None
+
+    def _plain_links(self, links: Iterable[tuple]) -> None:
+        """put_link's links without a number (row, col, target, anchor): their <hyperlink>
+        elements, their relationships listed for the packager."""
         out: list[str] = []
         rels = self.external_hyper_links
         refs = self._refs
         n: int = self.rel_count  # type: ignore[has-type]
-        for link in links:
-            if len(link) == 3:  # write_url's Url: XlsxWriter's own writer
-                self.rel_count = n
-                self.fh.write("".join(out))
-                out = []
-                self._write_own_link(*link)
-                n = self.rel_count
-                continue
+        for row, col, target, anchor in links:
             n += 1
-            row, col, target, anchor = link[:4]
-            if len(link) == 5:  # (an anchor and its number: never empty)
-                anchor = f"{anchor}{link[4]}"
             ref = refs.get(col) or self._ref(col)
             if anchor:
                 out.append(f'<hyperlink ref="{ref}{row + 1}" r:id="rId{n}" location="{anchor}"/>')
@@ -381,8 +386,23 @@ class FastWorksheet(Worksheet):
             rels.append(("/hyperlink", target, "External"))
         self.rel_count = n
         self.fh.write("".join(out))
-        self._xml_end_tag("hyperlinks")
-        return None
+
+    def _numbered_links(self, links: list[tuple]) -> None:
+        """put_link's links with a number (row, col, target, anchor, number; the 指标 rows', tens
+        of thousands a sheet), as `_plain_links` writes them with the anchor and number joined:
+        their elements by one comprehension, the relationships of a run of links to one target
+        (a page's rows) listed as one tuple repeated (`_Relationships` writes such a run at once)."""
+        refs = self._refs
+        for col in set(map(itemgetter(1), links)):
+            if col not in refs:
+                self._ref(col)
+        n: int = self.rel_count  # type: ignore[has-type]
+        self.rel_count = n + len(links)
+        self.fh.write("".join([f'<hyperlink ref="{refs[col]}{row + 1}" r:id="rId{k}" location="{anchor}{number}"/>'
+                               for (row, col, _, anchor, number), k in zip(links, count(n + 1))]))
+        rels = self.external_hyper_links
+        for target, run in groupby(map(itemgetter(2), links)):
+            rels += repeat(("/hyperlink", target, "External"), len(list(run)))
 
     def _write_own_link(self, row_num: int, col_num: int, url: Url) -> None:
         """One link of Worksheet._write_hyperlinks's loop (XlsxWriter 3.3.1), as it writes it."""
@@ -894,23 +914,23 @@ class _Zip(zipfile.ZipFile):
 class _Relationships(Relationships):
     """XlsxWriter's relationships file (Relationships._write_relationships, 3.3.1) with its
     <Relationship> elements written as one string: a sheet's tens of thousands of links to its
-    pages are a few targets, each escaped once."""
+    pages are a few targets, each run of links to one escaped once and numbered by one join."""
 
     def _write_relationships(self) -> None:
         self._xml_start_tag("Relationships", [("xmlns", PACKAGE_SCHEMA)])
-        attributes: dict[tuple, str] = {}  # (type, target, mode) -> its attributes after the Id, escaped
         out: list[str] = []
         n: int = self.id  # type: ignore[has-type]
-        for relationship in self.relationships:
-            after_id = attributes.get(relationship)
-            if after_id is None:
-                rel_type, target, target_mode = relationship
-                after_id = f' Type="{self._escape_attributes(rel_type)}" Target="{self._escape_attributes(target)}"'
-                if target_mode:
-                    after_id += f' TargetMode="{self._escape_attributes(target_mode)}"'
-                attributes[relationship] = after_id
-            out.append(f'<Relationship Id="rId{n}"{after_id}/>')
-            n += 1
+        # a run of equal relationships (a page's links, listed by _Packager as one tuple repeated)
+        # written by one join of their numbers
+        for relationship, run in groupby(self.relationships):
+            k = len(list(run))
+            rel_type, target, target_mode = relationship
+            after_id = f' Type="{self._escape_attributes(rel_type)}" Target="{self._escape_attributes(target)}"'
+            if target_mode:
+                after_id += f' TargetMode="{self._escape_attributes(target_mode)}"'
+            out.append('<Relationship Id="rId' + f'"{after_id}/><Relationship Id="rId'.join(map(str, range(n, n + k)))
+                       + f'"{after_id}/>')
+            n += k
         self.id = n
         self.fh.write("".join(out))
         self._xml_end_tag("Relationships")
@@ -918,7 +938,8 @@ class _Relationships(Relationships):
 
 class _Packager(Packager):
     """XlsxWriter's packager writing each worksheet's relationships (its links, drawings, …) with
-    _Relationships (Packager._write_worksheet_rels_files, 3.3.1)."""
+    _Relationships (Packager._write_worksheet_rels_files, 3.3.1), a run of equal ones (a page's
+    links) listed as `_add_document_relationship`'s tuple for the first, repeated."""
 
     def _write_worksheet_rels_files(self) -> None:
         index = 0
@@ -932,17 +953,12 @@ class _Packager(Packager):
             if not external_links:
                 continue
             rels = _Relationships()
-            add = rels.relationships.append
-            schema_of: dict[str, str] = {}  # (_add_document_relationship's DOCUMENT_SCHEMA + type, once per type)
-            for link_data in external_links:
-                if len(link_data) != 3:
-                    rels._add_document_relationship(*link_data)
-                    continue
-                rel_type, target, mode = link_data
-                full = schema_of.get(rel_type)
-                if full is None:
-                    full = schema_of[rel_type] = DOCUMENT_SCHEMA + rel_type
-                add((full, target, mode))
+            listed = rels.relationships
+            for link_data, run in groupby(external_links):  # (a page's links: one tuple repeated)
+                rels._add_document_relationship(*link_data)
+                k = len(list(run))
+                if k > 1:
+                    listed += repeat(listed[-1], k - 1)
             rels._set_xml_writer(self._filename("xl/worksheets/_rels/sheet" + str(index) + ".xml.rels"))
             rels._assemble_xml_file()
 
