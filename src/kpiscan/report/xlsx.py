@@ -461,12 +461,15 @@ _ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')  # (one fast scan each: a search
 _X_ESCAPE = re.compile(_X_HHHH)  # tries each at every character, ~4x as long on a row's texts)
 
 _ELEMENTS: dict[str, bytes | bool] = {}  # short text -> `_t_element`'s (the texts of `_row_xml`'s rows)
-# texts kept (up to _ELEMENT_TEXT characters each: ~2 MiB with their elements), then cleared. Up
-# to 64 characters: a row's document, half, label, codes and their Chinese texts, unit, operator,
-# department, project, most names and standards repeat down a document's rows (on corpora/, 4
-# distinct documents, 179 texts of 33-64 characters were looked at 2,337 times)
+# texts kept (up to _ELEMENT_TEXT characters each: ~6 MiB with their elements at most), then
+# cleared. Up to 64 characters: a row's document, half, label, codes and their Chinese texts,
+# unit, operator, department, project, most names and standards repeat down a document's rows (on
+# corpora/, 4 distinct documents, 179 texts of 33-64 characters were looked at 2,337 times); up
+# to 128: the reasons' Chinese texts of two or three codes and the findings' messages repeat
+# across documents too (/tmp/d16, 64 distinct documents: 1.11 M characters of the texts' misses
+# at 64, 0.71 M at 128; 0.66 M at 256)
 _ELEMENT_MEMO = 1 << 13
-_ELEMENT_TEXT = 64
+_ELEMENT_TEXT = 128
 
 
 def _t_element(text: str) -> bytes | bool:
