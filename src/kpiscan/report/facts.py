@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import attrgetter
 from typing import Iterable, Iterator
 
 from ..constants import LABELS as LABELS  # re-exported for the writers
@@ -123,6 +124,10 @@ def _keep(items: list, key, n: int) -> list:
     return items
 
 
+_LINE = attrgetter("line")
+_KIND = attrgetter("level2", "label", "flagged")  # what Overview.add counts a record under
+
+
 def _by_share(s: Share) -> tuple[float, str]:
     return (-s.share, s.key)
 
@@ -167,17 +172,27 @@ class Overview:
                 self.table_scores[t.score.score] += 1
             self.n_findings += len(t.findings)
             self.codes.update(f.code for f in t.findings)
+            inds = t.indicators
+            self.n_rows += len(set(map(_LINE, inds)))
+            # a table's records counted per (level2, label, flagged) in one C pass (a few dozen
+            # kinds in a table of hundreds of records), then added up per kind
+            t_flagged = t_labelled = 0
+            kinds = Counter(map(_KIND, inds))
+            for (level2, label, is_flagged), n in kinds.items():
+                self.per_level2[level2][label or "unlabelled"] += n
+                if label is not None:
+                    t_labelled += n
+                    if is_flagged:
+                        t_flagged += n
             dept = self.by_department[t.department]
+            dept[0] += t_flagged
+            dept[1] += t_labelled
+            flagged += t_flagged
+            labelled += t_labelled
+            if not any(label == "vague" for _, label, _ in kinds):
+                continue
             seen_vague: set[int] = set()
-            self.n_rows += len({i.line for i in t.indicators})
-            for i in t.indicators:
-                self.per_level2[i.level2][i.label or "unlabelled"] += 1
-                if i.label is None:
-                    continue
-                labelled += 1
-                flagged += int(i.flagged)
-                dept[0] += int(i.flagged)
-                dept[1] += 1
+            for i in inds:
                 if i.label == "vague" and i.line not in seen_vague:
                     seen_vague.add(i.line)  # both halves print the same row: one reviewer reading
                     text = norm((i.target.text if i.target is not None and i.target.text else i.value) or "")
