@@ -25,7 +25,6 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterator
@@ -401,8 +400,6 @@ def half_columns(halves: list[str]) -> Markup:
 
 
 _LINE = attrgetter("line")
-# a record's fields read in C by the page's passes over a table's or document's records
-_PERIOD, _FLAGGED, _LABEL, _LEVEL2, _REASONS = map(attrgetter, ("period", "flagged", "label", "level2", "reasons"))
 
 
 def grid(t: TableFacts) -> list[GridRow]:
@@ -583,7 +580,7 @@ def copy_static(out: Path) -> None:
 
 def _table_view(t: TableFacts) -> dict:
     table = t.table
-    printed = set(map(_PERIOD, t.indicators))
+    printed = {i.period for i in t.indicators}
     halves = [h for h in table.periods if h in printed]
     halves += [h for h in HALVES if h not in halves and h in printed]
     return dict(
@@ -593,16 +590,16 @@ def _table_view(t: TableFacts) -> dict:
         + ([("预算年度", table.year)] if table.year else []),
         texts=[(k, table.fields[k]) for k in TEXT_KEYS if table.fields.get(k)],
         goals=(table.fields.get("总体目标_implementation", ""), table.fields.get("总体目标_annual", "")),
-        n_indicators=len(t.indicators), n_flagged=sum(map(_FLAGGED, t.indicators)),
+        n_indicators=len(t.indicators), n_flagged=sum(i.flagged for i in t.indicators),
         goal_clauses=goal_clauses(table, t.indicators, t.goals),
     )
 
 
 def _filters(d: DocFacts) -> dict[str, list[str]]:
     inds = [i for t in d.tables for i in t.indicators]
-    labels = set(map(_LABEL, inds))
-    level2 = set(map(_LEVEL2, inds))
-    found = set(chain.from_iterable(map(_REASONS, inds)))
+    labels = {i.label for i in inds}
+    level2 = {i.level2 for i in inds}
+    found = {r for i in inds if i.reasons for r in i.reasons}
     found.update(f.code for t in d.tables for f in t.findings)
     return dict(
         labels=[x for x in LABELS if x in labels],
