@@ -333,40 +333,46 @@ def money(v: float | None) -> str:
 def score_html(score, deductions=None) -> Markup:
     """The score box of a table or document: total, one bar per criterion, the deductions (the
     same bytes as the score_box macro it replaced; a page has one per table)."""
+    return Markup(_score_b(score, deductions).decode())
+
+
+def _score_b(score, deductions=None) -> bytes:
+    """score_html's text as UTF-8, joined from its rows' and deductions' UTF-8 (kept encoded: the
+    box is mostly ASCII markup, which a table section's str would make the encoder walk)."""
     out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{"%g" % score.score}</span>'
-           '<span class="of">/100</span></div>\n  <table class="criteria">\n']
+           '<span class="of">/100</span></div>\n  <table class="criteria">\n'.encode()]
     for c, weight in criteria().items():
         got = score.criteria[c]
         # (a zero's sign shows in its text: -0 and 0 are one key of the memo, so made each time)
         out.append(_criterion_row(c, got, weight) if got else _criterion_row.__wrapped__(c, got, weight))
-    out.append("  </table>\n")
+    out.append(b"  </table>\n")
     if deductions:
-        out.append('  <ul class="deductions">\n')
+        out.append(b'  <ul class="deductions">\n')
         for d in deductions:
             code, criterion, points, count = d.code, d.criterion, d.points, d.count
             out.append(_deduction_item(code, criterion, points, count) if points
                        else _deduction_item.__wrapped__(code, criterion, points, count))
-        out.append("  </ul>\n")
-    out.append("</div>\n")
-    return Markup("".join(out))
+        out.append(b"  </ul>\n")
+    out.append(b"</div>\n")
+    return b"".join(out)
 
 
-# A score box's criterion rows and deductions: kept per (criterion, points, weight) and per (code,
+# A score box's criterion rows and deductions (UTF-8): kept per (criterion, points, weight) and per (code,
 # criterion, points, count), each value's type in its key (typed): a small set across documents
 # (the 64 distinct documents of /tmp/d16: 98 distinct rows of 5,952, 81 distinct deductions of 5,171)
 @lru_cache(maxsize=4096, typed=True)
-def _criterion_row(c: str, got: float, weight: float) -> str:
+def _criterion_row(c: str, got: float, weight: float) -> bytes:
     """A criterion's row in a score box: its heading, a meter of its share, its points of its weight."""
     return (f'    <tr>{_criterion_head(c)}\n'
             f'      <td><span class="meter"><span style="width: {round(100 * got / weight, 0)}%"></span></span></td>\n'
-            f'      <td class="n">{"%g" % got}/{"%g" % weight}</td></tr>\n')
+            f'      <td class="n">{"%g" % got}/{"%g" % weight}</td></tr>\n').encode()
 
 
 @lru_cache(maxsize=4096, typed=True)
-def _deduction_item(code: str, criterion: str, points: float, count: int) -> str:
+def _deduction_item(code: str, criterion: str, points: float, count: int) -> bytes:
     """A deduction's item in a score box."""
     return (f'<li><code class="code" title="{_tip(code, "finding")}">{esc(code)}</code> −{"%g" % points} '
-            f'<span class="muted">({esc(criterion)}, ×{esc(count)})</span></li>')
+            f'<span class="muted">({esc(criterion)}, ×{esc(count)})</span></li>').encode()
 
 
 @lru_cache(maxsize=64)
@@ -471,8 +477,10 @@ def _sections(put: list[bytes], tables: list[dict], collapsed: bool) -> None:
                        f'{"<th>实施期</th>" if t["funds_impl"] else ""}<th>年度</th></tr>\n'
                        f'{funds_html(t["funds"], t["funds_impl"])}      </table>\n')
         out.append("    </div>\n")
-        if score:
-            out.append(score_html(score, score.deductions))
+        if score:  # (the box as UTF-8 between the head's two halves)
+            put.append("".join(out).encode())
+            put.append(_score_b(score, score.deductions))
+            out = []
         out.append("  </div>\n")
         goals = t["goals"]
         if goals[0] or goals[1]:
