@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import attrgetter
 from typing import Iterable, Iterator
 
 from ..constants import LABELS as LABELS  # re-exported for the writers
@@ -124,10 +123,6 @@ def _keep(items: list, key, n: int) -> list:
     return items
 
 
-_LINE = attrgetter("line")
-_KIND = attrgetter("level2", "label", "flagged")  # what Overview.add counts a record under
-
-
 def _by_share(s: Share) -> tuple[float, str]:
     return (-s.share, s.key)
 
@@ -173,11 +168,11 @@ class Overview:
             self.n_findings += len(t.findings)
             self.codes.update(f.code for f in t.findings)
             inds = t.indicators
-            self.n_rows += len(set(map(_LINE, inds)))
-            # a table's records counted per (level2, label, flagged) in one C pass (a few dozen
+            self.n_rows += len({i.line for i in inds})
+            # a table's records counted per (level2, label, flagged) by one Counter (a few dozen
             # kinds in a table of hundreds of records), then added up per kind
             t_flagged = t_labelled = 0
-            kinds = Counter(map(_KIND, inds))
+            kinds = Counter([(i.level2, i.label, i.flagged) for i in inds])
             for (level2, label, is_flagged), n in kinds.items():
                 self.per_level2[level2][label or "unlabelled"] += n
                 if label is not None:
