@@ -305,10 +305,19 @@ def _field_head(key: str) -> str:
 
 
 def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
-    """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
-    cell = '<td class="n">{}</td>'.format
-    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(money(impl)) if with_impl else ''}"  # (digits, "," and ".":
-                          f"{cell(money(annual))}</tr>" for name, impl, annual in funds))  # nothing to escape)
+    """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them
+    (money's digits, "," and ".": nothing to escape)."""
+    if with_impl:
+        rows = [f'{_fund_head(name)}<td class="n">{money(impl)}</td><td class="n">{money(annual)}</td></tr>'
+                for name, impl, annual in funds]
+    else:
+        rows = [f'{_fund_head(name)}<td class="n">{money(annual)}</td></tr>' for name, _, annual in funds]
+    return Markup("".join(rows))
+
+
+@lru_cache(maxsize=256)  # the fund names (FUND_KEYS)
+def _fund_head(name: str) -> str:
+    return f"<tr><th>{esc(name)}</th>"
 
 
 def clauses_html(clauses: list[dict]) -> Markup:
