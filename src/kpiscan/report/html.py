@@ -296,28 +296,41 @@ def _period_span(period: str) -> str:
 def fields_html(pairs: list[tuple[str, object]]) -> Markup:
     """The rows of a table's field list (项目名称 …, 项目概况 …): `<tr><th>key</th><td>value</td></tr>`
     each, one join (as templates/doc.html's loop wrote them)."""
-    return Markup("".join(f"{_field_head(k)}{esc(v)}</td></tr>" for k, v in pairs))
+    out: list[bytes] = []
+    _fields(out, pairs)
+    return Markup(b"".join(out).decode())
+
+
+def _fields(put: list[bytes], pairs: list[tuple[str, object]]) -> None:
+    """fields_html's pieces, as UTF-8 (see _sections): each value escaped and encoded once."""
+    for k, v in pairs:
+        put += (_field_head(k), esc(v).encode(), b"</td></tr>")
 
 
 @lru_cache(maxsize=256)  # the field names: HEADER_KEYS, TEXT_KEYS, 预算年度
-def _field_head(key: str) -> str:
-    return f"<tr><th>{esc(key)}</th><td>"
+def _field_head(key: str) -> bytes:
+    return f"<tr><th>{esc(key)}</th><td>".encode()
 
 
 def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
-    """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them
-    (money's digits, "," and ".": nothing to escape)."""
-    if with_impl:
-        rows = [f'{_fund_head(name)}<td class="n">{money(impl)}</td><td class="n">{money(annual)}</td></tr>'
-                for name, impl, annual in funds]
-    else:
-        rows = [f'{_fund_head(name)}<td class="n">{money(annual)}</td></tr>' for name, _, annual in funds]
-    return Markup("".join(rows))
+    """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
+    out: list[bytes] = []
+    _funds(out, funds, with_impl)
+    return Markup(b"".join(out).decode())
+
+
+def _funds(put: list[bytes], funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> None:
+    """funds_html's pieces, as UTF-8 (see _sections): a fund's name and its cells (money's digits,
+    "," and ".": ASCII, nothing to escape)."""
+    for name, impl, annual in funds:
+        cells = f'<td class="n">{money(impl)}</td><td class="n">{money(annual)}</td></tr>' if with_impl \
+            else f'<td class="n">{money(annual)}</td></tr>'
+        put += (_fund_head(name), cells.encode())
 
 
 @lru_cache(maxsize=256)  # the fund names (FUND_KEYS)
-def _fund_head(name: str) -> str:
-    return f"<tr><th>{esc(name)}</th>"
+def _fund_head(name: str) -> bytes:
+    return f"<tr><th>{esc(name)}</th>".encode()
 
 
 def clauses_html(clauses: list[dict]) -> Markup:
@@ -401,17 +414,21 @@ def badge_html(score) -> Markup:
 
 def half_heads(halves: list[str]) -> Markup:
     """The halves' headings over an indicator table's columns."""
-    return Markup(_half_heads(tuple(halves)))
+    return Markup(_half_heads(tuple(halves)).decode())
 
 
 @lru_cache(maxsize=64)  # a few orders of the halves
-def _half_heads(halves: tuple[str, ...]) -> str:
-    return "".join(f'<th colspan="3" class="half">{esc(codes.zh(h, "half"))}</th>' for h in halves)
+def _half_heads(halves: tuple[str, ...]) -> bytes:
+    return "".join(f'<th colspan="3" class="half">{esc(codes.zh(h, "half"))}</th>' for h in halves).encode()
+
+
+_HALF_COLUMNS = "<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>"
+_HALF_COLUMNS_B = _HALF_COLUMNS.encode()
 
 
 def half_columns(halves: list[str]) -> Markup:
     """The three column headings under each half."""
-    return Markup("<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>" * len(halves))
+    return Markup(_HALF_COLUMNS * len(halves))
 
 
 _LINE = attrgetter("line")
@@ -466,47 +483,58 @@ def tables_html(tables: list[dict], collapsed: bool) -> Markup:
 _TABLE_END = '\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  '.encode()
 
 
+# a table section's markup between its texts, as UTF-8 (by _sections)
+_TABLE_HEAD = b'  <div class="table-head">\n    <div>\n      <table class="fields">\n'
+_FUNDS_HEAD = {impl: ('      <table class="funds">\n        <tr><th>资金（元）</th>'
+                      f'{"<th>实施期</th>" if impl else ""}<th>年度</th></tr>\n').encode() for impl in (False, True)}
+_TEXTS_HEAD = '  <details><summary>项目概况等 · project description</summary>\n    <table class="fields">'.encode()
+_TEXTS_END = b"</table>\n  </details>\n"
+_INDICATORS_HEAD = ('\n  <table class="indicators">\n    <thead>\n'
+                    '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n').encode()
+
+
 def _sections(put: list[bytes], tables: list[dict], collapsed: bool) -> None:
-    """tables_html's pieces, as UTF-8: a table's head encoded in one piece, its rows and findings
-    as _tbody and _findings make them."""
+    """tables_html's pieces, as UTF-8: a table's texts escaped and encoded each once between its
+    markup kept encoded (constants, memoised pieces, the score box: a str head made the encoder
+    walk its ASCII markup too), its rows and findings as _tbody and _findings make them."""
     for t in tables:
-        out: list[str] = []
         table, score, halves = t["table"], t["score"], t["halves"]
         index, flagged = esc(table.index), t["n_flagged"]
-        out.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
+        put.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
                    f'<details class="fold"{"" if collapsed else " open"}>\n'
                    f'  <summary><h2><span class="muted">表 {index} · {"项目" if table.kind == "project" else "部门整体"}'
                    f' · 第{esc(table.line)}行 · {esc(t["n_indicators"])} 个指标'
                    f'{f" · {esc(flagged)} 存疑" if flagged else ""}</span><br>'
-                   f'{esc(table.project or table.title)}\n{badge_html(score) if score else ""}</h2></summary>\n'
-                   '  <div class="table-head">\n    <div>\n      <table class="fields">\n'
-                   f'{fields_html(t["header"])}      </table>\n')
+                   f'{esc(table.project or table.title)}\n{badge_html(score) if score else ""}</h2></summary>\n'.encode())
+        put.append(_TABLE_HEAD)
+        _fields(put, t["header"])
+        put.append(b"      </table>\n")
         if t["funds"]:
-            out.append('      <table class="funds">\n        <tr><th>资金（元）</th>'
-                       f'{"<th>实施期</th>" if t["funds_impl"] else ""}<th>年度</th></tr>\n'
-                       f'{funds_html(t["funds"], t["funds_impl"])}      </table>\n')
-        out.append("    </div>\n")
-        if score:  # (the box as UTF-8 between the head's two halves)
-            put.append("".join(out).encode())
+            put.append(_FUNDS_HEAD[bool(t["funds_impl"])])
+            _funds(put, t["funds"], t["funds_impl"])
+            put.append(b"      </table>\n")
+        put.append(b"    </div>\n")
+        if score:
             put.append(_score_b(score, score.deductions))
-            out = []
-        out.append("  </div>\n")
+        put.append(b"  </div>\n")
         goals = t["goals"]
         if goals[0] or goals[1]:
             project = table.kind == "project"
-            out.append('  <table class="goals">\n    <tr>'
-                       f'{"<th>总体目标 · 实施期目标</th>" if project else ""}'
-                       f'<th>{"总体目标 · 年度目标" if project else "年度绩效目标"}</th></tr>\n'
-                       f'    <tr>{f"<td>{esc(goals[0])}</td>" if project else ""}<td>{esc(goals[1])}</td></tr>\n  </table>\n')
+            put.append(('  <table class="goals">\n    <tr>'
+                        f'{"<th>总体目标 · 实施期目标</th>" if project else ""}'
+                        f'<th>{"总体目标 · 年度目标" if project else "年度绩效目标"}</th></tr>\n'
+                        f'    <tr>{f"<td>{esc(goals[0])}</td>" if project else ""}<td>{esc(goals[1])}</td></tr>\n'
+                        '  </table>\n').encode())
             if t["goal_clauses"]:
-                out.append(f'  <ul class="goal-clauses">{clauses_html(t["goal_clauses"])}  </ul>\n')
+                put.append(f'  <ul class="goal-clauses">{clauses_html(t["goal_clauses"])}  </ul>\n'.encode())
         if t["texts"]:
-            out.append('  <details><summary>项目概况等 · project description</summary>\n'
-                       f'    <table class="fields">{fields_html(t["texts"])}</table>\n  </details>\n')
-        out.append('\n  <table class="indicators">\n    <thead>\n'
-                   '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n'
-                   f'{half_heads(halves) if halves else ""}</tr>\n      <tr>{half_columns(halves)}</tr>\n    </thead>\n    ')
-        put.append("".join(out).encode())
+            put.append(_TEXTS_HEAD)
+            _fields(put, t["texts"])
+            put.append(_TEXTS_END)
+        put.append(_INDICATORS_HEAD)
+        if halves:
+            put.append(_half_heads(tuple(halves)))
+        put += (b"</tr>\n      <tr>", _HALF_COLUMNS_B * len(halves), b"</tr>\n    </thead>\n    ")
         _tbody(put, table.index, t["rows"], halves)
         put.append(_TABLE_END)
         _findings(put, table.index, t["findings"])
