@@ -668,6 +668,7 @@ class HtmlReport:
         self.pages: list[str] = []  # file names in DIR/docs
         self.spool_path = self.out / f".kpiscan-documents.{os.getpid()}.tmp"
         self.spool = self.spool_path.open("wb")
+        self._tail = ("", b"")  # the last page's text after its sections, and it encoded
 
     def add(self, d: DocFacts) -> Path:
         tables = [_table_view(t) for t in d.tables]
@@ -682,13 +683,20 @@ class HtmlReport:
         assert here, "templates/doc.html prints tables_html"
         out = [head.encode()]
         _sections(out, tables, collapsed)
-        out.append(tail.encode())
+        out.append(self._encoded_tail(tail))
         page = b"".join(out)
         path.write_bytes(page if os.linesep == "\n" else page.replace(b"\n", os.linesep.encode()))  # as write_text
         self.pages.append(path.name)
         if d.score is not None:
             pickle.dump(d.score, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
         return path
+
+    def _encoded_tail(self, tail: str) -> bytes:
+        """A page's text after its sections, encoded: the rubric and the footer, the same on every
+        page (~11,000 characters), so encoded once (a page's is compared with the last, not hashed)."""
+        if tail != self._tail[0]:
+            self._tail = (tail, tail.encode())
+        return self._tail[1]
 
     def _documents(self) -> Iterator[list]:
         """The document scores in the order added, `page_docs` at a time."""
