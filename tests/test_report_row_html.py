@@ -452,3 +452,13 @@ def test_pages_written_alike_when_the_templates_cache_cannot_be_kept(scanned, tm
     report = html.HtmlReport(tmp_path / "troubled")
     assert report.add(doc).read_text(encoding="utf-8") == kept
     report.spool.close()
+
+
+def test_a_pages_tail_encoded_once_follows_a_changed_tail(tmp_path):
+    """HtmlReport keeps the last page's text after its sections encoded: another text is encoded anew."""
+    r = html.HtmlReport(tmp_path)
+    try:
+        for tail in ("评分规则 · rubric", "评分规则 · rubric", "other", "", "评分规则 · rubric"):
+            assert r._encoded_tail(tail) == tail.encode()
+    finally:
+        r.spool.close()

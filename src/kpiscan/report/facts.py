@@ -167,22 +167,13 @@ class Overview:
                 self.table_scores[t.score.score] += 1
             self.n_findings += len(t.findings)
             self.codes.update(f.code for f in t.findings)
-            dept = self.by_department[t.department]
-            seen_vague: set[int] = set()
             self.n_rows += len({i.line for i in t.indicators})
-            for i in t.indicators:
-                self.per_level2[i.level2][i.label or "unlabelled"] += 1
-                if i.label is None:
-                    continue
-                labelled += 1
-                flagged += int(i.flagged)
-                dept[0] += int(i.flagged)
-                dept[1] += 1
-                if i.label == "vague" and i.line not in seen_vague:
-                    seen_vague.add(i.line)  # both halves print the same row: one reviewer reading
-                    text = norm((i.target.text if i.target is not None and i.target.text else i.value) or "")
-                    if text:
-                        self.vague[text] += 1
+            t_flagged, t_labelled = self._add_records(t)
+            dept = self.by_department[t.department]
+            dept[0] += t_flagged
+            dept[1] += t_labelled
+            flagged += t_flagged
+            labelled += t_labelled
         if len(self.vague) > VAGUE_KEEP:
             self.vague = Counter(dict(self.vague.most_common(VAGUE_KEEP // 2)))
         self.n_indicators += d.n_indicators
@@ -192,6 +183,29 @@ class Overview:
             self.n_by_doc += 1
             self.top_docs.append(Share(d.doc, flagged, labelled))
             _keep(self.top_docs, _by_share, TOP_DOCS)
+
+    def _add_records(self, t: TableFacts) -> tuple[int, int]:
+        """A table's records counted per 二级指标 and label, and its vague wordings; (flagged,
+        labelled) records. The records are counted per (level2, label, flagged) by one Counter (a
+        few dozen kinds in a table of hundreds of records), then added up per kind; walked again
+        only in a table with a vague label."""
+        flagged = labelled = 0
+        kinds = Counter([(i.level2, i.label, i.flagged) for i in t.indicators])
+        for (level2, label, is_flagged), n in kinds.items():
+            self.per_level2[level2][label or "unlabelled"] += n
+            if label is not None:
+                labelled += n
+                if is_flagged:
+                    flagged += n
+        if any(label == "vague" for _, label, _ in kinds):
+            seen_vague: set[int] = set()
+            for i in t.indicators:
+                if i.label == "vague" and i.line not in seen_vague:
+                    seen_vague.add(i.line)  # both halves print the same row: one reviewer reading
+                    text = norm((i.target.text if i.target is not None and i.target.text else i.value) or "")
+                    if text:
+                        self.vague[text] += 1
+        return flagged, labelled
 
     def flagged_by_doc(self) -> list[Share]:
         """The TOP_DOCS documents of highest flagged share (of `n_by_doc`), highest first."""

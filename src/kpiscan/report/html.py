@@ -296,19 +296,41 @@ def _period_span(period: str) -> str:
 def fields_html(pairs: list[tuple[str, object]]) -> Markup:
     """The rows of a table's field list (项目名称 …, 项目概况 …): `<tr><th>key</th><td>value</td></tr>`
     each, one join (as templates/doc.html's loop wrote them)."""
-    return Markup("".join(f"{_field_head(k)}{esc(v)}</td></tr>" for k, v in pairs))
+    out: list[bytes] = []
+    _fields(out, pairs)
+    return Markup(b"".join(out).decode())
+
+
+def _fields(put: list[bytes], pairs: list[tuple[str, object]]) -> None:
+    """fields_html's pieces, as UTF-8 (see _sections): each value escaped and encoded once."""
+    for k, v in pairs:
+        put += (_field_head(k), esc(v).encode(), b"</td></tr>")
 
 
 @lru_cache(maxsize=256)  # the field names: HEADER_KEYS, TEXT_KEYS, 预算年度
-def _field_head(key: str) -> str:
-    return f"<tr><th>{esc(key)}</th><td>"
+def _field_head(key: str) -> bytes:
+    return f"<tr><th>{esc(key)}</th><td>".encode()
 
 
 def funds_html(funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> Markup:
     """The rows of a table's funds (name, implementation, annual), as templates/doc.html's loop wrote them."""
-    cell = '<td class="n">{}</td>'.format
-    return Markup("".join(f"<tr><th>{esc(name)}</th>{cell(money(impl)) if with_impl else ''}"  # (digits, "," and ".":
-                          f"{cell(money(annual))}</tr>" for name, impl, annual in funds))  # nothing to escape)
+    out: list[bytes] = []
+    _funds(out, funds, with_impl)
+    return Markup(b"".join(out).decode())
+
+
+def _funds(put: list[bytes], funds: list[tuple[str, float | None, float | None]], with_impl: bool) -> None:
+    """funds_html's pieces, as UTF-8 (see _sections): a fund's name and its cells (money's digits,
+    "," and ".": ASCII, nothing to escape)."""
+    for name, impl, annual in funds:
+        cells = f'<td class="n">{money(impl)}</td><td class="n">{money(annual)}</td></tr>' if with_impl \
+            else f'<td class="n">{money(annual)}</td></tr>'
+        put += (_fund_head(name), cells.encode())
+
+
+@lru_cache(maxsize=256)  # the fund names (FUND_KEYS)
+def _fund_head(name: str) -> bytes:
+    return f"<tr><th>{esc(name)}</th>".encode()
 
 
 def clauses_html(clauses: list[dict]) -> Markup:
@@ -333,40 +355,46 @@ def money(v: float | None) -> str:
 def score_html(score, deductions=None) -> Markup:
     """The score box of a table or document: total, one bar per criterion, the deductions (the
     same bytes as the score_box macro it replaced; a page has one per table)."""
+    return Markup(_score_b(score, deductions).decode())
+
+
+def _score_b(score, deductions=None) -> bytes:
+    """score_html's text as UTF-8, joined from its rows' and deductions' UTF-8 (kept encoded: the
+    box is mostly ASCII markup, which a table section's str would make the encoder walk)."""
     out = [f'<div class="score {_band(score)}">\n  <div class="total"><span class="num">{"%g" % score.score}</span>'
-           '<span class="of">/100</span></div>\n  <table class="criteria">\n']
+           '<span class="of">/100</span></div>\n  <table class="criteria">\n'.encode()]
     for c, weight in criteria().items():
         got = score.criteria[c]
         # (a zero's sign shows in its text: -0 and 0 are one key of the memo, so made each time)
         out.append(_criterion_row(c, got, weight) if got else _criterion_row.__wrapped__(c, got, weight))
-    out.append("  </table>\n")
+    out.append(b"  </table>\n")
     if deductions:
-        out.append('  <ul class="deductions">\n')
+        out.append(b'  <ul class="deductions">\n')
         for d in deductions:
             code, criterion, points, count = d.code, d.criterion, d.points, d.count
             out.append(_deduction_item(code, criterion, points, count) if points
                        else _deduction_item.__wrapped__(code, criterion, points, count))
-        out.append("  </ul>\n")
-    out.append("</div>\n")
-    return Markup("".join(out))
+        out.append(b"  </ul>\n")
+    out.append(b"</div>\n")
+    return b"".join(out)
 
 
-# A score box's criterion rows and deductions: kept per (criterion, points, weight) and per (code,
+# A score box's criterion rows and deductions (UTF-8): kept per (criterion, points, weight) and per (code,
 # criterion, points, count), each value's type in its key (typed): a small set across documents
 # (the 64 distinct documents of /tmp/d16: 98 distinct rows of 5,952, 81 distinct deductions of 5,171)
 @lru_cache(maxsize=4096, typed=True)
-def _criterion_row(c: str, got: float, weight: float) -> str:
+def _criterion_row(c: str, got: float, weight: float) -> bytes:
     """A criterion's row in a score box: its heading, a meter of its share, its points of its weight."""
     return (f'    <tr>{_criterion_head(c)}\n'
             f'      <td><span class="meter"><span style="width: {round(100 * got / weight, 0)}%"></span></span></td>\n'
-            f'      <td class="n">{"%g" % got}/{"%g" % weight}</td></tr>\n')
+            f'      <td class="n">{"%g" % got}/{"%g" % weight}</td></tr>\n').encode()
 
 
 @lru_cache(maxsize=4096, typed=True)
-def _deduction_item(code: str, criterion: str, points: float, count: int) -> str:
+def _deduction_item(code: str, criterion: str, points: float, count: int) -> bytes:
     """A deduction's item in a score box."""
     return (f'<li><code class="code" title="{_tip(code, "finding")}">{esc(code)}</code> −{"%g" % points} '
-            f'<span class="muted">({esc(criterion)}, ×{esc(count)})</span></li>')
+            f'<span class="muted">({esc(criterion)}, ×{esc(count)})</span></li>').encode()
 
 
 @lru_cache(maxsize=64)
@@ -386,17 +414,21 @@ def badge_html(score) -> Markup:
 
 def half_heads(halves: list[str]) -> Markup:
     """The halves' headings over an indicator table's columns."""
-    return Markup(_half_heads(tuple(halves)))
+    return Markup(_half_heads(tuple(halves)).decode())
 
 
 @lru_cache(maxsize=64)  # a few orders of the halves
-def _half_heads(halves: tuple[str, ...]) -> str:
-    return "".join(f'<th colspan="3" class="half">{esc(codes.zh(h, "half"))}</th>' for h in halves)
+def _half_heads(halves: tuple[str, ...]) -> bytes:
+    return "".join(f'<th colspan="3" class="half">{esc(codes.zh(h, "half"))}</th>' for h in halves).encode()
+
+
+_HALF_COLUMNS = "<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>"
+_HALF_COLUMNS_B = _HALF_COLUMNS.encode()
 
 
 def half_columns(halves: list[str]) -> Markup:
     """The three column headings under each half."""
-    return Markup("<th>三级指标</th><th>指标值</th><th>原因 · 发现</th>" * len(halves))
+    return Markup(_HALF_COLUMNS * len(halves))
 
 
 _LINE = attrgetter("line")
@@ -451,45 +483,58 @@ def tables_html(tables: list[dict], collapsed: bool) -> Markup:
 _TABLE_END = '\n  </table>\n  <p class="none muted" hidden>没有符合筛选条件的行 · no row matches the filters</p>\n\n  '.encode()
 
 
+# a table section's markup between its texts, as UTF-8 (by _sections)
+_TABLE_HEAD = b'  <div class="table-head">\n    <div>\n      <table class="fields">\n'
+_FUNDS_HEAD = {impl: ('      <table class="funds">\n        <tr><th>资金（元）</th>'
+                      f'{"<th>实施期</th>" if impl else ""}<th>年度</th></tr>\n').encode() for impl in (False, True)}
+_TEXTS_HEAD = '  <details><summary>项目概况等 · project description</summary>\n    <table class="fields">'.encode()
+_TEXTS_END = b"</table>\n  </details>\n"
+_INDICATORS_HEAD = ('\n  <table class="indicators">\n    <thead>\n'
+                    '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n').encode()
+
+
 def _sections(put: list[bytes], tables: list[dict], collapsed: bool) -> None:
-    """tables_html's pieces, as UTF-8: a table's head encoded in one piece, its rows and findings
-    as _tbody and _findings make them."""
+    """tables_html's pieces, as UTF-8: a table's texts escaped and encoded each once between its
+    markup kept encoded (constants, memoised pieces, the score box: a str head made the encoder
+    walk its ASCII markup too), its rows and findings as _tbody and _findings make them."""
     for t in tables:
-        out: list[str] = []
         table, score, halves = t["table"], t["score"], t["halves"]
         index, flagged = esc(table.index), t["n_flagged"]
-        out.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
+        put.append(f'<section class="kpi-table" id="t{index}" data-table="{index}">\n'
                    f'<details class="fold"{"" if collapsed else " open"}>\n'
                    f'  <summary><h2><span class="muted">表 {index} · {"项目" if table.kind == "project" else "部门整体"}'
                    f' · 第{esc(table.line)}行 · {esc(t["n_indicators"])} 个指标'
                    f'{f" · {esc(flagged)} 存疑" if flagged else ""}</span><br>'
-                   f'{esc(table.project or table.title)}\n{badge_html(score) if score else ""}</h2></summary>\n'
-                   '  <div class="table-head">\n    <div>\n      <table class="fields">\n'
-                   f'{fields_html(t["header"])}      </table>\n')
+                   f'{esc(table.project or table.title)}\n{badge_html(score) if score else ""}</h2></summary>\n'.encode())
+        put.append(_TABLE_HEAD)
+        _fields(put, t["header"])
+        put.append(b"      </table>\n")
         if t["funds"]:
-            out.append('      <table class="funds">\n        <tr><th>资金（元）</th>'
-                       f'{"<th>实施期</th>" if t["funds_impl"] else ""}<th>年度</th></tr>\n'
-                       f'{funds_html(t["funds"], t["funds_impl"])}      </table>\n')
-        out.append("    </div>\n")
+            put.append(_FUNDS_HEAD[bool(t["funds_impl"])])
+            _funds(put, t["funds"], t["funds_impl"])
+            put.append(b"      </table>\n")
+        put.append(b"    </div>\n")
         if score:
-            out.append(score_html(score, score.deductions))
-        out.append("  </div>\n")
+            put.append(_score_b(score, score.deductions))
+        put.append(b"  </div>\n")
         goals = t["goals"]
         if goals[0] or goals[1]:
             project = table.kind == "project"
-            out.append('  <table class="goals">\n    <tr>'
-                       f'{"<th>总体目标 · 实施期目标</th>" if project else ""}'
-                       f'<th>{"总体目标 · 年度目标" if project else "年度绩效目标"}</th></tr>\n'
-                       f'    <tr>{f"<td>{esc(goals[0])}</td>" if project else ""}<td>{esc(goals[1])}</td></tr>\n  </table>\n')
+            put.append(('  <table class="goals">\n    <tr>'
+                        f'{"<th>总体目标 · 实施期目标</th>" if project else ""}'
+                        f'<th>{"总体目标 · 年度目标" if project else "年度绩效目标"}</th></tr>\n'
+                        f'    <tr>{f"<td>{esc(goals[0])}</td>" if project else ""}<td>{esc(goals[1])}</td></tr>\n'
+                        '  </table>\n').encode())
             if t["goal_clauses"]:
-                out.append(f'  <ul class="goal-clauses">{clauses_html(t["goal_clauses"])}  </ul>\n')
+                put.append(f'  <ul class="goal-clauses">{clauses_html(t["goal_clauses"])}  </ul>\n'.encode())
         if t["texts"]:
-            out.append('  <details><summary>项目概况等 · project description</summary>\n'
-                       f'    <table class="fields">{fields_html(t["texts"])}</table>\n  </details>\n')
-        out.append('\n  <table class="indicators">\n    <thead>\n'
-                   '      <tr><th rowspan="2">源行</th><th rowspan="2">一级指标</th><th rowspan="2">二级指标</th>\n'
-                   f'{half_heads(halves) if halves else ""}</tr>\n      <tr>{half_columns(halves)}</tr>\n    </thead>\n    ')
-        put.append("".join(out).encode())
+            put.append(_TEXTS_HEAD)
+            _fields(put, t["texts"])
+            put.append(_TEXTS_END)
+        put.append(_INDICATORS_HEAD)
+        if halves:
+            put.append(_half_heads(tuple(halves)))
+        put += (b"</tr>\n      <tr>", _HALF_COLUMNS_B * len(halves), b"</tr>\n    </thead>\n    ")
         _tbody(put, table.index, t["rows"], halves)
         put.append(_TABLE_END)
         _findings(put, table.index, t["findings"])
@@ -623,6 +668,7 @@ class HtmlReport:
         self.pages: list[str] = []  # file names in DIR/docs
         self.spool_path = self.out / f".kpiscan-documents.{os.getpid()}.tmp"
         self.spool = self.spool_path.open("wb")
+        self._tail = ("", b"")  # the last page's text after its sections, and it encoded
 
     def add(self, d: DocFacts) -> Path:
         tables = [_table_view(t) for t in d.tables]
@@ -637,13 +683,20 @@ class HtmlReport:
         assert here, "templates/doc.html prints tables_html"
         out = [head.encode()]
         _sections(out, tables, collapsed)
-        out.append(tail.encode())
+        out.append(self._encoded_tail(tail))
         page = b"".join(out)
         path.write_bytes(page if os.linesep == "\n" else page.replace(b"\n", os.linesep.encode()))  # as write_text
         self.pages.append(path.name)
         if d.score is not None:
             pickle.dump(d.score, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
         return path
+
+    def _encoded_tail(self, tail: str) -> bytes:
+        """A page's text after its sections, encoded: the rubric and the footer, the same on every
+        page (~11,000 characters), so encoded once (a page's is compared with the last, not hashed)."""
+        if tail != self._tail[0]:
+            self._tail = (tail, tail.encode())
+        return self._tail[1]
 
     def _documents(self) -> Iterator[list]:
         """The document scores in the order added, `page_docs` at a time."""
