@@ -205,11 +205,6 @@ class _Sink:
                 self.fh.write("\ufeff")
                 self.csv = csv.writer(self.fh)
                 self.csv.writerow(schema.flat_columns(self.cls))
-        # CSV, Parquet: a record's flat values (schema.flat_values), in the order of the header /
-        # schema; Parquet: no float that is not finite (inf, nan: null)
-        self.flat: Callable[[dict[str, Any]], tuple[Any, ...]]
-        if fmt != "jsonl":
-            self.flat = _flat_values(cls, fmt)
 
     def add(self, records: str | bytes | Iterable[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
@@ -217,7 +212,10 @@ class _Sink:
             return
         if isinstance(records, (str, bytes)):
             records = jsonl_records(records)
-        self.add_rows(map(self.flat, records))
+        # CSV, Parquet: a record's flat values (schema.flat_values), in the order of the header /
+        # schema; Parquet: no float that is not finite (inf, nan: null). Compiled here, on the first
+        # dicts: the report's sinks are given rows already flat (add_rows) and never compile it
+        self.add_rows(map(_flat_values(self.cls, self.fmt), records))
 
     def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Records already flattened for this file (CSV, Parquet: `flat_rows`)."""
