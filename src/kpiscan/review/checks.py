@@ -7,8 +7,10 @@ it; an indicator without one (gold records, tests) is normalised here with `pars
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
+from itertools import compress
 from typing import Any
 
 import regex
@@ -97,6 +99,22 @@ class Context:
     # scored with the other tables of its documents (review_all); None: check_category_mismatch
     # scores this table's own
     verdicts: list[tuple[str, float] | None] | None = field(default=None, repr=False)
+    # facts of the table that checks read, made once with the context (__post_init__); plain
+    # attributes, not cached_property: every table reads them, and its first read (a lock and
+    # a Python __get__) cost more than the fact (~1,600 reads per 16 parts of /tmp/c16)
+    asked: list[tuple[tuple[Any, ...], Row]] = field(init=False, repr=False)
+    halves: list[str] = field(init=False, repr=False)  # the halves it prints, in HALVES order
+    _by_half: dict[str, list[Row]] = field(init=False, repr=False)
+    project_years: int | None = field(init=False, repr=False)
+    same_scope: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_half = _rows_by_half(self.rows)
+        self.halves = sorted(self._by_half, key=HALVES.index)
+        self.asked = _asked(self.rows)
+        m = _PROJECT_YEARS.search(self.table.fields.get("项目期", ""))
+        self.project_years = int(m.group(1)) if m else None
+        self.same_scope = _same_scope(self.table, self.project_years)
 
     @property
     def doc(self) -> str:
@@ -105,47 +123,17 @@ class Context:
     def finding(self, code: str, rows: list[Row] | None = None, lines: list[int] | None = None, **kw: Any) -> Finding:
         """A finding about `rows` (their records and lines), or about the table (its first line)."""
         rows = rows or []
-        found = make(code, self.doc, self.table.index, lines or [r.ind.line for r in rows] or [self.table.line],
+        table = self.table
+        found = make(code, table.doc, table.index, lines or [r.ind.line for r in rows] or [table.line],
                      records=[r.ind.id for r in rows if r.ind.id], **kw)
-        found.doc_hash = self.table.doc_hash
+        found.doc_hash = table.doc_hash
         return found
 
     def per_row(self, code: str, row: Row, **facts: Any) -> Finding:
         return self.finding(code, [row], name=row.ind.name, value=row.ind.value, **facts)
 
-    @cached_property
-    def asked(self) -> list[tuple[tuple[Any, ...], Row]]:
-        """The rows check_category_mismatch asks the category model about (with a value, not
-        moved by meaning in the scan, not money or input under 数量指标), each after what the
-        model's `suggest` reads of it: (name, value, printed category, the Target's fields)."""
-        rows = [r for r in self.rows if not r.money_or_input and r.ind.value.strip() and r.ind.level2_source != "meaning"]
-        if not rows:
-            return []
-        try:
-            from ..classify.item import target_key
-        except ImportError:  # the classifier is not installed: nothing to ask it
-            return []
-        return [((r.ind.name, r.ind.value, r.ind.level2, target_key(r.target)), r) for r in rows]
-
-    @cached_property
-    def halves(self) -> list[str]:
-        return sorted({r.ind.period for r in self.rows}, key=HALVES.index)
-
     def in_half(self, half: str) -> list[Row]:
         return self._by_half.get(half, [])
-
-    @cached_property
-    def _by_half(self) -> dict[str, list[Row]]:
-        """The rows of each half, in order (check_halves and check_cost_against_funding read each
-        half's: one pass over the rows, not one per half and check)."""
-        out: dict[str, list[Row]] = {}
-        for r in self.rows:
-            found = out.get(r.ind.period)
-            if found is None:
-                out[r.ind.period] = [r]
-            else:
-                found.append(r)
-        return out
 
     def funding(self, half: str) -> float | None:
         """The half's 资金总额 in 元; the other half's when the table prints only one."""
@@ -155,19 +143,48 @@ class Context:
                 return total
         return None
 
-    @cached_property
-    def project_years(self) -> int | None:
-        m = _PROJECT_YEARS.search(self.table.fields.get("项目期", ""))
-        return int(m.group(1)) if m else None
 
-    @cached_property
-    def same_scope(self) -> bool:
-        """Both halves cover the same money and time, so they should state the same targets."""
-        impl = self.table.funds.get("implementation", {}).get("total")
-        annual = self.table.funds.get("annual", {}).get("total")
-        if impl is not None and annual is not None:
-            return abs(impl - annual) <= MONEY_TOLERANCE
-        return self.project_years == 1
+def _rows_by_half(rows: list[Row]) -> dict[str, list[Row]]:
+    """The rows of each half, in order (check_halves and check_cost_against_funding read each
+    half's: one pass over the rows, not one per half and check)."""
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        found = out.get(r.ind.period)
+        if found is None:
+            out[r.ind.period] = [r]
+        else:
+            found.append(r)
+    return out
+
+
+def _asked(rows: list[Row]) -> list[tuple[tuple[Any, ...], Row]]:
+    """The rows check_category_mismatch asks the category model about (with a value, not
+    moved by meaning in the scan, not money or input under 数量指标), each after what the
+    model's `suggest` reads of it: (name, value, printed category, the Target's fields)."""
+    key_of = _target_key()
+    if key_of is None:  # the classifier is not installed: nothing to ask it
+        return []
+    return [((r.ind.name, r.ind.value, r.ind.level2, key_of(r.target)), r)
+            for r in rows if not r.money_or_input and r.ind.value.strip() and r.ind.level2_source != "meaning"]
+
+
+@cache
+def _target_key() -> Callable[[Target], tuple[Any, ...]] | None:
+    """classify.item.target_key; None when the classifier is not installed."""
+    try:
+        from ..classify.item import target_key
+    except ImportError:
+        return None
+    return target_key
+
+
+def _same_scope(table: TableBlock, project_years: int | None) -> bool:
+    """Both halves cover the same money and time, so they should state the same targets."""
+    impl = table.funds.get("implementation", {}).get("total")
+    annual = table.funds.get("annual", {}).get("total")
+    if impl is not None and annual is not None:
+        return abs(impl - annual) <= MONEY_TOLERANCE
+    return project_years == 1
 
 
 # ---------------------------------------------------------------- 完整性
@@ -424,12 +441,11 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
     if not ctx.asked:
         return []
     verdicts = ctx.verdicts if ctx.verdicts is not None else category_verdicts(ctx.asked)
-    out = []
-    for (_, r), hit in zip(ctx.asked, verdicts or ()):
-        if hit is not None:
-            out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
-                                   percent=round(100 * hit[1])))
-    return out
+    # the pairs with a verdict, picked in C (a verdict is a non-empty tuple, no verdict None):
+    # a few rows in a hundred have one
+    verdicts = verdicts or []
+    return [ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0], percent=round(100 * hit[1]))
+            for (_, r), hit in zip(compress(ctx.asked, verdicts), filter(None, verdicts))]
 
 
 def check_flagged_share(ctx: Context) -> list[Finding]:

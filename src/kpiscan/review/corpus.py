@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from ..model import Indicator, TableBlock
@@ -40,15 +42,17 @@ class Review:
 def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: list[Finding] | None = None) -> Review:
     """Review every table; `extra` findings (across documents: kpiscan.practice) join their
     table's own before it is scored."""
-    by_table: dict[tuple[str, int], list[Indicator]] = defaultdict(list)
-    for ind in indicators:
-        by_table[(ind.doc, ind.table)].append(ind)
+    by_table: dict[tuple[str, int], list[Indicator]] = {}
+    # a table's records come together (a scan lists them table by table): grouped by runs, in C
+    for key, run in groupby(indicators, key=attrgetter("doc", "table")):
+        by_table.setdefault(key, []).extend(run)
     added: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for f in extra or ():
         added[(f.doc, f.table)].append(f)
     review = Review()
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
-    contexts = [table_context(table, by_table.get((table.doc, table.index), []), only_its_own=True) for table in tables]
+    records = [by_table.get((table.doc, table.index), []) for table in tables]  # each table's own
+    contexts = [table_context(table, mine, only_its_own=True) for table, mine in zip(tables, records)]
     # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
     verdicts = category_verdicts([pair for ctx in contexts for pair in ctx.asked])
     at = 0
@@ -57,11 +61,12 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
         ctx.verdicts = verdicts[at:at + n] if verdicts is not None else []
         at += n
     contexts.reverse()
+    records.reverse()
     while contexts:  # each table's rows let go once it is reviewed
         ctx = contexts.pop()
         table = ctx.table
         found = review_context(ctx) + added.get((table.doc, table.index), [])
-        score = score_table(table, [r.ind for r in ctx.rows], found, only_its_own=True)
+        score = score_table(table, records.pop(), found, only_its_own=True)
         review.findings.extend(found)
         review.tables.append(score)
         per_doc[table.doc].append(score)
