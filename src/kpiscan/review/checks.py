@@ -32,10 +32,6 @@ _PROJECT_YEARS = regex.compile(r"(\d+)\s*年")
 _TRAILING_PUNCT = regex.compile(r"[。.，,;；:：、]+$")
 _KEY = attrgetter("key")
 _NAME = attrgetter("ind.name")
-_PERIOD = attrgetter("ind.period")
-_LEVEL1 = attrgetter("ind.level1")
-_LEVEL2 = attrgetter("ind.level2")
-_KIND = attrgetter("target.kind")
 _MONEY_OR_INPUT = attrgetter("money_or_input")
 
 
@@ -162,14 +158,15 @@ class Context:
 
 def _rows_by_half(rows: list[Row]) -> dict[str, list[Row]]:
     """The rows of each half, in order (check_halves and check_cost_against_funding read each
-    half's: made once, not once per half and check), the halves in the order they come."""
-    return {half: rows_with(rows, _PERIOD, {half}) for half in dict.fromkeys(map(_PERIOD, rows))}
-
-
-def rows_with(rows: list[Row], get: Callable[[Row], Any], values: set[str]) -> list[Row]:
-    """The rows whose `get` is one of `values`, in order: picked in C (a check about a few kinds
-    of row does not step through the others in Python)."""
-    return list(compress(rows, map(values.__contains__, map(get, rows))))
+    half's: one pass over the rows, not one per half and check)."""
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        found = out.get(r.ind.period)
+        if found is None:
+            out[r.ind.period] = [r]
+        else:
+            found.append(r)
+    return out
 
 
 def _asked(rows: list[Row]) -> list[tuple[tuple[Any, ...], Row]]:
@@ -206,12 +203,10 @@ def _same_scope(table: TableBlock, project_years: int | None) -> bool:
 
 
 def check_categories(ctx: Context) -> list[Finding]:
-    """The categories every table needs: 产出指标 (or its 数量/质量/时效 rows), 效益指标, 满意度指标,
-    and 二级 成本指标 and 时效指标 rows ("缺少成本指标"); a table without indicators, one finding."""
     if not ctx.rows:
         return [ctx.finding("no-indicators")]
-    level1s = set(map(_LEVEL1, ctx.rows))
-    level2s = set(map(_LEVEL2, ctx.rows))
+    level1s = {r.ind.level1 for r in ctx.rows}
+    level2s = {r.ind.level2 for r in ctx.rows}
     out = []
     if "产出指标" not in level1s and not (level2s & {"数量指标", "质量指标", "时效指标"}):
         out.append(ctx.finding("missing-output-category"))
@@ -231,7 +226,7 @@ def check_measurable_benefit(ctx: Context) -> list[Finding]:
     all vague ("有效提升", "明显改善"), or that has none, promises nothing checkable."""
     if not ctx.rows:
         return []
-    benefits = rows_with(ctx.rows, _LEVEL1, {"效益指标"})
+    benefits = [r for r in ctx.rows if r.ind.level1 == "效益指标"]
     if any(measurable(r) for r in benefits):
         return []
     return [ctx.finding("no-measurable-benefit", benefits, count=len({r.ind.line for r in benefits}))]
@@ -287,8 +282,8 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
             continue
         # halves covering the same money print the same cost rows: one remark names both halves
         named = "both" if ctx.same_scope and len(ctx.halves) == 2 else half
-        costs = [r for r in rows_with(ctx.in_half(half), _LEVEL2, {"成本指标"})
-                 if r.is_money and not r.target.per and r.bound is not None]
+        costs = [r for r in ctx.in_half(half)
+                 if r.ind.level2 == "成本指标" and r.is_money and not r.target.per and r.bound is not None]
         facts: dict[str, Any] = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
         totals = [mentions(r.ind.name, "total_cost") for r in costs]  # (asked once a row)
@@ -314,8 +309,10 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
 
 def check_plausible_targets(ctx: Context) -> list[Finding]:
     out = []
-    for r in rows_with(ctx.rows, _KIND, {"quantity"}):
+    for r in ctx.rows:
         t, ind = r.target, r.ind
+        if t.kind != "quantity":
+            continue
         if t.unit == RATIO and rate_above_100(t) and not mentions(ind.name, "growth"):
             out.append(ctx.per_row("rate-above-100", r))
         if ind.level1 == "满意度指标" and t.unit == RATIO and r.floor is not None and r.floor < SATISFACTION_FLOOR:
@@ -501,9 +498,9 @@ def check_dates_in_year(ctx: Context) -> list[Finding]:
     if not year:
         return []
     out = []
-    for r in rows_with(ctx.rows, _KIND, {"date", "deadline"}):
+    for r in ctx.rows:
         t = r.target
-        if not t.date:
+        if t.kind not in ("date", "deadline") or not t.date:
             continue
         when = int(t.date[:4])
         last = year if r.ind.period == "annual" else last_project_year(ctx, year)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
-from operator import attrgetter
 from statistics import mean
 
 from ..model import Indicator, TableBlock, department_of
@@ -63,10 +61,6 @@ class DocumentScore(Record):
     doc_hash: str | None = None
 
 
-_FLAGGED = attrgetter("flagged")
-_LINE = attrgetter("line")
-
-
 def deductions(findings: list[Finding]) -> list[Deduction]:
     """Points per code after its cap, in rule order."""
     total: dict[str, float] = defaultdict(float)
@@ -104,7 +98,7 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
     if any(d.code == "no-indicators" for d in cut):
         kept = {c: 0.0 for c in weights}  # nothing to judge on any criterion
     kept = {c: round(v, 1) for c, v in kept.items()}
-    flagged = list(compress(mine, map(_FLAGGED, mine)))  # (picked in C, as the lines below are read)
+    flagged = [i for i in mine if i.flagged]
     return TableScore(
         doc=table.doc,
         table=table.index,
@@ -119,8 +113,8 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
         n_indicators=len(mine),
         n_flagged=len(flagged),
         n_findings=len(findings),
-        n_rows=len(set(map(_LINE, mine))),
-        n_flagged_rows=len(set(map(_LINE, flagged))),
+        n_rows=len({i.line for i in mine}),
+        n_flagged_rows=len({i.line for i in flagged}),
         doc_hash=table.doc_hash,
     )
 
