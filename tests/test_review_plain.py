@@ -127,23 +127,9 @@ def plain_duplicates(ctx: Context):
             for (half, _), rows in groups.items() if len(rows) > 1]
 
 
-def plain_dates_in_year(ctx: Context):
-    """check_dates_in_year as it was (review6): every name looked at for a stale year."""
-    year = ctx.table.year
-    if not year:
-        return []
-    out = [f for f in checks.check_dates_in_year(ctx) if f.code == "date-outside-budget-year"]
-    for r in ctx.rows:
-        mentioned = checks._YEAR_IN_TEXT.findall(r.ind.name)
-        stale = sorted({int(y) for y in mentioned if int(y) < year})
-        if stale:
-            out.append(ctx.per_row("stale-year-in-name", r, mentioned=stale[0], year=year))
-    return out
-
-
 PLAIN = {"check_flagged_share": plain_flagged_share, "check_names": plain_names,
          "check_cost_against_funding": plain_cost_against_funding, "check_halves": plain_halves,
-         "check_duplicates": plain_duplicates, "check_dates_in_year": plain_dates_in_year}
+         "check_duplicates": plain_duplicates}
 
 
 def plain_review(tables, indicators):
@@ -178,7 +164,7 @@ def test_review_all_is_the_plain_review_of_each_table(scanned, monkeypatch):
     codes = {f.code for f in found}
     assert {"flagged-share", "name-repeats-category", "category-mismatch", "cost-exceeds-funding",
             "cost-contradicts-funding", "halves-disagree-only-in-one-half", "halves-disagree-value",
-            "duplicate-indicator", "stale-year-in-name", "money-or-input-as-output"} <= codes
+            "duplicate-indicator"} <= codes
 
 
 def test_make_is_the_two_formats_of_every_rule():

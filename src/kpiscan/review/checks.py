@@ -31,8 +31,6 @@ _YEAR_IN_TEXT = regex.compile(r"(?<!\d)(20\d\d)(?=年)")
 _PROJECT_YEARS = regex.compile(r"(\d+)\s*年")
 _TRAILING_PUNCT = regex.compile(r"[。.，,;；:：、]+$")
 _KEY = attrgetter("key")
-_NAME = attrgetter("ind.name")
-_MONEY_OR_INPUT = attrgetter("money_or_input")
 
 
 def target_of(ind: Indicator, year: int | None) -> Target:
@@ -386,25 +384,18 @@ def check_duplicates(ctx: Context) -> list[Finding]:
 
 
 def check_names(ctx: Context) -> list[Finding]:
-    """A 三级指标 named as a category ("数量指标", "效益指标", "指标"), and money or an input counted
-    as an output under 数量指标 ("项目资金 | 50万元")."""
-    # the names that repeat a category, decided once per distinct name (both halves print most
-    # names); a table with none and no money or input as output (most) has no row to look at
-    repeating = {name for name in set(map(_NAME, ctx.rows)) if repeats_category(name)}
-    if not repeating and not any(map(_MONEY_OR_INPUT, ctx.rows)):
-        return []
     out = []
+    repeats: dict[str, bool] = {}  # a name -> whether it repeats a category (both halves print most names)
     for r in ctx.rows:
-        if r.ind.name in repeating:
+        name = r.ind.name
+        said = repeats.get(name)
+        if said is None:
+            said = repeats[name] = bool(name.strip() and (level2_of(name) or level1_of(name) or r.key in ("指标", "三级指标")))
+        if said:
             out.append(ctx.per_row("name-repeats-category", r))
         if r.money_or_input:
             out.append(ctx.per_row("money-or-input-as-output", r))
     return out
-
-
-def repeats_category(name: str) -> bool:
-    """The name is a category's, 一级 or 二级 ("产出指标", "数量指标"), or the caption "指标" / "三级指标"."""
-    return bool(name.strip() and (level2_of(name) or level1_of(name) or name_key(name) in ("指标", "三级指标")))
 
 
 def money_or_input_as_output(r: Row) -> bool:
@@ -511,9 +502,6 @@ def check_dates_in_year(ctx: Context) -> list[Finding]:
         else:
             continue
         out.append(ctx.per_row("date-outside-budget-year", r, date=t.date, year=year, where=where, where_en=where_en))
-    # names mentioning no year (most tables' all: one search of them joined) have no stale one
-    if _YEAR_IN_TEXT.search("\n".join(map(_NAME, ctx.rows))) is None:
-        return out
     for r in ctx.rows:
         name = r.ind.name
         mentioned = _YEAR_IN_TEXT.findall(name) if "年" in name else None  # (a year is one before 年)
