@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import attrgetter
 from typing import Any
 
 from ..model import Indicator, TableBlock
@@ -42,10 +40,9 @@ class Review:
 def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: list[Finding] | None = None) -> Review:
     """Review every table; `extra` findings (across documents: kpiscan.practice) join their
     table's own before it is scored."""
-    by_table: dict[tuple[str, int], list[Indicator]] = {}
-    # a table's records come together (a scan lists them table by table): grouped by runs, in C
-    for key, run in groupby(indicators, key=attrgetter("doc", "table")):
-        by_table.setdefault(key, []).extend(run)
+    by_table: dict[tuple[str, int], list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        by_table[(ind.doc, ind.table)].append(ind)
     added: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for f in extra or ():
         added[(f.doc, f.table)].append(f)
