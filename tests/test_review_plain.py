@@ -22,8 +22,9 @@ def scanned(corpora):
 # ----------------------------------------------------------------- the plain computations
 
 
-def plain_make(code, doc, table, lines, *, period="", magnitude=1.0, records=None, **facts):
-    """findings.make as it was: each language formatted on its own, the points rounded each time."""
+def plain_make(code, doc, table, lines, *, period="", magnitude=1.0, records=None, doc_hash=None, **facts):
+    """findings.make as it was: each language formatted on its own, the points rounded each time,
+    the fields by keyword, lines and records always through a set and a dict."""
     rule = findings_module.rules()[code]
     if "half" in facts:
         facts.setdefault("half_en", findings_module.HALF_EN.get(facts["half"], facts["half"]))
@@ -32,7 +33,7 @@ def plain_make(code, doc, table, lines, *, period="", magnitude=1.0, records=Non
         code=code, severity=rule.severity, criterion=rule.criterion,
         message=f"{rule.message_zh.format(**facts)} / {rule.message_en.format(**facts)}",
         doc=doc, table=table, lines=sorted(set(lines)), period=period, points=round(rule.points * magnitude, 2),
-        records=list(dict.fromkeys(records or [])))
+        records=list(dict.fromkeys(records or [])), doc_hash=doc_hash)
 
 
 def plain_flagged_share(ctx: Context):
@@ -92,8 +93,43 @@ def plain_cost_against_funding(ctx: Context):
     return out
 
 
+def plain_halves(ctx: Context):
+    """check_halves as it was (review6): each half's rows by key made anew, every key looked at."""
+    if ctx.halves != ["implementation", "annual"]:
+        return []
+    by_half = {h: {r.key: r for r in ctx.rows if r.ind.period == h} for h in ctx.halves}
+    impl, annual = by_half["implementation"], by_half["annual"]
+    weight = 1.0 if ctx.same_scope else 0.5
+    out = []
+    for half, mine, other in (("implementation", impl, annual), ("annual", annual, impl)):
+        for key, row in mine.items():
+            if key and key not in other:
+                out.append(ctx.finding("halves-disagree-only-in-one-half", [row], period=half,
+                                       magnitude=weight, name=row.ind.name, half=half))
+    if ctx.same_scope:
+        for key, left in impl.items():
+            right = annual.get(key)
+            if right is not None and not (checks.norm(left.ind.value) == checks.norm(right.ind.value) or (
+                    left.target.kind != "qualitative" and all(getattr(left.target, f) == getattr(right.target, f) for f in
+                                                              ("kind", "op", "value", "low", "high", "unit", "date", "period")))):
+                out.append(ctx.finding("halves-disagree-value", [left, right], name=left.ind.name,
+                                       value_implementation=left.ind.value, value_annual=right.ind.value))
+    return out
+
+
+def plain_duplicates(ctx: Context):
+    """check_duplicates as it was (review6): every table's rows grouped."""
+    groups = defaultdict(list)
+    for r in ctx.rows:
+        if r.key:
+            groups[(r.ind.period, r.key)].append(r)
+    return [ctx.finding("duplicate-indicator", rows, period=half, name=rows[0].ind.name, count=len(rows))
+            for (half, _), rows in groups.items() if len(rows) > 1]
+
+
 PLAIN = {"check_flagged_share": plain_flagged_share, "check_names": plain_names,
-         "check_cost_against_funding": plain_cost_against_funding}
+         "check_cost_against_funding": plain_cost_against_funding, "check_halves": plain_halves,
+         "check_duplicates": plain_duplicates}
 
 
 def plain_review(tables, indicators):
@@ -127,7 +163,8 @@ def test_review_all_is_the_plain_review_of_each_table(scanned, monkeypatch):
     assert [s.to_dict() for s in review.tables] == [s.to_dict() for s in scores]
     codes = {f.code for f in found}
     assert {"flagged-share", "name-repeats-category", "category-mismatch", "cost-exceeds-funding",
-            "cost-contradicts-funding"} <= codes
+            "cost-contradicts-funding", "halves-disagree-only-in-one-half", "halves-disagree-value",
+            "duplicate-indicator"} <= codes
 
 
 def test_make_is_the_two_formats_of_every_rule():
@@ -140,6 +177,11 @@ def test_make_is_the_two_formats_of_every_rule():
         for magnitude in (1.0, 0.5, 1 / 3):
             made = findings_module.make(code, "d", 1, [3, 2, 3], magnitude=magnitude, records=["a", "b", "a"], **dict(fields))
             assert made == plain_make(code, "d", 1, [3, 2, 3], magnitude=magnitude, records=["a", "b", "a"], **dict(fields))
+        # one line and one record (copied, not through a set and a dict), none, a document's hash
+        for lines, records in (([7], ["a"]), ([], None), ([7], [])):
+            made = findings_module.make(code, "d", 1, lines, records=records, doc_hash="h", **dict(fields))
+            assert made == plain_make(code, "d", 1, lines, records=records, doc_hash="h", **dict(fields))
+            assert made.lines is not lines and made.records is not records
 
 
 def test_category_verdicts_follow_the_pairs_as_the_verdicts_by_key(scanned):

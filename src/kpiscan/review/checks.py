@@ -7,8 +7,11 @@ it; an indicator without one (gold records, tests) is normalised here with `pars
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 import regex
@@ -27,6 +30,7 @@ OPEN_ENDED_YEARS = 10  # 项目期 "99年": a standing project, no end year to c
 _YEAR_IN_TEXT = regex.compile(r"(?<!\d)(20\d\d)(?=年)")
 _PROJECT_YEARS = regex.compile(r"(\d+)\s*年")
 _TRAILING_PUNCT = regex.compile(r"[。.，,;；:：、]+$")
+_KEY = attrgetter("key")
 
 
 def target_of(ind: Indicator, year: int | None) -> Target:
@@ -53,14 +57,21 @@ def money(amount: float) -> str:
     return f"{amount:,.0f}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Row:
     ind: Indicator
     target: Target
-    key: str = field(init=False)  # name_key(ind.name), made once
+    key: str  # name_key(ind.name), made once: the halves, duplicates and names checks each compare it
     # money or input under 数量指标 (money_or_input_as_output): check_names reports it and
     # check_category_mismatch leaves it out, made once
-    money_or_input: bool = field(init=False)
+    money_or_input: bool
+
+    def __init__(self, ind: Indicator, target: Target) -> None:
+        # (its own __init__: the dataclass's would call a __post_init__ for the two made fields)
+        self.ind = ind
+        self.target = target
+        self.key = name_key(ind.name)
+        self.money_or_input = money_or_input_as_output(self)
 
     def _number(self, end: str) -> float | None:
         """A quantity's number; for a range ("between") its `end` ("low"/"high")."""
@@ -83,11 +94,6 @@ class Row:
     def is_money(self) -> bool:
         return self.target.kind == "quantity" and self.target.unit in units_of_kind("money")
 
-    def __post_init__(self) -> None:
-        # `name_key` of its name: the halves, duplicates and names checks each compare it
-        self.key = name_key(self.ind.name)
-        self.money_or_input = money_or_input_as_output(self)
-
 
 @dataclass
 class Context:
@@ -97,6 +103,26 @@ class Context:
     # scored with the other tables of its documents (review_all); None: check_category_mismatch
     # scores this table's own
     verdicts: list[tuple[str, float] | None] | None = field(default=None, repr=False)
+    # facts of the table that checks read, made once with the context (__post_init__); plain
+    # attributes, not cached_property: every table reads them, and its first read (a lock and
+    # a Python __get__) cost more than the fact (~1,600 reads per 16 parts of /tmp/c16)
+    asked: list[tuple[tuple[Any, ...], Row]] = field(init=False, repr=False)
+    halves: list[str] = field(init=False, repr=False)  # the halves it prints, in HALVES order
+    _by_half: dict[str, list[Row]] = field(init=False, repr=False)
+    # each half's rows by `Row.key` (the last of a key), made in C: check_halves compares the
+    # halves' names, check_duplicates tells a half without a repeated name by its size
+    keyed: dict[str, dict[str, Row]] = field(init=False, repr=False)
+    project_years: int | None = field(init=False, repr=False)
+    same_scope: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_half = _rows_by_half(self.rows)
+        self.halves = sorted(self._by_half, key=HALVES.index)
+        self.keyed = {h: dict(zip(map(_KEY, rows), rows)) for h, rows in self._by_half.items()}
+        self.asked = _asked(self.rows)
+        m = _PROJECT_YEARS.search(self.table.fields.get("项目期", ""))
+        self.project_years = int(m.group(1)) if m else None
+        self.same_scope = _same_scope(self.table, self.project_years)
 
     @property
     def doc(self) -> str:
@@ -105,47 +131,19 @@ class Context:
     def finding(self, code: str, rows: list[Row] | None = None, lines: list[int] | None = None, **kw: Any) -> Finding:
         """A finding about `rows` (their records and lines), or about the table (its first line)."""
         rows = rows or []
-        found = make(code, self.doc, self.table.index, lines or [r.ind.line for r in rows] or [self.table.line],
-                     records=[r.ind.id for r in rows if r.ind.id], **kw)
-        found.doc_hash = self.table.doc_hash
-        return found
+        table = self.table
+        return make(code, table.doc, table.index, lines or [r.ind.line for r in rows] or [table.line],
+                    records=[r.ind.id for r in rows if r.ind.id], doc_hash=table.doc_hash, **kw)
 
     def per_row(self, code: str, row: Row, **facts: Any) -> Finding:
-        return self.finding(code, [row], name=row.ind.name, value=row.ind.value, **facts)
-
-    @cached_property
-    def asked(self) -> list[tuple[tuple[Any, ...], Row]]:
-        """The rows check_category_mismatch asks the category model about (with a value, not
-        moved by meaning in the scan, not money or input under 数量指标), each after what the
-        model's `suggest` reads of it: (name, value, printed category, the Target's fields)."""
-        rows = [r for r in self.rows if not r.money_or_input and r.ind.value.strip() and r.ind.level2_source != "meaning"]
-        if not rows:
-            return []
-        try:
-            from ..classify.item import target_key
-        except ImportError:  # the classifier is not installed: nothing to ask it
-            return []
-        return [((r.ind.name, r.ind.value, r.ind.level2, target_key(r.target)), r) for r in rows]
-
-    @cached_property
-    def halves(self) -> list[str]:
-        return sorted({r.ind.period for r in self.rows}, key=HALVES.index)
+        """A finding about one row, its name and value in the message: `finding(code, [row], ...)`
+        without its two passes over a list of rows (most findings are one row's)."""
+        ind, table = row.ind, self.table
+        return make(code, table.doc, table.index, [ind.line], records=[ind.id] if ind.id else None,
+                    doc_hash=table.doc_hash, name=ind.name, value=ind.value, **facts)
 
     def in_half(self, half: str) -> list[Row]:
         return self._by_half.get(half, [])
-
-    @cached_property
-    def _by_half(self) -> dict[str, list[Row]]:
-        """The rows of each half, in order (check_halves and check_cost_against_funding read each
-        half's: one pass over the rows, not one per half and check)."""
-        out: dict[str, list[Row]] = {}
-        for r in self.rows:
-            found = out.get(r.ind.period)
-            if found is None:
-                out[r.ind.period] = [r]
-            else:
-                found.append(r)
-        return out
 
     def funding(self, half: str) -> float | None:
         """The half's 资金总额 in 元; the other half's when the table prints only one."""
@@ -155,19 +153,48 @@ class Context:
                 return total
         return None
 
-    @cached_property
-    def project_years(self) -> int | None:
-        m = _PROJECT_YEARS.search(self.table.fields.get("项目期", ""))
-        return int(m.group(1)) if m else None
 
-    @cached_property
-    def same_scope(self) -> bool:
-        """Both halves cover the same money and time, so they should state the same targets."""
-        impl = self.table.funds.get("implementation", {}).get("total")
-        annual = self.table.funds.get("annual", {}).get("total")
-        if impl is not None and annual is not None:
-            return abs(impl - annual) <= MONEY_TOLERANCE
-        return self.project_years == 1
+def _rows_by_half(rows: list[Row]) -> dict[str, list[Row]]:
+    """The rows of each half, in order (check_halves and check_cost_against_funding read each
+    half's: one pass over the rows, not one per half and check)."""
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        found = out.get(r.ind.period)
+        if found is None:
+            out[r.ind.period] = [r]
+        else:
+            found.append(r)
+    return out
+
+
+def _asked(rows: list[Row]) -> list[tuple[tuple[Any, ...], Row]]:
+    """The rows check_category_mismatch asks the category model about (with a value, not
+    moved by meaning in the scan, not money or input under 数量指标), each after what the
+    model's `suggest` reads of it: (name, value, printed category, the Target's fields)."""
+    key_of = _target_key()
+    if key_of is None:  # the classifier is not installed: nothing to ask it
+        return []
+    return [((r.ind.name, r.ind.value, r.ind.level2, key_of(r.target)), r)
+            for r in rows if not r.money_or_input and r.ind.value.strip() and r.ind.level2_source != "meaning"]
+
+
+@cache
+def _target_key() -> Callable[[Target], tuple[Any, ...]] | None:
+    """classify.item.target_key; None when the classifier is not installed."""
+    try:
+        from ..classify.item import target_key
+    except ImportError:
+        return None
+    return target_key
+
+
+def _same_scope(table: TableBlock, project_years: int | None) -> bool:
+    """Both halves cover the same money and time, so they should state the same targets."""
+    impl = table.funds.get("implementation", {}).get("total")
+    annual = table.funds.get("annual", {}).get("total")
+    if impl is not None and annual is not None:
+        return abs(impl - annual) <= MONEY_TOLERANCE
+    return project_years == 1
 
 
 # ---------------------------------------------------------------- 完整性
@@ -216,15 +243,14 @@ def check_halves(ctx: Context) -> list[Finding]:
     there weighs half and a different value is not a finding."""
     if ctx.halves != list(HALVES):
         return []
-    by_half = {h: {r.key: r for r in ctx.in_half(h)} for h in ctx.halves}
-    impl, annual = by_half["implementation"], by_half["annual"]
+    impl, annual = ctx.keyed["implementation"], ctx.keyed["annual"]
     weight = 1.0 if ctx.same_scope else 0.5
     out = []
-    for half, mine, other in (("implementation", impl, annual), ("annual", annual, impl)):
-        for key, row in mine.items():
-            if key and key not in other:
-                out.append(ctx.finding("halves-disagree-only-in-one-half", [row], period=half,
-                                       magnitude=weight, name=row.ind.name, half=half))
+    if impl.keys() != annual.keys():  # (most project tables print the same names in both: no row to look at)
+        for half, mine, other in (("implementation", impl, annual), ("annual", annual, impl)):
+            for key, row in mine.items():
+                if key and key not in other:
+                    out.append(ctx.per_row("halves-disagree-only-in-one-half", row, period=half, magnitude=weight, half=half))
     if ctx.same_scope:
         for key, left in impl.items():
             right = annual.get(key)
@@ -236,7 +262,7 @@ def check_halves(ctx: Context) -> list[Finding]:
 
 
 def same_target(a: Row, b: Row) -> bool:
-    if norm(a.ind.value) == norm(b.ind.value):
+    if a.ind.value == b.ind.value or norm(a.ind.value) == norm(b.ind.value):  # (most halves print one text)
         return True
     ta, tb = a.target, b.target
     fields = ("kind", "op", "value", "low", "high", "unit", "date", "period")
@@ -342,6 +368,10 @@ def has_date(t: Target) -> bool:
 
 
 def check_duplicates(ctx: Context) -> list[Finding]:
+    # a half whose keys are all distinct (most tables) has no duplicate: told by the size of its
+    # keyed rows, before any grouping
+    if all(len(ctx.keyed[h]) == len(ctx.in_half(h)) for h in ctx.halves):
+        return []
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in ctx.rows:
         if r.key:
@@ -424,12 +454,11 @@ def check_category_mismatch(ctx: Context) -> list[Finding]:
     if not ctx.asked:
         return []
     verdicts = ctx.verdicts if ctx.verdicts is not None else category_verdicts(ctx.asked)
-    out = []
-    for (_, r), hit in zip(ctx.asked, verdicts or ()):
-        if hit is not None:
-            out.append(ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0],
-                                   percent=round(100 * hit[1])))
-    return out
+    # the pairs with a verdict, picked in C (a verdict is a non-empty tuple, no verdict None):
+    # a few rows in a hundred have one
+    verdicts = verdicts or []
+    return [ctx.per_row("category-mismatch", r, level2=r.ind.level2, suggested=hit[0], percent=round(100 * hit[1]))
+            for (_, r), hit in zip(compress(ctx.asked, verdicts), filter(None, verdicts))]
 
 
 def check_flagged_share(ctx: Context) -> list[Finding]:

@@ -48,7 +48,8 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
         added[(f.doc, f.table)].append(f)
     review = Review()
     per_doc: dict[str, list[TableScore]] = defaultdict(list)
-    contexts = [table_context(table, by_table.get((table.doc, table.index), []), only_its_own=True) for table in tables]
+    records = [by_table.get((table.doc, table.index), []) for table in tables]  # each table's own
+    contexts = [table_context(table, mine, only_its_own=True) for table, mine in zip(tables, records)]
     # the category model asked once about the distinct rows of all these tables (check_category_mismatch)
     verdicts = category_verdicts([pair for ctx in contexts for pair in ctx.asked])
     at = 0
@@ -57,11 +58,12 @@ def review_all(tables: list[TableBlock], indicators: list[Indicator], extra: lis
         ctx.verdicts = verdicts[at:at + n] if verdicts is not None else []
         at += n
     contexts.reverse()
+    records.reverse()
     while contexts:  # each table's rows let go once it is reviewed
         ctx = contexts.pop()
         table = ctx.table
         found = review_context(ctx) + added.get((table.doc, table.index), [])
-        score = score_table(table, [r.ind for r in ctx.rows], found, only_its_own=True)
+        score = score_table(table, records.pop(), found, only_its_own=True)
         review.findings.extend(found)
         review.tables.append(score)
         per_doc[table.doc].append(score)

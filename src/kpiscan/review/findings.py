@@ -80,23 +80,21 @@ def criteria_en() -> dict[str, str]:
 
 
 def make(code: str, doc: str, table: int, lines: list[int], *, period: str = "", magnitude: float = 1.0,
-         records: list[str] | None = None, **facts: Any) -> Finding:
+         records: list[str] | None = None, doc_hash: str | None = None, **facts: Any) -> Finding:
     """A finding of `code`, its message filled from `facts` (half names filled in both languages)."""
     rule, message, points = _templates()[code]
     if "half" in facts:
         facts.setdefault("half_en", HALF_EN.get(facts["half"], facts["half"]))
         facts["half"] = HALF_ZH.get(facts["half"], facts["half"])
+    # the Finding's fields in order, not by keyword (keywords cost twice as much a call); one line
+    # or one record (most findings) is sorted and distinct already: copied, no set or dict made
     return Finding(
-        code=code,
-        severity=rule.severity,
-        criterion=rule.criterion,
-        message=message.format(**facts),
-        doc=doc,
-        table=table,
-        lines=sorted(set(lines)),
-        period=period,
-        points=points if magnitude == 1.0 else round(rule.points * magnitude, 2),
-        records=list(dict.fromkeys(records)) if records else [],
+        code, rule.severity, rule.criterion, message.format_map(facts), doc, table,
+        sorted(set(lines)) if len(lines) > 1 else [*lines],  # lines
+        period,
+        points if magnitude == 1.0 else round(rule.points * magnitude, 2),  # points
+        (list(dict.fromkeys(records)) if len(records) > 1 else [*records]) if records else [],  # records
+        doc_hash,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from statistics import mean
 
 from ..model import Indicator, TableBlock, department_of
@@ -68,11 +69,15 @@ def deductions(findings: list[Finding]) -> list[Deduction]:
         total[f.code] += f.points
         count[f.code] += 1
     table = rules()
-    return [
-        Deduction(code, table[code].criterion, round(min(total[code], table[code].cap), 2), count[code])
-        for code in table
-        if code in total
-    ]
+    # the codes found (a table holds a few of the ~30 rules), in rule order
+    found = sorted((code for code in total if code in table), key=_rule_order().__getitem__)
+    return [Deduction(code, table[code].criterion, round(min(total[code], table[code].cap), 2), count[code]) for code in found]
+
+
+@cache
+def _rule_order() -> dict[str, int]:
+    """Each code's place in the rule table (lexicons/review_rules.tsv)."""
+    return {code: i for i, code in enumerate(rules())}
 
 
 def score_table(table: TableBlock, indicators: list[Indicator], findings: list[Finding] | None = None,
