@@ -934,3 +934,29 @@ def test_pair_cosines_are_cosines_to_the_bit(varied_keys):
     assert got.dtype == np.float32 and got.tobytes() == want.tobytes()
     assert (got == 0).sum() > 100 and (got > 0).sum() > 100
     assert len(pair_cosines(matrix, [], [])) == 0
+
+
+def test_peer_values_by_bisection_are_the_values_less_the_own_one(corpus_scan):
+    """peers.peer_values finds the row's own value by bisection: the same values and peer count
+    as a copy of the library's values with the first equal one removed (list.remove), for every
+    printed row of corpora/ against its own library (which holds every document)."""
+    from kpiscan.practice.peers import peer_values
+
+    rows = printed_rows(corpus_scan.indicators)
+    lib = build_library(corpus_scan.indicators)
+    compared = removed = 0
+    for r in rows:
+        fam = lib.family_of_row(r)
+        stats = lib.stats(fam, r.unit) if fam and r.number is not None else None
+        if stats is None:
+            continue
+        plain = list(lib.values_of(fam, r.unit))
+        n = int(stats["n_targets"])
+        if r.doc in lib.docs and r.number in plain:
+            plain.remove(r.number)
+            n -= 1
+            removed += 1
+        values, peers = peer_values(r, stats, lib, fam)
+        assert (list(values), peers) == (plain, n)
+        compared += 1
+    assert compared > 500 and removed > 500
