@@ -224,11 +224,10 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             entry[0] = ind
     rows = []
     keys_of = _name_keyer()
-    for entry in best.values():
-        ind = entry[0]
-        name = ind.name
+    for (doc, table, line, name), entry in best.items():  # (the kept record's place: its key's)
         if not name.strip():
             continue
+        ind = entry[0]
         normalised, key, pooled = keys_of(name)
         t = ind.target
         number = unit = dim = None
@@ -239,7 +238,7 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             if kind == "quantity":  # (the three are None for any other kind)
                 number, unit = number_of(t), unit_label(t)
                 dim = dimension(t.unit) if unit else None
-        rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, name, key, pooled, ind.value, kind, op,
+        rows.append(Row(doc, table, line, ind.level2, name, key, pooled, ind.value, kind, op,
                         number, unit, dim, ind.period, tuple(entry[1:]), normalised))
     return rows
 
