@@ -934,3 +934,54 @@ def test_pair_cosines_are_cosines_to_the_bit(varied_keys):
     assert got.dtype == np.float32 and got.tobytes() == want.tobytes()
     assert (got == 0).sum() > 100 and (got > 0).sum() > 100
     assert len(pair_cosines(matrix, [], [])) == 0
+
+
+def test_quantiles_of_lists_of_one_length_together_are_each_list_alone(corpus_scan):
+    """families.quantiles_of (the lists of one length in one np.quantile along axis 1) gives each
+    list's np.quantile(numbers, QUANTILES).round(4) to the bit: corpora/'s family-units' target
+    numbers, and random lists of many lengths with repeats (None for an empty list)."""
+    import random
+    from collections import defaultdict
+
+    import numpy as np
+
+    from kpiscan.practice.families import QUANTILES, quantiles_of
+
+    by_unit: dict = defaultdict(list)
+    for r in printed_rows(corpus_scan.indicators):
+        if r.number is not None:
+            by_unit[(r.level2, r.key, r.unit)].append(r.number)
+    rng = random.Random(7)
+    groups = [*by_unit.values(), []]
+    for n in [*range(1, 12), 40, 201, 300]:
+        for _ in range(5):
+            groups.append([rng.choice((rng.uniform(-1e6, 1e6), float(rng.randint(0, 100)), 95.0, 0.1)) for _ in range(n)])
+    rng.shuffle(groups)
+    alone = [np.quantile(g, QUANTILES).round(4).tolist() if g else [None] * len(QUANTILES) for g in groups]
+    assert repr(quantiles_of(groups)) == repr(alone)
+
+
+def test_peer_values_by_bisection_are_the_values_less_the_own_one(corpus_scan):
+    """peers.peer_values finds the row's own value by bisection: the same values and peer count
+    as a copy of the library's values with the first equal one removed (list.remove), for every
+    printed row of corpora/ against its own library (which holds every document)."""
+    from kpiscan.practice.peers import peer_values
+
+    rows = printed_rows(corpus_scan.indicators)
+    lib = build_library(corpus_scan.indicators)
+    compared = removed = 0
+    for r in rows:
+        fam = lib.family_of_row(r)
+        stats = lib.stats(fam, r.unit) if fam and r.number is not None else None
+        if stats is None:
+            continue
+        plain = list(lib.values_of(fam, r.unit))
+        n = int(stats["n_targets"])
+        if r.doc in lib.docs and r.number in plain:
+            plain.remove(r.number)
+            n -= 1
+            removed += 1
+        values, peers = peer_values(r, stats, lib, fam)
+        assert (list(values), peers) == (plain, n)
+        compared += 1
+    assert compared > 500 and removed > 500

@@ -224,11 +224,10 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             entry[0] = ind
     rows = []
     keys_of = _name_keyer()
-    for entry in best.values():
-        ind = entry[0]
-        name = ind.name
+    for (doc, table, line, name), entry in best.items():  # (the kept record's place: its key's)
         if not name.strip():
             continue
+        ind = entry[0]
         normalised, key, pooled = keys_of(name)
         t = ind.target
         number = unit = dim = None
@@ -239,7 +238,7 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
             if kind == "quantity":  # (the three are None for any other kind)
                 number, unit = number_of(t), unit_label(t)
                 dim = dimension(t.unit) if unit else None
-        rows.append(Row(ind.doc, ind.table, ind.line, ind.level2, name, key, pooled, ind.value, kind, op,
+        rows.append(Row(doc, table, line, ind.level2, name, key, pooled, ind.value, kind, op,
                         number, unit, dim, ind.period, tuple(entry[1:]), normalised))
     return rows
 
@@ -875,6 +874,26 @@ def _values(numbers: list[float]) -> list[float]:
     return [numbers[round(i * n / (MAX_VALUES - 1))] for i in range(MAX_VALUES)]
 
 
+def quantiles_of(groups: list[list[float]]) -> list[list[float | None]]:
+    """`np.quantile(numbers, QUANTILES).round(4).tolist()` of each list of numbers (None for each
+    quantile of an empty one). The lists of one length go in one call along axis 1: numpy takes a
+    row's order statistics and interpolates them element by element as it does for the list
+    alone, so the same floats (tests/test_practice.py compares them), without numpy's ~0.1 ms of
+    Python per call (a library has a call per family and unit: ~300 at /tmp/c16)."""
+    import numpy as np
+
+    out: list[list[float | None]] = [[None] * len(QUANTILES) for _ in groups]
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for k, numbers in enumerate(groups):
+        if numbers:
+            by_length[len(numbers)].append(k)
+    for members in by_length.values():
+        q = np.quantile(np.array([groups[k] for k in members], dtype=np.float64), QUANTILES, axis=1).round(4)
+        for k, row in zip(members, q.T.tolist()):
+            out[k] = row
+    return out
+
+
 class _Tally:
     """Counts of values per id, in first-seen order per id, for ids that almost always see one
     value (a key's one name, one dimension; a key-unit's one operator): the first value and its
@@ -1064,18 +1083,20 @@ class LibraryBuilder:
         for ku, a, b in zip(kus.tolist(), starts.tolist(), [*starts.tolist()[1:], len(grouped)]):
             numbers[fu_of[ku]].extend(grouped[a:b])
         records = []
-        for (fam, unit) in sorted(unit_rows, key=lambda fu: (fu[0], fu[1] or "")):
+        ordered = sorted(unit_rows, key=lambda fu: (fu[0], fu[1] or ""))
+        pooled_labels = {*practice_words("pooled_head"), *_same_as().values()}
+        members_of = {fam: [n for n, _ in tally.most_common()] for fam, tally in names.items()}  # once per family, not per unit
+        for (fam, unit), q in zip(ordered, quantiles_of([numbers[fu] for fu in ordered])):
             level2, label = fam.split("/", 1)
             nums = numbers[(fam, unit)]
-            q = np.quantile(nums, QUANTILES).round(4).tolist() if nums else [None] * len(QUANTILES)
             records.append({
                 "family_id": fam, "level2": level2, "family": label,
-                "pooled": label in practice_words("pooled_head") or label in _same_as().values(),
-                "members": [n for n, _ in names[fam].most_common()], "n_members": len(names[fam]),
+                "pooled": label in pooled_labels,
+                "members": list(members_of[fam]), "n_members": len(names[fam]),
                 "count": count[fam], "n_docs": min(docs[fam], len(self.docs)), "unit": unit,
                 "n_unit": unit_rows[(fam, unit)], "n_targets": len(nums),
                 "op": ops[(fam, unit)].most_common(1)[0][0] if ops[(fam, unit)] else None,
-                **{f"q{int(p * 100)}": v for p, v in zip(QUANTILES, q)},
+                **dict(zip(_QUANTILE_COLUMNS, q)),
                 "values": _values(list(nums)),
             })
         keyed = sorted((self.level2[i], self.key[i], pooled, i) for i, pooled in map(lambda c: divmod(c, 2), self.order))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from statistics import median
+from typing import Sequence
 
 from ..review.findings import Finding, make
 from ..review.vocab import mentions
@@ -36,19 +37,25 @@ def fmt(number: float, unit: str | None) -> str:
     return f"{text}{unit or ''}"
 
 
-def peer_values(row: Row, stats: dict, library: Library, fam: str) -> tuple[list[float], int]:
+def peer_values(row: Row, stats: dict, library: Library, fam: str) -> tuple[Sequence[float], int]:
     """(values, peers): the library's values of the family-unit (its quantile points when it
-    holds more than families.MAX_VALUES) and how many targets they stand for, the row's own
-    value taken out once when the library holds its document."""
-    values = list(library.values_of(fam, row.unit))
+    holds more than families.MAX_VALUES), sorted, and how many targets they stand for, the row's
+    own value taken out once when the library holds its document.
+
+    The own value is found by bisection: the values are finite (a Target never holds inf or NaN),
+    so sorted they are in order and the first one equal to it is where bisect_left puts it (the
+    one list.remove would take); a row whose value is not there gets the library's tuple itself."""
+    values = library.values_of(fam, row.unit)
     peers = int(stats["n_targets"])
-    if row.doc in library.docs and row.number in values:
-        values.remove(row.number)
-        peers -= 1
+    if row.doc in library.docs and row.number is not None:
+        at = bisect_left(values, row.number)
+        if at < len(values) and values[at] == row.number:
+            values = values[:at] + values[at + 1:]
+            peers -= 1
     return values, peers
 
 
-def count_of(part: list[float], values: list[float], peers: int) -> int:
+def count_of(part: Sequence[float], values: Sequence[float], peers: int) -> int:
     """How many of `peers` targets `part` of the (possibly sampled) `values` stands for."""
     return len(part) if len(values) == peers else round(peers * len(part) / len(values))
 
