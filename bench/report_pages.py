@@ -23,8 +23,9 @@ from typing import Any
 
 
 def capture(paths: str, out: str, file: str) -> None:
+    from report_stages import run_report  # (bench/: this script's directory)
+
     import kpiscan.report.html as html
-    from kpiscan.cli import main
 
     names: dict[type, Any] = {}
 
@@ -52,11 +53,7 @@ def capture(paths: str, out: str, file: str) -> None:
             return add(self, d)
 
         html.HtmlReport.add = captured  # type: ignore[method-assign]
-        sys.argv = ["kpiscan", "report", paths, "--out", out]
-        try:
-            main()
-        except SystemExit:
-            pass
+        run_report(paths, out)
 
 
 def _load(file: str, n: int) -> list:

@@ -24,9 +24,10 @@ from typing import Any
 
 
 def capture(paths: str, out: str, dest: str) -> None:
+    from report_stages import run_report  # (bench/: this script's directory)
+
     import kpiscan.report as report
     import kpiscan.report.xlsx as xlsx
-    from kpiscan.cli import main as cli
 
     docs: list[Any] = []
     closing: dict[str, Any] = {}
@@ -42,11 +43,7 @@ def capture(paths: str, out: str, dest: str) -> None:
 
     xlsx.XlsxReport.add = adding  # type: ignore[method-assign]
     xlsx.XlsxReport.close = closed  # type: ignore[method-assign]
-    sys.argv = ["kpiscan", "report", paths, "--out", out]
-    try:
-        cli()
-    except SystemExit:
-        pass
+    run_report(paths, out)
     with open(dest, "wb") as fh:
         pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = report._by_fields()  # type: ignore[assignment]
