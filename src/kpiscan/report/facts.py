@@ -55,8 +55,10 @@ class TableFacts:
 
     def codes_by_record(self) -> dict[str, list[str]]:
         """The distinct finding codes about each record with a finding, by its id (a page asks
-        it of every record: one entry per record found, not a call per record)."""
-        return {record: list(dict.fromkeys(f.code for f in found)) for record, found in self.at.items() if found}
+        it of every record: one entry per record found, not a call per record). A record's one
+        finding (most: 2,326 of 2,434 on the first 16 documents of /tmp/d16) without a generator."""
+        return {record: [found[0].code] if len(found) == 1 else list(dict.fromkeys(f.code for f in found))
+                for record, found in self.at.items() if found}
 
 
 @dataclass

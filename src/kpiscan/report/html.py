@@ -169,11 +169,13 @@ def _code_span(code: str) -> str:
 # and findings) encoded a piece at a time. A str page made the UTF-8 encoder walk every character of
 # the markup too (~16% of the pages' work at 16 distinct copies) and the joins widen it to UCS-2.
 _EMPTY_HALF = b'<td class="empty"></td><td class="empty"></td><td class="empty"></td>'
-_ROW = ('      <tr id="%s%d" class="ind%s" data-labels="%s" data-level2="%s" data-codes="%s">\n'
-        '        <td class="line"><a href="#%s%d">%d</a>%s</td>\n'
+# A row's form: the row's bytes with holes (%s, %d) for what is its own (its anchor and line, its
+# page, its halves' names); the rest, its marks, levels, values, labels and reasons, is the form's
+_ROW = ('      <tr id="%%s%%d" class="ind%s" data-labels="%s" data-level2="%s" data-codes="%s">\n'
+        '        <td class="line"><a href="#%%s%%d">%%d</a>%%s</td>\n'
         '        <td class="cat%s"><span>%s</span></td>\n'
         '        <td class="cat%s"><span>%s</span></td>\n').encode()
-_HALF = ('          <td class="name%s">%s%s</td>\n'
+_HALF = ('          <td class="name%s">%%s%%s</td>\n'
          '          <td class="value%s">%s%s</td>\n'
          '          <td class="why">%s</td>\n').encode()
 _RAW = '<div class="muted">印作 %s</div>'.encode()
@@ -196,18 +198,52 @@ def _code_span_b(code: str) -> bytes:
     return _code_span(code).encode()
 
 
-def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: list[str]) -> None:
+# Row forms kept by the row's shape (_row), then cleared: a shape is the halves' levels, values,
+# labels, reasons and codes, which repeat across documents (the 64 distinct documents of /tmp/d16:
+# 692 shapes of 16,128 rows); a form is ~1 KiB, ~2-4 MiB at most
+_ROW_FORMS: dict[tuple, bytes] = {}
+_ROW_FORM_MEMO = 1 << 11
+
+
+def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: tuple[str, ...]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html), as
-    UTF-8: the row's marks (GridRow.marks), then each half's cells; a record's texts (str fields)
-    escaped by markupsafe's own function and encoded, each once."""
+    UTF-8: its form (_row_form) kept by its shape, filled with its anchor, line, page and names
+    (each name escaped by markupsafe's own function and encoded once)."""
     e = _escape_str
-    weak, noted, labels, all_codes, page = row.marks()
+    present, codes_of = row.halves, row.codes
+    shape: list = [halves, row.level1, row.level2, row.show_level1, row.show_level2]
+    page = None
+    for period, ind in present.items():
+        codes = codes_of.get(period)
+        shape.append((period, ind.flagged, ind.value, ind.label, tuple(ind.reasons), tuple(codes) if codes else None))
+        page = page or ind.page
+    key = tuple(shape)
+    form = _ROW_FORMS.get(key)
+    if form is None:
+        if len(_ROW_FORMS) >= _ROW_FORM_MEMO:
+            _ROW_FORMS.clear()
+        form = _ROW_FORMS[key] = _row_form(row, halves)
     line = row.line
-    level2 = e(row.level2).encode()  # (printed twice)
-    out.append(_ROW % (anchor_at, line, _CSS[weak, noted], e(labels).encode(), level2,
-                       e(all_codes).encode(), anchor_at, line, line, _ON_PAGE % page if page else b"",
-                       b"" if row.show_level1 else b" rep", e(row.level1).encode(),
-                       b"" if row.show_level2 else b" rep", level2))
+    filled: list = [anchor_at, line, anchor_at, line, line, _ON_PAGE % page if page else b""]
+    for h in halves:
+        half = present.get(h)
+        if half is not None:
+            raw = half.name_raw
+            filled += (e(half.name).encode(), _RAW % e(raw).encode() if raw else b"")
+    out.append(form % tuple(filled))
+
+
+def _row_form(row: GridRow, halves: tuple[str, ...]) -> bytes:
+    """A row's bytes with holes for its anchor and line (three), its page and each half's name and
+    printed name (see _row): its marks (GridRow.marks), then each half's cells, a record's texts
+    escaped and encoded, each "%" doubled."""
+    def put(s: object) -> bytes:
+        return esc(s).encode().replace(b"%", b"%%")
+
+    weak, noted, labels, all_codes, _ = row.marks()
+    level2 = put(row.level2)
+    out = [_ROW % (_CSS[weak, noted], put(labels), level2, put(all_codes), b"" if row.show_level1 else b" rep",
+                   put(row.level1), b"" if row.show_level2 else b" rep", level2)]
     present, codes_of = row.halves, row.codes
     for h in halves:
         ind = present.get(h)
@@ -215,13 +251,14 @@ def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: list[str]) ->
             out.append(_EMPTY_HALF)
             continue
         flagged = b" flagged" if ind.flagged else b""
-        reasons, codes, label, raw = ind.reasons, codes_of.get(h), ind.label, ind.name_raw
+        reasons, codes, label = ind.reasons, codes_of.get(h), ind.label
         why = b"".join(map(_reason_span_b, reasons)) if reasons else b""
         if codes:
             why += b"".join(map(_code_span_b, codes))
-        out.append(_HALF % (flagged, e(ind.name).encode(), _RAW % e(raw).encode() if raw else b"",
-                            flagged, e(ind.value).encode(), _label_span_b(label) if label else b"", why))
+        out.append(_HALF % (flagged, flagged, put(ind.value),
+                            _label_span_b(label).replace(b"%", b"%%") if label else b"", why.replace(b"%", b"%%")))
     out.append(b"      </tr>\n")
+    return b"".join(out)
 
 
 def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
@@ -235,9 +272,9 @@ def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
 
 def _tbody(out: list[bytes], table: int, rows: list[GridRow], halves: list[str]) -> None:
     out.append(b"<tbody>\n")
-    anchor_at = f"t{table}-L".encode()
+    anchor_at, columns = f"t{table}-L".encode(), tuple(halves)
     for row in rows:
-        _row(out, anchor_at, row, halves)
+        _row(out, anchor_at, row, columns)
     out.append(b"    </tbody>")
 
 
