@@ -169,15 +169,18 @@ def _code_span(code: str) -> str:
 # and findings) encoded a piece at a time. A str page made the UTF-8 encoder walk every character of
 # the markup too (~16% of the pages' work at 16 distinct copies) and the joins widen it to UCS-2.
 _EMPTY_HALF = b'<td class="empty"></td><td class="empty"></td><td class="empty"></td>'
-# A row's form: the row's bytes with holes (%s, %d) for what is its own (its anchor and line, its
-# page, its halves' names); the rest, its marks, levels, values, labels and reasons, is the form's
-_ROW = ('      <tr id="%%s%%d" class="ind%s" data-labels="%s" data-level2="%s" data-codes="%s">\n'
-        '        <td class="line"><a href="#%%s%%d">%%d</a>%%s</td>\n'
-        '        <td class="cat%s"><span>%s</span></td>\n'
-        '        <td class="cat%s"><span>%s</span></td>\n').encode()
-_HALF = ('          <td class="name%s">%%s%%s</td>\n'
-         '          <td class="value%s">%s%s</td>\n'
-         '          <td class="why">%s</td>\n').encode()
+# A row's form: the row's markup between what is its own (its anchor and line, its page, its
+# halves' names), in pieces; the rest, its marks, levels, values, labels and reasons, is the form's
+_ROW_ID = b'      <tr id="'
+_ROW_MARKS = ('" class="ind%s" data-labels="%s" data-level2="%s" data-codes="%s">\n'
+              '        <td class="line"><a href="#').encode()
+_ROW_CATS = ('</td>\n'
+             '        <td class="cat%s"><span>%s</span></td>\n'
+             '        <td class="cat%s"><span>%s</span></td>\n').encode()
+_NAME_CELL = b'          <td class="name%s">'
+_HALF_REST = ('</td>\n'
+              '          <td class="value%s">%s%s</td>\n'
+              '          <td class="why">%s</td>\n').encode()
 _RAW = '<div class="muted">印作 %s</div>'.encode()
 _ON_PAGE = '<div class="muted">第%d页</div>'.encode()
 _CSS = {(False, False): b"", (False, True): b" noted", (True, False): b" weak", (True, True): b" weak"}
@@ -201,14 +204,14 @@ def _code_span_b(code: str) -> bytes:
 # Row forms kept by the row's shape (_row), then cleared: a shape is the halves' levels, values,
 # labels, reasons and codes, which repeat across documents (the 64 distinct documents of /tmp/d16:
 # 692 shapes of 16,128 rows); a form is ~1 KiB, ~2-4 MiB at most
-_ROW_FORMS: dict[tuple, bytes] = {}
+_ROW_FORMS: dict[tuple, tuple[bytes, ...]] = {}
 _ROW_FORM_MEMO = 1 << 11
 
 
 def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: tuple[str, ...]) -> None:
     """Appends one printed row of a document page's indicator table to `out` (see tbody_html), as
-    UTF-8: its form (_row_form) kept by its shape, filled with its anchor, line, page and names
-    (each name escaped by markupsafe's own function and encoded once)."""
+    UTF-8: its form (_row_form) kept by its shape, its anchor, line, page and names between the
+    form's pieces (each name escaped by markupsafe's own function and encoded once)."""
     e = _escape_str
     present, codes_of = row.halves, row.codes
     shape: list = [halves, row.level1, row.level2, row.show_level1, row.show_level2]
@@ -223,42 +226,47 @@ def _row(out: list[bytes], anchor_at: bytes, row: GridRow, halves: tuple[str, ..
         if len(_ROW_FORMS) >= _ROW_FORM_MEMO:
             _ROW_FORMS.clear()
         form = _ROW_FORMS[key] = _row_form(row, halves)
-    line = row.line
-    filled: list = [anchor_at, line, anchor_at, line, line, _ON_PAGE % page if page else b""]
+    line = b"%d" % row.line
+    at = anchor_at + line
+    out += (_ROW_ID, at, form[0], at, b'">', line, b"</a>", _ON_PAGE % page if page else b"", form[1])
+    k = 1
     for h in halves:
         half = present.get(h)
         if half is not None:
+            k += 1
             raw = half.name_raw
-            filled += (e(half.name).encode(), _RAW % e(raw).encode() if raw else b"")
-    out.append(form % tuple(filled))
+            if raw:
+                out += (e(half.name).encode(), _RAW % e(raw).encode(), form[k])
+            else:
+                out += (e(half.name).encode(), form[k])
 
 
-def _row_form(row: GridRow, halves: tuple[str, ...]) -> bytes:
-    """A row's bytes with holes for its anchor and line (three), its page and each half's name and
-    printed name (see _row): its marks (GridRow.marks), then each half's cells, a record's texts
-    escaped and encoded, each "%" doubled."""
-    def put(s: object) -> bytes:
-        return esc(s).encode().replace(b"%", b"%%")
-
+def _row_form(row: GridRow, halves: tuple[str, ...]) -> tuple[bytes, ...]:
+    """A row's markup in pieces, around its anchor and line (after the first), its page (before the
+    second) and its halves' names (before each next): its marks (GridRow.marks), then each half's
+    cells, a record's texts escaped and encoded."""
     weak, noted, labels, all_codes, _ = row.marks()
-    level2 = put(row.level2)
-    out = [_ROW % (_CSS[weak, noted], put(labels), level2, put(all_codes), b"" if row.show_level1 else b" rep",
-                   put(row.level1), b"" if row.show_level2 else b" rep", level2)]
+    level2 = esc(row.level2).encode()
+    form = [_ROW_MARKS % (_CSS[weak, noted], esc(labels).encode(), level2, esc(all_codes).encode())]
+    piece = [_ROW_CATS % (b"" if row.show_level1 else b" rep", esc(row.level1).encode(),
+                          b"" if row.show_level2 else b" rep", level2)]
     present, codes_of = row.halves, row.codes
     for h in halves:
         ind = present.get(h)
         if ind is None:
-            out.append(_EMPTY_HALF)
+            piece.append(_EMPTY_HALF)
             continue
         flagged = b" flagged" if ind.flagged else b""
+        piece.append(_NAME_CELL % flagged)
+        form.append(b"".join(piece))
         reasons, codes, label = ind.reasons, codes_of.get(h), ind.label
         why = b"".join(map(_reason_span_b, reasons)) if reasons else b""
         if codes:
             why += b"".join(map(_code_span_b, codes))
-        out.append(_HALF % (flagged, flagged, put(ind.value),
-                            _label_span_b(label).replace(b"%", b"%%") if label else b"", why.replace(b"%", b"%%")))
-    out.append(b"      </tr>\n")
-    return b"".join(out)
+        piece = [_HALF_REST % (flagged, esc(ind.value).encode(), _label_span_b(label) if label else b"", why)]
+    piece.append(b"      </tr>\n")
+    form.append(b"".join(piece))
+    return tuple(form)
 
 
 def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
