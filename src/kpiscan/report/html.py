@@ -296,22 +296,24 @@ def findings_html(table: int, findings: list) -> Markup:
 
 
 _NO_FINDINGS = '<p class="muted">无发现 · no findings</p>'.encode()
-_FINDING = ('%s%s\n%s      <span class="lines">%s</span>\n'
-            '      <span class="muted">−%g</span></li>\n').encode()  # %g prints nothing to escape
 _LINE_LINK = b'<a href="#%s%d">%d</a>'
 
 
 def _findings(out: list[bytes], table: int, findings: list) -> None:
-    """findings_html's pieces, as UTF-8 (see _row)."""
+    """findings_html's pieces, as UTF-8 (see _row): a finding's head, its message, its period and
+    its lines' links, its points (the memoised pieces: a small vocabulary)."""
     if not findings:
         out.append(_NO_FINDINGS)
         return
     out.append(f'<h3>发现 Findings ({len(findings)})</h3>\n  <ul class="findings">\n'.encode())
     e, link = _escape_str, f"t{table}-L".encode()
     for f in findings:
-        out.append(_FINDING % (_finding_head_b(f.severity, f.criterion, f.code), e(f.message).encode(),
-                               _period_span_b(f.period) if f.period else b"",
-                               b", ".join([_LINE_LINK % (link, line, line) for line in f.lines]), f.points))
+        lines, points = f.lines, f.points
+        # (most findings are on one line: its link without a list; a zero's sign shows: made each time)
+        out += (_finding_head_b(f.severity, f.criterion, f.code), e(f.message).encode(), _finding_period_b(f.period),
+                _LINE_LINK % (link, lines[0], lines[0]) if len(lines) == 1
+                else b", ".join([_LINE_LINK % (link, line, line) for line in lines]),
+                _finding_points_b(points) if points else _finding_points_b.__wrapped__(points))
     out.append(b"  </ul>")
 
 
@@ -320,9 +322,19 @@ def _finding_head_b(severity: str, criterion: str, code: str) -> bytes:
     return _finding_head(severity, criterion, code).encode()
 
 
-@lru_cache(maxsize=64)
-def _period_span_b(period: str) -> bytes:
-    return _period_span(period).encode()
+@lru_cache(maxsize=64)  # the halves (or none)
+def _finding_period_b(period: str | None) -> bytes:
+    """A finding's item between its message and its lines' links: its period's span, if any."""
+    return b"\n%s      <span class=\"lines\">" % (_period_span(period).encode() if period else b"")
+
+
+@lru_cache(maxsize=256, typed=True)  # a finding's points: a few dozen values
+def _finding_points_b(points: float) -> bytes:
+    """A finding's item after its lines' links: its points (%g prints nothing to escape)."""
+    return _POINTS % points
+
+
+_POINTS = '</span>\n      <span class="muted">−%g</span></li>\n'.encode()
 
 
 @lru_cache(maxsize=4096)  # severities, criteria and finding codes are a small vocabulary
