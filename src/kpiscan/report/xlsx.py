@@ -356,7 +356,9 @@ class FastWorksheet(Worksheet):
         if not fast:
             return super()._write_hyperlinks()
         own = [(row, col, url) for row, cols in self.hyperlinks.items() for col, url in cols.items()]
-        links: list[tuple] = sorted([*fast, *own], key=itemgetter(0, 1)) if own else fast
+        # a cell holds one link, so no two share (row, col): the tuples sort by it alone, without a
+        # key (a key made a tuple per link; the tuples' own order compares ints in C)
+        links: list[tuple] = sorted([*fast, *own]) if own else fast
         self._xml_start_tag("hyperlinks")
         for length, group in groupby(links, len):
             if length == 5:
