@@ -286,31 +286,32 @@ class FastWorksheet(Worksheet):
         for col, cell in cells:
             table[col] = cell
 
-    def put_row_xml(self, row: int, first: int, last: int, cells_xml: bytes) -> None:
+    def put_row_xml(self, row: int, first: int, last: int, row_xml: bytes) -> None:
         """Write row `row` whose cells (columns `first`..`last`) `_Sheet._row_xml` rendered as the
-        XML `_write_single_row` writes for them, encoded (UTF-8, as the rows' file): the previous
-        row is written first, then this one at once (nothing of it stays in the table; its link
-        is `put_link`'s). The rows go to the file's bytes a few at a time (`pending`, `_put_bytes`);
-        anything else written to it comes after them."""
+        XML `_write_single_row` writes for it, the row's element whole (`<row r="N">` its cells
+        `</row>`), encoded (UTF-8, as the rows' file): the previous row is written first, then
+        this one at once (nothing of it stays in the table; its link is `put_link`'s). The rows go
+        to the file's bytes a few at a time (`pending`, `_put_bytes`); anything else written to it
+        comes after them."""
         dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
         if self.table or row <= self.previous_row or dim_colmin is None or first < dim_colmin or last > dim_colmax \
                 or self.dim_rowmin is None \
                 or row >= self.xls_rowmax or self.previous_row in self.row_info or row in self.row_info \
                 or self.previous_row in self.comments or self.default_row_height != self.original_row_height \
                 or self.excel_version != 2007:
-            self._put_row_xml(row, first, last, cells_xml)  # (not the report's rows: XlsxWriter's own)
+            self._put_row_xml(row, first, last, row_xml)  # (not the report's rows: XlsxWriter's own)
             return
         # what _check_dimensions(row, first / last) and _write_single_row(row) do here
         if row > self.dim_rowmax:  # type: ignore[has-type]
             self.dim_rowmax = row
         self.previous_row = row
         pending = self.pending
-        pending += (b'<row r="%d">' % (row + 1), cells_xml, b"</row>")  # (not copied into one first)
-        if len(pending) >= 96:  # 32 rows
+        pending.append(row_xml)
+        if len(pending) >= 32:
             self._flush_rows()
 
-    def _put_row_xml(self, row: int, first: int, last: int, cells: bytes) -> None:
-        cells_xml = cells.decode()
+    def _put_row_xml(self, row: int, first: int, last: int, row_xml: bytes) -> None:
+        cells_xml = row_xml[row_xml.index(b">") + 1:-len(b"</row>")].decode()  # (its cells alone)
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
             raise IndexError(f"row {row} is outside the worksheet or already written")
         self._write_single_row(row)
@@ -721,10 +722,11 @@ class _Sheet:
         return found
 
     def _row_xml(self, values: list[Any], fill: str | None, link_at: int) -> tuple[bytes, int, int] | None:
-        """The cells of a row as `FastWorksheet._write_single_row` (and XlsxWriter's
-        `_write_cell`) would write them after `_cells`/`_link`, as UTF-8, with its first and last
-        column; None for a row with anything else (a long text, another type, NaN, a rich string,
-        a format not numbered yet): that row takes the writer's own path. Each text goes in as its
+        """The row as `FastWorksheet._write_single_row` (and XlsxWriter's `_write_cell`) would
+        write it after `_cells`/`_link` (its <row> element, empty for a row without cells), as
+        UTF-8, with its first and last column; None for a row with anything else (a long text,
+        another type, NaN, a rich string, a format not numbered yet): that row takes the writer's
+        own path. Each text goes in as its
         <t> element (`_t_elements`: escaped where it needs it, encoded, short ones kept), a text
         that takes `_text_cell` (formula-like) as its cell, through the template of the row's
         shape (`_Shape`), those texts and its bool values (`_template`)."""
@@ -755,7 +757,8 @@ class _Sheet:
             template = self._template(shape, special, key[1:]).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
-        # the row number into the template first (kept split at its NULs, joined by the number)
+        # the row number into the template first (kept split at its NULs, joined by the number:
+        # the row's own <row r="N"> among them, the number made once)
         elements += numbers
         return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
 
@@ -788,9 +791,10 @@ class _Sheet:
         return _Shape(fill, link_at, kinds, styles, blanks)
 
     def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
-        """The row's template for `%` with `shape.slots(values)`, a NUL where the row number goes
-        (put in before the slots are filled): %s a text's <t> element (a special text's slot takes
-        `_text_cell`'s XML whole), %.16G a number, a bool's 是 or nothing written in."""
+        """The row's element for `%` with `shape.slots(values)` (`<row r="N">` its cells `</row>`;
+        nothing for a row without cells), a NUL where the row number goes (put in before the slots
+        are filled): %s a text's <t> element (a special text's slot takes `_text_cell`'s XML whole),
+        %.16G a number, a bool's 是 or nothing written in."""
         parts: list[str] = []
         truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
@@ -805,7 +809,7 @@ class _Sheet:
                 parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is>{text}</is></c>')
             else:
                 parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
-        return "".join(parts)
+        return f'<row r="\0">{"".join(parts)}</row>' if parts else ""
 
     def _text_cell(self, shape: "_Shape", k: int, v: str) -> str | None:
         """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
