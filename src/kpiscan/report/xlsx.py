@@ -401,7 +401,10 @@ class FastWorksheet(Worksheet):
                 self._ref(col)
         n: int = self.rel_count  # type: ignore[has-type]
         self.rel_count = n + len(links)
-        self.fh.write("".join([f'<hyperlink ref="{refs[col]}{row + 1}" r:id="rId{k}" location="{anchor}{number}"/>'
+        # each link's row, id and line as decimal digits from one table (rows ascend: the last is the largest)
+        digits = _decimals(max(n + len(links), links[-1][0] + 1, max(map(itemgetter(4), links))))
+        self.fh.write("".join([f'<hyperlink ref="{refs[col]}{digits[row + 1]}" r:id="rId{digits[k]}" '
+                               f'location="{anchor}{digits[number]}"/>'
                                for (row, col, _, anchor, number), k in zip(links, count(n + 1))]))
         rels = self.external_hyper_links
         for target, run in groupby(map(itemgetter(2), links)):
@@ -445,6 +448,33 @@ class FastWorksheet(Worksheet):
         os.unlink(self.row_data_filename)
         self._xml_end_tag("sheetData")
         return None
+
+
+# str(k) for 0 <= k <= the largest number asked: the 指标 sheet's links' rows, relationship ids
+# and lines (4 numbers a link, in the sheet and its relationships) written from one table, made
+# once for every part (str of an int ~0.5 k instructions, a list's item ~30). A table of at most
+# _DECIMALS_MAX strings (~3.7 MiB; a part's rows and links are fewer: ROWS_PER_PART, MAX_LINKS);
+# past it `_Decimal` makes each one as before.
+_DECIMALS: list[str] = []
+_DECIMALS_MAX = 1 << 16
+
+
+class _Decimal:
+    """str(k) by subscript (a slice: a list of them), as `_decimals`' table gives them, past its bound."""
+
+    __slots__ = ()
+
+    def __getitem__(self, k: Any) -> Any:
+        return list(map(str, range(k.start, k.stop))) if type(k) is slice else str(k)
+
+
+def _decimals(top: int) -> Sequence[str]:
+    """str(k) by subscript for each 0 <= k <= top (a list's slice: those of a range)."""
+    if top >= len(_DECIMALS):
+        if top >= _DECIMALS_MAX:
+            return _Decimal()  # type: ignore[return-value]
+        _DECIMALS.extend(map(str, range(len(_DECIMALS), top + 1)))
+    return _DECIMALS
 
 
 def _put_bytes(fh: Any, data: bytes) -> None:
@@ -937,7 +967,7 @@ class _Relationships(Relationships):
             after_id = f' Type="{self._escape_attributes(rel_type)}" Target="{self._escape_attributes(target)}"'
             if target_mode:
                 after_id += f' TargetMode="{self._escape_attributes(target_mode)}"'
-            out.append('<Relationship Id="rId' + f'"{after_id}/><Relationship Id="rId'.join(map(str, range(n, n + k)))
+            out.append('<Relationship Id="rId' + f'"{after_id}/><Relationship Id="rId'.join(_decimals(n + k)[n:n + k])
                        + f'"{after_id}/>')
             n += k
         self.id = n
