@@ -298,7 +298,7 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
     """_t_element of a text is the <t> element XlsxWriter's constant-memory writer puts in its
     cell (escapes, _xHHHH_, a space kept; read from a sheet it wrote, one text a row), as UTF-8;
     False exactly for a formula-like, rich or too long text (those take _text_cell). _t_elements
-    gives the same with and without its memo, and from the memo again."""
+    gives the same with and without its memo, and from the memo again (and whether none is False)."""
     import re
 
     from kpiscan.cellsafe import FORMULA_START
@@ -331,7 +331,8 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
     _ELEMENTS.clear()
     for k in range(0, len(texts), 7):
         row = texts[k:k + 7]
-        assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == list(map(_t_element, row))
+        made = list(map(_t_element, row))
+        assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == (made, all(made))
     assert _ELEMENTS and all(len(t) <= _ELEMENT_TEXT for t in _ELEMENTS)
 
 

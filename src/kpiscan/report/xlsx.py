@@ -535,14 +535,16 @@ def _t_element(text: str) -> bytes | bool:
     return False if xml is None else xml.encode()
 
 
-def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
-    """`_t_element` of each text: the short ones looked up in a bounded memo all at once (one
+def _t_elements(texts: Sequence[str], memo: bool) -> tuple[list[bytes | bool], bool]:
+    """`_t_element` of each text, and whether each is an element (no False: no text that takes
+    `_text_cell`, no empty text): the short ones looked up in a bounded memo all at once (one
     map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
     if not memo:
-        return list(map(_t_element, texts))
+        made = list(map(_t_element, texts))
+        return made, all(made)
     found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
     if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
-        return found  # type: ignore[return-value]
+        return found, True  # type: ignore[return-value]
     missing = found.count(None)
     k = -1
     for _ in range(missing):
@@ -553,7 +555,7 @@ def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
             if len(_ELEMENTS) >= _ELEMENT_MEMO:
                 _ELEMENTS.clear()
             _ELEMENTS[text] = element
-    return found  # type: ignore[return-value]
+    return found, all(found)  # type: ignore[return-value]
 
 
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
@@ -786,9 +788,9 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        elements = _t_elements(texts, self.memo)
+        elements, plain = _t_elements(texts, self.memo)
         special: tuple[int, ...] = ()
-        if not all(elements):  # a special or empty text's False (an element is never empty bytes)
+        if not plain:  # a special or empty text's False (an element is never empty bytes)
             if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
                 # (a str subclass is no common kind, the writer's own path, which blanks it too)
                 return self._row_xml([None if v == "" else v for v in values], fill, link_at)
