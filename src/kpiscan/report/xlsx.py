@@ -493,17 +493,6 @@ def _int_digits(k: int) -> bytes:
     return b"%d" % k
 
 
-def _ints_written(ints: Sequence[int]) -> Iterable[bytes]:
-    """What %.16G writes for each of a row's ints: their digits from the table (`_int_digits`,
-    grown to the largest) when every one is in its range, else %.16G's own."""
-    top = max(ints)
-    if top >= len(_INT_DIGITS):
-        _int_digits(top)
-    if top < len(_INT_DIGITS) and min(ints) >= 0:
-        return map(_INT_DIGITS.__getitem__, ints)
-    return map(b"%.16G".__mod__, ints)
-
-
 def _put_bytes(fh: Any, data: bytes) -> None:
     """UTF-8 `data` written to the text file `fh` (XlsxWriter's rows' file, opened as UTF-8) after
     the text written to it before: into its binary buffer (the rows rendered as bytes are not
@@ -818,8 +807,15 @@ class _Sheet:
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         elements += floats
-        if shape.ints is not None:
-            elements += _ints_written(shape.ints(values))
+        if shape.ints is not None:  # their digits from a table (_int_digits), as %.16G writes them
+            ints = shape.ints(values)
+            top = max(ints)
+            if top >= len(_INT_DIGITS):
+                _int_digits(top)
+            if top < len(_INT_DIGITS) and min(ints) >= 0:
+                elements += map(_INT_DIGITS.__getitem__, ints)
+            else:
+                elements += map(b"%.16G".__mod__, ints)
         # the row number into the template first (kept split at its NULs, joined by the number:
         # the row's own <row r="N"> among them), its digits from the table too
         row = self.row + 1
