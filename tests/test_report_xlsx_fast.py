@@ -392,11 +392,10 @@ def test_decimals_are_str_of_each_number():
         assert list(digits[max(top - 5, 0):top + 1]) == [str(k) for k in range(max(top - 5, 0), top + 1)]
 
 
-def test_int_digits_are_what_the_template_writes():
-    """The common rows' numbers and int cells from `_int_digits`' table are b"%d" % k, within its
-    bound and past it, and what the template's %.16G wrote for each int cell in it."""
+def test_row_numbers_are_their_digits():
+    """The common rows' numbers from `_row_number`'s table are b"%d" % k, within its bound and past it."""
     from kpiscan.report import xlsx
 
     for k in (1, 2, 1023, 1024, 5000, xlsx._DECIMALS_MAX - 1, xlsx._DECIMALS_MAX, xlsx._DECIMALS_MAX + 3):
-        assert xlsx._int_digits(k) == b"%d" % k
-    assert xlsx._INT_DIGITS == [b"%d" % k for k in range(xlsx._DECIMALS_MAX)] == [b"%.16G" % k for k in range(xlsx._DECIMALS_MAX)]
+        assert xlsx._row_number(k) == b"%d" % k
+    assert xlsx._ROW_NUMBERS == [b"%d" % k for k in range(xlsx._DECIMALS_MAX)]

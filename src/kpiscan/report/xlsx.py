@@ -477,19 +477,17 @@ def _decimals(top: int) -> Sequence[str]:
     return _DECIMALS
 
 
-# b"%d" % k for k below its length: the common rows' numbers (every sheet's 1, 2, …) and their
-# int cells of the same range (tables, lines: %.16G writes an int below 10 ** 16 as its digits),
-# `%d` or `%.16G` of an int ~1 k instructions, a list's item ~30; grown a step at a time up to
-# _DECIMALS_MAX (~3 MiB)
-_INT_DIGITS: list[bytes] = []
-_INT_DIGITS_STEP = 1 << 10
+# b"%d" % k for k below its length: the common rows' numbers (every sheet's 1, 2, …: `%d` of an
+# int ~1 k instructions, a list's item ~30), grown a step at a time up to _DECIMALS_MAX (~3 MiB)
+_ROW_NUMBERS: list[bytes] = []
+_ROW_NUMBERS_STEP = 1 << 10
 
 
-def _int_digits(k: int) -> bytes:
-    """b"%d" % k, the table of digits grown past it (within _DECIMALS_MAX) for the next rows."""
-    size = len(_INT_DIGITS)
+def _row_number(k: int) -> bytes:
+    """b"%d" % k, the table of row numbers grown past it (within _DECIMALS_MAX) for the next rows."""
+    size = len(_ROW_NUMBERS)
     if size <= k < _DECIMALS_MAX:
-        _INT_DIGITS.extend(map(b"%d".__mod__, range(size, min(k + _INT_DIGITS_STEP, _DECIMALS_MAX))))
+        _ROW_NUMBERS.extend(map(b"%d".__mod__, range(size, min(k + _ROW_NUMBERS_STEP, _DECIMALS_MAX))))
     return b"%d" % k
 
 
@@ -611,14 +609,14 @@ def _url(link: tuple) -> str:
 
 class _Shape:
     """A row's shape (fill, link column, type per column): its first and last column, its texts'
-    columns (and their getter), the getters of its float, int and bool values and of its
-    template's slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
+    columns (and their getter), the getters of its float and bool values and of its template's
+    slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
     numbered), its templates by the texts that take `_text_cell` and bool values, and the cell XML
     of its short such texts (`_text_cell`'s, UTF-8, by column and text: "=" in the 比较 column of
     every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
     __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "ints", "bools", "slots", "templates", "cells")
+                 "texts", "floats", "bools", "numbers", "slots", "templates", "cells")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
@@ -629,13 +627,12 @@ class _Shape:
         self.texts = _items(self.str_columns)
         floats = [k for k, kind in enumerate(kinds) if kind is float]
         self.floats = _items(floats) if floats else None
-        ints = [k for k, kind in enumerate(kinds) if kind is int]
-        self.ints = _items(ints) if ints else None
         self.bools = _items([k for k, kind in enumerate(kinds) if kind is bool])
+        numbers = [k for k, kind in enumerate(kinds) if kind in (int, float)]
+        self.numbers = _items(numbers)
         # the template's slots (its texts and numbers in column order) from the row's texts'
-        # elements (or cells), followed by its floats, then its ints' digits
-        after = [*floats, *ints]
-        self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + after.index(k)
+        # elements (or cells), followed by its numbers
+        self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + numbers.index(k)
                               for k, kind in enumerate(kinds) if kind in (str, int, float)])
         self.templates: dict[tuple, list[bytes]] = {}  # _Sheet._template's, UTF-8, split at its NULs
         self.cells: dict[tuple[int, str], bytes] | None = {} if memo_enabled() else None
@@ -787,8 +784,8 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
-        floats = shape.floats(values) if shape.floats is not None else ()
-        if floats and not isfinite(sum(floats)):
+        numbers = shape.numbers(values)
+        if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
         elements, plain = _t_elements(texts, self.memo)
@@ -806,20 +803,11 @@ class _Sheet:
             template = self._template(shape, special, key[1:]).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
-        elements += floats
-        if shape.ints is not None:  # their digits from a table (_int_digits), as %.16G writes them
-            ints = shape.ints(values)
-            top = max(ints)
-            if top >= len(_INT_DIGITS):
-                _int_digits(top)
-            if top < len(_INT_DIGITS) and min(ints) >= 0:
-                elements += map(_INT_DIGITS.__getitem__, ints)
-            else:
-                elements += map(b"%.16G".__mod__, ints)
         # the row number into the template first (kept split at its NULs, joined by the number:
-        # the row's own <row r="N"> among them), its digits from the table too
+        # the row's own <row r="N"> among them), its digits from a table (_row_number)
+        elements += numbers
         row = self.row + 1
-        number = _INT_DIGITS[row] if row < len(_INT_DIGITS) else _int_digits(row)
+        number = _ROW_NUMBERS[row] if row < len(_ROW_NUMBERS) else _row_number(row)
         return number.join(template) % shape.slots(elements), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...], elements: list) -> bool:
@@ -853,8 +841,8 @@ class _Sheet:
     def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
         """The row's element for `%` with `shape.slots(values)` (`<row r="N">` its cells `</row>`;
         nothing for a row without cells), a NUL where the row number goes (put in before the slots
-        are filled): %s a text's <t> element (a special text's slot takes `_text_cell`'s XML whole)
-        and an int's digits (`_row_xml`: %.16G's), %.16G a float, a bool's 是 or nothing written in."""
+        are filled): %s a text's <t> element (a special text's slot takes `_text_cell`'s XML whole),
+        %.16G a number, a bool's 是 or nothing written in."""
         parts: list[str] = []
         truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
@@ -868,7 +856,7 @@ class _Sheet:
                 text = "%s" if kind is str else "<t>是</t>" if next(truths) else "<t></t>"
                 parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is>{text}</is></c>')
             else:
-                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>{"%s" if kind is int else "%.16G"}</v></c>')
+                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
         return f'<row r="\0">{"".join(parts)}</row>' if parts else ""
 
     def _text_cell(self, shape: "_Shape", k: int, v: str) -> str | None:
