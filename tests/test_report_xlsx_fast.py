@@ -390,12 +390,3 @@ def test_decimals_are_str_of_each_number():
         digits = _decimals(top)
         assert [digits[k] for k in (0, top // 3, top)] == [str(k) for k in (0, top // 3, top)]
         assert list(digits[max(top - 5, 0):top + 1]) == [str(k) for k in range(max(top - 5, 0), top + 1)]
-
-
-def test_row_numbers_are_their_digits():
-    """The common rows' numbers from `_row_number`'s table are b"%d" % k, within its bound and past it."""
-    from kpiscan.report import xlsx
-
-    for k in (1, 2, 1023, 1024, 5000, xlsx._DECIMALS_MAX - 1, xlsx._DECIMALS_MAX, xlsx._DECIMALS_MAX + 3):
-        assert xlsx._row_number(k) == b"%d" % k
-    assert xlsx._ROW_NUMBERS == [b"%d" % k for k in range(xlsx._DECIMALS_MAX)]

@@ -477,20 +477,6 @@ def _decimals(top: int) -> Sequence[str]:
     return _DECIMALS
 
 
-# b"%d" % k for k below its length: the common rows' numbers (every sheet's 1, 2, …: `%d` of an
-# int ~1 k instructions, a list's item ~30), grown a step at a time up to _DECIMALS_MAX (~3 MiB)
-_ROW_NUMBERS: list[bytes] = []
-_ROW_NUMBERS_STEP = 1 << 10
-
-
-def _row_number(k: int) -> bytes:
-    """b"%d" % k, the table of row numbers grown past it (within _DECIMALS_MAX) for the next rows."""
-    size = len(_ROW_NUMBERS)
-    if size <= k < _DECIMALS_MAX:
-        _ROW_NUMBERS.extend(map(b"%d".__mod__, range(size, min(k + _ROW_NUMBERS_STEP, _DECIMALS_MAX))))
-    return b"%d" % k
-
-
 def _put_bytes(fh: Any, data: bytes) -> None:
     """UTF-8 `data` written to the text file `fh` (XlsxWriter's rows' file, opened as UTF-8) after
     the text written to it before: into its binary buffer (the rows rendered as bytes are not
@@ -772,10 +758,10 @@ class _Sheet:
         write it after `_cells`/`_link` (its <row> element, empty for a row without cells), as
         UTF-8, with its first and last column; None for a row with anything else (a long text,
         another type, NaN, a rich string, a format not numbered yet): that row takes the writer's
-        own path. Each text goes in as its <t> element (`_t_elements`: escaped where it needs it,
-        encoded, short ones kept), a text that takes `_text_cell` (formula-like) as its cell,
-        through the template of the row's shape (`_Shape`), those texts and its bool values
-        (`_template`)."""
+        own path. Each text goes in as its
+        <t> element (`_t_elements`: escaped where it needs it, encoded, short ones kept), a text
+        that takes `_text_cell` (formula-like) as its cell, through the template of the row's
+        shape (`_Shape`), those texts and its bool values (`_template`)."""
         kinds = tuple(map(type, values))
         shape = self._shapes.get((fill, link_at, kinds))
         if shape is None:
@@ -804,11 +790,9 @@ class _Sheet:
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
         # the row number into the template first (kept split at its NULs, joined by the number:
-        # the row's own <row r="N"> among them), its digits from a table (_row_number)
+        # the row's own <row r="N"> among them, the number made once)
         elements += numbers
-        row = self.row + 1
-        number = _ROW_NUMBERS[row] if row < len(_ROW_NUMBERS) else _row_number(row)
-        return number.join(template) % shape.slots(elements), shape.first, shape.last
+        return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
 
     def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...], elements: list) -> bool:
         """Each special text's element (in `elements`, by its place among the row's texts) replaced
