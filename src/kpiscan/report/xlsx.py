@@ -514,7 +514,10 @@ def _t_element(text: str) -> bytes | bool:
     formula-like start), the plain text (most) as it is."""
     if not text or len(text) > _LONG or text.startswith(FORMULA_START):
         return False
-    if _ESCAPED_CHAR.search(text) is None and not text[:1].isspace() and not text[-1:].isspace() \
+    # no character to escape: a printable text (no control character, no U+FFFE/U+FFFF) without
+    # " & < > found by five scans in C, cheaper than the regex's (~70 instructions a character)
+    if (text.isprintable() and '"' not in text and "&" not in text and "<" not in text and ">" not in text
+            or _ESCAPED_CHAR.search(text) is None) and not text[:1].isspace() and not text[-1:].isspace() \
             and ("_x" not in text or _X_ESCAPE.search(text) is None):
         return b"<t>%s</t>" % text.encode()
     xml = _text_xml(text)
