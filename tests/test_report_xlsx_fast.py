@@ -145,7 +145,7 @@ def _report_book(path, cls, seed=5):
         url = rng.choice(LINKS * 3 if r > 50 else LINKS[:2])
         if url.endswith("{}") and "#" in url and rng.random() < 0.5:  # given apart: page, head, number
             page, _, head = url[:-2].partition("#")
-            link = (2, page, head, rng.choice([r, r, r, -r, r * 10 ** 240, True, str(r)]))
+            link = (2, page, head, rng.choice([r, r, r, -r, r + 2 ** 16, r * 10 ** 240, True, str(r)]))
         else:
             link = (2, url.format(r))
         a.add(row, fill, link=link)
@@ -298,7 +298,7 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
     """_t_element of a text is the <t> element XlsxWriter's constant-memory writer puts in its
     cell (escapes, _xHHHH_, a space kept; read from a sheet it wrote, one text a row), as UTF-8;
     False exactly for a formula-like, rich or too long text (those take _text_cell). _t_elements
-    gives the same with and without its memo, and from the memo again."""
+    gives the same with and without its memo, and from the memo again (and whether none is False)."""
     import re
 
     from kpiscan.cellsafe import FORMULA_START
@@ -331,7 +331,8 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
     _ELEMENTS.clear()
     for k in range(0, len(texts), 7):
         row = texts[k:k + 7]
-        assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == list(map(_t_element, row))
+        made = list(map(_t_element, row))
+        assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == (made, all(made))
     assert _ELEMENTS and all(len(t) <= _ELEMENT_TEXT for t in _ELEMENTS)
 
 
@@ -379,3 +380,13 @@ def test_report_workbook_of_corpora_rows_as_xlsxwriter_writes_it(corpora, tmp_pa
     for values, i in zip(rows, records):
         assert values[at] == ("; ".join(i.reasons) if i.reasons else None)
         assert values[zh_at] == ("；".join(codes.zh(r) for r in i.reasons) if i.reasons else None)
+
+
+def test_decimals_are_str_of_each_number():
+    """The links' numbers written from `_decimals`' table are str(k), within its bound and past it."""
+    from kpiscan.report.xlsx import _DECIMALS_MAX, _decimals
+
+    for top in (0, 9, 1000, _DECIMALS_MAX - 1, _DECIMALS_MAX, _DECIMALS_MAX + 10):
+        digits = _decimals(top)
+        assert [digits[k] for k in (0, top // 3, top)] == [str(k) for k in (0, top // 3, top)]
+        assert list(digits[max(top - 5, 0):top + 1]) == [str(k) for k in range(max(top - 5, 0), top + 1)]

@@ -286,31 +286,32 @@ class FastWorksheet(Worksheet):
         for col, cell in cells:
             table[col] = cell
 
-    def put_row_xml(self, row: int, first: int, last: int, cells_xml: bytes) -> None:
+    def put_row_xml(self, row: int, first: int, last: int, row_xml: bytes) -> None:
         """Write row `row` whose cells (columns `first`..`last`) `_Sheet._row_xml` rendered as the
-        XML `_write_single_row` writes for them, encoded (UTF-8, as the rows' file): the previous
-        row is written first, then this one at once (nothing of it stays in the table; its link
-        is `put_link`'s). The rows go to the file's bytes a few at a time (`pending`, `_put_bytes`);
-        anything else written to it comes after them."""
+        XML `_write_single_row` writes for it, the row's element whole (`<row r="N">` its cells
+        `</row>`), encoded (UTF-8, as the rows' file): the previous row is written first, then
+        this one at once (nothing of it stays in the table; its link is `put_link`'s). The rows go
+        to the file's bytes a few at a time (`pending`, `_put_bytes`); anything else written to it
+        comes after them."""
         dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
         if self.table or row <= self.previous_row or dim_colmin is None or first < dim_colmin or last > dim_colmax \
                 or self.dim_rowmin is None \
                 or row >= self.xls_rowmax or self.previous_row in self.row_info or row in self.row_info \
                 or self.previous_row in self.comments or self.default_row_height != self.original_row_height \
                 or self.excel_version != 2007:
-            self._put_row_xml(row, first, last, cells_xml)  # (not the report's rows: XlsxWriter's own)
+            self._put_row_xml(row, first, last, row_xml)  # (not the report's rows: XlsxWriter's own)
             return
         # what _check_dimensions(row, first / last) and _write_single_row(row) do here
         if row > self.dim_rowmax:  # type: ignore[has-type]
             self.dim_rowmax = row
         self.previous_row = row
         pending = self.pending
-        pending += (b'<row r="%d">' % (row + 1), cells_xml, b"</row>")  # (not copied into one first)
-        if len(pending) >= 96:  # 32 rows
+        pending.append(row_xml)
+        if len(pending) >= 32:
             self._flush_rows()
 
-    def _put_row_xml(self, row: int, first: int, last: int, cells: bytes) -> None:
-        cells_xml = cells.decode()
+    def _put_row_xml(self, row: int, first: int, last: int, row_xml: bytes) -> None:
+        cells_xml = row_xml[row_xml.index(b">") + 1:-len(b"</row>")].decode()  # (its cells alone)
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
             raise IndexError(f"row {row} is outside the worksheet or already written")
         self._write_single_row(row)
@@ -356,7 +357,9 @@ class FastWorksheet(Worksheet):
         if not fast:
             return super()._write_hyperlinks()
         own = [(row, col, url) for row, cols in self.hyperlinks.items() for col, url in cols.items()]
-        links: list[tuple] = sorted([*fast, *own], key=itemgetter(0, 1)) if own else fast
+        # a cell holds one link, so no two share (row, col): the tuples sort by it alone, without a
+        # key (a key made a tuple per link; the tuples' own order compares ints in C)
+        links: list[tuple] = sorted([*fast, *own]) if own else fast
         self._xml_start_tag("hyperlinks")
         for length, group in groupby(links, len):
             if length == 5:
@@ -398,7 +401,10 @@ class FastWorksheet(Worksheet):
                 self._ref(col)
         n: int = self.rel_count  # type: ignore[has-type]
         self.rel_count = n + len(links)
-        self.fh.write("".join([f'<hyperlink ref="{refs[col]}{row + 1}" r:id="rId{k}" location="{anchor}{number}"/>'
+        # each link's row, id and line as decimal digits from one table (rows ascend: the last is the largest)
+        digits = _decimals(max(n + len(links), links[-1][0] + 1, max(map(itemgetter(4), links))))
+        self.fh.write("".join([f'<hyperlink ref="{refs[col]}{digits[row + 1]}" r:id="rId{digits[k]}" '
+                               f'location="{anchor}{digits[number]}"/>'
                                for (row, col, _, anchor, number), k in zip(links, count(n + 1))]))
         rels = self.external_hyper_links
         for target, run in groupby(map(itemgetter(2), links)):
@@ -444,6 +450,33 @@ class FastWorksheet(Worksheet):
         return None
 
 
+# str(k) for 0 <= k <= the largest number asked: the 指标 sheet's links' rows, relationship ids
+# and lines (4 numbers a link, in the sheet and its relationships) written from one table, made
+# once for every part (str of an int ~0.5 k instructions, a list's item ~30). A table of at most
+# _DECIMALS_MAX strings (~3.7 MiB; a part's rows and links are fewer: ROWS_PER_PART, MAX_LINKS);
+# past it `_Decimal` makes each one as before.
+_DECIMALS: list[str] = []
+_DECIMALS_MAX = 1 << 16
+
+
+class _Decimal:
+    """str(k) by subscript (a slice: a list of them), as `_decimals`' table gives them, past its bound."""
+
+    __slots__ = ()
+
+    def __getitem__(self, k: Any) -> Any:
+        return list(map(str, range(k.start, k.stop))) if type(k) is slice else str(k)
+
+
+def _decimals(top: int) -> Sequence[str]:
+    """str(k) by subscript for each 0 <= k <= top (a list's slice: those of a range)."""
+    if top >= len(_DECIMALS):
+        if top >= _DECIMALS_MAX:
+            return _Decimal()  # type: ignore[return-value]
+        _DECIMALS.extend(map(str, range(len(_DECIMALS), top + 1)))
+    return _DECIMALS
+
+
 def _put_bytes(fh: Any, data: bytes) -> None:
     """UTF-8 `data` written to the text file `fh` (XlsxWriter's rows' file, opened as UTF-8) after
     the text written to it before: into its binary buffer (the rows rendered as bytes are not
@@ -481,21 +514,26 @@ def _t_element(text: str) -> bytes | bool:
     formula-like start), the plain text (most) as it is."""
     if not text or len(text) > _LONG or text.startswith(FORMULA_START):
         return False
-    if _ESCAPED_CHAR.search(text) is None and not text[:1].isspace() and not text[-1:].isspace() \
+    # no character to escape: a printable text (no control character, no U+FFFE/U+FFFF) without
+    # " & < > found by five scans in C, cheaper than the regex's (~70 instructions a character)
+    if (text.isprintable() and '"' not in text and "&" not in text and "<" not in text and ">" not in text
+            or _ESCAPED_CHAR.search(text) is None) and not text[:1].isspace() and not text[-1:].isspace() \
             and ("_x" not in text or _X_ESCAPE.search(text) is None):
         return b"<t>%s</t>" % text.encode()
     xml = _text_xml(text)
     return False if xml is None else xml.encode()
 
 
-def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
-    """`_t_element` of each text: the short ones looked up in a bounded memo all at once (one
+def _t_elements(texts: Sequence[str], memo: bool) -> tuple[list[bytes | bool], bool]:
+    """`_t_element` of each text, and whether each is an element (no False: no text that takes
+    `_text_cell`, no empty text): the short ones looked up in a bounded memo all at once (one
     map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
     if not memo:
-        return list(map(_t_element, texts))
+        made = list(map(_t_element, texts))
+        return made, all(made)
     found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
     if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
-        return found  # type: ignore[return-value]
+        return found, True  # type: ignore[return-value]
     missing = found.count(None)
     k = -1
     for _ in range(missing):
@@ -506,7 +544,7 @@ def _t_elements(texts: Sequence[str], memo: bool) -> list[bytes | bool]:
             if len(_ELEMENTS) >= _ELEMENT_MEMO:
                 _ELEMENTS.clear()
             _ELEMENTS[text] = element
-    return found  # type: ignore[return-value]
+    return found, all(found)  # type: ignore[return-value]
 
 
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
@@ -719,10 +757,11 @@ class _Sheet:
         return found
 
     def _row_xml(self, values: list[Any], fill: str | None, link_at: int) -> tuple[bytes, int, int] | None:
-        """The cells of a row as `FastWorksheet._write_single_row` (and XlsxWriter's
-        `_write_cell`) would write them after `_cells`/`_link`, as UTF-8, with its first and last
-        column; None for a row with anything else (a long text, another type, NaN, a rich string,
-        a format not numbered yet): that row takes the writer's own path. Each text goes in as its
+        """The row as `FastWorksheet._write_single_row` (and XlsxWriter's `_write_cell`) would
+        write it after `_cells`/`_link` (its <row> element, empty for a row without cells), as
+        UTF-8, with its first and last column; None for a row with anything else (a long text,
+        another type, NaN, a rich string, a format not numbered yet): that row takes the writer's
+        own path. Each text goes in as its
         <t> element (`_t_elements`: escaped where it needs it, encoded, short ones kept), a text
         that takes `_text_cell` (formula-like) as its cell, through the template of the row's
         shape (`_Shape`), those texts and its bool values (`_template`)."""
@@ -738,9 +777,9 @@ class _Sheet:
         if shape.floats is not None and not isfinite(sum(shape.floats(values))):
             return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
         texts = shape.texts(values)
-        elements = _t_elements(texts, self.memo)
+        elements, plain = _t_elements(texts, self.memo)
         special: tuple[int, ...] = ()
-        if not all(elements):  # a special or empty text's False (an element is never empty bytes)
+        if not plain:  # a special or empty text's False (an element is never empty bytes)
             if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
                 # (a str subclass is no common kind, the writer's own path, which blanks it too)
                 return self._row_xml([None if v == "" else v for v in values], fill, link_at)
@@ -753,7 +792,8 @@ class _Sheet:
             template = self._template(shape, special, key[1:]).encode().split(b"\0")
             if len(shape.templates) < _MAX_SHAPES:
                 shape.templates[key] = template
-        # the row number into the template first (kept split at its NULs, joined by the number)
+        # the row number into the template first (kept split at its NULs, joined by the number:
+        # the row's own <row r="N"> among them, the number made once)
         elements += numbers
         return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
 
@@ -786,9 +826,10 @@ class _Sheet:
         return _Shape(fill, link_at, kinds, styles, blanks)
 
     def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
-        """The row's template for `%` with `shape.slots(values)`, a NUL where the row number goes
-        (put in before the slots are filled): %s a text's <t> element (a special text's slot takes
-        `_text_cell`'s XML whole), %.16G a number, a bool's 是 or nothing written in."""
+        """The row's element for `%` with `shape.slots(values)` (`<row r="N">` its cells `</row>`;
+        nothing for a row without cells), a NUL where the row number goes (put in before the slots
+        are filled): %s a text's <t> element (a special text's slot takes `_text_cell`'s XML whole),
+        %.16G a number, a bool's 是 or nothing written in."""
         parts: list[str] = []
         truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
@@ -803,7 +844,7 @@ class _Sheet:
                 parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is>{text}</is></c>')
             else:
                 parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
-        return "".join(parts)
+        return f'<row r="\0">{"".join(parts)}</row>' if parts else ""
 
     def _text_cell(self, shape: "_Shape", k: int, v: str) -> str | None:
         """A text cell's XML after its reference (`s="N" t="inlineStr"><is><t>…</t></is>`), checked:
@@ -931,7 +972,7 @@ class _Relationships(Relationships):
             after_id = f' Type="{self._escape_attributes(rel_type)}" Target="{self._escape_attributes(target)}"'
             if target_mode:
                 after_id += f' TargetMode="{self._escape_attributes(target_mode)}"'
-            out.append('<Relationship Id="rId' + f'"{after_id}/><Relationship Id="rId'.join(map(str, range(n, n + k)))
+            out.append('<Relationship Id="rId' + f'"{after_id}/><Relationship Id="rId'.join(_decimals(n + k)[n:n + k])
                        + f'"{after_id}/>')
             n += k
         self.id = n
