@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cache
-from itertools import accumulate
+from functools import cache, cached_property
+from itertools import accumulate, compress, count
+from operator import not_
 from typing import Iterable
 
 import regex
@@ -154,8 +155,11 @@ def matches(clause: str, clause_words: frozenset[str], text: str) -> bool:
 
 class Texts:
     """The normalised texts of a table's indicators, indexed once for `matches` against each
-    goal clause: a clause's words are found in all the texts joined (str.find, the next search
-    from the next text on: one hit per text is enough), and shared bigrams are set intersections
+    goal clause: a clause's own words (`content_words` of it: every word a substring of the
+    clause, two characters or more) are looked for only in the texts that share a bigram with
+    the clause (a text holding such a word holds its bigrams, so about one text in four is looked
+    in on corpora/); other words are found in all the texts joined (str.find, the next search from
+    the next text on: one hit per text is enough). Shared bigrams are set intersections
     (a bigram is in a text exactly when it is one of the text's bigrams). A text's own words
     (jieba: `content_words`) are cut only when a clause needs them: for a text that neither
     holds a word of the clause nor shares enough of its bigrams, and whose shared bigrams can
@@ -167,10 +171,18 @@ class Texts:
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
-        self.joined = "\n".join(keys)  # norm leaves no whitespace in a text or a word
-        self.starts = list(accumulate((len(k) + 1 for k in keys), initial=0))  # and one past the last
         self.words: list[frozenset[str] | None] = [None] * len(keys)  # content_words of each, when cut
         self.grams = list(map(text_bigrams, keys))
+
+    @cached_property
+    def joined(self) -> str:
+        """The texts joined, for the words of a clause that are not all its own (`matching`)."""
+        return "\n".join(self.keys)  # norm leaves no whitespace in a text or a word
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each text starts in `joined`, and one past the last."""
+        return list(accumulate((len(k) + 1 for k in self.keys), initial=0))
 
     def containing(self, word: str) -> set[int]:
         """The indexes of the texts holding `word`."""
@@ -199,16 +211,19 @@ class Texts:
         return any(map(clause.__contains__, words))
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
-        hit: set[int] = set()
-        self._add_containing(clause_words, hit)  # a clause word in the text
         grams = _word_bigrams(clause_words)
         need = BIGRAM_SHARE * len(grams)
         in_clause = text_bigrams(clause)  # (a clause text recurs down a department's tables)
-        if grams <= in_clause:  # the clause's words are its own (content_words): a text sharing no
-            # bigram with the clause shares none of theirs either, and matches only by a word found in it
-            return [i for i, own in enumerate(self.grams)
-                    if i in hit or (not own.isdisjoint(in_clause)
-                                    and ((grams and len(grams & own) >= need) or self._words_in(i, clause, in_clause)))]
+        if grams <= in_clause and min(map(len, clause_words), default=2) > 1:
+            # the clause's words are its own (content_words): a text sharing no bigram with the
+            # clause holds none of them and shares none of their bigrams, so it matches by nothing
+            keys, own = self.keys, self.grams
+            near = compress(count(), map(not_, map(in_clause.isdisjoint, own)))  # (in C: most texts share none)
+            return [i for i in near
+                    if any(map(keys[i].__contains__, clause_words))  # a clause word in the text
+                    or (grams and len(grams & own[i]) >= need) or self._words_in(i, clause, in_clause)]
+        hit: set[int] = set()
+        self._add_containing(clause_words, hit)  # a clause word in the text
         return [i for i, own in enumerate(self.grams)
                 if i in hit or (grams and len(grams & own) >= need)
                 or (not own.isdisjoint(in_clause) and self._words_in(i, clause, in_clause))]  # a text's word in the clause
