@@ -24,8 +24,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate, compress, count
-from operator import not_
+from itertools import accumulate, compress, count, repeat
+from operator import contains, not_
 from typing import Iterable
 
 import regex
@@ -138,6 +138,16 @@ def _word_bigrams(words: frozenset[str]) -> frozenset[str]:
     return frozenset(bigrams(words))
 
 
+@text_memo(maxsize=1 << 10)
+def _clause_grams(clause: str, words: frozenset[str]) -> tuple[frozenset[str], frozenset[str], float, bool]:
+    """What `Texts.matching` reads of a clause and its words, made once per distinct clause (a
+    bounded memo: a department's tables repeat their goals): the clause's bigrams, its words'
+    (`_word_bigrams`), BIGRAM_SHARE of how many those are, and whether the words are the
+    clause's own (each of two characters or more, its bigrams the clause's: `content_words`')."""
+    in_clause, grams = text_bigrams(clause), _word_bigrams(words)
+    return in_clause, grams, BIGRAM_SHARE * len(grams), grams <= in_clause and all(len(w) > 1 for w in words)
+
+
 def is_promise(text: str, words: frozenset[str]) -> bool:
     return bool(words) and not text.startswith(practice_words("context"))
 
@@ -208,20 +218,20 @@ class Texts:
             if not may_share_word(self.keys[i], clause, self.grams[i] & in_clause):
                 return False
             words = self.words[i] = content_words(self.keys[i])
-        return any(map(clause.__contains__, words))
+        return any(map(contains, repeat(clause), words))
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
-        grams = _word_bigrams(clause_words)
-        need = BIGRAM_SHARE * len(grams)
-        in_clause = text_bigrams(clause)  # (a clause text recurs down a department's tables)
-        if grams <= in_clause and min(map(len, clause_words), default=2) > 1:
+        in_clause, grams, need, own_words = _clause_grams(clause, clause_words)
+        if own_words:
             # the clause's words are its own (content_words): a text sharing no bigram with the
             # clause holds none of them and shares none of their bigrams, so it matches by nothing
             keys, own = self.keys, self.grams
-            near = compress(count(), map(not_, map(in_clause.isdisjoint, own)))  # (in C: most texts share none)
-            return [i for i in near
-                    if any(map(keys[i].__contains__, clause_words))  # a clause word in the text
-                    or (grams and len(grams & own[i]) >= need) or self._words_in(i, clause, in_clause)]
+            found = []
+            for i in compress(count(), map(not_, map(in_clause.isdisjoint, own))):  # (in C: most texts share none)
+                if (any(map(contains, repeat(keys[i]), clause_words))  # a clause word in the text
+                        or (grams and len(grams & own[i]) >= need) or self._words_in(i, clause, in_clause)):
+                    found.append(i)
+            return found
         hit: set[int] = set()
         self._add_containing(clause_words, hit)  # a clause word in the text
         return [i for i, own in enumerate(self.grams)
