@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib.resources import files
-from itertools import repeat
+from itertools import groupby, repeat
 from operator import add, attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -243,17 +243,32 @@ def printed_rows(indicators: Iterable[Indicator]) -> list[Row]:
     return rows
 
 
+_TABLE_OF = attrgetter("doc", "table")
+_PAIR_OF = attrgetter("level2", "normalised")
+
+
 def rows_by_table(indicators: Iterable[Indicator], rows: list[Row] | None = None) -> dict[tuple[str, int], list[Row]]:
-    """The printed rows of each (doc, table) (`rows`: the indicators' printed_rows, when made already)."""
-    out: dict[tuple[str, int], list[Row]] = defaultdict(list)
-    for r in printed_rows(indicators) if rows is None else rows:
-        out[(r.doc, r.table)].append(r)
-    return dict(out)
+    """The printed rows of each (doc, table) (`rows`: the indicators' printed_rows, when made already).
+    A table's rows come one after another: they are grouped in C (groupby), a later run of a
+    table's rows joined to its first."""
+    out: dict[tuple[str, int], list[Row]] = {}
+    for k, run in groupby(printed_rows(indicators) if rows is None else rows, _TABLE_OF):
+        found = out.get(k)
+        if found is None:
+            out[k] = list(run)
+        else:
+            found.extend(run)
+    return out
+
+
+def table_sets(rows_by: dict[tuple[str, int], list[Row]]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
+    """Each table's indicator set, from its rows (`rows_by_table`): its (category, normalised name) pairs."""
+    return {k: frozenset(map(_PAIR_OF, rows)) for k, rows in rows_by.items()}
 
 
 def indicator_sets(indicators: Iterable[Indicator]) -> dict[tuple[str, int], frozenset[tuple[str, str]]]:
     """Each table's indicator set: its (category, normalised name) pairs."""
-    return {k: frozenset((r.level2, r.normalised) for r in rows) for k, rows in rows_by_table(indicators).items()}
+    return table_sets(rows_by_table(indicators))
 
 
 # ------------------------------------------------------------------ clustering

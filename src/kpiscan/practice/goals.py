@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cache
-from itertools import accumulate
+from functools import cache, cached_property
+from itertools import accumulate, compress, count, repeat
+from operator import contains, not_
 from typing import Iterable
 
 import regex
@@ -137,6 +138,16 @@ def _word_bigrams(words: frozenset[str]) -> frozenset[str]:
     return frozenset(bigrams(words))
 
 
+@text_memo(maxsize=1 << 10)
+def _clause_grams(clause: str, words: frozenset[str]) -> tuple[frozenset[str], frozenset[str], float, bool]:
+    """What `Texts.matching` reads of a clause and its words, made once per distinct clause (a
+    bounded memo: a department's tables repeat their goals): the clause's bigrams, its words'
+    (`_word_bigrams`), BIGRAM_SHARE of how many those are, and whether the words are the
+    clause's own (each of two characters or more, its bigrams the clause's: `content_words`')."""
+    in_clause, grams = text_bigrams(clause), _word_bigrams(words)
+    return in_clause, grams, BIGRAM_SHARE * len(grams), grams <= in_clause and all(len(w) > 1 for w in words)
+
+
 def is_promise(text: str, words: frozenset[str]) -> bool:
     return bool(words) and not text.startswith(practice_words("context"))
 
@@ -154,8 +165,11 @@ def matches(clause: str, clause_words: frozenset[str], text: str) -> bool:
 
 class Texts:
     """The normalised texts of a table's indicators, indexed once for `matches` against each
-    goal clause: a clause's words are found in all the texts joined (str.find, the next search
-    from the next text on: one hit per text is enough), and shared bigrams are set intersections
+    goal clause: a clause's own words (`content_words` of it: every word a substring of the
+    clause, two characters or more) are looked for only in the texts that share a bigram with
+    the clause (a text holding such a word holds its bigrams, so about one text in four is looked
+    in on corpora/); other words are found in all the texts joined (str.find, the next search from
+    the next text on: one hit per text is enough). Shared bigrams are set intersections
     (a bigram is in a text exactly when it is one of the text's bigrams). A text's own words
     (jieba: `content_words`) are cut only when a clause needs them: for a text that neither
     holds a word of the clause nor shares enough of its bigrams, and whose shared bigrams can
@@ -167,10 +181,18 @@ class Texts:
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
-        self.joined = "\n".join(keys)  # norm leaves no whitespace in a text or a word
-        self.starts = list(accumulate((len(k) + 1 for k in keys), initial=0))  # and one past the last
         self.words: list[frozenset[str] | None] = [None] * len(keys)  # content_words of each, when cut
         self.grams = list(map(text_bigrams, keys))
+
+    @cached_property
+    def joined(self) -> str:
+        """The texts joined, for the words of a clause that are not all its own (`matching`)."""
+        return "\n".join(self.keys)  # norm leaves no whitespace in a text or a word
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each text starts in `joined`, and one past the last."""
+        return list(accumulate((len(k) + 1 for k in self.keys), initial=0))
 
     def containing(self, word: str) -> set[int]:
         """The indexes of the texts holding `word`."""
@@ -196,19 +218,22 @@ class Texts:
             if not may_share_word(self.keys[i], clause, self.grams[i] & in_clause):
                 return False
             words = self.words[i] = content_words(self.keys[i])
-        return any(map(clause.__contains__, words))
+        return any(map(contains, repeat(clause), words))
 
     def matching(self, clause: str, clause_words: frozenset[str]) -> list[int]:
+        in_clause, grams, need, own_words = _clause_grams(clause, clause_words)
+        if own_words:
+            # the clause's words are its own (content_words): a text sharing no bigram with the
+            # clause holds none of them and shares none of their bigrams, so it matches by nothing
+            keys, own = self.keys, self.grams
+            found = []
+            for i in compress(count(), map(not_, map(in_clause.isdisjoint, own))):  # (in C: most texts share none)
+                if (any(map(contains, repeat(keys[i]), clause_words))  # a clause word in the text
+                        or (grams and len(grams & own[i]) >= need) or self._words_in(i, clause, in_clause)):
+                    found.append(i)
+            return found
         hit: set[int] = set()
         self._add_containing(clause_words, hit)  # a clause word in the text
-        grams = _word_bigrams(clause_words)
-        need = BIGRAM_SHARE * len(grams)
-        in_clause = text_bigrams(clause)  # (a clause text recurs down a department's tables)
-        if grams <= in_clause:  # the clause's words are its own (content_words): a text sharing no
-            # bigram with the clause shares none of theirs either, and matches only by a word found in it
-            return [i for i, own in enumerate(self.grams)
-                    if i in hit or (not own.isdisjoint(in_clause)
-                                    and ((grams and len(grams & own) >= need) or self._words_in(i, clause, in_clause)))]
         return [i for i, own in enumerate(self.grams)
                 if i in hit or (grams and len(grams & own) >= need)
                 or (not own.isdisjoint(in_clause) and self._words_in(i, clause, in_clause))]  # a text's word in the clause
@@ -236,12 +261,14 @@ def short(text: str) -> str:
 
 
 def check_goals(tables: list[TableBlock], indicators: list[Indicator],
-                clauses_of: dict[tuple[str, int], list[Clause]] | None = None, rows: list | None = None) -> list[Finding]:
+                clauses_of: dict[tuple[str, int], list[Clause]] | None = None, rows: list | None = None,
+                rows_by: dict[tuple[str, int], list] | None = None) -> list[Finding]:
     """Goal clauses without an indicator, output indicators without a goal. `clauses_of`, when
     given, receives each table's matched clauses (match_goals) by (doc, table), for the page
     that shows them (kpiscan.practice.report.goal_clauses). `rows`: the indicators' printed_rows,
-    when made already."""
-    rows_by = rows_by_table(indicators, rows)
+    when made already; `rows_by`: those by table (rows_by_table), when grouped already."""
+    if rows_by is None:
+        rows_by = rows_by_table(indicators, rows)
     out = []
     for t in tables:
         rows = rows_by.get((t.doc, t.index), [])

@@ -32,7 +32,7 @@ from typing import Any, Callable
 from ..model import Indicator, TableBlock, department_of
 from ..review.findings import Finding, make, merge_same
 from .boilerplate import MAX_NAMED, MIN_INDICATORS, MIN_PROJECTS
-from .families import Library, LibraryBuilder, builtin_library, printed_rows
+from .families import Library, LibraryBuilder, builtin_library, printed_rows, rows_by_table, table_sets
 from .goals import check_goals
 from .peers import check_peers
 from .report import MIN_DOCS
@@ -72,13 +72,10 @@ class PracticeCorpus:
 
     # ------------------------------------------------------------------ pass 1
 
-    def _sets(self, rows) -> dict[tuple[str, int], frozenset]:
-        """families.indicator_sets of these rows, interned."""
-        pairs: dict[tuple[str, int], set] = defaultdict(set)
-        for r in rows:
-            pairs[(r.doc, r.table)].add((r.level2, r.normalised))
+    def _sets(self, rows_by: dict[tuple[str, int], list]) -> dict[tuple[str, int], frozenset]:
+        """families.indicator_sets of these rows by table (rows_by_table), interned."""
         intern = self.sets.setdefault
-        return {k: intern(f, f) for k, v in pairs.items() for f in (frozenset(v),)}
+        return {k: intern(f, f) for k, f in table_sets(rows_by).items()}
 
     def add(self, tables: list[TableBlock], indicators: list[Indicator], at: Any = None) -> None:
         """Pass 1: one or more whole documents."""
@@ -87,7 +84,7 @@ class PracticeCorpus:
             self.builder.add(rows)
         if len(self.docs) < MIN_DOCS:
             self.docs.update(i.doc for i in indicators)
-        sets = self._sets(rows)
+        sets = self._sets(rows_by_table(indicators, rows))
         for t in tables:
             if t.kind != "project":
                 continue
@@ -155,12 +152,13 @@ class PracticeCorpus:
         self.families.update(f for f in fams if f)
         found: list[Finding] = check_peers(rows, lib, fams)
         found += self._years(tables, indicators, load)
-        sets = self._sets(rows)
+        rows_by = rows_by_table(indicators, rows)
+        sets = self._sets(rows_by)
         for t in tables:
             f = self._boilerplate(t, sets.get((t.doc, t.index), frozenset()))
             if f is not None:
                 found.append(f)
-        found += check_goals(tables, indicators, goals, rows)
+        found += check_goals(tables, indicators, goals, rows, rows_by)
         order = {(t.doc, t.index): i for i, t in enumerate(tables)}
         found.sort(key=lambda f: (order.get((f.doc, f.table), len(order)), f.lines[:1]))
         return merge_same(found)
