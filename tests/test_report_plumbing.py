@@ -218,3 +218,26 @@ def test_defuse_all_is_defuse_of_each_value():
     got = defuse_all(values)
     assert got == [defuse(v) for v in values]
     assert sum(isinstance(v, str) and v.startswith("'") for v in got) == 1 + 1 + 2 * len(FORMULA_START)
+
+
+def test_defuse_rows_is_defuse_all_of_each_row():
+    """cellsafe.defuse_rows (column by column: a column of texts joined and searched once) gives
+    defuse_all's rows: a formula's start first in a column's first text, in a later one, after the
+    separator inside a text (a false alarm: the column tested cell by cell), columns of texts and
+    None, of numbers, of mixed values, a str subclass; rows of different lengths; no rows."""
+    from kpiscan.cellsafe import _SEP, FORMULA_START, defuse_all, defuse_rows
+
+    class Text(str):
+        pass
+
+    plain = [("a", 1, None, "中文", 1.5, "x;y", ""), ("b", 2, None, "文", -1.0, "", "z")]
+    assert defuse_rows(plain) is plain  # nothing formula-like: the rows as they were given
+    for start in FORMULA_START:
+        for column in range(7):
+            for at in range(2):
+                rows = [list(r) for r in plain]
+                rows[at][column] = start + "中"
+                assert list(map(list, defuse_rows(rows))) == list(map(defuse_all, rows)), (start, column, at)
+    for odd in ([("a" + _SEP + "=b", "x"), ("c", "y")], [(Text("=x"), 1), (Text("x"), 2)], [("=x", None), (None, "-1")],
+                [(1, "=x"), ("=y", 2.5)], [("=x",), ("a", "=b")], [], [(b"=x", ["=x"])]):
+        assert list(map(list, defuse_rows(odd))) == list(map(defuse_all, odd)), odd

@@ -22,7 +22,7 @@ from typing import IO, Any, Callable, Iterable, Sequence
 import orjson
 
 from . import schema
-from .cellsafe import defuse_all
+from .cellsafe import defuse_all, defuse_rows
 from .model import Indicator
 
 FLAT_COLUMNS = tuple(schema.flat_columns(Indicator))
@@ -221,7 +221,7 @@ class _Sink:
         """Records already flattened for this file (CSV, Parquet: `flat_rows`)."""
         if self.fmt == "csv":
             # text cells defused against formula injection, as write_csv (kpiscan.cellsafe)
-            self.csv.writerows(map(defuse_all, rows))
+            self.csv.writerows(defuse_rows(rows if isinstance(rows, list) else list(rows)))
         else:
             self.rows.extend(rows)
             if len(self.rows) >= PARQUET_ROW_GROUP:
