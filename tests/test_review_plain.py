@@ -36,6 +36,17 @@ def plain_make(code, doc, table, lines, *, period="", magnitude=1.0, records=Non
         records=list(dict.fromkeys(records or [])), doc_hash=doc_hash)
 
 
+def plain_deductions(findings):
+    """score.deductions as it was: defaultdicts, every rule of the lexicon in order, each total rounded."""
+    total: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    for f in findings:
+        total[f.code] += f.points
+        count[f.code] += 1
+    return [score.Deduction(code, rule.criterion, round(min(total[code], rule.cap), 2), count[code])
+            for code, rule in findings_module.rules().items() if code in total]
+
+
 def plain_flagged_share(ctx: Context):
     labelled: dict[int, list[Row]] = defaultdict(list)
     for r in ctx.rows:
@@ -182,6 +193,29 @@ def test_make_is_the_two_formats_of_every_rule():
             made = findings_module.make(code, "d", 1, lines, records=records, doc_hash="h", **dict(fields))
             assert made == plain_make(code, "d", 1, lines, records=records, doc_hash="h", **dict(fields))
             assert made.lines is not lines and made.records is not records
+
+
+def test_scores_are_the_plain_rounding_and_means(scanned):
+    """score's `rounded` is round (whole numbers kept as they are), its `mean` statistics.mean
+    (the same float, not only the same rounded score), its deductions the plain ones, on every
+    table and document of corpora/ and on random scores."""
+    import random
+    import statistics
+
+    review = review_all(scanned.tables, scanned.indicators)
+    for t in review.tables:
+        found = review.findings_of(t.doc, t.table)
+        assert score.deductions(found) == plain_deductions(found)
+        assert all(findings_module.rounded(v, 1) == round(v, 1) for v in t.criteria.values())
+    for d in review.documents:
+        tables = [t for t in review.tables if t.doc == d.doc]
+        assert score.mean(t.score for t in tables) == statistics.mean(t.score for t in tables)
+        assert d.score == round(statistics.mean(t.score for t in tables), 1)
+    r = random.Random(13)
+    for _ in range(20_000):
+        values = [round(r.uniform(0, 100), r.choice((0, 1, 2))) * r.choice((1.0, 0.5, 1 / 3)) for _ in range(r.randint(1, 9))]
+        assert score.mean(values) == statistics.mean(values)
+        assert all(findings_module.rounded(v, k) == round(v, k) for v in values for k in (1, 2))
 
 
 def test_category_verdicts_follow_the_pairs_as_the_verdicts_by_key(scanned):

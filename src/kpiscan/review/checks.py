@@ -278,10 +278,12 @@ def check_cost_against_funding(ctx: Context) -> list[Finding]:
         funding = ctx.funding(half)
         if not funding:
             continue
-        # halves covering the same money print the same cost rows: one remark names both halves
-        named = "both" if ctx.same_scope and len(ctx.halves) == 2 else half
         costs = [r for r in ctx.in_half(half)
                  if r.ind.level2 == "成本指标" and r.is_money and not r.target.per and r.bound is not None]
+        if not costs:  # (every finding names a cost row: no facts to format, no words to look for)
+            continue
+        # halves covering the same money print the same cost rows: one remark names both halves
+        named = "both" if ctx.same_scope and len(ctx.halves) == 2 else half
         facts: dict[str, Any] = dict(half=named, funding=money(funding), period=half if named != "both" else "")
         exceeded = False
         totals = [mentions(r.ind.name, "total_cost") for r in costs]  # (asked once a row)

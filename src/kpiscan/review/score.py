@@ -6,14 +6,13 @@ stops at 0. A table without indicators scores 0. A document scores the mean of i
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from statistics import mean
 
 from ..model import Indicator, TableBlock, department_of
 from ..schema import Record, col, record
-from .findings import Finding, criteria, rules
+from .findings import Finding, criteria, rounded, rules
 
 
 @record
@@ -63,15 +62,19 @@ class DocumentScore(Record):
 
 def deductions(findings: list[Finding]) -> list[Deduction]:
     """Points per code after its cap, in rule order."""
-    total: dict[str, float] = defaultdict(float)
-    count: dict[str, int] = defaultdict(int)
+    total: dict[str, float] = {}  # (plain dicts: a defaultdict's miss is a call of float or int)
+    count: dict[str, int] = {}
     for f in findings:
-        total[f.code] += f.points
-        count[f.code] += 1
+        code = f.code
+        total[code] = total.get(code, 0.0) + f.points
+        count[code] = count.get(code, 0) + 1
     table = rules()
     # the codes found (a table holds a few of the ~30 rules), in rule order
-    found = sorted((code for code in total if code in table), key=_rule_order().__getitem__)
-    return [Deduction(code, table[code].criterion, round(min(total[code], table[code].cap), 2), count[code]) for code in found]
+    found = [code for code in total if code in table]
+    if len(found) > 1:
+        found.sort(key=_rule_order().__getitem__)
+    return [Deduction(code, table[code].criterion, rounded(min(total[code], table[code].cap), 2), count[code])
+            for code in found]
 
 
 @cache
@@ -97,7 +100,7 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
         kept[d.criterion] = max(0.0, kept[d.criterion] - d.points)
     if any(d.code == "no-indicators" for d in cut):
         kept = {c: 0.0 for c in weights}  # nothing to judge on any criterion
-    kept = {c: round(v, 1) for c, v in kept.items()}
+    kept = {c: rounded(v, 1) for c, v in kept.items()}
     flagged = [i for i in mine if i.flagged]
     return TableScore(
         doc=table.doc,
@@ -107,7 +110,7 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
         project=table.project,
         department=department_of(table),
         year=table.year,
-        score=round(sum(kept.values()), 1),
+        score=rounded(sum(kept.values()), 1),
         criteria=kept,
         deductions=cut,
         n_indicators=len(mine),
@@ -128,8 +131,8 @@ def score_document(scores: list[TableScore]) -> DocumentScore:
         raise ValueError(f"score_document got tables of several documents: {sorted(docs)}")
     return DocumentScore(
         doc=scores[0].doc,
-        score=round(mean(s.score for s in scores), 1),
-        criteria={c: round(mean(s.criteria[c] for s in scores), 1) for c in criteria()},
+        score=rounded(mean(s.score for s in scores), 1),
+        criteria={c: rounded(mean(s.criteria[c] for s in scores), 1) for c in criteria()},
         n_tables=len(scores),
         n_indicators=sum(s.n_indicators for s in scores),
         n_flagged=sum(s.n_flagged for s in scores),
@@ -138,3 +141,16 @@ def score_document(scores: list[TableScore]) -> DocumentScore:
         n_flagged_rows=sum(s.n_flagged_rows for s in scores),
         doc_hash=scores[0].doc_hash,
     )
+
+
+def mean(values: Iterable[float]) -> float:
+    """statistics.mean of floats, the same float: their exact sum (each float's integer ratio, over
+    the largest of their power-of-two denominators) divided by their count in one int division,
+    which Python rounds correctly, as float(Fraction) does at the end of statistics.mean (its
+    Fractions cost ~120 k instructions a mean of four scores; a document takes five means).
+    tests/test_review_plain.py compares the two."""
+    ratios = [x.as_integer_ratio() for x in values]
+    if not ratios:
+        raise ValueError("mean needs at least one value")
+    denominator = max(d for _, d in ratios)
+    return sum(n * (denominator // d) for n, d in ratios) / (denominator * len(ratios))
