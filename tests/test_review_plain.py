@@ -196,9 +196,8 @@ def test_make_is_the_two_formats_of_every_rule():
 
 
 def test_scores_are_the_plain_rounding_and_means(scanned):
-    """score's `rounded` is round (whole numbers kept as they are), its `mean` statistics.mean
-    (the same float, not only the same rounded score), its deductions the plain ones, on every
-    table and document of corpora/ and on random scores."""
+    """findings' `rounded` is round (whole numbers kept as they are), score's deductions the plain
+    ones, on every table and document of corpora/ and on random scores."""
     import random
     import statistics
 
@@ -209,12 +208,10 @@ def test_scores_are_the_plain_rounding_and_means(scanned):
         assert all(findings_module.rounded(v, 1) == round(v, 1) for v in t.criteria.values())
     for d in review.documents:
         tables = [t for t in review.tables if t.doc == d.doc]
-        assert score.mean(t.score for t in tables) == statistics.mean(t.score for t in tables)
         assert d.score == round(statistics.mean(t.score for t in tables), 1)
     r = random.Random(13)
     for _ in range(20_000):
         values = [round(r.uniform(0, 100), r.choice((0, 1, 2))) * r.choice((1.0, 0.5, 1 / 3)) for _ in range(r.randint(1, 9))]
-        assert score.mean(values) == statistics.mean(values)
         assert all(findings_module.rounded(v, k) == round(v, k) for v in values for k in (1, 2))
 
 

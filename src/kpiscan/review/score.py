@@ -6,9 +6,9 @@ stops at 0. A table without indicators scores 0. A document scores the mean of i
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from statistics import mean
 
 from ..model import Indicator, TableBlock, department_of
 from ..schema import Record, col, record
@@ -142,15 +142,3 @@ def score_document(scores: list[TableScore]) -> DocumentScore:
         doc_hash=scores[0].doc_hash,
     )
 
-
-def mean(values: Iterable[float]) -> float:
-    """statistics.mean of floats, the same float: their exact sum (each float's integer ratio, over
-    the largest of their power-of-two denominators) divided by their count in one int division,
-    which Python rounds correctly, as float(Fraction) does at the end of statistics.mean (its
-    Fractions cost ~120 k instructions a mean of four scores; a document takes five means).
-    tests/test_review_plain.py compares the two."""
-    ratios = [x.as_integer_ratio() for x in values]
-    if not ratios:
-        raise ValueError("mean needs at least one value")
-    denominator = max(d for _, d in ratios)
-    return sum(n * (denominator // d) for n, d in ratios) / (denominator * len(ratios))
