@@ -2,7 +2,7 @@
 
     python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--no-dask] [--json OUT.json]
                                [--sections one_core,startup,growth,workers,scale,dask] [--copies 1,16,64]
-                               [--dask-copies 16,64] [--dask-src A/src,B/src]
+                               [--dask-copies 16,64] [--dask-dirs /tmp/d16,/tmp/c16] [--dask-src A/src,B/src]
 
 Measures on one core (the process and its children pinned to one CPU where the OS allows):
   * `kpiscan scan CORPUS --out TMP` end to end as a subprocess (interpreter start, imports, scan,
@@ -25,7 +25,9 @@ Measures on one core (the process and its children pinned to one CPU where the O
     helpers again), against the serial scan's CPU of the same round (target < 1.15x), --runs
     rounds interleaved, medians and ranges, and whether the outputs are byte-identical; with
     `--dask-src A/src,B/src` the trees (one cluster each) interleaved round by round, e.g. main's
-    tree against this one; the cluster's start (the helpers loading the model) apart.
+    tree against this one; the cluster's start (the helpers loading the model) apart. `--dask-dirs`:
+    directories scanned as they are (e.g. bench/distinct_copies.py's copies, whose texts do not
+    repeat: no copies artefact) besides, or with `--dask-copies ""` instead of, the copies.
 Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
 subprocesses). On a shared machine wall time carries other people's load, so throughput per core
 (MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
@@ -356,58 +358,57 @@ def _fresh_helpers(dask_worker=None) -> int:
     return len(pools)
 
 
-OUTPUTS = ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl")
+OUTPUTS = ("indicators.jsonl", "tables.jsonl", "unparsed.jsonl", "problems.jsonl")
 
 
 def _same(a: Path, b: Path) -> bool:
     return all((a / f).read_bytes() == (b / f).read_bytes() for f in OUTPUTS)
 
 
-def dask_section(files: list[Path], copies: list[int], tmp: Path, runs: int = 1, srcs: list[Path] | None = None) -> list[dict]:
+def dask_section(inputs: dict[str, Path], tmp: Path, runs: int = 1, srcs: list[Path] | None = None) -> list[dict]:
     """Serial `scan --out` against the same through a real scheduler and two workers started with
     `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil),
-    for each kpiscan source tree in `srcs` (one cluster each, all up at once) and each number of
-    `copies` of the corpus, `runs` rounds interleaved: in each round, for each tree (the order
-    turning round by round) and each number of copies, the serial scan, then its helpers replaced
+    for each kpiscan source tree in `srcs` (one cluster each, all up at once) and each input
+    directory (`inputs`, by label: "16x" for copies), `runs` rounds interleaved: in each round, for
+    each tree (the order turning round by round) and each input, the serial scan, then its helpers replaced
     by fresh warmed ones (`_fresh_helpers`), a cold run and a warm run. Each run's ratio is
-    against the serial scan of the same tree, copies and round."""
+    against the serial scan of the same tree, input and round."""
     from distributed import Client
 
     srcs = srcs or [ROOT / "src"]
-    dirs = {k: replicate(files, k, tmp / "rep") for k in copies}
     envs = [{**os.environ, "PYTHONPATH": str(src)} for src in srcs]
     clusters: list[list] = [[] for _ in srcs]
-    per: dict[int, list[dict]] = {k: [{"src": str(src), "rounds": []} for src in srcs] for k in copies}
-    reference: dict[int, Path] = {}
+    per: dict[str, list[dict]] = {k: [{"src": str(src), "rounds": []} for src in srcs] for k in inputs}
+    reference: dict[str, Path] = {}
     try:
         for t, src in enumerate(srcs):
             address = _start_cluster(tmp / f"cluster-{t}", clusters[t], src)
             started = _cpu_by_role(clusters[t])
             time.sleep(5)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
             started["idle_cpu_per_s"] = (sum(_cpu_by_role(clusters[t]).values()) - sum(started.values())) / 5
-            for k in copies:
+            for k in inputs:
                 per[k][t].update(address=address, start=started)
         for r in range(runs):
             order = list(range(len(srcs)))
             order = order[r % len(order):] + order[: r % len(order)]
             for t in order:
-                for k in copies:
-                    _dask_round(r, k, dirs[k], srcs[t], envs[t], clusters[t], per[k][t], tmp / f"dask-{t}-{k}", reference, Client)
+                for n, (k, d) in enumerate(inputs.items()):
+                    _dask_round(r, k, d, srcs[t], envs[t], clusters[t], per[k][t], tmp / f"dask-{t}-{n}", reference, Client)
     finally:
         for procs in clusters:
             stop_cluster(procs)
-    return [_dask_report(k, mb(files) * k, len(files) * k, runs, per[k]) for k in copies]
+    return [_dask_report(k, mb(list(d.iterdir())), len(list(d.iterdir())), runs, per[k]) for k, d in inputs.items()]
 
 
-def _dask_round(r: int, k: int, d: Path, src: Path, env: dict, procs: list, p: dict, tmp: Path, reference: dict, Client) -> None:
-    """One round of one tree on `k` copies (in `d`): the serial scan, fresh helpers, a cold and a
+def _dask_round(r: int, k: str, d: Path, src: Path, env: dict, procs: list, p: dict, tmp: Path, reference: dict, Client) -> None:
+    """One round of one tree on input `k` (in `d`): the serial scan, fresh helpers, a cold and a
     warm run; appended to p["rounds"]."""
     address = p["address"]
     serial_out = tmp / "serial"
     shutil.rmtree(serial_out, ignore_errors=True)
     _, serial_cpu, _ = run_child(kpiscan_cmd("scan", str(d), "--out", str(serial_out)), env=env)
     if k not in reference:
-        reference[k] = tmp.with_name(f"dask-reference-{k}")
+        reference[k] = tmp.with_name(f"dask-reference-{tmp.name}")
         shutil.copytree(serial_out, reference[k])
     with Client(address, timeout="60s") as client:
         client.run(_fresh_helpers)
@@ -425,16 +426,16 @@ def _dask_round(r: int, k: int, d: Path, src: Path, env: dict, procs: list, p: d
                        "client_rss_MiB": rss, "identical": _same(serial_out, out)}
     p["rounds"].append(row_)
     c, w = row_["cold"], row_["warm"]
-    print(f"  round {r + 1} {k}x {src}: serial {serial_cpu:.2f}; cold client {c['client']:.2f} + scheduler "
+    print(f"  round {r + 1} {k} {src}: serial {serial_cpu:.2f}; cold client {c['client']:.2f} + scheduler "
           f"{c['scheduler']:.2f} + workers {c['workers']:.2f} + helpers {c['helpers']:.2f} = {c['total']:.2f} -> "
           f"{c['ratio']:.3f}x; warm {w['total']:.2f} -> {w['ratio']:.3f}x; identical {c['identical'] and w['identical']}",
           flush=True)
 
 
-def _dask_report(k: int, size: float, n: int, runs: int, per: list[dict]) -> dict:
+def _dask_report(k: str, size: float, n: int, runs: int, per: list[dict]) -> dict:
     med = statistics.median
     print(
-        f"dask, {k}x ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each), all --preload "
+        f"dask, {k} ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each), all --preload "
         f"kpiscan.daskworker; {runs} rounds of (serial, cold, warm) interleaved; medians [range]; CPU s"
     )
     for p in per:
@@ -460,7 +461,7 @@ def _dask_report(k: int, size: float, n: int, runs: int, per: list[dict]) -> dic
         hc = [x["cold"]["helpers"] - x["warm"]["helpers"] for x in rounds]
         print(f"  helpers cold - warm (first sight of each document in each helper: memo caches, the copies artefact): "
               f"{med(hc):.2f} [{min(hc):.2f}-{max(hc):.2f}]")
-    return {"copies": k, "MB": size, "files": n, "runs": runs, "trees": per}
+    return {"input": k, "MB": size, "files": n, "runs": runs, "trees": per}
 
 
 def row(label: str, wall: float, cpu: float, size: float, n: int, extra: str = "") -> str:
@@ -477,6 +478,7 @@ def main() -> None:
     ap.add_argument("--sections", default="one_core,startup,growth,workers,scale,dask", help="comma-separated sections to run")
     ap.add_argument("--copies", default="1,16,64", help="copies for the scale section")
     ap.add_argument("--dask-copies", default="16,64", help="copies for the dask section, comma-separated")
+    ap.add_argument("--dask-dirs", default="", help="dask section: directories scanned as they are, comma-separated")
     ap.add_argument("--dask-src", help="dask section: kpiscan source trees to compare, comma-separated (default: this tree's src)")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
@@ -519,7 +521,9 @@ def main() -> None:
             print()
         if "dask" in sections and not args.no_dask:
             srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
-            figures["dask"] = dask_section(files, [int(c) for c in args.dask_copies.split(",")], tmp, args.runs, srcs)
+            inputs = {f"{c}x": replicate(files, int(c), tmp / "rep") for c in args.dask_copies.split(",") if c}
+            inputs.update((d, Path(d).resolve()) for d in args.dask_dirs.split(",") if d)
+            figures["dask"] = dask_section(inputs, tmp, args.runs, srcs)
             print()
         if "startup" in sections:
             startup_section(args, figures)

@@ -16,18 +16,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _dask(args: list[str], cwd: Path, pythonpath: list[Path], log: Path | None) -> subprocess.Popen:
+def _dask(args: list[str], cwd: Path, pythonpath: list[Path], log: Path | None, prefix: tuple[str, ...] = ()) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in pythonpath)}
     stderr = log.open("wb") if log else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+    return subprocess.Popen([*prefix, sys.executable, "-m", "dask", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=stderr, start_new_session=True)
 
 
 def start_cluster(tmp: Path, procs: list[subprocess.Popen], pythonpath: list[Path] | None = None,
-                  logs: bool = False, names: tuple[str, ...] = ("a", "b")) -> tuple[str, dict[str, subprocess.Popen]]:
+                  logs: bool = False, names: tuple[str, ...] = ("a", "b"), prefix: tuple[str, ...] = (),
+                  slow: float = 1) -> tuple[str, dict[str, subprocess.Popen]]:
     """(scheduler address, {name: worker process}) once every worker has joined. The processes
     are appended to `procs` as they start (the scheduler first), so `stop_cluster(procs)` in a
-    `finally` stops what started even when the start fails."""
+    `finally` stops what started even when the start fails. `prefix`: a command each process runs
+    under (bench/bench_instructions.py: valgrind), `slow` times the waits for it to start."""
     pythonpath = pythonpath or [ROOT / "src"]
     cwd = tmp / "w"
     cwd.mkdir(parents=True, exist_ok=True)
@@ -36,8 +38,8 @@ def start_cluster(tmp: Path, procs: list[subprocess.Popen], pythonpath: list[Pat
     log = (lambda name: tmp / f"{name}.log") if logs else (lambda name: None)
     procs.append(_dask(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info),
                         "--preload", "kpiscan.daskworker"],
-                       cwd, pythonpath, log("s")))
-    deadline = time.time() + 90
+                       cwd, pythonpath, log("s"), prefix))
+    deadline = time.time() + 90 * slow
     while not info.exists() and time.time() < deadline:
         time.sleep(0.2)
     if not info.exists():
@@ -47,13 +49,13 @@ def start_cluster(tmp: Path, procs: list[subprocess.Popen], pythonpath: list[Pat
     workers = {}
     for name in names:
         workers[name] = _dask(["worker", "--scheduler-file", str(info), "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                               "--name", name, "--death-timeout", "60", "--preload", "kpiscan.daskworker"],
-                              cwd, pythonpath, log(name))
+                               "--name", name, "--death-timeout", str(int(60 * slow)), "--preload", "kpiscan.daskworker"],
+                              cwd, pythonpath, log(name), prefix)
         procs.append(workers[name])
     from distributed import Client
 
-    with Client(address, timeout="60s") as client:
-        client.wait_for_workers(len(names), timeout=120)
+    with Client(address, timeout=f"{int(60 * slow)}s") as client:
+        client.wait_for_workers(len(names), timeout=120 * slow)
     return address, workers
 
 

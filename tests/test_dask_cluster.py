@@ -130,7 +130,8 @@ def test_files_go_in_batches_and_the_preload_quietens_the_cluster(cluster, many)
     assert sum(batches) == 16 and 4 <= len(batches) < 16 and max(batches) > 1  # empty.txt: reported by the client
     quiet = dict(QUIET)
     for times in [scheduler, *workers.values()]:
-        assert times["tick"] >= quiet["tick"] and times["monitor"] >= quiet["monitor"]
+        assert times["tick"] >= quiet["tick"] and times["monitor"] >= quiet["monitor"] and times["ticks"] >= quiet["ticks"]
+    assert scheduler["idle-timeout"] >= quiet["idle-timeout"] and scheduler["no-workers-timeout"] >= quiet["no-workers-timeout"]
     for times in workers.values():
         assert times["memory_monitor"] >= quiet["memory_monitor"] and "profile" not in times
         assert times["heartbeat"] == HEARTBEAT_S * 1000

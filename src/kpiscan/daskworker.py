@@ -29,6 +29,9 @@ QUIET: tuple[tuple[str, float | None], ...] = (
     # the event loop's health check (default 20 ms): warns when the loop was blocked for over
     # `distributed.admin.tick.limit` (3 s); once a second still catches that
     ("tick", 1000),
+    # the tick's mean interval over a cycle (default 1 s; for the dashboard and the heartbeats'
+    # metrics): with a tick a second, a cycle of one tick; over 5 s, the same mean
+    ("ticks", 5000),
     # the system monitor (default 500 ms: psutil CPU, memory, network, disk of the process) for
     # the dashboard and the heartbeats' metrics
     ("monitor", 5000),
@@ -39,6 +42,12 @@ QUIET: tuple[tuple[str, float | None], ...] = (
     # tasks run in the helpers, so it would only ever see a thread waiting on a pipe
     ("profile", None),
     ("profile-cycle", None),
+    # the scheduler's two checks of 250 ms (8 of its ~12 wake-ups a second when idle): when it
+    # went idle (`idle_since`, and `distributed.scheduler.idle-timeout`, unset: nothing closes)
+    # and tasks left waiting without workers (`no-workers-timeout`, unset: the check returns at
+    # once); a timeout, where one is set, is seen within a second instead of a quarter
+    ("idle-timeout", 1000),
+    ("no-workers-timeout", 1000),
 )
 
 # Seconds between a worker's heartbeats to the scheduler, at least (`distributed.scheduler.
