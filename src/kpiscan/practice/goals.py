@@ -261,14 +261,14 @@ def short(text: str) -> str:
 
 
 def check_goals(tables: list[TableBlock], indicators: list[Indicator],
-                clauses_of: dict[tuple[str, int], list[Clause]] | None = None, rows: list | None = None,
+                clauses_of: dict[tuple[str, int], list[Clause]] | None = None,
                 rows_by: dict[tuple[str, int], list] | None = None) -> list[Finding]:
     """Goal clauses without an indicator, output indicators without a goal. `clauses_of`, when
     given, receives each table's matched clauses (match_goals) by (doc, table), for the page
-    that shows them (kpiscan.practice.report.goal_clauses). `rows`: the indicators' printed_rows,
-    when made already; `rows_by`: those by table (rows_by_table), when grouped already."""
+    that shows them (kpiscan.practice.report.goal_clauses). `rows_by`: the indicators' printed
+    rows by table (rows_by_table), when grouped already."""
     if rows_by is None:
-        rows_by = rows_by_table(indicators, rows)
+        rows_by = rows_by_table(indicators)
     out = []
     for t in tables:
         rows = rows_by.get((t.doc, t.index), [])

@@ -158,7 +158,7 @@ class PracticeCorpus:
             f = self._boilerplate(t, sets.get((t.doc, t.index), frozenset()))
             if f is not None:
                 found.append(f)
-        found += check_goals(tables, indicators, goals, rows, rows_by)
+        found += check_goals(tables, indicators, goals, rows_by)
         order = {(t.doc, t.index): i for i, t in enumerate(tables)}
         found.sort(key=lambda f: (order.get((f.doc, f.table), len(order)), f.lines[:1]))
         return merge_same(found)

@@ -259,7 +259,7 @@ def _tbody(out: list[bytes], table: int, rows: list[GridRow], halves: list[str])
         for period, ind in present.items():
             codes = codes_of.get(period)
             shape.append((period, ind.flagged, ind.value, ind.label, tuple(ind.reasons), tuple(codes) if codes else None))
-            page = page or ind.page
+            page = page or ind.page  # (GridRow.page, without the rest of its marks)
         key = tuple(shape)
         form = _ROW_FORMS.get(key)
         if form is None:

@@ -141,4 +141,3 @@ def score_document(scores: list[TableScore]) -> DocumentScore:
         n_flagged_rows=sum(s.n_flagged_rows for s in scores),
         doc_hash=scores[0].doc_hash,
     )
-
