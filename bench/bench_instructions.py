@@ -83,8 +83,12 @@ def instructions(cmd: list[str], src: Path | None, tmp: Path, label: str) -> int
     if proc.returncode != 0:
         raise SystemExit(f"{label}: {' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-1500:]}")
     total = sum(file_total(f) for f in out.glob("cg.*"))
-    shutil.rmtree(out)
+    if not KEEP:
+        shutil.rmtree(out)
     return total
+
+
+KEEP = False  # --keep: the callgrind files stay (for callgrind_annotate)
 
 
 # A client that connects as `kpiscan scan --dask` does, waits argv[2] seconds and leaves: run for 0
@@ -113,13 +117,26 @@ class CountedCluster:
         self.src, self.tmp, self.out = src, tmp, tmp / "cg-cluster"
         self.out.mkdir(parents=True)
         self.procs: list[subprocess.Popen] = []
+        self.started: dict[str, int] = {}
 
     def start(self) -> str:
         """Started, every helper warmed up (the model loaded, one table scanned) and idle; the
-        scheduler's address."""
+        scheduler's address. `started`: the instructions of the start by role (each process's
+        interpreter start, imports, preload; the helpers' model and warm-up), from a dump (-d)."""
         address, _ = start_cluster(self.tmp, self.procs, [self.src], prefix=tuple(callgrind(self.out)), slow=10)
         _settled(self.procs)
+        self.started = self.dump(self.roles(), set())
         return address
+
+    def dump(self, roles: dict[int, str], before: set[Path]) -> dict[str, int]:
+        """Every cluster process's counters dumped (-d): the instructions of the part files not in
+        `before`, by role."""
+        for pid in roles:
+            subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True)
+        counts = {"scheduler": 0, "workers": 0, "helpers": 0}
+        for f in set(self.out.iterdir()) - before:
+            counts[roles.get(int(f.name.split(".")[1]), "helpers")] += file_total(f)
+        return counts
 
     def stop(self) -> None:
         stop_cluster(self.procs, timeout=120)
@@ -143,12 +160,7 @@ class CountedCluster:
         t0 = time.perf_counter()
         client = instructions(cmd, self.src, self.tmp, label)
         wall = time.perf_counter() - t0
-        for pid in roles:
-            subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True)
-        counts = {"client": client, "scheduler": 0, "workers": 0, "helpers": 0}
-        for f in set(self.out.iterdir()) - before:
-            counts[roles.get(int(f.name.split(".")[1]), "helpers")] += file_total(f)
-        return counts, wall
+        return {"client": client, **self.dump(roles, before)}, wall
 
 
 def dask_counts(dirs: list[Path], src: Path, tmp: Path, serial: bool, dask: bool, warm: bool, idle_s: float) -> None:
@@ -177,12 +189,16 @@ def dask_counts(dirs: list[Path], src: Path, tmp: Path, serial: bool, dask: bool
         cluster = CountedCluster(src, tmp / f"cluster{i}")
         try:
             address = cluster.start()
+            print(f"{d}\tcluster start (from exec to warmed up and idle), G: "
+                  + ", ".join(f"{role} {n / 1e9:.3f}" for role, n in cluster.started.items()), flush=True)
             rate = 0.0  # --idle 0: not measured (busy = total)
             if idle_s > 0:
                 idle = {}
                 for wait in (0, idle_s):
                     counts, wall = cluster.window([py, "-c", SLEEPER, address, str(wait)], f"idle{wait}")
                     idle[wait] = (sum(counts.values()), wall)
+                    print(f"{d}\tsleeper {wait:g} s: {wall:.0f} s under valgrind, G: "
+                          + ", ".join(f"{role} {n / 1e9:.3f}" for role, n in counts.items()), flush=True)
                 rate = (idle[idle_s][0] - idle[0][0]) / (idle[idle_s][1] - idle[0][1])
                 print(f"{d}\tidle cluster + connected client: {rate / 1e6:.2f} M instructions per wall s "
                       f"(sleeper windows {idle[0][1]:.0f} s "
@@ -211,13 +227,18 @@ def main() -> None:
     ap.add_argument("--only", choices=("serial", "cluster"), help="--dask: only the serial scans, or only the clusters")
     ap.add_argument("--warm", action="store_true", help="--dask: a second (warm) run on the same helpers")
     ap.add_argument("--idle", type=float, default=60, help="--dask: seconds of the longer idle window (0: not measured)")
+    ap.add_argument("--keep", help="a directory for the callgrind files, kept (default: a temporary one, removed)")
     args = ap.parse_args()
+    global KEEP
+    KEEP = bool(args.keep)
     if shutil.which("valgrind") is None:
         raise SystemExit("bench_instructions.py: valgrind is not installed (apt-get install valgrind)")
     srcs = [Path(s).resolve() for s in args.src.split(",")]
     if args.dask:
         with tempfile.TemporaryDirectory(prefix="kpiscan-ir-dask-") as t:
-            dask_counts([Path(x).resolve() for x in args.dask.split(",")], srcs[0], Path(t), args.only != "cluster", args.only != "serial",
+            where = Path(args.keep) if args.keep else Path(t)
+            where.mkdir(parents=True, exist_ok=True)
+            dask_counts([Path(x).resolve() for x in args.dask.split(",")], srcs[0], where, args.only != "cluster", args.only != "serial",
                         args.warm, args.idle)
         return
     files = corpus_files(Path(args.corpus))
