@@ -2,7 +2,7 @@
 
     python bench/bench_scan.py [--runs 5] [--corpus corpora] [--profile] [--no-dask] [--json OUT.json]
                                [--sections one_core,startup,growth,workers,scale,dask] [--copies 1,16,64]
-                               [--dask-copies 16,64] [--dask-dirs /tmp/d16,/tmp/c16] [--dask-src A/src,B/src]
+                               [--dask-copies 16,64] [--dask-dirs /tmp/d16,/tmp/c16] [--dask-src A/src,B/src] [--dask-workers 2]
 
 Measures on one core (the process and its children pinned to one CPU where the OS allows):
   * `kpiscan scan CORPUS --out TMP` end to end as a subprocess (interpreter start, imports, scan,
@@ -28,6 +28,9 @@ Measures on one core (the process and its children pinned to one CPU where the O
     tree against this one; the cluster's start (the helpers loading the model) apart. `--dask-dirs`:
     directories scanned as they are (e.g. bench/distinct_copies.py's copies, whose texts do not
     repeat: no copies artefact) besides, or with `--dask-copies ""` instead of, the copies.
+    `--dask-workers 1`: one worker (one helper) instead of two, so that no two helpers take turns
+    on the one pinned CPU (each evicting the other's model and memos from the caches) and none
+    meets a document another has seen: what is left is Dask's transport and per-task work.
 Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
 subprocesses). On a shared machine wall time carries other people's load, so throughput per core
 (MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
@@ -330,10 +333,10 @@ def _settled(procs: list) -> None:
             return
 
 
-def _start_cluster(tmp: Path, procs: list, src: Path) -> str:
-    """A scheduler and two workers, `--preload kpiscan.daskworker`, kpiscan from `src` (appended
+def _start_cluster(tmp: Path, procs: list, src: Path, workers: int = 2) -> str:
+    """A scheduler and `workers` workers, `--preload kpiscan.daskworker`, kpiscan from `src` (appended
     to `procs`), ready and idle (the helpers have warmed up); the scheduler address."""
-    address, _ = start_cluster(tmp, procs, [src])
+    address, _ = start_cluster(tmp, procs, [src], names=tuple(f"w{n}" for n in range(workers)))
     _settled(procs)
     return address
 
@@ -365,14 +368,16 @@ def _same(a: Path, b: Path) -> bool:
     return all((a / f).read_bytes() == (b / f).read_bytes() for f in OUTPUTS)
 
 
-def dask_section(inputs: dict[str, Path], tmp: Path, runs: int = 1, srcs: list[Path] | None = None) -> list[dict]:
+def dask_section(inputs: dict[str, Path], tmp: Path, runs: int = 1, srcs: list[Path] | None = None, workers: int = 2) -> list[dict]:
     """Serial `scan --out` against the same through a real scheduler and two workers started with
     `--preload kpiscan.daskworker` (CPU of every process of the cluster, by role, with psutil),
     for each kpiscan source tree in `srcs` (one cluster each, all up at once) and each input
     directory (`inputs`, by label: "16x" for copies), `runs` rounds interleaved: in each round, for
     each tree (the order turning round by round) and each input, the serial scan, then its helpers replaced
     by fresh warmed ones (`_fresh_helpers`), a cold run and a warm run. Each run's ratio is
-    against the serial scan of the same tree, input and round."""
+    against the serial scan of the same tree, input and round. `workers`: Dask workers (one
+    thread and one helper each; 1: no two helpers take turns on the pinned CPU, and no helper
+    meets a document another has seen)."""
     from distributed import Client
 
     srcs = srcs or [ROOT / "src"]
@@ -382,7 +387,7 @@ def dask_section(inputs: dict[str, Path], tmp: Path, runs: int = 1, srcs: list[P
     reference: dict[str, Path] = {}
     try:
         for t, src in enumerate(srcs):
-            address = _start_cluster(tmp / f"cluster-{t}", clusters[t], src)
+            address = _start_cluster(tmp / f"cluster-{t}", clusters[t], src, workers)
             started = _cpu_by_role(clusters[t])
             time.sleep(5)  # the idle cluster's CPU per wall second (heartbeats, monitors, event loops)
             started["idle_cpu_per_s"] = (sum(_cpu_by_role(clusters[t]).values()) - sum(started.values())) / 5
@@ -397,7 +402,7 @@ def dask_section(inputs: dict[str, Path], tmp: Path, runs: int = 1, srcs: list[P
     finally:
         for procs in clusters:
             stop_cluster(procs)
-    return [_dask_report(k, mb(list(d.iterdir())), len(list(d.iterdir())), runs, per[k]) for k, d in inputs.items()]
+    return [_dask_report(k, mb(list(d.iterdir())), len(list(d.iterdir())), runs, per[k], workers) for k, d in inputs.items()]
 
 
 def _dask_round(r: int, k: str, d: Path, src: Path, env: dict, procs: list, p: dict, tmp: Path, reference: dict, Client) -> None:
@@ -432,10 +437,10 @@ def _dask_round(r: int, k: str, d: Path, src: Path, env: dict, procs: list, p: d
           flush=True)
 
 
-def _dask_report(k: str, size: float, n: int, runs: int, per: list[dict]) -> dict:
+def _dask_report(k: str, size: float, n: int, runs: int, per: list[dict], workers: int = 2) -> dict:
     med = statistics.median
     print(
-        f"dask, {k} ({size:.2f} MB, {n} files), a real scheduler + 2 workers (1 thread each), all --preload "
+        f"dask, {k} ({size:.2f} MB, {n} files), a real scheduler + {workers} workers (1 thread each), all --preload "
         f"kpiscan.daskworker; {runs} rounds of (serial, cold, warm) interleaved; medians [range]; CPU s"
     )
     for p in per:
@@ -461,7 +466,7 @@ def _dask_report(k: str, size: float, n: int, runs: int, per: list[dict]) -> dic
         hc = [x["cold"]["helpers"] - x["warm"]["helpers"] for x in rounds]
         print(f"  helpers cold - warm (first sight of each document in each helper: memo caches, the copies artefact): "
               f"{med(hc):.2f} [{min(hc):.2f}-{max(hc):.2f}]")
-    return {"input": k, "MB": size, "files": n, "runs": runs, "trees": per}
+    return {"input": k, "MB": size, "files": n, "runs": runs, "workers": workers, "trees": per}
 
 
 def row(label: str, wall: float, cpu: float, size: float, n: int, extra: str = "") -> str:
@@ -479,6 +484,7 @@ def main() -> None:
     ap.add_argument("--copies", default="1,16,64", help="copies for the scale section")
     ap.add_argument("--dask-copies", default="16,64", help="copies for the dask section, comma-separated")
     ap.add_argument("--dask-dirs", default="", help="dask section: directories scanned as they are, comma-separated")
+    ap.add_argument("--dask-workers", type=int, default=2, help="dask section: workers (one thread each)")
     ap.add_argument("--dask-src", help="dask section: kpiscan source trees to compare, comma-separated (default: this tree's src)")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
@@ -523,7 +529,7 @@ def main() -> None:
             srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
             inputs = {f"{c}x": replicate(files, int(c), tmp / "rep") for c in args.dask_copies.split(",") if c}
             inputs.update((d, Path(d).resolve()) for d in args.dask_dirs.split(",") if d)
-            figures["dask"] = dask_section(inputs, tmp, args.runs, srcs)
+            figures["dask"] = dask_section(inputs, tmp, args.runs, srcs, args.dask_workers)
             print()
         if "startup" in sections:
             startup_section(args, figures)
