@@ -1,7 +1,7 @@
 """Issue 13's two CPU ratios counted in instructions, which the host's noise cannot blur. Not a test.
 
     python bench/bench_instructions.py [--corpus corpora] [--copies 4 16] [--src A/src,B/src]
-    python bench/bench_instructions.py --dask /tmp/d16,/tmp/c16 [--only serial|cluster] [--warm] [--idle 60]
+    python bench/bench_instructions.py --dask /tmp/d16,/tmp/c16 [--only serial|cluster] [--warm] [--idle 60] [--keep DIR]
 
 On this shared machine the same `kpiscan scan --out` costs 2.8-5.2 CPU s run to run (16x, one
 pinned core, load ~0.4), so a ratio of CPU times moves by more than the changes it should show.
@@ -40,6 +40,8 @@ polls) is counted for as long as valgrind makes the run last (~50x the native wa
 measured in the same cluster (a client that connects and sleeps 0 and --idle seconds) and taken
 off as `busy`; at a native wall of W s it adds back rate x W. Outputs (all four streams) checked
 byte-identical to a serial run.
+The cluster's start (each process from its exec to the helpers warmed up and idle) is counted by
+role too, from a dump before the runs' zero; --keep DIR keeps every callgrind file (callgrind_annotate).
 """
 from __future__ import annotations
 
