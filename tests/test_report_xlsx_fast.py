@@ -116,6 +116,10 @@ class _ReferenceSheet(_Sheet):
             else:
                 self._write(k, v, fill)
 
+    def add_linked(self, rows, fills, link_at, page, head):
+        for values, fill in zip(rows, fills):
+            self.add(values, fill, (link_at, page, head, values[link_at]))
+
 
 ROW_TEXTS = [*TEXTS, "=", ">=", "<=", ">1500份", "≥95%", "x" * (_LONG + 5), "a |b", "a| b", "a|b", ""]
 LINKS = ["external:docs/p1.html#t1-L{}", "external:docs/p2.html#t2-L{}", "external:docs/p1.html",
@@ -151,6 +155,13 @@ def _report_book(path, cls, seed=5):
         else:
             link = (2, url.format(r))
         a.add(row, fill, link=link)
+        if r % 40 == 7:  # a table's rows at once, each linked by its own number in the link column
+            pages = [u for u in LINKS if u.endswith("{}") and "#" in u] + [f"external:docs/q{r}.html#t-L{{}}"]  # (its first)
+            page, _, head = rng.choice(pages)[:-2].partition("#")
+            rows = [[cell() for _ in range(12)] for _ in range(rng.randint(1, 8))]
+            for batch_row in rows:
+                batch_row[2] = rng.choice([r, r, r, -r, r + 2 ** 16, r * 10 ** 240, True, str(r), None, 2.5])
+            a.add_linked(rows, [rng.choice([None, RED, YELLOW]) for _ in rows], 2, page, head)
         if rng.random() < 0.4:
             b.add([cell() for _ in range(5)], rng.choice([None, RED, YELLOW]), link=(0, f"external:docs/p{r % 4}.html"))
     a.finish()

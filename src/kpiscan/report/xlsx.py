@@ -153,6 +153,7 @@ class _Nones:
 _tail = _tail_reader()
 FROZEN_COLUMNS = [c[0] for c in INDICATOR_COLUMNS].index("指标值 value") + 1  # 文档, 表, 行, (页,) 三级指标, 指标值
 VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
+LINE_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("行 line")  # (linked to the row on its page)
 FINDING_COLUMNS = [
     ("文档 doc", 16, False), ("表 table", 5, False), ("项目 project", 26, True), ("代码 code", 26, False),
     ("发现 finding", 22, True), ("严重度 severity", 8, False), ("准则 criterion", 12, False),
@@ -348,6 +349,11 @@ class FastWorksheet(Worksheet):
         and column order)."""
         self.hlink_count += 1
         self.fast_links.append((row, col, target, anchor) if number is None else (row, col, target, anchor, number))
+
+    def put_links(self, links: list[tuple]) -> None:
+        """`put_link`'s links (row, col, target, anchor, number) of rows after those stored, in row order."""
+        self.hlink_count += len(links)
+        self.fast_links += links
 
     def _write_hyperlinks(self) -> None:
         """Worksheet._write_hyperlinks (XlsxWriter 3.3.1) with `put_link`'s links as well: each in
@@ -681,6 +687,42 @@ class _Sheet:
         link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
         if self._fast_row(values, fill, link_at, link):
             return
+        self._own_row(values, fill, link_at, link)
+
+    def add_linked(self, rows: list[list[Any]], fills: list[str | None], link_at: int, page: str, head: str) -> None:
+        """Append rows as `add` does, each with the link (link_at, page, head, n) whose n is its
+        own value in that column (the 指标 rows' 行 line, linked to f"{page}#t{table}-L{line}": a
+        table's rows at once): the room for their links, the page's target and the bound of a
+        plain url's number (`_link_target`) found once, not a row at a time; each row `_fast_row`
+        would write at once written so, its link kept as `put_link`'s tuple (`put_links`), any
+        other row as `add` writes it."""
+        ws = self.ws
+        found = self._link_target(page, head) if rows else None
+        if found is None and rows:  # the page's first link: XlsxWriter's own, whose target the next rows take
+            self.add(rows[0], fills[0], (link_at, page, head, rows[0][link_at]))
+            rows, fills = rows[1:], fills[1:]
+            found = self._link_target(page, head)
+        if found is None or max(self.links, ws.hlink_count) + len(rows) > MAX_LINKS:  # (or a full sheet's last links)
+            for values, fill in zip(rows, fills):
+                self.add(values, fill, (link_at, page, head, values[link_at]))
+            return
+        target, bound = found
+        row_xml, put_row_xml = self._row_xml, ws.put_row_xml  # type: ignore[attr-defined]
+        links: list[tuple] = []
+        for values, fill in zip(rows, fills):
+            self.row += 1
+            number = values[link_at]
+            rendered = row_xml(values, fill, link_at)
+            if rendered is None or type(number) is not int or not 0 <= number < bound:
+                self._own_row(values, fill, link_at, (link_at, page, head, number))
+                continue
+            put_row_xml(self.row, rendered[1], rendered[2], rendered[0])
+            links.append((self.row, link_at, target, head, number))
+        self.links += len(links)
+        ws.put_links(links)  # type: ignore[attr-defined]
+
+    def _own_row(self, values: list[Any], fill: str | None, link_at: int, link: tuple | None) -> None:
+        """The row through XlsxWriter's own writers (its plain cells stored at once)."""
         cells, rest = self._cells(values, fill, link_at)
         self.ws.put_row(self.row, cells)
         for k, v in rest:
@@ -707,14 +749,10 @@ class _Sheet:
                 return False
             assert link is not None
             if len(link) == 4 and type(number := link[3]) is int and number >= 0:
-                page, head = link[1], link[2]
-                if page != self._link_page:
-                    self._link_page, self._link_heads = page, {}
-                found = self._link_heads.get(head)
+                head = link[2]
+                found = self._link_target(link[1], head)
                 if found is None:
-                    found = self._linkable(page, head)
-                    if found is None:
-                        return False  # (the page's first link: _link, as XlsxWriter writes it)
+                    return False  # (the page's first link: _link, as XlsxWriter writes it)
                 target, bound = found
                 if number >= bound:
                     return False
@@ -731,6 +769,13 @@ class _Sheet:
         if xml:
             self.ws.put_row_xml(self.row, first, last, xml)
         return True
+
+    def _link_target(self, page: str, head: str) -> tuple[str, int] | None:
+        """`_linkable`'s (target, bound) of a link given apart, kept for the page's next rows."""
+        if page != self._link_page:
+            self._link_page, self._link_heads = page, {}
+        found = self._link_heads.get(head)
+        return self._linkable(page, head) if found is None else found
 
     def _linkable(self, page: str, head: str) -> tuple[str, int] | None:
         """(the relationship target of `page`, the bound under which a number n makes
@@ -1152,15 +1197,15 @@ class XlsxReport:
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
         base = f"external:{page}"
-        half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
+        half_zh, label_name, tail = HALF_ZH.get, codes.label_name, _tail
         label_names = _LABEL_NAMES.get
         for t in d.tables:
             table = t.table
             head = f"t{table.index}-L"  # (each row's link: base#head{line}, given apart)
             at, department = t.at, t.department
+            rows: list[list[Any]] = []
+            fills: list[str | None] = []
             for i in t.indicators:
-                if self.indicators.row >= rows_per_part:
-                    self._open_part()  # one document alone larger than a part
                 found = at.get(i.id or "")  # (t.findings_at(i); most records have none)
                 reasons = i.reasons
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
@@ -1183,8 +1228,9 @@ class XlsxReport:
                 if not _HAS_PAGE:
                     del row[3]  # (no page column: page_zh's cell, written in above, for records with a page)
                 row[_DEPARTMENT] = department
-                fill = RED if i.flagged else (YELLOW if found else None)
-                self.indicators.add(row, fill, link=(2, base, head, i.line))
+                rows.append(row)
+                fills.append(RED if i.flagged else (YELLOW if found else None))
+            self._indicator_rows(rows, fills, base, head)
             for f in t.findings:
                 self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
                                    f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
@@ -1199,6 +1245,19 @@ class XlsxReport:
             ds = d.score
             self.documents.add([ds.doc, ds.score, *[ds.criteria[c] for c in self.crit], ds.n_tables, ds.n_indicators,
                                 ds.n_flagged, ds.n_findings, self.parts[-1].name], link=(0, f"external:{page}"))
+
+    def _indicator_rows(self, rows: list[list[Any]], fills: list[str | None], page: str, head: str) -> None:
+        """A table's rows on the 指标 sheet, each 行 linked to f"{page}#{head}{line}" (`_Sheet.add_linked`),
+        in as many parts as it takes (a document alone larger than a part continues in the next)."""
+        while rows:
+            if self.indicators.row >= self.rows_per_part:
+                self._open_part()
+            room = self.rows_per_part - self.indicators.row
+            if len(rows) <= room:
+                self.indicators.add_linked(rows, fills, LINE_COLUMN, page, head)
+                return
+            self.indicators.add_linked(rows[:room], fills[:room], LINE_COLUMN, page, head)
+            rows, fills = rows[room:], fills[room:]
 
     def close(self, problems: list[Any]) -> list[Path]:
         assert self.first is not None and self.book is not None
