@@ -311,6 +311,28 @@ class FastWorksheet(Worksheet):
         if len(pending) >= 32:
             self._flush_rows()
 
+    def put_rows_xml(self, top: int, rendered: list[tuple[bytes, int, int]]) -> None:
+        """`put_row_xml` of rows `top`, `top` + 1, … each with cells, given as `_Sheet._row_xml`'s
+        (row_xml, first, last): its checks made once for them all (the sheet's; no row of theirs
+        or the row before them with attributes or a comment), their bytes pending at once."""
+        end = top + len(rendered)  # (the row after them)
+        dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
+        if not rendered or self.table or top <= self.previous_row or dim_colmin is None or self.dim_rowmin is None \
+                or min(map(itemgetter(1), rendered)) < dim_colmin or max(map(itemgetter(2), rendered)) > dim_colmax \
+                or end > self.xls_rowmax or any(top - 1 <= r < end for r in self.row_info) \
+                or any(top - 1 <= r < end - 1 for r in self.comments) \
+                or self.default_row_height != self.original_row_height or self.excel_version != 2007:
+            for row, (row_xml, first, last) in enumerate(rendered, top):
+                self.put_row_xml(row, first, last, row_xml)
+            return
+        if end - 1 > self.dim_rowmax:  # type: ignore[has-type]
+            self.dim_rowmax = end - 1
+        self.previous_row = end - 1
+        pending = self.pending
+        pending += map(itemgetter(0), rendered)
+        if len(pending) >= 32:
+            self._flush_rows()
+
     def _put_row_xml(self, row: int, first: int, last: int, row_xml: bytes) -> None:
         cells_xml = row_xml[row_xml.index(b">") + 1:-len(b"</row>")].decode()  # (its cells alone)
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
@@ -707,17 +729,25 @@ class _Sheet:
                 self.add(values, fill, (link_at, page, head, values[link_at]))
             return
         target, bound = found
-        row_xml, put_row_xml = self._row_xml, ws.put_row_xml  # type: ignore[attr-defined]
+        row_xml = self._row_xml
         links: list[tuple] = []
+        done: list[tuple[bytes, int, int]] = []  # the rows rendered since `top`, not yet put
+        top = self.row + 1
         for values, fill in zip(rows, fills):
             self.row += 1
             number = values[link_at]
             rendered = row_xml(values, fill, link_at)
             if rendered is None or type(number) is not int or not 0 <= number < bound:
+                if done:
+                    ws.put_rows_xml(top, done)  # type: ignore[attr-defined]
+                    done = []
                 self._own_row(values, fill, link_at, (link_at, page, head, number))
+                top = self.row + 1
                 continue
-            put_row_xml(self.row, rendered[1], rendered[2], rendered[0])
+            done.append(rendered)
             links.append((self.row, link_at, target, head, number))
+        if done:
+            ws.put_rows_xml(top, done)  # type: ignore[attr-defined]
         self.links += len(links)
         ws.put_links(links)  # type: ignore[attr-defined]
 
