@@ -637,8 +637,8 @@ def _url(link: tuple) -> str:
 class _Shape:
     """A row's shape (fill, link column, type per column): its first and last column, its
     template's slots' columns (its texts and numbers in column order) and their getter, the
-    getter of its bool values, the style attributes of its cells (and of a quote-prefixed text in each column, once
-    numbered), its templates by the texts that take `_text_cell` and bool values, and the cell XML
+    getter of its bool values, the style attributes of its cells (and of a quote-prefixed text in
+    each column, once numbered), its templates by the texts that take `_text_cell` and bool values, and the cell XML
     of its short such texts (`_text_cell`'s, UTF-8, by column and text: "=" in the 比较 column of
     every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
