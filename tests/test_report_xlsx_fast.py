@@ -116,6 +116,10 @@ class _ReferenceSheet(_Sheet):
             else:
                 self._write(k, v, fill)
 
+    def add_linked(self, rows, fills, link_at, page, head):
+        for values, fill in zip(rows, fills):
+            self.add(values, fill, (link_at, page, head, values[link_at]))
+
 
 ROW_TEXTS = [*TEXTS, "=", ">=", "<=", ">1500份", "≥95%", "x" * (_LONG + 5), "a |b", "a| b", "a|b", ""]
 LINKS = ["external:docs/p1.html#t1-L{}", "external:docs/p2.html#t2-L{}", "external:docs/p1.html",
@@ -132,8 +136,10 @@ def _report_book(path, cls, seed=5):
     a = cls(book, "指标", [(f"c{k}", 10, k % 3 == 0) for k in range(12)], 2)
     b = cls(book, "发现", [(f"d{k}", 10, k % 2 == 0) for k in range(5)], 1)
     rng = random.Random(seed)
+    # (numbers equal as keys of the elements' memo: 0, 0.0 and -0.0 (which prints -0), 7 and 7.0; one
+    # not a float exactly, 2 ** 53 + 1)
     values = [None, None, True, False, 0, 7, -3, 2.5, 1e-9, 123456789012345678, 0.1 + 0.2, np.float64(1.5), np.int64(4),
-              1e308, -1e308]  # (two of these overflow their sum: such a row takes the writer's own path)
+              1e308, -1e308, -0.0, 0.0, 7.0, 2 ** 53 + 1, 10 ** 16]
     for r in range(600):
         def cell():
             return rng.choice(ROW_TEXTS) if rng.random() < 0.6 else rng.choice(values)
@@ -149,6 +155,13 @@ def _report_book(path, cls, seed=5):
         else:
             link = (2, url.format(r))
         a.add(row, fill, link=link)
+        if r % 40 == 7:  # a table's rows at once, each linked by its own number in the link column
+            pages = [u for u in LINKS if u.endswith("{}") and "#" in u] + [f"external:docs/q{r}.html#t-L{{}}"]  # (its first)
+            page, _, head = rng.choice(pages)[:-2].partition("#")
+            rows = [[cell() for _ in range(12)] for _ in range(rng.randint(1, 8))]
+            for batch_row in rows:
+                batch_row[2] = rng.choice([r, r, r, -r, r + 2 ** 16, r * 10 ** 240, True, str(r), None, 2.5])
+            a.add_linked(rows, [rng.choice([None, RED, YELLOW]) for _ in rows], 2, page, head)
         if rng.random() < 0.4:
             b.add([cell() for _ in range(5)], rng.choice([None, RED, YELLOW]), link=(0, f"external:docs/p{r % 4}.html"))
     a.finish()
@@ -298,11 +311,12 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
     """_t_element of a text is the <t> element XlsxWriter's constant-memory writer puts in its
     cell (escapes, _xHHHH_, a space kept; read from a sheet it wrote, one text a row), as UTF-8;
     False exactly for a formula-like, rich or too long text (those take _text_cell). _t_elements
-    gives the same with and without its memo, and from the memo again (and whether none is False)."""
+    gives the same with and without its memo, and from the memo again (and whether none is False),
+    for texts and numbers (a number's digits, `_v_element`: 0 and -0.0 apart)."""
     import re
 
     from kpiscan.cellsafe import FORMULA_START
-    from kpiscan.report.xlsx import _ELEMENT_TEXT, _ELEMENTS, _t_element, _t_elements
+    from kpiscan.report.xlsx import _ELEMENT_TEXT, _ELEMENTS, _t_element, _t_elements, _v_element
 
     pieces = [t for t in ROW_TEXTS if t] + ["x", "中文", "|", " ", "\u3000", "\t", "_x0041_", "_x00G1_", "=", "-1", "<r>",
                                             "</r>", "\n"]
@@ -329,11 +343,16 @@ def test_text_elements_are_what_xlsxwriter_writes(tmp_path):
     assert kinds == {"plain", "escaped"}
     assert _t_element("x" * (_LONG + 1)) is False
     _ELEMENTS.clear()
+    numbers = [0, 0.0, -0.0, 1, 1.0, -3, 2.5, 1e16, 10 ** 16, 2 ** 53 + 1, float("nan"), float("inf")]
     for k in range(0, len(texts), 7):
-        row = texts[k:k + 7]
-        made = list(map(_t_element, row))
-        assert _t_elements(row, True) == _t_elements(row, False) == _t_elements(row, True) == (made, all(made))
-    assert _ELEMENTS and all(len(t) <= _ELEMENT_TEXT for t in _ELEMENTS)
+        row = [*texts[k:k + 7], *numbers[k % 11:k % 11 + 2]]
+        made = [_t_element(v) if type(v) is str else _v_element(v) for v in row]
+        assert [(list(e), p) for e, p in (_t_elements(row, True), _t_elements(row, False), _t_elements(row, True))] \
+            == [(made, all(made))] * 3
+    assert _ELEMENTS and all(len(t) <= _ELEMENT_TEXT for t in _ELEMENTS if type(t) is str)
+    assert [_v_element(v) for v in numbers] == [b"0", b"0", b"-0", b"1", b"1", b"-3", b"2.5", b"1E+16", b"1E+16",
+                                                b"9007199254740992", False, False]
+    assert _t_elements(["a", -0.0, 1, 0], True) == ((b"<t>a</t>", b"-0", b"1", b"0"), True)
 
 
 def test_report_workbook_of_corpora_rows_as_xlsxwriter_writes_it(corpora, tmp_path, monkeypatch):

@@ -33,9 +33,9 @@ import re
 import zipfile
 import zlib
 from functools import lru_cache
-from itertools import count, groupby, repeat
+from itertools import compress, count, groupby, repeat
 from math import isfinite
-from operator import itemgetter
+from operator import itemgetter, not_
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -153,6 +153,7 @@ class _Nones:
 _tail = _tail_reader()
 FROZEN_COLUMNS = [c[0] for c in INDICATOR_COLUMNS].index("指标值 value") + 1  # 文档, 表, 行, (页,) 三级指标, 指标值
 VERDICT_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("审核意见 verdict")
+LINE_COLUMN = [c[0] for c in INDICATOR_COLUMNS].index("行 line")  # (linked to the row on its page)
 FINDING_COLUMNS = [
     ("文档 doc", 16, False), ("表 table", 5, False), ("项目 project", 26, True), ("代码 code", 26, False),
     ("发现 finding", 22, True), ("严重度 severity", 8, False), ("准则 criterion", 12, False),
@@ -310,6 +311,28 @@ class FastWorksheet(Worksheet):
         if len(pending) >= 32:
             self._flush_rows()
 
+    def put_rows_xml(self, top: int, rendered: list[tuple[bytes, int, int]]) -> None:
+        """`put_row_xml` of rows `top`, `top` + 1, … each with cells, given as `_Sheet._row_xml`'s
+        (row_xml, first, last): its checks made once for them all (the sheet's; no row of theirs
+        or the row before them with attributes or a comment), their bytes pending at once."""
+        end = top + len(rendered)  # (the row after them)
+        dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
+        if not rendered or self.table or top <= self.previous_row or dim_colmin is None or self.dim_rowmin is None \
+                or min(map(itemgetter(1), rendered)) < dim_colmin or max(map(itemgetter(2), rendered)) > dim_colmax \
+                or end > self.xls_rowmax or any(top - 1 <= r < end for r in self.row_info) \
+                or any(top - 1 <= r < end - 1 for r in self.comments) \
+                or self.default_row_height != self.original_row_height or self.excel_version != 2007:
+            for row, (row_xml, first, last) in enumerate(rendered, top):
+                self.put_row_xml(row, first, last, row_xml)
+            return
+        if end - 1 > self.dim_rowmax:  # type: ignore[has-type]
+            self.dim_rowmax = end - 1
+        self.previous_row = end - 1
+        pending = self.pending
+        pending += map(itemgetter(0), rendered)
+        if len(pending) >= 32:
+            self._flush_rows()
+
     def _put_row_xml(self, row: int, first: int, last: int, row_xml: bytes) -> None:
         cells_xml = row_xml[row_xml.index(b">") + 1:-len(b"</row>")].decode()  # (its cells alone)
         if self._check_dimensions(row, first) or self._check_dimensions(row, last) or row <= self.previous_row:
@@ -348,6 +371,11 @@ class FastWorksheet(Worksheet):
         and column order)."""
         self.hlink_count += 1
         self.fast_links.append((row, col, target, anchor) if number is None else (row, col, target, anchor, number))
+
+    def put_links(self, links: list[tuple]) -> None:
+        """`put_link`'s links (row, col, target, anchor, number) of rows after those stored, in row order."""
+        self.hlink_count += len(links)
+        self.fast_links += links
 
     def _write_hyperlinks(self) -> None:
         """Worksheet._write_hyperlinks (XlsxWriter 3.3.1) with `put_link`'s links as well: each in
@@ -493,14 +521,16 @@ _LONG = 32767 // 2  # longer strings: XlsxWriter checks their UTF-16 length (and
 _ESCAPED_CHAR = re.compile(f'["&<>{_CONTROL}]')  # (one fast scan each: a search of _NOT_PLAIN's alternatives
 _X_ESCAPE = re.compile(_X_HHHH)  # tries each at every character, ~4x as long on a row's texts)
 
-_ELEMENTS: dict[str, bytes | bool] = {}  # short text -> `_t_element`'s (the texts of `_row_xml`'s rows)
+_ELEMENTS: dict[Any, bytes | bool] = {}  # short text -> `_t_element`'s, number -> `_v_element`'s (`_row_xml`'s)
 # texts kept (up to _ELEMENT_TEXT characters each: ~6 MiB with their elements at most), then
 # cleared. Up to 64 characters: a row's document, half, label, codes and their Chinese texts,
 # unit, operator, department, project, most names and standards repeat down a document's rows (on
 # corpora/, 4 distinct documents, 179 texts of 33-64 characters were looked at 2,337 times); up
 # to 128: the reasons' Chinese texts of two or three codes and the findings' messages repeat
 # across documents too (/tmp/d16, 64 distinct documents: 1.11 M characters of the texts' misses
-# at 64, 0.71 M at 128; 0.66 M at 256)
+# at 64, 0.71 M at 128; 0.66 M at 256). Numbers too, as their digits (a document's tables and
+# lines, the targets' values: they repeat down its rows and across documents), but none equal to
+# 0 (-0.0 equals 0 and 0.0 as a key, and prints -0); a number never equals a text.
 _ELEMENT_MEMO = 1 << 13
 _ELEMENT_TEXT = 128
 
@@ -524,27 +554,45 @@ def _t_element(text: str) -> bytes | bool:
     return False if xml is None else xml.encode()
 
 
-def _t_elements(texts: Sequence[str], memo: bool) -> tuple[list[bytes | bool], bool]:
-    """`_t_element` of each text, and whether each is an element (no False: no text that takes
-    `_text_cell`, no empty text): the short ones looked up in a bounded memo all at once (one
-    map of its get), the others (a row's misses are a few of its dozen texts) made and kept."""
+def _v_element(number: int | float) -> bytes | bool:
+    """The digits of a number's <v> element as XlsxWriter writes them (`%.16G`), as UTF-8; False
+    for NaN and infinities (the writer's own path)."""
+    if type(number) is float and not isfinite(number):
+        return False
+    return b"%.16G" % number
+
+
+def _t_elements(values: Sequence[str | int | float], memo: bool) -> tuple[Sequence[bytes | bool], bool]:
+    """The element of each of a row's texts and numbers in its template's order (`_t_element` of
+    a text, `_v_element` of a number), as a tuple when each is an element, and whether each is
+    (no False: no text that takes `_text_cell`, no empty text, no NaN): the short texts and the
+    numbers looked up in a bounded memo all at once (one map of its get), the others (a row's
+    misses are a few of its dozen texts) made and kept."""
     if not memo:
-        made = list(map(_t_element, texts))
-        return made, all(made)
-    found: list[bytes | bool | None] = list(map(_ELEMENTS.get, texts))
+        made = [_t_element(v) if type(v) is str else _v_element(v) for v in values]  # type: ignore[arg-type]
+        return (tuple(made) if all(made) else made), all(made)
+    found: tuple = tuple(map(_ELEMENTS.get, values))
     if all(found):  # (one C truth test each: no miss, None, and no special text, False, among them)
-        return found, True  # type: ignore[return-value]
-    missing = found.count(None)
+        return found, True
+    filled: list[bytes | bool | None] = list(found)
+    missing = filled.count(None)
     k = -1
     for _ in range(missing):
-        k = found.index(None, k + 1)
-        text = texts[k]
-        found[k] = element = _t_element(text)
-        if len(text) <= _ELEMENT_TEXT:
-            if len(_ELEMENTS) >= _ELEMENT_MEMO:
-                _ELEMENTS.clear()
-            _ELEMENTS[text] = element
-    return found, all(found)  # type: ignore[return-value]
+        k = filled.index(None, k + 1)
+        value = values[k]
+        if type(value) is str:
+            filled[k] = element = _t_element(value)
+            if len(value) > _ELEMENT_TEXT:
+                continue
+        else:
+            filled[k] = element = _v_element(value)  # type: ignore[arg-type]
+            if not value or element is False:  # (0 is never kept: -0.0 would find it)
+                continue
+        if len(_ELEMENTS) >= _ELEMENT_MEMO:
+            _ELEMENTS.clear()
+        _ELEMENTS[value] = element
+    plain = all(filled)
+    return (tuple(filled) if plain else filled), plain  # type: ignore[arg-type, return-value]
 
 
 _MAX_SHAPES = 4096  # row shapes kept per sheet (fill, link, type per column), templates per shape
@@ -570,20 +618,10 @@ _NOT_MARKUP_ONLY = re.compile(f"[{_CONTROL}]|{_X_HHHH}|{_EDGE_SPACE}")  # beyond
 _COMMON = (type(None), str, bool, int, float)  # the types _Sheet._row_xml writes itself
 
 
-def _getter(columns: list[int]) -> Callable[[list[Any]], tuple]:
-    """The values of these columns of a row, as a tuple."""
-    if len(columns) > 1:
-        return itemgetter(*columns)
-    if columns:
-        k = columns[0]
-        return lambda v: (v[k],)
-    return lambda v: ()
-
-
 def _items(columns: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
     """The values of these columns of a row: a tuple, or for one column or none the row's slice
-    (a list of a row given as a list), each made in C (`_getter`'s lambda was a Python call a
-    row for the single float or bool column of most rows); to be read, not to fill a `%`."""
+    (a list of a row given as a list), each made in C (a lambda making a 1-tuple was a Python
+    call a row for the single bool column of most rows); to be read, not to fill a `%`."""
     if len(columns) > 1:
         return itemgetter(*columns)
     if columns:
@@ -597,32 +635,25 @@ def _url(link: tuple) -> str:
 
 
 class _Shape:
-    """A row's shape (fill, link column, type per column): its first and last column, its texts'
-    columns (and their getter), the getters of its float and bool values and of its template's
-    slots, the style attributes of its cells (and of a quote-prefixed text in each column, once
-    numbered), its templates by the texts that take `_text_cell` and bool values, and the cell XML
+    """A row's shape (fill, link column, type per column): its first and last column, its
+    template's slots' columns (its texts and numbers in column order) and their getter, the
+    getter of its bool values, the style attributes of its cells (and of a quote-prefixed text in
+    each column, once numbered), its templates by the texts that take `_text_cell` and bool values, and the cell XML
     of its short such texts (`_text_cell`'s, UTF-8, by column and text: "=" in the 比较 column of
     every document; bounded, none under KPISCAN_CLASSIFY_MEMO=0)."""
 
-    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "str_columns",
-                 "texts", "floats", "bools", "numbers", "slots", "templates", "cells")
+    __slots__ = ("fill", "link_at", "kinds", "styles", "blanks", "quoted", "first", "last", "slot_columns",
+                 "slotted", "bools", "templates", "cells")
 
     def __init__(self, fill: str | None, link_at: int, kinds: tuple[type, ...], styles: list[str], blanks: list[str]):
         self.fill, self.link_at, self.kinds, self.styles, self.blanks = fill, link_at, kinds, styles, blanks
         self.quoted: list[str | None] = [None] * len(kinds)
         cells = [k for k, kind in enumerate(kinds) if fill or kind is not type(None)]
         self.first, self.last = (cells[0], cells[-1]) if cells else (-1, -1)
-        self.str_columns = [k for k, kind in enumerate(kinds) if kind is str]
-        self.texts = _items(self.str_columns)
-        floats = [k for k, kind in enumerate(kinds) if kind is float]
-        self.floats = _items(floats) if floats else None
+        # the template's slots: its texts and numbers, in column order (their elements fill it as they come)
+        self.slot_columns = [k for k, kind in enumerate(kinds) if kind in (str, int, float)]
+        self.slotted = _items(self.slot_columns)
         self.bools = _items([k for k, kind in enumerate(kinds) if kind is bool])
-        numbers = [k for k, kind in enumerate(kinds) if kind in (int, float)]
-        self.numbers = _items(numbers)
-        # the template's slots (its texts and numbers in column order) from the row's texts'
-        # elements (or cells), followed by its numbers
-        self.slots = _getter([self.str_columns.index(k) if kind is str else len(self.str_columns) + numbers.index(k)
-                              for k, kind in enumerate(kinds) if kind in (str, int, float)])
         self.templates: dict[tuple, list[bytes]] = {}  # _Sheet._template's, UTF-8, split at its NULs
         self.cells: dict[tuple[int, str], bytes] | None = {} if memo_enabled() else None
 
@@ -678,6 +709,50 @@ class _Sheet:
         link_at = link[0] if link is not None and self.links < MAX_LINKS else -1
         if self._fast_row(values, fill, link_at, link):
             return
+        self._own_row(values, fill, link_at, link)
+
+    def add_linked(self, rows: list[list[Any]], fills: list[str | None], link_at: int, page: str, head: str) -> None:
+        """Append rows as `add` does, each with the link (link_at, page, head, n) whose n is its
+        own value in that column (the 指标 rows' 行 line, linked to f"{page}#t{table}-L{line}": a
+        table's rows at once): the room for their links, the page's target and the bound of a
+        plain url's number (`_link_target`) found once, not a row at a time; each row `_fast_row`
+        would write at once written so, its link kept as `put_link`'s tuple (`put_links`), any
+        other row as `add` writes it."""
+        ws = self.ws
+        found = self._link_target(page, head) if rows else None
+        if found is None and rows:  # the page's first link: XlsxWriter's own, whose target the next rows take
+            self.add(rows[0], fills[0], (link_at, page, head, rows[0][link_at]))
+            rows, fills = rows[1:], fills[1:]
+            found = self._link_target(page, head)
+        if found is None or max(self.links, ws.hlink_count) + len(rows) > MAX_LINKS:  # (or a full sheet's last links)
+            for values, fill in zip(rows, fills):
+                self.add(values, fill, (link_at, page, head, values[link_at]))
+            return
+        target, bound = found
+        row_xml = self._row_xml
+        links: list[tuple] = []
+        done: list[tuple[bytes, int, int]] = []  # the rows rendered since `top`, not yet put
+        top = self.row + 1
+        for values, fill in zip(rows, fills):
+            self.row += 1
+            number = values[link_at]
+            rendered = row_xml(values, fill, link_at)
+            if rendered is None or type(number) is not int or not 0 <= number < bound:
+                if done:
+                    ws.put_rows_xml(top, done)  # type: ignore[attr-defined]
+                    done = []
+                self._own_row(values, fill, link_at, (link_at, page, head, number))
+                top = self.row + 1
+                continue
+            done.append(rendered)
+            links.append((self.row, link_at, target, head, number))
+        if done:
+            ws.put_rows_xml(top, done)  # type: ignore[attr-defined]
+        self.links += len(links)
+        ws.put_links(links)  # type: ignore[attr-defined]
+
+    def _own_row(self, values: list[Any], fill: str | None, link_at: int, link: tuple | None) -> None:
+        """The row through XlsxWriter's own writers (its plain cells stored at once)."""
         cells, rest = self._cells(values, fill, link_at)
         self.ws.put_row(self.row, cells)
         for k, v in rest:
@@ -704,14 +779,10 @@ class _Sheet:
                 return False
             assert link is not None
             if len(link) == 4 and type(number := link[3]) is int and number >= 0:
-                page, head = link[1], link[2]
-                if page != self._link_page:
-                    self._link_page, self._link_heads = page, {}
-                found = self._link_heads.get(head)
+                head = link[2]
+                found = self._link_target(link[1], head)
                 if found is None:
-                    found = self._linkable(page, head)
-                    if found is None:
-                        return False  # (the page's first link: _link, as XlsxWriter writes it)
+                    return False  # (the page's first link: _link, as XlsxWriter writes it)
                 target, bound = found
                 if number >= bound:
                     return False
@@ -728,6 +799,13 @@ class _Sheet:
         if xml:
             self.ws.put_row_xml(self.row, first, last, xml)
         return True
+
+    def _link_target(self, page: str, head: str) -> tuple[str, int] | None:
+        """`_linkable`'s (target, bound) of a link given apart, kept for the page's next rows."""
+        if page != self._link_page:
+            self._link_page, self._link_heads = page, {}
+        found = self._link_heads.get(head)
+        return self._linkable(page, head) if found is None else found
 
     def _linkable(self, page: str, head: str) -> tuple[str, int] | None:
         """(the relationship target of `page`, the bound under which a number n makes
@@ -763,8 +841,9 @@ class _Sheet:
         another type, NaN, a rich string, a format not numbered yet): that row takes the writer's
         own path. Each text goes in as its
         <t> element (`_t_elements`: escaped where it needs it, encoded, short ones kept), a text
-        that takes `_text_cell` (formula-like) as its cell, through the template of the row's
-        shape (`_Shape`), those texts and its bool values (`_template`)."""
+        that takes `_text_cell` (formula-like) as its cell, each number as its digits (kept too),
+        through the template of the row's shape (`_Shape`), those texts and its bool values
+        (`_template`)."""
         kinds = tuple(map(type, values))
         shape = self._shapes.get((fill, link_at, kinds))
         if shape is None:
@@ -773,19 +852,19 @@ class _Sheet:
                 return None
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[(fill, link_at, kinds)] = shape
-        numbers = shape.numbers(values)
-        if shape.floats is not None and not isfinite(sum(shape.floats(values))):
-            return None  # (the sum of finite floats may overflow: that row takes the writer's path too)
-        texts = shape.texts(values)
-        elements, plain = _t_elements(texts, self.memo)
+        # the row's texts and numbers in the template's order, each as its element (or special cell)
+        slotted = shape.slotted(values)
+        elements, plain = _t_elements(slotted, self.memo)
         special: tuple[int, ...] = ()
-        if not plain:  # a special or empty text's False (an element is never empty bytes)
-            if not all(texts):  # an empty text (the one falsy str) is a blank: the row again without them
+        if not plain:  # a special or empty text's or a NaN's False (an element is never empty bytes)
+            if "" in slotted:  # an empty text is a blank: the row again without them
                 # (a str subclass is no common kind, the writer's own path, which blanks it too)
                 return self._row_xml([None if v == "" else v for v in values], fill, link_at)
-            special = tuple(k for k, e in zip(shape.str_columns, elements) if e is False)
-            if not self._special_cells(shape, values, special, elements):
+            special = tuple(compress(shape.slot_columns, map(not_, elements)))  # (the columns of their False, in C)
+            made = self._special_cells(shape, values, special, elements)
+            if made is None:
                 return None
+            elements = made
         key = (special, *shape.bools(values))
         template = shape.templates.get(key)
         if template is None:
@@ -794,26 +873,29 @@ class _Sheet:
                 shape.templates[key] = template
         # the row number into the template first (kept split at its NULs, joined by the number:
         # the row's own <row r="N"> among them, the number made once)
-        elements += numbers
-        return (b"%d" % (self.row + 1)).join(template) % shape.slots(elements), shape.first, shape.last
+        return (b"%d" % (self.row + 1)).join(template) % elements, shape.first, shape.last  # type: ignore[str-format]
 
-    def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...], elements: list) -> bool:
-        """Each special text's element (in `elements`, by its place among the row's texts) replaced
-        by its `_text_cell` XML, UTF-8 (the shape's memo of short ones first); False when one of
-        them takes the writer's own path."""
+    def _special_cells(self, shape: "_Shape", values: list[Any], special: tuple[int, ...],
+                       elements: Sequence[bytes | bool]) -> tuple[bytes | bool, ...] | None:
+        """The row's elements with each special text's (by its place among the template's slots)
+        replaced by its `_text_cell` XML, UTF-8 (the shape's memo of short ones first); None when
+        one of them takes the writer's own path (a NaN or an infinity among them too)."""
         cells = shape.cells
+        filled = list(elements)
         for k in special:
             v = values[k]
+            if type(v) is not str:
+                return None
             xml = cells.get((k, v)) if cells is not None else None
             if xml is None:
                 made = self._text_cell(shape, k, v)
                 if made is None:
-                    return False
+                    return None
                 xml = made.encode()
                 if cells is not None and len(v) <= _CELL_MEMO_TEXT and len(cells) < _MAX_SHAPES:
                     cells[(k, v)] = xml
-            elements[shape.str_columns.index(k)] = xml
-        return True
+            filled[shape.slot_columns.index(k)] = xml
+        return tuple(filled)
 
     def _shape(self, fill: str | None, link_at: int, kinds: tuple[type, ...]) -> "_Shape | None":
         """The shape of a row with these types per column; None when a type is not one of the
@@ -826,10 +908,10 @@ class _Sheet:
         return _Shape(fill, link_at, kinds, styles, blanks)
 
     def _template(self, shape: "_Shape", special: tuple[int, ...], bools: tuple[bool, ...]) -> str:
-        """The row's element for `%` with `shape.slots(values)` (`<row r="N">` its cells `</row>`;
-        nothing for a row without cells), a NUL where the row number goes (put in before the slots
-        are filled): %s a text's <t> element (a special text's slot takes `_text_cell`'s XML whole),
-        %.16G a number, a bool's 是 or nothing written in."""
+        """The row's element for `%` with the elements of `shape.slotted(values)` (`<row r="N">`
+        its cells `</row>`; nothing for a row without cells), a NUL where the row number goes (put
+        in before the slots are filled): %s a text's <t> element (a special text's slot takes
+        `_text_cell`'s XML whole) or a number's digits, a bool's 是 or nothing written in."""
         parts: list[str] = []
         truths = iter(bools)
         for k, kind in enumerate(shape.kinds):
@@ -843,7 +925,7 @@ class _Sheet:
                 text = "%s" if kind is str else "<t>是</t>" if next(truths) else "<t></t>"
                 parts.append(f'<c r="{ref}"{shape.styles[k]} t="inlineStr"><is>{text}</is></c>')
             else:
-                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%.16G</v></c>')
+                parts.append(f'<c r="{ref}"{shape.styles[k]}><v>%s</v></c>')
         return f'<row r="\0">{"".join(parts)}</row>' if parts else ""
 
     def _text_cell(self, shape: "_Shape", k: int, v: str) -> str | None:
@@ -1145,15 +1227,15 @@ class XlsxReport:
             self._open_part()  # (findings are fewer than rows, and their sheet carries no links)
         page = "docs/" + self.page_of(d.doc)
         base = f"external:{page}"
-        half_zh, label_name, tail, rows_per_part = HALF_ZH.get, codes.label_name, _tail, self.rows_per_part
+        half_zh, label_name, tail = HALF_ZH.get, codes.label_name, _tail
         label_names = _LABEL_NAMES.get
         for t in d.tables:
             table = t.table
             head = f"t{table.index}-L"  # (each row's link: base#head{line}, given apart)
             at, department = t.at, t.department
+            rows: list[list[Any]] = []
+            fills: list[str | None] = []
             for i in t.indicators:
-                if self.indicators.row >= rows_per_part:
-                    self._open_part()  # one document alone larger than a part
                 found = at.get(i.id or "")  # (t.findings_at(i); most records have none)
                 reasons = i.reasons
                 if reasons:  # (a few codes: their two texts made once per distinct list of them)
@@ -1176,8 +1258,9 @@ class XlsxReport:
                 if not _HAS_PAGE:
                     del row[3]  # (no page column: page_zh's cell, written in above, for records with a page)
                 row[_DEPARTMENT] = department
-                fill = RED if i.flagged else (YELLOW if found else None)
-                self.indicators.add(row, fill, link=(2, base, head, i.line))
+                rows.append(row)
+                fills.append(RED if i.flagged else (YELLOW if found else None))
+            self._indicator_rows(rows, fills, base, head)
             for f in t.findings:
                 self.findings.add([f.doc, f.table, table.project, f.code, codes.zh(f.code, "finding"), f.severity,
                                    f.criterion, f.points, f.message, ", ".join(map(str, f.lines)),
@@ -1192,6 +1275,19 @@ class XlsxReport:
             ds = d.score
             self.documents.add([ds.doc, ds.score, *[ds.criteria[c] for c in self.crit], ds.n_tables, ds.n_indicators,
                                 ds.n_flagged, ds.n_findings, self.parts[-1].name], link=(0, f"external:{page}"))
+
+    def _indicator_rows(self, rows: list[list[Any]], fills: list[str | None], page: str, head: str) -> None:
+        """A table's rows on the 指标 sheet, each 行 linked to f"{page}#{head}{line}" (`_Sheet.add_linked`),
+        in as many parts as it takes (a document alone larger than a part continues in the next)."""
+        while rows:
+            if self.indicators.row >= self.rows_per_part:
+                self._open_part()
+            room = self.rows_per_part - self.indicators.row
+            if len(rows) <= room:
+                self.indicators.add_linked(rows, fills, LINE_COLUMN, page, head)
+                return
+            self.indicators.add_linked(rows[:room], fills[:room], LINE_COLUMN, page, head)
+            rows, fills = rows[room:], fills[room:]
 
     def close(self, problems: list[Any]) -> list[Path]:
         assert self.first is not None and self.book is not None
