@@ -26,6 +26,7 @@ import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
+from math import copysign
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterator
@@ -422,7 +423,17 @@ def _clauses(put: list[bytes], clauses: list[dict]) -> None:
 
 
 def money(v: float | None) -> str:
-    return "" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
+    """An amount as a table head prints it: grouped, at most two decimals, no trailing zeros."""
+    if v is None:
+        return ""
+    if not v:  # a fund's most common amount (42% of them at /tmp/d16): its text without a format
+        return "-0" if copysign(1.0, v) < 0 else "0"
+    return _money(v)
+
+
+@lru_cache(maxsize=4096, typed=True)  # amounts repeat (round sums) and a format is ~4 k instructions
+def _money(v: float) -> str:
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
 def score_html(score, deductions=None) -> Markup:
