@@ -81,11 +81,11 @@ def test_the_spool_gives_back_the_records_it_was_given(scanned, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_the_spool_reads_a_record_s_fields_from_its_dict_only_in_their_order(scanned, tmp_path):
-    """PartSpool takes an indicator's fields' values from its __dict__ when its attributes are its
-    fields in __init__ order; a record whose attribute was deleted and set again (its dict in
-    another order) or that holds an extra attribute has its fields read one by one: each comes
-    back with every field where it was."""
+def test_the_spool_reads_a_record_s_fields_from_its_dict_by_their_names(scanned, tmp_path):
+    """PartSpool takes an indicator's fields' values from its __dict__ by their names: a record
+    whose attribute was deleted and set again (its dict in another order), that holds an extra
+    attribute or that lacks one in its dict (its class's default, read by getattr) comes back
+    with every field where it was."""
     result = part_result(part_of(scanned))
     moved, extra = dataclasses.replace(result.indicators[0]), dataclasses.replace(result.indicators[1])
     label = moved.label
@@ -93,7 +93,11 @@ def test_the_spool_reads_a_record_s_fields_from_its_dict_only_in_their_order(sca
     moved.label = label
     extra.note = "kept out"  # type: ignore[attr-defined]
     assert list(vars(moved))[-1] == "label"
-    for indicators in ([moved, *result.indicators[1:]], [extra, *result.indicators[2:]], result.indicators):
+    lacking = dataclasses.replace(result.indicators[2])
+    del lacking.source  # (its class's default None: what getattr reads)
+    assert "source" not in vars(lacking) and lacking.source is None
+    for indicators in ([moved, *result.indicators[1:]], [extra, *result.indicators[2:]], [lacking, *result.indicators[3:]],
+                       result.indicators):
         spool = PartSpool(tmp_path)
         try:
             spool.write(dataclasses.replace(result, indicators=indicators))

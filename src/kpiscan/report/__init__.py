@@ -25,8 +25,8 @@ import os
 import pickle
 from dataclasses import fields
 from functools import cache
-from itertools import repeat, starmap
-from operator import eq
+from itertools import starmap
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -242,21 +242,23 @@ class _Records:
 
 
 def _field_values(cls: type, records: list) -> list[tuple]:
-    """Each record's fields' values, a tuple in __init__ order (`cls(*row)` makes it again): the
-    values of its __dict__ where its attributes are exactly its fields in that order, as an
-    unslotted dataclass's __init__ sets them (C passes over the dicts: their keys compared with
-    the fields' names, their values made tuples; no getattr a field, which looks the name up in
-    the class first), else each read by field_reader."""
+    """Each record's fields' values, a tuple in __init__ order (`cls(*row)` makes it again): read
+    from its __dict__ by the fields' names (one C itemgetter a record, over the dicts: no getattr a
+    field, which looks the name up in the class first; a record's dict holding its attributes in
+    another order or an extra one reads the same), else (a slotted record, a field not in its
+    __dict__) each read by field_reader."""
     from ..schema import field_reader
 
-    names = _init_names(cls)
     try:
-        dicts: list[dict[str, Any]] = list(map(vars, records))  # type: ignore[arg-type]
-    except TypeError:  # (a slotted record has no __dict__)
-        dicts = []
-    if dicts and all(map(eq, map(tuple, dicts), repeat(names))):
-        return list(map(tuple, map(dict.values, dicts)))
-    return list(map(field_reader(cls)[0], records))
+        return list(map(_dict_reader(cls), map(vars, records)))
+    except (TypeError, KeyError):  # (a slotted record has no __dict__)
+        return list(map(field_reader(cls)[0], records))
+
+
+@cache
+def _dict_reader(cls: type) -> Callable[[Any], tuple]:
+    """A record's init fields' values in its __dict__, a tuple in __init__ order (an Indicator's 28)."""
+    return itemgetter(*_init_names(cls))
 
 
 @cache
