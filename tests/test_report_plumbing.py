@@ -82,11 +82,11 @@ def test_the_spool_gives_back_the_records_it_was_given(scanned, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_the_spool_reads_a_record_s_fields_from_its_dict_by_their_names(scanned, tmp_path):
-    """PartSpool takes an indicator's fields' values from its __dict__ by their names: a record
-    whose attribute was deleted and set again (its dict in another order), that holds an extra
-    attribute or that lacks one in its dict (its class's default, read by getattr) comes back
-    with every field where it was."""
+def test_the_spool_reads_a_record_s_fields_by_their_names(scanned, tmp_path):
+    """PartSpool reads an indicator's fields by their names (schema.field_reader): a record whose
+    attribute was deleted and set again (its dict in another order), that holds an extra
+    attribute or that lacks one in its dict (its class's default) comes back with every field
+    where it was."""
     result = part_result(part_of(scanned))
     moved, extra = dataclasses.replace(result.indicators[0]), dataclasses.replace(result.indicators[1])
     label = moved.label

@@ -26,7 +26,6 @@ import pickle
 from dataclasses import fields
 from functools import cache
 from itertools import starmap
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -287,8 +286,8 @@ class _SpoolUnpickler(pickle.Unpickler):
 
 
 class _Records:
-    """A part's indicator records, pickled as their fields' values, a tuple per record read by one
-    C attrgetter (`_by_fields`' reduction without a Python call per record), and loaded as the
+    """A part's indicator records, pickled as their fields' values, a tuple per record read by
+    field_reader (`_by_fields`' reduction without a pickler's call per record), and loaded as the
     list of records again (`_records`)."""
 
     __slots__ = ("records",)
@@ -307,23 +306,12 @@ class _Records:
 
 
 def _field_values(cls: type, records: list) -> list[tuple]:
-    """Each record's fields' values, a tuple in __init__ order (`cls(*row)` makes it again): read
-    from its __dict__ by the fields' names (one C itemgetter a record, over the dicts: no getattr a
-    field, which looks the name up in the class first; a record's dict holding its attributes in
-    another order or an extra one reads the same), else (a slotted record, a field not in its
-    __dict__) each read by field_reader."""
+    """Each record's fields' values, a tuple in __init__ order (`cls(*row)` makes it again), read
+    by field_reader (no `vars` a record: its __dict__, made from its inline values when asked
+    for, and a lookup a field in it cost ~2.5x)."""
     from ..schema import field_reader
 
-    try:
-        return list(map(_dict_reader(cls), map(vars, records)))
-    except (TypeError, KeyError):  # (a slotted record has no __dict__)
-        return list(map(field_reader(cls)[0], records))
-
-
-@cache
-def _dict_reader(cls: type) -> Callable[[Any], tuple]:
-    """A record's init fields' values in its __dict__, a tuple in __init__ order (an Indicator's 28)."""
-    return itemgetter(*_init_names(cls))
+    return list(map(field_reader(cls)[0], records))
 
 
 @cache
