@@ -17,6 +17,7 @@ is everything else (imports, the writers' set-up, the loops).
 from __future__ import annotations
 
 import collections
+import inspect
 import os
 import re
 import sys
@@ -138,7 +139,9 @@ def main() -> None:
     batch.part_result = wrap("scan.part_result", batch.part_result)
     report.warm_models = wrap("models.load", report.warm_models)
     report.PartSpool.write = wrap("spool.write", report.PartSpool.write)  # type: ignore[method-assign]
-    report.PartSpool._read = staticmethod(wrap("spool.read", report.PartSpool._read))  # type: ignore[method-assign]
+    read = inspect.getattr_static(report.PartSpool, "_read")  # (a staticmethod in trees before flow8's)
+    spool_read = wrap("spool.read", report.PartSpool._read)
+    report.PartSpool._read = staticmethod(spool_read) if isinstance(read, staticmethod) else spool_read  # type: ignore[method-assign]
     stream.PracticeCorpus.add = wrap("practice.add", stream.PracticeCorpus.add)  # type: ignore[method-assign]
     stream.PracticeCorpus.finish = wrap("practice.finish", stream.PracticeCorpus.finish)  # type: ignore[method-assign]
     stream.PracticeCorpus.findings = wrap("practice.findings", stream.PracticeCorpus.findings)  # type: ignore[method-assign]

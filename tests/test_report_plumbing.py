@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import pickle
 from pathlib import Path
 
 import pyarrow as pa
@@ -81,11 +82,11 @@ def test_the_spool_gives_back_the_records_it_was_given(scanned, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_the_spool_reads_a_record_s_fields_from_its_dict_only_in_their_order(scanned, tmp_path):
-    """PartSpool takes an indicator's fields' values from its __dict__ when its attributes are its
-    fields in __init__ order; a record whose attribute was deleted and set again (its dict in
-    another order) or that holds an extra attribute has its fields read one by one: each comes
-    back with every field where it was."""
+def test_the_spool_reads_a_record_s_fields_by_their_names(scanned, tmp_path):
+    """PartSpool reads an indicator's fields by their names (schema.field_reader): a record whose
+    attribute was deleted and set again (its dict in another order), that holds an extra
+    attribute or that lacks one in its dict (its class's default) comes back with every field
+    where it was."""
     result = part_result(part_of(scanned))
     moved, extra = dataclasses.replace(result.indicators[0]), dataclasses.replace(result.indicators[1])
     label = moved.label
@@ -93,7 +94,11 @@ def test_the_spool_reads_a_record_s_fields_from_its_dict_only_in_their_order(sca
     moved.label = label
     extra.note = "kept out"  # type: ignore[attr-defined]
     assert list(vars(moved))[-1] == "label"
-    for indicators in ([moved, *result.indicators[1:]], [extra, *result.indicators[2:]], result.indicators):
+    lacking = dataclasses.replace(result.indicators[2])
+    del lacking.source  # (its class's default None: what getattr reads)
+    assert "source" not in vars(lacking) and lacking.source is None
+    for indicators in ([moved, *result.indicators[1:]], [extra, *result.indicators[2:]], [lacking, *result.indicators[3:]],
+                       result.indicators):
         spool = PartSpool(tmp_path)
         try:
             spool.write(dataclasses.replace(result, indicators=indicators))
@@ -102,6 +107,49 @@ def test_the_spool_reads_a_record_s_fields_from_its_dict_only_in_their_order(sca
             spool.close()
         assert [dataclasses.astuple(i) for i in back] == [dataclasses.astuple(i) for i in indicators]
         assert not hasattr(back[0], "note")
+
+
+def test_the_spool_writes_an_equal_target_once_and_reads_it_back_shared(scanned, tmp_path, monkeypatch):
+    """PartSpool pickles a Target equal to one it wrote before by its number: read back, the
+    records that held equal Targets share one, in this part and the next. A Target whose key
+    may equal another's written otherwise (a number that is 0 or -0, an int, further targets)
+    is written in full and comes back as it was, its own; past the table's bound, all are."""
+    import kpiscan.report as report
+    from kpiscan.schema import hashable
+
+    result = part_result(part_of(scanned))
+    first = result.indicators[0].target
+    odd = [dataclasses.replace(first, value=0.0), dataclasses.replace(first, value=-0.0), dataclasses.replace(first, value=1),
+           dataclasses.replace(first, low=-0.0), dataclasses.replace(first, others=[dataclasses.replace(first, raw="x")])]
+    indicators = [dataclasses.replace(i, target=dataclasses.replace(i.target)) for i in result.indicators]
+    indicators += [dataclasses.replace(result.indicators[0], target=t) for t in odd]
+    part = dataclasses.replace(result, indicators=indicators)
+    groups: dict = {}
+    for k, i in enumerate(indicators[:-len(odd)]):
+        groups.setdefault(hashable(type(first))(i.target), []).append(k)
+    assert max(map(len, groups.values())) > 1  # (a document prints the same value again)
+    for bound in (report._SHARED_TARGETS, 2):
+        monkeypatch.setattr(report, "_SHARED_TARGETS", bound)
+        spool = PartSpool(tmp_path)
+        try:
+            spool.write(part)
+            spool.write(part)
+            assert len(spool.targets.made) == min(bound, len(groups) + 1)  # (+ the further target "x", itself shared)
+            parts = list(spool.results())
+        finally:
+            spool.close()
+        for back in parts:
+            assert [repr(dataclasses.astuple(i)) for i in back.indicators] == [repr(dataclasses.astuple(i)) for i in indicators]
+            assert [type(i.target.value) for i in back.indicators] == [type(i.target.value) for i in indicators]
+        made = set(map(id, spool.targets.made))
+        shared = [ks for ks in groups.values() if id(parts[0].indicators[ks[0]].target) in made]
+        assert len(shared) == min(bound, len(groups))
+        for ks in shared:  # one object for equal Targets, in both parts
+            assert len({id(p.indicators[k].target) for p in parts for k in ks}) == 1
+        for n in range(len(indicators) - len(odd), len(indicators)):  # each its own
+            assert parts[0].indicators[n].target is not parts[1].indicators[n].target
+    with pytest.raises(pickle.UnpicklingError):  # a Target by its number is read back by its spool only
+        report._shared_target(0)
 
 
 def test_the_spool_writes_a_part_s_indicators_as_one_list_of_field_tuples(scanned, tmp_path):

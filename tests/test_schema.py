@@ -298,6 +298,29 @@ def test_flat_value_pairs_of_records_are_those_of_their_dicts(scanned):
         assert got["csv"][-1][0] == "renamed"
 
 
+def test_field_reader_reads_each_init_field_as_getattr():
+    """schema.field_reader(cls) (the report's spool: every indicator record) gives getattr of each
+    init field in __init__ order, and the positions of the list fields: on records of each kind,
+    one whose attribute lives on its class (deleted from the instance) and one with an extra."""
+    from kpiscan.model import Indicator, TableBlock
+    from kpiscan.values import parse_value
+
+    target = parse_value("1600人、200人", 2024)
+    indicator = Indicator(doc="d", table=1, table_line=2, kind="project", project="p", period="annual", level1="a",
+                          level2="b", name="n", value="1600人、200人", line=3, target=target, reasons=["r"])
+    lacking = dataclasses.replace(indicator)
+    del lacking.label
+    lacking.extra = 1  # type: ignore[attr-defined]
+    table = TableBlock(doc="d", index=1, line=2, kind="project", title="t")
+    for record in (target, indicator, lacking, table):
+        declared = [f for f in dataclasses.fields(record) if f.init]
+        read, lists = schema.field_reader(type(record))
+        assert read(record) == tuple(getattr(record, f.name) for f in declared)
+        assert all(a is b for a, b in zip(read(record), (getattr(record, f.name) for f in declared)))
+        assert lists == tuple(i for i, f in enumerate(declared) if f.default_factory is list)
+    assert schema.field_reader(Indicator)[1] and schema.field_reader(Target)[1]
+
+
 def test_copier_is_the_init_copy_sharing_no_list():
     """schema.copier(Target) (values.parse._fresh, every value of a scan) gives what
     `Target(*fields)` gives: an equal Target with its attributes in field order (orjson writes a
