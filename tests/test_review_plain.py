@@ -195,6 +195,19 @@ def test_make_is_the_two_formats_of_every_rule():
             assert made.lines is not lines and made.records is not records
 
 
+def test_make_fills_each_message_as_its_facts_say_through_the_memo():
+    """make's memo of messages (findings.filled) gives the plain format whatever came before: 1,
+    1.0 and True fill a template differently; the same values under other names, and a fact
+    that cannot be a key (a list), are filled anew."""
+    made = [findings_module.make("flagged-share", "d", 1, [1], flagged=v, total=10, percent=30)
+            for v in (1, 1.0, True, 1, 1.0)]
+    assert [m.message.split("/")[0] for m in made] == ["1", "1.0", "True", "1", "1.0"]
+    for facts in ({"flagged": 3, "total": 10, "percent": 30}, {"total": 3, "flagged": 10, "percent": 30},
+                  {"flagged": [3], "total": 10, "percent": 30}):
+        made_one = findings_module.make("flagged-share", "d", 1, [1], **facts)
+        assert made_one == plain_make("flagged-share", "d", 1, [1], **facts)
+
+
 def test_scores_are_the_plain_rounding_and_means(scanned):
     """findings' `rounded` is round (whole numbers kept as they are), score's deductions the plain
     ones, on every table and document of corpora/ and on random scores."""

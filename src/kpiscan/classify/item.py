@@ -1,6 +1,7 @@
 """What the classifier looks at for one indicator: name, value, level2 and the parsed Target."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,14 +41,11 @@ def unit_kind(target: Target) -> str:
 
 
 
-def target_key(target: Target) -> tuple[Any, ...]:
-    """Every field of the Target as a hashable tuple (lists as tuples, `others` as their keys):
-    two Targets with the same key are read the same way by every rule and feature
-    (schema.hashable: one frame a record)."""
-    return _target_key(target)
-
-
-_target_key = hashable(Target)
+# target_key(target): every field of the Target as a hashable tuple (lists as tuples, `others` as
+# their keys): two Targets with the same key are read the same way by every rule and feature.
+# schema.hashable's compiled reader itself, not a function around it: one frame a record (the
+# review keys every row it asks the category model about by it)
+target_key: Callable[[Target], tuple[Any, ...]] = hashable(Target)
 
 
 def item_key(item: Item) -> tuple[Any, ...]:
@@ -59,4 +57,4 @@ def indicator_key(ind: Indicator, year: int | None = None) -> tuple[Any, ...]:
     """item_key(item_of_indicator(ind, year)) without making the Item (a memo looks most up)."""
     if ind.target is None:
         return item_key(item_of_indicator(ind, year))
-    return (ind.name or "", ind.value or "", ind.level2 or "", _target_key(ind.target))
+    return (ind.name or "", ind.value or "", ind.level2 or "", target_key(ind.target))

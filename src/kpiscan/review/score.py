@@ -95,30 +95,25 @@ def score_table(table: TableBlock, indicators: list[Indicator], findings: list[F
         findings = review_table(table, mine)
     cut = deductions(findings)
     weights = criteria()
-    kept = {c: w for c, w in weights.items()}
+    kept = dict(weights)
     for d in cut:
         kept[d.criterion] = max(0.0, kept[d.criterion] - d.points)
-    if any(d.code == "no-indicators" for d in cut):
+    if "no-indicators" in [d.code for d in cut]:
         kept = {c: 0.0 for c in weights}  # nothing to judge on any criterion
     kept = {c: rounded(v, 1) for c, v in kept.items()}
     flagged = [i for i in mine if i.flagged]
+    # the TableScore's fields in order, not by keyword (16 keywords cost twice as much a call)
     return TableScore(
-        doc=table.doc,
-        table=table.index,
-        table_line=table.line,
-        kind=table.kind,
-        project=table.project,
-        department=department_of(table),
-        year=table.year,
-        score=rounded(sum(kept.values()), 1),
-        criteria=kept,
-        deductions=cut,
-        n_indicators=len(mine),
-        n_flagged=len(flagged),
-        n_findings=len(findings),
-        n_rows=len({i.line for i in mine}),
-        n_flagged_rows=len({i.line for i in flagged}),
-        doc_hash=table.doc_hash,
+        table.doc, table.index, table.line, table.kind, table.project, department_of(table), table.year,
+        rounded(sum(kept.values()), 1),  # score
+        kept,  # criteria
+        cut,  # deductions
+        len(mine),  # n_indicators
+        len(flagged),  # n_flagged
+        len(findings),  # n_findings
+        len({i.line for i in mine}),  # n_rows
+        len({i.line for i in flagged}),  # n_flagged_rows
+        table.doc_hash,
     )
 
 
