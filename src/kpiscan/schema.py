@@ -95,6 +95,18 @@ def plan(cls: type) -> tuple[tuple[str, Col, type | None], ...]:
 # ------------------------------------------------------------------------------------ to/from dict
 
 
+def compiled(lines: Sequence[str] | str, where: str, namespace: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """The one function `lines` define (its source, or its lines), compiled with `namespace` as its
+    globals; `where` names it in a traceback ("<kpiscan.schema copier of Target>"). The generators
+    of this module (and the workbook's tail reader) make their functions by it."""
+    src = lines if isinstance(lines, str) else "\n".join(lines) + "\n"
+    name = src[len("def "):src.index("(")]
+    namespace = {} if namespace is None else namespace
+    exec(compile(src, where, "exec"), namespace)
+    fn: Callable[..., Any] = namespace[name]
+    return fn
+
+
 @cache
 def field_reader(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
     """All of a record's init fields in one call (in __init__ order, so `cls(*read(x))` copies x),
@@ -104,10 +116,7 @@ def field_reader(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[int
     declared = [f for f in fields(cls) if f.init]
     lists = tuple(i for i, f in enumerate(declared) if f.default_factory is list)
     src = "def read_fields(x):\n    return (" + "".join(f"x.{f.name}, " for f in declared) + ")\n"
-    namespace: dict[str, Any] = {}
-    exec(compile(src, f"<kpiscan.schema field_reader of {cls.__name__}>", "exec"), namespace)
-    read: Callable[[Any], tuple[Any, ...]] = namespace["read_fields"]
-    return read, lists
+    return compiled(src, f"<kpiscan.schema field_reader of {cls.__name__}>"), lists
 
 
 @cache
@@ -131,10 +140,7 @@ def copier(cls: type) -> Callable[[Any], Any]:
         else:
             body.append(f"    new.{f.name} = x.{f.name}")
     body.append("    return new")
-    namespace: dict[str, Any] = {"cls": cls, "_new": object.__new__}
-    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema copier of {cls.__name__}>", "exec"), namespace)
-    fn: Callable[[Any], Any] = namespace["copy_of"]
-    return fn
+    return compiled(body, f"<kpiscan.schema copier of {cls.__name__}>", {"cls": cls, "_new": object.__new__})
 
 
 @cache
@@ -152,10 +158,7 @@ def hashable(cls: type) -> Callable[[Any], tuple[Any, ...]]:
         else:
             parts.append(f"x.{f.name}")
     src = "def key_of(x):\n    return (" + ", ".join(parts) + ",)\n"
-    namespace: dict[str, Any] = {"cls": cls}
-    exec(compile(src, f"<kpiscan.schema hashable of {cls.__name__}>", "exec"), namespace)
-    fn: Callable[[Any], tuple[Any, ...]] = namespace["key_of"]
-    return fn
+    return compiled(src, f"<kpiscan.schema hashable of {cls.__name__}>", {"cls": cls})
 
 
 def _copy(value: Any) -> Any:
@@ -183,9 +186,7 @@ def _make_to_dict(cls: type) -> Callable[[Any], dict[str, Any]]:
             expr = f"self.{name}"
         parts.append(f"{meta.key!r}: {expr}")
     src = "def to_dict(self):\n    return {" + ", ".join(parts) + "}\n"
-    namespace: dict[str, Any] = {"_copy": _copy}
-    exec(compile(src, f"<kpiscan.schema to_dict of {cls.__name__}>", "exec"), namespace)
-    fn: Callable[[Any], dict[str, Any]] = namespace["to_dict"]
+    fn = compiled(src, f"<kpiscan.schema to_dict of {cls.__name__}>", {"_copy": _copy})
     fn.__doc__ = f"The {cls.__name__} as plain JSON data (keys: docs/contracts.md)."
     return fn
 
@@ -238,9 +239,7 @@ def _make_from_dict(cls: type) -> Callable[[dict[str, Any]], Any]:
                 body += [f"        {'if' if n == 0 else 'elif'} {test}:", f"            v = {make}"]
         body.append(f"        kw[{name!r}] = v")
     body.append("    return cls(**kw)")
-    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema from_dict of {cls.__name__}>", "exec"), namespace)
-    fn: Callable[[dict[str, Any]], Any] = namespace["from_dict_of"]
-    return fn
+    return compiled(body, f"<kpiscan.schema from_dict of {cls.__name__}>", namespace)
 
 
 class Record:
@@ -415,9 +414,7 @@ def _flat_function(cls: type, modes: tuple[tuple[str, Callable[[Any], Any] | Non
     rows = ["(" + "".join(f"{x}, " for x in row) + ")" for row in items]
     body.append("    return " + (rows[0] if len(rows) == 1 else f"({rows[0]}, {rows[1]})"))
     name = "flat_values" if len(modes) == 1 else "flat_value_pairs"
-    exec(compile("\n".join(body) + "\n", f"<kpiscan.schema {name} of {cls.__name__}>", "exec"), namespace)
-    fn: Callable[[dict[str, Any]], Any] = namespace["flat_values_of"]
-    return fn
+    return compiled(body, f"<kpiscan.schema {name} of {cls.__name__}>", namespace)
 
 
 def _key_read(body: list[str], paths: dict[tuple[str, ...], str], path: tuple[str, ...]) -> str:

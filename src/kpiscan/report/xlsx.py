@@ -135,10 +135,7 @@ def _tail_reader() -> Callable[[Indicator], tuple]:
         body.append(f"    if {local[h]} is None:")
         body.append(f"        {local[h]} = _NONE")
     body.append("    return (" + "".join(f"{local[n[0]]}.{n[1]}, " if len(n) == 2 else f"i.{n[0]}, " for n in names) + ")")
-    namespace: dict[str, Any] = {"_NONE": _Nones()}
-    exec(compile("\n".join(body) + "\n", "<kpiscan.report.xlsx tail>", "exec"), namespace)
-    fn: Callable[[Indicator], tuple] = namespace["tail"]
-    return fn
+    return schema.compiled(body, "<kpiscan.report.xlsx tail>", {"_NONE": _Nones()})
 
 
 class _Nones:
