@@ -24,8 +24,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate, compress, count, repeat
-from operator import contains, not_
+from itertools import accumulate, chain, compress, count, repeat
+from operator import attrgetter, contains, not_
 from typing import Iterable
 
 import regex
@@ -239,16 +239,22 @@ class Texts:
                 or (not own.isdisjoint(in_clause) and self._words_in(i, clause, in_clause))]  # a text's word in the clause
 
 
+_LINE_OF = attrgetter("line")
+_MATCHED = attrgetter("matched")
+
+
 def match_goals(table: TableBlock, rows: list) -> list[Clause]:
     """The table's goal clauses, each with the lines of the indicators it matches."""
     clauses = []
     goals = goal_text(table)
-    texts = Texts([norm(indicator_text(r)) for r in rows]) if goals else None
+    if goals:
+        texts = Texts(list(map(norm, map(indicator_text, rows))))
+        line_of = list(map(_LINE_OF, rows)).__getitem__  # (the matched texts' lines in C)
     project: Texts | None = None  # the project name, made when a clause matches no indicator
     for text in goals:
         words = content_words(text)
         c = Clause(text=text, promise=is_promise(text, words), words=words)
-        c.matched = [rows[i].line for i in texts.matching(text, words)] if texts is not None else []
+        c.matched = list(map(line_of, texts.matching(text, words)))
         if not c.matched and rows and (project := project or Texts([norm(table.project)])).matching(text, words):
             # the clause restates the project ("完成…运营费的支付"): the table's outputs measure it
             c.matched = [r.line for r in rows if r.level2 in OUTPUT_LEVEL2] or [rows[0].line]
@@ -282,7 +288,7 @@ def check_goals(tables: list[TableBlock], indicators: list[Indicator],
         for c in clauses:
             if c.promise and not c.matched:
                 out.append(make("goal-without-indicator", t.doc, t.index, [t.line], clause=short(c.text)))
-        matched_lines = {line for c in clauses for line in c.matched}
+        matched_lines = set(chain.from_iterable(map(_MATCHED, clauses)))
         for r in rows:
             if r.level2 == "数量指标" and r.line not in matched_lines:
                 out.append(make("indicator-without-goal", t.doc, t.index, [r.line], period=r.period, records=list(r.ids),

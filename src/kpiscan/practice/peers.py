@@ -68,17 +68,25 @@ def check_row(row: Row, library: Library, fam: str | None) -> Finding | None:
     stats = library.stats(fam, row.unit)
     if stats is None:
         return None
+    # which rule applies, decided before the peers' values are read: on corpora/ 45% of the rows
+    # with peers are neither a floor rate nor a unit cost (counts, dates), and need no values
+    if row.dim == "ratio" and stats.get("op") in FLOOR_OPS and row.op in FLOOR_OPS:
+        rate = True
+    elif row.dim == "money" and row.level2 == "成本指标" and ("/" in row.unit or mentions(row.name, "unit_price")):
+        rate = False
+    else:
+        return None
     values, n = peer_values(row, stats, library, fam)
     if n < MIN_PEERS or not values:
         return None
     period = row.period
-    if row.dim == "ratio" and stats.get("op") in FLOOR_OPS and row.op in FLOOR_OPS:
+    if rate:
         higher = values[bisect_right(values, row.number + RATE_MARGIN):]  # values are sorted
         if len(higher) >= PEER_SHARE * len(values):
             return make("target-below-peers", row.doc, row.table, [row.line], period=period, records=list(row.ids), name=row.name,
                         value=row.value, n=n, k=count_of(higher, values, n), op="≥", peer=fmt(min(higher), row.unit),
                         median=fmt(median(values), row.unit))
-    elif row.dim == "money" and row.level2 == "成本指标" and ("/" in row.unit or mentions(row.name, "unit_price")):
+    else:
         lower = values[:bisect_left(values, row.number)]
         mid = median(values)
         if len(lower) >= PEER_SHARE * len(values) and row.number >= COST_MARGIN * mid:

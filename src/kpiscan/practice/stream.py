@@ -148,8 +148,8 @@ class PracticeCorpus:
             raise RuntimeError("PracticeCorpus.findings before finish()")
         rows = printed_rows(indicators)
         lib = self.library
-        fams = [lib.family_of_row(r) for r in rows]
-        self.families.update(f for f in fams if f)
+        fams = list(map(lib.family_of_row, rows))
+        self.families.update(filter(None, fams))  # (rows of no family: None)
         found: list[Finding] = check_peers(rows, lib, fams)
         found += self._years(tables, indicators, load)
         rows_by = rows_by_table(indicators, rows)
