@@ -25,9 +25,8 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
 from math import copysign
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import quote
@@ -238,42 +237,39 @@ def _row_form(row: GridRow, halves: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(form)
 
 
-def tbody_html(table: int, rows: list[GridRow] | list[list], halves: list[str]) -> Markup:
+def tbody_html(table: int, rows: list[GridRow], halves: list[str]) -> Markup:
     """The <tbody> of a document page's indicator table, the same bytes templates/doc.html's row
     loop wrote (autoescaped, its whitespace under trim_blocks/lstrip_blocks): made in Python with
-    one join per table instead of a template run per cell (the pages' largest cost at scale).
-    `rows`: grid's, or grid_rows' (a page's table view holds those)."""
+    one join per table instead of a template run per cell (the pages' largest cost at scale)."""
     out: list[bytes] = []
-    _tbody(out, table, [[r.line, r.level1, r.level2, r.halves, r.codes, r.show_level1, r.show_level2]
-                        if isinstance(r, GridRow) else r for r in rows], halves)
+    _tbody(out, table, rows, halves)
     return Markup(b"".join(out).decode())
 
 
-def _tbody(out: list[bytes], table: int, rows: list[list], halves: list[str]) -> None:
-    """Appends a table's <tbody> to `out` (see tbody_html; `rows`: grid_rows'), as UTF-8: each row's
-    form (_row_form) kept by the row's shape, its anchor, line, page and names between the form's
-    pieces (each name escaped by markupsafe's own function and encoded once). (Its loop makes the
-    rows itself: a call per row cost ~6% of them.) A shape is a flat tuple, six items a half (a
-    tuple per half cost its own compare in the memo's look-up)."""
+def _tbody(out: list[bytes], table: int, rows: list[GridRow], halves: list[str]) -> None:
+    """Appends a table's <tbody> to `out` (see tbody_html), as UTF-8: each row's form (_row_form)
+    kept by the row's shape, its anchor, line, page and names between the form's pieces (each name
+    escaped by markupsafe's own function and encoded once). (Its loop makes the rows itself: a call
+    per row cost ~6% of them.)"""
     out.append(b"<tbody>\n")
     e, anchor_at, columns = _escape_str, f"t{table}-L".encode(), tuple(halves)
     for row in rows:
-        line, level1, level2, present, codes_of, show_level1, show_level2 = row
-        shape: list = [columns, level1, level2, show_level1, show_level2]
+        present, codes_of = row.halves, row.codes
+        shape: list = [columns, row.level1, row.level2, row.show_level1, row.show_level2]
         page = None
         for period, ind in present.items():
             codes = codes_of.get(period)
-            shape += (period, ind.flagged, ind.value, ind.label, tuple(ind.reasons), tuple(codes) if codes else None)
+            shape.append((period, ind.flagged, ind.value, ind.label, tuple(ind.reasons), tuple(codes) if codes else None))
             page = page or ind.page  # (GridRow.page, without the rest of its marks)
         key = tuple(shape)
         form = _ROW_FORMS.get(key)
         if form is None:
             if len(_ROW_FORMS) >= _ROW_FORM_MEMO:
                 _ROW_FORMS.clear()
-            form = _ROW_FORMS[key] = _row_form(GridRow(*row), columns)
-        digits = _digits(line)
-        at = anchor_at + digits
-        out += (_ROW_ID, at, form[0], at, b'">', digits, b"</a>", _ON_PAGE % page if page else b"", form[1])
+            form = _ROW_FORMS[key] = _row_form(row, columns)
+        line = _digits(row.line)
+        at = anchor_at + line
+        out += (_ROW_ID, at, form[0], at, b'">', line, b"</a>", _ON_PAGE % page if page else b"", form[1])
         k = 1
         for h in columns:
             half = present.get(h)
@@ -515,37 +511,32 @@ def half_columns(halves: list[str]) -> Markup:
     return Markup(_HALF_COLUMNS * len(halves))
 
 
-_LINE = itemgetter(0)
+_LINE = attrgetter("line")
 
 
 def grid(t: TableFacts) -> list[GridRow]:
     """The table's printed rows in line order, each with its halves' records and the finding codes
     on each half (a half without a finding has no entry in `codes`)."""
-    return [GridRow(*row) for row in grid_rows(t)]
-
-
-def grid_rows(t: TableFacts) -> list[list]:
-    """grid's rows, each as the list of its GridRow's fields (line, level1, level2, halves, codes,
-    show_level1, show_level2): a page reads them so, without a GridRow each (~2 k instructions a row)."""
-    rows: list[list] = []
-    open_by_line: dict[int, list] = {}
+    rows: list[GridRow] = []
+    open_by_line: dict[int, GridRow] = {}
     coded = t.codes_by_record()
     for ind in t.indicators:
         line, period = ind.line, ind.period
         row = open_by_line.get(line)
         codes = coded.get(ind.id or "") if coded else None
-        if row is None or period in row[3]:
-            row = open_by_line[line] = [line, ind.level1, ind.level2, {period: ind},
-                                        {period: codes} if codes else {}, True, True]
+        if row is None or period in row.halves:
+            row = open_by_line[line] = GridRow(line, ind.level1, ind.level2, {period: ind},
+                                               {period: codes} if codes else {})
             rows.append(row)
         else:
-            row[3][period] = ind
+            row.halves[period] = ind
             if codes:
-                row[4][period] = codes
+                row.codes[period] = codes
     rows.sort(key=_LINE)
-    for prev, row in zip(rows, islice(rows, 1, None)):
-        row[5] = show_level1 = prev[1] != row[1]
-        row[6] = show_level1 or prev[2] != row[2]
+    previous: list[GridRow | None] = [None, *rows]
+    for prev, row in zip(previous, rows):
+        row.show_level1 = prev is None or prev.level1 != row.level1
+        row.show_level2 = prev is None or row.show_level1 or prev.level2 != row.level2
     return rows
 
 
@@ -720,7 +711,7 @@ def _table_view(t: TableFacts) -> dict:
     halves = [h for h in table.periods if h in printed]
     halves += [h for h in HALVES if h not in halves and h in printed]
     return dict(
-        table=table, department=t.department, score=t.score, rows=grid_rows(t), halves=halves or ["annual"],
+        table=table, department=t.department, score=t.score, rows=grid(t), halves=halves or ["annual"],
         findings=t.findings, funds=funds_rows(table), funds_impl="implementation" in table.funds,
         header=[(k, table.fields[k]) for k in HEADER_KEYS if table.fields.get(k)]
         + ([("预算年度", table.year)] if table.year else []),
