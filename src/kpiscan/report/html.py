@@ -422,7 +422,8 @@ def money(v: float | None) -> str:
     """An amount as a table head prints it: grouped, at most two decimals, no trailing zeros."""
     if v is None:
         return ""
-    if not v:  # a fund's most common amount (42% of them at /tmp/d16): its text without a format
+    if not v:  # a fund's most common amount (42% of them at /tmp/d16): its text without a format,
+        # and never _money's (-0.0 equals 0.0 as its cache's key, and prints "-0")
         return "-0" if copysign(1.0, v) < 0 else "0"
     return _money(v)
 
