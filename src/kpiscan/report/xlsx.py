@@ -291,41 +291,42 @@ class FastWorksheet(Worksheet):
         this one at once (nothing of it stays in the table; its link is `put_link`'s). The rows go
         to the file's bytes a few at a time (`pending`, `_put_bytes`); anything else written to it
         comes after them."""
-        if not self._plain_run(row, row + 1, first, last):
+        dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
+        if self.table or row <= self.previous_row or dim_colmin is None or first < dim_colmin or last > dim_colmax \
+                or self.dim_rowmin is None \
+                or row >= self.xls_rowmax or self.previous_row in self.row_info or row in self.row_info \
+                or self.previous_row in self.comments or self.default_row_height != self.original_row_height \
+                or self.excel_version != 2007:
             self._put_row_xml(row, first, last, row_xml)  # (not the report's rows: XlsxWriter's own)
             return
-        self._pend(row, (row_xml,))
+        # what _check_dimensions(row, first / last) and _write_single_row(row) do here
+        if row > self.dim_rowmax:  # type: ignore[has-type]
+            self.dim_rowmax = row
+        self.previous_row = row
+        pending = self.pending
+        pending.append(row_xml)
+        if len(pending) >= 32:
+            self._flush_rows()
 
     def put_rows_xml(self, top: int, rendered: list[tuple[bytes, int, int]]) -> None:
         """`put_row_xml` of rows `top`, `top` + 1, … each with cells, given as `_Sheet._row_xml`'s
-        (row_xml, first, last): its checks made once for them all, their bytes pending at once."""
+        (row_xml, first, last): its checks made once for them all (the sheet's; no row of theirs
+        or the row before them with attributes or a comment), their bytes pending at once."""
         end = top + len(rendered)  # (the row after them)
-        if not rendered or not self._plain_run(top, end, min(map(itemgetter(1), rendered)), max(map(itemgetter(2), rendered))):
+        dim_colmin, dim_colmax = self.dim_colmin, self.dim_colmax
+        if not rendered or self.table or top <= self.previous_row or dim_colmin is None or self.dim_rowmin is None \
+                or min(map(itemgetter(1), rendered)) < dim_colmin or max(map(itemgetter(2), rendered)) > dim_colmax \
+                or end > self.xls_rowmax or any(top - 1 <= r < end for r in self.row_info) \
+                or any(top - 1 <= r < end - 1 for r in self.comments) \
+                or self.default_row_height != self.original_row_height or self.excel_version != 2007:
             for row, (row_xml, first, last) in enumerate(rendered, top):
                 self.put_row_xml(row, first, last, row_xml)
             return
-        self._pend(end - 1, map(itemgetter(0), rendered))
-
-    def _plain_run(self, top: int, end: int, first: int, last: int) -> bool:
-        """Whether rows `top`..`end` - 1, their cells within columns `first`..`last`, go to the file
-        as rendered: all that `_write_single_row` would do for each is write it (the sheet holds no
-        row of XlsxWriter's own, they come after the last row written and inside the sheet's
-        dimensions, and neither they nor the row before each has attributes or a comment)."""
-        dim_colmin, previous = self.dim_colmin, self.previous_row
-        return not (self.table or top <= previous or dim_colmin is None or self.dim_rowmin is None
-                    or first < dim_colmin or last > self.dim_colmax or end > self.xls_rowmax
-                    or previous in self.row_info or any(top <= r < end for r in self.row_info)
-                    or previous in self.comments or any(top <= r < end - 1 for r in self.comments)
-                    or self.default_row_height != self.original_row_height or self.excel_version != 2007)
-
-    def _pend(self, last_row: int, rows_xml: Iterable[bytes]) -> None:
-        """What _check_dimensions and _write_single_row do here for plain rows up to `last_row`
-        (`_plain_run`): the sheet's last row and dimension moved, the rows' bytes pending."""
-        if last_row > self.dim_rowmax:  # type: ignore[has-type]
-            self.dim_rowmax = last_row
-        self.previous_row = last_row
+        if end - 1 > self.dim_rowmax:  # type: ignore[has-type]
+            self.dim_rowmax = end - 1
+        self.previous_row = end - 1
         pending = self.pending
-        pending += rows_xml
+        pending += map(itemgetter(0), rendered)
         if len(pending) >= 32:
             self._flush_rows()
 
