@@ -31,6 +31,9 @@ Measures on one core (the process and its children pinned to one CPU where the O
     `--dask-workers 1`: one worker (one helper) instead of two, so that no two helpers take turns
     on the one pinned CPU (each evicting the other's model and memos from the caches) and none
     meets a document another has seen: what is left is Dask's transport and per-task work.
+    `--dask-unpinned`: the section's processes (serial and cluster) on all CPUs, so that on a quiet
+    machine with a core per worker each helper has a core (and its caches) of its own, as on a
+    deployed cluster; CPU seconds are still each process's own.
 Every time is shown as wall seconds and CPU seconds (user+sys of this process, or of the child for
 subprocesses). On a shared machine wall time carries other people's load, so throughput per core
 (MB/s, indicators/s) is computed from CPU seconds; the workers table uses wall time (it is about
@@ -485,6 +488,8 @@ def main() -> None:
     ap.add_argument("--dask-copies", default="16,64", help="copies for the dask section, comma-separated")
     ap.add_argument("--dask-dirs", default="", help="dask section: directories scanned as they are, comma-separated")
     ap.add_argument("--dask-workers", type=int, default=2, help="dask section: workers (one thread each)")
+    ap.add_argument("--dask-unpinned", action="store_true",
+                    help="dask section: every process on all CPUs (each worker's helper on a core of its own, as deployed)")
     ap.add_argument("--dask-src", help="dask section: kpiscan source trees to compare, comma-separated (default: this tree's src)")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
@@ -529,7 +534,11 @@ def main() -> None:
             srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
             inputs = {f"{c}x": replicate(files, int(c), tmp / "rep") for c in args.dask_copies.split(",") if c}
             inputs.update((d, Path(d).resolve()) for d in args.dask_dirs.split(",") if d)
+            if args.dask_unpinned:
+                unpin(all_cpus)
+                print(f"dask section unpinned: {len(all_cpus) or '?'} CPUs")
             figures["dask"] = dask_section(inputs, tmp, args.runs, srcs, args.dask_workers)
+            pin_to_one_core()
             print()
         if "startup" in sections:
             startup_section(args, figures)
