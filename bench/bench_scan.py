@@ -531,14 +531,7 @@ def main() -> None:
             figures["scale"] = scale_section(files, [int(c) for c in args.copies.split(",")], tmp, args.runs)
             print()
         if "dask" in sections and not args.no_dask:
-            srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
-            inputs = {f"{c}x": replicate(files, int(c), tmp / "rep") for c in args.dask_copies.split(",") if c}
-            inputs.update((d, Path(d).resolve()) for d in args.dask_dirs.split(",") if d)
-            if args.dask_unpinned:
-                unpin(all_cpus)
-                print(f"dask section unpinned: {len(all_cpus) or '?'} CPUs")
-            figures["dask"] = dask_section(inputs, tmp, args.runs, srcs, args.dask_workers)
-            pin_to_one_core()
+            figures["dask"] = dask_main(args, files, all_cpus, tmp)
             print()
         if "startup" in sections:
             startup_section(args, figures)
@@ -558,6 +551,20 @@ def main() -> None:
 
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def dask_main(args, files: list[Path], all_cpus: set[int], tmp: Path) -> list[dict]:
+    """The dask section with the command line's inputs, trees and workers; unpinned with `--dask-unpinned`."""
+    srcs = [Path(x).resolve() for x in args.dask_src.split(",")] if args.dask_src else None
+    inputs = {f"{c}x": replicate(files, int(c), tmp / "rep") for c in args.dask_copies.split(",") if c}
+    inputs.update((d, Path(d).resolve()) for d in args.dask_dirs.split(",") if d)
+    if args.dask_unpinned:
+        unpin(all_cpus)
+        print(f"dask section unpinned: {len(all_cpus) or '?'} CPUs")
+    try:
+        return dask_section(inputs, tmp, args.runs, srcs, args.dask_workers)
+    finally:
+        pin_to_one_core()
 
 
 def startup_section(args, figures) -> None:
