@@ -42,12 +42,7 @@ def corpus_keys(paths: list[Path]) -> dict[str, list[tuple[str, int, str | None]
     builder = LibraryBuilder()
     for path in paths:
         builder.add(file_rows(str(path), path.name)[0])
-    out: dict[str, list] = {}
-    for (level2, key, pooled), n in builder.keys.items():
-        if not pooled:
-            d = builder.dims.get((level2, key))
-            out.setdefault(level2, []).append((key, n, d.most_common(1)[0][0] if d else None))
-    return out
+    return builder.plain_keys()
 
 
 def synthetic_keys(n: int, seed: int = 10) -> list[tuple[str, int, str | None]]:

@@ -1048,19 +1048,25 @@ class LibraryBuilder:
                 if r.op:
                     self.ops.add(ku, r.op)
 
+    def plain_keys(self) -> dict[str, list[tuple[str, int, str | None]]]:
+        """Per category the keys the clustering groups, in first-seen order: (key, its rows not
+        pooled, its most common dimension); a pooled key is a family of its own."""
+        plain: dict[str, list] = defaultdict(list)
+        for code in self.order:
+            i, pooled = divmod(code, 2)
+            if not pooled:
+                plain[self.level2[i]].append((self.key[i], self.rows[0][i], self.dims.top(i)))
+        return plain
+
     def library(self, threshold: float = SIMILARITY) -> Library:
         import numpy as np
 
         fam_of: list[str] = [""] * len(self.key)  # id -> its family (every id gets one)
-        plain: dict[str, list] = defaultdict(list)
         for code in self.order:
             i, pooled = divmod(code, 2)
-            level2, key = self.level2[i], self.key[i]
             if pooled:
-                fam_of[i] = family_id(level2, key)
-            else:
-                plain[level2].append((key, self.rows[0][i], self.dims.top(i)))
-        for level2, keys in plain.items():
+                fam_of[i] = family_id(self.level2[i], self.key[i])
+        for level2, keys in self.plain_keys().items():
             ids = self.ids[level2]
             made: dict[str, str] = {}  # leader -> its family id: one string per family, not per key
             for key, leader in cluster_keys(keys, threshold).items():
